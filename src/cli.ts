@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// The tupper command: commander wiring only; the work is in compile.ts.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
+import { Command, CommanderError } from "commander";
+import { compileSpec } from "./compile.js";
+import { formatDiagnostic } from "./spec/diagnostics.js";
+import { tupperVersion } from "./paths.js";
+
+const EXIT_SPEC_ERROR = 2;
+const EXIT_FAILURE = 1;
+
+function defaultOutput(spec: string): string {
+  return join("generated", `${basename(spec, extname(spec))}.sh`);
+}
+
+function compileCommand(spec: string, options: { output?: string }): number {
+  const output = options.output ?? defaultOutput(spec);
+  let text: string;
+  try {
+    text = readFileSync(spec, "utf8");
+  } catch (e) {
+    process.stderr.write(`tupper: cannot read ${spec}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+    return EXIT_FAILURE;
+  }
+  const result = compileSpec(spec, text, output);
+  for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (result.script === undefined) {
+    const n = result.diagnostics.filter((d) => d.severity === "error").length;
+    process.stderr.write(`tupper: ${spec}: ${n} error${n === 1 ? "" : "s"}; nothing written\n`);
+    return EXIT_SPEC_ERROR;
+  }
+  try {
+    // Written whole, then renamed: a reader never sees half a script.
+    mkdirSync(dirname(output), { recursive: true });
+    const tmp = `${output}.tmp-${process.pid}`;
+    writeFileSync(tmp, result.script, { mode: 0o755 });
+    renameSync(tmp, output);
+  } catch (e) {
+    process.stderr.write(`tupper: cannot write ${output}: ${(e as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  process.stderr.write(`tupper: wrote ${output}\n`);
+  return 0;
+}
+
+function main(argv: string[]): number {
+  let status = 0;
+  const program = new Command()
+    .name("tupper")
+    .description("Compile Compose-style container specs into auditable bash scripts")
+    .version(tupperVersion)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program
+    .command("compile")
+    .description("compile SPEC into a bash script (default: generated/NAME.sh)")
+    .argument("<spec>", "the spec file (YAML, Compose format)")
+    .option("-o, --output <file>", "where to write the script")
+    .action((spec: string, options: { output?: string }) => {
+      status = compileCommand(spec, options);
+    });
+  try {
+    program.parse(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_FAILURE;
+    throw e;
+  }
+  return status;
+}
+
+process.exitCode = main(process.argv);

@@ -1,0 +1,78 @@
+// Plan → the view the templates see. Every string in it is a Word (a quoted bash word) or a
+// Comment: templates place them and can forget nothing, because there is nothing raw to place.
+import type { Origin, Plan, ServicePlan } from "../model/plan.js";
+import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
+
+interface Setting {
+  comment: Comment;
+  value: Word;
+}
+
+/** "services.web.mem_limit: 256m", or "services.web.mem_limit: not set (no limit)". */
+function describe(o: Origin, whenDefault: string): Comment {
+  return comment(o.written === null ? `${o.key}: not set (${whenDefault})` : `${o.key}: ${o.written}`);
+}
+
+const flag = (on: boolean): Word => shNumber(on ? 1 : 0);
+const optionalNumber = (n: number | null): Word => (n === null ? shWord("") : shNumber(n));
+
+export function buildView(plan: Plan) {
+  const passThrough = [...new Set(plan.services.flatMap((s) => s.env.passThrough))].sort();
+  return {
+    version: comment(plan.tupperVersion),
+    specPath: comment(plan.specFromScript),
+    specSha256: comment(plan.specSha256),
+    specDir: shWord(plan.specDirFromScript),
+    project: { comment: describe(plan.project, "the spec directory's name"), value: shWord(plan.project.name) } as Setting,
+    storage: { comment: describe(plan.storage, "auto: btrfs, else overlay, else copy"), value: shWord(plan.storage.mode) } as Setting,
+    cgroupParent: {
+      comment: describe(plan.cgroupParent, "…/tupper under the cgroup of whoever runs this script"),
+      value: shWord(plan.cgroupParent.path ?? ""),
+    } as Setting,
+    serviceNames: plan.services.map((s) => shWord(s.name)),
+    passThroughNames: passThrough.map(shWord),
+    services: plan.services.map(serviceView),
+  };
+}
+
+function serviceView(s: ServicePlan) {
+  return {
+    name: shWord(s.name),
+    image: { comment: describe(s.image, ""), kind: shWord(s.image.kind), path: shSpecPath(s.image.path) },
+    argv: {
+      comment: comment(`${s.argv.key}: ${s.argv.written} (entrypoint + command)`),
+      entrypoint: s.argv.entrypoint.map(shWord),
+      command: s.argv.command.map(shWord),
+    },
+    env: {
+      comment: describe(s.env, "none"),
+      set: s.env.set.map((e) => shWord(`${e.name}=${e.value}`)),
+      passThrough: s.env.passThrough.map(shWord),
+    },
+    defaultEnv: { path: flag(s.defaultEnv.path), hostname: flag(s.defaultEnv.hostname), home: flag(s.defaultEnv.home) },
+    workingDir: { comment: describe(s.workingDir, "/"), value: shWord(s.workingDir.path) },
+    user: { comment: describe(s.user, "root, 0:0"), uid: shNumber(s.user.uid), gid: shNumber(s.user.gid) },
+    hostname: { comment: describe(s.hostname, "the container's name"), value: shWord(s.hostname.name ?? "") },
+    init: { comment: describe(s.init, "false: the workload is PID 1"), value: flag(s.init.enabled) },
+    stopSignal: { comment: describe(s.stopSignal, "SIGTERM"), value: shWord(s.stopSignal.signal) },
+    stopGracePeriod: { comment: describe(s.stopGracePeriod, "10s"), value: shNumber(s.stopGracePeriod.ms) },
+    memory: { comment: describe(s.memory, "no limit"), value: optionalNumber(s.memory.bytes) },
+    cpus: {
+      comment: describe(s.cpus, "no limit"),
+      quota: optionalNumber(s.cpus.quotaUs),
+      period: shNumber(s.cpus.periodUs),
+    },
+    pids: { comment: describe(s.pids, "no limit"), value: optionalNumber(s.pids.max) },
+    cpuset: { comment: describe(s.cpuset, "all CPUs"), value: shWord(s.cpuset.cpus ?? "") },
+    networkMode: { comment: describe(s.networkMode, "none: only lo, until networking lands"), value: shWord(s.networkMode.mode) },
+    binds: s.binds.map((b) => ({
+      comment: describe(b, ""),
+      source: shSpecPath(b.source),
+      target: shWord(b.target),
+      mode: shWord(b.readOnly ? "ro" : "rw"),
+      create: shWord(b.createHostPath ? "create-host-path" : "must-exist"),
+    })),
+  };
+}
+
+export type ScriptView = ReturnType<typeof buildView>;

@@ -1,0 +1,192 @@
+// Stage 2b: checks the schema cannot express: value formats, combinations, and safety.
+// Every check tolerates wrongly-typed values (the schema reports those), so all problems show in one run.
+import type { Diagnostic } from "./diagnostics.js";
+import { dottedPath } from "./diagnostics.js";
+import type { ParsedSpec, SpecPath } from "./parse.js";
+import { parseCpuList, parseCpus, parseDuration, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
+import { parseVolume } from "../model/volumes.js";
+
+const MIN_MEMORY = 6 * 1024 * 1024; // Docker's floor: below it a container cannot start reliably
+const HOSTNAME_MAX = 64; // the kernel's limit for sethostname
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = (path: SpecPath, message: string, severity: Diagnostic["severity"] = "error", at: "key" | "value" = "value") =>
+    out.push({ file: spec.file, ...spec.positionOf(path, at), path: dottedPath(path), message, severity });
+  const root = spec.data;
+  if (!isObj(root)) return out;
+
+  findNulBytes(root, [], report);
+  if (root.version !== undefined) {
+    report(["version"], "the version key is obsolete in Compose and ignored; remove it", "warning", "key");
+  }
+  const xt = root["x-tupper"];
+  if (isObj(xt) && typeof xt.cgroup_parent === "string") {
+    const p = xt.cgroup_parent;
+    if (!p.startsWith("/") || p.split("/").includes("..") || /[\n\r]/.test(p)) {
+      report(["x-tupper", "cgroup_parent"], `${JSON.stringify(p)} is not an absolute cgroup path; use e.g. /tupper.slice`);
+    }
+  }
+  const services = root.services;
+  if (!isObj(services)) return out;
+  for (const [name, svc] of Object.entries(services)) {
+    if (isObj(svc)) checkService(["services", name], svc, report);
+  }
+  return out;
+}
+
+type Report = (path: SpecPath, message: string, severity?: Diagnostic["severity"], at?: "key" | "value") => void;
+
+function checkService(at: SpecPath, s: Obj, report: Report): void {
+  const p = (...rest: (string | number)[]) => [...at, ...rest];
+  if (typeof s.image === "string") checkImage(p("image"), s.image, report);
+
+  let words = 0;
+  for (const key of ["entrypoint", "command"] as const) {
+    const v = s[key];
+    if (typeof v === "string") {
+      const split = splitShellWords(v);
+      if (!split.ok) report(p(key), `${split.why}; close the quote or use the list form`);
+      else words += split.value.length;
+    } else if (Array.isArray(v)) words += v.length;
+  }
+  const shapesOk = ["entrypoint", "command"].every((k) => s[k] === undefined || typeof s[k] === "string" || Array.isArray(s[k]));
+  if (shapesOk && words === 0) {
+    report(at, "has no command: a rootfs: image carries no default command; add command: (e.g. command: [\"/bin/sh\", \"-c\", \"echo hello\"])", "error", "key");
+  }
+
+  checkEnvironment(p("environment"), s.environment, report);
+  if (typeof s.working_dir === "string" && !s.working_dir.startsWith("/")) {
+    report(p("working_dir"), `${JSON.stringify(s.working_dir)} is not an absolute path; use e.g. /app`);
+  }
+  if (typeof s.user === "string" || typeof s.user === "number") {
+    const u = parseUser(s.user);
+    if (!u.ok) report(p("user"), `${u.why}; use a numeric uid or uid:gid such as 1000:1000 (names come with image support)`);
+  }
+  if (typeof s.hostname === "string" && (s.hostname.length === 0 || Buffer.byteLength(s.hostname) > HOSTNAME_MAX)) {
+    report(p("hostname"), `must be 1 to ${HOSTNAME_MAX} bytes long; shorten it`);
+  }
+  if (typeof s.stop_signal === "string") {
+    const sig = parseSignal(s.stop_signal);
+    if (!sig.ok) report(p("stop_signal"), `${sig.why}; use a name such as SIGTERM or SIGINT`);
+  }
+  if (typeof s.stop_grace_period === "string") {
+    const d = parseDuration(s.stop_grace_period);
+    if (!d.ok) report(p("stop_grace_period"), `${d.why}; use e.g. 10s, 1m30s or 500ms`);
+  }
+  checkLimits(at, s, report);
+  if (Array.isArray(s.volumes)) checkVolumes(p("volumes"), s.volumes, report);
+  if (typeof s.network_mode === "string" && s.network_mode !== "none") {
+    const known = s.network_mode === "host" || s.network_mode === "bridge" || /^(service|container):/.test(s.network_mode);
+    report(
+      p("network_mode"),
+      known
+        ? `${JSON.stringify(s.network_mode)} is not supported yet (it comes with tupper's networking support); use none for now`
+        : `${JSON.stringify(s.network_mode)} is not a network mode; use none`,
+    );
+  }
+}
+
+function checkImage(path: SpecPath, image: string, report: Report): void {
+  if (image.startsWith("rootfs:")) {
+    if (image.length === "rootfs:".length) report(path, "rootfs: needs a path; use rootfs:./rootfs or rootfs:./image.tar");
+    return;
+  }
+  const kind = /^(docker-archive|oci-archive|oci|docker):/.exec(image)?.[1];
+  const what = kind ? `${kind}: images are` : "registry images are";
+  report(path, `${what} not supported yet (they come with tupper's image support); use rootfs:PATH to a directory or a .tar export`);
+}
+
+function checkEnvironment(path: SpecPath, env: unknown, report: Report): void {
+  const seen = new Set<string>();
+  const checkName = (name: string, where: SpecPath, passThrough: boolean, at: "key" | "value") => {
+    if (name === "" || name.includes("=")) report(where, `${JSON.stringify(name)} is not a variable name; use NAME=value`, "error", at);
+    else if (passThrough && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      report(where, `${JSON.stringify(name)} has no value and is not a shell name, so it cannot be passed through; give it a value`, "error", at);
+    }
+    if (seen.has(name)) report(where, `${name} is set twice; keep one`, "error", at);
+    seen.add(name);
+  };
+  if (Array.isArray(env)) {
+    env.forEach((entry, i) => {
+      if (typeof entry !== "string") return;
+      const eq = entry.indexOf("=");
+      checkName(eq < 0 ? entry : entry.slice(0, eq), [...path, i], eq < 0, "value");
+    });
+  } else if (isObj(env)) {
+    for (const [name, value] of Object.entries(env)) checkName(name, [...path, name], value === null, "key");
+  }
+}
+
+function checkLimits(at: SpecPath, s: Obj, report: Report): void {
+  const deploy = isObj(s.deploy) && isObj(s.deploy.resources) && isObj(s.deploy.resources.limits) ? s.deploy.resources.limits : {};
+  const limitsPath = [...at, "deploy", "resources", "limits"];
+  const pairs: [string, string, (v: unknown, p: SpecPath) => unknown][] = [
+    ["mem_limit", "memory", (v, p) => checkMemory(v, p, report)],
+    ["cpus", "cpus", (v, p) => checkCpus(v, p, report)],
+    ["pids_limit", "pids", (v, p) => checkPids(v, p, report)],
+  ];
+  for (const [key, deployKey, check] of pairs) {
+    const a = s[key] !== undefined ? check(s[key], [...at, key]) : undefined;
+    const b = deploy[deployKey] !== undefined ? check(deploy[deployKey], [...limitsPath, deployKey]) : undefined;
+    if (a !== undefined && b !== undefined && a !== b) {
+      report([...limitsPath, deployKey], `differs from ${key}; set the limit in one place`);
+    }
+  }
+  if (typeof s.cpuset === "string") {
+    const c = parseCpuList(s.cpuset);
+    if (!c.ok) report([...at, "cpuset"], `${c.why}; use e.g. 0, 0-1 or 0,2-3`);
+  }
+}
+
+function checkMemory(v: unknown, path: SpecPath, report: Report): number | undefined {
+  if (typeof v !== "string" && typeof v !== "number") return undefined;
+  const size = parseSize(v);
+  if (!size.ok) report(path, `${size.why}; use a number with b, k, m or g (e.g. 256m)`);
+  else if (size.value < MIN_MEMORY) report(path, `${JSON.stringify(v)} is below the 6m minimum; use at least 6m`);
+  return size.ok ? size.value : undefined;
+}
+
+function checkCpus(v: unknown, path: SpecPath, report: Report): number | undefined {
+  if (typeof v !== "string" && typeof v !== "number") return undefined;
+  const c = parseCpus(v);
+  if (!c.ok) report(path, `${c.why}; use e.g. 0.5 or 2`);
+  return c.ok ? c.value : undefined;
+}
+
+function checkPids(v: unknown, path: SpecPath, report: Report): number | undefined {
+  if (typeof v !== "number") return undefined;
+  if (v < -1) report(path, `${v} is not a process count; use a positive number, or -1 for no limit`);
+  return v;
+}
+
+function checkVolumes(path: SpecPath, volumes: unknown[], report: Report): void {
+  const targets = new Map<string, number>();
+  volumes.forEach((raw, i) => {
+    if (typeof raw !== "string" && !isObj(raw)) return;
+    if (isObj(raw) && (typeof raw.type !== "string" || typeof raw.target !== "string")) return;
+    const v = parseVolume(raw);
+    if (!v.ok) return report([...path, i], v.why);
+    const target = v.value.target.replace(/\/+$/, "").replace(/\/+/g, "/");
+    const first = targets.get(target);
+    if (first !== undefined) report([...path, i], `mounts on ${target} again (also volumes[${first}]); keep one`);
+    else targets.set(target, i);
+  });
+}
+
+/** Values reach the workload through argv and environ, which cannot carry a NUL byte. */
+function findNulBytes(value: unknown, path: (string | number)[], report: Report): void {
+  if (typeof value === "string") {
+    if (value.includes("\0")) report(path, "contains a NUL byte, which no command line can carry; remove it");
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => findNulBytes(v, [...path, i], report));
+  } else if (isObj(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes("\0")) report([...path, k], "the key contains a NUL byte; remove it", "error", "key");
+      findNulBytes(v, [...path, k], report);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+// Stage 1: YAML text → plain data, keeping where every key and value stood.
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { type Diagnostic, dottedPath } from "./diagnostics.js";
+
+export type SpecPath = readonly (string | number)[];
+
+export interface Position {
+  line: number;
+  col: number;
+}
+
+export interface ParsedSpec {
+  file: string;
+  text: string;
+  /** The document as plain JSON-like data (undefined when it could not be read). */
+  data: unknown;
+  /** Where the value at PATH starts (its key, for mapping entries); the nearest ancestor when not found. */
+  positionOf(path: SpecPath, at?: "key" | "value"): Position;
+  /** The scalar exactly as written (so environment value 1.0 stays "1.0"), when the value is a scalar. */
+  sourceTextOf(path: SpecPath): string | undefined;
+}
+
+// A spec is small; these bound what a hostile file can make us do.
+const MAX_ALIAS_EXPANSIONS = 100;
+const MAX_SPEC_BYTES = 4 * 1024 * 1024;
+
+export function parseSpec(file: string, text: string): { spec: ParsedSpec; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  const at = (offset: number): Position => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  const error = (pos: Position, message: string, path: SpecPath = []) =>
+    diagnostics.push({ file, ...pos, path: dottedPath(path), message, severity: "error" });
+
+  let doc: Document.Parsed | undefined;
+  let data: unknown;
+  if (Buffer.byteLength(text) > MAX_SPEC_BYTES) {
+    error({ line: 1, col: 1 }, `the file is larger than ${MAX_SPEC_BYTES} bytes; a spec is a short YAML file`);
+  } else {
+    try {
+      const docs = parseAllDocuments(text, lineCounter);
+      if (docs.length > 1) {
+        const second = docs[1]!;
+        error(at(second.range[0]), "the file holds more than one YAML document; keep one spec per file");
+      }
+      doc = docs[0];
+      for (const e of doc?.errors ?? []) error(at(e.pos[0]), `not valid YAML: ${firstLine(e.message)}`);
+      if (doc && doc.errors.length === 0) {
+        if (doc.contents === null) error({ line: 1, col: 1 }, "the spec is empty; expected a mapping with a services: key");
+        else data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+      }
+    } catch (e) {
+      // yaml throws for alias bombs ("Excessive alias count") and similar abuse; never a stack trace.
+      const message = e instanceof Error ? firstLine(e.message) : String(e);
+      error({ line: 1, col: 1 }, `could not be read as YAML: ${message}; anchors may be expanded at most ${MAX_ALIAS_EXPANSIONS} times`);
+      data = undefined;
+    }
+  }
+
+  const contents = doc?.contents ?? null;
+  const positionOf = (path: SpecPath, which: "key" | "value" = "key"): Position => {
+    const found = findNode(doc, contents, path);
+    const node = which === "key" ? (found.key ?? found.value) : (found.value ?? found.key);
+    return node?.range ? at(node.range[0]) : { line: 1, col: 1 };
+  };
+  const sourceTextOf = (path: SpecPath): string | undefined => {
+    const found = findNode(doc, contents, path);
+    if (!found.exact || !isScalar(found.value)) return undefined;
+    const s = found.value as { source?: unknown };
+    return typeof s.source === "string" ? s.source : undefined;
+  };
+  return { spec: { file, text, data, positionOf, sourceTextOf }, diagnostics };
+}
+
+function parseAllDocuments(text: string, lineCounter: LineCounter): Document.Parsed[] {
+  // parseDocument keeps only the first document; a second one must be reported, not dropped.
+  const first = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: true });
+  const extra = first.errors.find((e) => e.code === "MULTIPLE_DOCS");
+  if (!extra) return [first];
+  first.errors = first.errors.filter((e) => e.code !== "MULTIPLE_DOCS");
+  const second = { range: [extra.pos[0], extra.pos[1], extra.pos[1]] } as unknown as Document.Parsed;
+  return [first, second];
+}
+
+interface Found {
+  key: Node | null;
+  value: Node | null;
+  exact: boolean;
+}
+
+/** Walks the YAML tree along PATH; stops at the deepest node that exists. */
+function findNode(doc: Document.Parsed | undefined, root: Node | null, path: SpecPath): Found {
+  let found: Found = { key: null, value: root, exact: true };
+  for (const part of path) {
+    let node: unknown = found.value;
+    if (isAlias(node) && doc) node = node.resolve(doc);
+    let next: Found | null = null;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = pair.key;
+        const keyText = isScalar(k) ? String(k.value) : undefined;
+        if (keyText === String(part)) {
+          next = { key: k as Node, value: (pair.value as Node) ?? (k as Node), exact: true };
+          break;
+        }
+      }
+    } else if (isSeq(node) && typeof part === "number") {
+      const item = node.items[part];
+      if (item) next = { key: item as Node, value: item as Node, exact: true };
+    }
+    if (!next) return { ...found, exact: false };
+    found = next;
+  }
+  return found;
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.trim();
+}

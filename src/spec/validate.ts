@@ -1,0 +1,155 @@
+// Stage 2: is the spec well-formed (JSON Schema, via ajv) and does it make sense (meaning checks)?
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { type Diagnostic, dottedPath } from "./diagnostics.js";
+import type { ParsedSpec, SpecPath } from "./parse.js";
+import { meaningDiagnostics } from "./meaning.js";
+import { schemaFile } from "../paths.js";
+
+type SchemaNode = { hint?: string; notSupportedYet?: string; properties?: Record<string, unknown>; type?: string | string[] };
+
+let compiled: ValidateFunction | undefined;
+
+function schemaValidator() {
+  if (compiled) return compiled;
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  // hint: how to write the value right; description/default: documentation only.
+  ajv.addKeyword({ keyword: "hint", schemaType: "string" });
+  // A Compose key tupper does not implement yet: always an error, with the reason as its message.
+  ajv.addKeyword({ keyword: "notSupportedYet", schemaType: "string", validate: () => false, errors: false });
+  compiled = ajv.compile(JSON.parse(readFileSync(schemaFile, "utf8")) as object);
+  return compiled;
+}
+
+export function validateSpec(spec: ParsedSpec): Diagnostic[] {
+  if (spec.data === undefined) return [];
+  return [...schemaDiagnostics(spec), ...meaningDiagnostics(spec)];
+}
+
+function schemaDiagnostics(spec: ParsedSpec): Diagnostic[] {
+  const validate = schemaValidator();
+  if (validate(spec.data)) return [];
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const e of validate.errors ?? []) {
+    const d = toDiagnostic(spec, e);
+    if (!d) continue;
+    const key = `${d.path}\0${d.message}`;
+    if (!seen.has(key)) out.push(d);
+    seen.add(key);
+  }
+  return out;
+}
+
+function toDiagnostic(spec: ParsedSpec, e: ErrorObject): Diagnostic | null {
+  const path = pointerToPath(spec.data, e.instancePath);
+  const schema = (e.parentSchema ?? {}) as SchemaNode;
+  const hint = schema.hint ? `; use ${schema.hint}` : "";
+  const make = (p: SpecPath, message: string, at: "key" | "value" = "value"): Diagnostic => ({
+    file: spec.file,
+    ...spec.positionOf(p, at),
+    path: dottedPath(p),
+    message,
+    severity: "error",
+  });
+  // A bad service name: ajv reports it under propertyNames, with the name in propertyName.
+  if (e.propertyName !== undefined) {
+    if (e.keyword === "propertyNames") return null;
+    return make([...path, e.propertyName], `${JSON.stringify(e.propertyName)} is not a valid name${hint}`, "key");
+  }
+  switch (e.keyword) {
+    case "type": {
+      const expected = ([] as string[]).concat(schema.type ?? []).map(article).join(" or ");
+      return make(path, `is ${describe(e.data)}; expected ${expected}${hint}`);
+    }
+    case "required": {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      const example = missing === "image" ? " (e.g. image: rootfs:./rootfs)" : missing === "services" ? " with at least one service" : "";
+      return make(path, `${missing} is missing; add ${missing}:${example}`, "key");
+    }
+    case "additionalProperties": {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys(schema.properties ?? {});
+      const guess = closest(key, known);
+      const fix = guess
+        ? `did you mean ${guess}?`
+        : `remove it (keys of your own must start with x-)${known.length && known.length <= 8 ? `; known keys here: ${known.join(", ")}` : ""}`;
+      return make([...path, key], `unknown key ${JSON.stringify(key)}; ${fix}`, "key");
+    }
+    case "notSupportedYet":
+      return make(path, `not supported yet: ${String(e.schema)}; remove it for now`, "key");
+    case "enum": {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ");
+      return make(path, `${JSON.stringify(e.data)} is not allowed; use one of ${allowed}`);
+    }
+    case "pattern":
+      return make(path, `${JSON.stringify(e.data)} is not valid${hint}`);
+    case "minProperties":
+      return make(path, "is empty; add at least one service", "key");
+    case "minimum":
+    case "maximum":
+      return make(path, `${JSON.stringify(e.data)} ${e.message ?? "is out of range"}`);
+    default:
+      return make(path, `${e.message ?? "is not valid"}${hint}`);
+  }
+}
+
+/** "/services/web/volumes/0" → ["services", "web", "volumes", 0] (array indexes as numbers). */
+function pointerToPath(data: unknown, pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  const out: (string | number)[] = [];
+  let node: unknown = data;
+  for (const raw of pointer.slice(1).split("/")) {
+    const part = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (Array.isArray(node)) {
+      out.push(Number(part));
+      node = node[Number(part)];
+    } else {
+      out.push(part);
+      node = node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined;
+    }
+  }
+  return out;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "empty (null)";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value === "number" && Number.isInteger(value) ? "the number" : `the ${typeof value}`} ${String(value)}`;
+}
+
+function article(type: string): string {
+  const words: Record<string, string> = {
+    string: "a string", integer: "a whole number", number: "a number", boolean: "true or false",
+    object: "a mapping", array: "a list", null: "nothing (null)",
+  };
+  return words[type] ?? type;
+}
+
+/** The known key nearest to a misspelt one, when it is near enough to be a likely typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
