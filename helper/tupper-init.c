@@ -1,21 +1,22 @@
 /*
  * tupper-init: the last step of a tupper container start.
  *
- * The generated script has already put this process into the container's
- * cgroups and new namespaces (`unshare --mount --uts --ipc --pid --net
- * --cgroup --fork`), so this program runs as PID 1 of a fresh PID namespace
- * with a private mount namespace.  It then, in this order:
+ * The generated script has put this process into the container's cgroups and
+ * run it under `unshare --mount --uts --ipc --pid --net --cgroup`, so it has
+ * new namespaces, but (unshare not forking) is itself still in the host's PID
+ * namespace. It forks the container's PID 1 and stays outside as its
+ * supervisor: it passes on signals and exits with PID 1's status (128+N when
+ * signal N killed it). The child, PID 1 of the new PID namespace:
  *
  *   1. mounts the root filesystem (an overlay, or the prepared directory
  *      bound onto itself so that it is a mount point),
  *   2. mounts /proc, a tmpfs /dev with the standard nodes, /dev/pts,
  *      /dev/shm, /dev/mqueue and a read-only /sys inside it,
- *   3. bind-mounts the volumes,
- *   4. sets the hostname,
- *   5. pivot_root()s into it and detaches the old root,
- *   6. closes every inherited file descriptor above stderr,
- *   7. drops to the workload's uid/gid and changes to its working directory,
- *   8. execs the workload, or with --init forks it and stays PID 1 to
+ *   3. bind-mounts the volumes, brings up lo, sets the hostname,
+ *   4. pivot_root()s into the root and detaches the old one,
+ *   5. closes every inherited file descriptor above stderr,
+ *   6. drops to the workload's uid/gid and changes to its working directory,
+ *   7. execs the workload, or with --init forks it and stays PID 1 to
  *      forward signals, reap zombies and exit with the workload's status.
  *
  * Every failure names the call and the path, then exits 125 (the status
@@ -408,32 +409,92 @@ static void __attribute__((noreturn)) run_as_init(const struct options *opt) {
   }
 }
 
+/*
+ * The host side. Signals a terminal sends to its whole foreground process
+ * group (SIGINT, SIGQUIT) already reach PID 1, so they are not sent twice;
+ * every other catchable signal is passed on. Exits with PID 1's status.
+ */
+static void __attribute__((noreturn)) supervise(pid_t child, const sigset_t *blocked) {
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(blocked, &info);
+    if (sig < 0) {
+      if (errno == EINTR) continue;
+      die_errno("sigwaitinfo");
+    }
+    if (sig == SIGCHLD) {
+      int status;
+      pid_t pid = waitpid(child, &status, WNOHANG);
+      if (pid < 0) die_errno("waitpid %d", (int)child);
+      if (pid == child) exit(exit_status_of(status));
+    } else if (sig != SIGINT && sig != SIGQUIT) {
+      if (kill(child, sig) < 0 && errno != ESRCH) die_errno("pass signal %d to PID 1", sig);
+    }
+  }
+}
+
+/* The container side, PID 1 of the new PID namespace: prepare the root, then run the workload. */
+/*
+ * If the supervisor is killed, the container must not live on unseen. Its PID
+ * is invisible from the new PID namespace (getppid() is 0), so a pipe tells:
+ * the supervisor holds the write end, and EOF means it died before the
+ * death signal was armed.
+ */
+static void die_with_supervisor(int alive_fd) {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno("prctl PR_SET_PDEATHSIG");
+  if (fcntl(alive_fd, F_SETFL, O_NONBLOCK) < 0) die_errno("fcntl supervisor pipe");
+  char byte;
+  if (read(alive_fd, &byte, 1) == 0) die("the supervisor exited during start");
+  close(alive_fd);
+}
+
+static void __attribute__((noreturn)) container_main(struct options *opt, int alive_fd) {
+  die_with_supervisor(alive_fd);
+  umask(0);
+
+  make_mounts_private();
+  mount_rootfs(opt);
+  int root_fd = open_dir(opt->rootfs);
+  mount_proc(root_fd);
+  mount_dev(root_fd);
+  mount_sys(root_fd);
+  for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
+  close(root_fd);
+  bring_up_loopback();
+  if (opt->hostname != NULL && sethostname(opt->hostname, strlen(opt->hostname)) < 0)
+    die_errno("sethostname %s", opt->hostname);
+
+  enter_rootfs(opt->rootfs);
+  close_inherited_fds();
+  make_workdir(opt->workdir);
+  drop_privileges(opt->uid, opt->gid);
+  enter_workdir(opt->workdir);
+  umask(022);
+
+  if (opt->init) run_as_init(opt);
+  exec_workload(opt);
+}
+
 int main(int argc, char **argv) {
   struct options opt = {0};
   parse_args(argc, argv, &opt);
   if (opt.rootfs == NULL) die("--rootfs is required");
   reset_signal_dispositions();
-  umask(0);
 
-  make_mounts_private();
-  mount_rootfs(&opt);
-  int root_fd = open_dir(opt.rootfs);
-  mount_proc(root_fd);
-  mount_dev(root_fd);
-  mount_sys(root_fd);
-  for (int i = 0; i < opt.n_volumes; i++) bind_volume(root_fd, &opt.volumes[i]);
-  close(root_fd);
-  bring_up_loopback();
-  if (opt.hostname != NULL && sethostname(opt.hostname, strlen(opt.hostname)) < 0)
-    die_errno("sethostname %s", opt.hostname);
-
-  enter_rootfs(opt.rootfs);
-  close_inherited_fds();
-  make_workdir(opt.workdir);
-  drop_privileges(opt.uid, opt.gid);
-  enter_workdir(opt.workdir);
-  umask(022);
-
-  if (opt.init) run_as_init(&opt);
-  exec_workload(&opt);
+  sigset_t all;
+  sigfillset(&all);
+  if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) die_errno("sigprocmask");
+  int alive[2];
+  if (pipe2(alive, O_CLOEXEC) < 0) die_errno("pipe");
+  pid_t child = fork();
+  if (child < 0) die_errno("fork PID 1 of the container");
+  if (child == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) die_errno("sigprocmask");
+    close(alive[1]);
+    container_main(&opt, alive[0]);
+  }
+  close(alive[0]);
+  supervise(child, &all);
 }
