@@ -45,16 +45,18 @@ function checkService(at: SpecPath, s: Obj, report: Report): void {
   if (typeof s.image === "string") checkImage(p("image"), s.image, report);
 
   let words = 0;
+  let unreadable = false;
   for (const key of ["entrypoint", "command"] as const) {
     const v = s[key];
     if (typeof v === "string") {
       const split = splitShellWords(v);
       if (!split.ok) report(p(key), `${split.why}; close the quote or use the list form`);
-      else words += split.value.length;
+      if (split.ok) words += split.value.length;
+      else unreadable = true;
     } else if (Array.isArray(v)) words += v.length;
   }
   const shapesOk = ["entrypoint", "command"].every((k) => s[k] === undefined || typeof s[k] === "string" || Array.isArray(s[k]));
-  if (shapesOk && words === 0) {
+  if (shapesOk && !unreadable && words === 0) {
     report(at, "has no command: a rootfs: image carries no default command; add command: (e.g. command: [\"/bin/sh\", \"-c\", \"echo hello\"])", "error", "key");
   }
 

@@ -23,6 +23,9 @@ export interface ParsedSpec {
 // A spec is small; these bound what a hostile file can make us do.
 const MAX_ALIAS_EXPANSIONS = 100;
 const MAX_SPEC_BYTES = 4 * 1024 * 1024;
+// The YAML parser recurses per nesting level; deep enough input overflows V8's native stack,
+// which aborts the process instead of throwing. No spec needs more than this.
+const MAX_NESTING = 64;
 
 export function parseSpec(file: string, text: string): { spec: ParsedSpec; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
@@ -36,8 +39,11 @@ export function parseSpec(file: string, text: string): { spec: ParsedSpec; diagn
 
   let doc: Document.Parsed | undefined;
   let data: unknown;
+  const tooDeep = Buffer.byteLength(text) <= MAX_SPEC_BYTES ? firstTooDeep(text) : -1;
   if (Buffer.byteLength(text) > MAX_SPEC_BYTES) {
     error({ line: 1, col: 1 }, `the file is larger than ${MAX_SPEC_BYTES} bytes; a spec is a short YAML file`);
+  } else if (tooDeep >= 0) {
+    error(at(tooDeep), `nested more than ${MAX_NESTING} levels deep; a spec needs far fewer`);
   } else {
     try {
       const docs = parseAllDocuments(text, lineCounter);
@@ -115,6 +121,42 @@ function findNode(doc: Document.Parsed | undefined, root: Node | null, path: Spe
     found = next;
   }
   return found;
+}
+
+/**
+ * Offset where flow brackets ([ {) or block indentation first go deeper than MAX_NESTING,
+ * or -1. Quoted text is skipped, roughly: this is a guard, not a parser.
+ */
+function firstTooDeep(text: string): number {
+  let depth = 0;
+  let quote = "";
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (lineStart) {
+      if (c === " " || c === "-") {
+        indent++;
+        if (indent > MAX_NESTING * 8) return i;
+        continue;
+      }
+      lineStart = false;
+    }
+    if (c === "\n") {
+      lineStart = true;
+      indent = 0;
+      if (quote === "'" || quote === '"') continue;
+    }
+    if (quote) {
+      if (c === quote) quote = "";
+      else if (c === "\\" && quote === '"') i++;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "#") while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+    else if (c === "[" || c === "{") {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === "]" || c === "}") depth = Math.max(0, depth - 1);
+  }
+  return -1;
 }
 
 function firstLine(message: string): string {

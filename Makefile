@@ -1,0 +1,67 @@
+# tupper: `make demo` runs the embedded example, `make test` runs every test.
+# Both install what they need on a Debian host (as root).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+HELPER := helper/tupper-init
+ROOTFS := build/rootfs
+SPECS := $(wildcard specs/*.yaml)
+GENERATED := $(patsubst specs/%.yaml,generated/%.sh,$(SPECS))
+TS_SOURCES := $(shell find src test/unit -name '*.ts' 2>/dev/null) src/spec/schema.json tsconfig.json
+TEMPLATES := $(shell find templates -name '*.hbs')
+PREFIX ?= /usr/local
+BATS := node_modules/bats/bin/bats
+
+# The helper: static, warnings are errors. The same source and compiler give the same bytes.
+CFLAGS_HELPER := -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$(CURDIR)=. -Wl,--build-id=none
+
+.PHONY: deps build helper rootfs generated demo test test-unit test-shellcheck test-e2e install clean
+
+deps:
+	scripts/install-deps.sh
+
+build: deps dist/.built $(HELPER)
+
+dist/.built: $(TS_SOURCES) package.json
+	npx tsc -p tsconfig.json
+	chmod +x dist/src/cli.js
+	touch $@
+
+helper: $(HELPER)
+$(HELPER): helper/tupper-init.c
+	gcc $(CFLAGS_HELPER) -o $@ $<
+
+rootfs: $(ROOTFS)/bin/busybox
+$(ROOTFS)/bin/busybox:
+	scripts/make-busybox-rootfs.sh $(ROOTFS)
+
+# Compiled example specs are checked in; this brings them up to date.
+generated: dist/.built $(GENERATED)
+generated/%.sh: specs/%.yaml dist/.built $(TEMPLATES)
+	node dist/src/cli.js compile $< -o $@
+
+# The embedded default: build, compile specs/hello.yaml, run it.
+demo: build rootfs
+	node dist/src/cli.js compile specs/hello.yaml -o build/hello.sh
+	TUPPER_ROOT=$(CURDIR)/build/demo-root TUPPER_RUN=$(CURDIR)/build/demo-run \
+	  TUPPER_HELPER=$(CURDIR)/$(HELPER) build/hello.sh run --rm hello
+
+test: build rootfs test-unit test-shellcheck test-e2e
+
+test-unit: dist/.built
+	node --test --test-reporter=spec dist/test/unit/
+
+test-shellcheck:
+	shellcheck --severity=style generated/*.sh
+	shellcheck scripts/*.sh test/e2e/*.bash
+
+test-e2e: build rootfs
+	$(BATS) --print-output-on-failure test/e2e/
+
+install: build
+	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/tupper/tupper-init
+
+clean:
+	rm -rf dist build $(HELPER)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building and testing tupper need on a Debian host, skipping what is there.
+# Used by `make deps` (and so by `make demo`, `make test` and .ci/run).
+set -euo pipefail
+
+# command that must exist → the Debian package that gives it
+declare -A NEEDS=(
+  [gcc]=gcc [make]=make [node]=nodejs [npm]=npm
+  [unshare]=util-linux [setsid]=util-linux [flock]=util-linux [losetup]=mount
+  [ip]=iproute2 [mkfs.btrfs]=btrfs-progs [btrfs]=btrfs-progs
+  [shellcheck]=shellcheck [zstd]=zstd [tar]=tar [gzip]=gzip
+)
+missing=()
+for cmd in "${!NEEDS[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDS[$cmd]}")
+done
+# busybox-static: a one-file root filesystem for the demo and the tests
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
+# glibc's static libraries, for the static helper
+[[ -e /usr/lib/x86_64-linux-gnu/libc.a || -e /usr/lib/aarch64-linux-gnu/libc.a ]] || missing+=(libc6-dev)
+
+if ((${#missing[@]})); then
+  if [[ $EUID -ne 0 ]]; then
+    echo "install-deps: missing packages: ${missing[*]}; run as root or install them yourself" >&2
+    exit 1
+  fi
+  mapfile -t packages < <(printf '%s\n' "${missing[@]}" | sort -u)
+  echo "install-deps: installing ${packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+# npm packages, exactly as locked, when node_modules is missing or older than the lock file
+if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules
+fi

@@ -1,0 +1,39 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../../src/paths.js";
+import { minimal } from "./helpers.js";
+
+const cli = join(packageRoot, "dist", "src", "cli.js");
+const run = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8" });
+
+test("compile writes generated/NAME.sh, executable, and exits 0", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  writeFileSync(join(dir, "app.yaml"), minimal);
+  const r = run(["compile", "app.yaml"], dir);
+  assert.equal(r.status, 0, r.stderr);
+  const out = join(dir, "generated", "app.sh");
+  assert.ok(readFileSync(out, "utf8").startsWith("#!/usr/bin/env bash"));
+  assert.ok(statSync(out).mode & 0o100);
+});
+
+test("spec errors exit 2, print every error and write nothing", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  writeFileSync(join(dir, "bad.yaml"), "services:\n  a:\n    image: nginx\n    mem_limit: x\n");
+  const r = run(["compile", "bad.yaml", "-o", "out.sh"], dir);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^bad\.yaml:3:12: error: services\.a\.image: registry images are not supported yet/m);
+  assert.match(r.stderr, /^bad\.yaml:4:16: error: services\.a\.mem_limit: "x" is not a size/m);
+  assert.match(r.stderr, /3 errors; nothing written/);
+  assert.ok(!existsSync(join(dir, "out.sh")));
+});
+
+test("other failures exit 1 with a one-line reason", () => {
+  const r = run(["compile", "/nonexistent/spec.yaml"], tmpdir());
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^tupper: cannot read \/nonexistent\/spec\.yaml: ENOENT\n$/);
+  assert.equal(run(["frobnicate"], tmpdir()).status, 1);
+});

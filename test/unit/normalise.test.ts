@@ -1,0 +1,61 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compileText } from "./helpers.js";
+import { parseSize, parseDuration, splitShellWords, parseSignal } from "../../src/model/units.js";
+
+test("units: sizes, durations, signals and shell words as Compose reads them", () => {
+  assert.deepEqual(parseSize("256m"), { ok: true, value: 268435456 });
+  assert.deepEqual(parseSize("1g"), { ok: true, value: 1073741824 });
+  assert.deepEqual(parseSize(1024), { ok: true, value: 1024 });
+  assert.deepEqual(parseDuration("1m30s"), { ok: true, value: 90000 });
+  assert.deepEqual(parseDuration("500ms"), { ok: true, value: 500 });
+  assert.deepEqual(parseSignal("SIGINT"), { ok: true, value: "INT" });
+  assert.deepEqual(parseSignal("9"), { ok: true, value: "KILL" });
+  assert.deepEqual(splitShellWords(`echo "a b" 'c d' e\\ f ""`), { ok: true, value: ["echo", "a b", "c d", "e f", ""] });
+});
+
+test("defaults are applied and every value is resolved", () => {
+  const plan = compileText(`services:
+  web:
+    image: rootfs:./rootfs.tar.zst
+    entrypoint: /bin/sh -c
+    command: "echo hi"
+    environment: {A: "1", B: 1.50, C: true, D: null}
+    cpus: 0.5
+    deploy: {resources: {limits: {memory: 64m, pids: 10}}}
+`).plan!;
+  const web = plan.services[0]!;
+  assert.equal(plan.project.name, "specs"); // Compose's default: the spec's directory name
+  assert.equal(plan.storage.mode, "auto");
+  assert.equal(plan.specDirFromScript, "../specs");
+  assert.equal(web.image.kind, "tar");
+  assert.deepEqual(web.argv.entrypoint, ["/bin/sh", "-c"]);
+  assert.deepEqual(web.argv.command, ["echo", "hi"]); // a string is split like a shell would
+  assert.deepEqual(web.env.set, [
+    { name: "A", value: "1" },
+    { name: "B", value: "1.50" },
+    { name: "C", value: "true" },
+  ]);
+  assert.deepEqual(web.env.passThrough, ["D"]);
+  assert.equal(web.memory.bytes, 64 * 1024 * 1024);
+  assert.equal(web.memory.key, "services.web.deploy.resources.limits.memory");
+  assert.equal(web.cpus.quotaUs, 50000);
+  assert.equal(web.pids.max, 10);
+  assert.equal(web.stopSignal.signal, "TERM");
+  assert.equal(web.stopGracePeriod.ms, 10000);
+  assert.deepEqual(web.user, { key: "services.web.user", written: null, uid: 0, gid: 0 });
+  assert.equal(web.workingDir.path, "/");
+});
+
+test("volumes: short syntax creates a missing host directory, long syntax only when asked", () => {
+  const web = compileText(`services:
+  web:
+    image: rootfs:./r
+    command: [a]
+    volumes: ["./a:/a:ro", {type: bind, source: /b, target: /b}, {type: bind, source: ./c, target: /c, bind: {create_host_path: true}}]
+`).plan!.services[0]!;
+  assert.deepEqual(
+    web.binds.map((b) => [b.source, b.target, b.readOnly, b.createHostPath]),
+    [["./a", "/a", true, true], ["/b", "/b", false, false], ["./c", "/c", false, true]],
+  );
+});

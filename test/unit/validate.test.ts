@@ -1,0 +1,83 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compileText, errorsOf, minimal } from "./helpers.js";
+
+test("a minimal spec compiles without diagnostics", () => {
+  const result = compileText(minimal);
+  assert.deepEqual(result.diagnostics, []);
+  assert.ok(result.script?.startsWith("#!/usr/bin/env bash\n"));
+});
+
+test("every problem of a spec is reported in one run, in file order, with file, line, column and key", () => {
+  const errors = errorsOf(`services:
+  web:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    mem_limit: lots
+    cpus: -1
+    pids_limt: 5
+    ports: ["80:80"]
+  db:
+    command: "echo 'unclosed"
+`);
+  assert.deepEqual(errors, [
+    '/project/specs/app.yaml:5:16: error: services.web.mem_limit: "lots" is not a size; use a number with b, k, m or g (e.g. 256m)',
+    "/project/specs/app.yaml:6:11: error: services.web.cpus: -1 is not a number of CPUs greater than 0; use e.g. 0.5 or 2",
+    '/project/specs/app.yaml:7:5: error: services.web.pids_limt: unknown key "pids_limt"; did you mean pids_limit?',
+    "/project/specs/app.yaml:8:5: error: services.web.ports: not supported yet: it comes with tupper's networking support; remove it for now",
+    "/project/specs/app.yaml:9:3: error: services.db: image is missing; add image: (e.g. image: rootfs:./rootfs)",
+    "/project/specs/app.yaml:10:14: error: services.db.command: has an unclosed ' quote; close the quote or use the list form",
+  ]);
+});
+
+const cases: [string, string, RegExp][] = [
+  ["registry images", "image: alpine:3.20", /registry images are not supported yet .*use rootfs:PATH/],
+  ["docker-archive images", "image: docker-archive:x.tar", /docker-archive: images are not supported yet/],
+  ["an empty rootfs path", "image: 'rootfs:'", /rootfs: needs a path/],
+  ["a type error", "init: yes", /services\.app\.init: is the string "yes"; expected true or false/],
+  ["a bad stop signal", "stop_signal: SIGNOPE", /is not a signal name; use a name such as SIGTERM/],
+  ["a bad duration", "stop_grace_period: soon", /"soon" is not a duration; use e.g. 10s/],
+  ["a tiny memory limit", "mem_limit: 1k", /below the 6m minimum/],
+  ["a named user", "user: www-data", /not a numeric uid or uid:gid/],
+  ["a relative working_dir", "working_dir: app", /not an absolute path; use e.g. \/app/],
+  ["a hostname too long", `hostname: ${"h".repeat(65)}`, /must be 1 to 64 bytes long/],
+  ["a bad cpuset", "cpuset: 3-1", /is not a CPU list/],
+  ["network modes to come", "network_mode: bridge", /"bridge" is not supported yet .*use none for now/],
+  ["unknown network modes", "network_mode: wifi", /"wifi" is not a network mode; use none/],
+  ["named volumes", "volumes: ['data:/data']", /would be a named volume, and those are not supported yet/],
+  ["a relative volume target", "volumes: ['./d:data']", /the target "data" is not an absolute path/],
+  ["SELinux volume modes", "volumes: ['./d:/d:z']", /SELinux relabelling/],
+  ["volumes on one target twice", "volumes: ['./a:/d', './b:/d/']", /mounts on \/d again \(also volumes\[0\]\)/],
+  ["tmpfs volumes", "volumes: [{type: tmpfs, target: /t}]", /type "tmpfs" is not supported yet; use type: bind/],
+  ["a NUL byte", 'environment: {A: "x\\0y"}', /contains a NUL byte/],
+  ["a variable set twice", "environment: [A=1, A=2]", /A is set twice/],
+  ["a pass-through that is no shell name", "environment: [A-B]", /cannot be passed through/],
+  ["limits set twice, differently", "mem_limit: 64m\n    deploy: {resources: {limits: {memory: 128m}}}", /differs from mem_limit/],
+  ["build:", "build: .", /build: not supported yet: it comes with tupper's image support/],
+  ["a misspelt key far from any", "frobnicate: 1", /unknown key "frobnicate"; remove it \(keys of your own must start with x-\)/],
+];
+for (const [what, line, expected] of cases) {
+  test(`${what} is a positioned error`, () => {
+    const image = line.startsWith("image:") ? "" : "    image: rootfs:./r\n";
+    const errors = errorsOf(`services:\n  app:\n${image}    command: [/bin/true]\n    ${line}\n`);
+    assert.match(errors.join("\n"), expected);
+    assert.match(errors[0]!, /^\/project\/specs\/app\.yaml:\d+:\d+: error: /);
+  });
+}
+
+test("a service without any command is an error (a rootfs has no default command)", () => {
+  assert.match(errorsOf("services:\n  a:\n    image: rootfs:./r\n").join(), /has no command/);
+});
+
+test("bad service and project names are errors at the name", () => {
+  const errors = errorsOf("name: My App\nservices:\n  ../x:\n    image: rootfs:./r\n    command: [a]\n");
+  assert.match(errors.join("\n"), /1:7: error: name: "My App" is not valid; use lowercase/);
+  assert.match(errors.join("\n"), /3:3: error: services\.\.\.\/x: "\.\.\/x" is not a valid name/);
+});
+
+test("x- extension keys are ignored as in Compose, version is a warning", () => {
+  const result = compileText(`version: "3.8"\nx-common: &c {a: 1}\n${minimal}    x-note: hi\n`);
+  assert.deepEqual(result.diagnostics.map((d) => d.severity), ["warning"]);
+  assert.match(result.diagnostics[0]!.message, /obsolete/);
+  assert.ok(result.script);
+});
