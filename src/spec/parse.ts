@@ -43,7 +43,10 @@ export function parseSpec(file: string, text: string): { spec: ParsedSpec; diagn
   if (Buffer.byteLength(text) > MAX_SPEC_BYTES) {
     error({ line: 1, col: 1 }, `the file is larger than ${MAX_SPEC_BYTES} bytes; a spec is a short YAML file`);
   } else if (tooDeep >= 0) {
-    error(at(tooDeep), `nested more than ${MAX_NESTING} levels deep; a spec needs far fewer`);
+    // Not parsed, so the line counter knows no lines: count them here.
+    const before = text.slice(0, tooDeep);
+    const pos = { line: before.split("\n").length, col: tooDeep - before.lastIndexOf("\n") };
+    error(pos, `nested more than ${MAX_NESTING} levels deep; a spec needs far fewer`);
   } else {
     try {
       const docs = parseAllDocuments(text, lineCounter);

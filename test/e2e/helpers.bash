@@ -1,0 +1,95 @@
+# Shared setup for the end-to-end tests (bats). Each test gets its own TUPPER_ROOT and
+# TUPPER_RUN, a project name of its own (so its cgroups are its own, nested under this
+# shell's cgroup), compiles its own spec, and must leave nothing behind.
+# shellcheck shell=bash
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+ROOTFS="$REPO/build/rootfs"
+CLI="$REPO/dist/src/cli.js"
+export TUPPER_HELPER="$REPO/helper/tupper-init"
+
+setup() {
+  TEST_DIR=$(mktemp -d /tmp/tp-e2e.XXXXXX)
+  export TUPPER_ROOT="$TEST_DIR/root" TUPPER_RUN="$TEST_DIR/run"
+  PROJECT="t${BATS_TEST_NUMBER}p$$"
+  mkdir -p "$TEST_DIR/spec"
+  SCRIPT=''
+}
+
+teardown() {
+  if [[ -n $SCRIPT && -x $SCRIPT ]]; then "$SCRIPT" down > /dev/null 2>&1 || true; fi
+  local leftovers
+  leftovers=$(leftovers_of "$PROJECT")
+  if mountpoint -q "$TEST_DIR/btrfs" 2> /dev/null; then umount "$TEST_DIR/btrfs"; fi
+  rm -rf "$TEST_DIR"
+  if [[ -n $leftovers ]]; then
+    echo "leftovers after down:" >&2
+    echo "$leftovers" >&2
+    return 1
+  fi
+}
+
+# Writes the spec NAME from stdin into the test's spec directory and compiles it to $SCRIPT.
+compile_spec() {
+  cat > "$TEST_DIR/spec/$1.yaml"
+  node "$CLI" compile "$TEST_DIR/spec/$1.yaml" -o "$TEST_DIR/$1.sh" 2> "$TEST_DIR/compile.err" || {
+    cat "$TEST_DIR/compile.err" >&2
+    return 1
+  }
+  SCRIPT="$TEST_DIR/$1.sh"
+}
+
+# A one-service spec: SERVICE app from the busybox rootfs with the extra YAML lines given.
+compile_app() {
+  {
+    printf 'name: %s\nservices:\n  app:\n    image: rootfs:%s\n' "$PROJECT" "$ROOTFS"
+    printf '    %s\n' "$@"
+  } > "$TEST_DIR/app.yaml.in"
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+}
+
+# Prints everything of project $1 still on the host: records, container directories,
+# cgroups, mounts and processes. Empty when all is gone.
+leftovers_of() {
+  local project=$1
+  ls -d "$TUPPER_RUN/$project"/*/ "$TUPPER_ROOT/containers/$project"/*/ 2> /dev/null | sed 's/^/state: /'
+  find /sys/fs/cgroup -maxdepth 8 -type d -name "$project-*" 2> /dev/null | sed 's/^/cgroup: /'
+  grep -F "$TEST_DIR/root" /proc/self/mountinfo | sed 's/^/mount: /'
+  local pid
+  for pid in /proc/[0-9]*; do
+    if tr '\0' ' ' < "$pid/cmdline" 2> /dev/null | grep -qF -- "$TEST_DIR/root/containers"; then
+      echo "process: ${pid#/proc/} $(tr '\0' ' ' < "$pid/cmdline")"
+    fi
+  done
+}
+
+# The container's cgroup directory that has FILE ($2) in it, for container $1.
+cgroup_file() {
+  local dir
+  while read -r _ dir; do
+    if [[ -e $dir/$2 ]]; then
+      echo "$dir/$2"
+      return 0
+    fi
+  done < <(grep '^c ' "$TUPPER_RUN/$PROJECT/$1/cgroups")
+  return 1
+}
+
+# A btrfs filesystem on a loop device, mounted as the test's TUPPER_ROOT.
+use_btrfs_root() {
+  truncate -s 1G "$TEST_DIR/btrfs.img"
+  mkfs.btrfs -q "$TEST_DIR/btrfs.img" > /dev/null
+  mkdir -p "$TEST_DIR/btrfs"
+  mount -o loop "$TEST_DIR/btrfs.img" "$TEST_DIR/btrfs"
+  export TUPPER_ROOT="$TEST_DIR/btrfs"
+}
+
+# Waits until container $1 of this project is running (its PID 1 exists).
+wait_running() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    if "$SCRIPT" ps | grep -q "^$1 .* running "; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
