@@ -25,7 +25,7 @@ load helpers
 
 @test "root is pivoted: host paths are out of reach and the rootfs is the image" {
   echo secret > "$TEST_DIR/host-marker"
-  compile_app 'command: ["/bin/sh", "-c", "cat '"$TEST_DIR"'/host-marker; ls /; grep \" / \" /proc/self/mountinfo | wc -l"]'
+  compile_app 'command: ["/bin/sh", "-c", "cat '"$TEST_DIR"'/host-marker; ls /; cut -d\" \" -f5 /proc/self/mountinfo | grep -cx /"]'
   run --separate-stderr "$SCRIPT" run --rm app
   [[ $output != *secret* ]]
   [[ $stderr == *"No such file or directory"* ]]
