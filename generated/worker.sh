@@ -906,19 +906,23 @@ cmd_run() {
 
 # start [SERVICE...]: start the services' stopped containers again.
 cmd_start() {
-  local svc
+  local svc name
   (($#)) || set -- "${SERVICES[@]}"
   for svc; do require_service "$svc"; done
   preflight "$@"
   for svc; do
     load_service "$svc"
     container_name_of "$svc"
-    if container_pid "$REPLY"; then note "$REPLY is already running"; continue; fi
-    [[ -d $CONTAINERS_DIR/$REPLY ]] || die "service $svc has no container to start; use up"
-    UNDO_STOP=$REPLY
-    container_start "$REPLY" detached
+    name=$REPLY
+    if container_pid "$name"; then
+      note "$name is already running"
+      continue
+    fi
+    [[ -d $CONTAINERS_DIR/$name ]] || die "service $svc has no container to start; use up"
+    UNDO_STOP=$name
+    container_start "$name" detached
     UNDO_STOP=''
-    note "$REPLY started"
+    note "$name started"
   done
 }
 

@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# Verbs and lifecycle: exit statuses, signals, up/ps/logs/stop/start/rm/down, the exit trap,
+# and nothing left behind, even after the script is SIGKILLed halfway.
+bats_require_minimum_version 1.5.0
+load helpers
+
+@test "run: the exit status is the workload's; 128+N when signal N kills it" {
+  compile_app 'command: ["/bin/sh", "-c", "exit 42"]'
+  run -42 --separate-stderr "$SCRIPT" run --rm app
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/true
+  compile_app 'init: true' 'command: ["/bin/sh", "-c", "kill -USR1 $$"]'
+  run -138 --separate-stderr "$SCRIPT" run --rm app
+}
+
+@test "run: stdin and stdout pass through; arguments replace the command, not the entrypoint" {
+  compile_app 'entrypoint: ["/bin/sh", "-c"]' 'command: ["echo default"]'
+  run --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = default ]
+  run --separate-stderr bash -c "printf 'line one\nline two\n' | '$SCRIPT' run --rm app 'tac'"
+  [ "$output" = $'line two\nline one' ]
+}
+
+@test "run: a command that cannot be executed exits 127 and leaves nothing" {
+  compile_app 'command: ["/no/such/program"]'
+  run -127 --separate-stderr "$SCRIPT" run --rm app
+  [[ $stderr == *"tupper-init: exec /no/such/program: No such file or directory"* ]]
+}
+
+@test "run without --rm keeps the stopped container until rm" {
+  compile_app 'command: ["/bin/sh", "-c", "echo kept > /marker"]'
+  run -0 "$SCRIPT" run app
+  run --separate-stderr "$SCRIPT" ps -a
+  [[ ${lines[1]} == "$PROJECT-app-run-"*" app "*" exited "* ]]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-*")" ] # no cgroup for a stopped container
+  run -0 "$SCRIPT" rm
+  run --separate-stderr "$SCRIPT" ps -a
+  [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "up -d, ps, logs, stop with the stop signal, start keeps the filesystem, down removes all" {
+  compile_app 'stop_signal: SIGUSR1' 'init: true' \
+    'command: ["/bin/sh", "-c", "trap \"echo got USR1; exit 0\" USR1; cat /data 2>/dev/null || echo first > /data; while :; do sleep 0.1; done"]'
+  run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  run --separate-stderr "$SCRIPT" ps
+  [[ ${lines[1]} =~ ^$PROJECT-app-1\ +app\ +running\ +[0-9]+$ ]]
+  pid=${lines[1]##* }
+  [ -e "/proc/$pid" ]
+  run -0 "$SCRIPT" stop
+  [ ! -e "/proc/$pid" ]
+  run --separate-stderr "$SCRIPT" logs app
+  [ "$output" = $'got USR1' ]
+  run -0 "$SCRIPT" start app
+  wait_running "$PROJECT-app-1"
+  sleep 0.2
+  run -0 "$SCRIPT" stop
+  run --separate-stderr "$SCRIPT" logs app
+  [ "$output" = $'got USR1\nfirst\ngot USR1' ]
+  run -0 "$SCRIPT" down
+  [ ! -e "$TUPPER_ROOT/containers/$PROJECT" ]
+  [ ! -e "$TUPPER_RUN/$PROJECT" ]
+}
+
+@test "stop sends SIGKILL when the grace period passes" {
+  compile_app 'stop_grace_period: 300ms' 'init: true' 'command: ["/bin/sh", "-c", "trap \"\" TERM; while :; do sleep 1; done"]'
+  run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  run -0 "$SCRIPT" stop
+  run --separate-stderr "$SCRIPT" ps
+  [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "init: true reaps orphaned zombies and forwards signals" {
+  compile_app 'init: true' 'command: ["/bin/sh", "-c", "sh -c \"sleep 0.1 & exit 0\"; sleep 0.5; ps -o stat,comm | grep -c ^Z; ps -o pid,comm | head -2 | tail -1"]'
+  run --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" = 0 ]
+  [[ ${lines[1]} == *"1 tupper-init"* ]]
+}
+
+@test "SIGTERM to a foreground run goes to the container" {
+  compile_app 'init: true' 'command: ["/bin/sh", "-c", "trap \"echo terminated; exit 3\" TERM; while :; do sleep 0.1; done"]'
+  "$SCRIPT" run --rm app > "$TEST_DIR/out" 2> /dev/null &
+  local script_pid=$!
+  for _ in $(seq 100); do grep -q . "$TUPPER_RUN/$PROJECT"/*/pid 2> /dev/null && break; sleep 0.05; done
+  sleep 0.2
+  kill -TERM "$script_pid"
+  local status=0
+  wait "$script_pid" || status=$?
+  [ "$status" -eq 3 ]
+  [ "$(cat "$TEST_DIR/out")" = terminated ]
+}
+
+@test "after the script is SIGKILLed during a run, down removes everything" {
+  compile_app 'command: ["/bin/sh", "-c", "while :; do sleep 1; done"]'
+  "$SCRIPT" run app > /dev/null 2>&1 &
+  local script_pid=$!
+  for _ in $(seq 100); do grep -q . "$TUPPER_RUN/$PROJECT"/*/pid 2> /dev/null && break; sleep 0.05; done
+  kill -KILL "$script_pid"
+  wait "$script_pid" || true
+  [ -n "$(leftovers_of "$PROJECT")" ] # the container lives on, as a detached one would
+  run -0 "$SCRIPT" down
+  [ -z "$(leftovers_of "$PROJECT")" ]
+}
+
+@test "after up -d is SIGKILLed at any point of its start, down removes everything" {
+  compile_app 'mem_limit: 64m' 'pids_limit: 50' 'command: ["/bin/sh", "-c", "while :; do sleep 1; done"]'
+  "$SCRIPT" run --rm app /bin/true # import the image once, so the kills land in the start itself
+  local delay
+  for delay in 0 0.002 0.004 0.006 0.008 0.010 0.013 0.016 0.020 0.025 0.030 0.040; do
+    "$SCRIPT" up -d > /dev/null 2>&1 &
+    sleep "$delay"
+    kill -KILL $! 2> /dev/null || true
+    wait $! 2> /dev/null || true
+    run -0 "$SCRIPT" down
+    leftovers=$(leftovers_of "$PROJECT")
+    [ -z "$leftovers" ] || { echo "after a kill at ${delay}s: $leftovers"; false; }
+  done
+}
+
+@test "a start that fails halfway is undone by the exit trap" {
+  compile_app 'cpuset: "4095"' 'command: ["/bin/true"]' # no host has CPU 4095: the cgroup write fails
+  run -1 --separate-stderr "$SCRIPT" up -d
+  [[ $stderr == *"the kernel refused 4095 in "*"/cpuset.cpus"* ]]
+  [[ $stderr == *"removing $PROJECT-app-1: its start did not complete"* ]]
+  [ -z "$(leftovers_of "$PROJECT")" ]
+}
+
+@test "verbs and services that do not exist are clear errors" {
+  compile_app 'command: ["/bin/true"]'
+  run -1 --separate-stderr "$SCRIPT" frobnicate
+  [[ $stderr == *"unknown verb 'frobnicate'"* ]]
+  run -1 --separate-stderr "$SCRIPT" run nope
+  [[ $stderr == *"there is no service 'nope' in this project; services: app"* ]]
+  run -0 --separate-stderr "$SCRIPT" --help
+  [[ $output == *"up [-d] [SERVICE...]"* ]]
+}
