@@ -98,6 +98,14 @@ load_service() {
       ;;
     *) die "there is no service '$1' in this project; services: ${SERVICES[*]}" ;;
   esac
+  # Host paths without "." and ".." in them, for messages and for the image store's keys.
+  local i
+  normalise_path "$svc_image_source"
+  svc_image_source=$REPLY
+  for i in "${!svc_bind_source[@]}"; do
+    normalise_path "${svc_bind_source[i]}"
+    svc_bind_source[i]=$REPLY
+  done
 }
 
 # Records one bind mount of the loaded service (source on the host, target in the container).
@@ -241,8 +249,7 @@ kernel_has_overlay() {
 image_id() {
   local name=${svc_image_source##*/}
   name=${name//[^A-Za-z0-9._-]/_}
-  normalise_path "$svc_image_source"
-  hash_text "$REPLY"
+  hash_text "$svc_image_source"
   REPLY="${name:0:40}-$REPLY"
 }
 

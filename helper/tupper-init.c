@@ -293,10 +293,17 @@ static void bind_volume(int root_fd, const struct volume *v) {
   char *where = fd_path(fd);
   if (mount(v->source, where, NULL, MS_BIND | MS_REC, NULL) < 0)
     die_errno("bind-mount %s on %s", v->source, v->target);
-  if (v->read_only && mount(NULL, where, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-    die_errno("remount %s read-only", v->target);
   free(where);
   close(fd);
+  if (v->read_only) {
+    /* The descriptor above is the directory under the new mount: open the mount itself. */
+    fd = open_in_root(root_fd, v->target, !S_ISDIR(st.st_mode));
+    where = fd_path(fd);
+    if (mount(NULL, where, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+      die_errno("remount %s read-only", v->target);
+    free(where);
+    close(fd);
+  }
 }
 
 /* ---- process state ------------------------------------------------------ */
