@@ -5,7 +5,7 @@
 # This script is the container runtime for the project below: run it as root with a
 # verb (`--help` lists them). It needs bash, coreutils, util-linux and tupper-init;
 # btrfs-progs when the image store is on btrfs. Nothing else runs in the background.
-# shellcheck disable=SC2016 # spec values are single-quoted on purpose: nothing in them expands
+# shellcheck disable=SC2016,SC1003 # spec values are single-quoted on purpose: nothing in them expands
 set -euo pipefail
 shopt -s nullglob
 
