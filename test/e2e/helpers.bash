@@ -52,7 +52,7 @@ compile_app() {
 # cgroups, mounts and processes. Empty when all is gone.
 leftovers_of() {
   local project=$1
-  ls -d "$TUPPER_RUN/$project"/*/ "$TUPPER_ROOT/containers/$project"/*/ 2> /dev/null | sed 's/^/state: /'
+  find "$TUPPER_RUN/$project" "$TUPPER_ROOT/containers/$project" -mindepth 1 -maxdepth 1 2> /dev/null | sed 's/^/state: /'
   find /sys/fs/cgroup -maxdepth 8 -type d -name "$project-*" 2> /dev/null | sed 's/^/cgroup: /'
   grep -F "$TEST_DIR/root" /proc/self/mountinfo | sed 's/^/mount: /'
   local pid
