@@ -57,8 +57,12 @@ test-shellcheck:
 	shellcheck --severity=style generated/*.sh
 	shellcheck scripts/*.sh test/e2e/*.bash
 
+# TAP to the terminal and to build/e2e.tap, then one summary line: "e2e: N passed, N failed".
 test-e2e: build rootfs
-	$(BATS) --print-output-on-failure test/e2e/
+	mkdir -p build
+	status=0; $(BATS) --tap test/e2e/ | tee build/e2e.tap || status=$$?; \
+	  awk '/^ok /{p++} /^not ok /{f++} END{printf "e2e: %d passed, %d failed\n", p, f}' build/e2e.tap; \
+	  exit $$status
 
 install: build
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/tupper/tupper-init
