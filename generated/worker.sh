@@ -335,16 +335,16 @@ storage_create() {
   esac
 }
 
-# Removes container $1's filesystem and directory. --one-file-system: never follow a mount
-# out of it (a volume still mounted there must not be emptied).
+# Removes container $1's filesystem, directory and records. --one-file-system: never follow
+# a mount out of it (a volume still mounted there must not be emptied).
 storage_remove() {
   local c="$CONTAINERS_DIR/$1"
-  [[ -d $c ]] || return 0
+  [[ -d $c || -d $STATE_DIR/$1 ]] || return 0
   read_file "$c/storage" || REPLY=''
   if [[ $REPLY == btrfs && -d $c/rootfs ]]; then
     btrfs -q subvolume delete -- "$c/rootfs"
   fi
-  rm -rf --one-file-system -- "$c"
+  rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1"
 }
 
 # ---- cgroups: v1 and v2, found per controller --------------------------------------
@@ -564,18 +564,21 @@ cgroup_remove_all() {
   local record="$STATE_DIR/$1/cgroups" kind dir tries=0
   local -a dirs=() parents=()
   [[ -f $record ]] || return 0
+  # Only what still exists: removing twice (stop, then rm) must be harmless.
   while read -r kind dir; do
     if [[ $kind == c && -d $dir ]]; then dirs+=("$dir"); fi
-    if [[ $kind == p ]]; then parents+=("$dir"); fi
+    if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
   done < "$record"
+  ((${#dirs[@]} + ${#parents[@]})) || return 0
   for dir in "${dirs[@]}"; do cgroup_kill_all "$dir"; done
+  # One rmdir for all: the container's cgroups (never non-empty: they have no children),
+  # then the parents tupper made, which stay while other containers use them.
   # An exiting process can hold a cgroup busy for a moment after it left cgroup.procs.
-  while ((${#dirs[@]})) && ! rmdir -- "${dirs[@]}" 2>/dev/null; do
-    ((tries++ < 100)) || rmdir -- "${dirs[@]}" || die "cannot remove the cgroups of $1"
+  while ! rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" 2>/dev/null; do
+    ((tries++ < 100)) || rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" || die "cannot remove the cgroups of $1"
     sleep 0.02
     for dir in "${!dirs[@]}"; do [[ -d ${dirs[dir]} ]] || unset 'dirs[dir]'; done
   done
-  if ((${#parents[@]})); then rmdir --ignore-fail-on-non-empty -- "${parents[@]}" 2>/dev/null || true; fi
 }
 
 # ---- Process: into the cgroups, the namespaces, and tupper-init ---------------------
@@ -628,6 +631,11 @@ container_launch() {
     enter_container "$name" <&0 &
   fi
   LAUNCHED_PID=$!
+  # The child writes this record first thing (so that a kill of this script at any point
+  # leaves it); writing the same line here too means it exists once launch returns.
+  if proc_start_time "$LAUNCHED_PID"; then
+    printf '%s %s\n' "$LAUNCHED_PID" "$REPLY" > "$STATE_DIR/$name/pid"
+  fi
 }
 
 # Runs in the forked child. It records itself, joins the container's cgroups (so that all
@@ -751,7 +759,8 @@ container_load_service() {
 }
 
 # Stops container $1: its service's stop signal to PID 1, SIGKILL after the grace period;
-# then its cgroups and records go. Safe to repeat, and after a start that was killed.
+# then its cgroups and records go (records stay when $2 is keep-records: container_remove
+# takes them with the filesystem, in one rm). Safe to repeat, and after a killed start.
 container_stop() {
   local name=$1 init
   if container_init_pid "$name"; then
@@ -764,12 +773,12 @@ container_stop() {
     fi
   fi
   cgroup_remove_all "$name"
-  if [[ -d $STATE_DIR/$name ]]; then rm -rf -- "${STATE_DIR:?}/$name"; fi
+  if [[ ${2:-} != keep-records && -d $STATE_DIR/$name ]]; then rm -rf -- "${STATE_DIR:?}/$name"; fi
 }
 
-# Removes container $1 whole: stops it, then its filesystem and directory. Safe to repeat.
+# Removes container $1 whole: stops it, then its records, filesystem and directory. Safe to repeat.
 container_remove() {
-  container_stop "$1"
+  container_stop "$1" keep-records
   storage_remove "$1"
 }
 
@@ -863,12 +872,16 @@ stop_followed() {
 }
 
 follow_log() {
-  local line name
+  local line name log
   container_name_of "$1"
   name=$REPLY
-  container_pid "$name" || return 0
-  while IFS= read -r line; do printf '%s | %s\n' "$1" "$line"; done \
-    < <(tail -n +1 -f --pid="$REPLY" -- "$CONTAINERS_DIR/$name/log")
+  log="$CONTAINERS_DIR/$name/log"
+  [[ -f $log ]] || return 0
+  if container_pid "$name"; then
+    while IFS= read -r line; do printf '%s | %s\n' "$1" "$line"; done < <(tail -n +1 -f --pid="$REPLY" -- "$log")
+  else # it has already exited: its whole output
+    while IFS= read -r line; do printf '%s | %s\n' "$1" "$line"; done < "$log"
+  fi
 }
 
 # run [--rm] [-d] SERVICE [COMMAND...]: a one-off container of SERVICE; COMMAND replaces
@@ -907,7 +920,8 @@ cmd_run() {
   UNDO_CONTAINER=''
   wait_foreground "$name" "$LAUNCHED_PID"
   local status=$REPLY
-  container_stop "$name" # the workload is gone: its cgroups and records go; --rm removes the rest
+  # The workload is gone: its cgroups go now; --rm takes the records with the filesystem.
+  if ((remove)); then container_stop "$name" keep-records; else container_stop "$name"; fi
   exit "$status"
 }
 

@@ -134,3 +134,14 @@ load helpers
   run -0 --separate-stderr "$SCRIPT" --help
   [[ $output == *"up [-d] [SERVICE...]"* ]]
 }
+
+@test "up in the foreground prints each service's output after its name and returns when they exit" {
+  printf 'name: %s\nservices:\n  one:\n    image: rootfs:%s\n    command: ["/bin/echo", "hello from one"]\n  two:\n    image: rootfs:%s\n    command: ["/bin/sh", "-c", "sleep 0.3; echo hello from two"]\n' \
+    "$PROJECT" "$ROOTFS" "$ROOTFS" > "$TEST_DIR/in.yaml"
+  compile_spec multi < "$TEST_DIR/in.yaml"
+  run -0 --separate-stderr timeout 20 "$SCRIPT" up
+  [[ $output == *"one | hello from one"* ]]
+  [[ $output == *"two | hello from two"* ]]
+  run --separate-stderr "$SCRIPT" ps
+  [ "${#lines[@]}" -eq 1 ]
+}
