@@ -71,7 +71,7 @@ load_service() {
 echo "I am PID $$, running as $(id -u):$(id -g), and I see $(ls /proc | grep -c '\''^[0-9]'\'') processes."
 echo "My network: $(ls /sys/class/net | tr '\''\n'\'' '\'' '\'')"
 ')
-      # services.hello.environment: {"GREETING":"hello"}
+      # services.hello.environment: GREETING
       svc_env=('GREETING=hello')
       svc_env_pass=()
       # Docker's defaults for the variables the spec does not set (PATH, HOSTNAME, HOME)

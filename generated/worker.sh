@@ -68,7 +68,7 @@ load_service() {
       # services.worker.entrypoint: ["/bin/sh","-c","for job in /jobs/*; do echo \"$WORKER_ID: ${job##*/} has $(wc -c < \"$job\") bytes\"; done"] (entrypoint + command)
       svc_entrypoint=('/bin/sh' '-c')
       svc_command=('for job in /jobs/*; do echo "$WORKER_ID: ${job##*/} has $(wc -c < "$job") bytes"; done')
-      # services.worker.environment: ["WORKER_ID=worker-1","LOG_LEVEL=info"]
+      # services.worker.environment: WORKER_ID, LOG_LEVEL
       svc_env=('WORKER_ID=worker-1' 'LOG_LEVEL=info')
       svc_env_pass=()
       # Docker's defaults for the variables the spec does not set (PATH, HOSTNAME, HOME)

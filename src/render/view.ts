@@ -45,7 +45,11 @@ function serviceView(s: ServicePlan) {
       command: s.argv.command.map(shWord),
     },
     env: {
-      comment: describe(s.env, "none"),
+      // The names; their values, exactly as written, are on the lines below.
+      comment:
+        s.env.written === null
+          ? describe(s.env, "none")
+          : comment(`${s.env.key}: ${[...s.env.set.map((e) => e.name), ...s.env.passThrough.map((n) => `${n} (from the host)`)].join(", ")}`),
       set: s.env.set.map((e) => shWord(`${e.name}=${e.value}`)),
       passThrough: s.env.passThrough.map(shWord),
     },

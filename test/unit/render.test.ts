@@ -34,8 +34,10 @@ test("each service setting is commented with the spec key that caused it", () =>
 
 test("a newline in a spec value never ends a comment line", () => {
   const script = compileText(rich).script!;
-  // The value's newline is escaped in the comment (inside the quoted word it is data, and stays).
-  assert.match(script, /\n\s+# services\.web\.environment: \{"K":"v\\nnext line"\}\n/);
+  // Comments name the variables; a value's newline stays inside its quoted word, as data.
+  assert.match(script, /\n\s+# services\.web\.environment: K\n\s+svc_env=\('K=v\nnext line'\)\n/);
+  // A newline in a value that a comment does show is escaped there:
+  assert.match(script, /# services\.web\.command: \["\/bin\/echo","it's \$\(rm -rf \/\) `x` \\n ; \*"\]/);
   assert.equal(comment("a\nb\rc"), "a\\u000ab\\u000dc");
 });
 
