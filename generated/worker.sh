@@ -219,7 +219,7 @@ preflight() {
 # Adds to the array named $1 what the loaded service needs and does not have.
 preflight_service() {
   local -n gaps=$1
-  local i
+  local i c value key
   if [[ $svc_network_mode != none ]]; then gaps+=("network_mode $svc_network_mode: this tupper only does none"); fi
   if [[ ! -e $svc_image_source ]]; then
     gaps+=("the image of service $svc_name (image: rootfs:...): $svc_image_source does not exist")
@@ -229,6 +229,13 @@ preflight_service() {
       gaps+=("zstd, to import $svc_image_source: apt-get install zstd")
     fi
   fi
+  local limit
+  for limit in "memory:$svc_memory_max:mem_limit" "cpu:$svc_cpu_quota_us:cpus" "pids:$svc_pids_max:pids_limit" "cpuset:$svc_cpuset:cpuset"; do
+    IFS=: read -r c value key <<< "$limit"
+    if [[ -n $value ]] && ! cgroup_has_controller "$c"; then
+      gaps+=("the $c cgroup controller, for $key of service $svc_name: this host has none mounted or enabled")
+    fi
+  done
   for i in "${!svc_bind_source[@]}"; do
     if [[ ! -e ${svc_bind_source[i]} && ${svc_bind_create[i]} != create-host-path ]]; then
       gaps+=("the source of volume ${svc_bind_target[i]} of service $svc_name: ${svc_bind_source[i]} does not exist (create it, or set bind.create_host_path: true)")
@@ -392,6 +399,13 @@ cg_add() {
   # /proc/self/cgroup paths are relative to the hierarchy; the mount may show only a subtree.
   if [[ $root != / ]]; then path=${path#"$root"}; fi
   CG_MOUNT+=("$mnt") CG_VERSION+=("$version") CG_OWN+=("${path:-/}") CG_CONTROLLERS+=("$list")
+}
+
+# Whether some hierarchy holds controller $1 (call cgroup_discover first).
+cgroup_has_controller() {
+  local list
+  for list in "${CG_CONTROLLERS[@]}"; do [[ $list != *,$1,* ]] || return 0; done
+  return 1
 }
 
 cg_has_processes() {
