@@ -664,7 +664,7 @@ enter_container() {
   exec "$@" unshare --mount --uts --ipc --pid --net --cgroup -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}"
 }
 
-# Waits for the foreground container of `run` (name $1, unshare PID $2); REPLY = its exit
+# Waits for the foreground container of `run` (name $1, supervisor PID $2); REPLY = its exit
 # status. SIGTERM and SIGHUP sent to this script are passed on to the container's PID 1;
 # SIGINT and SIGQUIT from a terminal reach it directly (same process group), so they are not.
 wait_foreground() {
