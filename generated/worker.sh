@@ -589,7 +589,10 @@ cgroup_remove_all() {
   while ! rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" 2>/dev/null; do
     ((tries++ < 100)) || rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" || die "cannot remove the cgroups of $1"
     sleep 0.02
+    # A failed rmdir still removed what it could: retry only what is left, or it fails on those.
     for dir in "${!dirs[@]}"; do [[ -d ${dirs[dir]} ]] || unset 'dirs[dir]'; done
+    for dir in "${!parents[@]}"; do [[ -d ${parents[dir]} ]] || unset 'parents[dir]'; done
+    ((${#dirs[@]} + ${#parents[@]})) || break
   done
 }
 
