@@ -59,6 +59,8 @@ readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
 load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=()
+  svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
+  svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
   case $1 in
     'hello')
       svc_name='hello'
@@ -96,8 +98,22 @@ echo "My network: $(ls /sys/class/net | tr '\''\n'\'' '\'' '\'')"
       svc_pids_max=''
       # services.hello.cpuset: not set (all CPUs)
       svc_cpuset=''
-      # services.hello.network_mode: not set (none: only lo, until networking lands)
-      svc_network_mode='none'
+      # services.hello.networks: not set (the project's default network)
+      svc_network_mode='bridge'
+      # services.hello.networks: not set (network default)
+      add_network 'default' 2
+      # /etc/hosts: the services on this container's networks (network, offset of the address in its subnet, names)
+      add_host 'default' 2 'hello hello-hello-1'
+      # services.hello.dns: not set (the host's nameservers, without loopback ones)
+      svc_dns=()
+      # services.hello.dns_search: not set (the host's)
+      svc_dns_search=()
+      # services.hello.dns_opt: not set (the host's)
+      svc_dns_opt=()
+      # services.hello.domainname: not set (none)
+      svc_domainname=''
+      # services.hello.mac_address: not set (a random one)
+      svc_mac_address=''
       ;;
     *) die "there is no service '$1' in this project; services: ${SERVICES[*]}" ;;
   esac
@@ -114,6 +130,28 @@ echo "My network: $(ls /sys/class/net | tr '\''\n'\'' '\'' '\'')"
 # Records one bind mount of the loaded service (source on the host, target in the container).
 add_bind() {
   svc_bind_source+=("$1") svc_bind_target+=("$2") svc_bind_mode+=("$3") svc_bind_create+=("$4")
+}
+
+# The loaded service's networks, ports and /etc/hosts lines, one call per spec entry.
+add_network() { svc_net_names+=("$1") svc_net_offsets+=("$2"); }
+add_port() {
+  svc_port_protocol+=("$1") svc_port_host_ip+=("$2") svc_port_min+=("$3") svc_port_max+=("$4") svc_port_container+=("$5")
+}
+add_host() { svc_host_network+=("$1") svc_host_offset+=("$2") svc_host_names+=("$3"); }
+add_extra_host() { svc_extra_host_name+=("$1") svc_extra_host_address+=("$2"); }
+
+# ---- The networks, resolved from the spec -------------------------------------------
+# load_network sets the net_* variables of network $1. Addresses are offsets into the subnet.
+load_network() {
+  case $1 in
+    'default')
+      # networks.default: not set (the project's default network)
+      # subnet: chosen when the network is created (172.17-31.0.0/16, then 192.168.N.0/20)
+      net_subnet=''
+      net_gateway_offset=1 net_internal=0 net_first_free=3
+      ;;
+    *) die "there is no network '$1' in this project" ;;
+  esac
 }
 
 # ---- Helpers ---------------------------------------------------------------------
@@ -221,7 +259,12 @@ preflight() {
 preflight_service() {
   local -n gaps=$1
   local i c value key
-  if [[ $svc_network_mode != none ]]; then gaps+=("network_mode $svc_network_mode: this tupper only does none"); fi
+  if [[ $svc_network_mode == bridge ]]; then
+    command -v ip >/dev/null || gaps+=("ip, for the networks of service $svc_name: apt-get install iproute2")
+    command -v iptables-restore >/dev/null || gaps+=("iptables-restore, for the NAT and ports of service $svc_name: apt-get install iptables")
+    command -v flock >/dev/null || gaps+=("flock, for the networks of service $svc_name: apt-get install util-linux")
+    [[ -e /proc/sys/net/ipv4/ip_forward ]] || gaps+=("IPv4 networking in this kernel, for the networks of service $svc_name")
+  fi
   if [[ ! -e $svc_image_source ]]; then
     gaps+=("the image of service $svc_name (image: rootfs:...): $svc_image_source does not exist")
   elif [[ $svc_image_kind == tar ]]; then
@@ -597,14 +640,506 @@ cgroup_remove_all() {
   done
 }
 
+# ---- Networks: bridges, addresses, NAT, published ports, /etc files -------------------
+# A network is a Linux bridge with the gateway address, NAT for its subnet and two
+# iptables chains of its own. Its records live in NETWORKS_DIR/PROJECT_NETWORK/:
+#   project, subnet, bridge (written before the bridge is made), leases/ADDRESS (the
+#   container holding that address, created with O_EXCL so no address is given twice).
+# A container on a bridge network gets a network namespace of its own, persisted at
+# STATE_DIR/NAME/netns before anything runs in it, with one veth pair per network (the
+# host end on the bridge, the other end eth0, eth1, ... inside). Unmounting the netns at
+# stop is all the teardown the pair needs: the kernel deletes it with the namespace, off
+# the start and stop paths. PORTS_DIR/PROTOCOL-PORT holds the container publishing a port.
+readonly NETWORKS_DIR="$TUPPER_RUN/networks"
+readonly PORTS_DIR="$TUPPER_RUN/ports"
+declare -A NET_ADDRESSES=() NET_GATEWAYS=()
+
+# REPLY = dotted IPv4 address $1 as a number.
+ip_to_number() {
+  local a b c d
+  IFS=. read -r a b c d <<< "$1"
+  REPLY=$(((a << 24) | (b << 16) | (c << 8) | d))
+}
+
+# REPLY = number $1 as a dotted IPv4 address.
+number_to_ip() {
+  REPLY="$((($1 >> 24) & 255)).$((($1 >> 16) & 255)).$((($1 >> 8) & 255)).$(($1 & 255))"
+}
+
+# Creates file $1 holding $2, failing if it exists (bash's noclobber opens with O_EXCL).
+create_exclusive() {
+  local status=0
+  set -o noclobber
+  { printf '%s\n' "$2" > "$1"; } 2>/dev/null || status=$?
+  set +o noclobber
+  return "$status"
+}
+
+# Takes the lock that serialises creating and removing networks on this host. One lock
+# for all projects: their subnets are chosen against each other. It nests (the exit trap
+# may clean up while a failed start still holds it).
+NETWORK_LOCK_DEPTH=0
+network_lock() {
+  if ((NETWORK_LOCK_DEPTH++ == 0)); then
+    mkdir -p -- "$NETWORKS_DIR"
+    exec {NETWORK_LOCK_FD}>> "$NETWORKS_DIR/.lock"
+    flock "$NETWORK_LOCK_FD"
+  fi
+}
+
+network_unlock() {
+  if ((--NETWORK_LOCK_DEPTH == 0)); then exec {NETWORK_LOCK_FD}>&-; fi
+}
+
+# Whether network interface $1 exists in this network namespace. (/sys/class/net shows the
+# namespace that mounted /sys, which need not be this script's; /proc/sys/net is ours.)
+interface_exists() {
+  [[ -d /proc/sys/net/ipv4/conf/$1 ]]
+}
+
+# Sets NET_DIR, NET_BRIDGE and NET_ID (names in iptables) of network $1 of this project.
+network_names() {
+  NET_DIR="$NETWORKS_DIR/${PROJECT}_$1"
+  hash_text "$PROJECT/$1"
+  NET_BRIDGE="tpb-${REPLY:0:10}" NET_ID=${REPLY:0:12}
+}
+
+# Reads network $1's records: NET_BASE, NET_PREFIX, NET_GATEWAY (dotted), NET_LAST (the last
+# host offset). Fails when the network has not been made (or was half made).
+network_read() {
+  local base
+  read_file "$NET_DIR/subnet" || return 1
+  base=${REPLY%/*} NET_PREFIX=${REPLY#*/}
+  ip_to_number "$base"
+  NET_BASE=$REPLY NET_LAST=$(((1 << (32 - NET_PREFIX)) - 2))
+  number_to_ip $((NET_BASE + net_gateway_offset))
+  NET_GATEWAY=$REPLY
+  [[ -e $NET_DIR/bridge ]] && interface_exists "$NET_BRIDGE"
+}
+
+# Opens network $1 for a container: makes it if it does not exist yet (under the lock, so
+# that parallel starts make it once), and loads its NET_* values.
+network_open() {
+  net_name=$1
+  load_network "$1"
+  network_names "$1"
+  if network_read; then return 0; fi
+  network_lock
+  if ! network_read; then
+    if [[ -d $NET_DIR ]]; then network_destroy "$1"; fi # the records of a start killed midway
+    network_create "$1"
+  fi
+  network_unlock
+}
+
+# Makes network $1: its subnet (the spec's, or the first free one of Docker's default
+# pools), the bridge with the gateway address, forwarding and its iptables chains.
+network_create() {
+  local name=$1 subnet
+  if [[ -n $net_subnet ]]; then
+    subnet_in_use "$net_subnet" && die "network $name: subnet $net_subnet overlaps $REPLY; choose another ipam.config subnet in the spec, or remove what uses it"
+    subnet=$net_subnet
+  else
+    subnet_choose || die "network $name: every subnet tupper picks from (172.17-31.0.0/16, 192.168.N.0/20) is in use on this host; give the network an ipam.config subnet"
+    subnet=$REPLY
+  fi
+  mkdir -p -- "$NET_DIR/leases"
+  printf '%s\n' "$PROJECT" > "$NET_DIR/project"
+  printf '%s\n' "$subnet" > "$NET_DIR/subnet"
+  printf '%s\n' "$NET_BRIDGE" > "$NET_DIR/bridge"
+  network_read || true
+  ip -batch - <<- EOF || die "network $name: could not make bridge $NET_BRIDGE (ip's message is above); this needs the bridge module (modprobe bridge)"
+	link add $NET_BRIDGE type bridge
+	addr add $NET_GATEWAY/$NET_PREFIX dev $NET_BRIDGE
+	link set $NET_BRIDGE up
+	EOF
+  # Connections to a published port on 127.0.0.1 are forwarded to the bridge with their
+  # loopback source: the kernel drops those unless route_localnet is on for the bridge.
+  printf '1\n' > "/proc/sys/net/ipv4/conf/$NET_BRIDGE/route_localnet"
+  if ((!net_internal)); then
+    # NAT needs forwarding. It is left on when the network goes (other users may rely on it).
+    read_file /proc/sys/net/ipv4/ip_forward
+    if [[ $REPLY != 1 ]]; then printf '1\n' > /proc/sys/net/ipv4/ip_forward; fi
+  fi
+  network_rules add | iptables_apply || die "network $name: could not add its iptables rules (the message is above); this needs iptables with the nat table"
+}
+
+# Prints network $1's iptables rules for iptables-restore: two chains of its own, jumped to
+# from POSTROUTING and FORWARD. $1 = add (create) or del (remove). Every word is a
+# bridge name, a chain name or an address tupper made: nothing here comes from the spec.
+network_rules() {
+  local post="TUPPER-$NET_ID-POST" fwd="TUPPER-$NET_ID-FWD" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name"
+  local subnet
+  if [[ $1 == del ]]; then
+    printf '%s\n' '*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT \
+      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd" COMMIT
+    return 0
+  fi
+  number_to_ip "$NET_BASE"
+  subnet=$REPLY/$NET_PREFIX
+  printf '%s\n' '*nat' ":$post - [0:0]"
+  # Outbound NAT: the containers' traffic leaves with the host's address.
+  if ((!net_internal)); then printf '%s\n' "-A $post -s $subnet ! -o $br -j MASQUERADE"; fi
+  # Published ports reached from the host itself, and from a container on this bridge.
+  printf '%s\n' "-A $post -o $br -m addrtype --src-type LOCAL -j MASQUERADE" \
+    "-A $post -o $br -s $subnet -m conntrack --ctstate DNAT -j MASQUERADE" \
+    "-A POSTROUTING -m comment --comment $tag -j $post" COMMIT
+  printf '%s\n' '*filter' ":$fwd - [0:0]" \
+    "-A $fwd -i $br -o $br -j ACCEPT" \
+    "-A $fwd -i $br -o tpb-+ -j DROP" \
+    "-A $fwd -i tpb-+ -o $br -j DROP"
+  if ((net_internal)); then
+    printf '%s\n' "-A $fwd -i $br -j DROP" "-A $fwd -o $br -j DROP"
+  else
+    printf '%s\n' "-A $fwd -o $br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT" \
+      "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT" \
+      "-A $fwd -i $br -j ACCEPT"
+  fi
+  printf '%s\n' "-I FORWARD -m comment --comment $tag -j $fwd" COMMIT
+}
+
+# Applies iptables-restore input from stdin, keeping every other rule of the host.
+iptables_apply() {
+  iptables-restore --wait --noflush
+}
+
+# Removes what iptables-restore input on stdin (lines of -D/-F/-X) names, line by line and
+# ignoring what is already gone, when the whole batch cannot be applied at once.
+iptables_remove() {
+  local rules line table=filter
+  local -a words
+  rules=$(cat)
+  if iptables_apply <<< "$rules" 2>/dev/null; then return 0; fi
+  while IFS= read -r line; do
+    case $line in
+      '*'*) table=${line#'*'} ;;
+      COMMIT) ;;
+      *)
+        read -r -a words <<< "$line"
+        iptables --wait -t "$table" "${words[@]}" 2>/dev/null || true
+        ;;
+    esac
+  done <<< "$rules"
+}
+
+# Removes network $1 of this project whole: iptables chains, bridge and records. Call it
+# holding the lock. Safe on a half-made network and to repeat.
+network_destroy() {
+  net_name=$1
+  network_rules del | iptables_remove
+  if interface_exists "$NET_BRIDGE"; then
+    ip link delete "$NET_BRIDGE" || die "could not delete bridge $NET_BRIDGE (ip's message is above)"
+  fi
+  rm -rf -- "$NET_DIR"
+}
+
+# REPLY = what on this host overlaps subnet $1 (a route, or another tupper network);
+# fails when nothing does. Routes come from /proc/net/route, so no tool is needed.
+subnet_in_use() {
+  local base prefix iface dest _gw _flags _ref _use _metric mask other mine
+  ip_to_number "${1%/*}"
+  base=$REPLY prefix=${1#*/}
+  while read -r iface dest _gw _flags _ref _use _metric mask _; do
+    [[ $dest != Destination ]] || continue
+    [[ $mask != 00000000 ]] || continue # the default route overlaps everything and nothing
+    [[ $iface != "$NET_BRIDGE" ]] || continue
+    hex_route_to_number "$dest"
+    other=$REPLY
+    hex_route_to_number "$mask"
+    mine=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
+    mask=$((REPLY & mine))
+    if (((base & mask) == (other & mask))); then
+      number_to_ip "$other"
+      REPLY="the route to $REPLY on $iface"
+      return 0
+    fi
+  done < /proc/net/route
+  for other in "$NETWORKS_DIR"/*/subnet; do
+    [[ $other != "$NET_DIR/subnet" ]] || continue
+    read_file "$other" || continue
+    subnets_overlap "$1" "$REPLY" || continue
+    REPLY="tupper network ${other%/subnet}"
+    REPLY=${REPLY##*/}
+    return 0
+  done
+  return 1
+}
+
+# /proc/net/route writes addresses as little-endian hex: 0012A8C0 is 192.168.18.0.
+hex_route_to_number() {
+  local n=$((16#$1))
+  REPLY=$((((n & 255) << 24) | (((n >> 8) & 255) << 16) | (((n >> 16) & 255) << 8) | ((n >> 24) & 255)))
+}
+
+subnets_overlap() {
+  local a b prefix mask
+  ip_to_number "${1%/*}"
+  a=$REPLY
+  ip_to_number "${2%/*}"
+  b=$REPLY
+  prefix=$((${1#*/} < ${2#*/} ? ${1#*/} : ${2#*/}))
+  mask=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
+  (((a & mask) == (b & mask)))
+}
+
+# REPLY = the first subnet of Docker's default address pools that nothing uses.
+subnet_choose() {
+  local i candidate
+  for ((i = 0; i < 31; i++)); do
+    if ((i < 15)); then candidate="172.$((17 + i)).0.0/16"; else candidate="192.168.$(((i - 15) * 16)).0/20"; fi
+    if ! subnet_in_use "$candidate"; then
+      REPLY=$candidate
+      return 0
+    fi
+  done
+  return 1
+}
+
+# REPLY = the address of the loaded container on the open network: the service's own
+# ($1 = its offset) or, for a one-off container ($1 empty), the first free one. Its lease
+# names container $2; a lease already naming $2 (a start that was killed) is taken over.
+address_lease() {
+  local offset=${1:-$net_first_free} address
+  while ((offset <= NET_LAST)); do
+    if ((offset != net_gateway_offset)); then
+      number_to_ip $((NET_BASE + offset))
+      address=$REPLY
+      if create_exclusive "$NET_DIR/leases/$address" "$2"; then REPLY=$address && return 0; fi
+      read_file "$NET_DIR/leases/$address" || true
+      if [[ $REPLY == "$2" ]]; then REPLY=$address && return 0; fi
+      if [[ -n $1 ]]; then die "address $address of $2 on network $net_name is held by container $REPLY; stop it first (or run down)"; fi
+    fi
+    offset=$((offset + 1))
+  done
+  die "network $net_name has no free address left for $2; give it a larger subnet"
+}
+
+# Connects container $1 of the loaded service to its networks, before it starts:
+#   NET_HELPER_ARGS  tupper-init's options for the container side (netns, addresses, route)
+#   NET_ADDRESSES    NETWORK → the container's address on it (NET_GATEWAYS: its gateway)
+# Everything is recorded in STATE_DIR/NAME/net before it is made, for container_net_detach.
+# The service's own container takes the service's address on each network and publishes
+# its ports; a one-off container (`run`) takes a free address and publishes none, as in Compose.
+container_net_attach() {
+  local name=$1 state="$STATE_DIR/$1" i ns veth batch='' gateway='' nsfd dnat_to='' own_address=''
+  NET_HELPER_ARGS=() NET_ADDRESSES=() NET_GATEWAYS=()
+  [[ $svc_network_mode == bridge ]] || return 0
+  container_name_of "$svc_name"
+  if [[ $name == "$REPLY" ]]; then own_address=1; fi
+  ns="$state/netns"
+  : > "$state/net"
+  for i in "${!svc_net_names[@]}"; do
+    network_open "${svc_net_names[i]}"
+    net_name=${svc_net_names[i]}
+    if [[ -n $own_address ]]; then address_lease "${svc_net_offsets[i]}" "$name"; else address_lease '' "$name"; fi
+    printf 'lease %s %s\n' "$net_name" "$REPLY" >> "$state/net"
+    NET_ADDRESSES[$net_name]=$REPLY NET_GATEWAYS[$net_name]=$NET_GATEWAY
+    NET_HELPER_ARGS+=(--ip "eth$i" "$REPLY/$NET_PREFIX")
+    # The default route goes through the first network that reaches outside.
+    if [[ -z $gateway ]] && ((!net_internal)); then gateway=$NET_GATEWAY dnat_to=$REPLY; fi
+    printf -v veth 'tpv-%04x%04x' "$RANDOM" "$RANDOM"
+    batch+="link add $veth type veth peer name eth$i"
+    if ((i == 0)) && [[ -n $svc_mac_address ]]; then batch+=" address $svc_mac_address"; fi
+    batch+=" netns /proc/self/fd/NSFD"$'\n'"link set $veth master $NET_BRIDGE up"$'\n'
+  done
+  printf 'netns\n' >> "$state/net"
+  : > "$ns"
+  unshare --net="$ns" true || die "could not make a network namespace for $name at $ns (unshare's message is above)"
+  # ip reads the namespace through a descriptor, so no path from the host goes into its batch.
+  exec {nsfd}< "$ns"
+  ip -batch - <<< "${batch//NSFD/$nsfd}" || die "could not connect $name to its networks (ip's message is above); this needs the veth module (modprobe veth)"
+  exec {nsfd}<&-
+  NET_HELPER_ARGS+=(--netns "$ns")
+  if [[ -n $gateway ]]; then NET_HELPER_ARGS+=(--gateway "$gateway"); fi
+  if [[ -n $own_address && ${#svc_port_protocol[@]} -gt 0 ]]; then container_publish "$name" "$dnat_to"; fi
+}
+
+# Publishes the loaded service's ports for container $1 at address $2: a host port each
+# (reserved in PORTS_DIR, and free of listening sockets), then DNAT rules in a chain of
+# the container's own, jumped to for traffic to any local address (from outside the
+# host, from the host itself, and from containers).
+container_publish() {
+  local name=$1 address=$2 i port chain rules='' match
+  hash_text "$PROJECT/$name"
+  chain="TUPPER-${REPLY:0:12}-DNAT"
+  bound_ports
+  for i in "${!svc_port_protocol[@]}"; do
+    port_reserve "$name" "${svc_port_protocol[i]}" "${svc_port_min[i]}" "${svc_port_max[i]}"
+    port=$REPLY
+    printf 'port %s %s %s %s\n' "${svc_port_protocol[i]}" "$port" "${svc_port_host_ip[i]:-0.0.0.0}" "${svc_port_container[i]}" >> "$STATE_DIR/$name/net"
+    match=''
+    if [[ -n ${svc_port_host_ip[i]} ]]; then match="-d ${svc_port_host_ip[i]}/32 "; fi
+    rules+="-A $chain $match-p ${svc_port_protocol[i]} -m ${svc_port_protocol[i]} --dport $port -j DNAT --to-destination $address:${svc_port_container[i]}"$'\n'
+  done
+  printf 'dnat %s\n' "$chain" >> "$STATE_DIR/$name/net"
+  printf '%s\n' '*nat' ":$chain - [0:0]" "$rules-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" \
+    "-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" COMMIT |
+    iptables_apply || die "could not publish the ports of $name (iptables' message is above)"
+}
+
+# BOUND_PORTS[PROTOCOL-PORT] is set for every port a socket of this host listens on (TCP)
+# or is bound to (UDP), read from /proc/net: a published port must not hide one.
+bound_ports() {
+  local file protocol sl local_address _rest state
+  declare -gA BOUND_PORTS=()
+  for file in /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6; do
+    [[ -r $file ]] || continue
+    protocol=${file##*/} protocol=${protocol%6}
+    while read -r sl local_address _rest state _; do
+      [[ $sl != sl ]] || continue # the heading
+      [[ $protocol == udp || $state == 0A ]] || continue # 0A: LISTEN
+      BOUND_PORTS[$protocol-$((16#${local_address##*:}))]=1
+    done < "$file"
+  done
+}
+
+# REPLY = a host port from $3 to $4 for protocol $2, reserved for container $1.
+port_reserve() {
+  local name=$1 protocol=$2 min=$3 max=$4 port span start i
+  mkdir -p -- "$PORTS_DIR"
+  span=$((max - min + 1)) start=$((RANDOM % span))
+  if ((span == 1)); then start=0; fi
+  for ((i = 0; i < span; i++)); do
+    port=$((min + (start + i) % span))
+    if [[ -n ${BOUND_PORTS[$protocol-$port]:-} ]]; then
+      ((span > 1)) || die "port $port/$protocol is taken by a process on this host (see: ss -lnp 'sport = :$port'); stop it, or publish another host port"
+      continue
+    fi
+    if create_exclusive "$PORTS_DIR/$protocol-$port" "$name"; then REPLY=$port && return 0; fi
+    read_file "$PORTS_DIR/$protocol-$port" || true
+    if [[ $REPLY == "$name" ]]; then REPLY=$port && return 0; fi
+    ((span > 1)) || die "port $port/$protocol is already published by container $REPLY; stop it, or publish another host port"
+  done
+  die "no free host port from $min to $max for $name; free one, or widen the range"
+}
+
+# Undoes container_net_attach for container $1, newest first: DNAT rules, port
+# reservations, the namespace (the kernel then deletes its veth pairs) and the leases.
+container_net_detach() {
+  local name=$1 record="$STATE_DIR/$1/net" i kind a b
+  local -a lines
+  [[ -f $record ]] || return 0
+  mapfile -t lines < "$record"
+  for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+    read -r kind a b _ <<< "${lines[i]}"
+    case $kind in
+      dnat)
+        printf '%s\n' '*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" \
+          "-D OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" "-F $a" "-X $a" COMMIT | iptables_remove
+        ;;
+      port) release_if_held "$PORTS_DIR/$a-$b" "$name" ;;
+      netns) if [[ -e $STATE_DIR/$name/netns ]]; then umount -- "$STATE_DIR/$name/netns" 2>/dev/null || true; fi ;;
+      lease) release_if_held "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$name" ;;
+    esac
+  done
+  rm -f -- "$record" "$STATE_DIR/$name/netns"
+}
+
+# Removes record file $1 if it still names container $2.
+release_if_held() {
+  read_file "$1" || return 0
+  if [[ $REPLY == "$2" ]]; then rm -f -- "$1"; fi
+}
+
+# Removes the project's networks that no container of it joins any more (each container
+# lists its networks in CONTAINERS_DIR/NAME/networks).
+network_gc() {
+  local dir net file
+  local -A used=()
+  [[ -d $NETWORKS_DIR ]] || return 0
+  for file in "$CONTAINERS_DIR"/*/networks; do
+    while read -r net; do used[$net]=1; done < "$file"
+  done
+  network_lock
+  for dir in "$NETWORKS_DIR/${PROJECT}_"*/; do
+    dir=${dir%/}
+    read_file "$dir/project" || REPLY=$PROJECT # a record cut short before its project file
+    [[ $REPLY == "$PROJECT" ]] || continue # another project whose name starts like this one
+    net=${dir##*/} net=${net#"${PROJECT}_"}
+    [[ -z ${used[$net]:-} ]] || continue
+    network_names "$net"
+    if [[ $NET_DIR == "$dir" ]]; then
+      net_gateway_offset=1 net_internal=0
+      network_destroy "$net"
+    fi
+  done
+  network_unlock
+}
+
+# ---- /etc/hostname, /etc/hosts and /etc/resolv.conf of a container --------------------
+# Written into CONTAINERS_DIR/NAME/etc at every start and bind-mounted by tupper-init.
+
+# Writes them for container $1 of the loaded service, with hostname $2.
+container_etc_files() {
+  local name=$1 hostname=$2 dir="$CONTAINERS_DIR/$1/etc" hosts own i address
+  printf '%s\n' "$hostname" > "$dir/hostname"
+  own=$hostname
+  if [[ -n $svc_domainname ]]; then own="$hostname.$svc_domainname $hostname"; fi
+  if [[ $svc_network_mode == host ]]; then
+    local -a lines=()
+    if [[ -r /etc/hosts ]]; then mapfile -t lines < /etc/hosts; fi
+    printf -v hosts '%s\n' "${lines[@]}"
+  else
+    hosts=$'127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n'
+  fi
+  if [[ $svc_network_mode == bridge ]]; then
+    hosts+="${NET_ADDRESSES[${svc_net_names[0]}]}"$'\t'"$own"$'\n'
+    for i in "${!svc_host_network[@]}"; do
+      network_names "${svc_host_network[i]}"
+      load_network "${svc_host_network[i]}"
+      network_read || continue
+      number_to_ip $((NET_BASE + svc_host_offset[i]))
+      hosts+="$REPLY"$'\t'"${svc_host_names[i]}"$'\n'
+    done
+  elif [[ $svc_network_mode == none ]]; then
+    hosts+=$'127.0.0.1\t'"$own"$'\n'
+  fi
+  for i in "${!svc_extra_host_name[@]}"; do
+    address=${svc_extra_host_address[i]}
+    if [[ $address == host-gateway ]]; then
+      # The host, as the container reaches it: its first network's gateway.
+      if [[ $svc_network_mode == bridge ]]; then address=${NET_GATEWAYS[${svc_net_names[0]}]}; else address=127.0.0.1; fi
+    fi
+    hosts+="$address"$'\t'"${svc_extra_host_name[i]}"$'\n'
+  done
+  printf '%s' "$hosts" > "$dir/hosts"
+  resolv_conf > "$dir/resolv.conf"
+}
+
+# Prints the container's resolv.conf: dns, dns_search and dns_opt of the loaded service,
+# else the host's. A nameserver on the host's loopback is unreachable from a container
+# network, so those are left out (and Docker's fallback, Google's servers, used when none
+# remain).
+resolv_conf() {
+  local -a words servers=() search=() options=()
+  if [[ -r /etc/resolv.conf ]]; then
+    while read -r -a words; do
+      case ${words[0]:-} in
+        nameserver)
+          if [[ $svc_network_mode == host || (${words[1]:-} != 127.* && ${words[1]:-} != ::1) ]]; then servers+=("${words[@]:1:1}"); fi ;;
+        search | domain) search=("${words[@]:1}") ;;
+        options) options=("${words[@]:1}") ;;
+      esac
+    done < /etc/resolv.conf
+  fi
+  if ((${#svc_dns[@]})); then servers=("${svc_dns[@]}"); fi
+  if ((${#servers[@]} == 0)); then servers=(8.8.8.8 8.8.4.4); fi
+  if ((${#svc_dns_search[@]})); then search=("${svc_dns_search[@]}"); fi
+  if ((${#svc_dns_opt[@]})); then options=("${svc_dns_opt[@]}"); fi
+  printf 'nameserver %s\n' "${servers[@]}"
+  if ((${#search[@]})); then printf 'search %s\n' "${search[*]}"; fi
+  if ((${#options[@]})); then printf 'options %s\n' "${options[*]}"; fi
+}
+
 # ---- Process: into the cgroups, the namespaces, and tupper-init ---------------------
 
 # HELPER_ARGS = tupper-init's command line for the loaded service in container $1.
 # Arguments after $1 replace the service's command, as `run SERVICE COMMAND...` does.
 helper_args() {
-  local name=$1 c="$CONTAINERS_DIR/$1" hostname storage image i env
+  local name=$1 c="$CONTAINERS_DIR/$1" hostname storage image i env file
   shift
-  hostname=${svc_hostname:-${name:0:63}}
+  container_hostname "$name"
+  hostname=$REPLY
   read_file "$c/storage"
   storage=$REPLY
   read_file "$c/image"
@@ -613,11 +1148,16 @@ helper_args() {
   if [[ $storage == overlay ]]; then
     HELPER_ARGS+=(--overlay "$IMAGES_DIR/$image/rootfs" "$c/upper" "$c/work")
   fi
+  # The container's own /etc/hostname, hosts and resolv.conf; volumes come after, so a
+  # volume on one of these paths wins, as in Docker.
+  for file in hostname hosts resolv.conf; do HELPER_ARGS+=(--bind "$c/etc/$file" "/etc/$file"); done
   for i in "${!svc_bind_source[@]}"; do
     if [[ ${svc_bind_mode[i]} == ro ]]; then HELPER_ARGS+=(--ro-bind); else HELPER_ARGS+=(--bind); fi
     HELPER_ARGS+=("${svc_bind_source[i]}" "${svc_bind_target[i]}")
   done
-  HELPER_ARGS+=(--hostname "$hostname" --uid "$svc_uid" --gid "$svc_gid" --chdir "$svc_workdir")
+  HELPER_ARGS+=("${NET_HELPER_ARGS[@]}" --hostname "$hostname")
+  if [[ -n $svc_domainname ]]; then HELPER_ARGS+=(--domainname "$svc_domainname"); fi
+  HELPER_ARGS+=(--uid "$svc_uid" --gid "$svc_gid" --chdir "$svc_workdir")
   if ((svc_env_default_path)); then HELPER_ARGS+=(--env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); fi
   if ((svc_env_default_hostname)); then HELPER_ARGS+=(--env "HOSTNAME=$hostname"); fi
   if ((svc_env_default_home)); then
@@ -631,6 +1171,15 @@ helper_args() {
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
   HELPER_ARGS+=(-- "${svc_entrypoint[@]}")
   if (($#)); then HELPER_ARGS+=("$@"); else HELPER_ARGS+=("${svc_command[@]}"); fi
+}
+
+# REPLY = the hostname of container $1: the spec's, else the container's name (the host's
+# name with network_mode host, as in Docker).
+container_hostname() {
+  if [[ -n $svc_hostname ]]; then REPLY=$svc_hostname
+  elif [[ $svc_network_mode == host ]]; then read_file /proc/sys/kernel/hostname
+  else REPLY=${1:0:63}
+  fi
 }
 
 # Starts container $1 of the loaded service, detached ($2 = detached: output appended to
@@ -656,16 +1205,20 @@ container_launch() {
 
 # Runs in the forked child. It records itself, joins the container's cgroups (so that all
 # it will ever fork is counted and limited), then becomes, exec by exec, with one PID:
-#   [setsid] → unshare: new mount, UTS, IPC, PID, network and cgroup namespaces
+#   [setsid] → unshare: new mount, UTS, IPC, PID and cgroup namespaces, and a new network
+#   namespace with network_mode none (bridge: tupper-init joins the one prepared for it;
+#   host: none)
 #   → tupper-init, which forks the container's PID 1 (mounts, pivot_root, privileges, then
 #   the workload) and waits for it on the host side, exiting with its status.
 enter_container() {
   local name=$1 dir
+  local -a namespaces=(--mount --uts --ipc --pid --cgroup)
   shift
+  if [[ $svc_network_mode == none ]]; then namespaces+=(--net); fi
   proc_start_time "$BASHPID"
   printf '%s %s\n' "$BASHPID" "$REPLY" > "$STATE_DIR/$name/pid"
   for dir in "${CG_DIRS[@]}"; do printf '%s\n' "$BASHPID" > "$dir/cgroup.procs"; done
-  exec "$@" unshare --mount --uts --ipc --pid --net --cgroup -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}"
+  exec "$@" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}"
 }
 
 # Waits for the foreground container of `run` (name $1, supervisor PID $2); REPLY = its exit
@@ -694,7 +1247,9 @@ forward_signal() {
 # ---- Lifecycle: create, start, stop, remove -----------------------------------------
 # CONTAINERS_DIR/NAME: service, image and storage (one word each), rootfs/, upper/ and
 #   work/ (overlay), log (output of a detached container). Kept until the container is removed.
-# STATE_DIR/NAME: pid ("PID STARTTIME" of its supervisor) and cgroups (its cgroup paths).
+# CONTAINERS_DIR/NAME/networks (the networks it joins), etc/ (its hostname, hosts, resolv.conf).
+# STATE_DIR/NAME: pid ("PID STARTTIME" of its supervisor), cgroups (its cgroup paths), net
+#   (its addresses, ports and iptables chain) and netns (its network namespace).
 #   Kept while it runs; gone after stop.
 
 # One exit trap undoes what a failed start made: an unfinished image import, and the
@@ -738,6 +1293,7 @@ container_create() {
   image=$REPLY
   storage_kind "$image"
   storage=$REPLY
+  dirs+=("$c/etc")
   if [[ $storage == overlay ]]; then dirs+=("$c/rootfs" "$c/upper" "$c/work"); fi
   # Short-syntax volumes (and bind.create_host_path) create a missing host directory, as Docker does.
   for i in "${!svc_bind_source[@]}"; do
@@ -749,6 +1305,8 @@ container_create() {
   printf '%s\n' "$svc_name" > "$c/service"
   printf '%s\n' "$image" > "$c/image"
   printf '%s\n' "$storage" > "$c/storage"
+  # The networks it joins: they stay while some container lists them (network_gc).
+  if ((${#svc_net_names[@]})); then printf '%s\n' "${svc_net_names[@]}" > "$c/networks"; else : > "$c/networks"; fi
   storage_create "$name" "$image" "$storage"
 }
 
@@ -761,6 +1319,10 @@ container_start() {
   if [[ ! -d $STATE_DIR/$name ]]; then mkdir -p -- "$STATE_DIR/$name"; fi
   cgroup_record "$name"
   cgroup_create
+  container_net_attach "$name"
+  container_hostname "$name"
+  if [[ ! -d $CONTAINERS_DIR/$name/etc ]]; then mkdir -- "$CONTAINERS_DIR/$name/etc"; fi
+  container_etc_files "$name" "$REPLY"
   container_launch "$name" "$@"
 }
 
@@ -789,6 +1351,7 @@ container_stop() {
     fi
   fi
   cgroup_remove_all "$name"
+  container_net_detach "$name"
   if [[ ${2:-} != keep-records && -d $STATE_DIR/$name ]]; then rm -rf -- "${STATE_DIR:?}/$name"; fi
 }
 
@@ -796,6 +1359,7 @@ container_stop() {
 container_remove() {
   container_stop "$1" keep-records
   storage_remove "$1"
+  network_gc
 }
 
 # CONTAINERS = every container of this project this host knows of, running or not.
@@ -1003,6 +1567,7 @@ cmd_down() {
     container_remove "$name"
     note "$name removed"
   done
+  network_gc # also the networks of starts that were killed before their container existed
   rmdir --ignore-fail-on-non-empty -- "$STATE_DIR" "$CONTAINERS_DIR" 2>/dev/null || true
 }
 
@@ -1021,7 +1586,7 @@ cmd_ps() {
   local all=0 name status pid
   if [[ ${1:-} == -a || ${1:-} == --all ]]; then all=1; fi
   list_containers
-  printf '%-44s %-16s %-8s %s\n' NAME SERVICE STATUS PID
+  printf '%-44s %-16s %-8s %-8s %s\n' NAME SERVICE STATUS PID PORTS
   for name in "${CONTAINERS[@]}"; do
     pid=''
     if container_pid "$name"; then
@@ -1032,8 +1597,21 @@ cmd_ps() {
     fi
     [[ $status == running ]] || ((all)) || continue
     service_of "$name"
-    printf '%-44s %-16s %-8s %s\n' "$name" "${REPLY:--}" "$status" "${pid:--}"
+    local service=${REPLY:--}
+    published_ports "$name"
+    printf '%-44s %-16s %-8s %-8s %s\n' "$name" "$service" "$status" "${pid:--}" "${REPLY:--}"
   done
+}
+
+# REPLY = container $1's published ports as Docker prints them: 0.0.0.0:8080->80/tcp, ...
+published_ports() {
+  local kind protocol port host_ip target
+  REPLY=''
+  [[ -f $STATE_DIR/$1/net ]] || return 0
+  while read -r kind protocol port host_ip target; do
+    [[ $kind == port ]] || continue
+    REPLY+="${REPLY:+, }$host_ip:$port->$target/$protocol"
+  done < "$STATE_DIR/$1/net"
 }
 
 # logs [-f] SERVICE: the output of the service's detached container (-f: follow it).
@@ -1064,8 +1642,8 @@ usage() {
     "  start [SERVICE...]                start stopped containers again" \
     "  stop [SERVICE...]                 stop containers (stop_signal, SIGKILL after stop_grace_period)" \
     "  rm [-f] [SERVICE...]              remove stopped containers (-f: running ones too)" \
-    "  down                              stop and remove all containers of the project" \
-    "  ps [-a]                           list running containers (-a: all)" \
+    "  down                              stop and remove all containers and networks of the project" \
+    "  ps [-a]                           list running containers, with their published ports (-a: all)" \
     "  logs [-f] SERVICE                 print (-f: follow) a detached container's output" \
     "" \
     "Environment: TUPPER_ROOT (default /var/lib/tupper), TUPPER_RUN (/run/tupper)," \

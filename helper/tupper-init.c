@@ -2,9 +2,10 @@
  * tupper-init: the last step of a tupper container start.
  *
  * The generated script has put this process into the container's cgroups and
- * run it under `unshare --mount --uts --ipc --pid --net --cgroup`, so it has
+ * run it under `unshare --mount --uts --ipc --pid [--net] --cgroup`, so it has
  * new namespaces, but (unshare not forking) is itself still in the host's PID
- * namespace. It forks the container's PID 1 and stays outside as its
+ * namespace. With --netns it joins the network namespace the script prepared
+ * (veth ends already in it) instead. It forks the container's PID 1 and stays outside as its
  * supervisor: it passes on signals and exits with PID 1's status (128+N when
  * signal N killed it). The child, PID 1 of the new PID namespace:
  *
@@ -12,7 +13,9 @@
  *      bound onto itself so that it is a mount point),
  *   2. mounts /proc, a tmpfs /dev with the standard nodes, /dev/pts,
  *      /dev/shm, /dev/mqueue and a read-only /sys inside it,
- *   3. bind-mounts the volumes, brings up lo, sets the hostname,
+ *   3. bind-mounts the volumes, brings up lo and the interfaces the script
+ *      put into its network namespace (addresses, default route), sets the
+ *      hostname and domain name,
  *   4. pivot_root()s into the root and detaches the old one,
  *   5. closes every inherited file descriptor above stderr,
  *   6. drops to the workload's uid/gid and changes to its working directory,
@@ -32,10 +35,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,6 +55,7 @@
 #define EXIT_RUNTIME_FAILED 125
 #define MAX_VOLUMES 256
 #define MAX_ENV 4096
+#define MAX_INTERFACES 16
 
 extern char **environ;
 
@@ -57,12 +65,25 @@ struct volume {
   bool read_only;
 };
 
+/* An interface the script created in the network namespace, to configure and bring up. */
+struct interface {
+  const char *name;
+  struct in_addr address;
+  int prefix_length;
+};
+
 struct options {
   const char *rootfs;
   const char *overlay_lower, *overlay_upper, *overlay_work;
   struct volume volumes[MAX_VOLUMES];
   int n_volumes;
+  const char *netns;
+  struct interface interfaces[MAX_INTERFACES];
+  int n_interfaces;
+  const char *gateway_text;
+  struct in_addr gateway;
   const char *hostname;
+  const char *domainname;
   uid_t uid;
   gid_t gid;
   const char *workdir;
@@ -113,11 +134,34 @@ static unsigned long parse_id(const char *flag, const char *text) {
   return value;
 }
 
+static struct in_addr parse_ipv4(const char *flag, const char *text) {
+  struct in_addr addr;
+  if (inet_pton(AF_INET, text, &addr) != 1) die("%s needs an IPv4 address, got '%s'", flag, text);
+  return addr;
+}
+
+/* "NAME ADDRESS/PREFIX", e.g. eth0 172.18.0.2/16. */
+static void parse_interface(const char *name, const char *cidr, struct interface *iface) {
+  if (strlen(name) == 0 || strlen(name) >= IFNAMSIZ) die("--ip: bad interface name '%s'", name);
+  const char *slash = strchr(cidr, '/');
+  if (slash == NULL) die("--ip needs ADDRESS/PREFIX, got '%s'", cidr);
+  char *address = xasprintf("%.*s", (int)(slash - cidr), cidr);
+  char *end;
+  long prefix = strtol(slash + 1, &end, 10);
+  if (*end != '\0' || slash[1] == '\0' || prefix < 1 || prefix > 32) die("--ip: bad prefix length in '%s'", cidr);
+  iface->name = name;
+  iface->address = parse_ipv4("--ip", address);
+  iface->prefix_length = (int)prefix;
+  free(address);
+}
+
 /* ---- arguments --------------------------------------------------------- */
 
 static void usage(void) {
   fputs("usage: tupper-init --rootfs DIR [--overlay LOWER UPPER WORK]\n"
         "                   [--bind SRC DEST | --ro-bind SRC DEST]... [--hostname NAME]\n"
+        "                   [--domainname NAME] [--netns FILE] [--ip IFNAME ADDR/PREFIX]...\n"
+        "                   [--gateway ADDR]\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init]\n"
         "                   -- COMMAND [ARG]...\n",
         stderr);
@@ -152,6 +196,17 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       v->read_only = strcmp(flag, "--ro-bind") == 0;
     } else if (strcmp(flag, "--hostname") == 0) {
       opt->hostname = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--domainname") == 0) {
+      opt->domainname = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--netns") == 0) {
+      opt->netns = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--ip") == 0) {
+      if (opt->n_interfaces == MAX_INTERFACES) die("more than %d interfaces", MAX_INTERFACES);
+      const char *name = need(argc, argv, i++, flag);
+      parse_interface(name, need(argc, argv, i++, flag), &opt->interfaces[opt->n_interfaces++]);
+    } else if (strcmp(flag, "--gateway") == 0) {
+      opt->gateway_text = need(argc, argv, i++, flag);
+      opt->gateway = parse_ipv4(flag, opt->gateway_text);
     } else if (strcmp(flag, "--uid") == 0) {
       opt->uid = (uid_t)parse_id(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--gid") == 0) {
@@ -322,15 +377,63 @@ static void reset_signal_dispositions(void) {
   if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) die_errno("sigprocmask");
 }
 
-/* A new network namespace has lo, down: bring it up, as Docker's network mode none does. */
-static void bring_up_loopback(void) {
-  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) die_errno("socket for lo");
+/* ---- network ------------------------------------------------------------ */
+
+/* Joins the network namespace the script made and persisted at PATH (its veth ends are in it). */
+static void join_netns(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open network namespace %s", path);
+  if (setns(fd, CLONE_NEWNET) < 0) die_errno("setns network namespace %s", path);
+  close(fd);
+}
+
+static struct sockaddr ipv4_sockaddr(struct in_addr addr) {
+  struct sockaddr out;
+  struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr = addr};
+  memcpy(&out, &in, sizeof in);
+  return out;
+}
+
+static void bring_up(int sock, const char *name) {
   struct ifreq ifr = {0};
-  strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0) die_errno("get flags of lo");
+  strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+  if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0) die_errno("get flags of %s", name);
   ifr.ifr_flags |= IFF_UP;
-  if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0) die_errno("bring up lo");
+  if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0) die_errno("bring up %s", name);
+}
+
+/* The address and netmask (the kernel adds the subnet's route), then up. */
+static void configure_interface(int sock, const struct interface *iface) {
+  struct ifreq ifr = {0};
+  strncpy(ifr.ifr_name, iface->name, IFNAMSIZ - 1);
+  ifr.ifr_addr = ipv4_sockaddr(iface->address);
+  if (ioctl(sock, SIOCSIFADDR, &ifr) < 0) die_errno("set the address of %s", iface->name);
+  struct in_addr mask = {.s_addr = htonl(0xffffffffU << (32 - iface->prefix_length))};
+  ifr.ifr_netmask = ipv4_sockaddr(mask);
+  if (ioctl(sock, SIOCSIFNETMASK, &ifr) < 0) die_errno("set the netmask of %s", iface->name);
+  bring_up(sock, iface->name);
+}
+
+static void add_default_route(int sock, const struct options *opt) {
+  struct rtentry route = {0};
+  struct in_addr any = {.s_addr = INADDR_ANY};
+  route.rt_dst = ipv4_sockaddr(any);
+  route.rt_genmask = ipv4_sockaddr(any);
+  route.rt_gateway = ipv4_sockaddr(opt->gateway);
+  route.rt_flags = RTF_UP | RTF_GATEWAY;
+  if (ioctl(sock, SIOCADDRT, &route) < 0) die_errno("add the default route via %s", opt->gateway_text);
+}
+
+/*
+ * lo comes up in every new network namespace, as Docker's network mode none
+ * does; then the interfaces the script moved in, and the default route.
+ */
+static void configure_network(const struct options *opt) {
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) die_errno("socket for network configuration");
+  bring_up(sock, "lo");
+  for (int i = 0; i < opt->n_interfaces; i++) configure_interface(sock, &opt->interfaces[i]);
+  if (opt->gateway_text != NULL) add_default_route(sock, opt);
   close(sock);
 }
 
@@ -467,9 +570,11 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   mount_sys(root_fd);
   for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
   close(root_fd);
-  bring_up_loopback();
+  configure_network(opt);
   if (opt->hostname != NULL && sethostname(opt->hostname, strlen(opt->hostname)) < 0)
     die_errno("sethostname %s", opt->hostname);
+  if (opt->domainname != NULL && setdomainname(opt->domainname, strlen(opt->domainname)) < 0)
+    die_errno("setdomainname %s", opt->domainname);
 
   enter_rootfs(opt->rootfs);
   close_inherited_fds();
@@ -487,6 +592,7 @@ int main(int argc, char **argv) {
   parse_args(argc, argv, &opt);
   if (opt.rootfs == NULL) die("--rootfs is required");
   reset_signal_dispositions();
+  if (opt.netns != NULL) join_netns(opt.netns);
 
   sigset_t all;
   sigfillset(&all);

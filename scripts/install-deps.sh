@@ -7,7 +7,7 @@ set -euo pipefail
 declare -A NEEDS=(
   [gcc]=gcc [make]=make [node]=nodejs [npm]=npm
   [unshare]=util-linux [setsid]=util-linux [flock]=util-linux [losetup]=mount
-  [ip]=iproute2 [mkfs.btrfs]=btrfs-progs [btrfs]=btrfs-progs
+  [nsenter]=util-linux [ip]=iproute2 [iptables]=iptables [iptables-restore]=iptables [curl]=curl [mkfs.btrfs]=btrfs-progs [btrfs]=btrfs-progs
   [shellcheck]=shellcheck [zstd]=zstd [tar]=tar [gzip]=gzip
 )
 missing=()

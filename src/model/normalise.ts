@@ -2,7 +2,11 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { ParsedSpec, SpecPath } from "../spec/parse.js";
-import type { Origin, Plan, ServicePlan, StorageMode } from "./plan.js";
+import type { HostEntryPlan, Origin, Plan, ServicePlan, StorageMode } from "./plan.js";
+import { formatSubnet } from "./addresses.js";
+import { extraHost, parseExtraHostEntry, stringList, type ExtraHost } from "./hosts.js";
+import { resolveNetworking, type Networking } from "./network.js";
+import { parsePort } from "./ports.js";
 import { parseCpuList, parseCpus, parseDuration, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
 import { parseVolume } from "./volumes.js";
 import { dottedPath } from "../spec/diagnostics.js";
@@ -29,19 +33,36 @@ export function normalise({ spec, outputFile, tupperVersion }: NormaliseInput): 
   const scriptDir = dirname(resolve(outputFile));
   const specFile = resolve(spec.file);
   const xt = (root["x-tupper"] ?? {}) as Obj;
+  const project = root.name ?? defaultProjectName(specFile);
+  const net = resolveNetworking(root);
   return {
     tupperVersion,
     specFromScript: relative(scriptDir, specFile),
     specDirFromScript: relative(scriptDir, dirname(specFile)) || ".",
     specSha256: createHash("sha256").update(spec.text).digest("hex"),
-    project: { ...origin(["name"]), name: root.name ?? defaultProjectName(specFile) },
+    project: { ...origin(["name"]), name: project },
     storage: { ...origin(["x-tupper", "storage"]), mode: (xt.storage ?? "auto") as StorageMode },
     cgroupParent: { ...origin(["x-tupper", "cgroup_parent"]), path: xt.cgroup_parent ?? null },
-    services: Object.entries(root.services as Obj).map(([name, s]) => normaliseService(name, s as Obj, origin, spec)),
+    networks: net.networks.map((n) => ({
+      ...(n.path ? origin(n.path) : { key: `networks.${n.name}`, written: null }),
+      name: n.name,
+      subnet: n.subnet ? formatSubnet(n.subnet) : null,
+      gatewayOffset: n.gatewayOffset,
+      internal: n.internal,
+      firstFreeOffset: n.firstFreeOffset,
+    })),
+    services: Object.entries(root.services as Obj).map(([name, s]) => normaliseService(name, s as Obj, origin, spec, net, project)),
   };
 }
 
-function normaliseService(name: string, s: Obj, originOf: (p: SpecPath) => Origin, spec: ParsedSpec): ServicePlan {
+function normaliseService(
+  name: string,
+  s: Obj,
+  originOf: (p: SpecPath) => Origin,
+  spec: ParsedSpec,
+  net: Networking,
+  project: string,
+): ServicePlan {
   const at = (...rest: (string | number)[]): SpecPath => ["services", name, ...rest];
   const o = (...rest: (string | number)[]) => originOf(at(...rest));
   const limits = (s.deploy?.resources?.limits ?? {}) as Obj;
@@ -90,8 +111,55 @@ function normaliseService(name: string, s: Obj, originOf: (p: SpecPath) => Origi
     pids: { ...limitOrigin("pids_limit", "pids"), max: pidsRaw === undefined || pidsRaw <= 0 ? null : pidsRaw },
     cpuset: { ...o("cpuset"), cpus: s.cpuset !== undefined ? must(parseCpuList(s.cpuset)) : null },
     binds: ((s.volumes ?? []) as unknown[]).map((v, i) => ({ ...o("volumes", i), ...must(parseVolume(v)) })),
-    networkMode: { ...o("network_mode"), mode: "none" },
+    network: {
+      ...(s.network_mode !== undefined ? o("network_mode") : o("networks")),
+      mode: net.services.get(name)!.mode,
+      attachments: net.services.get(name)!.attachments.map((a) => ({ ...originOf(a.path), network: a.network, offset: a.offset })),
+    },
+    ports: ((s.ports ?? []) as unknown[]).flatMap((p, i) => must(parsePort(p)).map((port) => ({ ...o("ports", i), ...port }))),
+    expose: { ...o("expose"), ports: ((s.expose ?? []) as unknown[]).map(String) },
+    hosts: hostEntries(name, s, net, project),
+    extraHosts: extraHosts(s.extra_hosts).map(({ key, host }) => ({ ...o("extra_hosts", key), ...host })),
+    dns: { ...o("dns"), servers: stringList(s.dns) },
+    dnsSearch: { ...o("dns_search"), domains: stringList(s.dns_search) },
+    dnsOptions: { ...o("dns_opt"), options: stringList(s.dns_opt) },
+    domainname: { ...o("domainname"), name: (s.domainname as string | undefined) ?? null },
+    macAddress: { ...o("mac_address"), address: (s.mac_address as string | undefined)?.toLowerCase() ?? null },
   };
+}
+
+/**
+ * The /etc/hosts lines a container of service SELF gets: every service on each network it
+ * joins (itself included), by service name, aliases on that network, container name, and
+ * the names SELF's links give it; networks in SELF's order, services in spec order.
+ */
+function hostEntries(self: string, s: Obj, net: Networking, project: string): HostEntryPlan[] {
+  const linkAliases = new Map<string, string[]>();
+  for (const link of (s.links ?? []) as string[]) {
+    const [target, alias] = link.split(":") as [string, string?];
+    if (alias !== undefined && alias !== target) linkAliases.set(target, [...(linkAliases.get(target) ?? []), alias]);
+  }
+  const linked = new Set<string>();
+  const out: HostEntryPlan[] = [];
+  for (const mine of net.services.get(self)!.attachments) {
+    for (const [other, theirs] of net.services) {
+      const there = theirs.attachments.find((a) => a.network === mine.network);
+      if (!there) continue;
+      const names = [other, ...there.aliases, `${project}-${other}-1`];
+      if (!linked.has(other)) names.push(...(linkAliases.get(other) ?? []));
+      linked.add(other);
+      out.push({ network: mine.network, offset: there.offset, names: [...new Set(names)] });
+    }
+  }
+  return out;
+}
+
+function extraHosts(raw: unknown): { key: string | number; host: ExtraHost }[] {
+  if (Array.isArray(raw)) return raw.map((e, i) => ({ key: i, host: must(parseExtraHostEntry(e as string)) }));
+  if (raw && typeof raw === "object") {
+    return Object.entries(raw as Obj).flatMap(([name, v]) => stringList(v).map((a) => ({ key: name, host: must(extraHost(name, a)) })));
+  }
+  return [];
 }
 
 function words(v: unknown): string[] {

@@ -8,6 +8,10 @@ export interface Origin {
   written: string | null;
 }
 
+import type { ExtraHost } from "./hosts.js";
+import type { NetworkMode } from "./network.js";
+import type { PublishedPort } from "./ports.js";
+
 export type StorageMode = "auto" | "btrfs" | "overlay" | "copy";
 
 export interface Plan {
@@ -20,7 +24,32 @@ export interface Plan {
   project: Origin & { name: string };
   storage: Origin & { mode: StorageMode };
   cgroupParent: Origin & { path: string | null };
+  /** The networks some service joins. */
+  networks: NetworkPlan[];
   services: ServicePlan[];
+}
+
+export interface NetworkPlan extends Origin {
+  name: string;
+  /** "172.28.0.0/16", or null: a free subnet is chosen when the network is created. */
+  subnet: string | null;
+  gatewayOffset: number;
+  internal: boolean;
+  /** One-off containers (`run`) take addresses from this offset up. */
+  firstFreeOffset: number;
+}
+
+/** A service on a network: its address is the network's subnet plus offset. */
+export interface AttachmentPlan extends Origin {
+  network: string;
+  offset: number;
+}
+
+/** One /etc/hosts line about a service on a network the container shares with it. */
+export interface HostEntryPlan {
+  network: string;
+  offset: number;
+  names: string[];
 }
 
 export interface ServicePlan {
@@ -43,5 +72,14 @@ export interface ServicePlan {
   pids: Origin & { max: number | null };
   cpuset: Origin & { cpus: string | null };
   binds: (Origin & { source: string; target: string; readOnly: boolean; createHostPath: boolean })[];
-  networkMode: Origin & { mode: "none" };
+  network: Origin & { mode: NetworkMode; attachments: AttachmentPlan[] };
+  ports: (Origin & PublishedPort)[];
+  expose: Origin & { ports: string[] };
+  hosts: HostEntryPlan[];
+  extraHosts: (Origin & ExtraHost)[];
+  dns: Origin & { servers: string[] };
+  dnsSearch: Origin & { domains: string[] };
+  dnsOptions: Origin & { options: string[] };
+  domainname: Origin & { name: string | null };
+  macAddress: Origin & { address: string | null };
 }

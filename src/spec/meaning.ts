@@ -5,6 +5,7 @@ import { dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
 import { parseCpuList, parseCpus, parseDuration, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
 import { parseVolume } from "../model/volumes.js";
+import { checkNetworking } from "./networking.js";
 
 const MIN_MEMORY = 6 * 1024 * 1024; // Docker's floor: below it a container cannot start reliably
 const HOSTNAME_MAX = 64; // the kernel's limit for sethostname
@@ -30,6 +31,7 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
       report(["x-tupper", "cgroup_parent"], `${JSON.stringify(p)} is not an absolute cgroup path; use e.g. /tupper.slice`);
     }
   }
+  checkNetworking(root, report);
   const services = root.services;
   if (!isObj(services)) return out;
   for (const [name, svc] of Object.entries(services)) {
@@ -81,15 +83,6 @@ function checkService(at: SpecPath, s: Obj, report: Report): void {
   }
   checkLimits(at, s, report);
   if (Array.isArray(s.volumes)) checkVolumes(p("volumes"), s.volumes, report);
-  if (typeof s.network_mode === "string" && s.network_mode !== "none") {
-    const known = s.network_mode === "host" || s.network_mode === "bridge" || /^(service|container):/.test(s.network_mode);
-    report(
-      p("network_mode"),
-      known
-        ? `${JSON.stringify(s.network_mode)} is not supported yet (it comes with tupper's networking support); use none for now`
-        : `${JSON.stringify(s.network_mode)} is not a network mode; use none`,
-    );
-  }
 }
 
 function checkImage(path: SpecPath, image: string, report: Report): void {

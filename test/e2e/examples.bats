@@ -9,7 +9,7 @@ load helpers
   run -0 --separate-stderr "$SCRIPT" run --rm hello
   [[ ${lines[0]} == "Hello from hello-hello-run-"*", a tupper container." ]]
   [[ ${lines[1]} == "I am PID 1, running as 0:0, and I see "[1-9]" processes." ]]
-  [ "${lines[2]}" = "My network: lo " ]
+  [ "${lines[2]}" = "My network: eth0 lo " ]
 }
 
 @test "specs/worker.yaml reads its jobs as an unprivileged user within its limits" {

@@ -49,12 +49,24 @@ compile_app() {
 }
 
 # Prints everything of project $1 still on the host: records, container directories,
-# cgroups, mounts and processes. Empty when all is gone.
+# cgroups, mounts, processes, network records, interfaces and iptables rules. Empty when
+# all is gone. (The tests run in a network namespace of their own, see the Makefile, so
+# every tupper interface and rule in it is the test's.)
 leftovers_of() {
   local project=$1
   find "$TUPPER_RUN/$project" "$TUPPER_ROOT/containers/$project" -mindepth 1 -maxdepth 1 2> /dev/null | sed 's/^/state: /'
+  find "$TUPPER_RUN/networks/" -maxdepth 1 -name "${project}_*" 2> /dev/null | sed 's/^/network: /'
+  find "$TUPPER_RUN/ports" -type f 2> /dev/null | sed 's/^/port: /'
   find /sys/fs/cgroup -maxdepth 8 -type d -name "$project-*" 2> /dev/null | sed 's/^/cgroup: /'
-  grep -F "$TEST_DIR/root" /proc/self/mountinfo | sed 's/^/mount: /'
+  grep -F -e "$TEST_DIR/root" -e "$TEST_DIR/run" /proc/self/mountinfo | sed 's/^/mount: /'
+  # The kernel deletes a container's veth pair with its network namespace, shortly after.
+  local i
+  for ((i = 0; i < 40; i++)); do
+    ip -br link | grep -q '^tp[bv]-' || break
+    sleep 0.05
+  done
+  ip -br link | grep '^tp[bv]-' | sed 's/^/interface: /'
+  iptables-save 2> /dev/null | grep -F TUPPER | sed 's/^/iptables: /'
   local pid
   for pid in /proc/[0-9]*; do
     if tr '\0' ' ' < "$pid/cmdline" 2> /dev/null | grep -qF -- "$TEST_DIR/root/containers"; then

@@ -43,7 +43,7 @@ load helpers
   run -0 "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
   run --separate-stderr "$SCRIPT" ps
-  [[ ${lines[1]} =~ ^$PROJECT-app-1\ +app\ +running\ +[0-9]+$ ]]
+  [[ ${lines[1]} =~ ^$PROJECT-app-1\ +app\ +running\ +[0-9]+\ +-$ ]]
   pid=${lines[1]##* }
   [ -e "/proc/$pid" ]
   run -0 "$SCRIPT" stop
