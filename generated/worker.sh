@@ -214,13 +214,19 @@ container_init_pid() {
   [[ -n $REPLY ]]
 }
 
-# Waits up to $2 milliseconds for container $1's processes to end; fails if they did not.
+# REPLY = the time now in milliseconds (a builtin clock: no fork).
+now_ms() {
+  local t=${EPOCHREALTIME//[!0-9]/}
+  REPLY=$((10#$t / 1000))
+}
+
+# Waits until time $2 (now_ms) for container $1's processes to end; fails if they did not.
 wait_for_exit() {
-  local name=$1 waited=0
+  local name=$1
   while container_pid "$name"; do
-    ((waited < $2)) || return 1
+    now_ms
+    ((REPLY < $2)) || return 1
     sleep 0.05
-    waited=$((waited + 50))
   done
 }
 
@@ -938,7 +944,8 @@ container_net_attach() {
     if [[ -z $gateway ]] && ((!net_internal)); then gateway=$NET_GATEWAY dnat_to=$REPLY; fi
     printf -v veth 'tpv-%04x%04x' "$RANDOM" "$RANDOM"
     batch+="link add $veth type veth peer name eth$i"
-    if ((i == 0)) && [[ -n $svc_mac_address ]]; then batch+=" address $svc_mac_address"; fi
+    # mac_address is the service's container's: a one-off copy of it must not clash with it.
+    if ((i == 0)) && [[ -n $svc_mac_address && -n $own_address ]]; then batch+=" address $svc_mac_address"; fi
     batch+=" netns /proc/self/fd/NSFD"$'\n'"link set $veth master $NET_BRIDGE up"$'\n'
   done
   printf 'netns\n' >> "$state/net"
@@ -1335,20 +1342,36 @@ container_load_service() {
   svc_stop_signal=TERM svc_stop_grace_ms=10000 # a service no longer in the spec: Docker's defaults
 }
 
+# Sends container $1 its service's stop signal, once, and notes in STOP_DEADLINE when
+# SIGKILL follows. Verbs that stop many containers signal them all first, so that their
+# grace periods run at the same time.
+declare -A STOP_DEADLINE=()
+container_signal() {
+  local name=$1
+  [[ -z ${STOP_DEADLINE[$name]:-} ]] || return 0
+  container_init_pid "$name" || return 0
+  local init=$REPLY
+  container_load_service "$name"
+  kill -s "$svc_stop_signal" "$init" 2>/dev/null || true
+  now_ms
+  STOP_DEADLINE[$name]=$((REPLY + svc_stop_grace_ms))
+}
+
 # Stops container $1: its service's stop signal to PID 1, SIGKILL after the grace period;
-# then its cgroups and records go (records stay when $2 is keep-records: container_remove
-# takes them with the filesystem, in one rm). Safe to repeat, and after a killed start.
+# then its cgroups, network and records go (records stay when $2 is keep-records:
+# container_remove takes them with the filesystem, in one rm). Safe to repeat, and after
+# a killed start.
 container_stop() {
-  local name=$1 init
-  if container_init_pid "$name"; then
-    init=$REPLY
-    container_load_service "$name"
-    kill -s "$svc_stop_signal" "$init" 2>/dev/null || true
-    if ! wait_for_exit "$name" "$svc_stop_grace_ms"; then
-      kill -s KILL "$init" 2>/dev/null || true
-      wait_for_exit "$name" 5000 || die "container $name did not end after SIGKILL"
+  local name=$1
+  if container_pid "$name"; then
+    container_signal "$name"
+    if ! wait_for_exit "$name" "${STOP_DEADLINE[$name]:-0}"; then
+      if container_init_pid "$name"; then kill -s KILL "$REPLY" 2>/dev/null || true; fi
+      now_ms
+      wait_for_exit "$name" $((REPLY + 5000)) || die "container $name did not end after SIGKILL"
     fi
   fi
+  unset 'STOP_DEADLINE[$name]'
   cgroup_remove_all "$name"
   container_net_detach "$name"
   if [[ ${2:-} != keep-records && -d $STATE_DIR/$name ]]; then rm -rf -- "${STATE_DIR:?}/$name"; fi
@@ -1446,6 +1469,10 @@ stop_followed() {
   note "stopping ${FOLLOWED[*]}"
   for svc in "${FOLLOWED[@]}"; do
     container_name_of "$svc"
+    container_signal "$REPLY"
+  done
+  for svc in "${FOLLOWED[@]}"; do
+    container_name_of "$svc"
     container_stop "$REPLY"
   done
 }
@@ -1533,6 +1560,9 @@ cmd_stop() {
   for name in "$@"; do require_service "$name"; done
   list_containers
   for name in "${CONTAINERS[@]}"; do
+    if container_matches "$name" "$@"; then container_signal "$name"; fi
+  done
+  for name in "${CONTAINERS[@]}"; do
     if container_matches "$name" "$@"; then
       container_stop "$name"
       note "$name stopped"
@@ -1546,6 +1576,11 @@ cmd_rm() {
   if [[ ${1:-} == -f || ${1:-} == --force ]]; then force=1 && shift; fi
   for name in "$@"; do require_service "$name"; done
   list_containers
+  if ((force)); then
+    for name in "${CONTAINERS[@]}"; do
+      if container_matches "$name" "$@"; then container_signal "$name"; fi
+    done
+  fi
   for name in "${CONTAINERS[@]}"; do
     container_matches "$name" "$@" || continue
     if container_pid "$name" && ((!force)); then
@@ -1562,6 +1597,7 @@ cmd_down() {
   local name
   (($# == 0)) || die "down takes no arguments"
   list_containers
+  for name in "${CONTAINERS[@]}"; do container_signal "$name"; done
   for name in "${CONTAINERS[@]}"; do
     container_remove "$name"
     note "$name removed"

@@ -197,6 +197,7 @@ function allocateOffsets(defs: Map<string, NetworkDef>, services: Map<string, Se
     }
     const capacity = def.subnet ? lastHostOffset(def.subnet) : RUNTIME_SUBNET_HOSTS;
     const highest = Math.max(...taken.keys());
+    const highestService = Math.max(0, ...attachments.map((a) => a.offset));
     if (highest > capacity) {
       const where: SpecPath = def.path ? [...def.path, "ipam", "config", 0, "subnet"] : attachments[0]!.path;
       problems.push({
@@ -204,6 +205,6 @@ function allocateOffsets(defs: Map<string, NetworkDef>, services: Map<string, Se
         message: `${def.subnet ? formatSubnet(def.subnet) : "the subnet"} has ${capacity} host addresses, too few for the gateway and ${attachments.length} containers; use a shorter prefix, e.g. /${Math.max(8, 32 - Math.ceil(Math.log2(attachments.length + 3)) - 1)}`,
       });
     }
-    def.firstFreeOffset = highest + 1;
+    def.firstFreeOffset = highestService + 1; // the gateway may sit above: the script skips it
   }
 }

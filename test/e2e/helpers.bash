@@ -14,10 +14,12 @@ setup() {
   PROJECT="t${BATS_TEST_NUMBER}p$$"
   mkdir -p "$TEST_DIR/spec"
   SCRIPT=''
+  PEER_NS='' PEER_PIDS=()
 }
 
 teardown() {
   if [[ -n $SCRIPT && -x $SCRIPT ]]; then "$SCRIPT" down > /dev/null 2>&1 || true; fi
+  drop_peer
   local leftovers
   leftovers=$(leftovers_of "$PROJECT")
   if mountpoint -q "$TEST_DIR/btrfs" 2> /dev/null; then umount "$TEST_DIR/btrfs"; fi
@@ -104,4 +106,40 @@ wait_running() {
     sleep 0.05
   done
   return 1
+}
+
+# A second host for network tests: a network namespace joined to the test's host by a
+# veth pair, with no route beyond it. The host end is HOST_IP, the peer's PEER_IP.
+make_peer() {
+  local n=$BATS_TEST_NUMBER
+  PEER_NS="$TEST_DIR/peer.netns" HOST_IP="10.199.$n.1" PEER_IP="10.199.$n.2" PEER_LINK="tpt$n"
+  : > "$PEER_NS"
+  unshare --net="$PEER_NS" true
+  ip link add "$PEER_LINK" type veth peer name eth0 netns "$PEER_NS"
+  ip addr add "$HOST_IP/24" dev "$PEER_LINK"
+  ip link set "$PEER_LINK" up
+  nsenter --net="$PEER_NS" sh -c "ip link set lo up && ip addr add $PEER_IP/24 dev eth0 && ip link set eth0 up"
+}
+
+# Runs a command in the peer host's network namespace.
+on_peer() {
+  nsenter --net="$PEER_NS" -- "$@"
+}
+
+# Starts busybox httpd on the peer, serving directory $1 on port 80; PEER_PIDS gets its PID.
+peer_httpd() {
+  nsenter --net="$PEER_NS" -- busybox httpd -f -p "$PEER_IP:80" -h "$1" > /dev/null 2>&1 3>&- &
+  PEER_PIDS+=($!)
+}
+
+drop_peer() {
+  local pid
+  for pid in "${PEER_PIDS[@]}"; do kill "$pid" 2> /dev/null || true; done
+  for pid in "${PEER_PIDS[@]}"; do wait "$pid" 2> /dev/null || true; done
+  if [[ -n $PEER_NS ]]; then umount "$PEER_NS" 2> /dev/null || true; fi # the veth pair goes with it
+}
+
+# Fetches URL $1 from the host (the test's network namespace), with a short timeout.
+fetch() {
+  curl -sS --max-time 3 "$1"
 }

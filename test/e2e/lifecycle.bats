@@ -44,7 +44,7 @@ load helpers
   wait_running "$PROJECT-app-1"
   run --separate-stderr "$SCRIPT" ps
   [[ ${lines[1]} =~ ^$PROJECT-app-1\ +app\ +running\ +[0-9]+\ +-$ ]]
-  pid=${lines[1]##* }
+  pid=$(awk '{print $4}' <<< "${lines[1]}")
   [ -e "/proc/$pid" ]
   run -0 "$SCRIPT" stop
   [ ! -e "/proc/$pid" ]
