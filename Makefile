@@ -55,7 +55,7 @@ test-unit: dist/.built
 
 test-shellcheck:
 	shellcheck --severity=style generated/*.sh
-	shellcheck scripts/*.sh test/e2e/*.bash
+	shellcheck scripts/*.sh bench/*.sh test/e2e/*.bash
 
 # TAP to the terminal and to build/e2e.tap, then one summary line: "e2e: N passed, N failed".
 # The tests run in a network namespace of their own: it is the "host" whose bridges, veths,

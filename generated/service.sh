@@ -684,7 +684,7 @@ create_exclusive() {
 NETWORK_LOCK_DEPTH=0
 network_lock() {
   if ((NETWORK_LOCK_DEPTH++ == 0)); then
-    mkdir -p -- "$NETWORKS_DIR"
+    [[ -d $NETWORKS_DIR ]] || mkdir -p -- "$NETWORKS_DIR"
     exec {NETWORK_LOCK_FD}>> "$NETWORKS_DIR/.lock"
     flock "$NETWORK_LOCK_FD"
   fi
@@ -1000,7 +1000,7 @@ bound_ports() {
 # REPLY = a host port from $3 to $4 for protocol $2, reserved for container $1.
 port_reserve() {
   local name=$1 protocol=$2 min=$3 max=$4 port span start i
-  mkdir -p -- "$PORTS_DIR"
+  [[ -d $PORTS_DIR ]] || mkdir -p -- "$PORTS_DIR"
   span=$((max - min + 1)) start=$((RANDOM % span))
   if ((span == 1)); then start=0; fi
   for ((i = 0; i < span; i++)); do
@@ -1318,6 +1318,9 @@ container_create() {
 container_start() {
   local name=$1
   shift
+  # A container that ended by itself still has the records of its last run (cgroups,
+  # network namespace, address leases): clear them before starting it again.
+  if [[ -e $STATE_DIR/$name/pid ]]; then container_stop "$name"; fi
   cgroup_discover
   cgroup_plan "$name"
   if [[ ! -d $STATE_DIR/$name ]]; then mkdir -p -- "$STATE_DIR/$name"; fi

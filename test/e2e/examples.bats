@@ -32,3 +32,13 @@ load helpers
   run --separate-stderr "$SCRIPT" logs ticker
   [ "${lines[-1]}" = bye ]
 }
+
+@test "specs/web.yaml publishes its web server on loopback; the check finds it by name" {
+  SCRIPT="$REPO/generated/web.sh"
+  PROJECT=web
+  run -0 "$SCRIPT" up -d web
+  wait_running web-web-1
+  [ "$(fetch http://127.0.0.1:8080/)" = "<h1>Served by a tupper container</h1>" ]
+  run -0 --separate-stderr "$SCRIPT" run --rm check
+  [ "$output" = "<h1>Served by a tupper container</h1>" ]
+}

@@ -103,10 +103,12 @@ load helpers
 }
 
 @test "after up -d is SIGKILLed at any point of its start, down removes everything" {
-  compile_app 'mem_limit: 64m' 'pids_limit: 50' 'command: ["/bin/sh", "-c", "while :; do sleep 1; done"]'
+  # A bridge network and a published port too: their bridge, veth, netns, leases, port
+  # reservation and iptables chains must all go.
+  compile_app 'mem_limit: 64m' 'pids_limit: 50' 'ports: ["18095:80"]' 'stop_grace_period: 500ms' 'command: ["/bin/sh", "-c", "while :; do sleep 1; done"]'
   "$SCRIPT" run --rm app /bin/true # import the image once, so the kills land in the start itself
   local delay
-  for delay in 0 0.002 0.004 0.006 0.008 0.010 0.013 0.016 0.020 0.025 0.030 0.040; do
+  for delay in 0 0.002 0.004 0.006 0.008 0.010 0.013 0.016 0.020 0.025 0.030 0.035 0.040 0.045 0.050 0.060 0.070 0.080 0.100; do
     "$SCRIPT" up -d > /dev/null 2>&1 &
     sleep "$delay"
     kill -KILL $! 2> /dev/null || true
