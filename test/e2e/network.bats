@@ -37,7 +37,9 @@ address_of() {
   [ "$output" = "$PROJECT-web-1" ]
   run --separate-stderr "$SCRIPT" run --rm client timeout 3 wget -qO- http://hidden/hostname
   [ "$status" -ne 0 ]
-  [[ $stderr == *"bad address 'hidden'"* ]]
+  [[ $output != *hidden* ]]
+  run -0 --separate-stderr "$SCRIPT" run --rm client cat /etc/hosts
+  [[ $output == *$'\tweb '* && $output != *hidden* ]]
   local hidden_ip web_ip
   hidden_ip=$(address_of "$PROJECT-hidden-1" isolated)
   web_ip=$(address_of "$PROJECT-web-1" default)
