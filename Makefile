@@ -17,7 +17,7 @@ BATS := node_modules/bats/bin/bats
 # The helper: static, warnings are errors. The same source and compiler give the same bytes.
 CFLAGS_HELPER := -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$(CURDIR)=. -Wl,--build-id=none
 
-.PHONY: deps build helper rootfs generated demo test test-unit test-shellcheck test-e2e install clean
+.PHONY: deps build helper rootfs generated demo test test-unit test-shellcheck test-e2e bench install clean
 
 deps:
 	scripts/install-deps.sh
@@ -65,6 +65,10 @@ test-e2e: build rootfs
 	status=0; unshare --net -- sh -c 'ip link set lo up && exec $(BATS) --tap test/e2e/' | tee build/e2e.tap || status=$$?; \
 	  awk '/^ok /{p++} /^not ok /{f++} END{printf "e2e: %d passed, %d failed\n", p, f}' build/e2e.tap; \
 	  exit $$status
+
+# tupper next to runc, crun, bwrap and the unshare+chroot floor, in one hyperfine run.
+bench: build rootfs
+	bench/run.sh
 
 install: build
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/tupper/tupper-init

@@ -922,7 +922,9 @@ address_lease() {
 #   NET_ADDRESSES    NETWORK → the container's address on it (NET_GATEWAYS: its gateway)
 # Everything is recorded in STATE_DIR/NAME/net before it is made, for container_net_detach.
 # The service's own container takes the service's address on each network and publishes
-# its ports; a one-off container (`run`) takes a free address and publishes none, as in Compose.
+# its ports; a one-off container (`run`) takes a free address and publishes none, as in
+# Compose, unless `run --service-ports` set RUN_SERVICE_PORTS.
+RUN_SERVICE_PORTS=''
 container_net_attach() {
   local name=$1 state="$STATE_DIR/$1" i ns veth batch='' gateway='' nsfd dnat_to='' own_address=''
   NET_HELPER_ARGS=() NET_ADDRESSES=() NET_GATEWAYS=()
@@ -955,7 +957,7 @@ container_net_attach() {
   exec {nsfd}<&-
   NET_HELPER_ARGS+=(--netns "$ns")
   if [[ -n $gateway ]]; then NET_HELPER_ARGS+=(--gateway "$gateway"); fi
-  if [[ -n $own_address && ${#svc_port_protocol[@]} -gt 0 ]]; then container_publish "$name" "$dnat_to"; fi
+  if [[ (-n $own_address || -n $RUN_SERVICE_PORTS) && ${#svc_port_protocol[@]} -gt 0 ]]; then container_publish "$name" "$dnat_to"; fi
 }
 
 # Publishes the loaded service's ports for container $1 at address $2: a host port each
@@ -1491,22 +1493,24 @@ follow_log() {
   fi
 }
 
-# run [--rm] [-d] SERVICE [COMMAND...]: a one-off container of SERVICE; COMMAND replaces
-# its command. In the foreground stdin, stdout and stderr pass through and the exit status
-# is the workload's (128+N when a signal N killed it). -d prints the container's name.
+# run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]: a one-off container of SERVICE;
+# COMMAND replaces its command; --service-ports publishes the service's ports, as in
+# Compose. In the foreground stdin, stdout and stderr pass through and the exit status is
+# the workload's (128+N when a signal N killed it). -d prints the container's name.
 cmd_run() {
   local remove=0 detach=0 svc name
   while (($#)); do
     case $1 in
       --rm) remove=1 ;;
       -d | --detach) detach=1 ;;
+      --service-ports) RUN_SERVICE_PORTS=1 ;;
       --) shift && break ;;
-      -*) die "run: unknown option $1; usage: run [--rm] [-d] SERVICE [COMMAND...]" ;;
+      -*) die "run: unknown option $1; usage: run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]" ;;
       *) break ;;
     esac
     shift
   done
-  (($#)) || die "run: which service? usage: run [--rm] [-d] SERVICE [COMMAND...]; services: ${SERVICES[*]}"
+  (($#)) || die "run: which service? usage: run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]; services: ${SERVICES[*]}"
   ((!remove || !detach)) || die "run: --rm and -d together are not supported (nothing would be left to remove it); use one"
   svc=$1
   shift
@@ -1674,7 +1678,8 @@ usage() {
     "" \
     "Verbs:" \
     "  up [-d] [SERVICE...]              create and start containers; without -d, follow their output" \
-    "  run [--rm] [-d] SERVICE [CMD...]  run a one-off container; CMD replaces the service's command" \
+    "  run [--rm] [-d] [--service-ports] SERVICE [CMD...]" \
+    "                                    run a one-off container; CMD replaces the service's command" \
     "  start [SERVICE...]                start stopped containers again" \
     "  stop [SERVICE...]                 stop containers (stop_signal, SIGKILL after stop_grace_period)" \
     "  rm [-f] [SERVICE...]              remove stopped containers (-f: running ones too)" \

@@ -1,0 +1,44 @@
+// bench/run.sh's hyperfine JSON → a Markdown report: machine facts, the table of means,
+// and the ratios of each tupper row to runc and to crun.
+import { readFileSync } from "node:fs";
+import { execSync } from "node:child_process";
+import os from "node:os";
+
+const [jsonFile, processes] = process.argv.slice(2);
+const results = JSON.parse(readFileSync(jsonFile, "utf8")).results;
+const ms = (s) => (s * 1000).toFixed(1);
+const version = (cmd) => {
+  try {
+    return execSync(cmd, { encoding: "utf8" }).split("\n")[0].trim();
+  } catch {
+    return "not found";
+  }
+};
+const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [, "unknown"])[1];
+const mounts = readFileSync("/proc/self/mounts", "utf8");
+const cgroups = mounts.includes(" cgroup2 ") && mounts.includes(" cgroup ") ? "hybrid (v1 controllers, v2 at /sys/fs/cgroup/unified)" : mounts.includes(" cgroup2 ") ? "v2" : "v1";
+const find = (re) => results.find((r) => re.test(r.command));
+const runc = find(/^runc run/);
+const crun = find(/^crun run/);
+
+const lines = [
+  `# Start-and-exit of /bin/true, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+  "",
+  `Machine: ${os.hostname()}, Linux ${os.release()}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; cgroups ${cgroups}.`,
+  `Peers: ${version("runc --version")}; ${version("crun --version")}; bwrap ${version("bwrap --version")}; ${version("hyperfine --version")}.`,
+  `One hyperfine run (${results[0].times.length} runs each after 5 warm-ups), all rows in one network namespace; tupper's bridge network already exists (another container of the project keeps it).`,
+  "",
+  "| Command | Mean [ms] | σ [ms] | Min [ms] | Max [ms] |",
+  "|:---|---:|---:|---:|---:|",
+  ...results.map((r) => `| ${r.command} | ${ms(r.mean)} | ${ms(r.stddev)} | ${ms(r.min)} | ${ms(r.max)} |`),
+  "",
+  "| tupper row | ÷ runc | ÷ crun |",
+  "|:---|---:|---:|",
+  ...results
+    .filter((r) => r.command.startsWith("tupper"))
+    .map((r) => `| ${r.command} | ${runc ? (r.mean / runc.mean).toFixed(2) : "-"} | ${crun ? (r.mean / crun.mean).toFixed(2) : "-"} |`),
+  "",
+  `Processes on tupper's start path (\`run --rm none\`, strace -f): ${processes}.`,
+  "",
+];
+process.stdout.write(lines.join("\n"));
