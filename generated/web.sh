@@ -1077,9 +1077,10 @@ port_reserve() {
 
 # Undoes container_net_attach for container $1, newest first: DNAT rules, port
 # reservations, the namespace (the kernel then deletes its veth pairs) and the leases.
+# The files go in one rm at the end.
 container_net_detach() {
   local name=$1 record="$STATE_DIR/$1/net" i kind a b
-  local -a lines
+  local -a lines files=("$STATE_DIR/$1/net" "$STATE_DIR/$1/netns")
   [[ -f $record ]] || return 0
   mapfile -t lines < "$record"
   for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
@@ -1089,18 +1090,17 @@ container_net_detach() {
         printf '%s\n' '*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" \
           "-D OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" "-F $a" "-X $a" COMMIT | iptables_remove
         ;;
-      port) release_if_held "$PORTS_DIR/$a-$b" "$name" ;;
+      port) if held_by "$PORTS_DIR/$a-$b" "$name"; then files+=("$PORTS_DIR/$a-$b"); fi ;;
       netns) if [[ -e $STATE_DIR/$name/netns ]]; then umount -- "$STATE_DIR/$name/netns" 2>/dev/null || true; fi ;;
-      lease) release_if_held "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$name" ;;
+      lease) if held_by "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$name"; then files+=("$NETWORKS_DIR/${PROJECT}_$a/leases/$b"); fi ;;
     esac
   done
-  rm -f -- "$record" "$STATE_DIR/$name/netns"
+  rm -f -- "${files[@]}"
 }
 
-# Removes record file $1 if it still names container $2.
-release_if_held() {
-  read_file "$1" || return 0
-  if [[ $REPLY == "$2" ]]; then rm -f -- "$1"; fi
+# Whether record file $1 (a lease, a port) still names container $2.
+held_by() {
+  read_file "$1" && [[ $REPLY == "$2" ]]
 }
 
 # Removes the project's networks that no container of it joins any more (each container
@@ -1108,12 +1108,13 @@ release_if_held() {
 network_gc() {
   local dir net file
   local -A used=()
-  [[ -d $NETWORKS_DIR ]] || return 0
+  local -a networks=("$NETWORKS_DIR/${PROJECT}_"*/)
+  ((${#networks[@]})) || return 0 # no network: no lock to take (the common case of network_mode none)
   for file in "$CONTAINERS_DIR"/*/networks; do
     while read -r net; do used[$net]=1; done < "$file"
   done
   network_lock
-  for dir in "$NETWORKS_DIR/${PROJECT}_"*/; do
+  for dir in "${networks[@]}"; do
     dir=${dir%/}
     read_file "$dir/project" || REPLY=$PROJECT # a record cut short before its project file
     [[ $REPLY == "$PROJECT" ]] || continue # another project whose name starts like this one
@@ -1331,8 +1332,8 @@ on_exit() {
     container_stop "$UNDO_STOP" || true
   fi
   if [[ -n $RM_ON_EXIT ]]; then
+    # The project's own directories stay (empty) for the next run; down removes them.
     container_remove "$RM_ON_EXIT" || true
-    rmdir --ignore-fail-on-non-empty -- "$STATE_DIR" "$CONTAINERS_DIR" 2>/dev/null || true
   fi
   exit "$status"
 }
