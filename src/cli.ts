@@ -54,11 +54,20 @@ function main(argv: string[]): number {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
     .command("compile")
-    .description("compile SPEC into a bash script (default: generated/NAME.sh)")
-    .argument("<spec>", "the spec file (YAML, Compose format)")
-    .option("-o, --output <file>", "where to write the script")
-    .action((spec: string, options: { output?: string }) => {
-      status = compileCommand(spec, options);
+    .description("compile each SPEC into a bash script (default: generated/NAME.sh)")
+    .argument("<spec...>", "spec files (YAML, Compose format)")
+    .option("-o, --output <file>", "where to write the script (one SPEC only)")
+    .action((specs: string[], options: { output?: string }) => {
+      if (options.output !== undefined && specs.length > 1) {
+        process.stderr.write("tupper: -o names one output file; give one SPEC with it, or none to write generated/NAME.sh for each\n");
+        status = EXIT_FAILURE;
+        return;
+      }
+      // Every spec is compiled, whatever the others did; the worst status wins (2 beats 1).
+      for (const spec of specs) {
+        const result = compileCommand(spec, options);
+        if (result === EXIT_SPEC_ERROR || status === 0) status = result === 0 ? status : result;
+      }
     });
   try {
     program.parse(argv);

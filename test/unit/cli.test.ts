@@ -37,3 +37,16 @@ test("other failures exit 1 with a one-line reason", () => {
   assert.match(r.stderr, /^tupper: cannot read \/nonexistent\/spec\.yaml: ENOENT\n$/);
   assert.equal(run(["frobnicate"], tmpdir()).status, 1);
 });
+
+test("compile takes several specs in one process; each is written, a bad one makes the status 2", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  writeFileSync(join(dir, "a.yaml"), minimal);
+  writeFileSync(join(dir, "b.yaml"), minimal);
+  writeFileSync(join(dir, "bad.yaml"), "services: {}\n");
+  assert.equal(run(["compile", "a.yaml", "b.yaml"], dir).status, 0);
+  assert.ok(existsSync(join(dir, "generated", "a.sh")) && existsSync(join(dir, "generated", "b.sh")));
+  const r = run(["compile", "bad.yaml", "a.yaml"], dir);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /wrote generated\/a\.sh/);
+  assert.equal(run(["compile", "a.yaml", "b.yaml", "-o", "x.sh"], dir).status, 1);
+});
