@@ -69,6 +69,7 @@ test-e2e: build rootfs
 # tupper next to runc, crun, bwrap and the unshare+chroot floor, in one hyperfine run.
 bench: build rootfs
 	bench/run.sh
+	bench/scale.sh
 
 install: build
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/tupper/tupper-init
