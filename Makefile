@@ -69,7 +69,7 @@ test-e2e: build rootfs
 # tupper next to runc, crun, bwrap and the unshare+chroot floor, in one hyperfine run.
 bench: build rootfs
 	bench/run.sh
-	bench/scale.sh
+	{ printf '\n## Scale\n\n'; bench/scale.sh | sed 's/^/- /'; } | tee -a "bench/results/$$(date +%F)-$$(hostname -s).md"
 
 install: build
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/tupper/tupper-init
