@@ -294,9 +294,9 @@ preflight_service() {
 }
 
 kernel_has_overlay() {
-  local line
-  while read -r line; do [[ $line != *overlay ]] || return 0; done < /proc/filesystems
-  return 1
+  local all
+  IFS= read -r -d '' all < /proc/filesystems || true
+  [[ $all == *$'\toverlay\n'* ]]
 }
 
 # ---- Images: imported once into the image store -----------------------------------
@@ -422,7 +422,10 @@ cgroup_discover() {
     for c in "${f[@]}"; do own[$c]=$path; done
   done < /proc/self/cgroup
   # mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
-  while read -r -a f; do
+  local line
+  while IFS= read -r line; do
+    [[ $line == *" - cgroup"* ]] || continue # most mounts are not cgroups: one test each
+    read -r -a f <<< "$line"
     for ((i = 6; i < ${#f[@]}; i++)); do [[ ${f[i]} != - ]] || break; done
     fstype=${f[i + 1]:-} root=${f[3]} mnt=${f[4]} opts=,${f[i + 3]:-},
     case $fstype in
