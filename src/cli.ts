@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { compileSpec } from "./compile.js";
+import { checkScripts, pairsToCheck } from "./check/check.js";
 import { formatDiagnostic } from "./spec/diagnostics.js";
 import { tupperVersion } from "./paths.js";
 
@@ -68,6 +69,15 @@ function main(argv: string[]): number {
         const result = compileCommand(spec, options);
         if (result === EXIT_SPEC_ERROR || status === 0) status = result === 0 ? status : result;
       }
+    });
+  program
+    .command("check")
+    .description("exit 1, with a diff, when a script in generated/ is not what its spec compiles to now (exit 2: a spec has errors)")
+    .argument("[spec...]", "spec files (default: the spec named in each generated/*.sh)")
+    .action((specs: string[]) => {
+      const outcome = checkScripts(pairsToCheck(specs));
+      (outcome.status === 0 ? process.stdout : process.stderr).write(outcome.report);
+      status = outcome.status;
     });
   try {
     program.parse(argv);
