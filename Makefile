@@ -17,7 +17,7 @@ BATS := node_modules/bats/bin/bats
 # The helper: static, warnings are errors. The same source and compiler give the same bytes.
 CFLAGS_HELPER := -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$(CURDIR)=. -Wl,--build-id=none
 
-.PHONY: deps build helper rootfs generated demo test test-unit test-shellcheck test-e2e bench install clean
+.PHONY: deps build helper rootfs generated docs demo test test-unit test-shellcheck test-e2e bench install clean
 
 deps:
 	scripts/install-deps.sh
@@ -41,6 +41,10 @@ $(ROOTFS)/bin/busybox:
 generated: dist/.built $(GENERATED)
 generated/%.sh: specs/%.yaml dist/.built $(TEMPLATES)
 	node dist/src/cli.js compile $< -o $@
+
+# The spec reference, generated from the JSON Schema (a unit test keeps it in sync).
+docs: dist/.built
+	node dist/src/cli.js docs > docs/spec.md
 
 # The embedded default: build, compile specs/hello.yaml, run it.
 demo: build rootfs

@@ -5,6 +5,7 @@ import { basename, dirname, extname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { compileSpec } from "./compile.js";
 import { checkScripts, pairsToCheck } from "./check/check.js";
+import { specReference } from "./docs/reference.js";
 import { formatDiagnostic } from "./spec/diagnostics.js";
 import { tupperVersion } from "./paths.js";
 
@@ -78,6 +79,12 @@ function main(argv: string[]): number {
       const outcome = checkScripts(pairsToCheck(specs));
       (outcome.status === 0 ? process.stdout : process.stderr).write(outcome.report);
       status = outcome.status;
+    });
+  program
+    .command("docs")
+    .description("print the spec reference (docs/spec.md), generated from the JSON Schema")
+    .action(() => {
+      process.stdout.write(specReference());
     });
   try {
     program.parse(argv);

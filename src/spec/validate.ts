@@ -13,8 +13,10 @@ let compiled: ValidateFunction | undefined;
 function schemaValidator() {
   if (compiled) return compiled;
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-  // hint: how to write the value right; description/default: documentation only.
+  // hint: how to write the value right; description/default/examples: documentation only.
   ajv.addKeyword({ keyword: "hint", schemaType: "string" });
+  // compose: how tupper's meaning differs from Compose's, for docs/spec.md.
+  ajv.addKeyword({ keyword: "compose", schemaType: "string" });
   // A Compose key tupper does not implement yet: always an error, with the reason as its message.
   ajv.addKeyword({ keyword: "notSupportedYet", schemaType: "string", validate: () => false, errors: false });
   compiled = ajv.compile(JSON.parse(readFileSync(schemaFile, "utf8")) as object);
