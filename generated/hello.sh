@@ -29,6 +29,16 @@ readonly IMAGES_DIR="$TUPPER_ROOT/images"
 readonly CONTAINERS_DIR="$TUPPER_ROOT/containers/$PROJECT"
 readonly STATE_DIR="$TUPPER_RUN/$PROJECT"
 
+# TUPPER_TRACE=FILE: an audit log of this run, appended to FILE. Each line is one command as
+# bash ran it, with its values: the time, the function it ran in, [the exit status of the
+# line before], then the command. tupper-init closes the log's descriptor before the workload.
+if [[ -n ${TUPPER_TRACE:-} ]]; then
+  exec {TRACE_FD}>> "$TUPPER_TRACE"
+  BASH_XTRACEFD=$TRACE_FD
+  PS4='+ ${EPOCHREALTIME} ${FUNCNAME[0]:-main} [$?] '
+  set -x
+fi
+
 # The spec's directory, found from this script's own location, so that relative paths
 # in the spec work from any checkout.
 # REPLY = absolute path $1 with "." and "dir/.." taken out, without asking the filesystem.
@@ -1695,7 +1705,8 @@ usage() {
     "  logs [-f] SERVICE                 print (-f: follow) a detached container's output" \
     "" \
     "Environment: TUPPER_ROOT (default /var/lib/tupper), TUPPER_RUN (/run/tupper)," \
-    "TUPPER_HELPER (/usr/local/libexec/tupper/tupper-init), TUPPER_CGROUP_PARENT."
+    "TUPPER_HELPER (/usr/local/libexec/tupper/tupper-init), TUPPER_CGROUP_PARENT," \
+    "TUPPER_TRACE (a file: append an audit log of every command this run executes)."
 }
 
 main() {

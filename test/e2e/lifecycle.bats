@@ -147,3 +147,20 @@ load helpers
   run --separate-stderr "$SCRIPT" ps
   [ "${#lines[@]}" -eq 1 ]
 }
+
+@test "TUPPER_TRACE=FILE appends a timestamped log of every command with its values and exit statuses" {
+  compile_app 'network_mode: none' 'command: ["/bin/sh", "-c", "exit 3"]'
+  run -3 env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app
+  run -3 env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app
+  # the commands that change the host, with the values they ran with
+  grep -E '^\++ [0-9]+\.[0-9]+ enter_container \[0\] exec unshare --mount --uts --ipc --pid --cgroup --net -- .*/tupper-init --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
+  grep -E '^\++ [0-9.]+ cgroup_create \[[0-9]+\] mkdir -p -- .*'"$PROJECT"'-app-run-' "$TEST_DIR/audit.log"
+  grep -E '^\++ [0-9.]+ storage_remove \[[0-9]+\] rm -rf --one-file-system -- ' "$TEST_DIR/audit.log"
+  # both runs are there, each exiting with the workload's status, which the next line shows
+  [ "$(grep -cE ' cmd_run \[[0-9]+\] exit 3$' "$TEST_DIR/audit.log")" -eq 2 ]
+  [ "$(grep -cE ' cmd_run \[3\] on_exit$' "$TEST_DIR/audit.log")" -eq 2 ]
+  # the workload does not inherit the log's descriptor
+  compile_app 'command: ["/bin/sh", "-c", "ls /proc/self/fd | tr \"\\n\" \" \""]'
+  run -0 --separate-stderr env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app
+  [ "$output" = "0 1 2 3 " ] # 3 is ls's own directory descriptor
+}
