@@ -77,8 +77,9 @@ load_service() {
       # services.none.image: rootfs:../build/rootfs
       svc_image_kind='dir'
       svc_image_source="$SPEC_DIR"/'../build/rootfs'
-      # services.none.command: ["/bin/true"] (entrypoint + command)
+      # services.none.entrypoint: not set (none: the command is the whole command line)
       svc_entrypoint=()
+      # services.none.command: ["/bin/true"]
       svc_command=('/bin/true')
       # services.none.environment: not set (none)
       svc_env=()
@@ -123,8 +124,9 @@ load_service() {
       # services.web.image: rootfs:../build/rootfs
       svc_image_kind='dir'
       svc_image_source="$SPEC_DIR"/'../build/rootfs'
-      # services.web.command: ["/bin/true"] (entrypoint + command)
+      # services.web.entrypoint: not set (none: the command is the whole command line)
       svc_entrypoint=()
+      # services.web.command: ["/bin/true"]
       svc_command=('/bin/true')
       # services.web.environment: not set (none)
       svc_env=()
@@ -176,8 +178,9 @@ load_service() {
       # services.keeper.image: rootfs:../build/rootfs
       svc_image_kind='dir'
       svc_image_source="$SPEC_DIR"/'../build/rootfs'
-      # services.keeper.command: ["/bin/sleep","86400"] (entrypoint + command)
+      # services.keeper.entrypoint: not set (none: the command is the whole command line)
       svc_entrypoint=()
+      # services.keeper.command: ["/bin/sleep","86400"]
       svc_command=('/bin/sleep' '86400')
       # services.keeper.environment: not set (none)
       svc_env=()

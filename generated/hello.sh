@@ -77,8 +77,9 @@ load_service() {
       # services.hello.image: rootfs:../build/rootfs
       svc_image_kind='dir'
       svc_image_source="$SPEC_DIR"/'../build/rootfs'
-      # services.hello.command: ["/bin/sh","-c","echo \"Hello from $(hostname), a tupper container.\"\necho \"I am PID $$, running as $(id -u):$(id -g), and I see $(ls /proc | grep -c '^[0-9]') processes.\"\necho \"My network: $(ls /sys/class/net | tr '\\n' ' ')\"\n"] (entrypoint + command)
+      # services.hello.entrypoint: not set (none: the command is the whole command line)
       svc_entrypoint=()
+      # services.hello.command: ["/bin/sh","-c","echo \"Hello from $(hostname), a tupper container.\"\necho \"I am PID $$, running as $(id -u):$(id -g), and I see $(ls /proc | grep -c '^[0-9]') processes.\"\necho \"My network: $(ls /sys/class/net | tr '\\n' ' ')\"\n"]
       svc_command=('/bin/sh' '-c' 'echo "Hello from $(hostname), a tupper container."
 echo "I am PID $$, running as $(id -u):$(id -g), and I see $(ls /proc | grep -c '\''^[0-9]'\'') processes."
 echo "My network: $(ls /sys/class/net | tr '\''\n'\'' '\'' '\'')"

@@ -77,8 +77,9 @@ load_service() {
       # services.ticker.image: rootfs:../build/rootfs
       svc_image_kind='dir'
       svc_image_source="$SPEC_DIR"/'../build/rootfs'
-      # services.ticker.command: ["/bin/sh","-c","trap 'echo bye; exit 0' INT; while :; do date; sleep 1; done"] (entrypoint + command)
+      # services.ticker.entrypoint: not set (none: the command is the whole command line)
       svc_entrypoint=()
+      # services.ticker.command: ["/bin/sh","-c","trap 'echo bye; exit 0' INT; while :; do date; sleep 1; done"]
       svc_command=('/bin/sh' '-c' 'trap '\''echo bye; exit 0'\'' INT; while :; do date; sleep 1; done')
       # services.ticker.environment: not set (none)
       svc_env=()

@@ -77,8 +77,9 @@ load_service() {
       # services.web.image: rootfs:../build/rootfs
       svc_image_kind='dir'
       svc_image_source="$SPEC_DIR"/'../build/rootfs'
-      # services.web.command: ["/bin/httpd","-f","-p","80","-h","/srv"] (entrypoint + command)
+      # services.web.entrypoint: not set (none: the command is the whole command line)
       svc_entrypoint=()
+      # services.web.command: ["/bin/httpd","-f","-p","80","-h","/srv"]
       svc_command=('/bin/httpd' '-f' '-p' '80' '-h' '/srv')
       # services.web.environment: not set (none)
       svc_env=()
@@ -132,8 +133,9 @@ load_service() {
       # services.check.image: rootfs:../build/rootfs
       svc_image_kind='dir'
       svc_image_source="$SPEC_DIR"/'../build/rootfs'
-      # services.check.command: ["/bin/sh","-c","timeout 5 wget -qO- http://www/"] (entrypoint + command)
+      # services.check.entrypoint: not set (none: the command is the whole command line)
       svc_entrypoint=()
+      # services.check.command: ["/bin/sh","-c","timeout 5 wget -qO- http://www/"]
       svc_command=('/bin/sh' '-c' 'timeout 5 wget -qO- http://www/')
       # services.check.environment: not set (none)
       svc_env=()

@@ -77,8 +77,9 @@ load_service() {
       # services.worker.image: rootfs:../build/rootfs
       svc_image_kind='dir'
       svc_image_source="$SPEC_DIR"/'../build/rootfs'
-      # services.worker.entrypoint: ["/bin/sh","-c","for job in /jobs/*; do echo \"$WORKER_ID: ${job##*/} has $(wc -c < \"$job\") bytes\"; done"] (entrypoint + command)
+      # services.worker.entrypoint: ["/bin/sh","-c"]
       svc_entrypoint=('/bin/sh' '-c')
+      # services.worker.command: ["for job in /jobs/*; do echo \"$WORKER_ID: ${job##*/} has $(wc -c < \"$job\") bytes\"; done"]
       svc_command=('for job in /jobs/*; do echo "$WORKER_ID: ${job##*/} has $(wc -c < "$job") bytes"; done')
       # services.worker.environment: WORKER_ID, LOG_LEVEL
       svc_env=('WORKER_ID=worker-1' 'LOG_LEVEL=info')

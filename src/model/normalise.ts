@@ -85,12 +85,7 @@ function normaliseService(
     name,
     key: dottedPath(at()),
     image: { ...o("image"), kind: /\.tar(\.gz|\.zst|\.xz|\.bz2)?$|\.tgz$/.test(image) ? "tar" : "dir", path: image },
-    argv: {
-      key: dottedPath(at(s.entrypoint !== undefined ? "entrypoint" : "command")),
-      written: JSON.stringify([...entrypoint, ...command]),
-      entrypoint,
-      command,
-    },
+    argv: { entrypoint, command, entrypointOrigin: o("entrypoint"), commandOrigin: o("command") },
     env: { ...o("environment"), ...env },
     defaultEnv: { path: !envNames.has("PATH"), hostname: !envNames.has("HOSTNAME"), home: !envNames.has("HOME") },
     workingDir: { ...o("working_dir"), path: s.working_dir ?? "/" },

@@ -57,7 +57,7 @@ export interface ServicePlan {
   key: string;
   image: Origin & { kind: "dir" | "tar"; path: string };
   /** Entrypoint then command, Compose semantics; `run SERVICE CMD...` replaces the command part. */
-  argv: Origin & { entrypoint: string[]; command: string[] };
+  argv: { entrypoint: string[]; command: string[]; entrypointOrigin: Origin; commandOrigin: Origin };
   env: Origin & { set: { name: string; value: string }[]; passThrough: string[] };
   /** Docker's defaults (PATH, HOSTNAME, HOME) that the spec did not set itself. */
   defaultEnv: { path: boolean; hostname: boolean; home: boolean };

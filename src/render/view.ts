@@ -48,7 +48,8 @@ function serviceView(s: ServicePlan) {
     name: shWord(s.name),
     image: { comment: describe(s.image, ""), kind: shWord(s.image.kind), path: shSpecPath(s.image.path) },
     argv: {
-      comment: comment(`${s.argv.key}: ${s.argv.written} (entrypoint + command)`),
+      entrypointComment: describe(s.argv.entrypointOrigin, "none: the command is the whole command line"),
+      commandComment: describe(s.argv.commandOrigin, "none"),
       entrypoint: s.argv.entrypoint.map(shWord),
       command: s.argv.command.map(shWord),
     },
