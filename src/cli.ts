@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { compileSpec } from "./compile.js";
 import { checkScripts, pairsToCheck } from "./check/check.js";
 import { specReference } from "./docs/reference.js";
+import { explainPlan } from "./explain/explain.js";
 import { formatDiagnostic } from "./spec/diagnostics.js";
 import { tupperVersion } from "./paths.js";
 
@@ -46,6 +47,22 @@ function compileCommand(spec: string, options: { output?: string }): number {
   return 0;
 }
 
+function explainCommand(spec: string): number {
+  let text: string;
+  try {
+    text = readFileSync(spec, "utf8");
+  } catch (e) {
+    process.stderr.write(`tupper: cannot read ${spec}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+    return EXIT_FAILURE;
+  }
+  const output = defaultOutput(spec);
+  const result = compileSpec(spec, text, output);
+  for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (result.plan === undefined) return EXIT_SPEC_ERROR;
+  process.stdout.write(explainPlan(result.plan, output));
+  return 0;
+}
+
 function main(argv: string[]): number {
   let status = 0;
   const program = new Command()
@@ -79,6 +96,13 @@ function main(argv: string[]): number {
       const outcome = checkScripts(pairsToCheck(specs));
       (outcome.status === 0 ? process.stdout : process.stderr).write(outcome.report);
       status = outcome.status;
+    });
+  program
+    .command("explain")
+    .description("say in plain words what the script compiled from SPEC does")
+    .argument("<spec>", "the spec file")
+    .action((spec: string) => {
+      status = explainCommand(spec);
     });
   program
     .command("docs")
