@@ -1385,6 +1385,8 @@ container_signal() {
 container_stop() {
   local name=$1
   if container_pid "$name"; then
+    # A frozen container cannot act on its stop signal: thaw it first, as Docker does.
+    if container_paused "$name"; then container_freeze "$name" 0; fi
     container_signal "$name"
     if ! wait_for_exit "$name" "${STOP_DEADLINE[$name]:-0}"; then
       if container_init_pid "$name"; then kill -s KILL "$REPLY" 2>/dev/null || true; fi
@@ -1421,6 +1423,140 @@ list_containers() {
 # REPLY = the service of container $1 ('' if unknown).
 service_of() {
   read_file "$CONTAINERS_DIR/$1/service" || REPLY=''
+}
+
+# ---- Pause, unpause, kill, restart, top --------------------------------------------
+# Pausing freezes every process of a container through its cgroup: the v1 freezer
+# hierarchy where there is one, else cgroup.freeze of cgroup v2.
+
+# REPLY = the cgroup that freezes container $1; fails when it has none (it is not running).
+container_freezer() {
+  local kind dir v2=''
+  [[ -f $STATE_DIR/$1/cgroups ]] || return 1
+  while read -r kind dir; do
+    [[ $kind == c && -d $dir ]] || continue
+    if [[ -e $dir/freezer.state ]]; then REPLY=$dir && return 0; fi
+    if [[ -e $dir/cgroup.freeze ]]; then v2=$dir; fi
+  done < "$STATE_DIR/$1/cgroups"
+  [[ -n $v2 ]] && REPLY=$v2
+}
+
+# Whether container $1 is frozen (or being frozen).
+container_paused() {
+  container_freezer "$1" || return 1
+  if [[ -e $REPLY/freezer.state ]]; then
+    read_file "$REPLY/freezer.state"
+    [[ $REPLY != THAWED ]]
+  else
+    read_file "$REPLY/cgroup.freeze"
+    [[ $REPLY == 1 ]]
+  fi
+}
+
+# Freezes ($2 = 1) or thaws ($2 = 0) container $1, and waits until the kernel has done it.
+container_freeze() {
+  local dir want tries=0
+  container_freezer "$1" || die "$1 is not running"
+  dir=$REPLY
+  if [[ -e $dir/freezer.state ]]; then
+    if (($2)); then want=FROZEN; else want=THAWED; fi
+    cg_write "$dir/freezer.state" "$want"
+    until read_file "$dir/freezer.state" && [[ $REPLY == "$want" ]]; do
+      ((tries++ < 200)) || die "$1 did not reach $want"
+      sleep 0.01
+    done
+  else
+    cg_write "$dir/cgroup.freeze" "$2"
+    until file_has_line "$dir/cgroup.events" "frozen $2"; do
+      ((tries++ < 200)) || die "$1 did not reach frozen $2"
+      sleep 0.01
+    done
+  fi
+}
+
+# Whether file $1 has the line $2.
+file_has_line() {
+  local line
+  while IFS= read -r line; do [[ $line != "$2" ]] || return 0; done < "$1"
+  return 1
+}
+
+# pause [SERVICE...] / unpause [SERVICE...]: freeze or thaw the services' running containers.
+cmd_pause() { freeze_containers 1 paused "$@"; }
+cmd_unpause() { freeze_containers 0 unpaused "$@"; }
+
+freeze_containers() {
+  local want=$1 done=$2 name paused
+  shift 2
+  for name in "$@"; do require_service "$name"; done
+  list_containers
+  for name in "${CONTAINERS[@]}"; do
+    container_matches "$name" "$@" || continue
+    container_pid "$name" || continue
+    paused=0
+    if container_paused "$name"; then paused=1; fi
+    ((paused != want)) || continue
+    container_freeze "$name" "$want"
+    note "$name $done"
+  done
+}
+
+# kill [-s SIGNAL] [SERVICE...]: send a signal (default SIGKILL, as Compose) to the PID 1 of
+# the services' running containers.
+cmd_kill() {
+  local signal=KILL name
+  if [[ ${1:-} == -s ]]; then
+    (($# >= 2)) || die "usage: kill [-s SIGNAL] [SERVICE...]"
+    signal=${2#SIG} && shift 2
+  fi
+  for name in "$@"; do require_service "$name"; done
+  list_containers
+  for name in "${CONTAINERS[@]}"; do
+    container_matches "$name" "$@" || continue
+    container_init_pid "$name" || continue
+    kill -s "$signal" "$REPLY" || die "could not send SIG$signal to $name"
+    note "$name got SIG$signal"
+  done
+}
+
+# restart [SERVICE...]: stop the services' containers (all at once), then start them again.
+cmd_restart() {
+  local svc name
+  local -a names=()
+  (($#)) || set -- "${SERVICES[@]}"
+  for svc; do require_service "$svc"; done
+  preflight "$@"
+  for svc; do
+    container_name_of "$svc"
+    if [[ -d $CONTAINERS_DIR/$REPLY ]]; then names+=("$REPLY"); fi
+  done
+  for name in "${names[@]}"; do container_signal "$name"; done
+  for name in "${names[@]}"; do
+    container_stop "$name"
+    container_load_service "$name"
+    UNDO_STOP=$name
+    container_start "$name" detached
+    UNDO_STOP=''
+    note "$name restarted"
+  done
+}
+
+# top SERVICE: the processes of the service's container, as ps shows them.
+cmd_top() {
+  local kind dir pid supervisor name
+  local -a pids=()
+  (($# == 1)) || die "usage: top SERVICE"
+  require_service "$1"
+  container_name_of "$1"
+  name=$REPLY
+  container_pid "$name" || die "service $1 has no running container"
+  supervisor=$REPLY
+  command -v ps >/dev/null || die "top needs ps: apt-get install procps"
+  read -r kind dir < "$STATE_DIR/$name/cgroups" || die "$name has no cgroup record"
+  # The container's cgroup holds its processes and tupper-init's host side: leave that out.
+  while read -r pid; do [[ $pid == "$supervisor" ]] || pids+=("$pid"); done < "$dir/cgroup.procs"
+  ((${#pids[@]})) || die "service $1 has no processes"
+  ps -o pid,user,etime,args -p "${pids[*]}"
 }
 
 # ---- Verbs ------------------------------------------------------------------------
@@ -1650,10 +1786,11 @@ cmd_ps() {
     if container_pid "$name"; then
       status=running pid=$REPLY
       if container_init_pid "$name"; then pid=$REPLY; fi
+      if container_paused "$name"; then status=paused; fi
     elif [[ -d $CONTAINERS_DIR/$name ]]; then status=exited
     else status=dead # records of a start that was killed: `down` clears them
     fi
-    [[ $status == running ]] || ((all)) || continue
+    [[ $status == running || $status == paused ]] || ((all)) || continue
     service_of "$name"
     local service=${REPLY:--}
     published_ports "$name"
@@ -1704,6 +1841,10 @@ usage() {
     "  down                              stop and remove all containers and networks of the project" \
     "  ps [-a]                           list running containers, with their published ports (-a: all)" \
     "  logs [-f] SERVICE                 print (-f: follow) a detached container's output" \
+    "  pause | unpause [SERVICE...]      freeze or thaw containers (their cgroup's freezer)" \
+    "  kill [-s SIGNAL] [SERVICE...]     send a signal (default SIGKILL) to containers' PID 1" \
+    "  restart [SERVICE...]              stop, then start the services' containers" \
+    "  top SERVICE                       the processes of the service's container" \
     "" \
     "Environment: TUPPER_ROOT (default /var/lib/tupper), TUPPER_RUN (/run/tupper)," \
     "TUPPER_HELPER (/usr/local/libexec/tupper/tupper-init), TUPPER_CGROUP_PARENT," \
@@ -1723,6 +1864,11 @@ main() {
     down) cmd_down "$@" ;;
     ps) cmd_ps "$@" ;;
     logs) cmd_logs "$@" ;;
+    pause) cmd_pause "$@" ;;
+    unpause) cmd_unpause "$@" ;;
+    kill) cmd_kill "$@" ;;
+    restart) cmd_restart "$@" ;;
+    top) cmd_top "$@" ;;
     -h | --help | help) usage ;;
     *) die "unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
   esac

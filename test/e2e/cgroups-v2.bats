@@ -36,3 +36,25 @@ v2_only() {
   [[ $stderr == *"the memory cgroup controller, for mem_limit of service app: this host has none mounted or enabled"* ]]
   [ ! -e "$TUPPER_ROOT" ]
 }
+
+@test "v2 only: pause freezes the container through cgroup.freeze; unpause thaws it" {
+  [ -n "$(awk '$9 == "cgroup2"' /proc/self/mountinfo)" ] || skip "no cgroup2 mount on this host"
+  compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sh", "-c", "while :; do echo tick; sleep 0.05; done"]'
+  run -0 v2_only "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  run -0 v2_only "$SCRIPT" pause app
+  dir=$(awk '$1 == "c" {print $2; exit}' "$TUPPER_RUN/$PROJECT/$PROJECT-app-1/cgroups")
+  [ "$(cat "$dir/cgroup.freeze")" = 1 ]
+  grep -qx 'frozen 1' "$dir/cgroup.events"
+  run -0 --separate-stderr v2_only "$SCRIPT" ps
+  [[ ${lines[1]} == *" paused "* ]]
+  local at
+  at=$("$SCRIPT" logs app | wc -l)
+  sleep 0.4
+  [ "$("$SCRIPT" logs app | wc -l)" -eq "$at" ]
+  run -0 v2_only "$SCRIPT" unpause app
+  grep -qx 'frozen 0' "$dir/cgroup.events"
+  sleep 0.4
+  [ "$("$SCRIPT" logs app | wc -l)" -gt "$at" ]
+  run -0 v2_only "$SCRIPT" down
+}
