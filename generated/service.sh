@@ -239,6 +239,25 @@ wait_for_exit() {
   done
 }
 
+# REPLY = $1 as a JSON string (quotes, backslashes and control characters escaped).
+json_string() {
+  local s=$1 c escaped='' i
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\t'/\\t}
+  s=${s//$'\r'/\\r}
+  if [[ $s == *[[:cntrl:]]* ]]; then
+    for ((i = 0; i < ${#s}; i++)); do
+      c=${s:i:1}
+      if [[ $c == [[:cntrl:]] ]]; then printf -v c '\\u%04x' "'$c"; fi
+      escaped+=$c
+    done
+    s=$escaped
+  fi
+  REPLY="\"$s\""
+}
+
 # ---- Preflight: what a start needs, checked before the host is changed -----------
 # Lists everything that is missing at once, with how to get it.
 preflight() {
@@ -1556,6 +1575,161 @@ cmd_top() {
   ps -o pid,user,etime,args -p "${pids[*]}"
 }
 
+# stats [--no-stream] [--json] [SERVICE...]: CPU, memory, network and block I/O and process
+# count of the running containers, read from their cgroups and network namespace. CPU % is
+# measured over half a second (100% = one CPU busy). Without --no-stream: a new sample every
+# second until interrupted. --json: one object per container and line, numbers in bytes.
+cmd_stats() {
+  local stream=1 json=0 name
+  local -a services=() names
+  while (($#)); do
+    case $1 in
+      --no-stream) stream=0 ;;
+      --json) json=1 ;;
+      -*) die "usage: stats [--no-stream] [--json] [SERVICE...]" ;;
+      *) require_service "$1" && services+=("$1") ;;
+    esac
+    shift
+  done
+  while :; do
+    list_containers
+    names=()
+    for name in "${CONTAINERS[@]}"; do
+      if container_matches "$name" "${services[@]}" && container_pid "$name"; then names+=("$name"); fi
+    done
+    stats_sample "$json" "${names[@]}"
+    ((stream)) || break
+    sleep 0.5
+  done
+}
+
+# Prints one sample of containers $2...; $1 = 1 for JSON lines.
+stats_sample() {
+  local json=$1 name i t0 t1 cpu0 cpu1 perc mem limit rx tx rd wr pids
+  shift
+  local -a start=()
+  now_us
+  t0=$REPLY
+  for name; do stats_cpu_ns "$name" && start+=("$REPLY") || start+=(0); done
+  sleep 0.5
+  now_us
+  t1=$REPLY
+  ((json)) || printf '%-44s %8s %22s %7s %22s %22s %5s\n' NAME 'CPU %' 'MEM USAGE / LIMIT' 'MEM %' 'NET I/O' 'BLOCK I/O' PIDS
+  i=0
+  for name; do
+    cpu0=${start[i++]}
+    stats_cpu_ns "$name" && cpu1=$REPLY || cpu1=$cpu0
+    perc=$(((cpu1 - cpu0) * 10000 / ((t1 - t0) * 1000))) # hundredths of a percent
+    stats_memory "$name" && read -r mem limit <<< "$REPLY"
+    stats_net "$name" && read -r rx tx <<< "$REPLY"
+    stats_block "$name" && read -r rd wr <<< "$REPLY"
+    container_cgroup_file "$name" pids.current && read_file "$REPLY" && pids=$REPLY || pids=0
+    if ((json)); then
+      json_string "$name"
+      printf '{"Name":%s,"CPUPerc":%d.%02d,"MemUsage":%s,"MemLimit":%s,"NetRx":%s,"NetTx":%s,"BlockRead":%s,"BlockWrite":%s,"Pids":%s}\n' \
+        "$REPLY" $((perc / 100)) $((perc % 100)) "$mem" "$limit" "$rx" "$tx" "$rd" "$wr" "$pids"
+    else
+      local m l r t b w
+      human_bytes "$mem" && m=$REPLY
+      human_bytes "$limit" && l=$REPLY
+      human_bytes "$rx" && r=$REPLY
+      human_bytes "$tx" && t=$REPLY
+      human_bytes "$rd" && b=$REPLY
+      human_bytes "$wr" && w=$REPLY
+      printf '%-44s %7d.%02d%% %22s %6d.%02d%% %22s %22s %5s\n' "$name" $((perc / 100)) $((perc % 100)) "$m / $l" \
+        $((mem * 100 / limit)) $((mem * 10000 / limit % 100)) "$r / $t" "$b / $w" "$pids"
+    fi
+  done
+}
+
+now_us() {
+  local t=${EPOCHREALTIME//[!0-9]/}
+  REPLY=$((10#$t))
+}
+
+# REPLY = the path of file $2 in one of container $1's cgroups; fails when none has it.
+container_cgroup_file() {
+  local kind dir
+  [[ -f $STATE_DIR/$1/cgroups ]] || return 1
+  while read -r kind dir; do
+    if [[ $kind == c && -e $dir/$2 ]]; then REPLY=$dir/$2 && return 0; fi
+  done < "$STATE_DIR/$1/cgroups"
+  return 1
+}
+
+# REPLY = CPU time container $1 has used, in nanoseconds (v1 cpuacct, else v2 cpu.stat).
+stats_cpu_ns() {
+  local key value
+  if container_cgroup_file "$1" cpuacct.usage; then read_file "$REPLY" && return 0; fi
+  container_cgroup_file "$1" cpu.stat || return 1
+  while read -r key value; do
+    if [[ $key == usage_usec ]]; then REPLY=$((value * 1000)) && return 0; fi
+  done < "$REPLY"
+  return 1
+}
+
+# REPLY = "USAGE LIMIT" in bytes: memory in use without the inactive page cache, as Docker
+# counts it; the limit is the host's memory when there is none.
+stats_memory() {
+  local usage=0 limit='' inactive=0 key value stat host
+  if container_cgroup_file "$1" memory.usage_in_bytes; then
+    read_file "$REPLY" && usage=$REPLY
+    container_cgroup_file "$1" memory.limit_in_bytes && read_file "$REPLY" && limit=$REPLY
+    container_cgroup_file "$1" memory.stat && stat=$REPLY
+  elif container_cgroup_file "$1" memory.current; then
+    read_file "$REPLY" && usage=$REPLY
+    container_cgroup_file "$1" memory.max && read_file "$REPLY" && limit=$REPLY
+    container_cgroup_file "$1" memory.stat && stat=$REPLY
+  fi
+  if [[ -n ${stat:-} ]]; then
+    while read -r key value; do
+      if [[ $key == total_inactive_file || $key == inactive_file ]]; then inactive=$value && break; fi
+    done < "$stat"
+  fi
+  while read -r key value _; do [[ $key != MemTotal: ]] || host=$((value * 1024)); done < /proc/meminfo
+  if [[ -z $limit || $limit == max ]] || ((limit > host)); then limit=$host; fi
+  REPLY="$((usage > inactive ? usage - inactive : usage)) $limit"
+}
+
+# REPLY = "RECEIVED SENT" bytes on the container's interfaces other than lo.
+stats_net() {
+  local iface rx tx rest rx_sum=0 tx_sum=0
+  container_init_pid "$1" || { REPLY='0 0' && return 0; }
+  while read -r iface rx rest; do
+    [[ $iface == *: && $iface != lo: ]] || continue
+    read -r _ _ _ _ _ _ _ tx _ <<< "$rest"
+    rx_sum=$((rx_sum + rx)) tx_sum=$((tx_sum + tx))
+  done < "/proc/$REPLY/net/dev"
+  REPLY="$rx_sum $tx_sum"
+}
+
+# REPLY = "READ WRITTEN" bytes of block I/O (v2 io.stat; 0 0 where the host has no io controller).
+stats_block() {
+  local field rd=0 wr=0
+  local -a fields
+  if container_cgroup_file "$1" io.stat; then
+    while read -r -a fields; do # MAJOR:MINOR rbytes=N wbytes=N ...
+      for field in "${fields[@]:1}"; do
+        case $field in
+          rbytes=*) rd=$((rd + ${field#rbytes=})) ;;
+          wbytes=*) wr=$((wr + ${field#wbytes=})) ;;
+        esac
+      done
+    done < "$REPLY"
+  fi
+  REPLY="$rd $wr"
+}
+
+# REPLY = byte count $1 in B, KiB, MiB or GiB with one decimal.
+human_bytes() {
+  local n=$1 unit=B div=1
+  if ((n >= 1 << 30)); then unit=GiB div=$((1 << 30))
+  elif ((n >= 1 << 20)); then unit=MiB div=$((1 << 20))
+  elif ((n >= 1 << 10)); then unit=KiB div=$((1 << 10))
+  fi
+  if ((div == 1)); then REPLY="${n}B"; else REPLY="$((n / div)).$((n * 10 / div % 10))$unit"; fi
+}
+
 # ---- Verbs ------------------------------------------------------------------------
 
 # up [-d] [SERVICE...]: create and start the services' containers. A stopped container is
@@ -1772,12 +1946,20 @@ container_matches() {
   return 1
 }
 
-# ps [-a]: the project's running containers (-a: all of them).
+# ps [-a] [--json]: the project's running containers (-a: all of them); --json: one JSON
+# object per line (Name, Service, State, Pid, Ports), as `docker compose ps --format json`.
 cmd_ps() {
-  local all=0 name status pid
-  if [[ ${1:-} == -a || ${1:-} == --all ]]; then all=1; fi
+  local all=0 json=0 name status pid service
+  while (($#)); do
+    case $1 in
+      -a | --all) all=1 ;;
+      --json) json=1 ;;
+      *) die "usage: ps [-a] [--json]" ;;
+    esac
+    shift
+  done
   list_containers
-  printf '%-44s %-16s %-8s %-8s %s\n' NAME SERVICE STATUS PID PORTS
+  ((json)) || printf '%-44s %-16s %-8s %-8s %s\n' NAME SERVICE STATUS PID PORTS
   for name in "${CONTAINERS[@]}"; do
     pid=''
     if container_pid "$name"; then
@@ -1789,9 +1971,16 @@ cmd_ps() {
     fi
     [[ $status == running || $status == paused ]] || ((all)) || continue
     service_of "$name"
-    local service=${REPLY:--}
+    service=${REPLY:--}
     published_ports "$name"
-    printf '%-44s %-16s %-8s %-8s %s\n' "$name" "$service" "$status" "${pid:--}" "${REPLY:--}"
+    if ((json)); then
+      local ports=$REPLY
+      json_string "$name" && printf '{"Name":%s,' "$REPLY"
+      json_string "$service" && printf '"Service":%s,"State":"%s","Pid":%s,' "$REPLY" "$status" "${pid:-null}"
+      json_string "$ports" && printf '"Ports":%s}\n' "$REPLY"
+    else
+      printf '%-44s %-16s %-8s %-8s %s\n' "$name" "$service" "$status" "${pid:--}" "${REPLY:--}"
+    fi
   done
 }
 
@@ -1836,12 +2025,13 @@ usage() {
     "  stop [SERVICE...]                 stop containers (stop_signal, SIGKILL after stop_grace_period)" \
     "  rm [-f] [SERVICE...]              remove stopped containers (-f: running ones too)" \
     "  down                              stop and remove all containers and networks of the project" \
-    "  ps [-a]                           list running containers, with their published ports (-a: all)" \
+    "  ps [-a] [--json]                  list running containers, with their published ports (-a: all)" \
     "  logs [-f] SERVICE                 print (-f: follow) a detached container's output" \
     "  pause | unpause [SERVICE...]      freeze or thaw containers (their cgroup's freezer)" \
     "  kill [-s SIGNAL] [SERVICE...]     send a signal (default SIGKILL) to containers' PID 1" \
     "  restart [SERVICE...]              stop, then start the services' containers" \
     "  top SERVICE                       the processes of the service's container" \
+    "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \
     "" \
     "Environment: TUPPER_ROOT (default /var/lib/tupper), TUPPER_RUN (/run/tupper)," \
     "TUPPER_HELPER (/usr/local/libexec/tupper/tupper-init), TUPPER_CGROUP_PARENT," \
@@ -1866,6 +2056,7 @@ main() {
     kill) cmd_kill "$@" ;;
     restart) cmd_restart "$@" ;;
     top) cmd_top "$@" ;;
+    stats) cmd_stats "$@" ;;
     -h | --help | help) usage ;;
     *) die "unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
   esac

@@ -67,3 +67,34 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
   [[ $output != *tupper-init* ]]
   [ "${#lines[@]}" -eq 3 ]
 }
+
+@test "stats shows CPU, memory, processes and network of running containers; ps and stats speak JSON" {
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  busy:\n    image: rootfs:%s\n    stop_signal: SIGKILL\n    command: ["/bin/sh", "-c", "while :; do :; done"]\n' "$ROOTFS"
+    printf '  hog:\n    image: rootfs:%s\n    mem_limit: 64m\n    stop_signal: SIGKILL\n    command: ["/bin/sh", "-c", "ping -c 1 -W 1 192.0.2.1; head -c 30m /dev/zero > /dev/shm/fill; sleep 600"]\n' "$ROOTFS"
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-busy-1"
+  wait_running "$PROJECT-hog-1"
+  sleep 1
+  run -0 --separate-stderr "$SCRIPT" stats --no-stream --json
+  [ "${#lines[@]}" -eq 2 ] || { echo "$output $stderr"; false; }
+  node -e '
+    const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const by = Object.fromEntries(rows.map((r) => [r.Name.replace(/^.*-(busy|hog)-1$/, "$1"), r]));
+    const fail = (m) => { console.error(m, JSON.stringify(rows)); process.exit(1); };
+    if (!(by.busy.CPUPerc > 50)) fail("busy should use a CPU");
+    if (!(by.hog.MemUsage > 25 * 2 ** 20)) fail("hog should hold 30 MiB");
+    if (by.hog.MemLimit !== 64 * 2 ** 20) fail("hog has a 64 MiB limit");
+    if (!(by.hog.Pids >= 2)) fail("hog has sh and sleep");
+    if (!(by.hog.NetTx > 0)) fail("hog sent a packet");
+  ' <<< "$output"
+  run -0 --separate-stderr "$SCRIPT" stats --no-stream busy
+  [[ ${lines[0]} == NAME*"CPU %"*"MEM USAGE / LIMIT"*PIDS ]]
+  [[ ${lines[1]} == "$PROJECT-busy-1 "* ]]
+  run -0 --separate-stderr "$SCRIPT" ps --json
+  node -e 'const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    if (rows.length !== 2 || rows.some((r) => r.State !== "running" || !(r.Pid > 0))) process.exit(1);' <<< "$output"
+}
