@@ -1179,7 +1179,7 @@ resolv_conf() {
 # HELPER_ARGS = tupper-init's command line for the loaded service in container $1.
 # Arguments after $1 replace the service's command, as `run SERVICE COMMAND...` does.
 helper_args() {
-  local name=$1 c="$CONTAINERS_DIR/$1" hostname storage image i env file
+  local name=$1 c="$CONTAINERS_DIR/$1" hostname storage image i file
   shift
   container_hostname "$name"
   hostname=$REPLY
@@ -1201,19 +1201,29 @@ helper_args() {
   HELPER_ARGS+=("${NET_HELPER_ARGS[@]}" --hostname "$hostname")
   if [[ -n $svc_domainname ]]; then HELPER_ARGS+=(--domainname "$svc_domainname"); fi
   HELPER_ARGS+=(--uid "$svc_uid" --gid "$svc_gid" --chdir "$svc_workdir")
-  if ((svc_env_default_path)); then HELPER_ARGS+=(--env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); fi
-  if ((svc_env_default_hostname)); then HELPER_ARGS+=(--env "HOSTNAME=$hostname"); fi
-  if ((svc_env_default_home)); then
-    if ((svc_uid == 0)); then HELPER_ARGS+=(--env HOME=/root); else HELPER_ARGS+=(--env HOME=/); fi
-  fi
-  for env in "${svc_env[@]}"; do HELPER_ARGS+=(--env "$env"); done
-  # A variable named without a value takes the host's value, as in Compose; unset stays unset.
-  for env in "${svc_env_pass[@]}"; do
-    if [[ -v HOST_ENV[$env] ]]; then HELPER_ARGS+=(--env "$env=${HOST_ENV[$env]}"); fi
-  done
+  env_args "$hostname" "$svc_uid"
+  HELPER_ARGS+=("${ENV_ARGS[@]}")
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
   HELPER_ARGS+=(-- "${svc_entrypoint[@]}")
   if (($#)); then HELPER_ARGS+=("$@"); else HELPER_ARGS+=("${svc_command[@]}"); fi
+}
+
+# ENV_ARGS = tupper-init's --env options for the loaded service's workload, with hostname
+# $1 and uid $2: Docker's defaults for PATH, HOSTNAME and HOME unless the spec sets them,
+# then the spec's environment.
+env_args() {
+  local env
+  ENV_ARGS=()
+  if ((svc_env_default_path)); then ENV_ARGS+=(--env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); fi
+  if ((svc_env_default_hostname)); then ENV_ARGS+=(--env "HOSTNAME=$1"); fi
+  if ((svc_env_default_home)); then
+    if (($2 == 0)); then ENV_ARGS+=(--env HOME=/root); else ENV_ARGS+=(--env HOME=/); fi
+  fi
+  for env in "${svc_env[@]}"; do ENV_ARGS+=(--env "$env"); done
+  # A variable named without a value takes the host's value, as in Compose; unset stays unset.
+  for env in "${svc_env_pass[@]}"; do
+    if [[ -v HOST_ENV[$env] ]]; then ENV_ARGS+=(--env "$env=${HOST_ENV[$env]}"); fi
+  done
 }
 
 # REPLY = the hostname of container $1: the spec's, else the container's name (the host's
@@ -1733,6 +1743,52 @@ human_bytes() {
   if ((div == 1)); then REPLY="${n}B"; else REPLY="$((n / div)).$((n * 10 / div % 10))$unit"; fi
 }
 
+# exec [-u UID[:GID]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND...: run COMMAND in
+# the service's running container: in all its namespaces and cgroups, as its user (or -u),
+# with its environment (and -e), in its working directory (or -w). tupper-init joins the
+# namespaces and drops privileges as it does for the workload; the exit status is
+# COMMAND's. A terminal passes straight through, so -t and -T change nothing.
+cmd_exec() {
+  local user='' workdir='' name init uid gid kind dir env
+  local -a extra_env=()
+  local usage="usage: exec [-u UID[:GID]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND..."
+  while (($#)); do
+    case $1 in
+      -u | --user) (($# > 1)) || die "$usage"; user=$2 && shift ;;
+      -e | --env) (($# > 1)) || die "$usage"; extra_env+=("$2") && shift ;;
+      -w | --workdir) (($# > 1)) || die "$usage"; workdir=$2 && shift ;;
+      -T | -t | -i | --tty | --interactive | --no-tty) ;;
+      --) shift && break ;;
+      -*) die "$usage" ;;
+      *) break ;;
+    esac
+    shift
+  done
+  (($# >= 2)) || die "$usage"
+  require_service "$1"
+  load_service "$1"
+  shift
+  container_name_of "$svc_name"
+  name=$REPLY
+  container_init_pid "$name" || die "service $svc_name has no running container; start it with up -d"
+  init=$REPLY
+  uid=$svc_uid gid=$svc_gid
+  if [[ -n $user ]]; then
+    [[ $user =~ ^([0-9]+)(:([0-9]+))?$ ]] || die "exec: -u takes a numeric UID[:GID], not $user"
+    uid=${BASH_REMATCH[1]} gid=${BASH_REMATCH[3]:-0}
+  fi
+  for env in "${extra_env[@]}"; do [[ $env == *=* ]] || die "exec: -e takes NAME=VALUE, not $env"; done
+  container_hostname "$name"
+  env_args "$REPLY" "$uid"
+  for env in "${extra_env[@]}"; do ENV_ARGS+=(--env "$env"); done
+  # This process joins the container's cgroups, so that COMMAND and all it forks is counted
+  # and limited with the container; then it becomes tupper-init.
+  while read -r kind dir; do
+    if [[ $kind == c && -d $dir ]]; then printf '%s\n' "$BASHPID" > "$dir/cgroup.procs"; fi
+  done < "$STATE_DIR/$name/cgroups"
+  exec "$TUPPER_HELPER" --join "$init" --uid "$uid" --gid "$gid" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
+}
+
 # ---- Verbs ------------------------------------------------------------------------
 
 # up [-d] [SERVICE...]: create and start the services' containers. A stopped container is
@@ -2033,6 +2089,7 @@ usage() {
     "  pause | unpause [SERVICE...]      freeze or thaw containers (their cgroup's freezer)" \
     "  kill [-s SIGNAL] [SERVICE...]     send a signal (default SIGKILL) to containers' PID 1" \
     "  restart [SERVICE...]              stop, then start the services' containers" \
+    "  exec [-u UID[:GID]] [-e K=V] [-w DIR] SERVICE CMD...  run CMD in the service's running container" \
     "  top SERVICE                       the processes of the service's container" \
     "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \
     "" \
@@ -2060,6 +2117,7 @@ main() {
     restart) cmd_restart "$@" ;;
     top) cmd_top "$@" ;;
     stats) cmd_stats "$@" ;;
+    exec) cmd_exec "$@" ;;
     -h | --help | help) usage ;;
     *) die "unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
   esac

@@ -22,6 +22,10 @@
  *   7. execs the workload, or with --init forks it and stays PID 1 to
  *      forward signals, reap zombies and exit with the workload's status.
  *
+ * With --join PID it instead runs a command in a running container (the
+ * script's `exec`): it enters the namespaces of the container whose PID 1 has
+ * host PID PID, forks, and the child drops to the given uid/gid and execs.
+ *
  * Every failure names the call and the path, then exits 125 (the status
  * Docker uses for "the runtime failed before the workload ran").
  */
@@ -90,6 +94,7 @@ struct options {
   char *env[MAX_ENV + 1];
   int n_env;
   bool init;
+  pid_t join_pid;
   char **argv;
 };
 
@@ -162,6 +167,7 @@ static void usage(void) {
         "                   [--bind SRC DEST | --ro-bind SRC DEST]... [--hostname NAME]\n"
         "                   [--domainname NAME] [--netns FILE] [--ip IFNAME ADDR/PREFIX]...\n"
         "                   [--gateway ADDR]\n"
+        "       tupper-init --join PID [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init]\n"
         "                   -- COMMAND [ARG]...\n",
         stderr);
@@ -218,6 +224,8 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->env[opt->n_env++] = (char *)need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--init") == 0) {
       opt->init = true;
+    } else if (strcmp(flag, "--join") == 0) {
+      opt->join_pid = (pid_t)parse_id(flag, need(argc, argv, i++, flag));
     } else {
       fprintf(stderr, "tupper-init: unknown option '%s'\n", flag);
       usage();
@@ -587,9 +595,66 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   exec_workload(opt);
 }
 
+/* ---- exec: joining a running container ----------------------------------- */
+
+/*
+ * Enters every namespace of the container whose PID 1 is PID (its host PID).
+ * The descriptors are opened first: once in the container's mount namespace,
+ * /proc is the container's and would no longer name the host PID. The mount
+ * namespace comes last; joining it also moves root and cwd to the container's.
+ */
+static void join_namespaces(pid_t pid) {
+  static const struct {
+    const char *name;
+    int type;
+  } namespaces[] = {{"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+                    {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
+  int fds[sizeof namespaces / sizeof namespaces[0]];
+  for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++) {
+    char *path = xasprintf("/proc/%d/ns/%s", (int)pid, namespaces[i].name);
+    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) die_errno("open %s (is the container running?)", path);
+    free(path);
+  }
+  for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++) {
+    if (setns(fds[i], namespaces[i].type) < 0) die_errno("setns %s namespace of PID %d", namespaces[i].name, (int)pid);
+    close(fds[i]);
+  }
+}
+
+/*
+ * `exec`: a new process in a running container, under the same uid/gid rules as
+ * the workload. Joining a PID namespace only affects children, so this forks;
+ * the parent stays on the host side, passes on signals and exits with the
+ * child's status, as the supervisor of a container does.
+ */
+static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
+  join_namespaces(opt->join_pid);
+  sigset_t all;
+  sigfillset(&all);
+  if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) die_errno("sigprocmask");
+  pid_t child = fork();
+  if (child < 0) die_errno("fork into the container");
+  if (child == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) die_errno("sigprocmask");
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno("prctl PR_SET_PDEATHSIG");
+    close_inherited_fds();
+    drop_privileges(opt->uid, opt->gid);
+    enter_workdir(opt->workdir);
+    exec_workload(opt);
+  }
+  supervise(child, &all);
+}
+
 int main(int argc, char **argv) {
   struct options opt = {0};
   parse_args(argc, argv, &opt);
+  if (opt.join_pid != 0) {
+    reset_signal_dispositions();
+    exec_in_container(&opt);
+  }
   if (opt.rootfs == NULL) die("--rootfs is required");
   reset_signal_dispositions();
   if (opt.netns != NULL) join_netns(opt.netns);

@@ -98,3 +98,46 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
   node -e 'const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     if (rows.length !== 2 || rows.some((r) => r.State !== "running" || !(r.Pid > 0))) process.exit(1);' <<< "$output"
 }
+
+@test "exec runs in the container: its processes, root, hostname, network, environment and cgroup; status passes through" {
+  compile_app 'hostname: box' 'environment: {MODE: test}' 'working_dir: /srv' 'init: true' \
+    'command: ["/bin/sh", "-c", "echo from-workload > /marker; exec sleep 600"]'
+  run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  sleep 0.2
+  run -0 --separate-stderr "$SCRIPT" exec app sh -c 'cat /marker; hostname; echo "$MODE $HOSTNAME $(pwd) $(id -u):$(id -g)"; ps -o args | grep -c "^sleep 600"; ip -4 -o addr show eth0 | grep -c inet'
+  [ "${lines[0]}" = from-workload ]
+  [ "${lines[1]}" = box ]
+  [ "${lines[2]}" = "test box /srv 0:0" ]
+  [ "${lines[3]}" -eq 1 ] # the workload's sleep, seen from inside its PID namespace
+  [ "${lines[4]}" -eq 1 ]
+  run -0 --separate-stderr "$SCRIPT" exec -u 1000:1001 -e EXTRA=1 -w /tmp app sh -c 'echo "$(id -u):$(id -g) $EXTRA $(pwd)"'
+  [ "$output" = "1000:1001 1 /tmp" ]
+  run -7 "$SCRIPT" exec app sh -c 'exit 7'
+  # while it runs, the exec'd command is in the container's cgroup
+  "$SCRIPT" exec app sleep 2 &
+  local exec_pid=$!
+  sleep 0.5
+  local procs
+  procs=$(cgroup_file "$PROJECT-app-1" cgroup.procs)
+  grep -qx "$exec_pid" "$procs" # the host side of exec, like the supervisor
+  [ "$(xargs -n1 < "$procs" | wc -l)" -ge 5 ] # supervisor, init, sleep 600, exec's host side, sleep 2
+  wait "$exec_pid"
+  run -1 --separate-stderr "$SCRIPT" exec nope true
+  run -1 --separate-stderr "$SCRIPT" exec -u root app true
+  [[ $stderr == *"-u takes a numeric UID[:GID], not root"* ]]
+}
+
+@test "exec -t: a shell inside the container works from a real terminal" {
+  command -v script > /dev/null || skip "script (util-linux) is not installed"
+  compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sleep", "600"]'
+  run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  # (the terminal is the host's pty, passed through: isatty holds, ttyname does not, since
+  # the container has a devpts of its own)
+  run script -qec "$SCRIPT exec -t app sh -i" /dev/null <<< $'[ -t 0 ] && [ -t 1 ] && echo on-a-terminal\necho in-$((6*7))\nexit 3'
+  [ "$status" -eq 3 ]
+  [[ $output == *$'\n'on-a-terminal* ]]
+  [[ $output == *$'\n'in-42* ]]
+  [[ $output == *"/ # "* ]] # the interactive prompt
+}
