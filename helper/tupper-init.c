@@ -595,6 +595,24 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   exec_workload(opt);
 }
 
+/*
+ * Forks the child a supervisor will wait for. Every signal is blocked first (ALL
+ * returns the set), so none is lost before supervise() waits for them; the
+ * child gets an empty mask back. Returns fork()'s value; WHAT names the fork.
+ */
+static pid_t fork_supervised(sigset_t *all, const char *what) {
+  sigfillset(all);
+  if (sigprocmask(SIG_BLOCK, all, NULL) < 0) die_errno("sigprocmask");
+  pid_t child = fork();
+  if (child < 0) die_errno("%s", what);
+  if (child == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) die_errno("sigprocmask");
+  }
+  return child;
+}
+
 /* ---- exec: joining a running container ----------------------------------- */
 
 /*
@@ -631,14 +649,8 @@ static void join_namespaces(pid_t pid) {
 static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
   join_namespaces(opt->join_pid);
   sigset_t all;
-  sigfillset(&all);
-  if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) die_errno("sigprocmask");
-  pid_t child = fork();
-  if (child < 0) die_errno("fork into the container");
+  pid_t child = fork_supervised(&all, "fork into the container");
   if (child == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) die_errno("sigprocmask");
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno("prctl PR_SET_PDEATHSIG");
     close_inherited_fds();
     drop_privileges(opt->uid, opt->gid);
@@ -659,17 +671,11 @@ int main(int argc, char **argv) {
   reset_signal_dispositions();
   if (opt.netns != NULL) join_netns(opt.netns);
 
-  sigset_t all;
-  sigfillset(&all);
-  if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) die_errno("sigprocmask");
   int alive[2];
   if (pipe2(alive, O_CLOEXEC) < 0) die_errno("pipe");
-  pid_t child = fork();
-  if (child < 0) die_errno("fork PID 1 of the container");
+  sigset_t all;
+  pid_t child = fork_supervised(&all, "fork PID 1 of the container");
   if (child == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) die_errno("sigprocmask");
     close(alive[1]);
     container_main(&opt, alive[0]);
   }

@@ -17,15 +17,20 @@ function defaultOutput(spec: string): string {
   return join("generated", `${basename(spec, extname(spec))}.sh`);
 }
 
-function compileCommand(spec: string, options: { output?: string }): number {
-  const output = options.output ?? defaultOutput(spec);
-  let text: string;
+/** The spec's text, or null after saying why it cannot be read. */
+function readSpec(spec: string): string | null {
   try {
-    text = readFileSync(spec, "utf8");
+    return readFileSync(spec, "utf8");
   } catch (e) {
     process.stderr.write(`tupper: cannot read ${spec}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-    return EXIT_FAILURE;
+    return null;
   }
+}
+
+function compileCommand(spec: string, options: { output?: string }): number {
+  const output = options.output ?? defaultOutput(spec);
+  const text = readSpec(spec);
+  if (text === null) return EXIT_FAILURE;
   const result = compileSpec(spec, text, output);
   for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (result.script === undefined) {
@@ -48,13 +53,8 @@ function compileCommand(spec: string, options: { output?: string }): number {
 }
 
 function explainCommand(spec: string): number {
-  let text: string;
-  try {
-    text = readFileSync(spec, "utf8");
-  } catch (e) {
-    process.stderr.write(`tupper: cannot read ${spec}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-    return EXIT_FAILURE;
-  }
+  const text = readSpec(spec);
+  if (text === null) return EXIT_FAILURE;
   const output = defaultOutput(spec);
   const result = compileSpec(spec, text, output);
   for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
