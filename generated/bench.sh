@@ -1888,6 +1888,80 @@ cmd_exec() {
   exec "$TUPPER_HELPER" --join "$init" --uid "$uid" --gid "$gid" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
 }
 
+# REPLY = the JSON array of strings $1...
+json_strings() {
+  local joined='' item
+  for item; do
+    json_string "$item"
+    joined+="${joined:+,}$REPLY"
+  done
+  REPLY="[$joined]"
+}
+
+# inspect SERVICE: the service's container as JSON, in the shape of `docker inspect` where
+# the two have the same thing: configuration (as normalised from the spec), state, PIDs,
+# mounts, addresses, published ports and cgroups.
+cmd_inspect() {
+  local name status='exited' pid=null supervisor=null kind a b c d image storage mounts_json='' ports_json='' networks_json='' cgroups_json='' i
+  (($# == 1)) || die "usage: inspect SERVICE"
+  require_service "$1"
+  load_service "$1"
+  container_name_of "$1"
+  name=$REPLY
+  [[ -d $CONTAINERS_DIR/$name ]] || die "service $1 has no container; start it with up -d"
+  if container_pid "$name"; then
+    status=running supervisor=$REPLY
+    if container_init_pid "$name"; then pid=$REPLY; fi
+    if container_paused "$name"; then status=paused; fi
+  fi
+  read_file "$CONTAINERS_DIR/$name/storage" && storage=$REPLY
+  json_string "$svc_image_source" && image=$REPLY
+  for i in "${!svc_bind_source[@]}"; do
+    json_string "${svc_bind_source[i]}" && a=$REPLY
+    json_string "${svc_bind_target[i]}" && b=$REPLY
+    mounts_json+="${mounts_json:+,}{\"Type\":\"bind\",\"Source\":$a,\"Destination\":$b,\"RW\":$([[ ${svc_bind_mode[i]} == rw ]] && echo true || echo false)}"
+  done
+  if [[ -f $STATE_DIR/$name/net ]]; then
+    while read -r kind a b c d; do
+      case $kind in
+        lease)
+          NET_PREFIX=0 NET_GATEWAY=''
+          load_network "$a"
+          network_names "$a"
+          network_read || true
+          json_string "$a"
+          networks_json+="${networks_json:+,}$REPLY:{\"IPAddress\":\"$b\",\"IPPrefixLen\":$NET_PREFIX,\"Gateway\":\"$NET_GATEWAY\"}"
+          ;;
+        port) ports_json+="${ports_json:+,}\"$d/$a\":[{\"HostIp\":\"$c\",\"HostPort\":\"$b\"}]" ;;
+      esac
+    done < "$STATE_DIR/$name/net"
+  fi
+  if [[ -f $STATE_DIR/$name/cgroups ]]; then
+    while read -r kind a; do
+      if [[ $kind == c ]]; then json_string "$a" && cgroups_json+="${cgroups_json:+,}$REPLY"; fi
+    done < "$STATE_DIR/$name/cgroups"
+  fi
+  container_hostname "$name"
+  local host_name=$REPLY
+  json_string "$host_name" && local hostname=$REPLY
+  json_strings "${svc_entrypoint[@]}" && local entrypoint=$REPLY
+  json_strings "${svc_command[@]}" && local command=$REPLY
+  env_args "$host_name" "$svc_uid"
+  local -a env=()
+  for ((i = 1; i < ${#ENV_ARGS[@]}; i += 2)); do env+=("${ENV_ARGS[i]}"); done
+  json_strings "${env[@]}" && local environment=$REPLY
+  json_string "$svc_workdir" && local workdir=$REPLY
+  json_string "$CONTAINERS_DIR/$name/rootfs" && local rootfs=$REPLY
+  printf '[{"Name":"%s","Service":"%s","State":{"Status":"%s","Running":%s,"Paused":%s,"Pid":%s,"SupervisorPid":%s},' \
+    "$name" "$svc_name" "$status" "$([[ $status != exited ]] && echo true || echo false)" "$([[ $status == paused ]] && echo true || echo false)" "$pid" "$supervisor"
+  printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s:%s","Hostname":%s,"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s},' \
+    "$image" "$entrypoint" "$command" "$environment" "$workdir" "$svc_uid" "$svc_gid" "$hostname" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)"
+  printf '"HostConfig":{"NetworkMode":"%s","Memory":%s,"CpuQuota":%s,"CpuPeriod":%s,"PidsLimit":%s,"CpusetCpus":"%s"},' \
+    "$svc_network_mode" "${svc_memory_max:-0}" "${svc_cpu_quota_us:-0}" "$svc_cpu_period_us" "${svc_pids_max:-0}" "$svc_cpuset"
+  printf '"Mounts":[%s],"NetworkSettings":{"Networks":{%s},"Ports":{%s}},"Storage":"%s","Rootfs":%s,"Cgroups":[%s]}]\n' \
+    "$mounts_json" "$networks_json" "$ports_json" "$storage" "$rootfs" "$cgroups_json"
+}
+
 # ---- Verbs ------------------------------------------------------------------------
 
 # up [-d] [SERVICE...]: create and start the services' containers. A stopped container is
@@ -2190,6 +2264,7 @@ usage() {
     "  restart [SERVICE...]              stop, then start the services' containers" \
     "  exec [-u UID[:GID]] [-e K=V] [-w DIR] SERVICE CMD...  run CMD in the service's running container" \
     "  top SERVICE                       the processes of the service's container" \
+    "  inspect SERVICE                   the service's container as JSON: config, state, mounts, addresses" \
     "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \
     "" \
     "Environment: TUPPER_ROOT (default /var/lib/tupper), TUPPER_RUN (/run/tupper)," \
@@ -2217,6 +2292,7 @@ main() {
     top) cmd_top "$@" ;;
     stats) cmd_stats "$@" ;;
     exec) cmd_exec "$@" ;;
+    inspect) cmd_inspect "$@" ;;
     -h | --help | help) usage ;;
     *) die "unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
   esac

@@ -141,3 +141,27 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
   [[ $output == *$'\n'in-42* ]]
   [[ $output == *"/ # "* ]] # the interactive prompt
 }
+
+@test "inspect prints the container as JSON: config, state, mounts, addresses, ports, cgroups" {
+  mkdir -p "$TEST_DIR/spec/data"
+  compile_app 'environment: {MODE: x}' 'mem_limit: 64m' 'volumes: ["./data:/data:ro"]' 'ports: ["18210:80"]' 'init: true' \
+    'command: ["/bin/httpd", "-f", "-p", "80", "-h", "/etc"]'
+  run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  run -0 --separate-stderr "$SCRIPT" inspect app
+  local pid lease
+  pid=$("$SCRIPT" ps | awk -v n="$PROJECT-app-1" '$1 == n {print $4}')
+  lease=$(ls "$TUPPER_RUN/networks/${PROJECT}_default/leases")
+  PID=$pid LEASE=$lease DATA="$TEST_DIR/spec/data" node -e '
+    const [c] = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const want = (ok, what) => { if (!ok) { console.error(what, JSON.stringify(c, null, 1)); process.exit(1); } };
+    want(c.State.Status === "running" && c.State.Running && c.State.Pid === Number(process.env.PID), "state");
+    want(c.Config.Env.includes("MODE=x") && c.Config.Cmd[0] === "/bin/httpd" && c.Config.Init === true, "config");
+    want(c.HostConfig.Memory === 64 * 2 ** 20 && c.HostConfig.NetworkMode === "bridge", "host config");
+    want(c.Mounts.length === 1 && c.Mounts[0].Source === process.env.DATA && c.Mounts[0].Destination === "/data" && c.Mounts[0].RW === false, "mounts");
+    want(c.NetworkSettings.Networks.default.IPAddress === process.env.LEASE, "address");
+    want(c.NetworkSettings.Ports["80/tcp"][0].HostPort === "18210", "ports");
+    want(c.Cgroups.length > 0 && c.Cgroups.every((p) => p.endsWith("/" + c.Name)), "cgroups");
+  ' <<< "$output"
+  [ "$(fetch "http://$lease/hostname")" = "$PROJECT-app-1" ]
+}
