@@ -266,7 +266,7 @@ load_network() {
 
 # ---- Helpers ---------------------------------------------------------------------
 die() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; exit 1; }
-note() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
+note() { ((PLAN)) || printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 
 # Exits with the usage error unless $1 names a service of this project.
 require_service() {
@@ -360,6 +360,111 @@ json_string() {
   REPLY="\"$s\""
 }
 
+# ---- Host changes: every command that changes the host goes through one of these --------
+# so that `plan VERB` can print the commands instead of running them (PLAN=1), and so that
+# a reviewer finds them all with one search: host, host_write, host_append, host_create,
+# host_feed. A plan prints each as one line of words quoted for the shell: host's command
+# as it is, the others after "write", "append" or "create", with the fed text indented
+# below. Locks (flock on a file under TUPPER_RUN) only serialise and are not listed.
+PLAN=0
+
+# Runs command $@.
+host() {
+  if ((PLAN)); then
+    plan_print "$@"
+    plan_track "$@"
+    return 0
+  fi
+  "$@"
+}
+
+# Replaces file $1 with the lines $2... (an empty file without them).
+host_write() {
+  local file=$1
+  shift
+  if ((PLAN)); then plan_print write "$file" "$@" && plan_track made "$file"; return 0; fi
+  if (($#)); then printf '%s\n' "$@" > "$file"; else : > "$file"; fi
+}
+
+# Appends the lines $2... to file $1.
+host_append() {
+  local file=$1
+  shift
+  if ((PLAN)); then plan_print append "$file" "$@" && plan_track made "$file"; return 0; fi
+  printf '%s\n' "$@" >> "$file"
+}
+
+# Creates file $1 holding $2; fails if it exists (noclobber opens with O_EXCL, so two
+# scripts racing for one address or port cannot both get it).
+host_create() {
+  local status=0
+  if ((PLAN)); then
+    ! exists "$1" || return 1
+    plan_print create "$1" "$2"
+    plan_track made "$1"
+    return 0
+  fi
+  set -o noclobber
+  { printf '%s\n' "$2" > "$1"; } 2>/dev/null || status=$?
+  set +o noclobber
+  return "$status"
+}
+
+# Runs command $@ with this function's stdin as its input (ip -batch -, iptables-restore).
+host_feed() {
+  local line
+  if ((PLAN)); then
+    plan_print "$@"
+    while IFS= read -r line; do
+      if [[ -n $line ]]; then printf '    %s\n' "$line"; fi
+    done
+    return 0
+  fi
+  "$@"
+}
+
+# Prints words $@ as one shell command line: a word with only safe characters as it is,
+# any other single-quoted, as bash's xtrace shows them.
+plan_print() {
+  local word line=''
+  for word; do
+    if [[ -n $word && $word != *[!A-Za-z0-9_./:=@%+,-]* ]]; then line+=" $word"; else line+=" ${word@Q}"; fi
+  done
+  printf '%s\n' "${line# }"
+}
+
+# A plan keeps track, on paper, of the paths its steps make and remove (PLAN_PATH[PATH] =
+# made or gone), so that later steps decide as they would after the real ones.
+declare -A PLAN_PATH=()
+
+# Records what command $@ does to paths: mkdir and made (a file written) make them, rm and
+# rmdir remove them, mv moves one. Other commands change no path tupper tests.
+plan_track() {
+  local command=$1 arg
+  shift
+  local -a paths=()
+  for arg; do [[ $arg == -* ]] || paths+=("$arg"); done
+  case $command in
+    mkdir | made) for arg in "${paths[@]}"; do PLAN_PATH[$arg]=made; done ;;
+    rm | rmdir) for arg in "${paths[@]}"; do PLAN_PATH[$arg]=gone; done ;;
+    mv) PLAN_PATH[${paths[0]}]=gone PLAN_PATH[${paths[1]}]=made ;;
+  esac
+}
+
+# Whether path $1 exists (in a plan: or a step before has made it, and none removed it).
+exists() {
+  case ${PLAN_PATH[$1]:-} in
+    made) return 0 ;;
+    gone) return 1 ;;
+  esac
+  [[ -e $1 ]]
+}
+
+# A line of explanation in a plan (what happens between commands), ignored otherwise.
+plan_note() {
+  if ((PLAN)); then printf '# %s\n' "$*"; fi
+}
+
 # ---- Preflight: what a start needs, checked before the host is changed -----------
 # Lists everything that is missing at once, with how to get it.
 preflight() {
@@ -448,42 +553,56 @@ image_ensure() {
   local id tmp fstype lock
   image_id
   id=$REPLY
-  if [[ -d $IMAGES_DIR/$id ]]; then return 0; fi
-  mkdir -p -- "$IMAGES_DIR"
-  exec {lock}> "$IMAGES_DIR/.lock"
-  flock "$lock"
-  if [[ ! -d $IMAGES_DIR/$id ]]; then
+  if exists "$IMAGES_DIR/$id"; then return 0; fi
+  fs_type "$IMAGES_DIR"
+  fstype=$REPLY
+  exists "$IMAGES_DIR" || host mkdir -p -- "$IMAGES_DIR"
+  if ((!PLAN)); then
+    exec {lock}> "$IMAGES_DIR/.lock"
+    flock "$lock"
+  fi
+  if ! exists "$IMAGES_DIR/$id"; then
     tmp="$IMAGES_DIR/.import-$id-$$"
     UNDO_IMPORT=$tmp
-    mkdir -- "$tmp"
-    fstype=$(stat -f -c %T -- "$IMAGES_DIR")
+    host mkdir -- "$tmp"
     if [[ $fstype == btrfs ]] && command -v btrfs >/dev/null; then
-      btrfs -q subvolume create -- "$tmp/rootfs"
+      host btrfs -q subvolume create -- "$tmp/rootfs"
     else
-      mkdir -- "$tmp/rootfs"
+      host mkdir -- "$tmp/rootfs"
     fi
     note "importing $svc_image_source"
     if [[ $svc_image_kind == tar ]]; then
       # GNU tar recognises gzip and zstd compression by itself.
-      tar -x --numeric-owner --xattrs --xattrs-include='*' -p -f "$svc_image_source" -C "$tmp/rootfs"
+      host tar -x --numeric-owner --xattrs --xattrs-include='*' -p -f "$svc_image_source" -C "$tmp/rootfs"
     else
-      cp -a --reflink=auto -- "$svc_image_source/." "$tmp/rootfs/"
+      host cp -a --reflink=auto -- "$svc_image_source/." "$tmp/rootfs/"
     fi
-    printf '%s\n' "$fstype" > "$tmp/fstype"
-    printf '%s\n' "$svc_image_source" > "$tmp/source"
-    mv -T -- "$tmp" "$IMAGES_DIR/$id"
+    host_write "$tmp/fstype" "$fstype"
+    host_write "$tmp/source" "$svc_image_source"
+    host mv -T -- "$tmp" "$IMAGES_DIR/$id"
     UNDO_IMPORT=''
   fi
-  exec {lock}>&-
+  if ((!PLAN)); then exec {lock}>&-; fi
+  IMAGE_FSTYPE[$id]=$fstype
   REPLY=$id
+}
+declare -A IMAGE_FSTYPE=()
+
+# REPLY = the type of the filesystem that holds path $1 (or would: its nearest existing
+# ancestor's, as a directory made there would be).
+fs_type() {
+  local path=$1
+  while [[ ! -e $path && $path == */* ]]; do path=${path%/*}; path=${path:-/}; done
+  [[ -e $path ]] || path=.
+  REPLY=$(stat -f -c %T -- "$path")
 }
 
 # Removes an unfinished import (called by the exit trap).
 image_import_abort() {
   if [[ -d $1/rootfs ]] && command -v btrfs >/dev/null; then
-    btrfs -q subvolume delete -- "$1/rootfs" 2>/dev/null || true
+    host btrfs -q subvolume delete -- "$1/rootfs" 2>/dev/null || true
   fi
-  rm -rf --one-file-system -- "$1"
+  host rm -rf --one-file-system -- "$1"
 }
 
 # ---- Storage: each container's own copy of its image ------------------------------
@@ -493,8 +612,9 @@ image_import_abort() {
 
 # REPLY = btrfs, overlay or copy for image $1, following x-tupper.storage.
 storage_kind() {
-  read_file "$IMAGES_DIR/$1/fstype"
-  local fstype=$REPLY
+  local fstype
+  # An image imported by this run (or only planned) is known without reading its record.
+  if [[ -n ${IMAGE_FSTYPE[$1]:-} ]]; then fstype=${IMAGE_FSTYPE[$1]}; else read_file "$IMAGES_DIR/$1/fstype"; fstype=$REPLY; fi
   case $STORAGE_MODE in
     btrfs)
       [[ $fstype == btrfs ]] || die "x-tupper.storage is btrfs, but $IMAGES_DIR is on $fstype; put TUPPER_ROOT on a btrfs filesystem, or use storage: auto"
@@ -513,9 +633,9 @@ storage_kind() {
 storage_create() {
   local c="$CONTAINERS_DIR/$1" image="$IMAGES_DIR/$2/rootfs"
   case $3 in
-    btrfs) btrfs -q subvolume snapshot -- "$image" "$c/rootfs" ;;
+    btrfs) host btrfs -q subvolume snapshot -- "$image" "$c/rootfs" ;;
     overlay) ;; # NAME/rootfs, upper and work were made with the container's directory
-    copy) cp -a --reflink=auto -- "$image" "$c/rootfs" ;;
+    copy) host cp -a --reflink=auto -- "$image" "$c/rootfs" ;;
   esac
 }
 
@@ -526,9 +646,9 @@ storage_remove() {
   [[ -d $c || -d $STATE_DIR/$1 ]] || return 0
   read_file "$c/storage" || REPLY=''
   if [[ $REPLY == btrfs && -d $c/rootfs ]]; then
-    btrfs -q subvolume delete -- "$c/rootfs"
+    host btrfs -q subvolume delete -- "$c/rootfs"
   fi
-  rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1"
+  host rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1"
 }
 
 # ---- cgroups: v1 and v2, found per controller --------------------------------------
@@ -596,7 +716,7 @@ cg_has_processes() {
 
 # Writes $2 into the cgroup file $1, naming file and value if the kernel refuses.
 cg_write() {
-  { printf '%s\n' "$2" > "$1"; } 2>/dev/null || die "the kernel refused $2 in $1; check that the controller is enabled for that cgroup"
+  host_write "$1" "$2" 2>/dev/null || die "the kernel refused $2 in $1; check that the controller is enabled for that cgroup"
 }
 
 # Works out container $1's cgroups for the loaded service:
@@ -626,6 +746,7 @@ cgroup_plan() {
   done
 }
 declare -A CG_DIR_OF=()
+CG_V=0
 
 # REPLY = the default parent in hierarchy $1: …/tupper under this script's own cgroup. On v2,
 # a cgroup with processes cannot hand controllers to its children ("no internal processes"),
@@ -664,7 +785,7 @@ cgroup_v2_enable() {
   IFS=/ read -r -a parts <<< "${2#/}"
   for part in "${parts[@]}"; do
     path+="/$part"
-    [[ -d $mnt$path ]] || mkdir -- "$mnt$path"
+    exists "$mnt$path" || host mkdir -- "$mnt$path"
     cg_write "$mnt$path/cgroup.subtree_control" "$want"
   done
 }
@@ -673,28 +794,28 @@ cgroup_v2_enable() {
 # still leaves what `down`/`rm` need to remove them.
 cgroup_record() {
   local dir
-  {
-    for dir in "${CG_DIRS[@]}"; do printf 'c %s\n' "$dir"; done
-    for dir in "${CG_PARENTS[@]}"; do printf 'p %s\n' "$dir"; done
-  } > "$STATE_DIR/$1/cgroups"
+  local -a lines=()
+  for dir in "${CG_DIRS[@]}"; do lines+=("c $dir"); done
+  for dir in "${CG_PARENTS[@]}"; do lines+=("p $dir"); done
+  host_write "$STATE_DIR/$1/cgroups" "${lines[@]}"
 }
 
 # Creates the planned cgroups and writes the loaded service's limits into them.
 cgroup_create() {
   local dir
-  mkdir -p -- "${CG_DIRS[@]}"
+  host mkdir -p -- "${CG_DIRS[@]}"
   # mem_limit / deploy.resources.limits.memory
   if [[ -n $svc_memory_max ]]; then
     cgroup_dir_for memory
     dir=$REPLY
-    if [[ -e $dir/memory.max ]]; then cg_write "$dir/memory.max" "$svc_memory_max"
+    if ((CG_V == 2)); then cg_write "$dir/memory.max" "$svc_memory_max"
     else cg_write "$dir/memory.limit_in_bytes" "$svc_memory_max"; fi
   fi
   # cpus / deploy.resources.limits.cpus
   if [[ -n $svc_cpu_quota_us ]]; then
     cgroup_dir_for cpu
     dir=$REPLY
-    if [[ -e $dir/cpu.max ]]; then cg_write "$dir/cpu.max" "$svc_cpu_quota_us $svc_cpu_period_us"
+    if ((CG_V == 2)); then cg_write "$dir/cpu.max" "$svc_cpu_quota_us $svc_cpu_period_us"
     else
       cg_write "$dir/cpu.cfs_period_us" "$svc_cpu_period_us"
       cg_write "$dir/cpu.cfs_quota_us" "$svc_cpu_quota_us"
@@ -710,43 +831,52 @@ cgroup_create() {
   if [[ -n $svc_cpuset ]]; then
     cgroup_dir_for cpuset
     dir=$REPLY
-    if [[ -e $dir/cpuset.mems ]]; then
+    if ((CG_V == 1)); then
       cgroup_inherit_cpuset "${dir%/*}"
-      read_file "${dir%/*}/cpuset.mems"
       cg_write "$dir/cpuset.mems" "$REPLY"
     fi
     cg_write "$dir/cpuset.cpus" "$svc_cpuset"
   fi
 }
 
-# REPLY = the container's cgroup that holds controller $1; stops if the host has none.
+# REPLY = the container's cgroup that holds controller $1, CG_V = its cgroup version;
+# stops if the host has no such controller.
 cgroup_dir_for() {
+  local i
   [[ -n ${CG_DIR_OF[$1]:-} ]] || die "the spec sets a $1 limit, but this host has no $1 cgroup controller"
   REPLY=${CG_DIR_OF[$1]}
+  for i in "${!CG_MOUNT[@]}"; do
+    if [[ $REPLY == "${CG_MOUNT[i]}"/* && ${CG_CONTROLLERS[i]} == *,$1,* ]]; then CG_V=${CG_VERSION[i]}; fi
+  done
 }
 
-# A new v1 cpuset starts empty: copy the parent's CPUs and memory nodes into $1 if so.
+# A new v1 cpuset starts empty: copy the CPUs and memory nodes of the nearest ancestor
+# that has them into $1 (each level tupper made) if so. REPLY = $1's memory nodes.
 cgroup_inherit_cpuset() {
-  local f
+  local f path value
   for f in cpuset.cpus cpuset.mems; do
-    read_file "$1/$f" || true
-    if [[ -z $REPLY ]]; then
-      read_file "${1%/*}/$f" || true
-      cg_write "$1/$f" "$REPLY"
-    fi
+    path=$1 value=''
+    while [[ -z $value && $path == */* ]]; do
+      if read_file "$path/$f"; then value=$REPLY; fi
+      [[ -n $value ]] || path=${path%/*}
+    done
+    if [[ $path != "$1" ]]; then cg_write "$1/$f" "$value"; fi
   done
+  REPLY=$value
 }
 
 # Kills whatever is left in cgroup $1 (cgroup.kill on v2, each process on v1; again until
 # it stays empty, so that a forking process cannot outrun it).
 cgroup_kill_all() {
   local pid tries=0
+  # A plan assumes the stop signal worked (that is what the grace period is for).
+  if ((PLAN)); then return 0; fi
   while cg_has_processes "$1"; do
     ((tries++ < 250)) || die "processes in $1 did not end after SIGKILL"
     if [[ -e $1/cgroup.kill ]]; then
-      printf '1\n' > "$1/cgroup.kill"
+      host_write "$1/cgroup.kill" 1
     else
-      while read -r pid; do kill -s KILL "$pid" 2>/dev/null || true; done < "$1/cgroup.procs"
+      while read -r pid; do host kill -s KILL "$pid" 2>/dev/null || true; done < "$1/cgroup.procs"
     fi
     sleep 0.02
   done
@@ -768,8 +898,8 @@ cgroup_remove_all() {
   # One rmdir for all: the container's cgroups (never non-empty: they have no children),
   # then the parents tupper made, which stay while other containers use them.
   # An exiting process can hold a cgroup busy for a moment after it left cgroup.procs.
-  while ! rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" 2>/dev/null; do
-    ((tries++ < 100)) || rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" || die "cannot remove the cgroups of $1"
+  while ! host rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" 2>/dev/null; do
+    ((tries++ < 100)) || host rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" || die "cannot remove the cgroups of $1"
     sleep 0.02
     # A failed rmdir still removed what it could: retry only what is left, or it fails on those.
     for dir in "${!dirs[@]}"; do [[ -d ${dirs[dir]} ]] || unset 'dirs[dir]'; done
@@ -804,29 +934,21 @@ number_to_ip() {
   REPLY="$((($1 >> 24) & 255)).$((($1 >> 16) & 255)).$((($1 >> 8) & 255)).$(($1 & 255))"
 }
 
-# Creates file $1 holding $2, failing if it exists (bash's noclobber opens with O_EXCL).
-create_exclusive() {
-  local status=0
-  set -o noclobber
-  { printf '%s\n' "$2" > "$1"; } 2>/dev/null || status=$?
-  set +o noclobber
-  return "$status"
-}
-
 # Takes the lock that serialises creating and removing networks on this host. One lock
 # for all projects: their subnets are chosen against each other. It nests (the exit trap
 # may clean up while a failed start still holds it).
 NETWORK_LOCK_DEPTH=0
 network_lock() {
   if ((NETWORK_LOCK_DEPTH++ == 0)); then
-    [[ -d $NETWORKS_DIR ]] || mkdir -p -- "$NETWORKS_DIR"
+    exists "$NETWORKS_DIR" || host mkdir -p -- "$NETWORKS_DIR"
+    ((!PLAN)) || return 0
     exec {NETWORK_LOCK_FD}>> "$NETWORKS_DIR/.lock"
     flock "$NETWORK_LOCK_FD"
   fi
 }
 
 network_unlock() {
-  if ((--NETWORK_LOCK_DEPTH == 0)); then exec {NETWORK_LOCK_FD}>&-; fi
+  if ((--NETWORK_LOCK_DEPTH == 0 && !PLAN)); then exec {NETWORK_LOCK_FD}>&-; fi
 }
 
 # Whether network interface $1 exists in this network namespace. (/sys/class/net shows the
@@ -844,15 +966,17 @@ network_names() {
 
 # Reads network $1's records: NET_BASE, NET_PREFIX, NET_GATEWAY (dotted), NET_LAST (the last
 # host offset). Fails when the network has not been made (or was half made).
+# A network this run made (or only planned) is known without reading its records.
+declare -A NET_MADE=()
 network_read() {
   local base
-  read_file "$NET_DIR/subnet" || return 1
+  if [[ -n ${NET_MADE[$NET_DIR]:-} ]]; then REPLY=${NET_MADE[$NET_DIR]}; else read_file "$NET_DIR/subnet" || return 1; fi
   base=${REPLY%/*} NET_PREFIX=${REPLY#*/}
   ip_to_number "$base"
   NET_BASE=$REPLY NET_LAST=$(((1 << (32 - NET_PREFIX)) - 2))
   number_to_ip $((NET_BASE + net_gateway_offset))
   NET_GATEWAY=$REPLY
-  [[ -e $NET_DIR/bridge ]] && interface_exists "$NET_BRIDGE"
+  [[ -n ${NET_MADE[$NET_DIR]:-} ]] || { [[ -e $NET_DIR/bridge ]] && interface_exists "$NET_BRIDGE"; }
 }
 
 # Opens network $1 for a container: makes it if it does not exist yet (under the lock, so
@@ -864,7 +988,7 @@ network_open() {
   if network_read; then return 0; fi
   network_lock
   if ! network_read; then
-    if [[ -d $NET_DIR ]]; then network_destroy "$1"; fi # the records of a start killed midway
+    if exists "$NET_DIR"; then network_destroy "$1"; fi # the records of a start killed midway
     network_create "$1"
   fi
   network_unlock
@@ -881,23 +1005,24 @@ network_create() {
     subnet_choose || die "network $name: every subnet tupper picks from (172.17-31.0.0/16, 192.168.N.0/20) is in use on this host; give the network an ipam.config subnet"
     subnet=$REPLY
   fi
-  mkdir -p -- "$NET_DIR/leases"
-  printf '%s\n' "$PROJECT" > "$NET_DIR/project"
-  printf '%s\n' "$subnet" > "$NET_DIR/subnet"
-  printf '%s\n' "$NET_BRIDGE" > "$NET_DIR/bridge"
-  network_read || true
-  ip -batch - <<- EOF || die "network $name: could not make bridge $NET_BRIDGE (ip's message is above); this needs the bridge module (modprobe bridge)"
+  host mkdir -p -- "$NET_DIR/leases"
+  host_write "$NET_DIR/project" "$PROJECT"
+  host_write "$NET_DIR/subnet" "$subnet"
+  host_write "$NET_DIR/bridge" "$NET_BRIDGE"
+  NET_MADE[$NET_DIR]=$subnet
+  network_read
+  host_feed ip -batch - <<- EOF || die "network $name: could not make bridge $NET_BRIDGE (ip's message is above); this needs the bridge module (modprobe bridge)"
 	link add $NET_BRIDGE type bridge
 	addr add $NET_GATEWAY/$NET_PREFIX dev $NET_BRIDGE
 	link set $NET_BRIDGE up
 	EOF
   # Connections to a published port on 127.0.0.1 are forwarded to the bridge with their
   # loopback source: the kernel drops those unless route_localnet is on for the bridge.
-  printf '1\n' > "/proc/sys/net/ipv4/conf/$NET_BRIDGE/route_localnet"
+  host_write "/proc/sys/net/ipv4/conf/$NET_BRIDGE/route_localnet" 1
   if ((!net_internal)); then
     # NAT needs forwarding. It is left on when the network goes (other users may rely on it).
     read_file /proc/sys/net/ipv4/ip_forward
-    if [[ $REPLY != 1 ]]; then printf '1\n' > /proc/sys/net/ipv4/ip_forward; fi
+    if [[ $REPLY != 1 ]]; then host_write /proc/sys/net/ipv4/ip_forward 1; fi
   fi
   network_rules add | iptables_apply || die "network $name: could not add its iptables rules (the message is above); this needs iptables with the nat table"
 }
@@ -938,7 +1063,7 @@ network_rules() {
 
 # Applies iptables-restore input from stdin, keeping every other rule of the host.
 iptables_apply() {
-  iptables-restore --wait --noflush
+  host_feed iptables-restore --wait --noflush
 }
 
 # Removes what iptables-restore input on stdin (lines of -D/-F/-X) names, line by line and
@@ -947,6 +1072,7 @@ iptables_remove() {
   local rules line table=filter
   local -a words
   rules=$(cat)
+  if ((PLAN)); then iptables_apply <<< "$rules"; return 0; fi
   if iptables_apply <<< "$rules" 2>/dev/null; then return 0; fi
   while IFS= read -r line; do
     case $line in
@@ -954,7 +1080,7 @@ iptables_remove() {
       COMMIT) ;;
       *)
         read -r -a words <<< "$line"
-        iptables --wait -t "$table" "${words[@]}" 2>/dev/null || true
+        host iptables --wait -t "$table" "${words[@]}" 2>/dev/null || true
         ;;
     esac
   done <<< "$rules"
@@ -966,9 +1092,9 @@ network_destroy() {
   net_name=$1
   network_rules del | iptables_remove
   if interface_exists "$NET_BRIDGE"; then
-    ip link delete "$NET_BRIDGE" || die "could not delete bridge $NET_BRIDGE (ip's message is above)"
+    host ip link delete "$NET_BRIDGE" || die "could not delete bridge $NET_BRIDGE (ip's message is above)"
   fi
-  rm -rf -- "$NET_DIR"
+  host rm -rf -- "$NET_DIR"
 }
 
 # REPLY = what on this host overlaps subnet $1 (a route, or another tupper network);
@@ -1042,7 +1168,7 @@ address_lease() {
     if ((offset != net_gateway_offset)); then
       number_to_ip $((NET_BASE + offset))
       address=$REPLY
-      if create_exclusive "$NET_DIR/leases/$address" "$2"; then REPLY=$address && return 0; fi
+      if host_create "$NET_DIR/leases/$address" "$2"; then REPLY=$address && return 0; fi
       read_file "$NET_DIR/leases/$address" || true
       if [[ $REPLY == "$2" ]]; then REPLY=$address && return 0; fi
       if [[ -n $1 ]]; then die "address $address of $2 on network $net_name is held by container $REPLY; stop it first (or run down)"; fi
@@ -1067,12 +1193,12 @@ container_net_attach() {
   container_name_of "$svc_name"
   if [[ $name == "$REPLY" ]]; then own_address=1; fi
   ns="$state/netns"
-  : > "$state/net"
+  host_write "$state/net"
   for i in "${!svc_net_names[@]}"; do
     network_open "${svc_net_names[i]}"
     net_name=${svc_net_names[i]}
     if [[ -n $own_address ]]; then address_lease "${svc_net_offsets[i]}" "$name"; else address_lease '' "$name"; fi
-    printf 'lease %s %s\n' "$net_name" "$REPLY" >> "$state/net"
+    host_append "$state/net" "lease $net_name $REPLY"
     NET_ADDRESSES[$net_name]=$REPLY NET_GATEWAYS[$net_name]=$NET_GATEWAY
     NET_HELPER_ARGS+=(--ip "eth$i" "$REPLY/$NET_PREFIX")
     # The default route goes through the first network that reaches outside.
@@ -1083,13 +1209,14 @@ container_net_attach() {
     if ((i == 0)) && [[ -n $svc_mac_address && -n $own_address ]]; then batch+=" address $svc_mac_address"; fi
     batch+=" netns /proc/self/fd/NSFD"$'\n'"link set $veth master $NET_BRIDGE up"$'\n'
   done
-  printf 'netns\n' >> "$state/net"
-  : > "$ns"
-  unshare --net="$ns" true || die "could not make a network namespace for $name at $ns (unshare's message is above)"
+  host_append "$state/net" netns
+  host_write "$ns"
+  host unshare --net="$ns" true || die "could not make a network namespace for $name at $ns (unshare's message is above)"
   # ip reads the namespace through a descriptor, so no path from the host goes into its batch.
-  exec {nsfd}< "$ns"
-  ip -batch - <<< "${batch//NSFD/$nsfd}" || die "could not connect $name to its networks (ip's message is above); this needs the veth module (modprobe veth)"
-  exec {nsfd}<&-
+  if ((PLAN)); then nsfd=N; else exec {nsfd}< "$ns"; fi
+  plan_note "descriptor $nsfd is $ns, opened for reading"
+  host_feed ip -batch - <<< "${batch//NSFD/$nsfd}" || die "could not connect $name to its networks (ip's message is above); this needs the veth module (modprobe veth)"
+  if ((!PLAN)); then exec {nsfd}<&-; fi
   NET_HELPER_ARGS+=(--netns "$ns")
   if [[ -n $gateway ]]; then NET_HELPER_ARGS+=(--gateway "$gateway"); fi
   if [[ (-n $own_address || -n $RUN_SERVICE_PORTS) && ${#svc_port_protocol[@]} -gt 0 ]]; then container_publish "$name" "$dnat_to"; fi
@@ -1107,12 +1234,12 @@ container_publish() {
   for i in "${!svc_port_protocol[@]}"; do
     port_reserve "$name" "${svc_port_protocol[i]}" "${svc_port_min[i]}" "${svc_port_max[i]}"
     port=$REPLY
-    printf 'port %s %s %s %s\n' "${svc_port_protocol[i]}" "$port" "${svc_port_host_ip[i]:-0.0.0.0}" "${svc_port_container[i]}" >> "$STATE_DIR/$name/net"
+    host_append "$STATE_DIR/$name/net" "port ${svc_port_protocol[i]} $port ${svc_port_host_ip[i]:-0.0.0.0} ${svc_port_container[i]}"
     match=''
     if [[ -n ${svc_port_host_ip[i]} ]]; then match="-d ${svc_port_host_ip[i]}/32 "; fi
     rules+="-A $chain $match-p ${svc_port_protocol[i]} -m ${svc_port_protocol[i]} --dport $port -j DNAT --to-destination $address:${svc_port_container[i]}"$'\n'
   done
-  printf 'dnat %s\n' "$chain" >> "$STATE_DIR/$name/net"
+  host_append "$STATE_DIR/$name/net" "dnat $chain"
   printf '%s\n' '*nat' ":$chain - [0:0]" "$rules-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" \
     "-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" COMMIT |
     iptables_apply || die "could not publish the ports of $name (iptables' message is above)"
@@ -1137,7 +1264,7 @@ bound_ports() {
 # REPLY = a host port from $3 to $4 for protocol $2, reserved for container $1.
 port_reserve() {
   local name=$1 protocol=$2 min=$3 max=$4 port span start i
-  [[ -d $PORTS_DIR ]] || mkdir -p -- "$PORTS_DIR"
+  exists "$PORTS_DIR" || host mkdir -p -- "$PORTS_DIR"
   span=$((max - min + 1)) start=$((RANDOM % span))
   if ((span == 1)); then start=0; fi
   for ((i = 0; i < span; i++)); do
@@ -1146,7 +1273,7 @@ port_reserve() {
       ((span > 1)) || die "port $port/$protocol is taken by a process on this host (see: ss -lnp 'sport = :$port'); stop it, or publish another host port"
       continue
     fi
-    if create_exclusive "$PORTS_DIR/$protocol-$port" "$name"; then REPLY=$port && return 0; fi
+    if host_create "$PORTS_DIR/$protocol-$port" "$name"; then REPLY=$port && return 0; fi
     read_file "$PORTS_DIR/$protocol-$port" || true
     if [[ $REPLY == "$name" ]]; then REPLY=$port && return 0; fi
     ((span > 1)) || die "port $port/$protocol is already published by container $REPLY; stop it, or publish another host port"
@@ -1170,11 +1297,11 @@ container_net_detach() {
           "-D OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" "-F $a" "-X $a" COMMIT | iptables_remove
         ;;
       port) if held_by "$PORTS_DIR/$a-$b" "$name"; then files+=("$PORTS_DIR/$a-$b"); fi ;;
-      netns) if [[ -e $STATE_DIR/$name/netns ]]; then umount -- "$STATE_DIR/$name/netns" 2>/dev/null || true; fi ;;
+      netns) if [[ -e $STATE_DIR/$name/netns ]]; then host umount -- "$STATE_DIR/$name/netns" 2>/dev/null || true; fi ;;
       lease) if held_by "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$name"; then files+=("$NETWORKS_DIR/${PROJECT}_$a/leases/$b"); fi ;;
     esac
   done
-  rm -f -- "${files[@]}"
+  host rm -f -- "${files[@]}"
 }
 
 # Whether record file $1 (a lease, a port) still names container $2.
@@ -1190,11 +1317,13 @@ network_gc() {
   local -a networks=("$NETWORKS_DIR/${PROJECT}_"*/)
   ((${#networks[@]})) || return 0 # no network: no lock to take (the common case of network_mode none)
   for file in "$CONTAINERS_DIR"/*/networks; do
+    exists "${file%/networks}" || continue
     while read -r net; do used[$net]=1; done < "$file"
   done
   network_lock
   for dir in "${networks[@]}"; do
     dir=${dir%/}
+    exists "$dir" || continue
     read_file "$dir/project" || REPLY=$PROJECT # a record cut short before its project file
     [[ $REPLY == "$PROJECT" ]] || continue # another project whose name starts like this one
     net=${dir##*/} net=${net#"${PROJECT}_"}
@@ -1214,11 +1343,12 @@ network_gc() {
 # Writes them for container $1 of the loaded service, with hostname $2.
 container_etc_files() {
   local name=$1 hostname=$2 dir="$CONTAINERS_DIR/$1/etc" hosts own i address
-  printf '%s\n' "$hostname" > "$dir/hostname"
+  local -a lines
+  host_write "$dir/hostname" "$hostname"
   own=$hostname
   if [[ -n $svc_domainname ]]; then own="$hostname.$svc_domainname $hostname"; fi
   if [[ $svc_network_mode == host ]]; then
-    local -a lines=()
+    lines=()
     if [[ -r /etc/hosts ]]; then mapfile -t lines < /etc/hosts; fi
     printf -v hosts '%s\n' "${lines[@]}"
   else
@@ -1244,14 +1374,16 @@ container_etc_files() {
     fi
     hosts+="$address"$'\t'"${svc_extra_host_name[i]}"$'\n'
   done
-  printf '%s' "$hosts" > "$dir/hosts"
-  resolv_conf > "$dir/resolv.conf"
+  mapfile -t lines <<< "${hosts%$'\n'}"
+  host_write "$dir/hosts" "${lines[@]}"
+  resolv_conf
+  host_write "$dir/resolv.conf" "${RESOLV_CONF[@]}"
 }
 
-# Prints the container's resolv.conf: dns, dns_search and dns_opt of the loaded service,
-# else the host's. A nameserver on the host's loopback is unreachable from a container
-# network, so those are left out (and Docker's fallback, Google's servers, used when none
-# remain).
+# RESOLV_CONF = the lines of the container's resolv.conf: dns, dns_search and dns_opt of
+# the loaded service, else the host's. A nameserver on the host's loopback is unreachable
+# from a container network, so those are left out (and Docker's fallback, Google's
+# servers, used when none remain).
 resolv_conf() {
   local -a words servers=() search=() options=()
   if [[ -r /etc/resolv.conf ]]; then
@@ -1268,9 +1400,9 @@ resolv_conf() {
   if ((${#servers[@]} == 0)); then servers=(8.8.8.8 8.8.4.4); fi
   if ((${#svc_dns_search[@]})); then search=("${svc_dns_search[@]}"); fi
   if ((${#svc_dns_opt[@]})); then options=("${svc_dns_opt[@]}"); fi
-  printf 'nameserver %s\n' "${servers[@]}"
-  if ((${#search[@]})); then printf 'search %s\n' "${search[*]}"; fi
-  if ((${#options[@]})); then printf 'options %s\n' "${options[*]}"; fi
+  RESOLV_CONF=("${servers[@]/#/nameserver }")
+  if ((${#search[@]})); then RESOLV_CONF+=("search ${search[*]}"); fi
+  if ((${#options[@]})); then RESOLV_CONF+=("options ${options[*]}"); fi
 }
 
 # ---- Process: into the cgroups, the namespaces, and tupper-init ---------------------
@@ -1282,10 +1414,9 @@ helper_args() {
   shift
   container_hostname "$name"
   hostname=$REPLY
-  read_file "$c/storage"
-  storage=$REPLY
-  read_file "$c/image"
-  image=$REPLY
+  storage=${CONTAINER_STORAGE[$name]:-} image=${CONTAINER_IMAGE[$name]:-}
+  if [[ -z $storage ]]; then read_file "$c/storage" && storage=$REPLY; fi
+  if [[ -z $image ]]; then read_file "$c/image" && image=$REPLY; fi
   HELPER_ARGS=(--rootfs "$c/rootfs")
   if [[ $storage == overlay ]]; then
     HELPER_ARGS+=(--overlay "$IMAGES_DIR/$image/rootfs" "$c/upper" "$c/work")
@@ -1342,6 +1473,18 @@ container_launch() {
   local name=$1 mode=$2
   shift 2
   helper_args "$name" "$@"
+  if ((PLAN)); then
+    if [[ $mode == detached ]]; then
+      plan_note "in a new process, its output appended to $CONTAINERS_DIR/$name/log:"
+      enter_container "$name" setsid
+    else
+      plan_note "in a new process, with this script's stdin, stdout and stderr:"
+      enter_container "$name"
+    fi
+    LAUNCHED_PID=PID
+    host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID STARTTIME"
+    return 0
+  fi
   if [[ $mode == detached ]]; then
     enter_container "$name" setsid >> "$CONTAINERS_DIR/$name/log" 2>&1 < /dev/null &
   else
@@ -1351,7 +1494,7 @@ container_launch() {
   # The child writes this record first thing (so that a kill of this script at any point
   # leaves it); writing the same line here too means it exists once launch returns.
   if proc_start_time "$LAUNCHED_PID"; then
-    printf '%s %s\n' "$LAUNCHED_PID" "$REPLY" > "$STATE_DIR/$name/pid"
+    host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY"
   fi
 }
 
@@ -1363,14 +1506,18 @@ container_launch() {
 #   → tupper-init, which forks the container's PID 1 (mounts, pivot_root, privileges, then
 #   the workload) and waits for it on the host side, exiting with its status.
 enter_container() {
-  local name=$1 dir
+  local name=$1 dir pid=PID start=STARTTIME
   local -a namespaces=(--mount --uts --ipc --pid --cgroup)
   shift
   if [[ $svc_network_mode == none ]]; then namespaces+=(--net); fi
-  proc_start_time "$BASHPID"
-  printf '%s %s\n' "$BASHPID" "$REPLY" > "$STATE_DIR/$name/pid"
-  for dir in "${CG_DIRS[@]}"; do printf '%s\n' "$BASHPID" > "$dir/cgroup.procs"; done
-  exec "$@" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}"
+  if ((!PLAN)); then
+    pid=$BASHPID
+    proc_start_time "$pid"
+    start=$REPLY
+  fi
+  host_write "$STATE_DIR/$name/pid" "$pid $start"
+  for dir in "${CG_DIRS[@]}"; do host_write "$dir/cgroup.procs" "$pid"; done
+  host exec "$@" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}"
 }
 
 # Waits for the foreground container of `run` (name $1, supervisor PID $2); REPLY = its exit
@@ -1393,7 +1540,7 @@ wait_foreground() {
 }
 
 forward_signal() {
-  if container_init_pid "$FOREGROUND"; then kill -s "$1" "$REPLY" 2>/dev/null || true; fi
+  if container_init_pid "$FOREGROUND"; then host kill -s "$1" "$REPLY" 2>/dev/null || true; fi
 }
 
 # ---- Lifecycle: create, start, stop, remove -----------------------------------------
@@ -1411,6 +1558,7 @@ UNDO_IMPORT='' UNDO_CONTAINER='' UNDO_STOP='' RM_ON_EXIT=''
 on_exit() {
   local status=$?
   trap - EXIT INT TERM HUP
+  ((!PLAN)) || exit "$status" # a plan made nothing to undo
   if [[ -n $UNDO_IMPORT ]]; then image_import_abort "$UNDO_IMPORT"; fi
   if [[ -n $UNDO_CONTAINER ]]; then
     note "removing $UNDO_CONTAINER: its start did not complete"
@@ -1436,6 +1584,10 @@ install_traps() {
   trap - QUIT
 }
 
+# A container made by this run (or only planned): its storage kind and image, known
+# without reading its records.
+declare -A CONTAINER_STORAGE=() CONTAINER_IMAGE=()
+
 # Creates container $1 of the loaded service: its image (imported if new), directories
 # and root filesystem.
 container_create() {
@@ -1453,12 +1605,13 @@ container_create() {
       dirs+=("${svc_bind_source[i]}")
     fi
   done
-  mkdir -p -- "${dirs[@]}"
-  printf '%s\n' "$svc_name" > "$c/service"
-  printf '%s\n' "$image" > "$c/image"
-  printf '%s\n' "$storage" > "$c/storage"
+  host mkdir -p -- "${dirs[@]}"
+  host_write "$c/service" "$svc_name"
+  host_write "$c/image" "$image"
+  host_write "$c/storage" "$storage"
+  CONTAINER_STORAGE[$name]=$storage CONTAINER_IMAGE[$name]=$image
   # The networks it joins: they stay while some container lists them (network_gc).
-  if ((${#svc_net_names[@]})); then printf '%s\n' "${svc_net_names[@]}" > "$c/networks"; else : > "$c/networks"; fi
+  host_write "$c/networks" "${svc_net_names[@]}"
   storage_create "$name" "$image" "$storage"
 }
 
@@ -1468,15 +1621,15 @@ container_start() {
   shift
   # A container that ended by itself still has the records of its last run (cgroups,
   # network namespace, address leases): clear them before starting it again.
-  if [[ -e $STATE_DIR/$name/pid ]]; then container_stop "$name"; fi
+  if exists "$STATE_DIR/$name/pid"; then container_stop "$name"; fi
   cgroup_discover
   cgroup_plan "$name"
-  if [[ ! -d $STATE_DIR/$name ]]; then mkdir -p -- "$STATE_DIR/$name"; fi
+  if ! exists "$STATE_DIR/$name"; then host mkdir -p -- "$STATE_DIR/$name"; fi
   cgroup_record "$name"
   cgroup_create
   container_net_attach "$name"
   container_hostname "$name"
-  if [[ ! -d $CONTAINERS_DIR/$name/etc ]]; then mkdir -- "$CONTAINERS_DIR/$name/etc"; fi
+  if ! exists "$CONTAINERS_DIR/$name/etc"; then host mkdir -- "$CONTAINERS_DIR/$name/etc"; fi
   container_etc_files "$name" "$REPLY"
   container_launch "$name" "$@"
 }
@@ -1501,7 +1654,7 @@ container_signal() {
   container_init_pid "$name" || return 0
   local init=$REPLY
   container_load_service "$name"
-  kill -s "$svc_stop_signal" "$init" 2>/dev/null || true
+  host kill -s "$svc_stop_signal" "$init" 2>/dev/null || true
   now_ms
   STOP_DEADLINE[$name]=$((REPLY + svc_stop_grace_ms))
 }
@@ -1516,8 +1669,10 @@ container_stop() {
     # A frozen container cannot act on its stop signal: thaw it first, as Docker does.
     if container_paused "$name"; then container_freeze "$name" 0; fi
     container_signal "$name"
-    if ! wait_for_exit "$name" "${STOP_DEADLINE[$name]:-0}"; then
-      if container_init_pid "$name"; then kill -s KILL "$REPLY" 2>/dev/null || true; fi
+    if ((PLAN)); then
+      plan_note "if $name has not ended ${svc_stop_grace_ms} ms later: kill -s KILL on its PID 1, then on all that is left in its cgroups"
+    elif ! wait_for_exit "$name" "${STOP_DEADLINE[$name]:-0}"; then
+      if container_init_pid "$name"; then host kill -s KILL "$REPLY" 2>/dev/null || true; fi
       now_ms
       wait_for_exit "$name" $((REPLY + 5000)) || die "container $name did not end after SIGKILL"
     fi
@@ -1525,7 +1680,8 @@ container_stop() {
   unset 'STOP_DEADLINE[$name]'
   cgroup_remove_all "$name"
   container_net_detach "$name"
-  if [[ ${2:-} != keep-records && -d $STATE_DIR/$name ]]; then rm -rf -- "${STATE_DIR:?}/$name"; fi
+  if [[ ${2:-} != keep-records ]] && exists "$STATE_DIR/$name"; then host rm -rf -- "${STATE_DIR:?}/$name"; fi
+  if ((PLAN)); then PLAN_PATH[$STATE_DIR/$name/pid]=gone; fi # the pid record goes in any case
 }
 
 # Removes container $1 whole: stops it, then its records, filesystem and directory. Safe to repeat.
@@ -1589,12 +1745,14 @@ container_freeze() {
   if [[ -e $dir/freezer.state ]]; then
     if (($2)); then want=FROZEN; else want=THAWED; fi
     cg_write "$dir/freezer.state" "$want"
+    ((!PLAN)) || return 0
     until read_file "$dir/freezer.state" && [[ $REPLY == "$want" ]]; do
       ((tries++ < 200)) || die "$1 did not reach $want"
       sleep 0.01
     done
   else
     cg_write "$dir/cgroup.freeze" "$2"
+    ((!PLAN)) || return 0
     until file_has_line "$dir/cgroup.events" "frozen $2"; do
       ((tries++ < 200)) || die "$1 did not reach frozen $2"
       sleep 0.01
@@ -1642,7 +1800,7 @@ cmd_kill() {
   for name in "${CONTAINERS[@]}"; do
     container_matches "$name" "$@" || continue
     container_init_pid "$name" || continue
-    kill -s "$signal" "$REPLY" || die "could not send SIG$signal to $name"
+    host kill -s "$signal" "$REPLY" || die "could not send SIG$signal to $name"
     note "$name got SIG$signal"
   done
 }
@@ -1882,10 +2040,12 @@ cmd_exec() {
   for env in "${extra_env[@]}"; do ENV_ARGS+=(--env "$env"); done
   # This process joins the container's cgroups, so that COMMAND and all it forks is counted
   # and limited with the container; then it becomes tupper-init.
+  local pid=$BASHPID
+  if ((PLAN)); then pid=PID; fi
   while read -r kind dir; do
-    if [[ $kind == c && -d $dir ]]; then printf '%s\n' "$BASHPID" > "$dir/cgroup.procs"; fi
+    if [[ $kind == c && -d $dir ]]; then host_write "$dir/cgroup.procs" "$pid"; fi
   done < "$STATE_DIR/$name/cgroups"
-  exec "$TUPPER_HELPER" --join "$init" --uid "$uid" --gid "$gid" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
+  host exec "$TUPPER_HELPER" --join "$init" --uid "$uid" --gid "$gid" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
 }
 
 # REPLY = the JSON array of strings $1...
@@ -1981,7 +2141,9 @@ cmd_up() {
   if ((${#targets[@]} == 0)); then targets=("${SERVICES[@]}"); fi
   preflight "${targets[@]}"
   for svc in "${targets[@]}"; do service_up "$svc"; done
-  if ((!detach)); then follow_services "${targets[@]}"; fi
+  if ((!detach)); then
+    if ((PLAN)); then plan_note "then it prints their output until they exit; Ctrl-C stops them"; else follow_services "${targets[@]}"; fi
+  fi
 }
 
 service_up() {
@@ -2083,6 +2245,11 @@ cmd_run() {
     printf '%s\n' "$name"
     return 0
   fi
+  if ((PLAN)); then
+    container_start "$name" foreground "$@"
+    plan_note "then it waits for the workload to end and stops $name as stop does (--rm: removes it as rm does)"
+    return 0
+  fi
   if ((remove)); then RM_ON_EXIT=$name; fi
   container_start "$name" foreground "$@"
   UNDO_CONTAINER=''
@@ -2165,7 +2332,24 @@ cmd_down() {
     note "$name removed"
   done
   network_gc # also the networks of starts that were killed before their container existed
-  rmdir --ignore-fail-on-non-empty -- "$STATE_DIR" "$CONTAINERS_DIR" 2>/dev/null || true
+  host rmdir --ignore-fail-on-non-empty -- "$STATE_DIR" "$CONTAINERS_DIR" 2>/dev/null || true
+}
+
+# plan VERB [ARGS...]: print the commands that change the host which VERB would run now,
+# in order, with their values, and change nothing. Locks are not taken, so the plan is
+# of this moment: another script working at the same time can change what runs.
+cmd_plan() {
+  local verb=${1:-}
+  (($#)) || die "usage: plan VERB [ARGS...], e.g. plan up -d"
+  shift
+  PLAN=1
+  printf '# %s %s: the commands that change the host, in order. Nothing has been changed.\n' "$SCRIPT_NAME" "$verb${*:+ $*}"
+  printf '# PID, STARTTIME and N stand for values only the real run has (a process, a descriptor).\n'
+  case $verb in
+    up | run | start | stop | rm | down | pause | unpause | kill | restart | exec) "cmd_$verb" "$@" ;;
+    ps | logs | top | stats | inspect | plan | -h | --help | help) printf '# %s changes nothing on the host\n' "$verb" ;;
+    *) die "plan: unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
+  esac
 }
 
 # Whether container $1 belongs to one of the services named after it (any, if none are).
@@ -2293,6 +2477,7 @@ main() {
     stats) cmd_stats "$@" ;;
     exec) cmd_exec "$@" ;;
     inspect) cmd_inspect "$@" ;;
+    plan) cmd_plan "$@" ;;
     -h | --help | help) usage ;;
     *) die "unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
   esac

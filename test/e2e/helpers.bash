@@ -143,3 +143,47 @@ drop_peer() {
 fetch() {
   curl -sS --max-time 3 "$1"
 }
+
+# Prints each host-changing command of a plan ($1 = plan) or of a TUPPER_TRACE log ($1 =
+# trace) in file $2, one per line as quoted words, so that the two can be compared: from a
+# trace, the calls of the host wrappers (host_write F V as "write F V", and so on); from a
+# plan, its command lines (not its notes, not the text fed to a command). Values only a
+# real run has become what the plan writes for them: the PIDs in pid records and
+# cgroup.procs, the random veth names, the script's PID in the import directory's name.
+host_commands() {
+  local kind=$1 line command
+  local -a words
+  while IFS= read -r line; do
+    if [[ $kind == trace ]]; then
+      [[ $line =~ ^\++\ [0-9.]+\ [A-Za-z_]+\ \[[0-9]+\]\ (host|host_write|host_append|host_create|host_feed)\ (.*)$ ]] || continue
+      command=${BASH_REMATCH[1]}
+      eval "words=(${BASH_REMATCH[2]})"
+      case $command in
+        host_write) words=(write "${words[@]}") ;;
+        host_append) words=(append "${words[@]}") ;;
+        host_create) words=(create "${words[@]}") ;;
+      esac
+    else
+      [[ -n $line && $line != '#'* && $line != '    '* ]] || continue
+      eval "words=($line)"
+    fi
+    if [[ ${words[0]} == write && ${words[1]} == */pid ]]; then words[2]='PID STARTTIME'; fi
+    if [[ ${words[0]} == write && ${words[1]} == */cgroup.procs ]]; then words[2]=PID; fi
+    line="${words[*]@Q}"
+    line=${line//tpv-????????/tpv-X}
+    [[ ! $line =~ (.*/\.import-[^/]*-)[0-9]+(.*) ]] || line="${BASH_REMATCH[1]}PID${BASH_REMATCH[2]}"
+    printf '%s\n' "$line"
+  done < "$2"
+}
+
+# Everything on this host that a tupper script run by this test can change: its files, the
+# interfaces, iptables rules and mounts of the test's network namespace, the project's cgroups.
+host_snapshot() {
+  find "$TEST_DIR" -name 'snapshot.*' -prune -o -printf '%p %M %s\n' | sort
+  ip -o link | sed 's/^[0-9]*: //' | sort
+  ip -o addr | sort
+  iptables-save 2> /dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+  find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-*" 2> /dev/null | sort
+  grep -F -e "$TEST_DIR" /proc/self/mountinfo | cut -d' ' -f4- | sort
+  sysctl -n net.ipv4.ip_forward
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# Auditability: `plan VERB` prints what VERB would change on the host, and changes nothing.
+load helpers
+
+web_app() {
+  compile_app 'init: true' 'command: ["/bin/httpd", "-f", "-p", "80", "-h", "/"]' 'ports: ["18080:80"]'
+}
+
+@test "plan VERB prints the host-changing commands with their values and changes nothing" {
+  web_app
+  host_snapshot > "$TEST_DIR/snapshot.before"
+  run -0 --separate-stderr "$SCRIPT" plan up -d
+  [ -z "$stderr" ]
+  # the values it would use: the image import, the bridge and its address, the port's DNAT
+  # rule, the address lease, the limits and the helper's full command line
+  [[ $output == *"cp -a --reflink=auto -- $ROOTFS/. "* ]]
+  [[ $output == *$'\n    link add tpb-'*' type bridge'$'\n'* ]]
+  [[ $output == *"--dport 18080 -j DNAT --to-destination 172.17.0.2:80"* ]]
+  [[ $output == *"create $TUPPER_RUN/networks/${PROJECT}_default/leases/172.17.0.2 $PROJECT-app-1"* ]]
+  [[ $output == *"exec setsid unshare --mount --uts --ipc --pid --cgroup -- $TUPPER_HELPER --rootfs "*" --init -- /bin/httpd -f -p 80 -h /"* ]]
+  run -0 "$SCRIPT" plan run --rm app /bin/true
+  [[ $output == *"-- $TUPPER_HELPER --rootfs "*" --init -- /bin/true"* ]]
+  run -0 "$SCRIPT" plan down
+  run -0 "$SCRIPT" plan ps
+  [[ $output == *"ps changes nothing on the host"* ]]
+  host_snapshot > "$TEST_DIR/snapshot.after"
+  diff "$TEST_DIR/snapshot.before" "$TEST_DIR/snapshot.after"
+
+  # with a running container: plans of stop, restart, pause, kill, exec, down change nothing either
+  "$SCRIPT" up -d app
+  wait_running "$PROJECT-app-1"
+  local i
+  for ((i = 0; i < 60; i++)); do # httpd answers: its mounts are made
+    if [ "$(fetch 127.0.0.1:18080/etc/hostname 2> /dev/null)" = "$PROJECT-app-1" ]; then break; fi
+    sleep 0.05
+  done
+  host_snapshot > "$TEST_DIR/snapshot.before"
+  run -0 "$SCRIPT" plan stop app
+  [[ $output == *"kill -s TERM "* ]]
+  run -0 "$SCRIPT" plan restart app
+  run -0 "$SCRIPT" plan pause app
+  [[ $output == *"/freezer.state FROZEN"* || $output == *"/cgroup.freeze 1"* ]]
+  run -0 "$SCRIPT" plan kill -s HUP app
+  run -0 "$SCRIPT" plan exec app /bin/true
+  [[ $output == *"exec $TUPPER_HELPER --join "* ]]
+  run -0 "$SCRIPT" plan down
+  [[ $output == *"ip link delete tpb-"* ]]
+  host_snapshot > "$TEST_DIR/snapshot.after"
+  diff "$TEST_DIR/snapshot.before" "$TEST_DIR/snapshot.after"
+  "$SCRIPT" ps | grep -q "$PROJECT-app-1 .* running"
+  fetch 127.0.0.1:18080/etc/hostname | grep -qx "$PROJECT-app-1"
+}
+
+# The plan and the xtrace of the real run list the same host commands: in the same order,
+# except what the container's own process does (its pid record, joining its cgroups, the
+# exec of unshare), which runs beside the script and is compared as a set.
+compare_plan_with_run() {
+  local name=$1
+  host_commands plan "$TEST_DIR/$name.plan" > "$TEST_DIR/$name.planned"
+  host_commands trace "$TEST_DIR/$name.trace" > "$TEST_DIR/$name.ran"
+  [ -s "$TEST_DIR/$name.ran" ]
+  local beside="/pid' 'PID STARTTIME'|/cgroup.procs' 'PID'|^'exec' "
+  diff <(grep -Ev "$beside" "$TEST_DIR/$name.planned") <(grep -Ev "$beside" "$TEST_DIR/$name.ran")
+  diff <(sort "$TEST_DIR/$name.planned") <(sort "$TEST_DIR/$name.ran")
+}
+
+@test "plan lists the same host commands as the real run executes (compared with its xtrace)" {
+  web_app
+  local verb
+  for verb in "up -d" "stop" "start" "restart app" "pause" "unpause" "down"; do
+    # shellcheck disable=SC2086 # the verb and its options, as words
+    "$SCRIPT" plan $verb > "$TEST_DIR/${verb%% *}.plan"
+    # shellcheck disable=SC2086
+    TUPPER_TRACE="$TEST_DIR/${verb%% *}.trace" "$SCRIPT" $verb 2> /dev/null
+    compare_plan_with_run "${verb%% *}"
+  done
+  # the first up imported the image and made the network: those were in its plan too
+  grep -q "^'mv' '-T' '--' '.*/images/.import-" "$TEST_DIR/up.planned"
+  grep -q "^'ip' 'link' 'delete' 'tpb-" "$TEST_DIR/down.planned"
+  [ "$(grep -c "^'kill' '-s' 'TERM'" "$TEST_DIR/stop.planned")" -eq 1 ]
+}
+
+@test "plan of a one-off run shows its start; its cleanup follows the workload" {
+  compile_app 'network_mode: none' 'mem_limit: 64m' 'command: ["/bin/true"]'
+  run -0 "$SCRIPT" plan run --rm app /bin/echo hi
+  [[ $output == *"memory.limit_in_bytes 67108864"* || $output == *"memory.max 67108864"* ]]
+  [[ $output == *"-- $TUPPER_HELPER "*" -- /bin/echo hi"* ]]
+  [[ $output == *"# then it waits for the workload to end and stops $PROJECT-app-run-"* ]]
+  [ ! -e "$TUPPER_ROOT" ]
+  [ ! -e "$TUPPER_RUN" ]
+}

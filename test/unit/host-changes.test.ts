@@ -1,0 +1,47 @@
+// `plan` can only print what goes through the host wrappers (host, host_write, host_append,
+// host_create, host_feed). This test keeps every other way of changing the host out of the
+// templates: a command that makes, removes or changes something, or a redirection into a
+// file, must go through a wrapper. The e2e test "plan lists what a real run executes" then
+// shows that the wrappers print what really runs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const partials = join(process.cwd(), "templates", "partials");
+
+const CHANGING = /(^|[\s;(|&{!]|then |else |do )(mkdir|rm|rmdir|mv|ln|cp|touch|mount|umount|btrfs|losetup|ip|iptables|iptables-restore|tar|unshare|chmod|chown|kill|sysctl|tc|truncate|exec)(\s|$)/;
+const WRITES_FILE = />>?\s*"?[$/]/;
+const WRAPPED = /\bhost(_write|_append|_create|_feed)?\s/;
+
+// Lines that change the host without a wrapper, on purpose, each with its reason.
+const ALLOWED: [RegExp, string][] = [
+  [/^\s*#/, "a comment"],
+  [/plan_note |note "|die "|usage|missing\+=|gaps\+=/, "text for people, not a command"],
+  [/exec \{\w+\}[<>]+ *"\$(IMAGES_DIR|NETWORKS_DIR)\/\.lock"|exec \{\w+\}>&-/, "a lock file: it serialises, it changes nothing"],
+  [/exec \{nsfd\}[<]/, "opens a file for reading"],
+  [/exec \{TRACE_FD\}>> "\$TUPPER_TRACE"/, "the audit log the user asked for"],
+  [/exec (tail|cat) /, "logs reads the log"],
+  [/enter_container "\$name" setsid >> "\$CONTAINERS_DIR\/\$name\/log"/, "the container's log, opened for its output (a plan says so in a note)"],
+  [/^\s*"  /, "the usage text"],
+  [/kill -0 /, "signal 0 only asks whether a process exists"],
+  [/"cmd_\$verb"/, "verb dispatch"],
+  [/\[\[ .*(tar|btrfs)/, "a test of a value, not a command"],
+  [/\$\{REPLY:\+, \}/, "text"],
+];
+
+test("every host-changing command in the templates goes through a host wrapper", () => {
+  const offences: string[] = [];
+  for (const file of readdirSync(partials).sort()) {
+    if (file === "host.sh.hbs") continue; // the wrappers themselves
+    const lines = readFileSync(join(partials, file), "utf8").split("\n");
+    lines.forEach((line, i) => {
+      const redirections = line.replace(/[0-9&]?>>?\s*\/dev\/null|[0-9]?>&[0-9-]+/g, "");
+      const suspicious = CHANGING.test(line) || WRITES_FILE.test(redirections);
+      if (!suspicious || WRAPPED.test(line)) return;
+      if (ALLOWED.some(([pattern]) => pattern.test(line))) return;
+      offences.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(offences, [], "these lines change the host without host/host_write/...; plan would not show them");
+});
