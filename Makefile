@@ -30,8 +30,9 @@ dist/.built: $(TS_SOURCES) package.json
 	touch $@
 
 helper: $(HELPER)
-$(HELPER): helper/tupper-init.c
+$(HELPER): helper/tupper-init.c scripts/helper-buildinfo.sh
 	gcc $(CFLAGS_HELPER) -o $@ $<
+	scripts/helper-buildinfo.sh $< 'gcc $(subst $(CURDIR),$$PWD,$(CFLAGS_HELPER)) -o $@ $<' > $@.buildinfo
 
 rootfs: $(ROOTFS)/bin/busybox
 $(ROOTFS)/bin/busybox:
@@ -39,7 +40,7 @@ $(ROOTFS)/bin/busybox:
 
 # Compiled example specs are checked in; this brings them up to date.
 generated: dist/.built $(GENERATED)
-generated/%.sh: specs/%.yaml dist/.built $(TEMPLATES)
+generated/%.sh: specs/%.yaml dist/.built $(TEMPLATES) $(HELPER)
 	node dist/src/cli.js compile $< -o $@
 
 # The spec reference, generated from the JSON Schema (a unit test keeps it in sync).
@@ -54,7 +55,7 @@ demo: build rootfs
 
 test: build rootfs test-unit test-shellcheck test-e2e
 
-test-unit: dist/.built
+test-unit: dist/.built $(HELPER)
 	node --test --test-reporter=spec dist/test/unit/
 
 test-shellcheck:

@@ -23,6 +23,12 @@ readonly SPEC_CGROUP_PARENT=''
 # Where state lives. Tests and unusual hosts point these elsewhere.
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
+# tupper-init, which enters each container: this script runs only the one with this sha256.
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c
+# compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
+# source: helper/tupper-init.c sha256 fea28035cc07a729d6259867830b6011b97a6b43862cf28ea281dbb3e5a9d1b1; rebuild and compare: make helper && sha256sum helper/tupper-init
+readonly HELPER_SHA256='1312f97bbf89b086b98b9d31087e64c35abc3c521a1be5988e7c1a4a15df0f9c'
+readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
 readonly IMAGES_DIR="$TUPPER_ROOT/images"
@@ -428,7 +434,7 @@ preflight() {
   [[ $EUID -eq 0 ]] || die "run this as root: it creates namespaces, cgroups and mounts"
   command -v unshare >/dev/null || missing+=("unshare: apt-get install util-linux")
   command -v setsid >/dev/null || missing+=("setsid: apt-get install util-linux")
-  [[ -x $TUPPER_HELPER ]] || missing+=("tupper-init at $TUPPER_HELPER: build it with 'make helper' in tupper's source tree and install it with 'make install', or set TUPPER_HELPER to its path")
+  [[ -x $TUPPER_HELPER ]] || ((HELPER_EMBEDDED)) || missing+=("tupper-init at $TUPPER_HELPER: build it with 'make helper' in tupper's source tree and install it with 'make install', or set TUPPER_HELPER to its path")
   for ns in mnt uts ipc pid net cgroup; do
     [[ -e /proc/self/ns/$ns ]] || missing+=("$ns namespaces: this kernel lacks them (CONFIG_${ns^^}_NS)")
   done
@@ -444,7 +450,10 @@ preflight() {
     load_service "$svc"
     preflight_service missing
   done
-  ((${#missing[@]} == 0)) && return 0
+  if ((${#missing[@]} == 0)); then
+    helper_ready
+    return 0
+  fi
   printf '%s: cannot start; missing:\n' "$SCRIPT_NAME" >&2
   printf '  - %s\n' "${missing[@]}" >&2
   exit 1
@@ -486,6 +495,36 @@ kernel_has_overlay() {
   local all
   IFS= read -r -d '' all < /proc/filesystems || true
   [[ $all == *$'\toverlay\n'* ]]
+}
+
+# Makes sure TUPPER_HELPER is the tupper-init this script was compiled for (HELPER_SHA256):
+# unpacks the embedded one if that is what it uses, then compares the sha256. A check is
+# remembered in TUPPER_RUN/helpers until the next boot or until the file is modified
+# (hashing it takes a few milliseconds, too long for every start).
+helper_ready() {
+  local stamp="$TUPPER_RUN/helpers/verified${TUPPER_HELPER//\//%}" sum
+  if ((HELPER_EMBEDDED)) && ! exists "$TUPPER_HELPER"; then helper_unpack; fi
+  if [[ -e $stamp && ! $TUPPER_HELPER -nt $stamp ]]; then return 0; fi
+  ((!PLAN)) || [[ -e $TUPPER_HELPER ]] || return 0 # unpacked only on paper: nothing to hash
+  sum=$(sha256sum < "$TUPPER_HELPER") || die "cannot read $TUPPER_HELPER to check its sha256"
+  [[ ${sum%% *} == "$HELPER_SHA256" ]] || die "$TUPPER_HELPER is not the tupper-init this script was compiled for: its sha256 is ${sum%% *}, this script needs $HELPER_SHA256 (see the build lines in its header). Install the matching helper, or recompile the spec against the helper you have; nothing was changed"
+  exists "$TUPPER_RUN/helpers" || host mkdir -p -- "$TUPPER_RUN/helpers"
+  host_write "$stamp" "$HELPER_SHA256"
+}
+
+# Unpacks the helper embedded at the end of this script into TUPPER_HELPER (through a
+# temporary name, so that no one ever runs half of it).
+helper_unpack() {
+  local tmp="$TUPPER_HELPER.tmp-$$"
+  exists "${TUPPER_HELPER%/*}" || host mkdir -p -- "${TUPPER_HELPER%/*}"
+  host helper_decode "$tmp"
+  host chmod 0755 -- "$tmp"
+  host mv -T -- "$tmp" "$TUPPER_HELPER"
+}
+
+# Writes the embedded helper's bytes into file $1.
+helper_decode() {
+  sed -n '/^# tupper-init, base64,/,/^# end of tupper-init$/{/^#[A-Za-z0-9+\/=]*$/s/^#//p}' -- "${BASH_SOURCE[0]}" | base64 -d > "$1"
 }
 
 # ---- Images: imported once into the image store -----------------------------------
@@ -1983,6 +2022,7 @@ cmd_exec() {
   container_name_of "$svc_name"
   name=$REPLY
   container_init_pid "$name" || die "service $svc_name has no running container; start it with up -d"
+  helper_ready
   init=$REPLY
   uid=$svc_uid gid=$svc_gid
   if [[ -n $user ]]; then

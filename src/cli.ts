@@ -9,6 +9,7 @@ import { specReference } from "./docs/reference.js";
 import { explainPlan } from "./explain/explain.js";
 import { formatDiagnostic } from "./spec/diagnostics.js";
 import { tupperVersion } from "./paths.js";
+import { defaultHelperPath, HelperError, type HelperInfo, readHelper } from "./helper/helper.js";
 
 const EXIT_SPEC_ERROR = 2;
 const EXIT_FAILURE = 1;
@@ -27,11 +28,17 @@ function readSpec(spec: string): string | null {
   }
 }
 
-function compileCommand(spec: string, options: { output?: string }): number {
+interface CompileOptions {
+  output?: string;
+  helper: string;
+  embedHelper?: boolean;
+}
+
+function compileCommand(spec: string, options: CompileOptions, helper: HelperInfo): number {
   const output = options.output ?? defaultOutput(spec);
   const text = readSpec(spec);
   if (text === null) return EXIT_FAILURE;
-  const result = compileSpec(spec, text, output);
+  const result = compileSpec(spec, text, output, helper);
   for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (result.script === undefined) {
     const n = result.diagnostics.filter((d) => d.severity === "error").length;
@@ -76,15 +83,18 @@ function main(argv: string[]): number {
     .description("compile each SPEC into a bash script (default: generated/NAME.sh)")
     .argument("<spec...>", "spec files (YAML, Compose format)")
     .option("-o, --output <file>", "where to write the script (one SPEC only)")
-    .action((specs: string[], options: { output?: string }) => {
+    .option("--helper <file>", "the tupper-init the script pins by its sha256", defaultHelperPath)
+    .option("--embed-helper", "carry tupper-init inside the script (base64), for hosts where copying two files is a burden")
+    .action((specs: string[], options: CompileOptions) => {
       if (options.output !== undefined && specs.length > 1) {
         process.stderr.write("tupper: -o names one output file; give one SPEC with it, or none to write generated/NAME.sh for each\n");
         status = EXIT_FAILURE;
         return;
       }
+      const helper = readHelper(options.helper, options.embedHelper === true);
       // Every spec is compiled, whatever the others did; the worst status wins (2 beats 1).
       for (const spec of specs) {
-        const result = compileCommand(spec, options);
+        const result = compileCommand(spec, options, helper);
         if (result === EXIT_SPEC_ERROR || status === 0) status = result === 0 ? status : result;
       }
     });
@@ -92,8 +102,9 @@ function main(argv: string[]): number {
     .command("check")
     .description("exit 1, with a diff, when a script in generated/ is not what its spec compiles to now (exit 2: a spec has errors)")
     .argument("[spec...]", "spec files (default: the spec named in each generated/*.sh)")
-    .action((specs: string[]) => {
-      const outcome = checkScripts(pairsToCheck(specs));
+    .option("--helper <file>", "the tupper-init the scripts pin by its sha256", defaultHelperPath)
+    .action((specs: string[], options: { helper: string }) => {
+      const outcome = checkScripts(pairsToCheck(specs), readHelper(options.helper));
       (outcome.status === 0 ? process.stdout : process.stderr).write(outcome.report);
       status = outcome.status;
     });
@@ -114,6 +125,10 @@ function main(argv: string[]): number {
     program.parse(argv);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_FAILURE;
+    if (e instanceof HelperError) {
+      process.stderr.write(`tupper: ${e.message}\n`);
+      return EXIT_FAILURE;
+    }
     throw e;
   }
   return status;

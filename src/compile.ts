@@ -6,6 +6,7 @@ import { normalise } from "./model/normalise.js";
 import { renderScript } from "./render/render.js";
 import type { Plan } from "./model/plan.js";
 import { tupperVersion } from "./paths.js";
+import { type HelperInfo, packagedHelper } from "./helper/helper.js";
 
 export interface CompileResult {
   diagnostics: Diagnostic[];
@@ -13,10 +14,11 @@ export interface CompileResult {
   script?: string;
 }
 
-export function compileSpec(file: string, text: string, outputFile: string): CompileResult {
+/** `helper`: the tupper-init the script pins (default: the one built in tupper's tree). */
+export function compileSpec(file: string, text: string, outputFile: string, helper?: HelperInfo): CompileResult {
   const parsed = parseSpec(file, text);
   const diagnostics = sortDiagnostics([...parsed.diagnostics, ...validateSpec(parsed.spec)]);
   if (hasErrors(diagnostics) || parsed.spec.data === undefined) return { diagnostics };
   const plan = normalise({ spec: parsed.spec, outputFile, tupperVersion });
-  return { diagnostics, plan, script: renderScript(plan) };
+  return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()) };
 }

@@ -5,6 +5,7 @@ import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { compileSpec } from "../compile.js";
 import { formatDiagnostic } from "../spec/diagnostics.js";
 import { unifiedDiff } from "./diff.js";
+import type { HelperInfo } from "../helper/helper.js";
 
 export interface CheckOutcome {
   /** 0: all up to date; 1: some script is stale or missing; 2: some spec has errors. */
@@ -28,7 +29,8 @@ export function pairsToCheck(specs: string[]): { spec: string; script: string }[
     });
 }
 
-export function checkScripts(pairs: { spec: string; script: string }[]): CheckOutcome {
+/** `helper`: the tupper-init the scripts should pin (default: the one built in tupper's tree). */
+export function checkScripts(pairs: { spec: string; script: string }[], helper?: HelperInfo): CheckOutcome {
   const lines: string[] = [];
   let status: CheckOutcome["status"] = 0;
   for (const { spec, script } of pairs) {
@@ -40,7 +42,7 @@ export function checkScripts(pairs: { spec: string; script: string }[]): CheckOu
       status = 2;
       continue;
     }
-    const result = compileSpec(spec, text, script);
+    const result = compileSpec(spec, text, script, helper);
     if (result.script === undefined) {
       lines.push(...result.diagnostics.map(formatDiagnostic), `${script}: ${spec} does not compile`);
       status = 2;

@@ -6,6 +6,7 @@ import { templatesDir } from "../paths.js";
 import type { Plan } from "../model/plan.js";
 import { buildView } from "./view.js";
 import type { Word } from "./quote.js";
+import type { HelperInfo } from "../helper/helper.js";
 
 let compiled: Handlebars.TemplateDelegate | undefined;
 
@@ -24,6 +25,6 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
   return compiled;
 }
 
-export function renderScript(plan: Plan): string {
-  return scriptTemplate()(buildView(plan));
+export function renderScript(plan: Plan, helper: HelperInfo): string {
+  return scriptTemplate()(buildView(plan, helper));
 }

@@ -1,6 +1,7 @@
 // Plan → the view the templates see. Every string in it is a Word (a quoted bash word) or a
 // Comment: templates place them and can forget nothing, because there is nothing raw to place.
 import type { Origin, Plan, ServicePlan } from "../model/plan.js";
+import type { HelperInfo } from "../helper/helper.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
 
 interface Setting {
@@ -16,7 +17,7 @@ function describe(o: Origin, whenDefault: string): Comment {
 const flag = (on: boolean): Word => shNumber(on ? 1 : 0);
 const optionalNumber = (n: number | null): Word => (n === null ? shWord("") : shNumber(n));
 
-export function buildView(plan: Plan) {
+export function buildView(plan: Plan, helper: HelperInfo) {
   const passThrough = [...new Set(plan.services.flatMap((s) => s.env.passThrough))].sort();
   return {
     version: comment(plan.tupperVersion),
@@ -39,6 +40,12 @@ export function buildView(plan: Plan) {
       firstFreeOffset: shNumber(n.firstFreeOffset),
     })),
     passThroughNames: passThrough.map(shWord),
+    helper: {
+      sha256: shWord(helper.sha256),
+      buildComments: helper.buildInfo.map(comment),
+      // base64 has only [A-Za-z0-9+/=]: nothing in it is special to bash, after the exit.
+      base64: helper.base64 === undefined ? null : helper.base64.map(base64Line),
+    },
     services: plan.services.map(serviceView),
   };
 }
@@ -113,3 +120,9 @@ function serviceView(s: ServicePlan) {
 }
 
 export type ScriptView = ReturnType<typeof buildView>;
+
+/** A line of base64: checked, because it goes into the script as it is. */
+function base64Line(line: string): string {
+  if (!/^[A-Za-z0-9+/=]+$/.test(line)) throw new Error("internal error: an embedded helper line is not base64");
+  return line;
+}

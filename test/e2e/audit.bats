@@ -90,3 +90,50 @@ compare_plan_with_run() {
   [ ! -e "$TUPPER_ROOT" ]
   [ ! -e "$TUPPER_RUN" ]
 }
+
+@test "the script runs only the helper it was compiled for, checked by sha256 before anything changes" {
+  compile_app 'network_mode: none' 'command: ["/bin/true"]'
+  cp "$TUPPER_HELPER" "$TEST_DIR/tupper-init"
+  printf 'x' >> "$TEST_DIR/tupper-init"
+  run -1 --separate-stderr env TUPPER_HELPER="$TEST_DIR/tupper-init" "$SCRIPT" run --rm app
+  [[ $stderr == *"$TEST_DIR/tupper-init is not the tupper-init this script was compiled for: its sha256 is "* ]]
+  [[ $stderr == *"this script needs $(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)"* ]]
+  [ ! -e "$TUPPER_ROOT" ] # nothing made
+  [ ! -e "$TUPPER_RUN" ]
+  # the right helper is checked once, and again when the file changes
+  cp "$TUPPER_HELPER" "$TEST_DIR/tupper-init"
+  run -0 env TUPPER_HELPER="$TEST_DIR/tupper-init" "$SCRIPT" run --rm app
+  run -0 env TUPPER_HELPER="$TEST_DIR/tupper-init" "$SCRIPT" run --rm app
+  printf 'x' >> "$TEST_DIR/tupper-init"
+  run -1 --separate-stderr env TUPPER_HELPER="$TEST_DIR/tupper-init" "$SCRIPT" run --rm app
+  [[ $stderr == *"is not the tupper-init this script was compiled for"* ]]
+  # exec checks it too
+  compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sleep", "60"]'
+  "$SCRIPT" up -d app
+  wait_running "$PROJECT-app-1"
+  run -1 --separate-stderr env TUPPER_HELPER="$TEST_DIR/tupper-init" "$SCRIPT" exec app /bin/true
+  [[ $stderr == *"is not the tupper-init this script was compiled for"* ]]
+}
+
+@test "compile --embed-helper: one file that carries tupper-init, its sha256 and build command, and runs without it" {
+  compile_app 'network_mode: none' 'command: ["/bin/cat", "/etc/hostname"]'
+  node "$CLI" compile --embed-helper "$TEST_DIR/spec/app.yaml" -o "$TEST_DIR/one.sh" 2> /dev/null
+  SCRIPT="$TEST_DIR/one.sh"
+  shellcheck --severity=style "$SCRIPT"
+  local pinned
+  pinned=$(sed -n "s/^readonly HELPER_SHA256='\([0-9a-f]\{64\}\)'$/\1/p" "$SCRIPT")
+  [ "$pinned" = "$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)" ]
+  # no helper installed anywhere: the script unpacks its own into TUPPER_RUN and runs it
+  run -0 --separate-stderr env -u TUPPER_HELPER "$SCRIPT" run --rm app
+  [[ $output == "$PROJECT-app-run-"* ]]
+  [ "$(sha256sum < "$TUPPER_RUN/helpers/tupper-init-$pinned" | cut -d' ' -f1)" = "$pinned" ]
+  run -0 --separate-stderr env -u TUPPER_HELPER "$SCRIPT" run --rm app
+  # a reviewer rebuilds the helper with the command in the header, elsewhere, and compares
+  local build
+  build=$(sed -n "s/^# tupper-init built in tupper's source tree with: //p" "$SCRIPT")
+  [[ $build == "gcc -static "* ]]
+  mkdir -p "$TEST_DIR/tree/helper"
+  cp "$REPO/helper/tupper-init.c" "$TEST_DIR/tree/helper/"
+  (cd "$TEST_DIR/tree" && eval "$build")
+  [ "$(sha256sum < "$TEST_DIR/tree/helper/tupper-init" | cut -d' ' -f1)" = "$pinned" ]
+}

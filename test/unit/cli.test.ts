@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,4 +50,34 @@ test("compile takes several specs in one process; each is written, a bad one mak
   assert.equal(r.status, 2);
   assert.match(r.stderr, /wrote generated\/a\.sh/);
   assert.equal(run(["compile", "a.yaml", "b.yaml", "-o", "x.sh"], dir).status, 1);
+});
+
+test("every script pins the helper's sha256; --embed-helper carries its exact bytes", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  writeFileSync(join(dir, "app.yaml"), minimal);
+  const helper = readFileSync(join(packageRoot, "helper", "tupper-init"));
+  const sha = createHash("sha256").update(helper).digest("hex");
+  assert.equal(run(["compile", "app.yaml", "-o", "plain.sh"], dir).status, 0);
+  const plain = readFileSync(join(dir, "plain.sh"), "utf8");
+  assert.match(plain, new RegExp(`^readonly HELPER_SHA256='${sha}'$`, "m"));
+  assert.match(plain, /^# tupper-init built in tupper's source tree with: gcc -static .* -o helper\/tupper-init helper\/tupper-init\.c$/m);
+  assert.doesNotMatch(plain, /^# tupper-init, base64/m);
+  assert.equal(run(["compile", "--embed-helper", "app.yaml", "-o", "one.sh"], dir).status, 0);
+  const one = readFileSync(join(dir, "one.sh"), "utf8");
+  const payload = one.slice(one.indexOf("\n# tupper-init, base64"), one.indexOf("\n# end of tupper-init\n"));
+  const lines = payload.split("\n").slice(2).map((l) => l.replace(/^#/, ""));
+  assert.ok(Buffer.from(lines.join(""), "base64").equals(helper));
+  // the rest of the script is the same as without it, but for where the helper is found
+  const differ = /^(# It is embedded .*|readonly HELPER_EMBEDDED=.*|readonly TUPPER_HELPER=.*)$/;
+  const rest = (script: string) => script.split("\n").filter((l) => !differ.test(l));
+  assert.deepEqual(rest(one.replace(payload, "").replace("\n# end of tupper-init", "")), rest(plain));
+});
+
+test("without a helper to pin, compile says how to get one and writes nothing", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  writeFileSync(join(dir, "app.yaml"), minimal);
+  const r = run(["compile", "--helper", "/nonexistent/tupper-init", "app.yaml"], dir);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^tupper: cannot read the helper \/nonexistent\/tupper-init \(ENOENT\): .* build it with 'make helper'/);
+  assert.ok(!existsSync(join(dir, "generated")));
 });

@@ -26,6 +26,7 @@ const ALLOWED: [RegExp, string][] = [
   [/^\s*"  /, "the usage text"],
   [/kill -0 /, "signal 0 only asks whether a process exists"],
   [/"cmd_\$verb"/, "verb dispatch"],
+  [/base64 -d > "\$1"/, "helper_decode, which runs only through host (helper_unpack)"],
   [/\[\[ .*(tar|btrfs)/, "a test of a value, not a command"],
   [/\$\{REPLY:\+, \}/, "text"],
 ];

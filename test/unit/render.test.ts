@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compileText, minimal } from "./helpers.js";
+import { compileText, minimal, testHelper } from "./helpers.js";
 import { buildView } from "../../src/render/view.js";
 import { shWord, comment } from "../../src/render/quote.js";
 
@@ -42,11 +42,12 @@ test("a newline in a spec value never ends a comment line", () => {
 });
 
 test("every string the templates see is a single-quoted word or a comment", () => {
-  const view = buildView(compileText(rich).plan!);
+  const view = buildView(compileText(rich).plan!, { ...testHelper, base64: ["f0VMRgIBAQ==", "AAAA"] });
   const word = /^('([^']|'\\'')*'|\d+|"\$SPEC_DIR"\/'([^']|'\\'')*')$/;
   const walk = (value: unknown, path: string): void => {
     if (typeof value === "string") {
       if (/comment|version|specPath|specSha256/i.test(path)) assert.ok(!/[\n\r]/.test(value), path);
+      else if (/\.base64\./.test(path)) assert.match(value, /^[A-Za-z0-9+/=]+$/, path);
       else assert.match(value, word, path);
     } else if (value && typeof value === "object") {
       for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`);
