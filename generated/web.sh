@@ -26,8 +26,8 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# source: helper/tupper-init.c sha256 fea28035cc07a729d6259867830b6011b97a6b43862cf28ea281dbb3e5a9d1b1; rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='1312f97bbf89b086b98b9d31087e64c35abc3c521a1be5988e7c1a4a15df0f9c'
+# source: helper/tupper-init.c sha256 3aa2223a6a34055b270eb677077daacdd0eaa7bbabc029fd3b9f4633287baae7; rebuild and compare: make helper && sha256sum helper/tupper-init
+readonly HELPER_SHA256='c7d3663aa12a1543eb83aae192e135f317db1f52ac9a35b9ba460a7ccc9f0b30'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -73,7 +73,7 @@ readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
 # load_service sets the svc_* variables that the phases below read. Each line names
 # the spec key it comes from; "default" marks what tupper chose because the spec is silent.
 load_service() {
-  svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=()
+  svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
@@ -104,6 +104,11 @@ load_service() {
       svc_stop_signal='TERM'
       # services.web.stop_grace_period: not set (10s)
       svc_stop_grace_ms=10000
+      # services.web.restart: not set (no)
+      svc_restart='no' svc_restart_max=''
+      # services.web.healthcheck: not set (none)
+      svc_health=()
+      svc_health_timing=(0 0 0 0 0) # ms: interval timeout, then retries, then ms: start_period start_interval
       # services.web.mem_limit: not set (no limit)
       svc_memory_max=''
       # services.web.cpus: not set (no limit)
@@ -160,6 +165,11 @@ load_service() {
       svc_stop_signal='TERM'
       # services.check.stop_grace_period: not set (10s)
       svc_stop_grace_ms=10000
+      # services.check.restart: not set (no)
+      svc_restart='no' svc_restart_max=''
+      # services.check.healthcheck: not set (none)
+      svc_health=()
+      svc_health_timing=(0 0 0 0 0) # ms: interval timeout, then retries, then ms: start_period start_interval
       # services.check.mem_limit: not set (no limit)
       svc_memory_max=''
       # services.check.cpus: not set (no limit)
@@ -1428,6 +1438,18 @@ helper_args() {
   env_args "$hostname" "$svc_uid"
   HELPER_ARGS+=("${ENV_ARGS[@]}")
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
+  # restart and healthcheck apply to the service's own container, not to one-off runs (as
+  # in Compose). tupper-init restarts and checks it, and keeps the counts in STATE_DIR/NAME.
+  container_name_of "$svc_name"
+  if [[ $name == "$REPLY" ]]; then
+    HELPER_ARGS+=(--status-dir "$STATE_DIR/$name" --stop-file "$STATE_DIR/$name/stopping")
+    if [[ $svc_restart != no ]]; then HELPER_ARGS+=(--restart "$svc_restart"); fi
+    if [[ -n $svc_restart_max ]]; then HELPER_ARGS+=(--max-restarts "$svc_restart_max"); fi
+    if ((${#svc_health[@]})); then
+      for i in "${svc_health[@]}"; do HELPER_ARGS+=(--health-arg "$i"); done
+      HELPER_ARGS+=(--health-timing "${svc_health_timing[@]}")
+    fi
+  fi
   HELPER_ARGS+=(-- "${svc_entrypoint[@]}")
   if (($#)); then HELPER_ARGS+=("$@"); else HELPER_ARGS+=("${svc_command[@]}"); fi
 }
@@ -1645,10 +1667,13 @@ declare -A STOP_DEADLINE=()
 container_signal() {
   local name=$1
   [[ -z ${STOP_DEADLINE[$name]:-} ]] || return 0
-  container_init_pid "$name" || return 0
-  local init=$REPLY
+  container_pid "$name" || return 0
+  local target=$REPLY # its supervisor, while it waits to restart PID 1
+  if container_init_pid "$name"; then target=$REPLY; fi
   container_load_service "$name"
-  host kill -s "$svc_stop_signal" "$init" 2>/dev/null || true
+  # tupper-init does not restart a container while this file exists.
+  host_write "$STATE_DIR/$name/stopping"
+  host kill -s "$svc_stop_signal" "$target" 2>/dev/null || true
   now_ms
   STOP_DEADLINE[$name]=$((REPLY + svc_stop_grace_ms))
 }
@@ -2066,9 +2091,11 @@ cmd_inspect() {
   [[ -d $CONTAINERS_DIR/$name ]] || die "service $1 has no container; start it with up -d"
   if container_pid "$name"; then
     status=running supervisor=$REPLY
-    if container_init_pid "$name"; then pid=$REPLY; fi
+    if container_init_pid "$name"; then pid=$REPLY; else status=restarting; fi
     if container_paused "$name"; then status=paused; fi
   fi
+  container_health "$name"
+  local health=$REPLY restarts=$REPLY_RESTARTS
   read_file "$CONTAINERS_DIR/$name/storage" && storage=$REPLY
   json_string "$svc_image_source" && image=$REPLY
   for i in "${!svc_bind_source[@]}"; do
@@ -2107,8 +2134,8 @@ cmd_inspect() {
   json_strings "${env[@]}" && local environment=$REPLY
   json_string "$svc_workdir" && local workdir=$REPLY
   json_string "$CONTAINERS_DIR/$name/rootfs" && local rootfs=$REPLY
-  printf '[{"Name":"%s","Service":"%s","State":{"Status":"%s","Running":%s,"Paused":%s,"Pid":%s,"SupervisorPid":%s},' \
-    "$name" "$svc_name" "$status" "$([[ $status != exited ]] && echo true || echo false)" "$([[ $status == paused ]] && echo true || echo false)" "$pid" "$supervisor"
+  printf '[{"Name":"%s","Service":"%s","State":{"Status":"%s","Running":%s,"Paused":%s,"Pid":%s,"SupervisorPid":%s,"Health":"%s"},"RestartCount":%s,' \
+    "$name" "$svc_name" "$status" "$([[ $status != exited ]] && echo true || echo false)" "$([[ $status == paused ]] && echo true || echo false)" "$pid" "$supervisor" "$health" "$restarts"
   printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s:%s","Hostname":%s,"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s},' \
     "$image" "$entrypoint" "$command" "$environment" "$workdir" "$svc_uid" "$svc_gid" "$hostname" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)"
   printf '"HostConfig":{"NetworkMode":"%s","Memory":%s,"CpuQuota":%s,"CpuPeriod":%s,"PidsLimit":%s,"CpusetCpus":"%s"},' \
@@ -2360,7 +2387,7 @@ container_matches() {
 # ps [-a] [--json]: the project's running containers (-a: all of them); --json: one JSON
 # object per line (Name, Service, State, Pid, Ports), as `docker compose ps --format json`.
 cmd_ps() {
-  local all=0 json=0 name status pid service
+  local all=0 json=0 name status pid service health restarts
   while (($#)); do
     case $1 in
       -a | --all) all=1 ;;
@@ -2370,12 +2397,12 @@ cmd_ps() {
     shift
   done
   list_containers
-  ((json)) || printf '%-44s %-16s %-8s %-8s %s\n' NAME SERVICE STATUS PID PORTS
+  ((json)) || printf '%-44s %-16s %-20s %-8s %s\n' NAME SERVICE STATUS PID PORTS
   for name in "${CONTAINERS[@]}"; do
     pid=''
     if container_pid "$name"; then
       status=running pid=$REPLY
-      if container_init_pid "$name"; then pid=$REPLY; fi
+      if container_init_pid "$name"; then pid=$REPLY; else status=restarting; fi # between restarts
       if container_paused "$name"; then status=paused; fi
     elif [[ -d $CONTAINERS_DIR/$name ]]; then status=exited
     else status=dead # records of a start that was killed: `down` clears them
@@ -2383,16 +2410,27 @@ cmd_ps() {
     [[ $status == running || $status == paused ]] || ((all)) || continue
     service_of "$name"
     service=${REPLY:--}
+    container_health "$name"
+    health=$REPLY restarts=$REPLY_RESTARTS
     published_ports "$name"
     if ((json)); then
       local ports=$REPLY
       json_string "$name" && printf '{"Name":%s,' "$REPLY"
-      json_string "$service" && printf '"Service":%s,"State":"%s","Pid":%s,' "$REPLY" "$status" "${pid:-null}"
+      json_string "$service" && printf '"Service":%s,"State":"%s","Health":"%s","RestartCount":%s,"Pid":%s,' "$REPLY" "$status" "$health" "$restarts" "${pid:-null}"
       json_string "$ports" && printf '"Ports":%s}\n' "$REPLY"
     else
-      printf '%-44s %-16s %-8s %-8s %s\n' "$name" "$service" "$status" "${pid:--}" "${REPLY:--}"
+      if [[ -n $health && $status != exited ]]; then status+=" ($health)"; fi
+      printf '%-44s %-16s %-20s %-8s %s\n' "$name" "$service" "$status" "${pid:--}" "${REPLY:--}"
     fi
   done
+}
+
+# REPLY = container $1's health as tupper-init last found it (starting, healthy, unhealthy;
+# '' without a healthcheck), REPLY_RESTARTS = how often tupper-init restarted it.
+container_health() {
+  REPLY_RESTARTS=0
+  if read_file "$STATE_DIR/$1/restarts"; then REPLY_RESTARTS=$REPLY; fi
+  if read_file "$STATE_DIR/$1/health"; then REPLY=${REPLY%% *}; else REPLY=''; fi
 }
 
 # REPLY = container $1's published ports as Docker prints them: 0.0.0.0:8080->80/tcp, ...

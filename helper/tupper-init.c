@@ -53,6 +53,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <grp.h>
 #include <unistd.h>
 
@@ -60,6 +61,7 @@
 #define MAX_VOLUMES 256
 #define MAX_ENV 4096
 #define MAX_INTERFACES 16
+#define MAX_HEALTH_ARGS 256
 
 extern char **environ;
 
@@ -96,6 +98,14 @@ struct options {
   bool init;
   pid_t join_pid;
   char **argv;
+  /* The supervisor's work besides waiting: restarts, health checks, status files. */
+  enum { RESTART_NO, RESTART_ALWAYS, RESTART_ON_FAILURE } restart;
+  long max_restarts;     /* on-failure:N; -1: no limit */
+  const char *stop_file; /* while it exists, the workload is being stopped: no restart */
+  const char *status_dir;
+  char *health_argv[MAX_HEALTH_ARGS + 1];
+  int n_health_args;
+  long health_interval_ms, health_timeout_ms, health_start_period_ms, health_start_interval_ms, health_retries;
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -166,7 +176,9 @@ static void usage(void) {
   fputs("usage: tupper-init --rootfs DIR [--overlay LOWER UPPER WORK]\n"
         "                   [--bind SRC DEST | --ro-bind SRC DEST]... [--hostname NAME]\n"
         "                   [--domainname NAME] [--netns FILE] [--ip IFNAME ADDR/PREFIX]...\n"
-        "                   [--gateway ADDR]\n"
+        "                   [--gateway ADDR] [--restart always|on-failure|no] [--max-restarts N]\n"
+        "                   [--stop-file FILE] [--status-dir DIR] [--health-arg WORD]...\n"
+        "                   [--health-timing INTERVAL TIMEOUT RETRIES START_PERIOD START_INTERVAL]\n"
         "       tupper-init --join PID [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init]\n"
         "                   -- COMMAND [ARG]...\n",
@@ -182,6 +194,7 @@ static const char *need(int argc, char **argv, int i, const char *flag) {
 static void parse_args(int argc, char **argv, struct options *opt) {
   int i = 1;
   opt->workdir = "/";
+  opt->max_restarts = -1;
   while (i < argc) {
     const char *flag = argv[i++];
     if (strcmp(flag, "--") == 0) {
@@ -226,6 +239,28 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->init = true;
     } else if (strcmp(flag, "--join") == 0) {
       opt->join_pid = (pid_t)parse_id(flag, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--restart") == 0) {
+      const char *when = need(argc, argv, i++, flag);
+      if (strcmp(when, "always") == 0) opt->restart = RESTART_ALWAYS;
+      else if (strcmp(when, "on-failure") == 0) opt->restart = RESTART_ON_FAILURE;
+      else if (strcmp(when, "no") == 0) opt->restart = RESTART_NO;
+      else die("--restart takes always, on-failure or no, not '%s'", when);
+    } else if (strcmp(flag, "--max-restarts") == 0) {
+      opt->max_restarts = (long)parse_id(flag, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--stop-file") == 0) {
+      opt->stop_file = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--status-dir") == 0) {
+      opt->status_dir = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--health-arg") == 0) {
+      if (opt->n_health_args == MAX_HEALTH_ARGS) die("more than %d health check arguments", MAX_HEALTH_ARGS);
+      opt->health_argv[opt->n_health_args++] = (char *)need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--health-timing") == 0) {
+      /* interval, timeout (ms), retries, start period, start interval (ms) */
+      opt->health_interval_ms = (long)parse_id(flag, need(argc, argv, i++, flag));
+      opt->health_timeout_ms = (long)parse_id(flag, need(argc, argv, i++, flag));
+      opt->health_retries = (long)parse_id(flag, need(argc, argv, i++, flag));
+      opt->health_start_period_ms = (long)parse_id(flag, need(argc, argv, i++, flag));
+      opt->health_start_interval_ms = (long)parse_id(flag, need(argc, argv, i++, flag));
     } else {
       fprintf(stderr, "tupper-init: unknown option '%s'\n", flag);
       usage();
@@ -570,6 +605,9 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   die_with_supervisor(alive_fd);
   umask(0);
 
+  /* A mount namespace of its own for each start: pivot_root then moves only this
+     process's root, and the supervisor keeps the host's view to start it again. */
+  if (unshare(CLONE_NEWNS) < 0) die_errno("unshare a mount namespace");
   make_mounts_private();
   mount_rootfs(opt);
   int root_fd = open_dir(opt->rootfs);
@@ -578,7 +616,6 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   mount_sys(root_fd);
   for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
   close(root_fd);
-  configure_network(opt);
   if (opt->hostname != NULL && sethostname(opt->hostname, strlen(opt->hostname)) < 0)
     die_errno("sethostname %s", opt->hostname);
   if (opt->domainname != NULL && setdomainname(opt->domainname, strlen(opt->domainname)) < 0)
@@ -593,6 +630,240 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
 
   if (opt->init) run_as_init(opt);
   exec_workload(opt);
+}
+
+/* ---- the supervisor: restarts, health checks ------------------------------ */
+
+static void join_namespaces(pid_t pid); /* below, with exec */
+
+/*
+ * The host side of a container. It waits for signals only (all are blocked):
+ * SIGCHLD for PID 1 and for a health check, others to pass on to PID 1, and a
+ * timeout for the next restart or health check. Files in --status-dir tell the
+ * script the number of restarts and the health.
+ */
+struct supervisor {
+  struct options *opt;
+  int host_pidns;        /* to make a new PID namespace for each restart */
+  pid_t pid1;            /* 0 while waiting to start it again */
+  int alive_fd;          /* the write end of the current PID 1's supervisor pipe */
+  int last_status;
+  long long started_ms, restart_at_ms, backoff_ms;
+  long restarts;
+  pid_t probe;           /* a running health check, or 0 */
+  bool probe_timed_out;
+  long long probe_deadline_ms, next_probe_ms;
+  long failures;
+  const char *health;    /* starting, healthy, unhealthy */
+};
+
+static long long now_ms(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0) die_errno("clock_gettime");
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Replaces DIR/NAME with TEXT (through a temporary file, so a reader sees all or nothing). */
+static void write_status(const char *dir, const char *name, const char *text) {
+  if (dir == NULL) return;
+  char *tmp = xasprintf("%s/.%s.tmp", dir, name), *path = xasprintf("%s/%s", dir, name);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) die_errno("open %s", tmp);
+  size_t len = strlen(text);
+  if (write(fd, text, len) != (ssize_t)len) die_errno("write %s", tmp);
+  if (close(fd) < 0) die_errno("close %s", tmp);
+  if (rename(tmp, path) < 0) die_errno("rename %s to %s", tmp, path);
+  free(tmp);
+  free(path);
+}
+
+static bool health_enabled(const struct options *opt) { return opt->n_health_args > 0; }
+
+static void set_health(struct supervisor *sv, const char *health) {
+  sv->health = health;
+  char *text = xasprintf("%s %ld\n", health, sv->failures);
+  write_status(sv->opt->status_dir, "health", text);
+  free(text);
+}
+
+/* Forks with every signal unblocked in the child (the supervisor keeps them blocked). */
+static pid_t fork_unblocked(const char *what) {
+  pid_t child = fork();
+  if (child < 0) die_errno("%s", what);
+  if (child == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) die_errno("sigprocmask");
+  }
+  return child;
+}
+
+/* PID 1, again after a restart: a PID namespace cannot outlive its first process. */
+static void start_pid1(struct supervisor *sv) {
+  if (sv->restarts > 0) {
+    if (setns(sv->host_pidns, CLONE_NEWPID) < 0) die_errno("setns back to the host PID namespace");
+    if (unshare(CLONE_NEWPID) < 0) die_errno("unshare a PID namespace for the restart");
+  }
+  int alive[2];
+  if (pipe2(alive, O_CLOEXEC) < 0) die_errno("pipe");
+  pid_t child = fork_unblocked("fork PID 1 of the container");
+  if (child == 0) {
+    close(alive[1]);
+    container_main(sv->opt, alive[0]);
+  }
+  close(alive[0]);
+  sv->pid1 = child;
+  sv->alive_fd = alive[1];
+  sv->started_ms = now_ms();
+  if (health_enabled(sv->opt)) {
+    sv->failures = 0;
+    set_health(sv, "starting");
+    bool starting = sv->opt->health_start_period_ms > 0;
+    sv->next_probe_ms = sv->started_ms + (starting ? sv->opt->health_start_interval_ms : sv->opt->health_interval_ms);
+  }
+}
+
+/* Whether the policy starts PID 1 again after it ended with STATUS. */
+static bool should_restart(const struct supervisor *sv, int status) {
+  const struct options *opt = sv->opt;
+  if (opt->restart == RESTART_NO) return false;
+  if (opt->stop_file != NULL && access(opt->stop_file, F_OK) == 0) return false; /* stop, down, rm */
+  if (opt->restart == RESTART_ALWAYS) return true;
+  return status != 0 && (opt->max_restarts < 0 || sv->restarts < opt->max_restarts);
+}
+
+/* As Docker: 100 ms, doubling to at most 10 s; back to 100 ms after 10 s of running. */
+static void pid1_ended(struct supervisor *sv, int wait_status) {
+  int status = exit_status_of(wait_status);
+  sv->pid1 = 0;
+  sv->last_status = status;
+  close(sv->alive_fd);
+  if (sv->probe > 0 && kill(sv->probe, SIGKILL) < 0 && errno != ESRCH) die_errno("kill the health check");
+  if (!should_restart(sv, status)) exit(status);
+  long long now = now_ms();
+  sv->backoff_ms = (now - sv->started_ms >= 10000 || sv->backoff_ms == 0) ? 100 : sv->backoff_ms * 2;
+  if (sv->backoff_ms > 10000) sv->backoff_ms = 10000;
+  sv->restart_at_ms = now + sv->backoff_ms;
+}
+
+/*
+ * A health check: a process that enters the container's namespaces (as exec
+ * does) and forks the check, which runs as the workload's user, in its
+ * working directory, with its environment; its status is the check's.
+ */
+static void start_probe(struct supervisor *sv) {
+  pid_t probe = fork_unblocked("fork a health check");
+  if (probe == 0) {
+    join_namespaces(sv->pid1);
+    pid_t check = fork();
+    if (check < 0) die_errno("fork the health check");
+    if (check == 0) {
+      if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno("prctl PR_SET_PDEATHSIG");
+      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die_errno("/dev/null for the health check");
+      close_inherited_fds();
+      drop_privileges(sv->opt->uid, sv->opt->gid);
+      if (chdir(sv->opt->workdir) < 0 && chdir("/") < 0) die_errno("chdir /");
+      environ = sv->opt->env;
+      execvp(sv->opt->health_argv[0], sv->opt->health_argv);
+      _exit(127);
+    }
+    int status;
+    while (waitpid(check, &status, 0) < 0)
+      if (errno != EINTR) die_errno("waitpid the health check");
+    _exit(exit_status_of(status));
+  }
+  sv->probe = probe;
+  sv->probe_timed_out = false;
+  sv->probe_deadline_ms = now_ms() + sv->opt->health_timeout_ms;
+}
+
+/* Docker's rules: failures in the start period do not count until a check passes. */
+static void probe_ended(struct supervisor *sv, int wait_status) {
+  long long now = now_ms();
+  bool passed = !sv->probe_timed_out && exit_status_of(wait_status) == 0;
+  bool in_start_period = now < sv->started_ms + sv->opt->health_start_period_ms;
+  sv->probe = 0;
+  if (sv->pid1 == 0) return;
+  if (passed) {
+    sv->failures = 0;
+    set_health(sv, "healthy");
+  } else if (!(in_start_period && strcmp(sv->health, "starting") == 0)) {
+    sv->failures++;
+    set_health(sv, sv->failures >= sv->opt->health_retries ? "unhealthy" : sv->health);
+  }
+  bool starting = in_start_period && strcmp(sv->health, "starting") == 0;
+  sv->next_probe_ms = now + (starting ? sv->opt->health_start_interval_ms : sv->opt->health_interval_ms);
+}
+
+/* Milliseconds until the next timed event, or -1 for none. */
+static long long next_timeout(const struct supervisor *sv) {
+  long long next = -1, now = now_ms();
+  if (sv->pid1 == 0) next = sv->restart_at_ms;
+  else if (sv->probe > 0) next = sv->probe_deadline_ms;
+  else if (health_enabled(sv->opt)) next = sv->next_probe_ms;
+  if (next < 0) return -1;
+  return next > now ? next - now : 0;
+}
+
+static void on_timeout(struct supervisor *sv) {
+  long long now = now_ms();
+  if (sv->pid1 == 0 && now >= sv->restart_at_ms) {
+    if (sv->opt->stop_file != NULL && access(sv->opt->stop_file, F_OK) == 0) exit(sv->last_status);
+    sv->restarts++;
+    char *text = xasprintf("%ld\n", sv->restarts);
+    write_status(sv->opt->status_dir, "restarts", text);
+    free(text);
+    start_pid1(sv);
+  } else if (sv->probe > 0 && now >= sv->probe_deadline_ms) {
+    sv->probe_timed_out = true;
+    if (kill(sv->probe, SIGKILL) < 0 && errno != ESRCH) die_errno("kill the health check that timed out");
+    sv->probe_deadline_ms = now + 1000; /* until it is reaped */
+  } else if (sv->pid1 > 0 && sv->probe == 0 && health_enabled(sv->opt) && now >= sv->next_probe_ms) {
+    start_probe(sv);
+  }
+}
+
+/*
+ * Signals a terminal sends to its whole foreground process group (SIGINT,
+ * SIGQUIT) already reach PID 1, so they are not sent twice; every other
+ * catchable signal is passed on. Between restarts there is no PID 1: a signal
+ * then ends the supervisor (a stop must not wait for the next start).
+ */
+static void __attribute__((noreturn)) supervise_container(struct options *opt, const sigset_t *blocked) {
+  struct supervisor sv = {.opt = opt, .health = "starting"};
+  sv.host_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (sv.host_pidns < 0) die_errno("open /proc/self/ns/pid");
+  start_pid1(&sv);
+  for (;;) {
+    siginfo_t info;
+    long long wait_ms = next_timeout(&sv);
+    int sig;
+    if (wait_ms < 0) {
+      sig = sigwaitinfo(blocked, &info);
+    } else {
+      struct timespec ts = {.tv_sec = wait_ms / 1000, .tv_nsec = (wait_ms % 1000) * 1000000};
+      sig = sigtimedwait(blocked, &info, &ts);
+    }
+    if (sig < 0) {
+      if (errno == EAGAIN) on_timeout(&sv);
+      else if (errno != EINTR) die_errno("sigtimedwait");
+      continue;
+    }
+    if (sig == SIGCHLD) {
+      int status;
+      pid_t pid;
+      while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == sv.pid1) pid1_ended(&sv, status);
+        else if (pid == sv.probe) probe_ended(&sv, status);
+      }
+      if (pid < 0 && errno != ECHILD) die_errno("waitpid");
+    } else if (sv.pid1 == 0) {
+      exit(sv.last_status);
+    } else if (sig != SIGINT && sig != SIGQUIT) {
+      if (kill(sv.pid1, sig) < 0 && errno != ESRCH) die_errno("pass signal %d to PID 1", sig);
+    }
+  }
 }
 
 /*
@@ -671,14 +942,11 @@ int main(int argc, char **argv) {
   reset_signal_dispositions();
   if (opt.netns != NULL) join_netns(opt.netns);
 
-  int alive[2];
-  if (pipe2(alive, O_CLOEXEC) < 0) die_errno("pipe");
+  /* The network namespace is the container's for good: its addresses and
+     routes are set once, here, and stay through restarts. */
+  configure_network(&opt);
   sigset_t all;
-  pid_t child = fork_supervised(&all, "fork PID 1 of the container");
-  if (child == 0) {
-    close(alive[1]);
-    container_main(&opt, alive[0]);
-  }
-  close(alive[0]);
-  supervise(child, &all);
+  sigfillset(&all);
+  if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) die_errno("sigprocmask");
+  supervise_container(&opt, &all);
 }

@@ -7,8 +7,9 @@
 set -euo pipefail
 source=$1
 shift
+os=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null || true)
 libc=$(dpkg-query -W -f '${Version}' libc6-dev 2>/dev/null || ldd --version 2>/dev/null | head -n 1)
 printf '%s\n' \
   "tupper-init built in tupper's source tree with: $*" \
-  "compiler: $(gcc --version | head -n 1); C library: libc6-dev $libc ($(. /etc/os-release && printf '%s' "$PRETTY_NAME"))" \
+  "compiler: $(gcc --version | head -n 1); C library: libc6-dev $libc ($os)" \
   "source: $source sha256 $(sha256sum < "$source" | cut -d' ' -f1); rebuild and compare: make helper && sha256sum helper/tupper-init"

@@ -120,6 +120,36 @@ function normaliseService(
     dnsOptions: { ...o("dns_opt"), options: stringList(s.dns_opt) },
     domainname: { ...o("domainname"), name: (s.domainname as string | undefined) ?? null },
     macAddress: { ...o("mac_address"), address: (s.mac_address as string | undefined)?.toLowerCase() ?? null },
+    restart: { ...o("restart"), ...restartPolicy(s.restart as string | undefined) },
+    healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck as Obj | undefined) },
+  };
+}
+
+/** "on-failure:3" → on-failure, at most 3 restarts; unless-stopped is always (no daemon to restart). */
+function restartPolicy(raw: string | undefined): { policy: "no" | "always" | "on-failure"; maxRestarts: number | null } {
+  if (raw === undefined || raw === "no") return { policy: "no", maxRestarts: null };
+  if (raw === "always" || raw === "unless-stopped") return { policy: "always", maxRestarts: null };
+  const n = raw.split(":")[1];
+  return { policy: "on-failure", maxRestarts: n === undefined ? null : Number(n) };
+}
+
+/** Compose's defaults: every 30s, 30s timeout, 3 retries, no start period, 5s during it. */
+function healthcheck(h: Obj | undefined): ServicePlan["healthcheck"]["check"] {
+  if (h === undefined || h.disable === true) return null;
+  const test = h.test as string | string[];
+  let argv: string[];
+  if (typeof test === "string") argv = ["/bin/sh", "-c", test];
+  else if (test[0] === "NONE") return null;
+  else if (test[0] === "CMD-SHELL") argv = ["/bin/sh", "-c", test[1]!];
+  else argv = test.slice(1);
+  const ms = (key: string, fallback: number) => (typeof h[key] === "string" ? must(parseDuration(h[key])) : fallback);
+  return {
+    argv,
+    intervalMs: ms("interval", 30_000),
+    timeoutMs: ms("timeout", 30_000),
+    retries: typeof h.retries === "number" ? h.retries : 3,
+    startPeriodMs: ms("start_period", 0),
+    startIntervalMs: ms("start_interval", 5_000),
   };
 }
 

@@ -82,4 +82,10 @@ export interface ServicePlan {
   dnsOptions: Origin & { options: string[] };
   domainname: Origin & { name: string | null };
   macAddress: Origin & { address: string | null };
+  /** restart: when tupper-init starts the workload again (maxRestarts: on-failure:N). */
+  restart: Origin & { policy: "no" | "always" | "on-failure"; maxRestarts: number | null };
+  /** healthcheck: the command (already wrapped in /bin/sh -c for CMD-SHELL) and its timings; null: none. */
+  healthcheck: Origin & {
+    check: { argv: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number; startIntervalMs: number } | null;
+  };
 }

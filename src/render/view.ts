@@ -109,6 +109,20 @@ function serviceView(s: ServicePlan) {
     dnsOptions: { comment: describe(s.dnsOptions, "the host's"), value: s.dnsOptions.options.map(shWord) },
     domainname: { comment: describe(s.domainname, "none"), value: shWord(s.domainname.name ?? "") },
     macAddress: { comment: describe(s.macAddress, "a random one"), value: shWord(s.macAddress.address ?? "") },
+    restart: {
+      comment: describe(s.restart, "no"),
+      policy: shWord(s.restart.policy),
+      max: s.restart.maxRestarts === null ? shWord("") : shNumber(s.restart.maxRestarts),
+    },
+    healthcheck: {
+      comment: describe(s.healthcheck, "none"),
+      argv: (s.healthcheck.check?.argv ?? []).map(shWord),
+      interval: shNumber(s.healthcheck.check?.intervalMs ?? 0),
+      timeout: shNumber(s.healthcheck.check?.timeoutMs ?? 0),
+      retries: shNumber(s.healthcheck.check?.retries ?? 0),
+      startPeriod: shNumber(s.healthcheck.check?.startPeriodMs ?? 0),
+      startInterval: shNumber(s.healthcheck.check?.startIntervalMs ?? 0),
+    },
     binds: s.binds.map((b) => ({
       comment: describe(b, ""),
       source: shSpecPath(b.source),

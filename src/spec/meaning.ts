@@ -81,8 +81,28 @@ function checkService(at: SpecPath, s: Obj, report: Report): void {
     const d = parseDuration(s.stop_grace_period);
     if (!d.ok) report(p("stop_grace_period"), `${d.why}; use e.g. 10s, 1m30s or 500ms`);
   }
+  if (s.healthcheck !== null && typeof s.healthcheck === "object") checkHealthcheck(p("healthcheck"), s.healthcheck as Obj, report);
   checkLimits(at, s, report);
   if (Array.isArray(s.volumes)) checkVolumes(p("volumes"), s.volumes, report);
+}
+
+function checkHealthcheck(path: SpecPath, h: Obj, report: Report): void {
+  for (const key of ["interval", "timeout", "start_period", "start_interval"]) {
+    if (typeof h[key] !== "string") continue;
+    const d = parseDuration(h[key]);
+    if (!d.ok) report([...path, key], `${d.why}; use e.g. 30s, 1m30s or 500ms`);
+    else if (d.value === 0 && key !== "start_period") report([...path, key], "must be longer than 0; use e.g. 30s");
+  }
+  const test = h.test;
+  if (Array.isArray(test) && test.every((w) => typeof w === "string")) {
+    const [kind, ...rest] = test as string[];
+    if (kind !== "CMD" && kind !== "CMD-SHELL" && kind !== "NONE") {
+      report([...path, "test"], `a test list starts with CMD, CMD-SHELL or NONE, not ${JSON.stringify(kind ?? "")}; e.g. ["CMD", "wget", "-qO-", "http://localhost/"]`);
+    } else if (kind !== "NONE" && (rest.length === 0 || (kind === "CMD-SHELL" && rest.length !== 1))) {
+      report([...path, "test"], kind === "CMD" ? "CMD needs a command after it" : "CMD-SHELL takes one command string after it");
+    }
+  } else if (typeof test === "string" && test.trim() === "") report([...path, "test"], "is empty; give a command");
+  if (test === undefined && h.disable !== true) report(path, "has no test; add test: (e.g. test: [\"CMD\", \"true\"]) or disable: true", "error", "key");
 }
 
 function checkImage(path: SpecPath, image: string, report: Report): void {

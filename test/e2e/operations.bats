@@ -165,3 +165,70 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
   ' <<< "$output"
   [ "$(fetch "http://$lease/hostname")" = "$PROJECT-app-1" ]
 }
+
+@test "restart: on-failure:3 restarts a crashing service exactly 3 times; always restarts until stop, and stop is final" {
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  crash:\n    image: rootfs:%s\n    network_mode: none\n    restart: on-failure:3\n' "$ROOTFS"
+    printf '    command: ["/bin/sh", "-c", "echo started; exit 3"]\n'
+    printf '  forever:\n    image: rootfs:%s\n    network_mode: none\n    restart: always\n    stop_grace_period: 1s\n' "$ROOTFS"
+    printf '    command: ["/bin/sh", "-c", "echo up; sleep 0.3"]\n'
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  "$SCRIPT" up -d
+  local i
+  for ((i = 0; i < 100; i++)); do
+    "$SCRIPT" ps -a | grep -q "^$PROJECT-crash-1 .* exited " && break
+    sleep 0.1
+  done
+  # the first start and 3 restarts, then it stays exited with the workload's status
+  [ "$(grep -c '^started$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-crash-1/log")" -eq 4 ]
+  run -0 "$SCRIPT" ps -a --json
+  [[ $output == *'"Name":"'"$PROJECT"'-crash-1","Service":"crash","State":"exited","Health":"","RestartCount":3,'* ]]
+  sleep 1
+  [ "$(grep -c '^started$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-crash-1/log")" -eq 4 ]
+  # always: it keeps coming back (a new PID 1 each time, same supervisor) until stop
+  local starts
+  starts=$(grep -c '^up$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-forever-1/log")
+  [ "$starts" -ge 3 ]
+  "$SCRIPT" ps | grep -qE "^$PROJECT-forever-1 .* (running|restarting) "
+  "$SCRIPT" stop forever
+  starts=$(grep -c '^up$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-forever-1/log")
+  sleep 1
+  [ "$(grep -c '^up$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-forever-1/log")" -eq "$starts" ]
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-forever-1"*" exited "* ]]
+  # a restarted PID 1 has a PID namespace of its own and the same filesystem
+  "$SCRIPT" down
+}
+
+@test "healthcheck: starting, healthy while the check passes, unhealthy after retries failures; the check runs inside the container" {
+  compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sh", "-c", "touch /tmp/ready; exec sleep 3600"]' \
+    'healthcheck: {test: ["CMD-SHELL", "test -O /tmp/ready"], interval: 200ms, timeout: 1s, retries: 2}' \
+    'user: "1000:1000"'
+  "$SCRIPT" up -d app
+  run -0 "$SCRIPT" ps
+  [[ $output == *"$PROJECT-app-1"*" running (starting) "* || $output == *" running (healthy) "* ]]
+  local i
+  for ((i = 0; i < 50; i++)); do
+    "$SCRIPT" ps | grep -q "^$PROJECT-app-1 .* running (healthy) " && break
+    sleep 0.1
+  done
+  "$SCRIPT" ps | grep -q "^$PROJECT-app-1 .* running (healthy) "
+  # the check sees the container's /tmp, not the host's: remove the file inside
+  "$SCRIPT" exec app rm /tmp/ready
+  for ((i = 0; i < 50; i++)); do
+    "$SCRIPT" ps | grep -q "^$PROJECT-app-1 .* running (unhealthy) " && break
+    sleep 0.1
+  done
+  "$SCRIPT" ps | grep -q "^$PROJECT-app-1 .* running (unhealthy) "
+  run -0 "$SCRIPT" inspect app
+  [[ $output == *'"Health":"unhealthy"'* ]]
+  # and healthy again once the check passes
+  "$SCRIPT" exec app touch /tmp/ready
+  for ((i = 0; i < 50; i++)); do
+    "$SCRIPT" ps | grep -q "^$PROJECT-app-1 .* running (healthy) " && break
+    sleep 0.1
+  done
+  "$SCRIPT" ps | grep -q "^$PROJECT-app-1 .* running (healthy) "
+}

@@ -30,6 +30,8 @@ const base = {
   "dns_opt: [ndots:2]": "dns_opt: [ndots:3]",
   'extra_hosts: ["db:10.0.0.5"]': 'extra_hosts: ["db:10.0.0.6"]',
   "mac_address: 02:42:ac:11:00:02": "mac_address: 02:42:ac:11:00:03",
+  "restart: on-failure:3": "restart: on-failure:4",
+  'healthcheck: {test: ["CMD", "true"], interval: 10s}': 'healthcheck: {test: ["CMD", "true"], interval: 20s}',
 } as const;
 
 const spec = (lines: string[]) => `name: shop\nservices:\n  app:\n${lines.map((l) => `    ${l}\n`).join("")}`;

@@ -16,7 +16,7 @@ test("every problem of a spec is reported in one run, in file order, with file, 
     mem_limit: lots
     cpus: -1
     pids_limt: 5
-    healthcheck: {test: ["CMD", "true"]}
+    logging: {driver: json-file}
   db:
     command: "echo 'unclosed"
 `);
@@ -24,7 +24,7 @@ test("every problem of a spec is reported in one run, in file order, with file, 
     '/project/specs/app.yaml:5:16: error: services.web.mem_limit: "lots" is not a size; use a number with b, k, m or g (e.g. 256m)',
     "/project/specs/app.yaml:6:11: error: services.web.cpus: -1 is not a number of CPUs greater than 0; use e.g. 0.5 or 2",
     '/project/specs/app.yaml:7:5: error: services.web.pids_limt: unknown key "pids_limt"; did you mean pids_limit?',
-    "/project/specs/app.yaml:8:5: error: services.web.healthcheck: not supported yet: it comes with tupper's operations verbs; remove it for now",
+    "/project/specs/app.yaml:8:5: error: services.web.logging: not supported yet: it comes with tupper's operations verbs; remove it for now",
     "/project/specs/app.yaml:9:3: error: services.db: image is missing; add image: (e.g. image: rootfs:./rootfs)",
     "/project/specs/app.yaml:10:14: error: services.db.command: has an unclosed ' quote; close the quote or use the list form",
   ]);
@@ -80,4 +80,47 @@ test("x- extension keys are ignored as in Compose, version is a warning", () => 
   assert.deepEqual(result.diagnostics.map((d) => d.severity), ["warning"]);
   assert.match(result.diagnostics[0]!.message, /obsolete/);
   assert.ok(result.script);
+});
+
+test("restart and healthcheck: bad values are positioned errors that say what is right", () => {
+  const errors = errorsOf(`services:
+  web:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    restart: sometimes
+    healthcheck:
+      test: ["RUN", "true"]
+      interval: soon
+      retries: 0
+  db:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    healthcheck: {interval: 5s}
+  cache:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    healthcheck: {test: ["CMD-SHELL", "a", "b"], timeout: 0s}
+`);
+  assert.deepEqual(errors, [
+    '/project/specs/app.yaml:5:14: error: services.web.restart: "sometimes" is not valid; use no, always, unless-stopped, on-failure or on-failure:N',
+    '/project/specs/app.yaml:7:13: error: services.web.healthcheck.test: a test list starts with CMD, CMD-SHELL or NONE, not "RUN"; e.g. ["CMD", "wget", "-qO-", "http://localhost/"]',
+    '/project/specs/app.yaml:8:17: error: services.web.healthcheck.interval: "soon" is not a duration; use e.g. 30s, 1m30s or 500ms',
+    "/project/specs/app.yaml:9:16: error: services.web.healthcheck.retries: 0 must be >= 1",
+    '/project/specs/app.yaml:13:5: error: services.db.healthcheck: has no test; add test: (e.g. test: ["CMD", "true"]) or disable: true',
+    "/project/specs/app.yaml:17:25: error: services.cache.healthcheck.test: CMD-SHELL takes one command string after it",
+    "/project/specs/app.yaml:17:59: error: services.cache.healthcheck.timeout: must be longer than 0; use e.g. 30s",
+  ]);
+});
+
+test("restart and healthcheck reach tupper-init's options", () => {
+  const script = compileText(`services:
+  web:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    restart: on-failure:3
+    healthcheck: {test: "wget -qO- http://localhost/", interval: 10s, start_period: 1m}
+`).script!;
+  assert.match(script, /svc_restart='on-failure' svc_restart_max=3\n/);
+  assert.match(script, /svc_health=\('\/bin\/sh' '-c' 'wget -qO- http:\/\/localhost\/'\)\n/);
+  assert.match(script, /svc_health_timing=\(10000 30000 3 60000 5000\)/);
 });
