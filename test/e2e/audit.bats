@@ -18,7 +18,7 @@ web_app() {
   [[ $output == *$'\n    link add tpb-'*' type bridge'$'\n'* ]]
   [[ $output == *"--dport 18080 -j DNAT --to-destination 172.17.0.2:80"* ]]
   [[ $output == *"create $TUPPER_RUN/networks/${PROJECT}_default/leases/172.17.0.2 $PROJECT-app-1"* ]]
-  [[ $output == *"exec setsid unshare --mount --uts --ipc --pid --cgroup -- $TUPPER_HELPER --rootfs "*" --init -- /bin/httpd -f -p 80 -h /"* ]]
+  [[ $output == *"exec setsid unshare --mount --uts --ipc --pid --cgroup -- $TUPPER_HELPER --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
   run -0 "$SCRIPT" plan run --rm app /bin/true
   [[ $output == *"-- $TUPPER_HELPER --rootfs "*" --init -- /bin/true"* ]]
   run -0 "$SCRIPT" plan down
