@@ -2494,19 +2494,30 @@ published_ports() {
   done < "$STATE_DIR/$1/net"
 }
 
-# logs [-f] SERVICE: the output of the service's detached container (-f: follow it).
+# logs [-f] [--tail N] SERVICE: the output of the service's detached container (-f: follow
+# it; --tail N: only its last N lines, "all" for every line, as in Compose).
 cmd_logs() {
-  local follow=0
-  if [[ ${1:-} == -f || ${1:-} == --follow ]]; then follow=1 && shift; fi
-  (($# == 1)) || die "usage: logs [-f] SERVICE"
+  local follow=0 tail=all usage="usage: logs [-f] [--tail N] SERVICE"
+  while (($# > 1)); do
+    case $1 in
+      -f | --follow) follow=1 ;;
+      -n | --tail) (($# > 2)) || die "$usage"; tail=$2 && shift ;;
+      --tail=*) tail=${1#--tail=} ;;
+      *) die "$usage" ;;
+    esac
+    shift
+  done
+  (($# == 1)) || die "$usage"
+  [[ $tail == all || $tail =~ ^[0-9]+$ ]] || die "logs: --tail takes a number of lines or all, not $tail"
+  if [[ $tail == all ]]; then tail=+1; fi
   require_service "$1"
   container_name_of "$1"
   local log="$CONTAINERS_DIR/$REPLY/log"
   [[ -f $log ]] || die "service $1 has no container output yet; start it with up -d"
   if ((follow)) && container_pid "$REPLY"; then
-    exec tail -n +1 -f --pid="$REPLY" -- "$log"
+    exec tail -n "$tail" -f --pid="$REPLY" -- "$log"
   fi
-  exec cat -- "$log"
+  exec tail -n "$tail" -- "$log"
 }
 
 usage() {
@@ -2525,7 +2536,7 @@ usage() {
     "  rm [-f] [SERVICE...]              remove stopped containers (-f: running ones too)" \
     "  down                              stop and remove all containers and networks of the project" \
     "  ps [-a] [--json]                  list running containers, with their published ports (-a: all)" \
-    "  logs [-f] SERVICE                 print (-f: follow) a detached container's output" \
+    "  logs [-f] [--tail N] SERVICE                 print (-f: follow) a detached container's output" \
     "  pause | unpause [SERVICE...]      freeze or thaw containers (their cgroup's freezer)" \
     "  kill [-s SIGNAL] [SERVICE...]     send a signal (default SIGKILL) to containers' PID 1" \
     "  restart [SERVICE...]              stop, then start the services' containers" \

@@ -232,3 +232,21 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
   done
   "$SCRIPT" ps | grep -q "^$PROJECT-app-1 .* running (healthy) "
 }
+
+@test "logs --tail N prints the last N lines of the output; --tail all and no option print all" {
+  compile_app 'network_mode: none' 'command: ["/bin/sh", "-c", "for i in 1 2 3 4 5; do echo line $i; done"]'
+  "$SCRIPT" up -d app
+  local i
+  for ((i = 0; i < 50; i++)); do
+    "$SCRIPT" ps -a | grep -q "^$PROJECT-app-1 .* exited " && break
+    sleep 0.1
+  done
+  run -0 "$SCRIPT" logs --tail 2 app
+  [ "$output" = $'line 4\nline 5' ]
+  run -0 "$SCRIPT" logs --tail=all app
+  [ "${#lines[@]}" -eq 5 ]
+  run -0 "$SCRIPT" logs app
+  [ "${#lines[@]}" -eq 5 ]
+  run -1 --separate-stderr "$SCRIPT" logs --tail many app
+  [[ $stderr == *"--tail takes a number of lines or all, not many"* ]]
+}
