@@ -6,6 +6,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 HELPER := helper/tupper-init
+HELPER_C := helper/tupper-init.c helper/security.c
+HELPER_SOURCES := $(HELPER_C) helper/security.h
 ROOTFS := build/rootfs
 SPECS := $(wildcard specs/*.yaml)
 GENERATED := $(patsubst specs/%.yaml,generated/%.sh,$(SPECS))
@@ -30,9 +32,9 @@ dist/.built: $(TS_SOURCES) package.json
 	touch $@
 
 helper: $(HELPER)
-$(HELPER): helper/tupper-init.c scripts/helper-buildinfo.sh
-	gcc $(CFLAGS_HELPER) -o $@ $<
-	scripts/helper-buildinfo.sh $< 'gcc $(subst $(CURDIR),$$PWD,$(CFLAGS_HELPER)) -o $@ $<' > $@.buildinfo
+$(HELPER): $(HELPER_SOURCES) scripts/helper-buildinfo.sh
+	gcc $(CFLAGS_HELPER) -o $@ $(HELPER_C)
+	scripts/helper-buildinfo.sh 'gcc $(subst $(CURDIR),$$PWD,$(CFLAGS_HELPER)) -o $@ $(HELPER_C)' $(HELPER_SOURCES) > $@.buildinfo
 
 rootfs: $(ROOTFS)/bin/busybox
 $(ROOTFS)/bin/busybox:

@@ -24,10 +24,11 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# source: helper/tupper-init.c sha256 3aa2223a6a34055b270eb677077daacdd0eaa7bbabc029fd3b9f4633287baae7; rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='c7d3663aa12a1543eb83aae192e135f317db1f52ac9a35b9ba460a7ccc9f0b30'
+# sources: helper/tupper-init.c sha256 e84645179c95eba4ad67d27f9b75dc2fd3395b9be24fb2446044b1965798b462, helper/security.c sha256 d4965d03c6b8bd0b694398574aa3d08815a1042890e6ea60003b80de28e76a6c, helper/security.h sha256 00a67c01109fe740ab3d58cfa9cde2dea4c83192fc83579116e845b122f95f4c
+# rebuild and compare: make helper && sha256sum helper/tupper-init
+readonly HELPER_SHA256='9b56b4125e8cb5aa0611a885cabb8b5b54971fa6d54b02bc4a1e4b4eab153945'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -75,6 +76,7 @@ readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
 load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=()
+  svc_tmpfs=() svc_sysctls=() svc_ulimits=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
   case $1 in
@@ -129,6 +131,15 @@ load_service() {
       svc_domainname=''
       # services.none.mac_address: not set (a random one)
       svc_mac_address=''
+      # services.none.cap_add: not set (none)
+      # services.none.cap_drop: not set (none)
+      svc_caps='CHOWN,DAC_OVERRIDE,FOWNER,FSETID,KILL,SETGID,SETUID,SETPCAP,NET_BIND_SERVICE,NET_RAW,SYS_CHROOT,MKNOD,AUDIT_WRITE,SETFCAP' # the capabilities the workload keeps (Docker's default 14, then cap_drop, cap_add)
+      # services.none.privileged: not set (false)
+      svc_privileged=0 # 1: every capability, no filter, nothing masked, /sys writable, every device
+      # services.none.security_opt: not set (no-new-privileges, tupper's default seccomp filter, masked /proc paths)
+      svc_no_new_privs='' svc_seccomp='default' svc_masked_paths=1 # no_new_privs '': on, off when privileged
+      # services.none.read_only: not set (false)
+      svc_read_only=0
       ;;
     'web')
       svc_name='web'
@@ -188,6 +199,15 @@ load_service() {
       svc_domainname=''
       # services.web.mac_address: not set (a random one)
       svc_mac_address=''
+      # services.web.cap_add: not set (none)
+      # services.web.cap_drop: not set (none)
+      svc_caps='CHOWN,DAC_OVERRIDE,FOWNER,FSETID,KILL,SETGID,SETUID,SETPCAP,NET_BIND_SERVICE,NET_RAW,SYS_CHROOT,MKNOD,AUDIT_WRITE,SETFCAP' # the capabilities the workload keeps (Docker's default 14, then cap_drop, cap_add)
+      # services.web.privileged: not set (false)
+      svc_privileged=0 # 1: every capability, no filter, nothing masked, /sys writable, every device
+      # services.web.security_opt: not set (no-new-privileges, tupper's default seccomp filter, masked /proc paths)
+      svc_no_new_privs='' svc_seccomp='default' svc_masked_paths=1 # no_new_privs '': on, off when privileged
+      # services.web.read_only: not set (false)
+      svc_read_only=0
       ;;
     'keeper')
       svc_name='keeper'
@@ -245,6 +265,15 @@ load_service() {
       svc_domainname=''
       # services.keeper.mac_address: not set (a random one)
       svc_mac_address=''
+      # services.keeper.cap_add: not set (none)
+      # services.keeper.cap_drop: not set (none)
+      svc_caps='CHOWN,DAC_OVERRIDE,FOWNER,FSETID,KILL,SETGID,SETUID,SETPCAP,NET_BIND_SERVICE,NET_RAW,SYS_CHROOT,MKNOD,AUDIT_WRITE,SETFCAP' # the capabilities the workload keeps (Docker's default 14, then cap_drop, cap_add)
+      # services.keeper.privileged: not set (false)
+      svc_privileged=0 # 1: every capability, no filter, nothing masked, /sys writable, every device
+      # services.keeper.security_opt: not set (no-new-privileges, tupper's default seccomp filter, masked /proc paths)
+      svc_no_new_privs='' svc_seccomp='default' svc_masked_paths=1 # no_new_privs '': on, off when privileged
+      # services.keeper.read_only: not set (false)
+      svc_read_only=0
       ;;
     *) die "there is no service '$1' in this project; services: ${SERVICES[*]}" ;;
   esac
@@ -712,7 +741,10 @@ storage_remove() {
 # A v1 hierarchy is joined when it holds a controller tupper uses; the v2 hierarchy always
 # (on hybrid hosts it only tracks processes, on pure v2 hosts it holds every controller).
 CG_MOUNT=() CG_VERSION=() CG_OWN=() CG_CONTROLLERS=()
-readonly CG_USED=(memory cpu cpuacct pids cpuset freezer)
+readonly CG_USED=(memory cpu cpuacct pids cpuset freezer devices)
+# Docker's default device allow-list: mknod of any node (using it is another matter), then
+# null, zero, full, random, urandom, tty, ptmx and the pseudo-terminals.
+readonly DEVICE_RULES=('c *:* m' 'b *:* m' 'c 1:3 rwm' 'c 1:5 rwm' 'c 1:7 rwm' 'c 1:8 rwm' 'c 1:9 rwm' 'c 5:0 rwm' 'c 5:2 rwm' 'c 136:* rwm')
 
 cgroup_discover() {
   ((${#CG_MOUNT[@]} == 0)) || return 0
@@ -890,6 +922,14 @@ cgroup_create() {
       cg_write "$dir/cpuset.mems" "$REPLY"
     fi
     cg_write "$dir/cpuset.cpus" "$svc_cpuset"
+  fi
+  # devices (privileged: every device): a v1 devices cgroup takes one rule per write.
+  # cgroup v2 has no such files (it needs a BPF program): see the README's security section.
+  if [[ -n ${CG_DIR_OF[devices]:-} ]] && ((!svc_privileged)); then
+    local rule
+    dir=${CG_DIR_OF[devices]}
+    cg_write "$dir/devices.deny" a
+    for rule in "${DEVICE_RULES[@]}"; do cg_write "$dir/devices.allow" "$rule"; done
   fi
 }
 
@@ -1484,7 +1524,13 @@ helper_args() {
   done
   HELPER_ARGS+=("${NET_HELPER_ARGS[@]}" --hostname "$hostname")
   if [[ -n $svc_domainname ]]; then HELPER_ARGS+=(--domainname "$svc_domainname"); fi
-  HELPER_ARGS+=(--uid "$svc_uid" --gid "$svc_gid" --chdir "$svc_workdir")
+  for ((i = 0; i < ${#svc_tmpfs[@]}; i += 2)); do HELPER_ARGS+=(--tmpfs "${svc_tmpfs[i]}" "${svc_tmpfs[i + 1]}"); done
+  if ((svc_read_only)); then HELPER_ARGS+=(--read-only); fi
+  if ((!svc_masked_paths || svc_privileged)); then HELPER_ARGS+=(--unmasked-paths); fi
+  if ((svc_privileged)); then HELPER_ARGS+=(--writable-sys); fi
+  for ((i = 0; i < ${#svc_sysctls[@]}; i += 2)); do HELPER_ARGS+=(--sysctl "${svc_sysctls[i]}" "${svc_sysctls[i + 1]}"); done
+  security_args
+  HELPER_ARGS+=("${SECURITY_ARGS[@]}" --uid "$svc_uid" --gid "$svc_gid" --chdir "$svc_workdir")
   env_args "$hostname" "$svc_uid"
   HELPER_ARGS+=("${ENV_ARGS[@]}")
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
@@ -1502,6 +1548,21 @@ helper_args() {
   fi
   HELPER_ARGS+=(-- "${svc_entrypoint[@]}")
   if (($#)); then HELPER_ARGS+=("$@"); else HELPER_ARGS+=("${svc_command[@]}"); fi
+}
+
+# SECURITY_ARGS = how tupper-init confines the loaded service's processes: the workload, its
+# health checks and exec alike. The capabilities are always spelled out; the rest is Docker's
+# default (no_new_privs, seccomp filter) unless the spec lifts it. privileged lifts it all
+# (no_new_privs too, unless security_opt turns it on).
+security_args() {
+  local i caps=$svc_caps seccomp=$svc_seccomp no_new_privs=${svc_no_new_privs:-1}
+  if ((svc_privileged)); then caps=ALL seccomp=unconfined no_new_privs=${svc_no_new_privs:-0}; fi
+  SECURITY_ARGS=(--caps "$caps")
+  if ((!no_new_privs)); then SECURITY_ARGS+=(--new-privileges); fi
+  if [[ $seccomp != default ]]; then SECURITY_ARGS+=(--seccomp "$seccomp"); fi
+  for ((i = 0; i < ${#svc_ulimits[@]}; i += 3)); do
+    SECURITY_ARGS+=(--rlimit "${svc_ulimits[i]}" "${svc_ulimits[i + 1]}" "${svc_ulimits[i + 2]}")
+  done
 }
 
 # ENV_ARGS = tupper-init's --env options for the loaded service's workload, with hostname
@@ -2072,7 +2133,8 @@ human_bytes() {
 # exec [-u UID[:GID]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND...: run COMMAND in
 # the service's running container: in all its namespaces and cgroups, as its user (or -u),
 # with its environment (and -e), in its working directory (or -w). tupper-init joins the
-# namespaces and drops privileges as it does for the workload; the exit status is
+# namespaces and confines the command as it does the workload (capabilities, no_new_privs,
+# seccomp, rlimits), then drops to its user; the exit status is
 # COMMAND's. A terminal passes straight through, so -t and -T change nothing.
 cmd_exec() {
   local user='' workdir='' name init uid gid kind dir env
@@ -2115,7 +2177,8 @@ cmd_exec() {
   while read -r kind dir; do
     if [[ $kind == c && -d $dir ]]; then host_write "$dir/cgroup.procs" "$pid"; fi
   done < "$STATE_DIR/$name/cgroups"
-  host exec "$TUPPER_HELPER" --join "$init" --uid "$uid" --gid "$gid" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
+  security_args
+  host exec "$TUPPER_HELPER" --join "$init" "${SECURITY_ARGS[@]}" --uid "$uid" --gid "$gid" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
 }
 
 # REPLY = the JSON array of strings $1...

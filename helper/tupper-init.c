@@ -48,6 +48,7 @@
 #include <sys/socket.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -57,11 +58,14 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include "security.h"
+
 #define EXIT_RUNTIME_FAILED 125
 #define MAX_VOLUMES 256
 #define MAX_ENV 4096
 #define MAX_INTERFACES 16
 #define MAX_HEALTH_ARGS 256
+#define MAX_TMPFS 64
 
 extern char **environ;
 
@@ -69,6 +73,12 @@ struct volume {
   const char *source;
   const char *target;
   bool read_only;
+};
+
+/* A tmpfs: mount options as in mount(8), e.g. size=64m,mode=1777,noexec. */
+struct tmpfs {
+  const char *target;
+  const char *options;
 };
 
 /* An interface the script created in the network namespace, to configure and bring up. */
@@ -83,6 +93,10 @@ struct options {
   const char *overlay_lower, *overlay_upper, *overlay_work;
   struct volume volumes[MAX_VOLUMES];
   int n_volumes;
+  struct tmpfs tmpfs[MAX_TMPFS];
+  int n_tmpfs;
+  bool read_only_root;
+  struct security security;
   const char *netns;
   struct interface interfaces[MAX_INTERFACES];
   int n_interfaces;
@@ -110,7 +124,7 @@ struct options {
 
 /* ---- errors ------------------------------------------------------------ */
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...) {
+void die(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   fputs("tupper-init: ", stderr);
@@ -120,7 +134,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
   exit(EXIT_RUNTIME_FAILED);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die_errno(const char *fmt, ...) {
+void die_errno(const char *fmt, ...) {
   int saved = errno;
   va_list ap;
   va_start(ap, fmt);
@@ -146,6 +160,16 @@ static unsigned long parse_id(const char *flag, const char *text) {
   unsigned long value = strtoul(text, &end, 10);
   if (errno != 0 || *text == '\0' || *end != '\0' || value > 0xfffffffeUL)
     die("%s needs a number from 0 to 4294967294, got '%s'", flag, text);
+  return value;
+}
+
+/* An rlimit value: a number, or "unlimited". */
+static unsigned long long parse_limit(const char *flag, const char *text) {
+  if (strcmp(text, "unlimited") == 0) return RLIM_INFINITY;
+  char *end;
+  errno = 0;
+  unsigned long long value = strtoull(text, &end, 10);
+  if (errno != 0 || *text == '\0' || *end != '\0') die("%s needs a number or unlimited, got '%s'", flag, text);
   return value;
 }
 
@@ -179,9 +203,13 @@ static void usage(void) {
         "                   [--gateway ADDR] [--restart always|on-failure|no] [--max-restarts N]\n"
         "                   [--stop-file FILE] [--status-dir DIR] [--health-arg WORD]...\n"
         "                   [--health-timing INTERVAL TIMEOUT RETRIES START_PERIOD START_INTERVAL]\n"
-        "       tupper-init --join PID [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
+        "                   [--tmpfs DEST OPTIONS]... [--read-only] [--writable-sys] [--unmasked-paths]\n"
+        "                   [SECURITY]...\n"
+        "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init]\n"
-        "                   -- COMMAND [ARG]...\n",
+        "                   -- COMMAND [ARG]...\n"
+        "SECURITY: --caps CAP,...|ALL|'' (default: Docker's 14) --new-privileges\n"
+        "          --seccomp default|unconfined --sysctl KEY VALUE --rlimit NAME SOFT HARD\n",
         stderr);
   exit(EXIT_RUNTIME_FAILED);
 }
@@ -195,6 +223,7 @@ static void parse_args(int argc, char **argv, struct options *opt) {
   int i = 1;
   opt->workdir = "/";
   opt->max_restarts = -1;
+  security_defaults(&opt->security);
   while (i < argc) {
     const char *flag = argv[i++];
     if (strcmp(flag, "--") == 0) {
@@ -213,6 +242,37 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       v->source = need(argc, argv, i++, flag);
       v->target = need(argc, argv, i++, flag);
       v->read_only = strcmp(flag, "--ro-bind") == 0;
+    } else if (strcmp(flag, "--tmpfs") == 0) {
+      if (opt->n_tmpfs == MAX_TMPFS) die("more than %d tmpfs mounts", MAX_TMPFS);
+      struct tmpfs *t = &opt->tmpfs[opt->n_tmpfs++];
+      t->target = need(argc, argv, i++, flag);
+      t->options = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--read-only") == 0) {
+      opt->read_only_root = true;
+    } else if (strcmp(flag, "--caps") == 0) {
+      opt->security.caps = parse_capabilities(need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--new-privileges") == 0) {
+      opt->security.no_new_privs = false;
+    } else if (strcmp(flag, "--seccomp") == 0) {
+      const char *mode = need(argc, argv, i++, flag);
+      if (strcmp(mode, "default") == 0) opt->security.seccomp = true;
+      else if (strcmp(mode, "unconfined") == 0) opt->security.seccomp = false;
+      else die("--seccomp takes default or unconfined, not '%s'", mode);
+    } else if (strcmp(flag, "--unmasked-paths") == 0) {
+      opt->security.mask_paths = false;
+    } else if (strcmp(flag, "--writable-sys") == 0) {
+      opt->security.sysfs_rw = true;
+    } else if (strcmp(flag, "--sysctl") == 0) {
+      if (opt->security.n_sysctls == MAX_SYSCTLS) die("more than %d sysctls", MAX_SYSCTLS);
+      struct sysctl_setting *c = &opt->security.sysctls[opt->security.n_sysctls++];
+      c->key = need(argc, argv, i++, flag);
+      c->value = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--rlimit") == 0) {
+      if (opt->security.n_rlimits == MAX_RLIMITS) die("more than %d rlimits", MAX_RLIMITS);
+      struct rlimit_setting *r = &opt->security.rlimits[opt->security.n_rlimits++];
+      r->resource = parse_rlimit_name(need(argc, argv, i++, flag));
+      r->soft = parse_limit(flag, need(argc, argv, i++, flag));
+      r->hard = parse_limit(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--hostname") == 0) {
       opt->hostname = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--domainname") == 0) {
@@ -380,8 +440,34 @@ static void mount_dev(int root_fd) {
   mount_at(root_fd, "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
-static void mount_sys(int root_fd) {
-  mount_at(root_fd, "sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
+static void mount_sys(int root_fd, bool writable) {
+  mount_at(root_fd, "sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | (writable ? 0 : MS_RDONLY), NULL);
+}
+
+/* tmpfs: as Docker, noexec,nosuid,nodev unless the options say exec, suid or dev. */
+static void mount_tmpfs(int root_fd, const struct tmpfs *t) {
+  static const struct {
+    const char *word;
+    unsigned long set, clear;
+  } words[] = {{"ro", MS_RDONLY, 0},     {"rw", 0, MS_RDONLY},         {"exec", 0, MS_NOEXEC},
+               {"noexec", MS_NOEXEC, 0}, {"suid", 0, MS_NOSUID},       {"nosuid", MS_NOSUID, 0},
+               {"dev", 0, MS_NODEV},     {"nodev", MS_NODEV, 0}};
+  unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  char *copy = xasprintf("%s", t->options), *data = xasprintf("%s", ""), *save = NULL;
+  for (char *o = strtok_r(copy, ",", &save); o != NULL; o = strtok_r(NULL, ",", &save)) {
+    size_t i = 0, n = sizeof words / sizeof words[0];
+    while (i < n && strcmp(words[i].word, o) != 0) i++;
+    if (i < n) {
+      flags = (flags | words[i].set) & ~words[i].clear;
+    } else { /* size=, mode=, uid=, gid=, nr_inodes=: for tmpfs itself */
+      char *more = xasprintf("%s%s%s", data, *data != '\0' ? "," : "", o);
+      free(data);
+      data = more;
+    }
+  }
+  mount_at(root_fd, t->target, "tmpfs", flags, data);
+  free(copy);
+  free(data);
 }
 
 static void bind_volume(int root_fd, const struct volume *v) {
@@ -492,12 +578,6 @@ static void enter_rootfs(const char *rootfs) {
 /* No descriptor of the host (a directory, a socket, the script's files) may reach the workload. */
 static void close_inherited_fds(void) {
   if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0) die_errno("close_range 3..");
-}
-
-static void drop_privileges(uid_t uid, gid_t gid) {
-  if (setgroups(0, NULL) < 0) die_errno("setgroups []");
-  if (setgid(gid) < 0) die_errno("setgid %u", (unsigned)gid);
-  if (setuid(uid) < 0) die_errno("setuid %u", (unsigned)uid);
 }
 
 /* Docker creates a missing working directory (as root, before dropping privileges). */
@@ -613,8 +693,11 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   int root_fd = open_dir(opt->rootfs);
   mount_proc(root_fd);
   mount_dev(root_fd);
-  mount_sys(root_fd);
+  mount_sys(root_fd, opt->security.sysfs_rw);
   for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
+  for (int i = 0; i < opt->n_tmpfs; i++) mount_tmpfs(root_fd, &opt->tmpfs[i]);
+  write_sysctls(root_fd, &opt->security); /* before /proc/sys becomes read-only */
+  if (opt->security.mask_paths) mask_kernel_paths(root_fd);
   close(root_fd);
   if (opt->hostname != NULL && sethostname(opt->hostname, strlen(opt->hostname)) < 0)
     die_errno("sethostname %s", opt->hostname);
@@ -624,7 +707,10 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   enter_rootfs(opt->rootfs);
   close_inherited_fds();
   make_workdir(opt->workdir);
-  drop_privileges(opt->uid, opt->gid);
+  /* read_only: the root's own mount; volumes, tmpfs, /dev and /etc/hosts are mounts of their own. */
+  if (opt->read_only_root && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+    die_errno("remount the root read-only");
+  confine(&opt->security, opt->uid, opt->gid);
   enter_workdir(opt->workdir);
   umask(022);
 
@@ -762,7 +848,7 @@ static void start_probe(struct supervisor *sv) {
       int null = open("/dev/null", O_RDWR | O_CLOEXEC);
       if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die_errno("/dev/null for the health check");
       close_inherited_fds();
-      drop_privileges(sv->opt->uid, sv->opt->gid);
+      confine(&sv->opt->security, sv->opt->uid, sv->opt->gid);
       if (chdir(sv->opt->workdir) < 0 && chdir("/") < 0) die_errno("chdir /");
       environ = sv->opt->env;
       execvp(sv->opt->health_argv[0], sv->opt->health_argv);
@@ -924,7 +1010,7 @@ static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
   if (child == 0) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno("prctl PR_SET_PDEATHSIG");
     close_inherited_fds();
-    drop_privileges(opt->uid, opt->gid);
+    confine(&opt->security, opt->uid, opt->gid);
     enter_workdir(opt->workdir);
     exec_workload(opt);
   }
@@ -932,6 +1018,10 @@ static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
 }
 
 int main(int argc, char **argv) {
+  /* Not dumpable: no container process can open this process's /proc/PID/exe (the helper
+     binary on the host) or its descriptors while it works in the container's namespaces
+     (the CVE-2019-5736 class). exec() of the workload makes it dumpable again. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_errno("prctl PR_SET_DUMPABLE");
   struct options opt = {0};
   parse_args(argc, argv, &opt);
   if (opt.join_pid != 0) {

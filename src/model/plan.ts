@@ -84,6 +84,15 @@ export interface ServicePlan {
   macAddress: Origin & { address: string | null };
   /** restart: when tupper-init starts the workload again (maxRestarts: on-failure:N). */
   restart: Origin & { policy: "no" | "always" | "on-failure"; maxRestarts: number | null };
+  /** cap_add / cap_drop: the capabilities the workload keeps, in the kernel's order (privileged: all, applied by the script). */
+  capabilities: { add: Origin; drop: Origin; kept: string[] | "ALL" };
+  privileged: Origin & { enabled: boolean };
+  /** security_opt as written (noNewPrivileges null: not said; on, or off when privileged). */
+  securityOpt: Origin & { noNewPrivileges: boolean | null; seccomp: "default" | "unconfined"; maskPaths: boolean };
+  readOnly: Origin & { enabled: boolean };
+  tmpfs: (Origin & { target: string; options: string })[];
+  sysctls: (Origin & { name: string; value: string })[];
+  ulimits: (Origin & { name: string; soft: string; hard: string })[];
   /** healthcheck: the command (already wrapped in /bin/sh -c for CMD-SHELL) and its timings; null: none. */
   healthcheck: Origin & {
     check: { argv: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number; startIntervalMs: number } | null;

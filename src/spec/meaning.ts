@@ -6,6 +6,8 @@ import type { ParsedSpec, SpecPath } from "./parse.js";
 import { parseCpuList, parseCpus, parseDuration, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
 import { parseVolume } from "../model/volumes.js";
 import { checkNetworking } from "./networking.js";
+import { closest } from "./validate.js";
+import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
 
 const MIN_MEMORY = 6 * 1024 * 1024; // Docker's floor: below it a container cannot start reliably
 const HOSTNAME_MAX = 64; // the kernel's limit for sethostname
@@ -84,6 +86,47 @@ function checkService(at: SpecPath, s: Obj, report: Report): void {
   if (s.healthcheck !== null && typeof s.healthcheck === "object") checkHealthcheck(p("healthcheck"), s.healthcheck as Obj, report);
   checkLimits(at, s, report);
   if (Array.isArray(s.volumes)) checkVolumes(p("volumes"), s.volumes, report);
+  checkSecurity(at, s, report);
+}
+
+function checkSecurity(at: SpecPath, s: Obj, report: Report): void {
+  const p = (...rest: (string | number)[]) => [...at, ...rest];
+  for (const key of ["cap_add", "cap_drop"]) {
+    const list = s[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((c, i) => {
+      if (typeof c !== "string") return;
+      const cap = parseCapability(c);
+      if (!cap.ok) {
+        const near = closest(c.toUpperCase().replace(/^CAP_/, ""), [...CAPABILITIES]);
+        report(p(key, i), `${cap.why}; ${near ? `did you mean ${near}? ` : ""}use a name such as NET_ADMIN, or ALL`);
+      }
+    });
+  }
+  if (Array.isArray(s.security_opt)) {
+    s.security_opt.forEach((o, i) => {
+      if (typeof o !== "string") return;
+      const opt = parseSecurityOpt(o);
+      if (!opt.ok) report(p("security_opt", i), opt.why);
+    });
+  }
+  const tmpfs = typeof s.tmpfs === "string" ? [s.tmpfs] : Array.isArray(s.tmpfs) ? s.tmpfs : [];
+  tmpfs.forEach((t, i) => {
+    if (typeof t !== "string") return;
+    const parsed = parseTmpfs(t);
+    if (!parsed.ok) report(typeof s.tmpfs === "string" ? p("tmpfs") : p("tmpfs", i), parsed.why);
+  });
+  for (const { key, value, at: where } of sysctlEntries(s.sysctls)) {
+    const why = checkSysctl(key, s.network_mode === "host");
+    if (why !== null) report(p("sysctls", where), why, "error", typeof where === "string" ? "key" : "value");
+    else if (/[\n\r\0]/.test(value) || value === "") report(p("sysctls", where), `give ${key} a value on one line, e.g. ${key}=1`);
+  }
+  if (isObj(s.ulimits)) {
+    for (const [name, v] of Object.entries(s.ulimits)) {
+      const u = parseUlimit(name, v);
+      if (!u.ok) report(p("ulimits", name), u.why, "error", ULIMITS.includes(name) ? "value" : "key");
+    }
+  }
 }
 
 function checkHealthcheck(path: SpecPath, h: Obj, report: Report): void {

@@ -133,7 +133,7 @@ compare_plan_with_run() {
   build=$(sed -n "s/^# tupper-init built in tupper's source tree with: //p" "$SCRIPT")
   [[ $build == "gcc -static "* ]]
   mkdir -p "$TEST_DIR/tree/helper"
-  cp "$REPO/helper/tupper-init.c" "$TEST_DIR/tree/helper/"
+  cp "$REPO"/helper/*.[ch] "$TEST_DIR/tree/helper/"
   (cd "$TEST_DIR/tree" && eval "$build")
   [ "$(sha256sum < "$TEST_DIR/tree/helper/tupper-init" | cut -d' ' -f1)" = "$pinned" ]
 }

@@ -32,6 +32,14 @@ const base = {
   "mac_address: 02:42:ac:11:00:02": "mac_address: 02:42:ac:11:00:03",
   "restart: on-failure:3": "restart: on-failure:4",
   'healthcheck: {test: ["CMD", "true"], interval: 10s}': 'healthcheck: {test: ["CMD", "true"], interval: 20s}',
+  "cap_add: [NET_ADMIN]": "cap_add: [SYS_PTRACE]",
+  "cap_drop: [MKNOD]": "cap_drop: [CHOWN]",
+  "privileged: false": "privileged: true",
+  'security_opt: ["no-new-privileges:true"]': 'security_opt: ["no-new-privileges:false"]',
+  "read_only: false": "read_only: true",
+  'tmpfs: ["/run"]': 'tmpfs: ["/run:size=1m"]',
+  'sysctls: {net.core.somaxconn: "1024"}': 'sysctls: {net.core.somaxconn: "2048"}',
+  "ulimits: {nofile: 1024}": "ulimits: {nofile: 2048}",
 } as const;
 
 const spec = (lines: string[]) => `name: shop\nservices:\n  app:\n${lines.map((l) => `    ${l}\n`).join("")}`;

@@ -112,6 +112,53 @@ test("restart and healthcheck: bad values are positioned errors that say what is
   ]);
 });
 
+test("security keys: unknown capabilities, options, tmpfs options, host-wide sysctls and ulimits are positioned errors", () => {
+  const errors = errorsOf(`services:
+  web:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    cap_add: [NET_ADMN, cap_sys_ptrace]
+    cap_drop: [all]
+    security_opt: ["seccomp:/etc/profile.json", "apparmor:unconfined", "no-new-privileges:maybe"]
+    tmpfs: ["/run:size=1m,exec", "run", "/tmp:bogus"]
+    sysctls: {kernel.panic: "1", net.ipv4.ip_forward: "1", kernel.shmmni: "10"}
+    ulimits: {nofile: {soft: 10, hard: 5}, open_files: 10}
+  host:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    network_mode: host
+    sysctls: ["net.ipv4.ip_forward=1"]
+`);
+  assert.deepEqual(errors, [
+    '/project/specs/app.yaml:5:15: error: services.web.cap_add[0]: "NET_ADMN" is not a Linux capability; did you mean NET_ADMIN? use a name such as NET_ADMIN, or ALL',
+    "/project/specs/app.yaml:7:20: error: services.web.security_opt[0]: seccomp profiles from a file are not supported yet; use seccomp:unconfined, or leave it out for tupper's default filter (Docker's default in effect)",
+    "/project/specs/app.yaml:7:49: error: services.web.security_opt[1]: tupper does not implement apparmor (no AppArmor or SELinux confinement); remove it",
+    '/project/specs/app.yaml:7:72: error: services.web.security_opt[2]: no-new-privileges takes true or false, not "maybe"',
+    '/project/specs/app.yaml:8:34: error: services.web.tmpfs[1]: "run" is not an absolute path in the container (and not / itself); use e.g. /run',
+    '/project/specs/app.yaml:8:41: error: services.web.tmpfs[2]: tmpfs option "bogus" is not one of ro, rw, exec, noexec, suid, nosuid, dev, nodev, size=N[kmg%], nr_inodes=N, mode=OCTAL, uid=N, gid=N',
+    "/project/specs/app.yaml:9:15: error: services.web.sysctls.kernel.panic: kernel.panic is not namespaced: it would change the whole host. A container may set kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.* and net.*",
+    "/project/specs/app.yaml:10:23: error: services.web.ulimits.nofile: soft limit 10 is above hard limit 5",
+    '/project/specs/app.yaml:10:44: error: services.web.ulimits.open_files: "open_files" is not a resource limit; use one of as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack',
+    "/project/specs/app.yaml:15:15: error: services.host.sysctls[0]: net.ipv4.ip_forward would change the host's network stack (network_mode: host); remove it or use a network of the container's own",
+  ]);
+});
+
+test("capabilities resolve as Docker resolves them; security_opt is kept as written", () => {
+  const plan = (lines: string) => compileText(`services:\n  app:\n    image: rootfs:./r\n    command: ["/bin/true"]\n${lines}`).plan!.services[0]!;
+  assert.deepEqual(plan("").capabilities.kept, ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE", "NET_RAW", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP"]);
+  assert.deepEqual(plan("    cap_drop: [ALL]\n    cap_add: [kill, CAP_NET_BIND_SERVICE]\n").capabilities.kept, ["KILL", "NET_BIND_SERVICE"]);
+  assert.deepEqual(plan("    cap_add: [ALL]\n    cap_drop: [SYS_ADMIN]\n").capabilities.kept.length, 40);
+  assert.equal(plan("    cap_add: [ALL]\n").capabilities.kept, "ALL");
+  const d = plan("");
+  assert.deepEqual(d.securityOpt, { ...d.securityOpt, noNewPrivileges: null, seccomp: "default", maskPaths: true });
+  const o = plan('    security_opt: ["no-new-privileges", "seccomp=unconfined", "systempaths=unconfined"]\n');
+  assert.deepEqual(o.securityOpt, { ...o.securityOpt, noNewPrivileges: true, seccomp: "unconfined", maskPaths: false });
+  // privileged is one line of the script; security_args applies it (the e2e tests run it)
+  const script = compileText(`${minimal}    privileged: true\n`).script!;
+  assert.match(script, /^      svc_privileged=1 #/m);
+  assert.match(script, /if \(\(svc_privileged\)\); then caps=ALL seccomp=unconfined no_new_privs=\$\{svc_no_new_privs:-0\}; fi/);
+});
+
 test("restart and healthcheck reach tupper-init's options", () => {
   const script = compileText(`services:
   web:

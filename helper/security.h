@@ -1,0 +1,61 @@
+/*
+ * tupper-init's confinement of the workload, as Docker confines a default
+ * container: capabilities, no_new_privs, a seccomp filter, masked and
+ * read-only kernel paths, rlimits and namespaced sysctls. See security.c.
+ */
+#ifndef TUPPER_SECURITY_H
+#define TUPPER_SECURITY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAX_RLIMITS 16
+#define MAX_SYSCTLS 64
+
+struct rlimit_setting {
+  int resource;
+  unsigned long long soft, hard;
+};
+
+struct sysctl_setting {
+  const char *key; /* dotted, as in the spec: net.ipv4.ip_forward */
+  const char *value;
+};
+
+struct security {
+  uint64_t caps;       /* kept in the bounding set, and effective/permitted for uid 0 */
+  bool no_new_privs;   /* prctl(PR_SET_NO_NEW_PRIVS): setuid binaries and file caps grant nothing */
+  bool seccomp;        /* the default filter (security.c); false: unconfined */
+  bool mask_paths;     /* Docker's masked and read-only /proc and /sys paths */
+  bool sysfs_rw;       /* privileged: /sys writable */
+  struct rlimit_setting rlimits[MAX_RLIMITS];
+  int n_rlimits;
+  struct sysctl_setting sysctls[MAX_SYSCTLS];
+  int n_sysctls;
+};
+
+/* Shared with tupper-init.c: print "tupper-init: MESSAGE[: strerror]" and exit 125. */
+void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...);
+void __attribute__((noreturn, format(printf, 1, 2))) die_errno(const char *fmt, ...);
+
+/* Docker's default set, before any --caps. */
+void security_defaults(struct security *s);
+/* "CHOWN,KILL", "ALL" or "" (none) → the capability mask; dies on an unknown name. */
+uint64_t parse_capabilities(const char *list);
+/* "nofile" → RLIMIT_NOFILE; dies on an unknown name. */
+int parse_rlimit_name(const char *name);
+
+/* In the new root (ROOT_FD), after /proc and /sys are mounted and before pivot_root. */
+void write_sysctls(int root_fd, const struct security *s);
+void mask_kernel_paths(int root_fd);
+
+/*
+ * The last steps before exec, in this order: rlimits, the seccomp filter (while
+ * still root, so it needs no no_new_privs), no_new_privs, the bounding set,
+ * groups/gid/uid, then the remaining sets. After setuid to a non-root uid the
+ * kernel has already cleared permitted and effective; they stay empty.
+ */
+void confine(const struct security *s, uid_t uid, gid_t gid);
+
+#endif

@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# Escape attempts from inside a default container, each of which must fail, checked from
+# inside (the errno the attempt gets) and from outside (the host did not change); then the
+# keys that loosen the defaults, each shown to loosen what it names and nothing else.
+# probe.c makes one attempt per subcommand and prints "ATTEMPT: ok" or "ATTEMPT: <error>".
+load helpers
+
+setup_file() {
+  PROBE_DIR="$BATS_FILE_TMPDIR/probe"
+  mkdir -p "$PROBE_DIR"
+  gcc -static -O2 -Wall -Werror -o "$PROBE_DIR/probe" "$BATS_TEST_DIRNAME/probe.c"
+  export PROBE_DIR
+}
+
+# A container with the probe at /probe/probe and the extra spec lines given (a command:
+# line replaces the default, a volumes: [...] line adds to the probe's volume).
+compile_probe() {
+  local line command='command: ["/probe/probe", "ids"]' volumes="\"$PROBE_DIR:/probe:ro\""
+  local -a lines=('network_mode: none')
+  for line; do
+    case $line in
+      command:*) command=$line ;;
+      'volumes: ['*) line=${line#volumes: [} && volumes+=", ${line%]}" ;;
+      *) lines+=("$line") ;;
+    esac
+  done
+  compile_app "${lines[@]}" "volumes: [$volumes]" "$command"
+}
+
+# Starts the app service detached (sleeping) and sets PID to its PID 1 on the host.
+start_sleeper() {
+  compile_probe 'init: true' 'command: ["/bin/sleep", "1000"]' "$@"
+  run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  PID=$("$SCRIPT" ps | awk -v n="$PROJECT-app-1" '$1 == n {print $4}')
+  [[ $PID =~ ^[0-9]+$ ]]
+}
+
+# The capability line $2 (CapEff, CapBnd, ...) of process $1's status.
+cap_line() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+
+readonly DOCKER_CAPS=00000000a80425fb # Docker's default 14
+
+@test "default container: Docker's 14 capabilities, no_new_privs and a seccomp filter, for the workload and for exec" {
+  start_sleeper
+  # outside: the workload's status as the host sees it
+  [ "$(cap_line "$PID" CapBnd)" = "$DOCKER_CAPS" ]
+  [ "$(cap_line "$PID" CapEff)" = "$DOCKER_CAPS" ]
+  [ "$(cap_line "$PID" CapInh)" = 0000000000000000 ]
+  [ "$(cap_line "$PID" CapAmb)" = 0000000000000000 ]
+  grep -qx $'NoNewPrivs:\t1' "/proc/$PID/status"
+  grep -qx $'Seccomp:\t2' "/proc/$PID/status"
+  # inside, through exec: no stronger than the workload
+  run -0 --separate-stderr "$SCRIPT" exec app /bin/grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status
+  [ "$output" = $'CapEff:\t'"$DOCKER_CAPS"$'\nCapBnd:\t'"$DOCKER_CAPS"$'\nNoNewPrivs:\t1\nSeccomp:\t2' ]
+  run -1 --separate-stderr "$SCRIPT" exec app /probe/probe mount
+  [ "$output" = "mount: Operation not permitted" ]
+}
+
+@test "mounting a filesystem fails, and no mount appears in the container" {
+  start_sleeper
+  local before
+  before=$(wc -l < "/proc/$PID/mountinfo")
+  run -1 --separate-stderr "$SCRIPT" exec app /probe/probe mount
+  [ "$output" = "mount: Operation not permitted" ]
+  run -1 --separate-stderr "$SCRIPT" exec app /probe/probe mount-cgroup
+  [ "$output" = "mount-cgroup: Operation not permitted" ]
+  run --separate-stderr "$SCRIPT" exec app /bin/mount -t proc proc /mnt
+  [ "$status" -ne 0 ]
+  [ "$(wc -l < "/proc/$PID/mountinfo")" -eq "$before" ]
+}
+
+@test "a disk node made with mknod cannot be opened (devices cgroup), and /dev has no disks" {
+  compile_probe
+  run -1 --separate-stderr "$SCRIPT" run --rm app /probe/probe mknod-disk
+  [ "$output" = "open-disk: Operation not permitted" ]
+  compile_probe 'command: ["/bin/sh", "-c", "ls /dev"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [[ $output != *sd* && $output != *vd* && $output != *nvme* && $output != *loop* && $output != *mem* ]]
+}
+
+@test "host processes are out of reach: not listed, not signalled, not traced, /proc/1/root is the container's" {
+  sleep 1000 &
+  local host_pid=$!
+  start_sleeper
+  run -0 --separate-stderr "$SCRIPT" exec app /bin/sh -c 'ls /proc | grep -c "^[0-9]"; readlink /proc/$$/root; ls /proc/$$/root/probe'
+  kill "$host_pid"
+  [ "${lines[0]}" -le 5 ] # init, sleep, sh, ls, grep
+  [ "${lines[1]}" = / ]
+  [ "${lines[2]}" = probe ] # the container's own root
+  run -1 --separate-stderr "$SCRIPT" exec app /probe/probe ptrace "$host_pid"
+  [ "$output" = "ptrace: No such process" ]
+  run -1 --separate-stderr "$SCRIPT" exec app /probe/probe kill "$host_pid"
+  [ "$output" = "kill: No such process" ]
+}
+
+@test "/proc/sys, /proc/sysrq-trigger are read-only and /proc/keys, /proc/timer_list are masked" {
+  local panic
+  panic=$(cat /proc/sys/kernel/panic)
+  compile_probe 'command: ["/bin/sh", "-c", "echo 42 > /proc/sys/kernel/panic; [ ! -e /proc/sysrq-trigger ] || echo h > /proc/sysrq-trigger; wc -c < /proc/keys; wc -c < /proc/timer_list; grep -E \" /proc/(sys|keys) \" /proc/self/mounts"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [[ $stderr == *"/proc/sys/kernel/panic: Read-only file system"* ]]
+  # (this VM's kernel has no sysrq; where it has one, the write must fail as read-only)
+  [[ ! -e /proc/sysrq-trigger || $stderr == *"/proc/sysrq-trigger: Read-only file system"* ]]
+  [ "${lines[0]}" -eq 0 ]
+  [ "${lines[1]}" -eq 0 ]
+  [[ $output == *"/proc/sys proc ro,"* ]]
+  [ "$(cat /proc/sys/kernel/panic)" = "$panic" ]
+  [ "$(wc -c < /proc/timer_list)" -gt 0 ] # the host's is not empty: the mask is the container's
+}
+
+@test "loading a kernel module fails (no CAP_SYS_MODULE, and the filter)" {
+  local modules=none # (this VM's kernel has no module support: the filter answers first)
+  if [[ -e /proc/modules ]]; then modules=$(wc -l < /proc/modules); fi
+  compile_probe
+  run -1 --separate-stderr "$SCRIPT" run --rm app /probe/probe finit-module
+  [ "$output" = "finit-module: Operation not permitted" ]
+  if [[ -e /proc/modules ]]; then [ "$(wc -l < /proc/modules)" -eq "$modules" ]; fi
+}
+
+@test "the seccomp filter refuses what Docker's profile refuses, even where the kernel would allow it" {
+  compile_probe
+  # keyctl and userfaultfd need no capability: only the filter stops them
+  local attempt
+  for attempt in keyctl userfaultfd bpf personality vsock unshare-user clone-user setns sethostname; do
+    run -1 --separate-stderr "$SCRIPT" run --rm app /probe/probe "$attempt"
+    [ "$output" = "$attempt: Operation not permitted" ] || { echo "$attempt: $output $stderr"; false; }
+  done
+  # seccomp:unconfined lifts exactly the filter: keyctl and userfaultfd then work, mount still fails (no CAP_SYS_ADMIN)
+  compile_probe 'security_opt: ["seccomp:unconfined"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app /probe/probe keyctl
+  [ "$output" = "keyctl: ok" ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app /probe/probe personality
+  run -1 --separate-stderr "$SCRIPT" run --rm app /probe/probe mount
+  [ "$output" = "mount: Operation not permitted" ]
+}
+
+@test "a raw socket works by default and fails after cap_drop NET_RAW" {
+  compile_probe
+  run -0 --separate-stderr "$SCRIPT" run --rm app /probe/probe raw-socket
+  [ "$output" = "raw-socket: ok" ]
+  compile_probe 'cap_drop: [NET_RAW]'
+  run -1 --separate-stderr "$SCRIPT" run --rm app /probe/probe raw-socket
+  [ "$output" = "raw-socket: Operation not permitted" ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/grep CapBnd /proc/self/status
+  [ "$output" = $'CapBnd:\t00000000a80405fb' ] # Docker's 14 without bit 13
+}
+
+@test "the container cannot change its own cgroup limits" {
+  start_sleeper 'mem_limit: 64m'
+  local limit
+  limit=$(cgroup_file "$PROJECT-app-1" memory.limit_in_bytes || cgroup_file "$PROJECT-app-1" memory.max)
+  run -0 --separate-stderr "$SCRIPT" exec app /bin/sh -c 'ls /sys/fs/cgroup | wc -l; echo max > /sys/fs/cgroup/memory.max; echo rc=$?'
+  [ "${lines[0]}" -eq 0 ] # no cgroup filesystem in the container
+  [ "${lines[1]}" = rc=1 ]
+  run -1 --separate-stderr "$SCRIPT" exec app /probe/probe mount-cgroup
+  [ "$(cat "$limit")" = 67108864 ]
+}
+
+@test "capabilities do not survive a change to a non-root user; setuid binaries grant nothing under no_new_privs" {
+  compile_probe 'user: "1000:1000"' 'command: ["/bin/grep", "-E", "^Cap(Prm|Eff|Bnd)", "/proc/self/status"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = $'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t'"$DOCKER_CAPS" ]
+  # root that drops to 1000 itself loses them too
+  compile_probe
+  run -0 --separate-stderr "$SCRIPT" run --rm app /probe/probe setuid 1000
+  [ "${lines[0]}" = $'after-setuid CapPrm:\t0000000000000000' ]
+  [ "${lines[1]}" = $'after-setuid CapEff:\t0000000000000000' ]
+  # a setuid-root copy of the probe, run by uid 1000: no_new_privs keeps euid 1000
+  compile_probe 'command: ["/bin/sh", "-c", "cp /probe/probe /tmp/suid && chmod 4755 /tmp/suid && exec /probe/probe as 1000 /tmp/suid ids"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "uid=1000 euid=1000" ] || { echo "$output $stderr"; false; }
+  # no-new-privileges:false lifts exactly that: the setuid bit works again
+  compile_probe 'security_opt: ["no-new-privileges:false"]' 'command: ["/bin/sh", "-c", "cp /probe/probe /tmp/suid && chmod 4755 /tmp/suid && exec /probe/probe as 1000 /tmp/suid ids"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "uid=1000 euid=0" ] || { echo "$output $stderr"; false; }
+}
+
+@test "exec -u 1000 has no capabilities; exec as root has the workload's and no more" {
+  start_sleeper 'cap_drop: [CHOWN]'
+  run -0 --separate-stderr "$SCRIPT" exec -u 1000 app /bin/grep -E '^Cap(Prm|Eff)' /proc/self/status
+  [ "$output" = $'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000' ]
+  run -0 --separate-stderr "$SCRIPT" exec app /bin/grep CapEff /proc/self/status
+  [ "$output" = $'CapEff:\t'"$(cap_line "$PID" CapEff)" ]
+  [ "$(cap_line "$PID" CapEff)" = 00000000a80425fa ] # without CHOWN (bit 0)
+}
+
+@test "cap_add NET_ADMIN allows network configuration and nothing else" {
+  compile_probe 'command: ["/bin/ip", "link", "set", "lo", "mtu", "1400"]'
+  run --separate-stderr "$SCRIPT" run --rm app
+  [ "$status" -ne 0 ]
+  [[ $stderr == *"Operation not permitted"* ]]
+  compile_probe 'cap_add: [CAP_NET_ADMIN]' 'command: ["/bin/sh", "-c", "ip link set lo mtu 1400 && cat /sys/class/net/lo/mtu"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = 1400 ]
+  run -1 --separate-stderr "$SCRIPT" run --rm app /probe/probe mount
+  [ "$output" = "mount: Operation not permitted" ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/grep CapBnd /proc/self/status
+  [ "$output" = $'CapBnd:\t00000000a80435fb' ] # plus bit 12
+}
+
+@test "cap_drop ALL with cap_add keeps only what cap_add names" {
+  compile_probe 'cap_drop: [ALL]' 'cap_add: [KILL, net_bind_service]' 'command: ["/bin/grep", "-E", "^Cap(Eff|Bnd)", "/proc/self/status"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = $'CapEff:\t0000000000000420\nCapBnd:\t0000000000000420' ]
+}
+
+@test "privileged lifts the confinement: all capabilities, no filter, unmasked and writable /proc/sys and /sys" {
+  compile_probe 'privileged: true' 'command: ["/bin/sh", "-c", "grep -E \"^(CapBnd|NoNewPrivs|Seccomp):\" /proc/self/status; /probe/probe mount; grep \" /sys \" /proc/self/mounts; grep -c \" /proc/sys \" /proc/self/mounts; wc -c < /proc/timer_list"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" = $'CapBnd:\t'"$(awk '$1 == "CapBnd:" {print $2}' /proc/self/status)" ] # all this host gives root
+  [ "${lines[1]}" = $'NoNewPrivs:\t0' ]
+  [ "${lines[2]}" = $'Seccomp:\t0' ]
+  [ "${lines[3]}" = "mount: ok" ]
+  [[ ${lines[4]} == "sysfs /sys sysfs rw,"* ]]
+  [ "${lines[5]}" -eq 0 ] # no read-only bind over /proc/sys
+  [ "${lines[6]}" -gt 0 ]
+}
+
+@test "systempaths=unconfined unmasks /proc and nothing else" {
+  # (it makes /proc/sys writable for root, as in Docker: the test only looks)
+  compile_probe 'security_opt: ["systempaths=unconfined"]' 'command: ["/bin/sh", "-c", "wc -c < /proc/timer_list; grep -c \" /proc/sys \" /proc/self/mounts; grep -E \"^(CapBnd|NoNewPrivs|Seccomp):\" /proc/self/status"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" -gt 0 ]
+  [ "${lines[1]}" -eq 0 ]
+  [ "${lines[2]}" = $'CapBnd:\t'"$DOCKER_CAPS" ]
+  [ "${lines[3]}" = $'NoNewPrivs:\t1' ]
+  [ "${lines[4]}" = $'Seccomp:\t2' ]
+}
+
+@test "read_only root with tmpfs: the root refuses writes, the tmpfs and volumes take them" {
+  mkdir -p "$TEST_DIR/spec/data"
+  compile_probe 'read_only: true' 'tmpfs: ["/run:size=4m,mode=1777", "/scratch:exec"]' 'volumes: ["./data:/data"]' \
+    'command: ["/bin/sh", "-c", "touch /new; echo x > /run/x && echo run-ok; echo y > /data/y && echo data-ok; grep -E \" /(run|scratch) \" /proc/self/mounts; cp /bin/busybox /run/busybox && /run/busybox true; echo exec-run=$?; cp /bin/busybox /scratch/busybox && /scratch/busybox true && echo exec-scratch=0"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [[ $stderr == *"/new: Read-only file system"* ]]
+  [ "${lines[0]}" = run-ok ]
+  [ "${lines[1]}" = data-ok ]
+  [[ ${lines[2]} == "tmpfs /run tmpfs rw,nosuid,nodev,noexec,relatime,size=4096k"* ]]
+  [[ ${lines[3]} == "tmpfs /scratch tmpfs rw,nosuid,nodev,relatime"* ]]
+  [ "${lines[4]}" = exec-run=126 ]
+  [ "${lines[5]}" = exec-scratch=0 ]
+  [ "$(cat "$TEST_DIR/spec/data/y")" = y ]
+}
+
+@test "sysctls set the container's own values; the host's stay" {
+  local host_value
+  host_value=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+  compile_probe 'sysctls: {net.ipv4.ip_unprivileged_port_start: "80", kernel.shmmni: 1000}' \
+    'command: ["/bin/sh", "-c", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmni"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = $'80\n1000' ]
+  [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$host_value" ]
+  [ "$(cat /proc/sys/kernel/shmmni)" != 1000 ]
+}
+
+@test "the helper on the host cannot be reached through /proc from inside (the CVE-2019-5736 class)" {
+  # With init: true, the container's PID 1 is tupper-init, a host binary. It is not dumpable,
+  # so a root process in the container can neither open its /proc/1/exe nor read its links.
+  start_sleeper
+  local sum
+  sum=$(sha256sum < "$TUPPER_HELPER")
+  run --separate-stderr "$SCRIPT" exec app /bin/sh -c 'readlink /proc/1/exe; echo x >> /proc/1/exe; cat /proc/1/exe > /dev/null; readlink /proc/1/fd/1; readlink /proc/1/cwd'
+  [ "$status" -ne 0 ]
+  [ -z "$output" ]
+  [[ $stderr == *"/proc/1/exe: Permission denied"* ]]
+  [ "$(sha256sum < "$TUPPER_HELPER")" = "$sum" ]
+}
+
+@test "ulimits apply to the workload and to exec" {
+  start_sleeper 'ulimits: {nofile: {soft: 100, hard: 200}, nproc: 300}'
+  grep -E '^Max open files +100 +200 ' "/proc/$PID/limits"
+  run -0 --separate-stderr "$SCRIPT" exec app /bin/sh -c 'ulimit -n; ulimit -Hn; ulimit -u'
+  [ "$output" = $'100\n200\n300' ]
+}
