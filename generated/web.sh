@@ -24,11 +24,11 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c helper/devices.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 e84645179c95eba4ad67d27f9b75dc2fd3395b9be24fb2446044b1965798b462, helper/security.c sha256 d4965d03c6b8bd0b694398574aa3d08815a1042890e6ea60003b80de28e76a6c, helper/security.h sha256 00a67c01109fe740ab3d58cfa9cde2dea4c83192fc83579116e845b122f95f4c
+# sources: helper/tupper-init.c sha256 46de4e6dfb3b7fc50060e95faebc178e60cd2bb43b9e70590e0bde414789328e, helper/security.c sha256 d4965d03c6b8bd0b694398574aa3d08815a1042890e6ea60003b80de28e76a6c, helper/devices.c sha256 502cce443cc445e92cd0a50da813f4bd720b696365c79bd62cebd3746c0ec26f, helper/security.h sha256 b4afa007675e3d6808c1c3776d1c67f2315b2dd0a398697caf079560bec0c6fe
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='9b56b4125e8cb5aa0611a885cabb8b5b54971fa6d54b02bc4a1e4b4eab153945'
+readonly HELPER_SHA256='35dc8bc27cb7cea703942183ca8107bf3e30cbfc2acb12cedb2ef723544400ca'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -755,7 +755,7 @@ cg_write() {
 cgroup_plan() {
   local name=$1 i c parent
   local -a cs
-  CG_DIRS=() CG_PARENTS=() CG_DIR_OF=()
+  CG_DIRS=() CG_PARENTS=() CG_DIR_OF=() CG_V2_DIR=''
   for i in "${!CG_MOUNT[@]}"; do
     # A v1 cpuset must be filled in before a process may join, so it is joined only when used.
     if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,cpuset, && -z $svc_cpuset ]]; then continue; fi
@@ -767,13 +767,17 @@ cgroup_plan() {
       CG_PARENTS+=("${CG_MOUNT[i]}$parent")
     fi
     CG_DIRS+=("${CG_MOUNT[i]}$parent/$name")
-    if [[ ${CG_VERSION[i]} == 2 ]]; then cgroup_v2_enable "$i" "$parent"; fi
+    if [[ ${CG_VERSION[i]} == 2 ]]; then
+      CG_V2_DIR="${CG_MOUNT[i]}$parent/$name"
+      cgroup_v2_enable "$i" "$parent"
+    fi
     IFS=, read -r -a cs <<< "${CG_CONTROLLERS[i]#,}"
     for c in "${cs[@]}"; do CG_DIR_OF[$c]="${CG_MOUNT[i]}$parent/$name"; done
   done
 }
 declare -A CG_DIR_OF=()
-CG_V=0
+CG_V=0 CG_V2_DIR=''
+DEVICE_ARGS=()
 
 # REPLY = the default parent in hierarchy $1: …/tupper under this script's own cgroup. On v2,
 # a cgroup with processes cannot hand controllers to its children ("no internal processes"),
@@ -864,13 +868,17 @@ cgroup_create() {
     fi
     cg_write "$dir/cpuset.cpus" "$svc_cpuset"
   fi
-  # devices (privileged: every device): a v1 devices cgroup takes one rule per write.
-  # cgroup v2 has no such files (it needs a BPF program): see the README's security section.
-  if [[ -n ${CG_DIR_OF[devices]:-} ]] && ((!svc_privileged)); then
+  # devices (privileged: every device): a v1 devices cgroup takes one rule per write. cgroup
+  # v2 has no such files: there tupper-init attaches a BPF program with the same rules.
+  DEVICE_ARGS=()
+  if ((svc_privileged)); then return 0; fi
+  if [[ -n ${CG_DIR_OF[devices]:-} ]]; then
     local rule
     dir=${CG_DIR_OF[devices]}
     cg_write "$dir/devices.deny" a
     for rule in "${DEVICE_RULES[@]}"; do cg_write "$dir/devices.allow" "$rule"; done
+  elif [[ -n $CG_V2_DIR ]]; then
+    DEVICE_ARGS=(--device-cgroup "$CG_V2_DIR")
   fi
 }
 
@@ -1469,6 +1477,7 @@ helper_args() {
   if ((svc_read_only)); then HELPER_ARGS+=(--read-only); fi
   if ((!svc_masked_paths || svc_privileged)); then HELPER_ARGS+=(--unmasked-paths); fi
   if ((svc_privileged)); then HELPER_ARGS+=(--writable-sys); fi
+  HELPER_ARGS+=("${DEVICE_ARGS[@]}")
   for ((i = 0; i < ${#svc_sysctls[@]}; i += 2)); do HELPER_ARGS+=(--sysctl "${svc_sysctls[i]}" "${svc_sysctls[i + 1]}"); done
   security_args
   HELPER_ARGS+=("${SECURITY_ARGS[@]}" --uid "$svc_uid" --gid "$svc_gid" --chdir "$svc_workdir")

@@ -50,6 +50,9 @@ int parse_rlimit_name(const char *name);
 void write_sysctls(int root_fd, const struct security *s);
 void mask_kernel_paths(int root_fd);
 
+/* cgroup v2: attaches the device allow-list (devices.c) to the cgroup directory CGROUP_DIR. */
+void restrict_devices_v2(const char *cgroup_dir);
+
 /*
  * The last steps before exec, in this order: rlimits, the seccomp filter (while
  * still root, so it needs no no_new_privs), no_new_privs, the bounding set,

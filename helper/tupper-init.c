@@ -97,6 +97,7 @@ struct options {
   int n_tmpfs;
   bool read_only_root;
   struct security security;
+  const char *device_cgroup; /* cgroup v2 only: attach the device allow-list here */
   const char *netns;
   struct interface interfaces[MAX_INTERFACES];
   int n_interfaces;
@@ -204,6 +205,7 @@ static void usage(void) {
         "                   [--stop-file FILE] [--status-dir DIR] [--health-arg WORD]...\n"
         "                   [--health-timing INTERVAL TIMEOUT RETRIES START_PERIOD START_INTERVAL]\n"
         "                   [--tmpfs DEST OPTIONS]... [--read-only] [--writable-sys] [--unmasked-paths]\n"
+        "                   [--device-cgroup CGROUP2_DIR]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init]\n"
@@ -247,6 +249,8 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       struct tmpfs *t = &opt->tmpfs[opt->n_tmpfs++];
       t->target = need(argc, argv, i++, flag);
       t->options = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--device-cgroup") == 0) {
+      opt->device_cgroup = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--read-only") == 0) {
       opt->read_only_root = true;
     } else if (strcmp(flag, "--caps") == 0) {
@@ -1030,6 +1034,7 @@ int main(int argc, char **argv) {
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
   reset_signal_dispositions();
+  if (opt.device_cgroup != NULL) restrict_devices_v2(opt.device_cgroup);
   if (opt.netns != NULL) join_netns(opt.netns);
 
   /* The network namespace is the container's for good: its addresses and

@@ -6,13 +6,6 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-# Runs the given command line with only the cgroup2 hierarchy mounted.
-v2_only() {
-  unshare --mount --propagation private bash -c '
-    for m in $(awk "\$9 == \"cgroup\" {print \$5}" /proc/self/mountinfo); do umount -l "$m"; done
-    exec "$@"' v2-only "$@"
-}
-
 @test "v2 only: the container joins the v2 cgroup alone, and down stops it and removes the cgroup" {
   [ -n "$(awk '$9 == "cgroup2"' /proc/self/mountinfo)" ] || skip "no cgroup2 mount on this host"
   compile_app 'stop_grace_period: 200ms' 'command: ["/bin/sh", "-c", "sleep 60 & sleep 60 & wait"]'

@@ -98,6 +98,13 @@ use_btrfs_root() {
   export TUPPER_ROOT="$TEST_DIR/btrfs"
 }
 
+# Runs the given command line with only the cgroup2 hierarchy mounted (as on a pure v2 host).
+v2_only() {
+  unshare --mount --propagation private bash -c '
+    for m in $(awk "\$9 == \"cgroup\" {print \$5}" /proc/self/mountinfo); do umount -l "$m"; done
+    exec "$@"' v2-only "$@"
+}
+
 # Waits until container $1 of this project is running (its PID 1 exists).
 wait_running() {
   local i

@@ -80,6 +80,20 @@ readonly DOCKER_CAPS=00000000a80425fb # Docker's default 14
   [[ $output != *sd* && $output != *vd* && $output != *nvme* && $output != *loop* && $output != *mem* ]]
 }
 
+@test "cgroup v2 only: the same device allow-list, as a BPF program on the container's cgroup" {
+  [ -n "$(awk '$9 == "cgroup2"' /proc/self/mountinfo)" ] || skip "no cgroup2 mount on this host"
+  # /dev/kmsg (1:11) is a device this host has, outside the list
+  compile_probe 'command: ["/bin/sh", "-c", "/probe/probe mknod-disk; echo x > /dev/null && head -c 1 /dev/zero | wc -c; mknod /tmp/kmsg c 1 11 && /probe/probe open /tmp/kmsg"]'
+  run --separate-stderr v2_only "$SCRIPT" run --rm app
+  [ "${lines[0]}" = "open-disk: Operation not permitted" ] || { echo "$output $stderr"; false; }
+  [ "${lines[1]}" = 1 ]
+  [ "${lines[2]}" = "open: Operation not permitted" ]
+  # privileged: no program, every device
+  compile_probe 'privileged: true' 'command: ["/bin/sh", "-c", "mknod /tmp/kmsg c 1 11 && /probe/probe open /tmp/kmsg"]'
+  run -0 --separate-stderr v2_only "$SCRIPT" run --rm app
+  [ "$output" = "open: ok" ] || { echo "$output $stderr"; false; }
+}
+
 @test "host processes are out of reach: not listed, not signalled, not traced, /proc/1/root is the container's" {
   sleep 1000 &
   local host_pid=$!
