@@ -24,11 +24,11 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c helper/devices.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c helper/devices.c helper/users.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 46de4e6dfb3b7fc50060e95faebc178e60cd2bb43b9e70590e0bde414789328e, helper/security.c sha256 d4965d03c6b8bd0b694398574aa3d08815a1042890e6ea60003b80de28e76a6c, helper/devices.c sha256 502cce443cc445e92cd0a50da813f4bd720b696365c79bd62cebd3746c0ec26f, helper/security.h sha256 b4afa007675e3d6808c1c3776d1c67f2315b2dd0a398697caf079560bec0c6fe
+# sources: helper/tupper-init.c sha256 18658eccd59e84f8d01b6c91b3b3f802d5223edc46e1aa8f33e1fcc31ae9ee9a, helper/security.c sha256 07eb8a52f24001b8ff2e602c301a631ebd01a50b9fe3f82a899ed9e05968e096, helper/devices.c sha256 502cce443cc445e92cd0a50da813f4bd720b696365c79bd62cebd3746c0ec26f, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/security.h sha256 ca3dd9a4cf7b44e2e6f3ed556954e3c0a2a4659768a17babe81d836fae0dfd6d
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='35dc8bc27cb7cea703942183ca8107bf3e30cbfc2acb12cedb2ef723544400ca'
+readonly HELPER_SHA256='b3b94a58186c318e3d1747d4b42977775e48b6e36c382d8e1d803bc8beaddc64'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -76,7 +76,7 @@ readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
 load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=()
-  svc_tmpfs=() svc_sysctls=() svc_ulimits=()
+  svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
   case $1 in
@@ -97,7 +97,9 @@ load_service() {
       # services.worker.working_dir: /work
       svc_workdir='/work'
       # services.worker.user: 1000:1000
-      svc_uid=1000 svc_gid=1000
+      svc_uid=1000 svc_gid=1000 svc_user='' # a name: tupper-init looks it up in the container's /etc/passwd
+      # services.worker.group_add: not set (none)
+      svc_group_add=()
       # services.worker.hostname: not set (the container's name)
       svc_hostname=''
       # services.worker.init: not set (false: the workload is PID 1)
@@ -1401,8 +1403,10 @@ helper_args() {
   HELPER_ARGS+=("${DEVICE_ARGS[@]}")
   for ((i = 0; i < ${#svc_sysctls[@]}; i += 2)); do HELPER_ARGS+=(--sysctl "${svc_sysctls[i]}" "${svc_sysctls[i + 1]}"); done
   security_args
-  HELPER_ARGS+=("${SECURITY_ARGS[@]}" --uid "$svc_uid" --gid "$svc_gid" --chdir "$svc_workdir")
-  env_args "$hostname" "$svc_uid"
+  HELPER_ARGS+=("${SECURITY_ARGS[@]}")
+  user_args "$svc_uid" "$svc_gid" "$svc_user"
+  HELPER_ARGS+=("${USER_ARGS[@]}" --chdir "$svc_workdir")
+  env_args "$hostname" "$svc_uid" "$svc_user"
   HELPER_ARGS+=("${ENV_ARGS[@]}")
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
   # restart and healthcheck apply to the service's own container, not to one-off runs (as
@@ -1421,6 +1425,14 @@ helper_args() {
   if (($#)); then HELPER_ARGS+=("$@"); else HELPER_ARGS+=("${svc_command[@]}"); fi
 }
 
+# USER_ARGS = tupper-init's options for uid $1 and gid $2, or the user name $3 (name[:group],
+# looked up inside the container), then the spec's group_add.
+user_args() {
+  local group
+  if [[ -n $3 ]]; then USER_ARGS=(--user "$3"); else USER_ARGS=(--uid "$1" --gid "$2"); fi
+  for group in "${svc_group_add[@]}"; do USER_ARGS+=(--group-add "$group"); done
+}
+
 # SECURITY_ARGS = how tupper-init confines the loaded service's processes: the workload, its
 # health checks and exec alike. The capabilities are always spelled out; the rest is Docker's
 # default (no_new_privs, seccomp filter) unless the spec lifts it. privileged lifts it all
@@ -1437,14 +1449,15 @@ security_args() {
 }
 
 # ENV_ARGS = tupper-init's --env options for the loaded service's workload, with hostname
-# $1 and uid $2: Docker's defaults for PATH, HOSTNAME and HOME unless the spec sets them,
+# $1 and uid $2 (or user name $3): Docker's defaults for PATH, HOSTNAME and HOME unless the spec sets them,
 # then the spec's environment.
 env_args() {
   local env
   ENV_ARGS=()
   if ((svc_env_default_path)); then ENV_ARGS+=(--env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); fi
   if ((svc_env_default_hostname)); then ENV_ARGS+=(--env "HOSTNAME=$1"); fi
-  if ((svc_env_default_home)); then
+  # HOME: for a user name ($3), tupper-init takes the passwd entry's, as Docker does
+  if ((svc_env_default_home)) && [[ -z ${3:-} ]]; then
     if (($2 == 0)); then ENV_ARGS+=(--env HOME=/root); else ENV_ARGS+=(--env HOME=/); fi
   fi
   for env in "${svc_env[@]}"; do ENV_ARGS+=(--env "$env"); done
@@ -2001,16 +2014,16 @@ human_bytes() {
   if ((div == 1)); then REPLY="${n}B"; else REPLY="$((n / div)).$((n * 10 / div % 10))$unit"; fi
 }
 
-# exec [-u UID[:GID]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND...: run COMMAND in
+# exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND...: run COMMAND in
 # the service's running container: in all its namespaces and cgroups, as its user (or -u),
 # with its environment (and -e), in its working directory (or -w). tupper-init joins the
 # namespaces and confines the command as it does the workload (capabilities, no_new_privs,
 # seccomp, rlimits), then drops to its user; the exit status is
 # COMMAND's. A terminal passes straight through, so -t and -T change nothing.
 cmd_exec() {
-  local user='' workdir='' name init uid gid kind dir env
+  local user='' workdir='' name init uid gid user_name kind dir env
   local -a extra_env=()
-  local usage="usage: exec [-u UID[:GID]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND..."
+  local usage="usage: exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND..."
   while (($#)); do
     case $1 in
       -u | --user) (($# > 1)) || die "$usage"; user=$2 && shift ;;
@@ -2032,14 +2045,17 @@ cmd_exec() {
   container_init_pid "$name" || die "service $svc_name has no running container; start it with up -d"
   helper_ready
   init=$REPLY
-  uid=$svc_uid gid=$svc_gid
-  if [[ -n $user ]]; then
-    [[ $user =~ ^([0-9]+)(:([0-9]+))?$ ]] || die "exec: -u takes a numeric UID[:GID], not $user"
-    uid=${BASH_REMATCH[1]} gid=${BASH_REMATCH[3]:-0}
+  uid=$svc_uid gid=$svc_gid user_name=$svc_user
+  if [[ $user =~ ^([0-9]+)(:([0-9]+))?$ ]]; then
+    uid=${BASH_REMATCH[1]} gid=${BASH_REMATCH[3]:-0} user_name=''
+  elif [[ -n $user ]]; then
+    local name_re='^[A-Za-z0-9_][A-Za-z0-9_.$-]*(:[A-Za-z0-9_][A-Za-z0-9_.$-]*)?$'
+    [[ $user =~ $name_re ]] || die "exec: -u takes a user name or UID, optionally :GROUP or :GID, not $user"
+    user_name=$user
   fi
   for env in "${extra_env[@]}"; do [[ $env == *=* ]] || die "exec: -e takes NAME=VALUE, not $env"; done
   container_hostname "$name"
-  env_args "$REPLY" "$uid"
+  env_args "$REPLY" "$uid" "$user_name"
   for env in "${extra_env[@]}"; do ENV_ARGS+=(--env "$env"); done
   # This process joins the container's cgroups, so that COMMAND and all it forks is counted
   # and limited with the container; then it becomes tupper-init.
@@ -2049,7 +2065,8 @@ cmd_exec() {
     if [[ $kind == c && -d $dir ]]; then host_write "$dir/cgroup.procs" "$pid"; fi
   done < "$STATE_DIR/$name/cgroups"
   security_args
-  host exec "$TUPPER_HELPER" --join "$init" "${SECURITY_ARGS[@]}" --uid "$uid" --gid "$gid" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
+  user_args "$uid" "$gid" "$user_name"
+  host exec "$TUPPER_HELPER" --join "$init" "${SECURITY_ARGS[@]}" "${USER_ARGS[@]}" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
 }
 
 # REPLY = the JSON array of strings $1...
@@ -2112,7 +2129,7 @@ cmd_inspect() {
   json_string "$host_name" && local hostname=$REPLY
   json_strings "${svc_entrypoint[@]}" && local entrypoint=$REPLY
   json_strings "${svc_command[@]}" && local command=$REPLY
-  env_args "$host_name" "$svc_uid"
+  env_args "$host_name" "$svc_uid" "$svc_user"
   local -a env=()
   for ((i = 1; i < ${#ENV_ARGS[@]}; i += 2)); do env+=("${ENV_ARGS[i]}"); done
   json_strings "${env[@]}" && local environment=$REPLY
@@ -2120,8 +2137,8 @@ cmd_inspect() {
   json_string "$CONTAINERS_DIR/$name/rootfs" && local rootfs=$REPLY
   printf '[{"Name":"%s","Service":"%s","State":{"Status":"%s","Running":%s,"Paused":%s,"Pid":%s,"SupervisorPid":%s,"Health":"%s"},"RestartCount":%s,' \
     "$name" "$svc_name" "$status" "$([[ $status != exited ]] && echo true || echo false)" "$([[ $status == paused ]] && echo true || echo false)" "$pid" "$supervisor" "$health" "$restarts"
-  printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s:%s","Hostname":%s,"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s},' \
-    "$image" "$entrypoint" "$command" "$environment" "$workdir" "$svc_uid" "$svc_gid" "$hostname" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)"
+  printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s","Hostname":%s,"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s},' \
+    "$image" "$entrypoint" "$command" "$environment" "$workdir" "${svc_user:-$svc_uid:$svc_gid}" "$hostname" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)"
   printf '"HostConfig":{"NetworkMode":"%s","Memory":%s,"CpuQuota":%s,"CpuPeriod":%s,"PidsLimit":%s,"CpusetCpus":"%s"},' \
     "$svc_network_mode" "${svc_memory_max:-0}" "${svc_cpu_quota_us:-0}" "$svc_cpu_period_us" "${svc_pids_max:-0}" "$svc_cpuset"
   printf '"Mounts":[%s],"NetworkSettings":{"Networks":{%s},"Ports":{%s}},"Storage":"%s","Rootfs":%s,"Cgroups":[%s]}]\n' \
@@ -2474,7 +2491,7 @@ usage() {
     "  pause | unpause [SERVICE...]      freeze or thaw containers (their cgroup's freezer)" \
     "  kill [-s SIGNAL] [SERVICE...]     send a signal (default SIGKILL) to containers' PID 1" \
     "  restart [SERVICE...]              stop, then start the services' containers" \
-    "  exec [-u UID[:GID]] [-e K=V] [-w DIR] SERVICE CMD...  run CMD in the service's running container" \
+    "  exec [-u USER[:GROUP]] [-e K=V] [-w DIR] SERVICE CMD...  run CMD in the service's running container" \
     "  top SERVICE                       the processes of the service's container" \
     "  inspect SERVICE                   the service's container as JSON: config, state, mounts, addresses" \
     "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \

@@ -420,14 +420,14 @@ void mask_kernel_paths(int root_fd) {
 
 /* ---- the last steps before exec -------------------------------------------- */
 
-void confine(const struct security *s, uid_t uid, gid_t gid) {
+void confine(const struct security *s, const struct credentials *who) {
   set_rlimits(s);
   if (s->seccomp) install_seccomp(s->caps);
   if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno("prctl PR_SET_NO_NEW_PRIVS");
   uint64_t bounding = drop_bounding_set(s->caps);
-  if (setgroups(0, NULL) < 0) die_errno("setgroups []");
-  if (setgid(gid) < 0) die_errno("setgid %u", (unsigned)gid);
-  if (setuid(uid) < 0) die_errno("setuid %u", (unsigned)uid);
+  if (setgroups((size_t)who->n_groups, who->groups) < 0) die_errno("setgroups (%d groups)", who->n_groups);
+  if (setgid(who->gid) < 0) die_errno("setgid %u", (unsigned)who->gid);
+  if (setuid(who->uid) < 0) die_errno("setuid %u", (unsigned)who->uid);
   /* setuid to non-root cleared permitted and effective (no PR_SET_KEEPCAPS); root keeps the set. */
-  set_capabilities(uid == 0 ? bounding : 0);
+  set_capabilities(who->uid == 0 ? bounding : 0);
 }

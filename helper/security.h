@@ -6,12 +6,24 @@
 #ifndef TUPPER_SECURITY_H
 #define TUPPER_SECURITY_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define MAX_RLIMITS 16
 #define MAX_SYSCTLS 64
+#define MAX_GROUPS 64
+
+/* Who the workload runs as: from --uid/--gid, or --user resolved in the container (users.c). */
+struct credentials {
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[MAX_GROUPS]; /* supplementary */
+  int n_groups;
+  char name[256];     /* the passwd entry's, or empty */
+  char home[PATH_MAX]; /* the passwd entry's, or empty */
+};
 
 struct rlimit_setting {
   int resource;
@@ -50,6 +62,10 @@ int parse_rlimit_name(const char *name);
 void write_sysctls(int root_fd, const struct security *s);
 void mask_kernel_paths(int root_fd);
 
+/* users.c: NAME[:GROUP] or UID[:GID] from the container's /etc/passwd and /etc/group. */
+void resolve_user(const char *spec, struct credentials *who);
+gid_t resolve_group(const char *name_or_gid);
+
 /* cgroup v2: attaches the device allow-list (devices.c) to the cgroup directory CGROUP_DIR. */
 void restrict_devices_v2(const char *cgroup_dir);
 
@@ -59,6 +75,6 @@ void restrict_devices_v2(const char *cgroup_dir);
  * groups/gid/uid, then the remaining sets. After setuid to a non-root uid the
  * kernel has already cleared permitted and effective; they stay empty.
  */
-void confine(const struct security *s, uid_t uid, gid_t gid);
+void confine(const struct security *s, const struct credentials *who);
 
 #endif

@@ -107,6 +107,9 @@ struct options {
   const char *domainname;
   uid_t uid;
   gid_t gid;
+  const char *user;                  /* --user NAME[:GROUP], resolved in the container */
+  const char *group_add[MAX_GROUPS]; /* --group-add NAME|GID, resolved in the container */
+  int n_group_add;
   const char *workdir;
   char *env[MAX_ENV + 1];
   int n_env;
@@ -208,6 +211,7 @@ static void usage(void) {
         "                   [--device-cgroup CGROUP2_DIR]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
+        "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init]\n"
         "                   -- COMMAND [ARG]...\n"
         "SECURITY: --caps CAP,...|ALL|'' (default: Docker's 14) --new-privileges\n"
@@ -294,6 +298,11 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->uid = (uid_t)parse_id(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--gid") == 0) {
       opt->gid = (gid_t)parse_id(flag, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--user") == 0) {
+      opt->user = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--group-add") == 0) {
+      if (opt->n_group_add == MAX_GROUPS) die("more than %d --group-add", MAX_GROUPS);
+      opt->group_add[opt->n_group_add++] = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--chdir") == 0) {
       opt->workdir = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--env") == 0) {
@@ -595,6 +604,31 @@ static void enter_workdir(const char *workdir) {
   if (chdir(workdir) < 0) die_errno("chdir %s", workdir);
 }
 
+/*
+ * Who the workload (or exec, or a health check) runs as. Called inside the container: names
+ * come from its /etc/passwd and /etc/group. A named user without HOME in the environment gets
+ * its passwd home, as in Docker.
+ */
+static void identify(struct options *opt, struct credentials *who) {
+  memset(who, 0, sizeof *who);
+  if (opt->user != NULL) {
+    resolve_user(opt->user, who);
+  } else {
+    who->uid = opt->uid;
+    who->gid = opt->gid;
+  }
+  for (int i = 0; i < opt->n_group_add; i++) {
+    if (who->n_groups == MAX_GROUPS) die("more than %d supplementary groups", MAX_GROUPS);
+    who->groups[who->n_groups++] = resolve_group(opt->group_add[i]);
+  }
+  bool has_home = false;
+  for (int i = 0; i < opt->n_env; i++) has_home |= strncmp(opt->env[i], "HOME=", 5) == 0;
+  if (!has_home && who->home[0] != '\0' && opt->n_env < MAX_ENV) {
+    opt->env[opt->n_env++] = xasprintf("HOME=%s", who->home);
+    opt->env[opt->n_env] = NULL;
+  }
+}
+
 /* ---- running the workload ---------------------------------------------- */
 
 static void __attribute__((noreturn)) exec_workload(const struct options *opt) {
@@ -714,7 +748,9 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   /* read_only: the root's own mount; volumes, tmpfs, /dev and /etc/hosts are mounts of their own. */
   if (opt->read_only_root && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
     die_errno("remount the root read-only");
-  confine(&opt->security, opt->uid, opt->gid);
+  struct credentials who;
+  identify(opt, &who);
+  confine(&opt->security, &who);
   enter_workdir(opt->workdir);
   umask(022);
 
@@ -852,7 +888,9 @@ static void start_probe(struct supervisor *sv) {
       int null = open("/dev/null", O_RDWR | O_CLOEXEC);
       if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die_errno("/dev/null for the health check");
       close_inherited_fds();
-      confine(&sv->opt->security, sv->opt->uid, sv->opt->gid);
+      struct credentials who;
+      identify(sv->opt, &who);
+      confine(&sv->opt->security, &who);
       if (chdir(sv->opt->workdir) < 0 && chdir("/") < 0) die_errno("chdir /");
       environ = sv->opt->env;
       execvp(sv->opt->health_argv[0], sv->opt->health_argv);
@@ -1014,7 +1052,9 @@ static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
   if (child == 0) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno("prctl PR_SET_PDEATHSIG");
     close_inherited_fds();
-    confine(&opt->security, opt->uid, opt->gid);
+    struct credentials who;
+    identify(opt, &who);
+    confine(&opt->security, &who);
     enter_workdir(opt->workdir);
     exec_workload(opt);
   }

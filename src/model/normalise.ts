@@ -7,7 +7,7 @@ import { formatSubnet } from "./addresses.js";
 import { extraHost, parseExtraHostEntry, stringList, type ExtraHost } from "./hosts.js";
 import { resolveNetworking, type Networking } from "./network.js";
 import { parsePort } from "./ports.js";
-import { parseCpuList, parseCpus, parseDuration, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
+import { parseCpuList, parseCpus, parseDuration, parseGroup, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
 import { parseVolume } from "./volumes.js";
 import { parseCapability, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
@@ -78,7 +78,7 @@ function normaliseService(
   const entrypoint = words(s.entrypoint);
   const command = words(s.command);
   const env = environment(s.environment, (i) => spec.sourceTextOf(at("environment", i)));
-  const user = s.user !== undefined ? must(parseUser(s.user)) : { uid: 0, gid: 0 };
+  const user = s.user !== undefined ? must(parseUser(s.user)) : { uid: 0, gid: 0, name: null };
   const envNames = new Set([...env.set.map((e) => e.name), ...env.passThrough]);
   const cpus = cpusRaw !== undefined ? must(parseCpus(cpusRaw)) : null;
 
@@ -91,6 +91,7 @@ function normaliseService(
     defaultEnv: { path: !envNames.has("PATH"), hostname: !envNames.has("HOSTNAME"), home: !envNames.has("HOME") },
     workingDir: { ...o("working_dir"), path: s.working_dir ?? "/" },
     user: { ...o("user"), ...user },
+    groupAdd: { ...o("group_add"), groups: ((s.group_add ?? []) as (string | number)[]).map((g) => must(parseGroup(g))) },
     hostname: { ...o("hostname"), name: s.hostname ?? null },
     init: { ...o("init"), enabled: s.init === true },
     stopSignal: { ...o("stop_signal"), signal: s.stop_signal !== undefined ? must(parseSignal(s.stop_signal)) : "TERM" },

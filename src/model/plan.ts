@@ -62,7 +62,9 @@ export interface ServicePlan {
   /** Docker's defaults (PATH, HOSTNAME, HOME) that the spec did not set itself. */
   defaultEnv: { path: boolean; hostname: boolean; home: boolean };
   workingDir: Origin & { path: string };
-  user: Origin & { uid: number; gid: number };
+  /** user: numbers, or a name (name:group...) that tupper-init resolves in the container. */
+  user: Origin & ({ uid: number; gid: number; name: null } | { uid: null; gid: null; name: string });
+  groupAdd: Origin & { groups: string[] };
   hostname: Origin & { name: string | null };
   init: Origin & { enabled: boolean };
   stopSignal: Origin & { signal: string };

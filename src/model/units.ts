@@ -71,14 +71,30 @@ export function parseSignal(raw: string): Parsed<string> {
 }
 
 /** uid[:gid], numeric. A missing gid is 0, as Docker does when the uid has no passwd entry. */
-export function parseUser(raw: string | number): Parsed<{ uid: number; gid: number }> {
-  const m = /^(\d+)(?::(\d+))?$/.exec(String(raw).trim());
+/**
+ * user: uid[:gid] (numbers: the script passes them as they are) or a name in either place
+ * (resolved inside the container from the image's /etc/passwd and /etc/group, as Docker does).
+ */
+export function parseUser(raw: string | number): Parsed<{ uid: number; gid: number; name: null } | { uid: null; gid: null; name: string }> {
+  const text = String(raw).trim();
+  const m = /^(\d+)(?::(\d+))?$/.exec(text);
   const max = 0xfffffffe;
-  if (!m) return bad(`${JSON.stringify(raw)} is not a numeric uid or uid:gid`);
-  const uid = Number(m[1]);
-  const gid = m[2] === undefined ? 0 : Number(m[2]);
-  if (uid > max || gid > max) return bad(`${JSON.stringify(raw)} is out of range (0 to ${max})`);
-  return ok({ uid, gid });
+  if (m) {
+    const uid = Number(m[1]);
+    const gid = m[2] === undefined ? 0 : Number(m[2]);
+    if (uid > max || gid > max) return bad(`${JSON.stringify(raw)} is out of range (0 to ${max})`);
+    return ok({ uid, gid, name: null });
+  }
+  const part = "(?:[A-Za-z_][A-Za-z0-9_.-]*\\$?|\\d+)";
+  if (!new RegExp(`^${part}(?::${part})?$`).test(text)) return bad(`${JSON.stringify(raw)} is not a user name, uid, name:group or uid:gid`);
+  return ok({ uid: null, gid: null, name: text });
+}
+
+/** A group_add entry: a group name or a gid. */
+export function parseGroup(raw: string | number): Parsed<string> {
+  const text = String(raw).trim();
+  if (/^(\d+|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(text)) return ok(text);
+  return bad(`${JSON.stringify(raw)} is not a group name or gid`);
 }
 
 /**

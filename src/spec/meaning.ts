@@ -3,7 +3,7 @@
 import type { Diagnostic } from "./diagnostics.js";
 import { dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
-import { parseCpuList, parseCpus, parseDuration, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
+import { parseCpuList, parseCpus, parseDuration, parseGroup, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
 import { parseVolume } from "../model/volumes.js";
 import { checkNetworking } from "./networking.js";
 import { closest } from "./validate.js";
@@ -70,7 +70,7 @@ function checkService(at: SpecPath, s: Obj, report: Report): void {
   }
   if (typeof s.user === "string" || typeof s.user === "number") {
     const u = parseUser(s.user);
-    if (!u.ok) report(p("user"), `${u.why}; use a numeric uid or uid:gid such as 1000:1000 (names come with image support)`);
+    if (!u.ok) report(p("user"), `${u.why}; use e.g. www-data, 1000 or 1000:1000`);
   }
   if (typeof s.hostname === "string" && (s.hostname.length === 0 || Buffer.byteLength(s.hostname) > HOSTNAME_MAX)) {
     report(p("hostname"), `must be 1 to ${HOSTNAME_MAX} bytes long; shorten it`);
@@ -101,6 +101,13 @@ function checkSecurity(at: SpecPath, s: Obj, report: Report): void {
         const near = closest(c.toUpperCase().replace(/^CAP_/, ""), [...CAPABILITIES]);
         report(p(key, i), `${cap.why}; ${near ? `did you mean ${near}? ` : ""}use a name such as NET_ADMIN, or ALL`);
       }
+    });
+  }
+  if (Array.isArray(s.group_add)) {
+    s.group_add.forEach((g, i) => {
+      if (typeof g !== "string" && typeof g !== "number") return;
+      const parsed = parseGroup(g);
+      if (!parsed.ok) report(p("group_add", i), `${parsed.why}; use e.g. audio or 29`);
     });
   }
   if (Array.isArray(s.security_opt)) {

@@ -99,6 +99,7 @@ use_btrfs_root() {
 }
 
 # Runs the given command line with only the cgroup2 hierarchy mounted (as on a pure v2 host).
+# shellcheck disable=SC2016 # the inner bash expands these, in its own mount namespace
 v2_only() {
   unshare --mount --propagation private bash -c '
     for m in $(awk "\$9 == \"cgroup\" {print \$5}" /proc/self/mountinfo); do umount -l "$m"; done

@@ -282,6 +282,36 @@ readonly DOCKER_CAPS=00000000a80425fb # Docker's default 14
   [ "$(sha256sum < "$TUPPER_HELPER")" = "$sum" ]
 }
 
+@test "user: a name from the image's /etc/passwd, with its groups and home; group_add adds more; unknown names fail" {
+  # an image of our own with a user and groups in it
+  cp -a "$ROOTFS" "$TEST_DIR/image"
+  printf 'web:x:1500:1600:web server:/srv/web:/bin/sh\n' >> "$TEST_DIR/image/etc/passwd"
+  printf 'webgrp:x:1600:\naudio:x:29:web\nvideo:x:44:other,web\nstaff:x:50:\n' >> "$TEST_DIR/image/etc/group"
+  compile_spec app << EOF
+name: $PROJECT
+services:
+  app:
+    image: rootfs:$TEST_DIR/image
+    network_mode: none
+    user: web
+    group_add: [staff, 4242]
+    init: true
+    command: ["/bin/sh", "-c", "id -u; id -g; id -G; env | grep ^HOME=; exec sleep 1000"]
+EOF
+  run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  sleep 0.2
+  run -0 "$SCRIPT" logs app
+  [ "$output" = $'1500\n1600\n1600 29 44 50 4242\nHOME=/srv/web' ] || { echo "$output"; false; }
+  # exec runs as the same user, with the same groups; -u takes a name too
+  run -0 --separate-stderr "$SCRIPT" exec app /bin/id -G
+  [ "$output" = "1600 29 44 50 4242" ]
+  run -0 --separate-stderr "$SCRIPT" exec -u root:staff app /bin/sh -c 'id -u; id -g'
+  [ "$output" = $'0\n50' ]
+  run -125 --separate-stderr "$SCRIPT" exec -u nobody-here app /bin/true
+  [[ $stderr == *"unable to find user nobody-here: no matching entries in the container's /etc/passwd"* ]]
+}
+
 @test "ulimits apply to the workload and to exec" {
   start_sleeper 'ulimits: {nofile: {soft: 100, hard: 200}, nproc: 300}'
   grep -E '^Max open files +100 +200 ' "/proc/$PID/limits"

@@ -43,7 +43,7 @@ test("defaults are applied and every value is resolved", () => {
   assert.equal(web.pids.max, 10);
   assert.equal(web.stopSignal.signal, "TERM");
   assert.equal(web.stopGracePeriod.ms, 10000);
-  assert.deepEqual(web.user, { key: "services.web.user", written: null, uid: 0, gid: 0 });
+  assert.deepEqual(web.user, { key: "services.web.user", written: null, uid: 0, gid: 0, name: null });
   assert.equal(web.workingDir.path, "/");
 });
 

@@ -38,7 +38,7 @@ const cases: [string, string, RegExp][] = [
   ["a bad stop signal", "stop_signal: SIGNOPE", /is not a signal name; use a name such as SIGTERM/],
   ["a bad duration", "stop_grace_period: soon", /"soon" is not a duration; use e.g. 10s/],
   ["a tiny memory limit", "mem_limit: 1k", /below the 6m minimum/],
-  ["a named user", "user: www-data", /not a numeric uid or uid:gid/],
+  ["a malformed user", "user: \"www data\"", /is not a user name, uid, name:group or uid:gid; use e.g. www-data/],
   ["a relative working_dir", "working_dir: app", /not an absolute path; use e.g. \/app/],
   ["a hostname too long", `hostname: ${"h".repeat(65)}`, /must be 1 to 64 bytes long/],
   ["a bad cpuset", "cpuset: 3-1", /is not a CPU list/],
