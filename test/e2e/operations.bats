@@ -124,8 +124,11 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
   [ "$(xargs -n1 < "$procs" | wc -l)" -ge 5 ] # supervisor, init, sleep 600, exec's host side, sleep 2
   wait "$exec_pid"
   run -1 --separate-stderr "$SCRIPT" exec nope true
-  run -1 --separate-stderr "$SCRIPT" exec -u root app true
-  [[ $stderr == *"-u takes a numeric UID[:GID], not root"* ]]
+  # -u takes names too (looked up in the container's /etc/passwd), as in Docker
+  run -0 --separate-stderr "$SCRIPT" exec -u root app id -u
+  [ "$output" = 0 ]
+  run -1 --separate-stderr "$SCRIPT" exec -u 'root;x' app true
+  [[ $stderr == *"-u takes a user name or UID, optionally :GROUP or :GID, not root;x"* ]]
 }
 
 @test "exec -t: a shell inside the container works from a real terminal" {
