@@ -26,9 +26,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c helper/devices.c helper/users.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 18658eccd59e84f8d01b6c91b3b3f802d5223edc46e1aa8f33e1fcc31ae9ee9a, helper/security.c sha256 07eb8a52f24001b8ff2e602c301a631ebd01a50b9fe3f82a899ed9e05968e096, helper/devices.c sha256 502cce443cc445e92cd0a50da813f4bd720b696365c79bd62cebd3746c0ec26f, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/security.h sha256 ca3dd9a4cf7b44e2e6f3ed556954e3c0a2a4659768a17babe81d836fae0dfd6d
+# sources: helper/tupper-init.c sha256 c57cd0ddedece2eca5e55bb54a6fb300f14e79d4992efc04e15f98180ebf3c50, helper/security.c sha256 07eb8a52f24001b8ff2e602c301a631ebd01a50b9fe3f82a899ed9e05968e096, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/security.h sha256 00231a0f819bc89f83ffd56056c8e547330bcfd375de849ae5f390c09975b7ca
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='b3b94a58186c318e3d1747d4b42977775e48b6e36c382d8e1d803bc8beaddc64'
+readonly HELPER_SHA256='79824587a505553a30227e652d02760f09b870ca1a4635857e499c26ced7d2fa'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -76,7 +76,7 @@ readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
 load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=()
-  svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=()
+  svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
   case $1 in
@@ -448,6 +448,11 @@ preflight_service() {
       gaps+=("the $c cgroup controller, for $key of service $svc_name: this host has none mounted or enabled")
     fi
   done
+  for ((i = 0; i < ${#svc_devices[@]}; i += 3)); do
+    if [[ ! -c ${svc_devices[i]} && ! -b ${svc_devices[i]} ]]; then
+      gaps+=("the device ${svc_devices[i]} of service $svc_name (devices:): there is no such device node on this host")
+    fi
+  done
   for i in "${!svc_bind_source[@]}"; do
     if [[ ! -e ${svc_bind_source[i]} && ${svc_bind_create[i]} != create-host-path ]]; then
       gaps+=("the source of volume ${svc_bind_target[i]} of service $svc_name: ${svc_bind_source[i]} does not exist (create it, or set bind.create_host_path: true)")
@@ -711,7 +716,7 @@ cgroup_plan() {
 }
 declare -A CG_DIR_OF=()
 CG_V=0 CG_V2_DIR=''
-DEVICE_ARGS=()
+DEVICE_ARGS=() DEVICE_EXTRA_RULES=()
 
 # REPLY = the default parent in hierarchy $1: …/tupper under this script's own cgroup. On v2,
 # a cgroup with processes cannot hand controllers to its children ("no internal processes"),
@@ -806,14 +811,34 @@ cgroup_create() {
   # v2 has no such files: there tupper-init attaches a BPF program with the same rules.
   DEVICE_ARGS=()
   if ((svc_privileged)); then return 0; fi
+  local rule
+  device_extra_rules
   if [[ -n ${CG_DIR_OF[devices]:-} ]]; then
-    local rule
     dir=${CG_DIR_OF[devices]}
     cg_write "$dir/devices.deny" a
-    for rule in "${DEVICE_RULES[@]}"; do cg_write "$dir/devices.allow" "$rule"; done
+    for rule in "${DEVICE_RULES[@]}" "${DEVICE_EXTRA_RULES[@]}"; do cg_write "$dir/devices.allow" "$rule"; done
   elif [[ -n $CG_V2_DIR ]]; then
     DEVICE_ARGS=(--device-cgroup "$CG_V2_DIR")
+    for rule in "${DEVICE_EXTRA_RULES[@]}"; do DEVICE_ARGS+=(--device-rule "$rule"); done
   fi
+}
+
+# DEVICE_EXTRA_RULES = the loaded service's device rules beyond Docker's: device_cgroup_rules,
+# then one per devices: entry, with the type and numbers of the host's node as it is now.
+device_extra_rules() {
+  local i major minor type
+  DEVICE_EXTRA_RULES=("${svc_device_rules[@]}")
+  for ((i = 0; i < ${#svc_devices[@]}; i += 3)); do
+    # %t %T: major and minor in hex; %F: "character special file" or "block special file"
+    read -r major minor type < <(stat -L -c '%t %T %F' -- "${svc_devices[i]}") ||
+      die "devices: cannot read ${svc_devices[i]} on this host"
+    case $type in
+      character*) type=c ;;
+      block*) type=b ;;
+      *) die "devices: ${svc_devices[i]} is a $type, not a device node; name one such as /dev/fuse" ;;
+    esac
+    DEVICE_EXTRA_RULES+=("$type $((16#$major)):$((16#$minor)) ${svc_devices[i + 2]}")
+  done
 }
 
 # REPLY = the container's cgroup that holds controller $1, CG_V = its cgroup version;
@@ -1412,6 +1437,7 @@ helper_args() {
   if ((!svc_masked_paths || svc_privileged)); then HELPER_ARGS+=(--unmasked-paths); fi
   if ((svc_privileged)); then HELPER_ARGS+=(--writable-sys); fi
   HELPER_ARGS+=("${DEVICE_ARGS[@]}")
+  for ((i = 0; i < ${#svc_devices[@]}; i += 3)); do HELPER_ARGS+=(--device "${svc_devices[i]}" "${svc_devices[i + 1]}"); done
   for ((i = 0; i < ${#svc_sysctls[@]}; i += 2)); do HELPER_ARGS+=(--sysctl "${svc_sysctls[i]}" "${svc_sysctls[i + 1]}"); done
   security_args
   HELPER_ARGS+=("${SECURITY_ARGS[@]}")

@@ -66,8 +66,17 @@ void mask_kernel_paths(int root_fd);
 void resolve_user(const char *spec, struct credentials *who);
 gid_t resolve_group(const char *name_or_gid);
 
-/* cgroup v2: attaches the device allow-list (devices.c) to the cgroup directory CGROUP_DIR. */
-void restrict_devices_v2(const char *cgroup_dir);
+/* A device cgroup rule (devices.c). type: BPF_DEVCG_DEV_CHAR or _BLOCK; major, minor: a
+   number or DEVICE_ANY; access: a mask of BPF_DEVCG_ACC_MKNOD, _READ and _WRITE. */
+#define DEVICE_ANY (-1)
+#define MAX_DEVICE_RULES 128
+struct device_rule {
+  int type, major, minor, access;
+};
+/* "c 1:3 rwm" (a: char and block) into OUT; returns the number of rules, 1 or 2. */
+int parse_device_rule(const char *rule, struct device_rule out[2]);
+/* cgroup v2: attaches the device allow-list, Docker's defaults then EXTRA, to CGROUP_DIR. */
+void restrict_devices_v2(const char *cgroup_dir, const struct device_rule *extra, int n_extra);
 
 /*
  * The last steps before exec, in this order: rlimits, the seccomp filter (while

@@ -66,6 +66,7 @@
 #define MAX_INTERFACES 16
 #define MAX_HEALTH_ARGS 256
 #define MAX_TMPFS 64
+#define MAX_DEVICES 64
 
 extern char **environ;
 
@@ -79,6 +80,12 @@ struct volume {
 struct tmpfs {
   const char *target;
   const char *options;
+};
+
+/* devices: a host device node, made again at TARGET in the container. */
+struct host_device {
+  const char *source;
+  const char *target;
 };
 
 /* An interface the script created in the network namespace, to configure and bring up. */
@@ -98,6 +105,10 @@ struct options {
   bool read_only_root;
   struct security security;
   const char *device_cgroup; /* cgroup v2 only: attach the device allow-list here */
+  struct device_rule device_rules[MAX_DEVICE_RULES]; /* beyond Docker's defaults, for the v2 program */
+  int n_device_rules;
+  struct host_device devices[MAX_DEVICES];
+  int n_devices;
   const char *netns;
   struct interface interfaces[MAX_INTERFACES];
   int n_interfaces;
@@ -208,7 +219,8 @@ static void usage(void) {
         "                   [--stop-file FILE] [--status-dir DIR] [--health-arg WORD]...\n"
         "                   [--health-timing INTERVAL TIMEOUT RETRIES START_PERIOD START_INTERVAL]\n"
         "                   [--tmpfs DEST OPTIONS]... [--read-only] [--writable-sys] [--unmasked-paths]\n"
-        "                   [--device-cgroup CGROUP2_DIR]\n"
+        "                   [--device-cgroup CGROUP2_DIR] [--device-rule 'c MAJOR:MINOR rwm']...\n"
+        "                   [--device HOST_NODE DEST]...\n"
         "                   [SECURITY]...\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
@@ -255,6 +267,14 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       t->options = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--device-cgroup") == 0) {
       opt->device_cgroup = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--device-rule") == 0) {
+      if (opt->n_device_rules > MAX_DEVICE_RULES - 2) die("more than %d device rules", MAX_DEVICE_RULES - 2);
+      opt->n_device_rules += parse_device_rule(need(argc, argv, i++, flag), &opt->device_rules[opt->n_device_rules]);
+    } else if (strcmp(flag, "--device") == 0) {
+      if (opt->n_devices == MAX_DEVICES) die("more than %d devices", MAX_DEVICES);
+      struct host_device *d = &opt->devices[opt->n_devices++];
+      d->source = need(argc, argv, i++, flag);
+      d->target = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--read-only") == 0) {
       opt->read_only_root = true;
     } else if (strcmp(flag, "--caps") == 0) {
@@ -455,6 +475,26 @@ static void mount_dev(int root_fd) {
 
 static void mount_sys(int root_fd, bool writable) {
   mount_at(root_fd, "sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | (writable ? 0 : MS_RDONLY), NULL);
+}
+
+/*
+ * devices: the host's node made again in the container, with its type, numbers, mode and
+ * owner, as Docker does. The device cgroup (the script's rules, or the v2 program) decides
+ * whether it can be opened.
+ */
+static void make_host_device(int root_fd, const struct host_device *d) {
+  struct stat st;
+  if (stat(d->source, &st) < 0) die_errno("device %s", d->source);
+  if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) die("device %s is not a character or block device", d->source);
+  char *parent = xasprintf("%s", d->target), *slash = strrchr(parent, '/');
+  if (slash == NULL || slash[1] == '\0') die("device target %s is not an absolute path to a file", d->target);
+  *slash = '\0';
+  int dir_fd = open_in_root(root_fd, parent, false);
+  const char *name = slash + 1;
+  if (mknodat(dir_fd, name, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0) die_errno("mknod %s (for %s)", d->target, d->source);
+  if (fchownat(dir_fd, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) die_errno("chown %s", d->target);
+  close(dir_fd);
+  free(parent);
 }
 
 /* tmpfs: as Docker, noexec,nosuid,nodev unless the options say exec, suid or dev. */
@@ -734,6 +774,7 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   mount_sys(root_fd, opt->security.sysfs_rw);
   for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
   for (int i = 0; i < opt->n_tmpfs; i++) mount_tmpfs(root_fd, &opt->tmpfs[i]);
+  for (int i = 0; i < opt->n_devices; i++) make_host_device(root_fd, &opt->devices[i]);
   write_sysctls(root_fd, &opt->security); /* before /proc/sys becomes read-only */
   if (opt->security.mask_paths) mask_kernel_paths(root_fd);
   close(root_fd);
@@ -1074,7 +1115,7 @@ int main(int argc, char **argv) {
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
   reset_signal_dispositions();
-  if (opt.device_cgroup != NULL) restrict_devices_v2(opt.device_cgroup);
+  if (opt.device_cgroup != NULL) restrict_devices_v2(opt.device_cgroup, opt.device_rules, opt.n_device_rules);
   if (opt.netns != NULL) join_netns(opt.netns);
 
   /* The network namespace is the container's for good: its addresses and

@@ -9,7 +9,7 @@ import { resolveNetworking, type Networking } from "./network.js";
 import { parsePort } from "./ports.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
 import { parseVolume } from "./volumes.js";
-import { parseCapability, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
+import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
 
 type Obj = Record<string, any>;
@@ -132,7 +132,7 @@ function normaliseService(
  * The security keys, each as written: privileged is applied by the script (security_args), so
  * that switching it changes one line of the script and a reviewer sees what it lifts there.
  */
-function security(s: Obj, o: (...rest: (string | number)[]) => Origin): Pick<ServicePlan, "capabilities" | "privileged" | "securityOpt" | "readOnly" | "tmpfs" | "sysctls" | "ulimits"> {
+function security(s: Obj, o: (...rest: (string | number)[]) => Origin): Pick<ServicePlan, "capabilities" | "privileged" | "securityOpt" | "readOnly" | "tmpfs" | "sysctls" | "ulimits" | "devices" | "deviceCgroupRules"> {
   const caps = (key: string) => ((s[key] ?? []) as string[]).map((c) => must(parseCapability(c)));
   const opts = ((s.security_opt ?? []) as string[]).map((x) => must(parseSecurityOpt(x)));
   const nnp = opts.filter((x) => x.kind === "no-new-privileges").at(-1);
@@ -150,6 +150,8 @@ function security(s: Obj, o: (...rest: (string | number)[]) => Origin): Pick<Ser
     tmpfs: tmpfs.map((t, i) => ({ ...(typeof s.tmpfs === "string" ? o("tmpfs") : o("tmpfs", i)), ...must(parseTmpfs(t)) })),
     sysctls: sysctlEntries(s.sysctls).map(({ key, value, at }) => ({ ...o("sysctls", at), name: key, value })),
     ulimits: Object.entries((s.ulimits ?? {}) as Obj).map(([name, v]) => ({ ...o("ulimits", name), ...must(parseUlimit(name, v)) })),
+    devices: ((s.devices ?? []) as string[]).map((d, i) => ({ ...o("devices", i), ...must(parseDevice(d)) })),
+    deviceCgroupRules: ((s.device_cgroup_rules ?? []) as string[]).map((r, i) => ({ ...o("device_cgroup_rules", i), rule: must(parseDeviceCgroupRule(r)) })),
   };
 }
 

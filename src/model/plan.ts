@@ -95,6 +95,10 @@ export interface ServicePlan {
   tmpfs: (Origin & { target: string; options: string })[];
   sysctls: (Origin & { name: string; value: string })[];
   ulimits: (Origin & { name: string; soft: string; hard: string })[];
+  /** devices: host nodes made again in the container, and allowed in the device cgroup with these permissions. */
+  devices: (Origin & { host: string; container: string; permissions: string })[];
+  /** device_cgroup_rules: more v1-syntax rules ("c 1:3 mr") for the device cgroup. */
+  deviceCgroupRules: (Origin & { rule: string })[];
   /** healthcheck: the command (already wrapped in /bin/sh -c for CMD-SHELL) and its timings; null: none. */
   healthcheck: Origin & {
     check: { argv: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number; startIntervalMs: number } | null;

@@ -134,3 +134,41 @@ export function parseUlimit(name: string, raw: unknown): Parsed<{ name: string; 
   }
   return { ok: false, why: `use a number or {soft: N, hard: N}` };
 }
+
+/** r, w and m, each at most once (Docker's validDeviceMode). */
+function isDeviceAccess(text: string): boolean {
+  return text.length > 0 && text.length <= 3 && [...text].every((c, i) => "rwm".includes(c) && text.indexOf(c) === i);
+}
+
+/**
+ * A devices: entry, Docker's HOST[:CONTAINER][:PERMISSIONS] (the container path defaults to the
+ * host's, the permissions to rwm). CDI names (vendor.com/class=name) are not supported.
+ */
+export function parseDevice(raw: string): Parsed<{ host: string; container: string; permissions: string }> {
+  const parts = raw.split(":");
+  let [host, container, permissions] = [parts[0], parts[0], "rwm"];
+  if (parts.length === 2) {
+    if (isDeviceAccess(parts[1])) permissions = parts[1];
+    else container = parts[1];
+  } else if (parts.length === 3) {
+    [host, container, permissions] = parts;
+  } else if (parts.length > 3) {
+    return { ok: false, why: `${JSON.stringify(raw)} has too many colons; use HOST_PATH[:CONTAINER_PATH[:PERMISSIONS]], e.g. /dev/sdb:/dev/xvdb:rw` };
+  }
+  const absolute = (p: string) => p.startsWith("/") && p !== "/" && !p.endsWith("/") && !p.split("/").includes("..");
+  if (!absolute(host)) {
+    return { ok: false, why: raw.includes("=") ? `CDI device names are not supported; name a device node such as /dev/fuse` : `${JSON.stringify(host)} is not an absolute path to a device node on the host; use e.g. /dev/fuse` };
+  }
+  if (!absolute(container)) return { ok: false, why: `${JSON.stringify(container)} is not an absolute path in the container; use e.g. /dev/xvdb` };
+  if (!isDeviceAccess(permissions)) return { ok: false, why: `${JSON.stringify(permissions)} is not a device permission; use r, w and m, e.g. rwm or r` };
+  return { ok: true, value: { host, container, permissions } };
+}
+
+/** A device_cgroup_rules entry: "c 1:3 mr", "b 8:* rw", "a *:* m" (the v1 devices.allow syntax). */
+export function parseDeviceCgroupRule(raw: string): Parsed<string> {
+  const m = /^([abc]) (\*|[0-9]+):(\*|[0-9]+) ([rwm]+)$/.exec(raw.trim());
+  if (m === null || !isDeviceAccess(m[4])) {
+    return { ok: false, why: `${JSON.stringify(raw)} is not a device rule; use TYPE MAJOR:MINOR ACCESS with type c, b or a, * for any number, access of r, w and m, e.g. "c 1:3 mr"` };
+  }
+  return { ok: true, value: `${m[1]} ${m[2]}:${m[3]} ${m[4]}` };
+}

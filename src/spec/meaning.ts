@@ -7,7 +7,7 @@ import { parseCpuList, parseCpus, parseDuration, parseGroup, parseSignal, parseS
 import { parseVolume } from "../model/volumes.js";
 import { checkNetworking } from "./networking.js";
 import { closest } from "./validate.js";
-import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
+import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
 
 const MIN_MEMORY = 6 * 1024 * 1024; // Docker's floor: below it a container cannot start reliably
 const HOSTNAME_MAX = 64; // the kernel's limit for sethostname
@@ -127,6 +127,14 @@ function checkSecurity(at: SpecPath, s: Obj, report: Report): void {
     const why = checkSysctl(key, s.network_mode === "host");
     if (why !== null) report(p("sysctls", where), why, "error", typeof where === "string" ? "key" : "value");
     else if (/[\n\r\0]/.test(value) || value === "") report(p("sysctls", where), `give ${key} a value on one line, e.g. ${key}=1`);
+  }
+  for (const [key, parse] of [["devices", parseDevice], ["device_cgroup_rules", parseDeviceCgroupRule]] as const) {
+    if (!Array.isArray(s[key])) continue;
+    (s[key] as unknown[]).forEach((d, i) => {
+      if (typeof d !== "string") return;
+      const parsed = parse(d);
+      if (!parsed.ok) report(p(key, i), parsed.why);
+    });
   }
   if (isObj(s.ulimits)) {
     for (const [name, v] of Object.entries(s.ulimits)) {

@@ -14,12 +14,13 @@ setup() {
   PROJECT="t${BATS_TEST_NUMBER}p$$"
   mkdir -p "$TEST_DIR/spec"
   SCRIPT=''
-  PEER_NS='' PEER_PIDS=()
+  PEER_NS='' PEER_PIDS=() LOOP=''
 }
 
 teardown() {
   if [[ -n $SCRIPT && -x $SCRIPT ]]; then "$SCRIPT" down > /dev/null 2>&1 || true; fi
   drop_peer
+  if [[ -n $LOOP ]]; then losetup -d "$LOOP"; fi
   local leftovers
   leftovers=$(leftovers_of "$PROJECT")
   if mountpoint -q "$TEST_DIR/btrfs" 2> /dev/null; then umount "$TEST_DIR/btrfs"; fi
@@ -104,6 +105,14 @@ v2_only() {
   unshare --mount --propagation private bash -c '
     for m in $(awk "\$9 == \"cgroup\" {print \$5}" /proc/self/mountinfo); do umount -l "$m"; done
     exec "$@"' v2-only "$@"
+}
+
+# LOOP = a loop device of the test's own over a 1 MiB file ($TEST_DIR/disk.img) that
+# starts with HELLO; teardown detaches it.
+make_loop() {
+  printf HELLO > "$TEST_DIR/disk.img"
+  truncate -s 1M "$TEST_DIR/disk.img"
+  LOOP=$(losetup -f --show "$TEST_DIR/disk.img")
 }
 
 # Waits until container $1 of this project is running (its PID 1 exists).

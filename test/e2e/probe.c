@@ -58,6 +58,7 @@ int main(int argc, char **argv) {
     return report("open-disk", open("/tmp/disk", O_RDONLY));
   }
   if (strcmp(what, "open") == 0) return report(what, open(arg, O_RDONLY | O_NONBLOCK));
+  if (strcmp(what, "open-write") == 0) return report(what, open(arg, O_WRONLY | O_NONBLOCK));
   if (strcmp(what, "unshare-user") == 0) return report(what, unshare(CLONE_NEWUSER));
   if (strcmp(what, "clone-user") == 0) {
     long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);

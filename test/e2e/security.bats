@@ -94,6 +94,59 @@ readonly DOCKER_CAPS=00000000a80425fb # Docker's default 14
   [ "$output" = "open: ok" ] || { echo "$output $stderr"; false; }
 }
 
+# devices: the loop device appears as /dev/xvdc with the host node's numbers; it reads the
+# file's first bytes, and (with w) writes through to the file on the host.
+@test "devices: a host disk is usable in the container with rw, read-only with r (v1 devices cgroup)" {
+  make_loop
+  local numbers
+  numbers=$(stat -c '%t:%T' "$LOOP")
+  compile_probe "devices: [\"$LOOP:/dev/xvdc:rw\"]" 'command: ["/bin/sh", "-c", "stat -c \"%t:%T %F\" /dev/xvdc; head -c 5 /dev/xvdc; echo; printf WORLD | dd of=/dev/xvdc conv=notrunc,fsync 2>/dev/null && echo written"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" = "$numbers block special file" ] || { echo "$output $stderr"; false; }
+  [ "${lines[1]}" = HELLO ]
+  [ "${lines[2]}" = written ]
+  [ "$(head -c 5 "$TEST_DIR/disk.img")" = WORLD ]
+  compile_probe "devices: [\"$LOOP:/dev/xvdc:r\"]" 'command: ["/bin/sh", "-c", "head -c 5 /dev/xvdc; echo; /probe/probe open-write /dev/xvdc"]'
+  run -1 --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" = WORLD ]
+  [ "${lines[1]}" = "open-write: Operation not permitted" ]
+}
+
+@test "cgroup v2 only: devices and device_cgroup_rules extend the BPF program" {
+  [ -n "$(awk '$9 == "cgroup2"' /proc/self/mountinfo)" ] || skip "no cgroup2 mount on this host"
+  make_loop
+  local major minor
+  read -r major minor < <(stat -c '%t %T' "$LOOP")
+  major=$((16#$major)) minor=$((16#$minor))
+  compile_probe "devices: [\"$LOOP:/dev/xvdc:r\"]" 'command: ["/bin/sh", "-c", "head -c 5 /dev/xvdc; echo; /probe/probe open-write /dev/xvdc"]'
+  run -1 --separate-stderr v2_only "$SCRIPT" run --rm app
+  [ "${lines[0]}" = HELLO ] || { echo "$output $stderr"; false; }
+  [ "${lines[1]}" = "open-write: Operation not permitted" ]
+  # a node the container makes itself: usable only as far as device_cgroup_rules says
+  compile_probe "device_cgroup_rules: [\"b $major:* rw\"]" "command: [\"/bin/sh\", \"-c\", \"mknod /tmp/d b $major $minor && /probe/probe open-write /tmp/d && mknod /tmp/kmsg c 1 11 && /probe/probe open /tmp/kmsg\"]"
+  run -1 --separate-stderr v2_only "$SCRIPT" run --rm app
+  [ "${lines[0]}" = "open-write: ok" ] || { echo "$output $stderr"; false; }
+  [ "${lines[1]}" = "open: Operation not permitted" ]
+}
+
+@test "device_cgroup_rules: a node made with mknod opens as far as the rule says (v1)" {
+  make_loop
+  local major minor
+  read -r major minor < <(stat -c '%t %T' "$LOOP")
+  major=$((16#$major)) minor=$((16#$minor))
+  compile_probe "device_cgroup_rules: [\"b $major:$minor r\"]" "command: [\"/bin/sh\", \"-c\", \"mknod /tmp/d b $major $minor && head -c 5 /tmp/d && echo && /probe/probe open-write /tmp/d\"]"
+  run -1 --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" = HELLO ] || { echo "$output $stderr"; false; }
+  [ "${lines[1]}" = "open-write: Operation not permitted" ]
+}
+
+@test "devices: a path that is no device node stops before anything is made" {
+  compile_probe 'devices: ["/etc/hostname:/dev/xvdc"]'
+  run -1 --separate-stderr "$SCRIPT" run --rm app
+  [[ $stderr == *"the device /etc/hostname of service app (devices:): there is no such device node on this host"* ]] || { echo "$stderr"; false; }
+  [ -z "$(leftovers_of "$PROJECT")" ]
+}
+
 @test "host processes are out of reach: not listed, not signalled, not traced, /proc/1/root is the container's" {
   sleep 1000 &
   local host_pid=$!

@@ -40,6 +40,8 @@ const base = {
   'tmpfs: ["/run"]': 'tmpfs: ["/run:size=1m"]',
   'sysctls: {net.core.somaxconn: "1024"}': 'sysctls: {net.core.somaxconn: "2048"}',
   "ulimits: {nofile: 1024}": "ulimits: {nofile: 2048}",
+  'devices: ["/dev/fuse"]': 'devices: ["/dev/fuse:/dev/fuse:r"]',
+  'device_cgroup_rules: ["c 1:3 mr"]': 'device_cgroup_rules: ["c 1:3 rwm"]',
 } as const;
 
 const spec = (lines: string[]) => `name: shop\nservices:\n  app:\n${lines.map((l) => `    ${l}\n`).join("")}`;

@@ -143,6 +143,29 @@ test("security keys: unknown capabilities, options, tmpfs options, host-wide sys
   ]);
 });
 
+test("devices and device_cgroup_rules: Docker's syntax, with positioned errors that show the right form", () => {
+  const errors = errorsOf(`services:
+  web:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    devices: ["/dev/fuse", "/dev/sdb:/dev/xvdb:r", "/dev/kvm:rw", "dev/null", "/dev/sdc:/dev/xvdc:rx", "nvidia.com/gpu=all"]
+    device_cgroup_rules: ["c 1:3 mr", "a *:* rwm", "c 1 rw", "x 1:3 r"]
+`);
+  assert.deepEqual(errors, [
+    '/project/specs/app.yaml:5:67: error: services.web.devices[3]: "dev/null" is not an absolute path to a device node on the host; use e.g. /dev/fuse',
+    '/project/specs/app.yaml:5:79: error: services.web.devices[4]: "rx" is not a device permission; use r, w and m, e.g. rwm or r',
+    "/project/specs/app.yaml:5:104: error: services.web.devices[5]: CDI device names are not supported; name a device node such as /dev/fuse",
+    '/project/specs/app.yaml:6:52: error: services.web.device_cgroup_rules[2]: "c 1 rw" is not a device rule; use TYPE MAJOR:MINOR ACCESS with type c, b or a, * for any number, access of r, w and m, e.g. "c 1:3 mr"',
+    '/project/specs/app.yaml:6:62: error: services.web.device_cgroup_rules[3]: "x 1:3 r" is not a device rule; use TYPE MAJOR:MINOR ACCESS with type c, b or a, * for any number, access of r, w and m, e.g. "c 1:3 mr"',
+  ]);
+  const plan = compileText(`services:\n  app:\n    image: rootfs:./r\n    command: ["/bin/true"]\n    devices: ["/dev/fuse", "/dev/kvm:rw", "/dev/sdb:/dev/xvdb:r"]\n`).plan!.services[0]!;
+  assert.deepEqual(plan.devices.map(({ host, container, permissions }) => [host, container, permissions]), [
+    ["/dev/fuse", "/dev/fuse", "rwm"],
+    ["/dev/kvm", "/dev/kvm", "rw"],
+    ["/dev/sdb", "/dev/xvdb", "r"],
+  ]);
+});
+
 test("capabilities resolve as Docker resolves them; security_opt is kept as written", () => {
   const plan = (lines: string) => compileText(`services:\n  app:\n    image: rootfs:./r\n    command: ["/bin/true"]\n${lines}`).plan!.services[0]!;
   assert.deepEqual(plan("").capabilities.kept, ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE", "NET_RAW", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP"]);
