@@ -24,11 +24,11 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c helper/devices.c helper/users.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c helper/devices.c helper/users.c helper/userns.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 c57cd0ddedece2eca5e55bb54a6fb300f14e79d4992efc04e15f98180ebf3c50, helper/security.c sha256 07eb8a52f24001b8ff2e602c301a631ebd01a50b9fe3f82a899ed9e05968e096, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/security.h sha256 00231a0f819bc89f83ffd56056c8e547330bcfd375de849ae5f390c09975b7ca
+# sources: helper/tupper-init.c sha256 a8323e344cc1734fdbe0f9e85bb127298b23593ea0ccf11308df54a777b45512, helper/security.c sha256 07eb8a52f24001b8ff2e602c301a631ebd01a50b9fe3f82a899ed9e05968e096, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/security.h sha256 21854bc04b682bdf5e30d9bc77c60331adc961ba2bc2e3b3caee61e1fe94d6a5
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='79824587a505553a30227e652d02760f09b870ca1a4635857e499c26ced7d2fa'
+readonly HELPER_SHA256='c29262df9d56999b78d67245d98900ae948e7ea89342864b3083af0036caa5df'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -149,6 +149,8 @@ echo "My network: $(ls /sys/class/net | tr '\''\n'\'' '\'' '\'')"
       svc_no_new_privs='' svc_seccomp='default' svc_masked_paths=1 # no_new_privs '': on, off when privileged
       # services.hello.read_only: not set (false)
       svc_read_only=0
+      # services.hello.x-tupper.userns: not set (the host's user namespace: container root is host root, as in Docker)
+      svc_userns=() # host uid, host gid, size: container ids 0..size-1 map to them
       ;;
     *) die "there is no service '$1' in this project; services: ${SERVICES[*]}" ;;
   esac
@@ -1438,6 +1440,13 @@ helper_args() {
   if ((svc_privileged)); then HELPER_ARGS+=(--writable-sys); fi
   HELPER_ARGS+=("${DEVICE_ARGS[@]}")
   for ((i = 0; i < ${#svc_devices[@]}; i += 3)); do HELPER_ARGS+=(--device "${svc_devices[i]}" "${svc_devices[i + 1]}"); done
+  if ((${#svc_userns[@]})); then
+    # Root in a user namespace of its own has no capability over the network namespace, which
+    # the host's user namespace owns: as Docker's defaults do, let any user bind ports below
+    # 1024 and ping. The spec's sysctls come after, and win.
+    HELPER_ARGS+=(--userns "${svc_userns[@]}" --sysctl net.ipv4.ip_unprivileged_port_start 0)
+    HELPER_ARGS+=(--sysctl net.ipv4.ping_group_range '0 2147483647')
+  fi
   for ((i = 0; i < ${#svc_sysctls[@]}; i += 2)); do HELPER_ARGS+=(--sysctl "${svc_sysctls[i]}" "${svc_sysctls[i + 1]}"); done
   security_args
   HELPER_ARGS+=("${SECURITY_ARGS[@]}")

@@ -51,6 +51,27 @@ struct security {
 void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...);
 void __attribute__((noreturn, format(printf, 1, 2))) die_errno(const char *fmt, ...);
 
+/* Shared: vasprintf that dies when out of memory. */
+char *__attribute__((format(printf, 1, 2))) xasprintf(const char *fmt, ...);
+
+/* userns.c: container ids 0..SIZE-1 are host ids HOST_UID.. and HOST_GID... */
+struct userns_map {
+  uid_t host_uid;
+  gid_t host_gid;
+  unsigned size; /* 0: no user namespace */
+};
+/* A new user namespace with MAP, made by a throwaway child; returns its descriptor. */
+int make_userns(const struct userns_map *map);
+/* Mounts over the directory PATH a copy of it idmapped through the namespace USERNS_FD. */
+void idmap_directory(const char *path, int userns_fd);
+/* Files PID 1 creates from now on belong to UID:GID (host ids), with its capabilities kept. */
+void create_files_as(uid_t uid, gid_t gid);
+/* PID 1: joins USERNS_FD as its root, in a mount namespace of its own with ROOTFS bound anew,
+   and changes to ROOTFS's top directory. */
+void enter_userns(int userns_fd, const char *rootfs);
+/* exec, health checks: joins USERNS_FD (closed) unless it is OURS_FD's (closed). */
+void join_userns(int userns_fd, int ours_fd);
+
 /* Docker's default set, before any --caps. */
 void security_defaults(struct security *s);
 /* "CHOWN,KILL", "ALL" or "" (none) → the capability mask; dies on an unknown name. */

@@ -109,6 +109,7 @@ struct options {
   int n_device_rules;
   struct host_device devices[MAX_DEVICES];
   int n_devices;
+  struct userns_map userns; /* size 0: none */
   const char *netns;
   struct interface interfaces[MAX_INTERFACES];
   int n_interfaces;
@@ -160,7 +161,7 @@ void die_errno(const char *fmt, ...) {
   exit(EXIT_RUNTIME_FAILED);
 }
 
-static char *xasprintf(const char *fmt, ...) {
+char *xasprintf(const char *fmt, ...) {
   char *out;
   va_list ap;
   va_start(ap, fmt);
@@ -220,7 +221,7 @@ static void usage(void) {
         "                   [--health-timing INTERVAL TIMEOUT RETRIES START_PERIOD START_INTERVAL]\n"
         "                   [--tmpfs DEST OPTIONS]... [--read-only] [--writable-sys] [--unmasked-paths]\n"
         "                   [--device-cgroup CGROUP2_DIR] [--device-rule 'c MAJOR:MINOR rwm']...\n"
-        "                   [--device HOST_NODE DEST]...\n"
+        "                   [--device HOST_NODE DEST]... [--userns HOST_UID HOST_GID SIZE]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
@@ -267,6 +268,12 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       t->options = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--device-cgroup") == 0) {
       opt->device_cgroup = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--userns") == 0) {
+      opt->userns.host_uid = (uid_t)parse_id(flag, need(argc, argv, i++, flag));
+      opt->userns.host_gid = (gid_t)parse_id(flag, need(argc, argv, i++, flag));
+      opt->userns.size = (unsigned)parse_id(flag, need(argc, argv, i++, flag));
+      if (opt->userns.host_uid == 0 || opt->userns.host_gid == 0 || opt->userns.size == 0)
+        die("--userns: the host ids and the size must be above 0");
     } else if (strcmp(flag, "--device-rule") == 0) {
       if (opt->n_device_rules > MAX_DEVICE_RULES - 2) die("more than %d device rules", MAX_DEVICE_RULES - 2);
       opt->n_device_rules += parse_device_rule(need(argc, argv, i++, flag), &opt->device_rules[opt->n_device_rules]);
@@ -431,6 +438,24 @@ static void mount_rootfs(const struct options *opt) {
   }
 }
 
+/*
+ * The root's files as the user namespace USERNS_FD should see them. A directory root is
+ * idmapped as a whole. An overlay cannot be idmapped, only its layers, and only its lower
+ * one here: the overlay does its own work (the work directory, copy-up) as the host root that
+ * mounts it, which an idmapped upper layer would not let it name. So the upper layer holds
+ * the container's files under their host ids (container root: HOST_UID), as in Podman, and
+ * its top directory, which is the container's /, belongs to the namespace's root.
+ */
+static void idmap_root(const struct options *opt, int userns_fd) {
+  if (opt->overlay_lower == NULL) {
+    idmap_directory(opt->rootfs, userns_fd);
+    return;
+  }
+  idmap_directory(opt->overlay_lower, userns_fd);
+  if (lchown(opt->overlay_upper, opt->userns.host_uid, opt->userns.host_gid) < 0)
+    die_errno("chown %s to %u:%u", opt->overlay_upper, (unsigned)opt->userns.host_uid, (unsigned)opt->userns.host_gid);
+}
+
 static void mount_at(int root_fd, const char *target, const char *fstype, unsigned long flags,
                      const char *data) {
   int fd = open_in_root(root_fd, target, false);
@@ -452,7 +477,9 @@ static void mount_proc(int root_fd) {
   mount_at(root_fd, "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
 }
 
-static void mount_dev(int root_fd) {
+/* TTY_GID: the tty group as the mounting process names it (the host's 5, or with a user
+   namespace the host gid that the container's 5 maps to). */
+static void mount_dev(int root_fd, gid_t tty_gid) {
   mount_at(root_fd, "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
   int dev_fd = openat(root_fd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dev_fd < 0) die_errno("open /dev");
@@ -468,7 +495,9 @@ static void mount_dev(int root_fd) {
   make_link(dev_fd, "/proc/self/fd/2", "stderr");
   make_link(dev_fd, "pts/ptmx", "ptmx");
   close(dev_fd);
-  mount_at(root_fd, "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  char *pts = xasprintf("newinstance,ptmxmode=0666,mode=0620,gid=%u", (unsigned)tty_gid);
+  mount_at(root_fd, "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, pts);
+  free(pts);
   mount_at(root_fd, "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
   mount_at(root_fd, "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
@@ -621,8 +650,8 @@ static void configure_network(const struct options *opt) {
 
 /* ---- entering the root ------------------------------------------------- */
 
-static void enter_rootfs(const char *rootfs) {
-  if (chdir(rootfs) < 0) die_errno("chdir %s", rootfs);
+/* Makes the current directory, the new root's top, the root, and detaches the old one. */
+static void pivot_to_cwd(const char *rootfs) {
   if (syscall(SYS_pivot_root, ".", ".") < 0) die_errno("pivot_root %s", rootfs);
   if (umount2(".", MNT_DETACH) < 0) die_errno("detach the old root");
   if (chdir("/") < 0) die_errno("chdir /");
@@ -767,10 +796,20 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
      process's root, and the supervisor keeps the host's view to start it again. */
   if (unshare(CLONE_NEWNS) < 0) die_errno("unshare a mount namespace");
   make_mounts_private();
+  /* x-tupper.userns: the namespace first, so that the root can be idmapped through it; PID 1
+     joins it only after the mounts that need host root. */
+  int userns_fd = -1;
+  gid_t tty_gid = 5;
+  if (opt->userns.size > 0) {
+    userns_fd = make_userns(&opt->userns);
+    idmap_root(opt, userns_fd);
+    tty_gid = opt->userns.host_gid + 5;
+  }
   mount_rootfs(opt);
+  if (userns_fd >= 0) create_files_as(opt->userns.host_uid, opt->userns.host_gid);
   int root_fd = open_dir(opt->rootfs);
   mount_proc(root_fd);
-  mount_dev(root_fd);
+  mount_dev(root_fd, tty_gid);
   mount_sys(root_fd, opt->security.sysfs_rw);
   for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
   for (int i = 0; i < opt->n_tmpfs; i++) mount_tmpfs(root_fd, &opt->tmpfs[i]);
@@ -783,7 +822,9 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   if (opt->domainname != NULL && setdomainname(opt->domainname, strlen(opt->domainname)) < 0)
     die_errno("setdomainname %s", opt->domainname);
 
-  enter_rootfs(opt->rootfs);
+  if (userns_fd >= 0) enter_userns(userns_fd, opt->rootfs);
+  else if (chdir(opt->rootfs) < 0) die_errno("chdir %s", opt->rootfs);
+  pivot_to_cwd(opt->rootfs);
   close_inherited_fds();
   make_workdir(opt->workdir);
   /* read_only: the root's own mount; volumes, tmpfs, /dev and /etc/hosts are mounts of their own. */
@@ -1074,10 +1115,16 @@ static void join_namespaces(pid_t pid) {
     if (fds[i] < 0) die_errno("open %s (is the container running?)", path);
     free(path);
   }
+  char *path = xasprintf("/proc/%d/ns/user", (int)pid);
+  int userns = open(path, O_RDONLY | O_CLOEXEC), ours = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+  if (userns < 0 || ours < 0) die_errno("open %s and /proc/self/ns/user", path);
+  free(path);
   for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++) {
     if (setns(fds[i], namespaces[i].type) < 0) die_errno("setns %s namespace of PID %d", namespaces[i].name, (int)pid);
     close(fds[i]);
   }
+  /* last: the others belong to the host's user namespace, and only host root may join them */
+  join_userns(userns, ours);
 }
 
 /*

@@ -132,7 +132,7 @@ function normaliseService(
  * The security keys, each as written: privileged is applied by the script (security_args), so
  * that switching it changes one line of the script and a reviewer sees what it lifts there.
  */
-function security(s: Obj, o: (...rest: (string | number)[]) => Origin): Pick<ServicePlan, "capabilities" | "privileged" | "securityOpt" | "readOnly" | "tmpfs" | "sysctls" | "ulimits" | "devices" | "deviceCgroupRules"> {
+function security(s: Obj, o: (...rest: (string | number)[]) => Origin): Pick<ServicePlan, "capabilities" | "privileged" | "securityOpt" | "readOnly" | "tmpfs" | "sysctls" | "ulimits" | "devices" | "deviceCgroupRules" | "userns"> {
   const caps = (key: string) => ((s[key] ?? []) as string[]).map((c) => must(parseCapability(c)));
   const opts = ((s.security_opt ?? []) as string[]).map((x) => must(parseSecurityOpt(x)));
   const nnp = opts.filter((x) => x.kind === "no-new-privileges").at(-1);
@@ -150,9 +150,16 @@ function security(s: Obj, o: (...rest: (string | number)[]) => Origin): Pick<Ser
     tmpfs: tmpfs.map((t, i) => ({ ...(typeof s.tmpfs === "string" ? o("tmpfs") : o("tmpfs", i)), ...must(parseTmpfs(t)) })),
     sysctls: sysctlEntries(s.sysctls).map(({ key, value, at }) => ({ ...o("sysctls", at), name: key, value })),
     ulimits: Object.entries((s.ulimits ?? {}) as Obj).map(([name, v]) => ({ ...o("ulimits", name), ...must(parseUlimit(name, v)) })),
+    userns: { ...o("x-tupper", "userns"), map: usernsMap(s) },
     devices: ((s.devices ?? []) as string[]).map((d, i) => ({ ...o("devices", i), ...must(parseDevice(d)) })),
     deviceCgroupRules: ((s.device_cgroup_rules ?? []) as string[]).map((r, i) => ({ ...o("device_cgroup_rules", i), rule: must(parseDeviceCgroupRule(r)) })),
   };
+}
+
+function usernsMap(s: Obj): ServicePlan["userns"]["map"] {
+  const userns = ((s["x-tupper"] ?? {}) as Obj).userns as { host_uid: number; host_gid?: number; size?: number } | undefined;
+  if (userns === undefined) return null;
+  return { hostUid: userns.host_uid, hostGid: userns.host_gid ?? userns.host_uid, size: userns.size ?? 65536 };
 }
 
 /** "on-failure:3" → on-failure, at most 3 restarts; unless-stopped is always (no daemon to restart). */

@@ -95,6 +95,8 @@ export interface ServicePlan {
   tmpfs: (Origin & { target: string; options: string })[];
   sysctls: (Origin & { name: string; value: string })[];
   ulimits: (Origin & { name: string; soft: string; hard: string })[];
+  /** x-tupper.userns: container ids 0..size-1 are host ids hostUid.. and hostGid..; null: the host's user namespace. */
+  userns: Origin & { map: { hostUid: number; hostGid: number; size: number } | null };
   /** devices: host nodes made again in the container, and allowed in the device cgroup with these permissions. */
   devices: (Origin & { host: string; container: string; permissions: string })[];
   /** device_cgroup_rules: more v1-syntax rules ("c 1:3 mr") for the device cgroup. */

@@ -143,6 +143,10 @@ function serviceView(s: ServicePlan) {
     tmpfs: s.tmpfs.map((t) => ({ comment: describe(t, ""), target: shWord(t.target), options: shWord(t.options) })),
     sysctls: s.sysctls.map((c) => ({ comment: describe(c, ""), name: shWord(c.name), value: shWord(c.value) })),
     ulimits: s.ulimits.map((u) => ({ comment: describe(u, ""), name: shWord(u.name), soft: shWord(u.soft), hard: shWord(u.hard) })),
+    userns: {
+      comment: describe(s.userns, "the host's user namespace: container root is host root, as in Docker"),
+      map: s.userns.map === null ? [] : [s.userns.map.hostUid, s.userns.map.hostGid, s.userns.map.size].map(shNumber),
+    },
     devices: s.devices.map((d) => ({ comment: describe(d, ""), host: shWord(d.host), container: shWord(d.container), permissions: shWord(d.permissions) })),
     deviceCgroupRules: s.deviceCgroupRules.map((r) => ({ comment: describe(r, ""), rule: shWord(r.rule) })),
     binds: s.binds.map((b) => ({

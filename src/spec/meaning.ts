@@ -136,10 +136,34 @@ function checkSecurity(at: SpecPath, s: Obj, report: Report): void {
       if (!parsed.ok) report(p(key, i), parsed.why);
     });
   }
+  const tupper = isObj(s["x-tupper"]) ? s["x-tupper"] : {};
+  if (isObj(tupper.userns)) checkUserns(at, s, tupper.userns, report);
   if (isObj(s.ulimits)) {
     for (const [name, v] of Object.entries(s.ulimits)) {
       const u = parseUlimit(name, v);
       if (!u.ok) report(p("ulimits", name), u.why, "error", ULIMITS.includes(name) ? "value" : "key");
+    }
+  }
+}
+
+/** x-tupper.userns: what it cannot go with, and ids that the range must hold. */
+function checkUserns(at: SpecPath, s: Obj, userns: Obj, report: Report): void {
+  const where = [...at, "x-tupper", "userns"];
+  if (s.privileged === true) report(where, "privileged needs the host's user namespace, as in Docker; remove privileged or x-tupper.userns", "error", "key");
+  if (s.network_mode === "host") {
+    report(where, "network_mode: host shares the host's network, which root in a user namespace of its own could not use as root; remove network_mode: host or x-tupper.userns", "error", "key");
+  }
+  const size = typeof userns.size === "number" ? userns.size : 65536;
+  for (const key of ["host_uid", "host_gid"]) {
+    const first = userns[key];
+    if (typeof first === "number" && first + size - 1 > 0xfffffffe) {
+      report([...where, key], `${key} ${first} with size ${size} goes past the last id, 4294967294; use a lower ${key} or a smaller size`);
+    }
+  }
+  if (typeof s.user === "string" || typeof s.user === "number") {
+    const u = parseUser(s.user);
+    if (u.ok && u.value.name === null && Math.max(u.value.uid, u.value.gid) >= size) {
+      report([...at, "user"], `${JSON.stringify(s.user)} is outside x-tupper.userns, which maps ids 0 to ${size - 1}; use a lower id or a larger size`);
     }
   }
 }

@@ -82,7 +82,7 @@ function toDiagnostic(spec: ParsedSpec, e: ErrorObject): Diagnostic | null {
       return make(path, `not supported yet: ${String(e.schema)}; remove it for now`, "key");
     case "enum": {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ");
-      return make(path, `${JSON.stringify(e.data)} is not allowed; use one of ${allowed}`);
+      return make(path, `${JSON.stringify(e.data)} is not allowed; use one of ${allowed}${schema.hint ? ` (${schema.hint})` : ""}`);
     }
     case "pattern":
       return make(path, `${JSON.stringify(e.data)} is not valid${hint}`);

@@ -58,6 +58,11 @@ int main(int argc, char **argv) {
     return report("open-disk", open("/tmp/disk", O_RDONLY));
   }
   if (strcmp(what, "open") == 0) return report(what, open(arg, O_RDONLY | O_NONBLOCK));
+  if (strcmp(what, "bind") == 0) { /* a TCP port on all addresses */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(arg))};
+    return report(what, fd < 0 ? fd : bind(fd, (struct sockaddr *)&sa, sizeof sa));
+  }
   if (strcmp(what, "open-write") == 0) return report(what, open(arg, O_WRONLY | O_NONBLOCK));
   if (strcmp(what, "unshare-user") == 0) return report(what, unshare(CLONE_NEWUSER));
   if (strcmp(what, "clone-user") == 0) {

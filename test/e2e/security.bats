@@ -367,6 +367,41 @@ EOF
   [[ $stderr == *"unable to find user nobody-here: no matching entries in the container's /etc/passwd"* ]]
 }
 
+@test "x-tupper.userns: container root is an unprivileged host uid, owns the image's files, and cannot read host root's" {
+  mkdir -p "$TEST_DIR/secret" "$TEST_DIR/shared"
+  echo s3cret > "$TEST_DIR/secret/key"
+  chmod 600 "$TEST_DIR/secret/key"
+  chmod 777 "$TEST_DIR/shared"
+  start_sleeper 'x-tupper: {userns: {host_uid: 300000, size: 65536}}' "volumes: [\"$TEST_DIR/secret:/secret:ro\", \"$TEST_DIR/shared:/shared\"]"
+  # outside: PID 1 runs as host uid 300000, in a namespace that maps 0..65535 there
+  [ "$(stat -c %u:%g "/proc/$PID")" = 300000:300000 ]
+  [ "$(awk '{print $1, $2, $3}' "/proc/$PID/uid_map")" = "0 300000 65536" ]
+  # inside (exec joins the namespace): root, owning the image's files and what it makes
+  run -0 --separate-stderr "$SCRIPT" exec app /bin/sh -c 'id -u; stat -c %u:%g /bin/busybox /; touch /made && stat -c %u /made; touch /shared/f'
+  [ "$output" = $'0\n0:0\n0:0\n0' ] || { echo "$output $stderr"; false; }
+  [ "$(stat -c %u:%g "$TEST_DIR/shared/f")" = 300000:300000 ]
+  # host root's private file, bound in, is not container root's to read
+  run -1 --separate-stderr "$SCRIPT" exec app /bin/cat /secret/key
+  [[ $stderr == *"Permission denied"* ]]
+  # capabilities are Docker's, over the namespace's own things only; ports below 1024 still bind
+  [ "$(cap_line "$PID" CapEff)" = "$DOCKER_CAPS" ]
+  run -0 --separate-stderr "$SCRIPT" exec app /probe/probe bind 80
+  [ "$output" = "bind: ok" ]
+  run -0 --separate-stderr "$SCRIPT" exec -u 1000 app /bin/touch /shared/g
+  [ "$(stat -c %u "$TEST_DIR/shared/g")" = 301000 ]
+}
+
+@test "x-tupper.userns on btrfs storage: the snapshot is idmapped, the image's files are root's inside" {
+  use_btrfs_root
+  compile_probe 'x-tupper: {userns: {host_uid: 300000, host_gid: 400000}}' 'command: ["/bin/sh", "-c", "id -u; id -g; stat -c %u:%g /bin/busybox; touch /made && stat -c %u:%g /made; cat /proc/self/gid_map"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" = 0 ] || { echo "$output $stderr"; false; }
+  [ "${lines[1]}" = 0 ]
+  [ "${lines[2]}" = 0:0 ]
+  [ "${lines[3]}" = 0:0 ]
+  [ "$(echo "${lines[4]}" | awk '{print $1, $2, $3}')" = "0 400000 65536" ]
+}
+
 @test "ulimits apply to the workload and to exec" {
   start_sleeper 'ulimits: {nofile: {soft: 100, hard: 200}, nproc: 300}'
   grep -E '^Max open files +100 +200 ' "/proc/$PID/limits"

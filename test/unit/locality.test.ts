@@ -74,3 +74,18 @@ for (const [i, key] of keys.entries()) {
     }
   });
 }
+
+// x-tupper.userns cannot go with privileged: true, so it is changed against the others alone.
+test("changing x-tupper.userns changes only its own lines", () => {
+  const others = keys.filter((k) => !k.startsWith("privileged:"));
+  for (const [from, to] of [
+    ["x-tupper: {userns: {host_uid: 100000}}", "x-tupper: {userns: {host_uid: 200000}}"],
+    ["userns_mode: host", "x-tupper: {userns: {host_uid: 100000}}"],
+  ]) {
+    const changed = changedLines(scriptOf(spec([...others, from])), scriptOf(spec([...others, to])));
+    assert.ok(changed.length > 0 && changed.length <= 4, `${changed.length} lines changed:\n${changed.join("\n")}`);
+    for (const line of changed.filter((l) => l.slice(1).trimStart().startsWith("#"))) {
+      assert.match(line, /services\.app\.x-tupper\.userns/, `a comment of another key changed: ${line}`);
+    }
+  }
+});

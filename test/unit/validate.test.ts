@@ -166,6 +166,33 @@ test("devices and device_cgroup_rules: Docker's syntax, with positioned errors t
   ]);
 });
 
+test("x-tupper.userns: a host range of the service's own; what it cannot go with is a positioned error", () => {
+  const errors = errorsOf(`services:
+  web:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    privileged: true
+    user: "70000"
+    x-tupper: {userns: {host_uid: 4294960000}}
+  host:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    network_mode: host
+    userns_mode: private
+    x-tupper: {userns: {host_uid: 100000, size: 0, shift: 1}}
+`);
+  assert.equal(errors.length, 7, errors.join("\n"));
+  assert.ok(errors.includes('/project/specs/app.yaml:12:18: error: services.host.userns_mode: "private" is not allowed; use one of "host" (host (the default); to map container root to an unprivileged host range, use x-tupper.userns instead)'), errors.join("\n"));
+  assert.ok(errors.some((e) => e.includes("services.host.x-tupper.userns: network_mode: host shares the host's network")), errors.join("\n"));
+  assert.ok(errors.some((e) => e.includes("services.web.x-tupper.userns: privileged needs the host's user namespace")), errors.join("\n"));
+  assert.ok(errors.some((e) => e.includes("services.web.x-tupper.userns.host_uid: host_uid 4294960000 with size 65536 goes past the last id")), errors.join("\n"));
+  assert.ok(errors.some((e) => e.includes('services.web.user: "70000" is outside x-tupper.userns, which maps ids 0 to 65535')), errors.join("\n"));
+  assert.ok(errors.some((e) => e.includes('services.host.x-tupper.userns.shift: unknown key "shift"')), errors.join("\n"));
+  assert.ok(errors.some((e) => e.includes("services.host.x-tupper.userns.size")), errors.join("\n"));
+  const plan = compileText(`services:\n  app:\n    image: rootfs:./r\n    command: ["/bin/true"]\n    userns_mode: host\n    x-tupper: {userns: {host_uid: 100000}}\n`).plan!.services[0]!;
+  assert.deepEqual(plan.userns.map, { hostUid: 100000, hostGid: 100000, size: 65536 });
+});
+
 test("capabilities resolve as Docker resolves them; security_opt is kept as written", () => {
   const plan = (lines: string) => compileText(`services:\n  app:\n    image: rootfs:./r\n    command: ["/bin/true"]\n${lines}`).plan!.services[0]!;
   assert.deepEqual(plan("").capabilities.kept, ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE", "NET_RAW", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SETFCAP"]);
