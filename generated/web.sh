@@ -24,11 +24,11 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c helper/devices.c helper/users.c helper/userns.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 a8323e344cc1734fdbe0f9e85bb127298b23593ea0ccf11308df54a777b45512, helper/security.c sha256 07eb8a52f24001b8ff2e602c301a631ebd01a50b9fe3f82a899ed9e05968e096, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/security.h sha256 21854bc04b682bdf5e30d9bc77c60331adc961ba2bc2e3b3caee61e1fe94d6a5
+# sources: helper/tupper-init.c sha256 4bc6bc3f5382d09bc7745113fb17b0082c793af13da51d42216406688c710496, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='c29262df9d56999b78d67245d98900ae948e7ea89342864b3083af0036caa5df'
+readonly HELPER_SHA256='0701df9b2bc640614a0d6f3e261e3d85014d6065edf452d61e1c7ec5f7b16880'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -77,6 +77,7 @@ load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=()
   svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
+  svc_seccomp_default='' svc_seccomp_rules=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
   case $1 in
@@ -1560,7 +1561,13 @@ security_args() {
   if ((svc_privileged)); then caps=ALL seccomp=unconfined no_new_privs=${svc_no_new_privs:-0}; fi
   SECURITY_ARGS=(--caps "$caps")
   if ((!no_new_privs)); then SECURITY_ARGS+=(--new-privileges); fi
-  if [[ $seccomp != default ]]; then SECURITY_ARGS+=(--seccomp "$seccomp"); fi
+  if [[ $seccomp == profile ]]; then
+    # security_opt seccomp=PATH: the profile's rules, compiled from its JSON (see load_service)
+    SECURITY_ARGS+=(--seccomp-default "$svc_seccomp_default")
+    for ((i = 0; i < ${#svc_seccomp_rules[@]}; i++)); do SECURITY_ARGS+=(--seccomp-rule "${svc_seccomp_rules[i]}"); done
+  elif [[ $seccomp != default ]]; then
+    SECURITY_ARGS+=(--seccomp "$seccomp")
+  fi
   for ((i = 0; i < ${#svc_ulimits[@]}; i += 3)); do
     SECURITY_ARGS+=(--rlimit "${svc_ulimits[i]}" "${svc_ulimits[i + 1]}" "${svc_ulimits[i + 2]}")
   done

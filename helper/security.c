@@ -422,7 +422,8 @@ void mask_kernel_paths(int root_fd) {
 
 void confine(const struct security *s, const struct credentials *who) {
   set_rlimits(s);
-  if (s->seccomp) install_seccomp(s->caps);
+  if (s->profile != NULL) install_seccomp_profile(s->profile);
+  else if (s->seccomp) install_seccomp(s->caps);
   if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno("prctl PR_SET_NO_NEW_PRIVS");
   uint64_t bounding = drop_bounding_set(s->caps);
   if (setgroups((size_t)who->n_groups, who->groups) < 0) die_errno("setgroups (%d groups)", who->n_groups);

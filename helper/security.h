@@ -35,10 +35,38 @@ struct sysctl_setting {
   const char *value;
 };
 
+/* seccomp=PATH (seccomp_profile.c): rules compiled from a Docker-format profile. */
+#define MAX_SECCOMP_RULES 256
+#define MAX_RULE_SYSCALLS 512
+#define MAX_RULE_CONDITIONS 6
+struct seccomp_condition {
+  int index, op;
+  unsigned long long value, value_two;
+};
+struct seccomp_rule {
+  uint32_t action;
+  uint32_t syscalls[MAX_RULE_SYSCALLS];
+  int n_syscalls;
+  struct seccomp_condition conditions[MAX_RULE_CONDITIONS];
+  int n_conditions;
+  int min_major, min_minor; /* 0: any kernel */
+};
+struct seccomp_profile {
+  uint32_t default_action;
+  struct seccomp_rule rules[MAX_SECCOMP_RULES];
+  int n_rules;
+};
+/* "allow", "errno:1", ... → SECCOMP_RET_*; dies on anything else. */
+uint32_t parse_seccomp_action(const char *word);
+/* One --seccomp-rule into R; dies on a malformed one. */
+void parse_seccomp_rule(const char *text, struct seccomp_rule *r);
+void install_seccomp_profile(const struct seccomp_profile *profile);
+
 struct security {
   uint64_t caps;       /* kept in the bounding set, and effective/permitted for uid 0 */
   bool no_new_privs;   /* prctl(PR_SET_NO_NEW_PRIVS): setuid binaries and file caps grant nothing */
   bool seccomp;        /* the default filter (security.c); false: unconfined */
+  struct seccomp_profile *profile; /* seccomp=PATH instead of the default filter; NULL: none */
   bool mask_paths;     /* Docker's masked and read-only /proc and /sys paths */
   bool sysfs_rw;       /* privileged: /sys writable */
   struct rlimit_setting rlimits[MAX_RLIMITS];

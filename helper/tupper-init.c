@@ -228,7 +228,8 @@ static void usage(void) {
         "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init]\n"
         "                   -- COMMAND [ARG]...\n"
         "SECURITY: --caps CAP,...|ALL|'' (default: Docker's 14) --new-privileges\n"
-        "          --seccomp default|unconfined --sysctl KEY VALUE --rlimit NAME SOFT HARD\n",
+        "          --seccomp default|unconfined --sysctl KEY VALUE --rlimit NAME SOFT HARD\n"
+        "          --seccomp-default ACTION [--seccomp-rule 'ACTION NR,... [I:OP:V[:V2]]...']...\n",
         stderr);
   exit(EXIT_RUNTIME_FAILED);
 }
@@ -293,6 +294,15 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       if (strcmp(mode, "default") == 0) opt->security.seccomp = true;
       else if (strcmp(mode, "unconfined") == 0) opt->security.seccomp = false;
       else die("--seccomp takes default or unconfined, not '%s'", mode);
+    } else if (strcmp(flag, "--seccomp-default") == 0) {
+      static struct seccomp_profile profile; /* large: not on the stack */
+      opt->security.profile = &profile;
+      profile.default_action = parse_seccomp_action(need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--seccomp-rule") == 0) {
+      struct seccomp_profile *profile = opt->security.profile;
+      if (profile == NULL) die("--seccomp-rule comes after --seccomp-default");
+      if (profile->n_rules == MAX_SECCOMP_RULES) die("more than %d --seccomp-rule", MAX_SECCOMP_RULES);
+      parse_seccomp_rule(need(argc, argv, i++, flag), &profile->rules[profile->n_rules++]);
     } else if (strcmp(flag, "--unmasked-paths") == 0) {
       opt->security.mask_paths = false;
     } else if (strcmp(flag, "--writable-sys") == 0) {

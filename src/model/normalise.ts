@@ -9,6 +9,7 @@ import { resolveNetworking, type Networking } from "./network.js";
 import { parsePort } from "./ports.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
 import { parseVolume } from "./volumes.js";
+import { loadSeccompProfile } from "./seccomp.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
 
@@ -124,7 +125,7 @@ function normaliseService(
     macAddress: { ...o("mac_address"), address: (s.mac_address as string | undefined)?.toLowerCase() ?? null },
     restart: { ...o("restart"), ...restartPolicy(s.restart as string | undefined) },
     healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck as Obj | undefined) },
-    ...security(s, o),
+    ...security(s, o, spec.file),
   };
 }
 
@@ -132,20 +133,23 @@ function normaliseService(
  * The security keys, each as written: privileged is applied by the script (security_args), so
  * that switching it changes one line of the script and a reviewer sees what it lifts there.
  */
-function security(s: Obj, o: (...rest: (string | number)[]) => Origin): Pick<ServicePlan, "capabilities" | "privileged" | "securityOpt" | "readOnly" | "tmpfs" | "sysctls" | "ulimits" | "devices" | "deviceCgroupRules" | "userns"> {
+function security(s: Obj, o: (...rest: (string | number)[]) => Origin, specFile: string): Pick<ServicePlan, "capabilities" | "privileged" | "securityOpt" | "seccompProfile" | "readOnly" | "tmpfs" | "sysctls" | "ulimits" | "devices" | "deviceCgroupRules" | "userns"> {
   const caps = (key: string) => ((s[key] ?? []) as string[]).map((c) => must(parseCapability(c)));
   const opts = ((s.security_opt ?? []) as string[]).map((x) => must(parseSecurityOpt(x)));
   const nnp = opts.filter((x) => x.kind === "no-new-privileges").at(-1);
   const tmpfs = typeof s.tmpfs === "string" ? [s.tmpfs] : ((s.tmpfs ?? []) as string[]);
+  const kept = resolveCapabilities(caps("cap_add"), caps("cap_drop"));
+  const seccomp = opts.filter((x) => x.kind === "seccomp" || x.kind === "seccomp-file").at(-1);
   return {
-    capabilities: { add: o("cap_add"), drop: o("cap_drop"), kept: resolveCapabilities(caps("cap_add"), caps("cap_drop")) },
+    capabilities: { add: o("cap_add"), drop: o("cap_drop"), kept },
     privileged: { ...o("privileged"), enabled: s.privileged === true },
     securityOpt: {
       ...o("security_opt"),
       noNewPrivileges: nnp ? nnp.enabled : null,
-      seccomp: opts.some((x) => x.kind === "seccomp") ? "unconfined" : "default",
+      seccomp: seccomp === undefined ? "default" : seccomp.kind === "seccomp" ? "unconfined" : "profile",
       maskPaths: !opts.some((x) => x.kind === "systempaths"),
     },
+    seccompProfile: seccomp?.kind === "seccomp-file" ? { path: seccomp.path, ...must(loadSeccompProfile(specFile, seccomp.path, kept)) } : null,
     readOnly: { ...o("read_only"), enabled: s.read_only === true },
     tmpfs: tmpfs.map((t, i) => ({ ...(typeof s.tmpfs === "string" ? o("tmpfs") : o("tmpfs", i)), ...must(parseTmpfs(t)) })),
     sysctls: sysctlEntries(s.sysctls).map(({ key, value, at }) => ({ ...o("sysctls", at), name: key, value })),

@@ -11,6 +11,7 @@ export interface Origin {
 import type { ExtraHost } from "./hosts.js";
 import type { NetworkMode } from "./network.js";
 import type { PublishedPort } from "./ports.js";
+import type { SeccompProfile } from "./seccomp.js";
 
 export type StorageMode = "auto" | "btrfs" | "overlay" | "copy";
 
@@ -90,7 +91,9 @@ export interface ServicePlan {
   capabilities: { add: Origin; drop: Origin; kept: string[] | "ALL" };
   privileged: Origin & { enabled: boolean };
   /** security_opt as written (noNewPrivileges null: not said; on, or off when privileged). */
-  securityOpt: Origin & { noNewPrivileges: boolean | null; seccomp: "default" | "unconfined"; maskPaths: boolean };
+  securityOpt: Origin & { noNewPrivileges: boolean | null; seccomp: "default" | "unconfined" | "profile"; maskPaths: boolean };
+  /** seccomp=PATH: the profile compiled for this service's capabilities; null: none. */
+  seccompProfile: (SeccompProfile & { path: string }) | null;
   readOnly: Origin & { enabled: boolean };
   tmpfs: (Origin & { target: string; options: string })[];
   sysctls: (Origin & { name: string; value: string })[];

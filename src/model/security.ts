@@ -39,7 +39,11 @@ export function resolveCapabilities(add: string[], drop: string[]): string[] | "
   return CAPABILITIES.filter((c) => kept.has(c));
 }
 
-export type SecurityOpt = { kind: "no-new-privileges"; enabled: boolean } | { kind: "seccomp"; profile: "unconfined" } | { kind: "systempaths"; profile: "unconfined" };
+export type SecurityOpt =
+  | { kind: "no-new-privileges"; enabled: boolean }
+  | { kind: "seccomp"; profile: "unconfined" }
+  | { kind: "seccomp-file"; path: string }
+  | { kind: "systempaths"; profile: "unconfined" };
 
 /** One security_opt entry, in Docker's KEY:VALUE or KEY=VALUE form. */
 export function parseSecurityOpt(raw: string): Parsed<SecurityOpt> {
@@ -53,10 +57,8 @@ export function parseSecurityOpt(raw: string): Parsed<SecurityOpt> {
       return { ok: false, why: `no-new-privileges takes true or false, not ${JSON.stringify(value)}` };
     case "seccomp":
       if (value === "unconfined") return { ok: true, value: { kind: key, profile: "unconfined" } };
-      return {
-        ok: false,
-        why: `seccomp profiles from a file are not supported yet; use seccomp:unconfined, or leave it out for tupper's default filter (Docker's default in effect)`,
-      };
+      if (value !== undefined && value !== "") return { ok: true, value: { kind: "seccomp-file", path: value } };
+      return { ok: false, why: `seccomp takes unconfined or the path of a Docker-format JSON profile, e.g. seccomp=./seccomp.json` };
     case "systempaths":
       if (value === "unconfined") return { ok: true, value: { kind: key, profile: "unconfined" } };
       return { ok: false, why: `systempaths takes unconfined` };
@@ -64,7 +66,7 @@ export function parseSecurityOpt(raw: string): Parsed<SecurityOpt> {
     case "label":
       return { ok: false, why: `tupper does not implement ${key} (no AppArmor or SELinux confinement); remove it` };
     default:
-      return { ok: false, why: `unknown security option ${JSON.stringify(raw)}; tupper knows no-new-privileges[:true|false], seccomp:unconfined and systempaths=unconfined` };
+      return { ok: false, why: `unknown security option ${JSON.stringify(raw)}; tupper knows no-new-privileges[:true|false], seccomp:unconfined, seccomp=PROFILE.json and systempaths=unconfined` };
   }
 }
 

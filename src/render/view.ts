@@ -1,6 +1,7 @@
 // Plan → the view the templates see. Every string in it is a Word (a quoted bash word) or a
 // Comment: templates place them and can forget nothing, because there is nothing raw to place.
 import type { Origin, Plan, ServicePlan } from "../model/plan.js";
+import { ruleText } from "../model/seccomp.js";
 import type { HelperInfo } from "../helper/helper.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
 
@@ -139,6 +140,7 @@ function serviceView(s: ServicePlan) {
       seccomp: shWord(s.securityOpt.seccomp),
       maskPaths: flag(s.securityOpt.maskPaths),
     },
+    seccompProfile: seccompProfileView(s.seccompProfile),
     readOnly: { comment: describe(s.readOnly, "false"), value: flag(s.readOnly.enabled) },
     tmpfs: s.tmpfs.map((t) => ({ comment: describe(t, ""), target: shWord(t.target), options: shWord(t.options) })),
     sysctls: s.sysctls.map((c) => ({ comment: describe(c, ""), name: shWord(c.name), value: shWord(c.value) })),
@@ -155,6 +157,30 @@ function serviceView(s: ServicePlan) {
       target: shWord(b.target),
       mode: shWord(b.readOnly ? "ro" : "rw"),
       create: shWord(b.createHostPath ? "create-host-path" : "must-exist"),
+    })),
+  };
+}
+
+/** Words of TEXT gathered into comment lines of at most about 100 characters. */
+function wrapComment(text: string): Comment[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    if (lines.length > 0 && lines[lines.length - 1]!.length + word.length < 100) lines[lines.length - 1] += ` ${word}`;
+    else lines.push(lines.length === 0 ? word : `  ${word}`);
+  }
+  return lines.map(comment);
+}
+
+/** seccomp=PATH: the default action, then each rule with the syscall names it is about. */
+function seccompProfileView(p: ServicePlan["seccompProfile"]) {
+  if (p === null) return null;
+  const skipped = p.unknownNames.length ? `; names x86_64 has no syscall for, skipped: ${p.unknownNames.join(" ")}` : "";
+  return {
+    comments: wrapComment(`seccomp profile ${p.path}, for x86_64 and this service's capabilities: default ${p.defaultAction}, ${p.rules.length} rules${skipped}`),
+    defaultAction: shWord(p.defaultAction),
+    rules: p.rules.map((r) => ({
+      comments: wrapComment(`${r.action}${r.conditions.length ? ` if ${r.conditions.join(" and ")}` : ""}${r.minKernel ? ` (Linux ${r.minKernel} and later)` : ""}: ${r.names.join(" ")}`),
+      text: shWord(ruleText(r)),
     })),
   };
 }

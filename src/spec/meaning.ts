@@ -5,6 +5,7 @@ import { dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
 import { parseVolume } from "../model/volumes.js";
+import { loadSeccompProfile } from "../model/seccomp.js";
 import { checkNetworking } from "./networking.js";
 import { closest } from "./validate.js";
 import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
@@ -37,14 +38,15 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
   const services = root.services;
   if (!isObj(services)) return out;
   for (const [name, svc] of Object.entries(services)) {
-    if (isObj(svc)) checkService(["services", name], svc, report);
+    if (isObj(svc)) checkService(["services", name], svc, report, spec.file);
   }
   return out;
 }
 
 type Report = (path: SpecPath, message: string, severity?: Diagnostic["severity"], at?: "key" | "value") => void;
 
-function checkService(at: SpecPath, s: Obj, report: Report): void {
+/** FILE: the spec's path, which files the spec names (a seccomp profile) are relative to. */
+function checkService(at: SpecPath, s: Obj, report: Report, file: string): void {
   const p = (...rest: (string | number)[]) => [...at, ...rest];
   if (typeof s.image === "string") checkImage(p("image"), s.image, report);
 
@@ -86,10 +88,10 @@ function checkService(at: SpecPath, s: Obj, report: Report): void {
   if (s.healthcheck !== null && typeof s.healthcheck === "object") checkHealthcheck(p("healthcheck"), s.healthcheck as Obj, report);
   checkLimits(at, s, report);
   if (Array.isArray(s.volumes)) checkVolumes(p("volumes"), s.volumes, report);
-  checkSecurity(at, s, report);
+  checkSecurity(at, s, report, file);
 }
 
-function checkSecurity(at: SpecPath, s: Obj, report: Report): void {
+function checkSecurity(at: SpecPath, s: Obj, report: Report, file: string): void {
   const p = (...rest: (string | number)[]) => [...at, ...rest];
   for (const key of ["cap_add", "cap_drop"]) {
     const list = s[key];
@@ -115,6 +117,10 @@ function checkSecurity(at: SpecPath, s: Obj, report: Report): void {
       if (typeof o !== "string") return;
       const opt = parseSecurityOpt(o);
       if (!opt.ok) report(p("security_opt", i), opt.why);
+      else if (opt.value.kind === "seccomp-file") {
+        const profile = loadSeccompProfile(file, opt.value.path, "ALL");
+        if (!profile.ok) report(p("security_opt", i), profile.why);
+      }
     });
   }
   const tmpfs = typeof s.tmpfs === "string" ? [s.tmpfs] : Array.isArray(s.tmpfs) ? s.tmpfs : [];

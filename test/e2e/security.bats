@@ -402,6 +402,43 @@ EOF
   [ "$(echo "${lines[4]}" | awk '{print $1, $2, $3}')" = "0 400000 65536" ]
 }
 
+# test/fixtures/seccomp/narrow.json: allow by default; each rule shows one part of the format.
+@test "seccomp=PATH: a Docker-format profile's rules, argument conditions, capability and kernel conditions apply" {
+  compile_probe "security_opt: [\"seccomp=$REPO/test/fixtures/seccomp/narrow.json\"]" 'command: ["/bin/sh", "-c", "mkdir /tmp/x 2>&1; /probe/probe personality; /probe/probe clone-user; /probe/probe bind 80; /probe/probe sethostname; chroot / /bin/true && echo chroot ok; mkdir -p /tmp 2>/dev/null; rmdir /tmp/nothing 2>&1; grep Seccomp: /proc/self/status"]'
+  run --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" = "mkdir: can't create directory '/tmp/x': Permission denied" ] || { echo "$output"; echo "$stderr"; false; }
+  [ "${lines[1]}" = "personality: Operation not permitted" ]
+  [ "${lines[2]}" = "clone-user: Operation not permitted" ]
+  [ "${lines[3]}" = "bind: Address family not supported by protocol" ]
+  [ "${lines[4]}" = "sethostname: Invalid argument" ]
+  [ "${lines[5]}" = "chroot ok" ]
+  [ "${lines[6]}" = "rmdir: '/tmp/nothing': No such file or directory" ]
+  [ "${lines[7]}" = $'Seccomp:\t2' ]
+  # the same probes without the profile: the default filter's answers
+  compile_probe 'command: ["/bin/sh", "-c", "mkdir /tmp/x && echo made; /probe/probe bind 80; /probe/probe sethostname"]'
+  run -1 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = $'made\nbind: ok\nsethostname: Operation not permitted' ] || { echo "$output"; false; }
+}
+
+@test "seccomp=PATH: an allow-list profile of every x86_64 syscall but mkdir runs busybox, and mkdir gets the default action" {
+  node -e '
+    import(process.argv[1]).then(({ SYSCALLS_X86_64 }) => {
+      const names = Object.keys(SYSCALLS_X86_64).filter((n) => n !== "mkdir" && n !== "mkdirat");
+      console.log(JSON.stringify({ defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 38, syscalls: [{ names, action: "SCMP_ACT_ALLOW" }] }));
+    });' "$REPO/dist/src/model/syscalls.js" > "$TEST_DIR/allow-list.json"
+  compile_probe "security_opt: [\"seccomp=$TEST_DIR/allow-list.json\"]" 'command: ["/bin/sh", "-c", "ls / > /dev/null && echo listed; mkdir /tmp/x"]'
+  run -1 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = listed ] || { echo "$output $stderr"; false; }
+  [[ $stderr == *"mkdir: can't create directory '/tmp/x': Function not implemented"* ]]
+}
+
+@test "seccomp=PATH: a profile that cannot be used is a compile error naming the file and the entry" {
+  printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' > "$TEST_DIR/spec/bad.json"
+  run -2 node "$CLI" compile /dev/stdin -o "$TEST_DIR/bad.sh" <<< "services: {app: {image: rootfs:/, command: [/bin/true], security_opt: [\"seccomp=$TEST_DIR/spec/bad.json\"]}}"
+  [[ $output == *"security_opt[0]: seccomp profile $TEST_DIR/spec/bad.json: syscalls[0].action: SCMP_ACT_NOTIFY needs a listener process"* ]] || { echo "$output"; false; }
+  [ ! -e "$TEST_DIR/bad.sh" ]
+}
+
 @test "ulimits apply to the workload and to exec" {
   start_sleeper 'ulimits: {nofile: {soft: 100, hard: 200}, nproc: 300}'
   grep -E '^Max open files +100 +200 ' "/proc/$PID/limits"

@@ -131,7 +131,7 @@ test("security keys: unknown capabilities, options, tmpfs options, host-wide sys
 `);
   assert.deepEqual(errors, [
     '/project/specs/app.yaml:5:15: error: services.web.cap_add[0]: "NET_ADMN" is not a Linux capability; did you mean NET_ADMIN? use a name such as NET_ADMIN, or ALL',
-    "/project/specs/app.yaml:7:20: error: services.web.security_opt[0]: seccomp profiles from a file are not supported yet; use seccomp:unconfined, or leave it out for tupper's default filter (Docker's default in effect)",
+    "/project/specs/app.yaml:7:20: error: services.web.security_opt[0]: seccomp profile /etc/profile.json: no such file; give the path of a Docker-format JSON profile, relative to the spec's directory",
     "/project/specs/app.yaml:7:49: error: services.web.security_opt[1]: tupper does not implement apparmor (no AppArmor or SELinux confinement); remove it",
     '/project/specs/app.yaml:7:72: error: services.web.security_opt[2]: no-new-privileges takes true or false, not "maybe"',
     '/project/specs/app.yaml:8:34: error: services.web.tmpfs[1]: "run" is not an absolute path in the container (and not / itself); use e.g. /run',
