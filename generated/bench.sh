@@ -24,11 +24,11 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 4bc6bc3f5382d09bc7745113fb17b0082c793af13da51d42216406688c710496, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f
+# sources: helper/tupper-init.c sha256 bd60a25eb3e7f625f3ca208f4c194241047b2241d18249d22a98f1a5eee24c64, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='0701df9b2bc640614a0d6f3e261e3d85014d6065edf452d61e1c7ec5f7b16880'
+readonly HELPER_SHA256='47db5225a36b934550ab5b8fe8f5f6773567f21e90803aa9b299a101cc8f2db0'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -111,6 +111,8 @@ load_service() {
       svc_stop_grace_ms=10000
       # services.none.restart: not set (no)
       svc_restart='no' svc_restart_max=''
+      # services.none.logging: not set (json-file, no rotation)
+      svc_log_driver='json-file' svc_log_max_size='' svc_log_max_files=1 # bytes ('': no limit), files kept
       # services.none.healthcheck: not set (none)
       svc_health=()
       svc_health_timing=(0 0 0 0 0) # ms: interval timeout, then retries, then ms: start_period start_interval
@@ -176,6 +178,8 @@ load_service() {
       svc_stop_grace_ms=10000
       # services.web.restart: not set (no)
       svc_restart='no' svc_restart_max=''
+      # services.web.logging: not set (json-file, no rotation)
+      svc_log_driver='json-file' svc_log_max_size='' svc_log_max_files=1 # bytes ('': no limit), files kept
       # services.web.healthcheck: not set (none)
       svc_health=()
       svc_health_timing=(0 0 0 0 0) # ms: interval timeout, then retries, then ms: start_period start_interval
@@ -248,6 +252,8 @@ load_service() {
       svc_stop_grace_ms=10000
       # services.keeper.restart: not set (no)
       svc_restart='no' svc_restart_max=''
+      # services.keeper.logging: not set (json-file, no rotation)
+      svc_log_driver='json-file' svc_log_max_size='' svc_log_max_files=1 # bytes ('': no limit), files kept
       # services.keeper.healthcheck: not set (none)
       svc_health=()
       svc_health_timing=(0 0 0 0 0) # ms: interval timeout, then retries, then ms: start_period start_interval
@@ -1547,11 +1553,12 @@ resolv_conf() {
 
 # ---- Process: into the cgroups, the namespaces, and tupper-init ---------------------
 
-# HELPER_ARGS = tupper-init's command line for the loaded service in container $1.
-# Arguments after $1 replace the service's command, as `run SERVICE COMMAND...` does.
+# HELPER_ARGS = tupper-init's command line for the loaded service in container $1, run
+# detached or in the foreground ($2, as container_launch). Arguments after $2 replace the
+# service's command, as `run SERVICE COMMAND...` does.
 helper_args() {
-  local name=$1 c="$CONTAINERS_DIR/$1" hostname storage image i file
-  shift
+  local name=$1 mode=$2 c="$CONTAINERS_DIR/$1" hostname storage image i file
+  shift 2
   container_hostname "$name"
   hostname=$REPLY
   storage=${CONTAINER_STORAGE[$name]:-} image=${CONTAINER_IMAGE[$name]:-}
@@ -1602,6 +1609,12 @@ helper_args() {
       for i in "${svc_health[@]}"; do HELPER_ARGS+=(--health-arg "$i"); done
       HELPER_ARGS+=(--health-timing "${svc_health_timing[@]}")
     fi
+  fi
+  if [[ $mode == detached && $svc_log_driver != none ]]; then
+    # logging: tupper-init reads the workload's stdout and stderr through pipes and writes
+    # them to the log, a timestamped line at a time, rotating it (no process of its own).
+    HELPER_ARGS+=(--log "$c/log" --log-max-files "$svc_log_max_files")
+    if [[ -n $svc_log_max_size ]]; then HELPER_ARGS+=(--log-max-size "$svc_log_max_size"); fi
   fi
   HELPER_ARGS+=(-- "${svc_entrypoint[@]}")
   if (($#)); then HELPER_ARGS+=("$@"); else HELPER_ARGS+=("${svc_command[@]}"); fi
@@ -1664,17 +1677,20 @@ container_hostname() {
   fi
 }
 
-# Starts container $1 of the loaded service, detached ($2 = detached: output appended to
-# its log, in a session of its own) or in the foreground ($2 = foreground: this script's
-# stdin, stdout and stderr). Arguments after $2 replace the service's command.
+# Starts container $1 of the loaded service, detached ($2 = detached: in a session of its
+# own, its output in its log) or in the foreground ($2 = foreground: this script's stdin,
+# stdout and stderr). Arguments after $2 replace the service's command.
 # LAUNCHED_PID = the PID of the container's supervisor (unshare, then tupper-init).
 container_launch() {
-  local name=$1 mode=$2
+  local name=$1 mode=$2 log=/dev/null
   shift 2
-  helper_args "$name" "$@"
+  helper_args "$name" "$mode" "$@"
+  # Detached, the output goes to the log (see helper_args); what fails before tupper-init
+  # runs (unshare) is appended to the same file as it is.
+  if [[ $mode == detached && $svc_log_driver != none ]]; then log="$CONTAINERS_DIR/$name/log"; fi
   if ((PLAN)); then
     if [[ $mode == detached ]]; then
-      plan_note "in a new process, its output appended to $CONTAINERS_DIR/$name/log:"
+      plan_note "in a new process, its output going to $log:"
       enter_container "$name" setsid
     else
       plan_note "in a new process, with this script's stdin, stdout and stderr:"
@@ -1685,7 +1701,7 @@ container_launch() {
     return 0
   fi
   if [[ $mode == detached ]]; then
-    enter_container "$name" setsid >> "$CONTAINERS_DIR/$name/log" 2>&1 < /dev/null &
+    enter_container "$name" setsid >> "$log" 2>&1 < /dev/null &
   else
     enter_container "$name" <&0 &
   fi
@@ -1990,19 +2006,25 @@ freeze_containers() {
 }
 
 # kill [-s SIGNAL] [SERVICE...]: send a signal (default SIGKILL, as Compose) to the PID 1 of
-# the services' running containers.
+# the services' running containers. As in Docker, SIGKILL and the service's stop signal
+# stop the container for good: its restart policy rests until it is started again. Any
+# other signal leaves the policy in place.
 cmd_kill() {
-  local signal=KILL name
+  local signal=KILL name pid1
   if [[ ${1:-} == -s ]]; then
     (($# >= 2)) || die "usage: kill [-s SIGNAL] [SERVICE...]"
     signal=${2#SIG} && shift 2
   fi
+  if [[ $signal =~ ^[0-9]+$ ]]; then signal=$(kill -l "$signal") || die "kill: no signal number $signal"; fi
   for name in "$@"; do require_service "$name"; done
   list_containers
   for name in "${CONTAINERS[@]}"; do
     container_matches "$name" "$@" || continue
     container_init_pid "$name" || continue
-    host kill -s "$signal" "$REPLY" || die "could not send SIG$signal to $name"
+    pid1=$REPLY
+    container_load_service "$name"
+    if [[ $signal == KILL || $signal == "$svc_stop_signal" ]]; then host_write "$STATE_DIR/$name/stopping"; fi
+    host kill -s "$signal" "$pid1" || die "could not send SIG$signal to $name"
     note "$name got SIG$signal"
   done
 }
@@ -2411,16 +2433,119 @@ stop_followed() {
 }
 
 follow_log() {
-  local line name log
+  local line
   container_name_of "$1"
-  name=$REPLY
-  log="$CONTAINERS_DIR/$name/log"
-  [[ -f $log ]] || return 0
-  if container_pid "$name"; then
-    while IFS= read -r line; do printf '%s | %s\n' "$1" "$line"; done < <(tail -n +1 -f --pid="$REPLY" -- "$log")
-  else # it has already exited: its whole output
-    while IFS= read -r line; do printf '%s | %s\n' "$1" "$line"; done < "$log"
+  log_files "$REPLY"
+  ((${#LOG_FILES[@]})) || return 0
+  # until it has exited (all of its output at once if it already has)
+  while IFS= read -r line; do printf '%s | %s\n' "$1" "$line"; done < <(log_read "$REPLY" all 1 0)
+}
+
+# ---- Container logs ----------------------------------------------------------------
+# tupper-init writes a detached container's output to CONTAINERS_DIR/NAME/log, rotated to
+# log.1, log.2, ... (see --log in helper/log.h). Each line is a record in the CRI log
+# format: TIME STREAM P|F TEXT (P: a part of a longer line, continued in the next record).
+# A line of another shape (an error from before tupper-init ran) is shown as it is.
+LOG_TIME='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{9}Z'
+
+# REPLY = the sed -E script that prints log records as `docker logs` does: TEXT alone, or
+# after its time with $1 = 1 (-t). A P record is joined with the next record of its stream;
+# a record of the other stream that came between is printed first.
+log_sed_script() {
+  local show="s/^$LOG_TIME std(out|err) [PF] //"
+  if (($1)); then show="s/^($LOG_TIME) std(out|err) [PF] /\\1 /"; fi
+  REPLY=":a
+/^$LOG_TIME std(out|err) P /{
+N
+s/^($LOG_TIME std(out|err)) P (.*)\\n$LOG_TIME std\\2 ([PF]) /\\1 \\4 \\3/
+ta
+s/^(.*)\\n(.*)\$/\\2\\n\\1/
+$show
+P
+D
+}
+$show"
+}
+
+# LOG_FILES = container $1's log files, oldest first: the rotated ones, then the current one.
+log_files() {
+  local log="$CONTAINERS_DIR/$1/log" n=1
+  LOG_FILES=()
+  while [[ -f $log.$n ]]; do n=$((n + 1)); done
+  while ((--n >= 1)); do LOG_FILES+=("$log.$n"); done
+  if [[ -f $log ]]; then LOG_FILES+=("$log"); fi
+}
+
+# Prints the output of container $1 (its LOG_FILES): the last $2 lines ("all": every one),
+# following it while it runs when $3 is 1, each line after its time when $4 is 1.
+log_read() {
+  local name=$1 count=$2 follow=$3 script n_older=$((${#LOG_FILES[@]} - 1)) fd
+  log_sed_script "$4"
+  script=$REPLY
+  if ((!follow)) || ! container_pid "$name"; then
+    if [[ $count == all ]]; then cat -- "${LOG_FILES[@]}"; else cat -- "${LOG_FILES[@]}" | tail -n "$count"; fi | sed -E "$script"
+    return 0
   fi
+  # Following: the current file is held open; what it and the rotated files hold so far is
+  # printed through that descriptor (cat moves its offset), and log_follow goes on from there.
+  local pid=$REPLY
+  exec {fd}< "$CONTAINERS_DIR/$name/log"
+  {
+    if ((n_older > 0)); then cat -- "${LOG_FILES[@]:0:n_older}"; fi
+    cat <&"$fd"
+  } | if [[ $count == all ]]; then cat; else tail -n "$count"; fi | sed -E "$script"
+  log_follow "$name" "$pid" "$fd" | sed -u -E "$script"
+}
+
+# Copies container $1's log from descriptor $3 on, through rotations, until its supervisor
+# (PID $2) has ended. A file held open is not lost when tupper-init rotates the log: it is
+# only renamed, so it is read to its end, then the next newer one (found by where this one
+# is now, however many rotations came since). Only files past max-file are gone for good.
+# (tail -F would lose every file but the newest when two rotations come between its looks.)
+log_follow() {
+  local log="$CONTAINERS_DIR/$1/log" pid=$2 fd=$3 byte alive=1 rotated=0 wait_fd
+  exec {wait_fd}<> <(:) # a read on it waits its whole timeout: a sleep without a process
+  while :; do
+    # one byte first, without a process: cat runs only when there is more to copy
+    if IFS= read -r -N 1 -u "$fd" byte; then
+      printf '%s' "$byte"
+      cat <&"$fd"
+    elif ((rotated)); then
+      log_next_file "$log" "$fd" || break
+      exec {fd}<&-
+      fd=$REPLY rotated=0
+    elif [[ ! $log -ef /proc/self/fd/$fd ]]; then
+      rotated=1 # once more to its end: what was written before the rename
+    elif ((!alive)); then
+      break
+    elif ! kill -0 "$pid" 2> /dev/null; then
+      alive=0 # once more to the end: the supervisor wrote the last output before it ended
+    else
+      read -r -t 0.1 -u "$wait_fd" || true
+    fi
+  done
+}
+
+# REPLY = a descriptor open on the log file rotated after the one descriptor $2 holds:
+# that file is log.N now, so the next is log.N-1 (or log); if it is gone (past max-file),
+# the oldest left. Tried again if a rotation came between looking and opening. Fails when
+# the log is gone (the container was removed).
+log_next_file() {
+  local log=$1 fd=$2 n before next
+  while :; do
+    n=1
+    while [[ -e $log.$n && ! $log.$n -ef /proc/self/fd/$fd ]]; do n=$((n + 1)); done
+    before=$n
+    if ((n == 1)); then next=$log; else next=$log.$((n - 1)); fi
+    if ! exec {REPLY}< "$next"; then
+      [[ -e $log ]] || return 1 # the container was removed
+      continue # a rotation took it just now
+    fi
+    n=1
+    while [[ -e $log.$n && ! $log.$n -ef /proc/self/fd/$fd ]]; do n=$((n + 1)); done
+    ((n != before)) || return 0
+    exec {REPLY}<&-
+  done
 }
 
 # run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]: a one-off container of SERVICE;
@@ -2557,7 +2682,7 @@ cmd_plan() {
   printf '# %s %s: the commands that change the host, in order. Nothing has been changed.\n' "$SCRIPT_NAME" "$verb${*:+ $*}"
   printf '# PID, STARTTIME and N stand for values only the real run has (a process, a descriptor).\n'
   case $verb in
-    up | run | start | stop | rm | down | pause | unpause | kill | restart | exec) "cmd_$verb" "$@" ;;
+    up | run | start | stop | rm | down | pause | unpause | kill | restart | exec | systemd) "cmd_$verb" "$@" ;;
     ps | logs | top | stats | inspect | plan | -h | --help | help) printf '# %s changes nothing on the host\n' "$verb" ;;
     *) die "plan: unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
   esac
@@ -2633,13 +2758,15 @@ published_ports() {
   done < "$STATE_DIR/$1/net"
 }
 
-# logs [-f] [--tail N] SERVICE: the output of the service's detached container (-f: follow
-# it; --tail N: only its last N lines, "all" for every line, as in Compose).
+# logs [-f] [-t] [--tail N] SERVICE: the output of the service's detached container (-f:
+# follow it; -t: each line after the time it came, in UTC; --tail N: only its last N lines,
+# "all" for every line, as in Compose).
 cmd_logs() {
-  local follow=0 tail=all usage="usage: logs [-f] [--tail N] SERVICE"
+  local follow=0 timestamps=0 tail=all usage="usage: logs [-f] [-t] [--tail N] SERVICE"
   while (($# > 1)); do
     case $1 in
       -f | --follow) follow=1 ;;
+      -t | --timestamps) timestamps=1 ;;
       -n | --tail) (($# > 2)) || die "$usage"; tail=$2 && shift ;;
       --tail=*) tail=${1#--tail=} ;;
       *) die "$usage" ;;
@@ -2648,15 +2775,15 @@ cmd_logs() {
   done
   (($# == 1)) || die "$usage"
   [[ $tail == all || $tail =~ ^[0-9]+$ ]] || die "logs: --tail takes a number of lines or all, not $tail"
-  if [[ $tail == all ]]; then tail=+1; fi
   require_service "$1"
-  container_name_of "$1"
-  local log="$CONTAINERS_DIR/$REPLY/log"
-  [[ -f $log ]] || die "service $1 has no container output yet; start it with up -d"
-  if ((follow)) && container_pid "$REPLY"; then
-    exec tail -n "$tail" -f --pid="$REPLY" -- "$log"
+  load_service "$1"
+  if [[ $svc_log_driver == none ]]; then
+    die "service $1 has logging driver none: its output is not kept (as in Docker); use json-file to keep it"
   fi
-  exec tail -n "$tail" -- "$log"
+  container_name_of "$1"
+  log_files "$REPLY"
+  ((${#LOG_FILES[@]})) || die "service $1 has no container output yet; start it with up -d"
+  log_read "$REPLY" "$tail" "$follow" "$timestamps"
 }
 
 usage() {
@@ -2675,7 +2802,7 @@ usage() {
     "  rm [-f] [SERVICE...]              remove stopped containers (-f: running ones too)" \
     "  down                              stop and remove all containers and networks of the project" \
     "  ps [-a] [--json]                  list running containers, with their published ports (-a: all)" \
-    "  logs [-f] [--tail N] SERVICE                 print (-f: follow) a detached container's output" \
+    "  logs [-f] [-t] [--tail N] SERVICE print (-f: follow; -t: with times) a detached container's output" \
     "  pause | unpause [SERVICE...]      freeze or thaw containers (their cgroup's freezer)" \
     "  kill [-s SIGNAL] [SERVICE...]     send a signal (default SIGKILL) to containers' PID 1" \
     "  restart [SERVICE...]              stop, then start the services' containers" \
@@ -2683,10 +2810,78 @@ usage() {
     "  top SERVICE                       the processes of the service's container" \
     "  inspect SERVICE                   the service's container as JSON: config, state, mounts, addresses" \
     "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \
+    "  systemd [DIR]                     write a systemd unit per service (default /etc/systemd/system)" \
     "" \
     "Environment: TUPPER_ROOT (default /var/lib/tupper), TUPPER_RUN (/run/tupper)," \
     "TUPPER_HELPER (/usr/local/libexec/tupper/tupper-init), TUPPER_CGROUP_PARENT," \
     "TUPPER_TRACE (a file: append an audit log of every command this run executes)."
+}
+
+# ---- systemd units: the containers at boot --------------------------------------------
+
+# systemd [DIR]: writes one unit per service, tupper-PROJECT-SERVICE.service, into DIR
+# (default /etc/systemd/system), in the spirit of Podman's Quadlet: it starts the service's
+# container at boot with `up -d` and stops it with `stop`. Restarts and health checks stay
+# with tupper-init, as without systemd, so the unit is a oneshot that remains active. The
+# unit names this script by its absolute path and carries the TUPPER_* settings in effect
+# now: a boot runs what runs now. Write the units again when the script moves.
+cmd_systemd() {
+  local dir=${1:-/etc/systemd/system} svc script unit
+  (($# <= 1)) || die "usage: systemd [DIR]"
+  [[ -d $dir ]] || die "systemd: $dir is not a directory; create it or name another"
+  normalise_path "$script_dir/$SCRIPT_NAME"
+  script=$REPLY
+  for svc in "${SERVICES[@]}"; do
+    load_service "$svc"
+    unit="tupper-$PROJECT-$svc.service"
+    systemd_unit "$svc" "$script"
+    host_write "$dir/$unit" "${UNIT_LINES[@]}"
+    note "wrote $dir/$unit"
+  done
+  note "to start them now and at every boot: systemctl daemon-reload && systemctl enable --now tupper-$PROJECT-SERVICE.service"
+}
+
+# UNIT_LINES = the unit of the loaded service $1, whose container script $2 runs.
+systemd_unit() {
+  local svc=$1 script env name
+  systemd_quote "$2" command
+  script=$REPLY
+  env=()
+  for name in TUPPER_ROOT TUPPER_RUN TUPPER_HELPER TUPPER_CGROUP_PARENT; do
+    systemd_quote "$name=${!name}" env
+    env+=("$REPLY")
+  done
+  systemd_quote "$TUPPER_ROOT" path
+  UNIT_LINES=(
+    "# Written by $SCRIPT_NAME systemd: the container of service $svc, started at boot."
+    "[Unit]"
+    "Description=tupper: service $svc of project $PROJECT"
+    "Wants=network-online.target"
+    "After=network-online.target local-fs.target"
+    "RequiresMountsFor=$REPLY"
+    ""
+    "[Service]"
+    "Type=oneshot"
+    "RemainAfterExit=yes"
+    "Environment=${env[*]}"
+    "ExecStart=$script up -d $svc"
+    "ExecStop=$script stop $svc"
+    # stop_grace_period, then the SIGKILL that follows it
+    "TimeoutStopSec=$(((svc_stop_grace_ms + 999) / 1000 + 30))"
+    ""
+    "[Install]"
+    "WantedBy=multi-user.target"
+  )
+}
+
+# REPLY = $1 in double quotes for a unit file's line of kind $2: command (ExecStart=:
+# systemd would expand $ and %), env (Environment=: %) or path (RequiresMountsFor=: %).
+systemd_quote() {
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//%/%%}
+  if [[ $2 == command ]]; then s=${s//\$/\$\$}; fi
+  REPLY="\"$s\""
 }
 
 main() {
@@ -2711,6 +2906,7 @@ main() {
     exec) cmd_exec "$@" ;;
     inspect) cmd_inspect "$@" ;;
     plan) cmd_plan "$@" ;;
+    systemd) cmd_systemd "$@" ;;
     -h | --help | help) usage ;;
     *) die "unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
   esac

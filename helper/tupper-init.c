@@ -44,7 +44,9 @@
 #include <net/route.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -58,6 +60,7 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "security.h"
 
 #define EXIT_RUNTIME_FAILED 125
@@ -133,6 +136,9 @@ struct options {
   long max_restarts;     /* on-failure:N; -1: no limit */
   const char *stop_file; /* while it exists, the workload is being stopped: no restart */
   const char *status_dir;
+  const char *log_path; /* detached: the output goes here, through the supervisor (log.c) */
+  long long log_max_size;
+  int log_max_files;
   char *health_argv[MAX_HEALTH_ARGS + 1];
   int n_health_args;
   long health_interval_ms, health_timeout_ms, health_start_period_ms, health_start_interval_ms, health_retries;
@@ -140,12 +146,23 @@ struct options {
 
 /* ---- errors ------------------------------------------------------------ */
 
+/* The supervisor of a detached container: its own errors go into the container's log. */
+static struct container_log *error_log;
+
+/* "tupper-init: MESSAGE[: strerror(ERRNUM)]" on stderr, or as a record of the log. */
+static void report(int errnum, const char *fmt, va_list ap) {
+  char text[1024];
+  int len = snprintf(text, sizeof text, "tupper-init: ");
+  len += vsnprintf(text + len, sizeof text - (size_t)len, fmt, ap);
+  if (errnum != 0 && len < (int)sizeof text) snprintf(text + len, sizeof text - (size_t)len, ": %s", strerror(errnum));
+  if (error_log != NULL) log_message(error_log, text);
+  else fprintf(stderr, "%s\n", text);
+}
+
 void die(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("tupper-init: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  report(0, fmt, ap);
   va_end(ap);
   exit(EXIT_RUNTIME_FAILED);
 }
@@ -154,11 +171,18 @@ void die_errno(const char *fmt, ...) {
   int saved = errno;
   va_list ap;
   va_start(ap, fmt);
-  fputs("tupper-init: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, ": %s\n", strerror(saved));
+  report(saved, fmt, ap);
   va_end(ap);
   exit(EXIT_RUNTIME_FAILED);
+}
+
+/* For what must not end a running container (a status file it could not write). */
+static void __attribute__((format(printf, 1, 2))) warn_errno(const char *fmt, ...) {
+  int saved = errno;
+  va_list ap;
+  va_start(ap, fmt);
+  report(saved, fmt, ap);
+  va_end(ap);
 }
 
 char *xasprintf(const char *fmt, ...) {
@@ -222,6 +246,7 @@ static void usage(void) {
         "                   [--tmpfs DEST OPTIONS]... [--read-only] [--writable-sys] [--unmasked-paths]\n"
         "                   [--device-cgroup CGROUP2_DIR] [--device-rule 'c MAJOR:MINOR rwm']...\n"
         "                   [--device HOST_NODE DEST]... [--userns HOST_UID HOST_GID SIZE]\n"
+        "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
@@ -361,6 +386,12 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->stop_file = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--status-dir") == 0) {
       opt->status_dir = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--log") == 0) {
+      opt->log_path = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--log-max-size") == 0) {
+      opt->log_max_size = (long long)parse_limit(flag, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--log-max-files") == 0) {
+      opt->log_max_files = (int)parse_id(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--health-arg") == 0) {
       if (opt->n_health_args == MAX_HEALTH_ARGS) die("more than %d health check arguments", MAX_HEALTH_ARGS);
       opt->health_argv[opt->n_health_args++] = (char *)need(argc, argv, i++, flag);
@@ -862,6 +893,7 @@ static void join_namespaces(pid_t pid); /* below, with exec */
  */
 struct supervisor {
   struct options *opt;
+  struct container_log *log; /* detached: the workload's output, or NULL */
   int host_pidns;        /* to make a new PID namespace for each restart */
   pid_t pid1;            /* 0 while waiting to start it again */
   int alive_fd;          /* the write end of the current PID 1's supervisor pipe */
@@ -881,16 +913,25 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Replaces DIR/NAME with TEXT (through a temporary file, so a reader sees all or nothing). */
+/*
+ * Replaces DIR/NAME with TEXT (through a temporary file, so a reader sees all or nothing).
+ * A failure (a full disk) is reported, not fatal: the container runs on, its status stale.
+ */
 static void write_status(const char *dir, const char *name, const char *text) {
   if (dir == NULL) return;
   char *tmp = xasprintf("%s/.%s.tmp", dir, name), *path = xasprintf("%s/%s", dir, name);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) die_errno("open %s", tmp);
   size_t len = strlen(text);
-  if (write(fd, text, len) != (ssize_t)len) die_errno("write %s", tmp);
-  if (close(fd) < 0) die_errno("close %s", tmp);
-  if (rename(tmp, path) < 0) die_errno("rename %s to %s", tmp, path);
+  if (fd < 0) {
+    warn_errno("open %s", tmp);
+  } else if (write(fd, text, len) != (ssize_t)len || close(fd) < 0) {
+    if (errno == 0) errno = ENOSPC; /* a short write */
+    warn_errno("write %s", tmp);
+    unlink(tmp);
+  } else if (rename(tmp, path) < 0) {
+    warn_errno("rename %s to %s", tmp, path);
+    unlink(tmp);
+  }
   free(tmp);
   free(path);
 }
@@ -927,6 +968,10 @@ static void start_pid1(struct supervisor *sv) {
   pid_t child = fork_unblocked("fork PID 1 of the container");
   if (child == 0) {
     close(alive[1]);
+    if (sv->log != NULL) {
+      log_attach(sv->log);
+      error_log = NULL; /* from here on, errors are the container's output */
+    }
     container_main(sv->opt, alive[0]);
   }
   close(alive[0]);
@@ -950,6 +995,15 @@ static bool should_restart(const struct supervisor *sv, int status) {
   return status != 0 && (opt->max_restarts < 0 || sv->restarts < opt->max_restarts);
 }
 
+/* The supervisor's end, with PID 1's last status: the last of the output goes to the log first. */
+static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
+  if (sv->log != NULL) {
+    log_drain(sv->log, &sv->log->out, true);
+    log_drain(sv->log, &sv->log->err, true);
+  }
+  exit(sv->last_status);
+}
+
 /* As Docker: 100 ms, doubling to at most 10 s; back to 100 ms after 10 s of running. */
 static void pid1_ended(struct supervisor *sv, int wait_status) {
   int status = exit_status_of(wait_status);
@@ -957,7 +1011,7 @@ static void pid1_ended(struct supervisor *sv, int wait_status) {
   sv->last_status = status;
   close(sv->alive_fd);
   if (sv->probe > 0 && kill(sv->probe, SIGKILL) < 0 && errno != ESRCH) die_errno("kill the health check");
-  if (!should_restart(sv, status)) exit(status);
+  if (!should_restart(sv, status)) supervisor_exit(sv);
   long long now = now_ms();
   sv->backoff_ms = (now - sv->started_ms >= 10000 || sv->backoff_ms == 0) ? 100 : sv->backoff_ms * 2;
   if (sv->backoff_ms > 10000) sv->backoff_ms = 10000;
@@ -1029,7 +1083,7 @@ static long long next_timeout(const struct supervisor *sv) {
 static void on_timeout(struct supervisor *sv) {
   long long now = now_ms();
   if (sv->pid1 == 0 && now >= sv->restart_at_ms) {
-    if (sv->opt->stop_file != NULL && access(sv->opt->stop_file, F_OK) == 0) exit(sv->last_status);
+    if (sv->opt->stop_file != NULL && access(sv->opt->stop_file, F_OK) == 0) supervisor_exit(sv);
     sv->restarts++;
     char *text = xasprintf("%ld\n", sv->restarts);
     write_status(sv->opt->status_dir, "restarts", text);
@@ -1044,45 +1098,64 @@ static void on_timeout(struct supervisor *sv) {
   }
 }
 
+/* One signal from the signalfd. */
+static void on_signal(struct supervisor *sv, int sig) {
+  if (sig == SIGCHLD) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid == sv->pid1) pid1_ended(sv, status);
+      else if (pid == sv->probe) probe_ended(sv, status);
+    }
+    if (pid < 0 && errno != ECHILD) die_errno("waitpid");
+  } else if (sv->pid1 == 0) {
+    supervisor_exit(sv);
+  } else if (sig != SIGINT && sig != SIGQUIT) {
+    if (kill(sv->pid1, sig) < 0 && errno != ESRCH) die_errno("pass signal %d to PID 1", sig);
+  }
+}
+
 /*
+ * The supervisor's loop: one poll over the signals (a signalfd: all are
+ * blocked), the workload's output pipes when it has a log, and the timeout of
+ * the next restart or health check. Output is read before signals, so that
+ * what PID 1 wrote before it ended is in the log before its end is handled.
+ *
  * Signals a terminal sends to its whole foreground process group (SIGINT,
  * SIGQUIT) already reach PID 1, so they are not sent twice; every other
  * catchable signal is passed on. Between restarts there is no PID 1: a signal
  * then ends the supervisor (a stop must not wait for the next start).
  */
-static void __attribute__((noreturn)) supervise_container(struct options *opt, const sigset_t *blocked) {
-  struct supervisor sv = {.opt = opt, .health = "starting"};
+static void __attribute__((noreturn)) supervise_container(struct options *opt, const sigset_t *blocked,
+                                                           struct container_log *log) {
+  struct supervisor sv = {.opt = opt, .log = log, .health = "starting"};
   sv.host_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (sv.host_pidns < 0) die_errno("open /proc/self/ns/pid");
+  int signals = signalfd(-1, blocked, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (signals < 0) die_errno("signalfd");
   start_pid1(&sv);
+  struct pollfd fds[3] = {{.fd = signals, .events = POLLIN}};
+  nfds_t n_fds = 1;
+  if (log != NULL) {
+    fds[1] = (struct pollfd){.fd = log->out.read_fd, .events = POLLIN};
+    fds[2] = (struct pollfd){.fd = log->err.read_fd, .events = POLLIN};
+    n_fds = 3;
+  }
   for (;;) {
-    siginfo_t info;
     long long wait_ms = next_timeout(&sv);
-    int sig;
-    if (wait_ms < 0) {
-      sig = sigwaitinfo(blocked, &info);
-    } else {
-      struct timespec ts = {.tv_sec = wait_ms / 1000, .tv_nsec = (wait_ms % 1000) * 1000000};
-      sig = sigtimedwait(blocked, &info, &ts);
-    }
-    if (sig < 0) {
-      if (errno == EAGAIN) on_timeout(&sv);
-      else if (errno != EINTR) die_errno("sigtimedwait");
+    int ready = poll(fds, n_fds, wait_ms < 0 ? -1 : wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
+    if (ready < 0) {
+      if (errno != EINTR) die_errno("poll");
       continue;
     }
-    if (sig == SIGCHLD) {
-      int status;
-      pid_t pid;
-      while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (pid == sv.pid1) pid1_ended(&sv, status);
-        else if (pid == sv.probe) probe_ended(&sv, status);
-      }
-      if (pid < 0 && errno != ECHILD) die_errno("waitpid");
-    } else if (sv.pid1 == 0) {
-      exit(sv.last_status);
-    } else if (sig != SIGINT && sig != SIGQUIT) {
-      if (kill(sv.pid1, sig) < 0 && errno != ESRCH) die_errno("pass signal %d to PID 1", sig);
+    if (ready == 0) {
+      on_timeout(&sv);
+      continue;
     }
+    if (n_fds == 3 && fds[1].revents != 0) log_drain(log, &log->out, false);
+    if (n_fds == 3 && fds[2].revents != 0) log_drain(log, &log->err, false);
+    struct signalfd_siginfo info;
+    while (read(signals, &info, sizeof info) == (ssize_t)sizeof info) on_signal(&sv, (int)info.ssi_signo);
   }
 }
 
@@ -1094,14 +1167,7 @@ static void __attribute__((noreturn)) supervise_container(struct options *opt, c
 static pid_t fork_supervised(sigset_t *all, const char *what) {
   sigfillset(all);
   if (sigprocmask(SIG_BLOCK, all, NULL) < 0) die_errno("sigprocmask");
-  pid_t child = fork();
-  if (child < 0) die_errno("%s", what);
-  if (child == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) die_errno("sigprocmask");
-  }
-  return child;
+  return fork_unblocked(what);
 }
 
 /* ---- exec: joining a running container ----------------------------------- */
@@ -1159,6 +1225,20 @@ static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
   supervise(child, &all);
 }
 
+/*
+ * Detached: from here on, the supervisor's own errors are records in the log too. Its stdout
+ * and stderr (the script's append to the same file) are let go, so that a rotated-out file is
+ * not kept open.
+ */
+static void open_container_log(struct container_log *log, const struct options *opt) {
+  log_open(log, opt->log_path, opt->log_max_size, opt->log_max_files);
+  error_log = log;
+  int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null < 0) die_errno("open /dev/null");
+  if (dup2(null, STDOUT_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0) die_errno("dup2 /dev/null");
+  close(null);
+}
+
 int main(int argc, char **argv) {
   /* Not dumpable: no container process can open this process's /proc/PID/exe (the helper
      binary on the host) or its descriptors while it works in the container's namespaces
@@ -1171,6 +1251,8 @@ int main(int argc, char **argv) {
     exec_in_container(&opt);
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
+  static struct container_log log;
+  if (opt.log_path != NULL) open_container_log(&log, &opt);
   reset_signal_dispositions();
   if (opt.device_cgroup != NULL) restrict_devices_v2(opt.device_cgroup, opt.device_rules, opt.n_device_rules);
   if (opt.netns != NULL) join_netns(opt.netns);
@@ -1181,5 +1263,5 @@ int main(int argc, char **argv) {
   sigset_t all;
   sigfillset(&all);
   if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) die_errno("sigprocmask");
-  supervise_container(&opt, &all);
+  supervise_container(&opt, &all, opt.log_path != NULL ? &log : NULL);
 }

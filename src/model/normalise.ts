@@ -7,7 +7,7 @@ import { formatSubnet } from "./addresses.js";
 import { extraHost, parseExtraHostEntry, stringList, type ExtraHost } from "./hosts.js";
 import { resolveNetworking, type Networking } from "./network.js";
 import { parsePort } from "./ports.js";
-import { parseCpuList, parseCpus, parseDuration, parseGroup, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
+import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
 import { parseVolume } from "./volumes.js";
 import { loadSeccompProfile } from "./seccomp.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
@@ -125,6 +125,7 @@ function normaliseService(
     macAddress: { ...o("mac_address"), address: (s.mac_address as string | undefined)?.toLowerCase() ?? null },
     restart: { ...o("restart"), ...restartPolicy(s.restart as string | undefined) },
     healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck as Obj | undefined) },
+    logging: { ...o("logging"), ...logging(s.logging as Obj | undefined) },
     ...security(s, o, spec.file),
   };
 }
@@ -172,6 +173,20 @@ function restartPolicy(raw: string | undefined): { policy: "no" | "always" | "on
   if (raw === "always" || raw === "unless-stopped") return { policy: "always", maxRestarts: null };
   const n = raw.split(":")[1];
   return { policy: "on-failure", maxRestarts: n === undefined ? null : Number(n) };
+}
+
+/** Docker's defaults: json-file grows without limit; local rotates at 20m, keeping 5 files. */
+function logging(l: Obj | undefined): Omit<ServicePlan["logging"], keyof Origin> {
+  const driver = (l?.driver ?? "json-file") as "json-file" | "local" | "none";
+  if (driver === "none") return { driver, maxSize: null, maxFiles: 1 };
+  const options = (l?.options ?? {}) as Obj;
+  const local = driver === "local";
+  const maxSize = options["max-size"] ?? (local ? "20m" : undefined);
+  return {
+    driver: "json-file", // local is Docker's other file format; tupper writes one format for both
+    maxSize: maxSize === undefined ? null : must(parseLogSize(maxSize)),
+    maxFiles: Number(options["max-file"] ?? (local ? 5 : 1)),
+  };
 }
 
 /** Compose's defaults: every 30s, 30s timeout, 3 retries, no start period, 5s during it. */

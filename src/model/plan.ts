@@ -104,6 +104,8 @@ export interface ServicePlan {
   devices: (Origin & { host: string; container: string; permissions: string })[];
   /** device_cgroup_rules: more v1-syntax rules ("c 1:3 mr") for the device cgroup. */
   deviceCgroupRules: (Origin & { rule: string })[];
+  /** logging: json-file and local keep a log (rotated at maxSize bytes, maxFiles files); none: the output is discarded. */
+  logging: Origin & { driver: "json-file" | "none"; maxSize: number | null; maxFiles: number };
   /** healthcheck: the command (already wrapped in /bin/sh -c for CMD-SHELL) and its timings; null: none. */
   healthcheck: Origin & {
     check: { argv: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number; startIntervalMs: number } | null;

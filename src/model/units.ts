@@ -19,6 +19,21 @@ export function parseSize(raw: unknown): Parsed<number> {
   return ok(bytes);
 }
 
+/**
+ * Docker's log sizes (logging.options.max-size): decimal units, as Docker's FromHumanSize
+ * reads them ("10m" is 10,000,000 bytes; "10mb", "10MiB" too).
+ */
+export function parseLogSize(raw: unknown): Parsed<number> {
+  if (typeof raw === "number") {
+    return Number.isSafeInteger(raw) && raw > 0 ? ok(raw) : bad(`${raw} is not a positive whole number of bytes`);
+  }
+  const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(String(raw));
+  if (!m) return bad(`${JSON.stringify(raw)} is not a size`);
+  const bytes = Math.floor(Number(m[1]) * 1000 ** ("_kmgtp".indexOf((m[2] ?? "_").toLowerCase())));
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) return bad(`${JSON.stringify(raw)} is not a positive size`);
+  return ok(bytes);
+}
+
 /** Go-style durations as Compose writes them: "10s", "1m30s", "500ms", "1h". Result in milliseconds. */
 export function parseDuration(raw: string): Parsed<number> {
   const units: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -130,6 +130,12 @@ function serviceView(s: ServicePlan) {
       startPeriod: shNumber(s.healthcheck.check?.startPeriodMs ?? 0),
       startInterval: shNumber(s.healthcheck.check?.startIntervalMs ?? 0),
     },
+    logging: {
+      comment: describe(s.logging, "json-file, no rotation"),
+      driver: shWord(s.logging.driver),
+      maxSize: optionalNumber(s.logging.maxSize),
+      maxFiles: shNumber(s.logging.maxFiles),
+    },
     capAddComment: describe(s.capabilities.add, "none"),
     capDropComment: describe(s.capabilities.drop, "none"),
     caps: shWord(s.capabilities.kept === "ALL" ? "ALL" : s.capabilities.kept.join(",")),

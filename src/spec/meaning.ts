@@ -3,7 +3,7 @@
 import type { Diagnostic } from "./diagnostics.js";
 import { dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
-import { parseCpuList, parseCpus, parseDuration, parseGroup, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
+import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
 import { parseVolume } from "../model/volumes.js";
 import { loadSeccompProfile } from "../model/seccomp.js";
 import { checkNetworking } from "./networking.js";
@@ -86,6 +86,7 @@ function checkService(at: SpecPath, s: Obj, report: Report, file: string): void 
     if (!d.ok) report(p("stop_grace_period"), `${d.why}; use e.g. 10s, 1m30s or 500ms`);
   }
   if (s.healthcheck !== null && typeof s.healthcheck === "object") checkHealthcheck(p("healthcheck"), s.healthcheck as Obj, report);
+  if (isObj(s.logging)) checkLogging(p("logging"), s.logging, report);
   checkLimits(at, s, report);
   if (Array.isArray(s.volumes)) checkVolumes(p("volumes"), s.volumes, report);
   checkSecurity(at, s, report, file);
@@ -191,6 +192,21 @@ function checkHealthcheck(path: SpecPath, h: Obj, report: Report): void {
     }
   } else if (typeof test === "string" && test.trim() === "") report([...path, "test"], "is empty; give a command");
   if (test === undefined && h.disable !== true) report(path, "has no test; add test: (e.g. test: [\"CMD\", \"true\"]) or disable: true", "error", "key");
+}
+
+function checkLogging(path: SpecPath, logging: Obj, report: Report): void {
+  const options = isObj(logging.options) ? logging.options : {};
+  if (logging.driver === "none" && Object.keys(options).length > 0) {
+    report([...path, "options"], "the none driver keeps no log, so it takes no options; remove options or use json-file", "error", "key");
+  }
+  const maxSize = options["max-size"];
+  if (typeof maxSize === "string" || typeof maxSize === "number") {
+    const size = parseLogSize(maxSize);
+    if (!size.ok) report([...path, "options", "max-size"], `${size.why}; use a number with k, m or g (e.g. 10m)`);
+  }
+  if (options["max-file"] !== undefined && maxSize === undefined && logging.driver !== "local") {
+    report([...path, "options", "max-file"], "has no effect without max-size (the log would never rotate); add max-size, e.g. 10m", "error", "key");
+  }
 }
 
 function checkImage(path: SpecPath, image: string, report: Report): void {

@@ -115,6 +115,9 @@ make_loop() {
   LOOP=$(losetup -f --show "$TEST_DIR/disk.img")
 }
 
+# The text of container $1's log file: tupper-init writes CRI records (TIME STREAM F|P TEXT).
+log_text() { sed -E 's/^[^ ]+ std(out|err) [PF] //' "$TUPPER_ROOT/containers/$PROJECT/$1/log"; }
+
 # Waits until container $1 of this project is running (its PID 1 exists).
 wait_running() {
   local i

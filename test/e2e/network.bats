@@ -213,7 +213,7 @@ address_of() {
     name=$(cat "$TEST_DIR/started.$i")
     wait_running "$name"
     for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$TUPPER_ROOT/containers/$PROJECT/$name/log" ] && break; sleep 0.1; done
-    addresses+=("$(cat "$TUPPER_ROOT/containers/$PROJECT/$name/log")")
+    addresses+=("$(log_text "$name")")
   done
   [ "$(printf '%s\n' "${addresses[@]}" | grep -c '^172\.\|^192\.168\.')" -eq 20 ]
   [ "$(printf '%s\n' "${addresses[@]}" | sort -u | wc -l)" -eq 20 ]

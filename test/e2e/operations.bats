@@ -185,20 +185,20 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
     sleep 0.1
   done
   # the first start and 3 restarts, then it stays exited with the workload's status
-  [ "$(grep -c '^started$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-crash-1/log")" -eq 4 ]
+  [ "$("$SCRIPT" logs crash | grep -c '^started$')" -eq 4 ]
   run -0 "$SCRIPT" ps -a --json
   [[ $output == *'"Name":"'"$PROJECT"'-crash-1","Service":"crash","State":"exited","Health":"","RestartCount":3,'* ]]
   sleep 1
-  [ "$(grep -c '^started$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-crash-1/log")" -eq 4 ]
+  [ "$("$SCRIPT" logs crash | grep -c '^started$')" -eq 4 ]
   # always: it keeps coming back (a new PID 1 each time, same supervisor) until stop
   local starts
-  starts=$(grep -c '^up$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-forever-1/log")
+  starts=$("$SCRIPT" logs forever | grep -c '^up$')
   [ "$starts" -ge 3 ]
   "$SCRIPT" ps | grep -qE "^$PROJECT-forever-1 .* (running|restarting) "
   "$SCRIPT" stop forever
-  starts=$(grep -c '^up$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-forever-1/log")
+  starts=$("$SCRIPT" logs forever | grep -c '^up$')
   sleep 1
-  [ "$(grep -c '^up$' "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-forever-1/log")" -eq "$starts" ]
+  [ "$("$SCRIPT" logs forever | grep -c '^up$')" -eq "$starts" ]
   run -0 "$SCRIPT" ps -a
   [[ $output == *"$PROJECT-forever-1"*" exited "* ]]
   # a restarted PID 1 has a PID namespace of its own and the same filesystem
@@ -252,4 +252,106 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
   [ "${#lines[@]}" -eq 5 ]
   run -1 --separate-stderr "$SCRIPT" logs --tail many app
   [[ $stderr == *"--tail takes a number of lines or all, not many"* ]]
+}
+
+@test "logging: each line kept with its time (-t) and stream, rotated at max-size keeping max-file files; -f follows across rotations" {
+  compile_app 'network_mode: none' 'init: true' \
+    'command: ["/bin/sh", "-c", "sleep 1; printf %020000d 7; echo; i=0; while [ $i -lt 300 ]; do echo out-$i; echo err-$i >&2; i=$((i + 1)); sleep 0.01; done; echo last"]' \
+    'logging: {options: {max-size: 2k, max-file: "3"}}'
+  "$SCRIPT" up -d app
+  wait_running "$PROJECT-app-1"
+  # started before the first line: it must see every line, through every rotation, in order
+  # (a reader of a rotated log keeps up while the log rotates fewer than max-file times
+  # before it reads on: here about 4 rotations a second)
+  "$SCRIPT" logs -f app > "$TEST_DIR/followed"
+  local dir="$TUPPER_ROOT/containers/$PROJECT/$PROJECT-app-1" f
+  [ "$(grep -c '^out-' "$TEST_DIR/followed")" -eq 300 ]
+  [ "$(grep -c '^err-' "$TEST_DIR/followed")" -eq 300 ]
+  grep '^out-' "$TEST_DIR/followed" | awk -F- '$2 != NR - 1 { exit 1 }'
+  [ "$(tail -n 1 "$TEST_DIR/followed")" = last ]
+  # the 20000-byte line came as a part record (16 KiB) and a full one: logs joins them again
+  [ "$(grep -E '^0+7$' "$TEST_DIR/followed" | wc -c)" -eq 20001 ]
+  # three files, the current one and two rotated, none past 2000 bytes
+  [ -s "$dir/log.1" ] && [ -s "$dir/log.2" ] && [ ! -e "$dir/log.3" ]
+  for f in "$dir/log" "$dir/log.1" "$dir/log.2"; do (($(stat -c %s "$f") <= 2000)); done
+  # what is kept is the end: the first lines are gone, the last are there
+  run -0 "$SCRIPT" logs app
+  [[ $output != *$'\nout-0\n'* && $output == *$'\nout-299\n'* && ${lines[-1]} == last ]]
+  # -t: each line after its time, RFC 3339 in UTC with nanoseconds, as docker logs -t
+  run -0 "$SCRIPT" logs -t --tail 1 app
+  [[ $output =~ ^$(date -u +%Y-%m-%d)T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z\ last$ ]]
+  # in the file, each record names its stream
+  cat "$dir"/log* | grep -q ' stderr F err-299$'
+  cat "$dir"/log* | grep -q ' stdout F out-299$'
+  "$SCRIPT" rm app
+}
+
+@test "logging: driver none keeps nothing, and logs says why" {
+  compile_app 'network_mode: none' 'command: ["/bin/sh", "-c", "echo secret; exec sleep 60"]' \
+    'stop_signal: SIGKILL' 'logging: {driver: none}'
+  "$SCRIPT" up -d app
+  wait_running "$PROJECT-app-1"
+  sleep 0.2
+  [ ! -e "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-app-1/log" ]
+  ! grep -rqs secret "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-app-1" --exclude-dir=rootfs
+  run -1 --separate-stderr "$SCRIPT" logs app
+  [[ $stderr == *"service app has logging driver none: its output is not kept"* ]]
+  "$SCRIPT" rm -f app
+}
+
+@test "kill: SIGKILL and the stop signal rest the restart policy until the next start; another signal leaves it in place" {
+  compile_app 'network_mode: none' 'init: true' 'restart: always' \
+    'command: ["/bin/sh", "-c", "echo up; while :; do sleep 0.05; done"]'
+  "$SCRIPT" up -d app
+  wait_running "$PROJECT-app-1"
+  local i
+  # SIGHUP ends the workload (no trap) but is not a stop: restart: always brings it back
+  "$SCRIPT" kill -s HUP app
+  for ((i = 0; i < 50; i++)); do [ "$("$SCRIPT" logs app | grep -c '^up$')" -ge 2 ] && break; sleep 0.1; done
+  [ "$("$SCRIPT" logs app | grep -c '^up$')" -eq 2 ]
+  wait_running "$PROJECT-app-1"
+  # SIGKILL (kill's default): it stays exited
+  "$SCRIPT" kill app
+  sleep 1
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-app-1"*" exited "* ]]
+  [ "$("$SCRIPT" logs app | grep -c '^up$')" -eq 2 ]
+  # started again, the policy is back; the stop signal (SIGTERM) rests it too
+  "$SCRIPT" start app
+  wait_running "$PROJECT-app-1"
+  "$SCRIPT" kill -s 15 app
+  sleep 1
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-app-1"*" exited "* ]]
+  [ "$("$SCRIPT" logs app | grep -c '^up$')" -eq 3 ]
+}
+
+@test "systemd: a unit per service that systemd-analyze accepts; its ExecStart and ExecStop start and stop the container" {
+  command -v systemd-analyze > /dev/null || skip "systemd-analyze is not installed"
+  compile_app 'network_mode: none' 'stop_grace_period: 2s' 'command: ["/bin/sh", "-c", "exec sleep 600"]'
+  mkdir "$TEST_DIR/units"
+  run -0 --separate-stderr "$SCRIPT" systemd "$TEST_DIR/units"
+  local unit="$TEST_DIR/units/tupper-$PROJECT-app.service"
+  [ -f "$unit" ]
+  [[ $stderr == *"wrote $unit"* ]]
+  run -0 --separate-stderr systemd-analyze verify "$unit"
+  [ -z "$stderr$output" ]
+  grep -qx 'TimeoutStopSec=32' "$unit"
+  # systemd cannot run on this machine (PID 1 is not systemd): run what the unit would, with
+  # its environment, parsed from the unit (values here have no % or $ for systemd to expand)
+  local line start=() stop=() env=()
+  while IFS= read -r line; do
+    case $line in
+      Environment=*) eval "env=(${line#Environment=})" ;;
+      ExecStart=*) eval "start=(${line#ExecStart=})" ;;
+      ExecStop=*) eval "stop=(${line#ExecStop=})" ;;
+    esac
+  done < "$unit"
+  [ "${start[0]}" = "$SCRIPT" ] && [ "${start[*]:1}" = "up -d app" ]
+  [[ " ${env[*]} " == *" TUPPER_ROOT=$TUPPER_ROOT "* && " ${env[*]} " == *" TUPPER_RUN=$TUPPER_RUN "* ]]
+  env -i PATH="$PATH" "${env[@]}" "${start[@]}"
+  wait_running "$PROJECT-app-1"
+  env -i PATH="$PATH" "${env[@]}" "${stop[@]}"
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-app-1"*" exited "* ]]
 }

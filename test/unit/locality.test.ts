@@ -32,6 +32,7 @@ const base = {
   "mac_address: 02:42:ac:11:00:02": "mac_address: 02:42:ac:11:00:03",
   "restart: on-failure:3": "restart: on-failure:4",
   'healthcheck: {test: ["CMD", "true"], interval: 10s}': 'healthcheck: {test: ["CMD", "true"], interval: 20s}',
+  "logging: {options: {max-size: 10m}}": "logging: {options: {max-size: 20m}}",
   "cap_add: [NET_ADMIN]": "cap_add: [SYS_PTRACE]",
   "cap_drop: [MKNOD]": "cap_drop: [CHOWN]",
   "privileged: false": "privileged: true",

@@ -47,6 +47,27 @@ test("defaults are applied and every value is resolved", () => {
   assert.equal(web.workingDir.path, "/");
 });
 
+test("logging: json-file keeps everything unless max-size is set; local has Docker's local defaults; sizes are decimal", () => {
+  const plan = compileText(`services:
+  plain: {image: "rootfs:./r", command: ["true"]}
+  rotated: {image: "rootfs:./r", command: ["true"], logging: {options: {max-size: 10m, max-file: "3"}}}
+  local: {image: "rootfs:./r", command: ["true"], logging: {driver: local}}
+  small: {image: "rootfs:./r", command: ["true"], logging: {driver: local, options: {max-size: 1.5k, max-file: 2}}}
+  quiet: {image: "rootfs:./r", command: ["true"], logging: {driver: none}}
+`).plan!;
+  const logging = plan.services.map((s) => {
+    const { driver, maxSize, maxFiles } = s.logging;
+    return { driver, maxSize, maxFiles };
+  });
+  assert.deepEqual(logging, [
+    { driver: "json-file", maxSize: null, maxFiles: 1 },
+    { driver: "json-file", maxSize: 10_000_000, maxFiles: 3 },
+    { driver: "json-file", maxSize: 20_000_000, maxFiles: 5 },
+    { driver: "json-file", maxSize: 1500, maxFiles: 2 },
+    { driver: "none", maxSize: null, maxFiles: 1 },
+  ]);
+});
+
 test("volumes: short syntax creates a missing host directory, long syntax only when asked", () => {
   const web = compileText(`services:
   web:

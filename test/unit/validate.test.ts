@@ -16,7 +16,7 @@ test("every problem of a spec is reported in one run, in file order, with file, 
     mem_limit: lots
     cpus: -1
     pids_limt: 5
-    logging: {driver: json-file}
+    scale: 2
   db:
     command: "echo 'unclosed"
 `);
@@ -24,7 +24,7 @@ test("every problem of a spec is reported in one run, in file order, with file, 
     '/project/specs/app.yaml:5:16: error: services.web.mem_limit: "lots" is not a size; use a number with b, k, m or g (e.g. 256m)',
     "/project/specs/app.yaml:6:11: error: services.web.cpus: -1 is not a number of CPUs greater than 0; use e.g. 0.5 or 2",
     '/project/specs/app.yaml:7:5: error: services.web.pids_limt: unknown key "pids_limt"; did you mean pids_limit?',
-    "/project/specs/app.yaml:8:5: error: services.web.logging: not supported yet: it comes with tupper's operations verbs; remove it for now",
+    "/project/specs/app.yaml:8:5: error: services.web.scale: not supported yet: it comes with multi-service projects; remove it for now",
     "/project/specs/app.yaml:9:3: error: services.db: image is missing; add image: (e.g. image: rootfs:./rootfs)",
     "/project/specs/app.yaml:10:14: error: services.db.command: has an unclosed ' quote; close the quote or use the list form",
   ]);
@@ -109,6 +109,36 @@ test("restart and healthcheck: bad values are positioned errors that say what is
     '/project/specs/app.yaml:13:5: error: services.db.healthcheck: has no test; add test: (e.g. test: ["CMD", "true"]) or disable: true',
     "/project/specs/app.yaml:17:25: error: services.cache.healthcheck.test: CMD-SHELL takes one command string after it",
     "/project/specs/app.yaml:17:59: error: services.cache.healthcheck.timeout: must be longer than 0; use e.g. 30s",
+  ]);
+});
+
+test("logging: unknown drivers and options, bad sizes, and rotation settings that do nothing are positioned errors", () => {
+  const errors = errorsOf(`services:
+  web:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    logging: {driver: syslog, options: {syslog-address: "udp://1.2.3.4:514"}}
+  db:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    logging:
+      options: {max-size: ten, max-file: 0}
+  cache:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    logging: {options: {max-file: "3"}}
+  quiet:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    logging: {driver: none, options: {max-size: 1m}}
+`);
+  assert.deepEqual(errors, [
+    `/project/specs/app.yaml:5:23: error: services.web.logging.driver: "syslog" is not allowed; use one of "json-file", "local", "none" (json-file (the default), local (the same, with Docker's local defaults: max-size 20m, max-file 5) or none (no log is kept))`,
+    '/project/specs/app.yaml:5:41: error: services.web.logging.options.syslog-address: unknown key "syslog-address"; remove it (keys of your own must start with x-); known keys here: max-size, max-file',
+    '/project/specs/app.yaml:10:27: error: services.db.logging.options.max-size: "ten" is not a size; use a number with k, m or g (e.g. 10m)',
+    "/project/specs/app.yaml:10:42: error: services.db.logging.options.max-file: 0 must be >= 1",
+    "/project/specs/app.yaml:14:25: error: services.cache.logging.options.max-file: has no effect without max-size (the log would never rotate); add max-size, e.g. 10m",
+    "/project/specs/app.yaml:18:29: error: services.quiet.logging.options: the none driver keeps no log, so it takes no options; remove options or use json-file",
   ]);
 });
 
