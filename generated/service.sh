@@ -15,6 +15,7 @@ declare -A HOST_ENV=()
 # name: service
 readonly PROJECT='service'
 readonly SERVICES=('ticker')
+readonly PROJECT_VOLUMES=() # the volumes `down -v` removes
 # x-tupper.storage: auto
 readonly STORAGE_MODE='auto'
 # x-tupper.cgroup_parent: not set (…/tupper under the cgroup of whoever runs this script)
@@ -33,6 +34,7 @@ readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
 readonly IMAGES_DIR="$TUPPER_ROOT/images"
+readonly VOLUMES_DIR="$TUPPER_ROOT/volumes" # named volumes: VOLUMES_DIR/NAME/_data, as Docker lays them out
 readonly CONTAINERS_DIR="$TUPPER_ROOT/containers/$PROJECT"
 readonly STATE_DIR="$TUPPER_RUN/$PROJECT"
 
@@ -75,7 +77,7 @@ readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
 # the spec key it comes from; "default" marks what tupper chose because the spec is silent.
 load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
-  svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=()
+  svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=() svc_bind_volume=() svc_bind_copy=()
   svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
   svc_seccomp_default='' svc_seccomp_rules=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
@@ -167,6 +169,14 @@ load_service() {
 # Records one bind mount of the loaded service (source on the host, target in the container).
 add_bind() {
   svc_bind_source+=("$1") svc_bind_target+=("$2") svc_bind_mode+=("$3") svc_bind_create+=("$4")
+  svc_bind_volume+=('') svc_bind_copy+=('')
+}
+
+# Records a named volume of the loaded service: volume $1 (its name on the host) at $2,
+# mode $3, made by the project or external ($4), filled from the image when empty or not ($5).
+add_volume() {
+  svc_bind_source+=("$VOLUMES_DIR/$1/_data") svc_bind_target+=("$2") svc_bind_mode+=("$3") svc_bind_create+=("$4")
+  svc_bind_volume+=("$1") svc_bind_copy+=("$5")
 }
 
 # The loaded service's networks, ports and /etc/hosts lines, one call per spec entry.
@@ -456,9 +466,11 @@ preflight_service() {
     fi
   done
   for i in "${!svc_bind_source[@]}"; do
-    if [[ ! -e ${svc_bind_source[i]} && ${svc_bind_create[i]} != create-host-path ]]; then
-      gaps+=("the source of volume ${svc_bind_target[i]} of service $svc_name: ${svc_bind_source[i]} does not exist (create it, or set bind.create_host_path: true)")
-    fi
+    [[ ! -e ${svc_bind_source[i]} ]] || continue
+    case ${svc_bind_create[i]} in
+      must-exist) gaps+=("the source of volume ${svc_bind_target[i]} of service $svc_name: ${svc_bind_source[i]} does not exist (create it, or set bind.create_host_path: true)") ;;
+      external) gaps+=("the external volume ${svc_bind_volume[i]} of service $svc_name: ${svc_bind_source[i]} does not exist (create it with mkdir -p, or drop external: true so that the project makes it)") ;;
+    esac
   done
 }
 
@@ -1704,7 +1716,48 @@ container_start() {
   container_hostname "$name"
   if ! exists "$CONTAINERS_DIR/$name/etc"; then host mkdir -- "$CONTAINERS_DIR/$name/etc"; fi
   container_etc_files "$name" "$REPLY"
+  volumes_ensure "$name"
   container_launch "$name" "$@"
+}
+
+# The named volumes of the loaded service, for container $1: a missing one is made (an
+# external one must exist: preflight said so); an empty one is filled from the image's
+# directory at its target, as Docker does, unless nocopy. A path in the image with a
+# symlink in it is not followed out of the image: that volume stays empty.
+volumes_ensure() {
+  local i dir image=${CONTAINER_IMAGE[$1]:-}
+  if [[ -z $image ]]; then read_file "$CONTAINERS_DIR/$1/image" && image=$REPLY; fi
+  for i in "${!svc_bind_volume[@]}"; do
+    [[ -n ${svc_bind_volume[i]} ]] || continue
+    dir=${svc_bind_source[i]}
+    if ! exists "$dir"; then host mkdir -p -- "$dir"; fi
+    [[ ${svc_bind_copy[i]} == copy ]] || continue
+    dir_is_empty "$dir" || continue
+    if image_dir_at "$IMAGES_DIR/$image/rootfs" "${svc_bind_target[i]}"; then
+      host cp -a -- "$REPLY/." "$dir"
+    fi
+  done
+}
+
+# Whether directory $1 has no entries (a missing one has none).
+dir_is_empty() {
+  local -a entries=("$1"/* "$1"/.[!.]* "$1"/..?*) # nullglob: only what exists
+  ((${#entries[@]} == 0))
+}
+
+# REPLY = directory $2 of the root filesystem at $1, if it is one there and no part of the
+# path is a symlink (which the host would resolve against its own root).
+image_dir_at() {
+  local path=$1 part
+  local -a parts
+  IFS=/ read -r -a parts <<< "$2"
+  for part in "${parts[@]}"; do
+    [[ -n $part ]] || continue
+    path+=/$part
+    [[ ! -L $path ]] || return 1
+  done
+  [[ -d $path ]] || return 1
+  REPLY=$path
 }
 
 # Loads the service that container $1 belongs to (for its stop signal and grace period).
@@ -2170,7 +2223,13 @@ cmd_inspect() {
   for i in "${!svc_bind_source[@]}"; do
     json_string "${svc_bind_source[i]}" && a=$REPLY
     json_string "${svc_bind_target[i]}" && b=$REPLY
-    mounts_json+="${mounts_json:+,}{\"Type\":\"bind\",\"Source\":$a,\"Destination\":$b,\"RW\":$([[ ${svc_bind_mode[i]} == rw ]] && echo true || echo false)}"
+    if [[ -n ${svc_bind_volume[i]} ]]; then
+      json_string "${svc_bind_volume[i]}" && c=$REPLY
+      mounts_json+="${mounts_json:+,}{\"Type\":\"volume\",\"Name\":$c,\"Source\":$a"
+    else
+      mounts_json+="${mounts_json:+,}{\"Type\":\"bind\",\"Source\":$a"
+    fi
+    mounts_json+=",\"Destination\":$b,\"RW\":$([[ ${svc_bind_mode[i]} == rw ]] && echo true || echo false)}"
   done
   if [[ -f $STATE_DIR/$name/net ]]; then
     while read -r kind a b c d; do
@@ -2515,10 +2574,14 @@ cmd_rm() {
   done
 }
 
-# down: stop and remove every container of the project, as `docker compose down` does.
+# down [-v]: stop and remove every container of the project, as `docker compose down`
+# does; named volumes stay unless -v.
 cmd_down() {
-  local name
-  (($# == 0)) || die "down takes no arguments"
+  local name volumes=0 volume
+  case ${1:-} in
+    -v | --volumes) volumes=1 && shift ;;
+  esac
+  (($# == 0)) || die "usage: down [-v]"
   list_containers
   for name in "${CONTAINERS[@]}"; do container_signal "$name"; done
   for name in "${CONTAINERS[@]}"; do
@@ -2527,6 +2590,15 @@ cmd_down() {
   done
   network_gc # also the networks of starts that were killed before their container existed
   host rmdir --ignore-fail-on-non-empty -- "$STATE_DIR" "$CONTAINERS_DIR" 2>/dev/null || true
+  # -v: the project's named volumes too (never external ones); without it they stay
+  if ((volumes)); then
+    for volume in "${PROJECT_VOLUMES[@]}"; do
+      if exists "$VOLUMES_DIR/$volume"; then
+        host rm -rf --one-file-system -- "${VOLUMES_DIR:?}/$volume"
+        note "volume $volume removed"
+      fi
+    done
+  fi
 }
 
 # plan VERB [ARGS...]: print the commands that change the host which VERB would run now,
@@ -2658,7 +2730,7 @@ usage() {
     "  start [SERVICE...]                start stopped containers again" \
     "  stop [SERVICE...]                 stop containers (stop_signal, SIGKILL after stop_grace_period)" \
     "  rm [-f] [SERVICE...]              remove stopped containers (-f: running ones too)" \
-    "  down                              stop and remove all containers and networks of the project" \
+    "  down [-v]                         stop and remove all containers and networks of the project (-v: volumes too)" \
     "  ps [-a] [--json]                  list running containers, with their published ports (-a: all)" \
     "  logs [-f] [-t] [--tail N] SERVICE print (-f: follow; -t: with times) a detached container's output" \
     "  pause | unpause [SERVICE...]      freeze or thaw containers (their cgroup's freezer)" \

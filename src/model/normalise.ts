@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { ParsedSpec, SpecPath } from "../spec/parse.js";
-import type { HostEntryPlan, Origin, Plan, ServicePlan, StorageMode } from "./plan.js";
+import type { HostEntryPlan, Origin, Plan, ServicePlan, StorageMode, VolumePlan } from "./plan.js";
 import { formatSubnet } from "./addresses.js";
 import { extraHost, parseExtraHostEntry, stringList, type ExtraHost } from "./hosts.js";
 import { resolveNetworking, type Networking } from "./network.js";
@@ -37,6 +37,7 @@ export function normalise({ spec, outputFile, tupperVersion }: NormaliseInput): 
   const xt = (root["x-tupper"] ?? {}) as Obj;
   const project = root.name ?? defaultProjectName(specFile);
   const net = resolveNetworking(root);
+  const volumes = projectVolumes(root, project);
   return {
     tupperVersion,
     specFromScript: relative(scriptDir, specFile),
@@ -53,7 +54,8 @@ export function normalise({ spec, outputFile, tupperVersion }: NormaliseInput): 
       internal: n.internal,
       firstFreeOffset: n.firstFreeOffset,
     })),
-    services: Object.entries(root.services as Obj).map(([name, s]) => normaliseService(name, s as Obj, origin, spec, net, project)),
+    volumes: volumes.map((v) => ({ ...origin(["volumes", v.declared]), ...v })),
+    services: Object.entries(root.services as Obj).map(([name, s]) => normaliseService(name, s as Obj, origin, spec, net, project, volumes)),
   };
 }
 
@@ -64,6 +66,7 @@ function normaliseService(
   spec: ParsedSpec,
   net: Networking,
   project: string,
+  volumes: Omit<VolumePlan, keyof Origin>[],
 ): ServicePlan {
   const at = (...rest: (string | number)[]): SpecPath => ["services", name, ...rest];
   const o = (...rest: (string | number)[]) => originOf(at(...rest));
@@ -108,7 +111,11 @@ function normaliseService(
     },
     pids: { ...limitOrigin("pids_limit", "pids"), max: pidsRaw === undefined || pidsRaw <= 0 ? null : pidsRaw },
     cpuset: { ...o("cpuset"), cpus: s.cpuset !== undefined ? must(parseCpuList(s.cpuset)) : null },
-    binds: ((s.volumes ?? []) as unknown[]).map((v, i) => ({ ...o("volumes", i), ...must(parseVolume(v)) })),
+    binds: ((s.volumes ?? []) as unknown[]).map((v, i) => {
+      const { volume, ...bind } = must(parseVolume(v));
+      const declared = volume && volumes.find((d) => d.declared === bind.source)!;
+      return { ...o("volumes", i), ...bind, volume: declared ? { name: declared.name, external: declared.external, nocopy: volume.nocopy } : null };
+    }),
     network: {
       ...(s.network_mode !== undefined ? o("network_mode") : o("networks")),
       mode: net.services.get(name)!.mode,
@@ -173,6 +180,15 @@ function restartPolicy(raw: string | undefined): { policy: "no" | "always" | "on
   if (raw === "always" || raw === "unless-stopped") return { policy: "always", maxRestarts: null };
   const n = raw.split(":")[1];
   return { policy: "on-failure", maxRestarts: n === undefined ? null : Number(n) };
+}
+
+/** The top-level volumes with their names on the host, as Compose names them. */
+function projectVolumes(root: Obj, project: string): Omit<VolumePlan, keyof Origin>[] {
+  return Object.entries((root.volumes ?? {}) as Obj).map(([declared, v]) => {
+    const external = (v as Obj | null)?.external === true;
+    const name = ((v as Obj | null)?.name as string | undefined) ?? (external ? declared : `${project}_${declared}`);
+    return { declared, name, external };
+  });
 }
 
 /** Docker's defaults: json-file grows without limit; local rotates at 20m, keeping 5 files. */

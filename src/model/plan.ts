@@ -27,7 +27,18 @@ export interface Plan {
   cgroupParent: Origin & { path: string | null };
   /** The networks some service joins. */
   networks: NetworkPlan[];
+  /** The top-level volumes, each with its name on the host. */
+  volumes: VolumePlan[];
   services: ServicePlan[];
+}
+
+export interface VolumePlan extends Origin {
+  /** Its key under the top-level volumes, as services name it. */
+  declared: string;
+  /** Its directory's name under TUPPER_ROOT/volumes: PROJECT_KEY, or its name: / KEY when external. */
+  name: string;
+  /** Made outside the project: never created or removed by it. */
+  external: boolean;
 }
 
 export interface NetworkPlan extends Origin {
@@ -74,7 +85,14 @@ export interface ServicePlan {
   cpus: Origin & { quotaUs: number | null; periodUs: number };
   pids: Origin & { max: number | null };
   cpuset: Origin & { cpus: string | null };
-  binds: (Origin & { source: string; target: string; readOnly: boolean; createHostPath: boolean })[];
+  /** volumes: binds of host paths, and named volumes (volume: its host name, external, nocopy). */
+  binds: (Origin & {
+    source: string;
+    target: string;
+    readOnly: boolean;
+    createHostPath: boolean;
+    volume: { name: string; external: boolean; nocopy: boolean } | null;
+  })[];
   network: Origin & { mode: NetworkMode; attachments: AttachmentPlan[] };
   ports: (Origin & PublishedPort)[];
   expose: Origin & { ports: string[] };

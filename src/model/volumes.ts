@@ -1,4 +1,5 @@
-// Compose volume entries (short "SRC:DST[:MODE]" and long form) → one bind description.
+// Compose volume entries (short "SRC:DST[:MODE]" and long form) → one mount description:
+// a bind of a host path, or a named volume (a key of the top-level volumes).
 import type { Parsed } from "./units.js";
 
 export interface BindSpec {
@@ -8,6 +9,8 @@ export interface BindSpec {
   readOnly: boolean;
   /** Create a missing host directory (short syntax does, as Docker does; long syntax when bind.create_host_path). */
   createHostPath: boolean;
+  /** A named volume: source is its key in the top-level volumes; nocopy: not filled from the image. */
+  volume: { nocopy: boolean } | null;
 }
 
 const bad = (why: string): Parsed<BindSpec> => ({ ok: false, why });
@@ -18,21 +21,40 @@ export function parseVolume(raw: unknown): Parsed<BindSpec> {
 
 function parseShort(text: string): Parsed<BindSpec> {
   const parts = text.split(":");
-  if (parts.length === 1) return bad("anonymous volumes are not supported yet (they come with named volumes); use ./host:/container");
+  if (parts.length === 1) return bad("anonymous volumes are not supported yet; name it (data:/container, with volumes: {data: {}} at the top level) or use ./host:/container");
   if (parts.length > 3) return bad(`${JSON.stringify(text)} has more than three :-separated parts; use SOURCE:TARGET[:ro]`);
   const [source, target, mode = "rw"] = parts as [string, string, string?];
   const options = mode.split(",");
+  const volume = isVolumeName(source);
   for (const o of options) {
     if (o === "z" || o === "Z") return bad("SELinux relabelling (:z, :Z) is not supported; remove it");
-    if (o !== "ro" && o !== "rw") return bad(`mode ${JSON.stringify(o)} is not known; use ro or rw`);
+    if (o === "nocopy" && volume) continue;
+    if (o !== "ro" && o !== "rw") return bad(`mode ${JSON.stringify(o)} is not known; use ro or rw${volume ? " (and nocopy)" : ""}`);
   }
-  const checked = checkBind(source, target);
+  const checked = volume ? checkTarget(target) : checkBind(source, target);
   if (checked) return bad(checked);
-  return { ok: true, value: { source, target, readOnly: options.includes("ro"), createHostPath: true } };
+  return {
+    ok: true,
+    value: { source, target, readOnly: options.includes("ro"), createHostPath: !volume, volume: volume ? { nocopy: options.includes("nocopy") } : null },
+  };
+}
+
+/** Compose's rule: a source that is not a path (no leading / or .) names a volume. */
+function isVolumeName(source: string): boolean {
+  return source !== "" && !source.startsWith("/") && !source.startsWith(".") && !source.startsWith("~");
 }
 
 function parseLong(v: Record<string, unknown>): Parsed<BindSpec> {
-  if (v.type !== "bind") return bad(`type ${JSON.stringify(v.type)} is not supported yet; use type: bind`);
+  if (v.type === "volume") {
+    if (typeof v.source !== "string") return bad("source is missing; anonymous volumes are not supported yet, name one from the top-level volumes");
+    if (!isVolumeName(v.source)) return bad(`source ${JSON.stringify(v.source)} is a path; use type: bind for a host path, or a volume's name`);
+    const target = String(v.target);
+    const checked = checkTarget(target);
+    if (checked) return bad(checked);
+    const options = (v.volume ?? {}) as { nocopy?: boolean };
+    return { ok: true, value: { source: v.source, target, readOnly: v.read_only === true, createHostPath: false, volume: { nocopy: options.nocopy === true } } };
+  }
+  if (v.type !== "bind") return bad(`type ${JSON.stringify(v.type)} is not supported yet; use type: bind or type: volume`);
   if (typeof v.source !== "string") return bad("source is missing; a bind mount needs the host path in source:");
   const target = String(v.target);
   const checked = checkBind(v.source, target);
@@ -40,7 +62,7 @@ function parseLong(v: Record<string, unknown>): Parsed<BindSpec> {
   const bind = (v.bind ?? {}) as { create_host_path?: boolean };
   return {
     ok: true,
-    value: { source: v.source, target, readOnly: v.read_only === true, createHostPath: bind.create_host_path === true },
+    value: { source: v.source, target, readOnly: v.read_only === true, createHostPath: bind.create_host_path === true, volume: null },
   };
 }
 
@@ -48,8 +70,12 @@ function checkBind(source: string, target: string): string | null {
   if (source === "") return "the source is empty; use ./dir or an absolute path";
   if (source.startsWith("~")) return "~ is not expanded; use an absolute path or one starting with ./";
   if (!source.startsWith("/") && !source.startsWith(".")) {
-    return `${JSON.stringify(source)} would be a named volume, and those are not supported yet; use ./${source} for a directory beside the spec`;
+    return `${JSON.stringify(source)} is not a path; use ./${source} for a directory beside the spec, or type: volume for a named volume`;
   }
+  return checkTarget(target);
+}
+
+function checkTarget(target: string): string | null {
   if (!target.startsWith("/")) return `the target ${JSON.stringify(target)} is not an absolute path; use e.g. /data`;
   if (target.split("/").includes("..")) return `the target ${JSON.stringify(target)} contains ..; use a plain absolute path`;
   if (target.replace(/\/+/g, "/") === "/") return "the target is /; mount below the root, e.g. /data";

@@ -32,6 +32,9 @@ export function buildView(plan: Plan, helper: HelperInfo) {
       value: shWord(plan.cgroupParent.path ?? ""),
     } as Setting,
     serviceNames: plan.services.map((s) => shWord(s.name)),
+    // the volumes `down -v` removes: the project's own, not external ones
+    projectVolumes: plan.volumes.filter((v) => !v.external).map((v) => shWord(v.name)),
+    volumes: plan.volumes.map((v) => comment(`${v.key}: ${v.written ?? "{}"} → ${v.external ? "external" : "the project's"} volume ${v.name}`)),
     networks: plan.networks.map((n) => ({
       name: shWord(n.name),
       comment: describe(n, n.name === "default" ? "the project's default network" : "a bridge with NAT"),
@@ -163,6 +166,11 @@ function serviceView(s: ServicePlan) {
       target: shWord(b.target),
       mode: shWord(b.readOnly ? "ro" : "rw"),
       create: shWord(b.createHostPath ? "create-host-path" : "must-exist"),
+      volume: b.volume && {
+        name: shWord(b.volume.name),
+        kind: shWord(b.volume.external ? "external" : "project"),
+        copy: shWord(b.volume.nocopy ? "nocopy" : "copy"),
+      },
     })),
   };
 }

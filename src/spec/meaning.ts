@@ -35,10 +35,11 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
     }
   }
   checkNetworking(root, report);
+  const declaredVolumes = new Set(isObj(root.volumes) ? Object.keys(root.volumes) : []);
   const services = root.services;
   if (!isObj(services)) return out;
   for (const [name, svc] of Object.entries(services)) {
-    if (isObj(svc)) checkService(["services", name], svc, report, spec.file);
+    if (isObj(svc)) checkService(["services", name], svc, report, spec.file, declaredVolumes);
   }
   return out;
 }
@@ -46,7 +47,7 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
 type Report = (path: SpecPath, message: string, severity?: Diagnostic["severity"], at?: "key" | "value") => void;
 
 /** FILE: the spec's path, which files the spec names (a seccomp profile) are relative to. */
-function checkService(at: SpecPath, s: Obj, report: Report, file: string): void {
+function checkService(at: SpecPath, s: Obj, report: Report, file: string, declaredVolumes: Set<string>): void {
   const p = (...rest: (string | number)[]) => [...at, ...rest];
   if (typeof s.image === "string") checkImage(p("image"), s.image, report);
 
@@ -88,7 +89,7 @@ function checkService(at: SpecPath, s: Obj, report: Report, file: string): void 
   if (s.healthcheck !== null && typeof s.healthcheck === "object") checkHealthcheck(p("healthcheck"), s.healthcheck as Obj, report);
   if (isObj(s.logging)) checkLogging(p("logging"), s.logging, report);
   checkLimits(at, s, report);
-  if (Array.isArray(s.volumes)) checkVolumes(p("volumes"), s.volumes, report);
+  if (Array.isArray(s.volumes)) checkVolumes(p("volumes"), s.volumes, report, declaredVolumes);
   checkSecurity(at, s, report, file);
 }
 
@@ -282,13 +283,18 @@ function checkPids(v: unknown, path: SpecPath, report: Report): number | undefin
   return v;
 }
 
-function checkVolumes(path: SpecPath, volumes: unknown[], report: Report): void {
+/** DECLARED: the keys of the top-level volumes, which a service's named volume must be one of. */
+function checkVolumes(path: SpecPath, volumes: unknown[], report: Report, declared: Set<string>): void {
   const targets = new Map<string, number>();
   volumes.forEach((raw, i) => {
     if (typeof raw !== "string" && !isObj(raw)) return;
     if (isObj(raw) && (typeof raw.type !== "string" || typeof raw.target !== "string")) return;
     const v = parseVolume(raw);
     if (!v.ok) return report([...path, i], v.why);
+    if (v.value.volume && !declared.has(v.value.source)) {
+      const name = JSON.stringify(v.value.source);
+      report([...path, i], `volume ${name} is not declared; add it to the top-level volumes (volumes: {${v.value.source}: {}}), or use ./${v.value.source} for a directory beside the spec`);
+    }
     const target = v.value.target.replace(/\/+$/, "").replace(/\/+/g, "/");
     const first = targets.get(target);
     if (first !== undefined) report([...path, i], `mounts on ${target} again (also volumes[${first}]); keep one`);

@@ -48,3 +48,66 @@ load helpers
   [[ $stderr == *"tupper-init: open /escape/x (component escape is not a plain directory)"* ]]
   [ -z "$(ls -A "$TEST_DIR/victim")" ]
 }
+
+@test "named volumes: a new one is filled from the image, services share it, down keeps it, down -v removes it; external ones must exist and stay" {
+  # an image with a directory to copy, and a symlink that must not lead the copy to the host
+  cp -a "$ROOTFS" "$TEST_DIR/img"
+  mkdir "$TEST_DIR/img/seed"
+  echo from-image > "$TEST_DIR/img/seed/file"
+  chown 1234:1234 "$TEST_DIR/img/seed/file"
+  ln -s /etc "$TEST_DIR/img/evil"
+  local svc
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    for svc in writer reader bare outside trap; do
+      printf '  %s:\n    image: rootfs:%s\n    network_mode: none\n    command: ["true"]\n' "$svc" "$TEST_DIR/img"
+      case $svc in
+        writer) printf '    volumes: ["data:/seed"]\n' ;;
+        trap) printf '    volumes: ["evil:/evil"]\n' ;;
+        reader) printf '    volumes: ["data:/seed:ro"]\n' ;;
+        bare) printf '    volumes: [{type: volume, source: plain, target: /seed, volume: {nocopy: true}}]\n' ;;
+        outside) printf '    volumes: ["ext:/ext"]\n' ;;
+      esac
+    done
+    printf 'volumes:\n  data:\n  evil:\n  plain:\n  ext: {external: true, name: %s-ext}\n' "$PROJECT"
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  local volumes="$TUPPER_ROOT/volumes"
+  # first use: the volume is made and filled from the image's /seed, owner kept
+  run -0 --separate-stderr "$SCRIPT" run --rm writer cat /seed/file
+  [ "$output" = from-image ]
+  [ "$(stat -c %u:%g "$volumes/${PROJECT}_data/_data/file")" = 1234:1234 ]
+  # /evil is a symlink to /etc in the image: tupper-init refuses to mount there, and the
+  # host's /etc was not copied into the volume before it did
+  run -125 "$SCRIPT" run --rm trap true
+  [[ $output == *"open /evil (component evil is not a plain directory)"* ]]
+  [ -d "$volumes/${PROJECT}_evil/_data" ]
+  [ -z "$(ls -A "$volumes/${PROJECT}_evil/_data")" ]
+  # shared: what one service writes, another sees; a read-only mount refuses writes
+  "$SCRIPT" run --rm writer sh -c 'echo from-writer > /seed/mine'
+  run -0 "$SCRIPT" run --rm reader cat /seed/mine
+  [ "$output" = from-writer ]
+  run -1 "$SCRIPT" run --rm reader touch /seed/other
+  [[ $output == *"Read-only file system"* ]]
+  # nocopy: the image's /seed is not copied
+  run -0 "$SCRIPT" run --rm bare ls -A /seed
+  [ -z "$output" ]
+  # external: refused before anything is made while it is missing, mounted once it exists
+  run -1 --separate-stderr "$SCRIPT" run --rm outside true
+  [[ $stderr == *"the external volume $PROJECT-ext of service outside: $volumes/$PROJECT-ext/_data does not exist"* ]]
+  mkdir -p "$volumes/$PROJECT-ext/_data"
+  echo kept > "$volumes/$PROJECT-ext/_data/mark"
+  run -0 "$SCRIPT" run --rm outside cat /ext/mark
+  [ "$output" = kept ]
+  # down keeps the volumes; a later container sees the data (not filled again)
+  "$SCRIPT" up -d
+  "$SCRIPT" down
+  [ -f "$volumes/${PROJECT}_data/_data/mine" ]
+  run -0 "$SCRIPT" run --rm reader cat /seed/mine
+  [ "$output" = from-writer ]
+  # down -v removes the project's volumes, never an external one
+  run -0 --separate-stderr "$SCRIPT" down -v
+  [[ $stderr == *"volume ${PROJECT}_data removed"* ]]
+  [ ! -e "$volumes/${PROJECT}_data" ] && [ ! -e "$volumes/${PROJECT}_evil" ] && [ ! -e "$volumes/${PROJECT}_plain" ]
+  [ "$(cat "$volumes/$PROJECT-ext/_data/mark")" = kept ]
+}

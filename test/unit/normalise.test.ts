@@ -68,6 +68,33 @@ test("logging: json-file keeps everything unless max-size is set; local has Dock
   ]);
 });
 
+test("named volumes: named PROJECT_KEY, or name:, or KEY when external; nocopy from the short and long forms", () => {
+  const plan = compileText(`name: shop
+services:
+  web:
+    image: rootfs:./r
+    command: [a]
+    volumes: ["data:/var/lib/data", "cache:/cache:ro,nocopy", {type: volume, source: shared, target: /shared, volume: {nocopy: true}}, "./a:/a"]
+volumes:
+  data:
+  cache: {name: shop-cache}
+  shared: {external: true}
+`).plan!;
+  assert.deepEqual(
+    plan.volumes.map((v) => [v.declared, v.name, v.external]),
+    [["data", "shop_data", false], ["cache", "shop-cache", false], ["shared", "shared", true]],
+  );
+  assert.deepEqual(
+    plan.services[0]!.binds.map((b) => [b.target, b.readOnly, b.volume]),
+    [
+      ["/var/lib/data", false, { name: "shop_data", external: false, nocopy: false }],
+      ["/cache", true, { name: "shop-cache", external: false, nocopy: true }],
+      ["/shared", false, { name: "shared", external: true, nocopy: true }],
+      ["/a", false, null],
+    ],
+  );
+});
+
 test("volumes: short syntax creates a missing host directory, long syntax only when asked", () => {
   const web = compileText(`services:
   web:
