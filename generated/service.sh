@@ -14,8 +14,9 @@ declare -A HOST_ENV=()
 # ---- Settings -------------------------------------------------------------------
 # name: service
 readonly PROJECT='service'
-readonly SERVICES=('ticker')
+readonly SERVICES=('ticker') # in start order: each after what it depends on
 readonly PROJECT_VOLUMES=() # the volumes `down -v` removes
+readonly ORDERED_STOP=0 # 1: some service has depends_on: stop in reverse start order
 # x-tupper.storage: auto
 readonly STORAGE_MODE='auto'
 # x-tupper.cgroup_parent: not set (…/tupper under the cgroup of whoever runs this script)
@@ -27,9 +28,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 bd60a25eb3e7f625f3ca208f4c194241047b2241d18249d22a98f1a5eee24c64, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4
+# sources: helper/tupper-init.c sha256 882a21a4941658c37f7794f53e7985b21562a9672f2f9d23df8b257a40c80c25, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='47db5225a36b934550ab5b8fe8f5f6773567f21e90803aa9b299a101cc8f2db0'
+readonly HELPER_SHA256='e6738844867fab4e1df8e6e42f50706f8ec0dc1bbeeb03cf9bdc1d3e2c7a9738'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -79,7 +80,7 @@ load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=() svc_bind_volume=() svc_bind_copy=()
   svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
-  svc_seccomp_default='' svc_seccomp_rules=()
+  svc_seccomp_default='' svc_seccomp_rules=() svc_depends=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
   case $1 in
@@ -113,6 +114,8 @@ load_service() {
       svc_stop_grace_ms=3000
       # services.ticker.restart: not set (no)
       svc_restart='no' svc_restart_max=''
+      # services.ticker.depends_on: not set (none)
+      svc_depends=() # service condition, ...
       # services.ticker.logging: not set (json-file, no rotation)
       svc_log_driver='json-file' svc_log_max_size='' svc_log_max_files=1 # bytes ('': no limit), files kept
       # services.ticker.healthcheck: not set (none)
@@ -1788,6 +1791,80 @@ container_signal() {
   STOP_DEADLINE[$name]=$((REPLY + svc_stop_grace_ms))
 }
 
+# Signals containers $@ (names) to stop. Without depends_on, all at once, so that their
+# grace periods run together; with it, service by service in reverse start order, each
+# group stopped (SIGKILL after its grace period) before the next is signalled, so that a
+# service has ended before what it depends on. container_stop then finds them ended.
+containers_signal() {
+  local name k
+  if ((!ORDERED_STOP)); then
+    for name; do container_signal "$name"; done
+    return 0
+  fi
+  local -a group
+  local -A placed=()
+  for ((k = ${#SERVICES[@]} - 1; k >= -1; k--)); do # -1: services no longer in the spec
+    group=()
+    for name; do
+      [[ -z ${placed[$name]:-} ]] || continue
+      service_of "$name"
+      if ((k >= 0)) && [[ $REPLY != "${SERVICES[k]}" ]]; then continue; fi
+      group+=("$name") placed[$name]=1
+    done
+    for name in "${group[@]}"; do container_signal "$name"; done
+    for name in "${group[@]}"; do container_stop "$name" keep-records; done
+  done
+}
+
+# ORDERED = services $2... in start order, with (when $1 is 1) all that they depend on.
+in_start_order() {
+  local with_deps=$1 svc k i
+  local -A wanted=()
+  shift
+  for svc; do wanted[$svc]=1; done
+  if ((with_deps)); then
+    # dependencies come earlier in SERVICES: one pass backwards finds them all
+    for ((k = ${#SERVICES[@]} - 1; k >= 0; k--)); do
+      [[ -n ${wanted[${SERVICES[k]}]:-} ]] || continue
+      load_service "${SERVICES[k]}"
+      for ((i = 0; i < ${#svc_depends[@]}; i += 2)); do wanted[${svc_depends[i]}]=1; done
+    done
+  fi
+  ORDERED=()
+  for svc in "${SERVICES[@]}"; do
+    if [[ -n ${wanted[$svc]:-} ]]; then ORDERED+=("$svc"); fi
+  done
+}
+
+# Waits until the loaded service's dependencies meet their depends_on condition: started
+# (they were, earlier in start order), healthy, or ended with status 0.
+NO_DEPS=0 # up --no-deps
+dependencies_wait() {
+  local i dep condition name
+  ((!NO_DEPS)) || return 0
+  for ((i = 0; i < ${#svc_depends[@]}; i += 2)); do
+    dep=${svc_depends[i]} condition=${svc_depends[i + 1]}
+    [[ $condition != service_started ]] || continue
+    if ((PLAN)); then plan_note "it waits until $dep is ${condition#service_}"; continue; fi
+    container_name_of "$dep"
+    name=$REPLY
+    note "$svc_name waits until $dep is ${condition#service_}"
+    while container_pid "$name"; do
+      if [[ $condition == service_healthy ]]; then
+        container_health "$name"
+        [[ $REPLY != healthy ]] || continue 2
+        [[ $REPLY != unhealthy ]] || die "dependency $dep is unhealthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+      fi
+      sleep 0.1
+    done
+    read_file "$STATE_DIR/$name/exit" || REPLY='?'
+    if [[ $condition == service_healthy ]]; then
+      die "dependency $dep ended (status $REPLY) before it was healthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+    fi
+    [[ $REPLY == 0 ]] || die "dependency $dep ended with status $REPLY, not 0, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+  done
+}
+
 # Stops container $1: its service's stop signal to PID 1, SIGKILL after the grace period;
 # then its cgroups, network and records go (records stay when $2 is keep-records:
 # container_remove takes them with the filesystem, in one rm). Safe to repeat, and after
@@ -1940,18 +2017,20 @@ cmd_kill() {
   done
 }
 
-# restart [SERVICE...]: stop the services' containers (all at once), then start them again.
+# restart [SERVICE...]: stop the services' containers (see containers_signal), then start
+# them again in start order.
 cmd_restart() {
   local svc name
   local -a names=()
   (($#)) || set -- "${SERVICES[@]}"
   for svc; do require_service "$svc"; done
-  preflight "$@"
-  for svc; do
+  in_start_order 0 "$@"
+  preflight "${ORDERED[@]}"
+  for svc in "${ORDERED[@]}"; do
     container_name_of "$svc"
     if [[ -d $CONTAINERS_DIR/$REPLY ]]; then names+=("$REPLY"); fi
   done
-  for name in "${names[@]}"; do container_signal "$name"; done
+  containers_signal "${names[@]}"
   for name in "${names[@]}"; do
     container_stop "$name"
     container_load_service "$name"
@@ -2274,21 +2353,29 @@ cmd_inspect() {
 
 # ---- Verbs ------------------------------------------------------------------------
 
-# up [-d] [SERVICE...]: create and start the services' containers. A stopped container is
-# started again (same filesystem, current spec); a changed image makes a new one. Without
-# -d, print their output until they exit; Ctrl-C or SIGTERM stops them, as Compose does.
+# up [-d] [--no-deps] [SERVICE...]: create and start the services' containers, and those of
+# the services they depend on, in start order, each once its dependencies' condition holds.
+# A stopped container is started again (same filesystem, current spec); a changed image
+# makes a new one. Without -d, print their output until they exit; Ctrl-C or SIGTERM stops
+# them, as Compose does.
 cmd_up() {
-  local detach=0 svc
+  local detach=0 deps=1 svc
   local -a targets=()
   while (($#)); do
     case $1 in
       -d | --detach) detach=1 ;;
-      -*) die "up: unknown option $1; usage: up [-d] [SERVICE...]" ;;
+      --no-deps) deps=0 ;;
+      -*) die "up: unknown option $1; usage: up [-d] [--no-deps] [SERVICE...]" ;;
       *) require_service "$1" && targets+=("$1") ;;
     esac
     shift
   done
   if ((${#targets[@]} == 0)); then targets=("${SERVICES[@]}"); fi
+  # depends_on: the services they depend on start too, first; --no-deps: neither they nor
+  # their conditions
+  NO_DEPS=$((!deps))
+  in_start_order "$deps" "${targets[@]}"
+  targets=("${ORDERED[@]}")
   preflight "${targets[@]}"
   for svc in "${targets[@]}"; do service_up "$svc"; done
   if ((!detach)); then
@@ -2305,6 +2392,7 @@ service_up() {
     note "$name is already running"
     return 0
   fi
+  dependencies_wait
   if [[ -d $CONTAINERS_DIR/$name ]]; then
     image_id
     want=$REPLY
@@ -2339,10 +2427,12 @@ follow_services() {
 stop_followed() {
   local svc
   note "stopping ${FOLLOWED[*]}"
+  local -a names=()
   for svc in "${FOLLOWED[@]}"; do
     container_name_of "$svc"
-    container_signal "$REPLY"
+    names+=("$REPLY")
   done
+  containers_signal "${names[@]}"
   for svc in "${FOLLOWED[@]}"; do
     container_name_of "$svc"
     container_stop "$REPLY"
@@ -2539,11 +2629,13 @@ cmd_start() {
 # stop_signal, then SIGKILL after stop_grace_period. Their filesystems stay.
 cmd_stop() {
   local name
+  local -a names=()
   for name in "$@"; do require_service "$name"; done
   list_containers
   for name in "${CONTAINERS[@]}"; do
-    if container_matches "$name" "$@"; then container_signal "$name"; fi
+    if container_matches "$name" "$@"; then names+=("$name"); fi
   done
+  containers_signal "${names[@]}"
   for name in "${CONTAINERS[@]}"; do
     if container_matches "$name" "$@"; then
       container_stop "$name"
@@ -2559,9 +2651,11 @@ cmd_rm() {
   for name in "$@"; do require_service "$name"; done
   list_containers
   if ((force)); then
+    local -a names=()
     for name in "${CONTAINERS[@]}"; do
-      if container_matches "$name" "$@"; then container_signal "$name"; fi
+      if container_matches "$name" "$@"; then names+=("$name"); fi
     done
+    containers_signal "${names[@]}"
   fi
   for name in "${CONTAINERS[@]}"; do
     container_matches "$name" "$@" || continue
@@ -2583,7 +2677,7 @@ cmd_down() {
   esac
   (($# == 0)) || die "usage: down [-v]"
   list_containers
-  for name in "${CONTAINERS[@]}"; do container_signal "$name"; done
+  containers_signal "${CONTAINERS[@]}"
   for name in "${CONTAINERS[@]}"; do
     container_remove "$name"
     note "$name removed"
@@ -2631,7 +2725,7 @@ container_matches() {
 # ps [-a] [--json]: the project's running containers (-a: all of them); --json: one JSON
 # object per line (Name, Service, State, Pid, Ports), as `docker compose ps --format json`.
 cmd_ps() {
-  local all=0 json=0 name status pid service health restarts
+  local all=0 json=0 name status pid service health restarts exit_code
   while (($#)); do
     case $1 in
       -a | --all) all=1 ;;
@@ -2656,14 +2750,17 @@ cmd_ps() {
     service=${REPLY:--}
     container_health "$name"
     health=$REPLY restarts=$REPLY_RESTARTS
+    exit_code=0 # tupper-init records it when the container has ended
+    if [[ $status == exited ]] && read_file "$STATE_DIR/$name/exit"; then exit_code=$REPLY; fi
     published_ports "$name"
     if ((json)); then
       local ports=$REPLY
       json_string "$name" && printf '{"Name":%s,' "$REPLY"
-      json_string "$service" && printf '"Service":%s,"State":"%s","Health":"%s","RestartCount":%s,"Pid":%s,' "$REPLY" "$status" "$health" "$restarts" "${pid:-null}"
+      json_string "$service" && printf '"Service":%s,"State":"%s","Health":"%s","RestartCount":%s,"Pid":%s,"ExitCode":%s,' "$REPLY" "$status" "$health" "$restarts" "${pid:-null}" "$exit_code"
       json_string "$ports" && printf '"Ports":%s}\n' "$REPLY"
     else
       if [[ -n $health && $status != exited ]]; then status+=" ($health)"; fi
+      if [[ $status == exited ]]; then status+=" ($exit_code)"; fi
       printf '%-44s %-16s %-20s %-8s %s\n' "$name" "$service" "$status" "${pid:--}" "${REPLY:--}"
     fi
   done
@@ -2773,7 +2870,7 @@ cmd_systemd() {
 
 # UNIT_LINES = the unit of the loaded service $1, whose container script $2 runs.
 systemd_unit() {
-  local svc=$1 script env name
+  local svc=$1 script env name i after=''
   systemd_quote "$2" command
   script=$REPLY
   env=()
@@ -2781,13 +2878,16 @@ systemd_unit() {
     systemd_quote "$name=${!name}" env
     env+=("$REPLY")
   done
+  # depends_on: the units of the dependencies start first (up -d then waits for their condition)
+  for ((i = 0; i < ${#svc_depends[@]}; i += 2)); do after+=" tupper-$PROJECT-${svc_depends[i]}.service"; done
   systemd_quote "$TUPPER_ROOT" path
   UNIT_LINES=(
     "# Written by $SCRIPT_NAME systemd: the container of service $svc, started at boot."
     "[Unit]"
     "Description=tupper: service $svc of project $PROJECT"
     "Wants=network-online.target"
-    "After=network-online.target local-fs.target"
+    "After=network-online.target local-fs.target$after"
+    ${after:+"Requires=${after# }"}
     "RequiresMountsFor=$REPLY"
     ""
     "[Service]"

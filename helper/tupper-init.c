@@ -889,7 +889,7 @@ static void join_namespaces(pid_t pid); /* below, with exec */
  * The host side of a container. It waits for signals only (all are blocked):
  * SIGCHLD for PID 1 and for a health check, others to pass on to PID 1, and a
  * timeout for the next restart or health check. Files in --status-dir tell the
- * script the number of restarts and the health.
+ * script the number of restarts, the health, and the exit status once it has ended.
  */
 struct supervisor {
   struct options *opt;
@@ -1001,6 +1001,9 @@ static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
     log_drain(sv->log, &sv->log->out, true);
     log_drain(sv->log, &sv->log->err, true);
   }
+  /* for ps -a and depends_on's service_completed_successfully */
+  char *text = xasprintf("%d\n", sv->last_status);
+  write_status(sv->opt->status_dir, "exit", text);
   exit(sv->last_status);
 }
 

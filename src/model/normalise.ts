@@ -9,6 +9,7 @@ import { resolveNetworking, type Networking } from "./network.js";
 import { parsePort } from "./ports.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
 import { parseVolume } from "./volumes.js";
+import { dependenciesOf, startOrder } from "./dependencies.js";
 import { loadSeccompProfile } from "./seccomp.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
@@ -55,7 +56,7 @@ export function normalise({ spec, outputFile, tupperVersion }: NormaliseInput): 
       firstFreeOffset: n.firstFreeOffset,
     })),
     volumes: volumes.map((v) => ({ ...origin(["volumes", v.declared]), ...v })),
-    services: Object.entries(root.services as Obj).map(([name, s]) => normaliseService(name, s as Obj, origin, spec, net, project, volumes)),
+    services: inStartOrder(root.services as Obj).map((name) => normaliseService(name, root.services[name] as Obj, origin, spec, net, project, volumes)),
   };
 }
 
@@ -133,6 +134,10 @@ function normaliseService(
     restart: { ...o("restart"), ...restartPolicy(s.restart as string | undefined) },
     healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck as Obj | undefined) },
     logging: { ...o("logging"), ...logging(s.logging as Obj | undefined) },
+    dependsOn: {
+      ...o("depends_on"),
+      on: dependenciesOf(name, s).filter((d) => d.service in ((spec.data as Obj).services as Obj)).map(({ service, condition }) => ({ service, condition })),
+    },
     ...security(s, o, spec.file),
   };
 }
@@ -180,6 +185,13 @@ function restartPolicy(raw: string | undefined): { policy: "no" | "always" | "on
   if (raw === "always" || raw === "unless-stopped") return { policy: "always", maxRestarts: null };
   const n = raw.split(":")[1];
   return { policy: "on-failure", maxRestarts: n === undefined ? null : Number(n) };
+}
+
+/** Validation found no cycle: every service comes after its dependencies. */
+function inStartOrder(services: Obj): string[] {
+  const order = startOrder(services);
+  if ("cycle" in order) throw new Error(`depends_on cycle ${order.cycle.join(" → ")} passed validation`);
+  return order.order;
 }
 
 /** The top-level volumes with their names on the host, as Compose names them. */

@@ -27,6 +27,7 @@ export interface Plan {
   cgroupParent: Origin & { path: string | null };
   /** The networks some service joins. */
   networks: NetworkPlan[];
+  /** services: in start order (each after its depends_on), otherwise in spec order. */
   /** The top-level volumes, each with its name on the host. */
   volumes: VolumePlan[];
   services: ServicePlan[];
@@ -122,6 +123,8 @@ export interface ServicePlan {
   devices: (Origin & { host: string; container: string; permissions: string })[];
   /** device_cgroup_rules: more v1-syntax rules ("c 1:3 mr") for the device cgroup. */
   deviceCgroupRules: (Origin & { rule: string })[];
+  /** depends_on: what `up` waits for before starting this service (dependencies not in the project, required: false, left out). */
+  dependsOn: Origin & { on: { service: string; condition: "service_started" | "service_healthy" | "service_completed_successfully" }[] };
   /** logging: json-file and local keep a log (rotated at maxSize bytes, maxFiles files); none: the output is discarded. */
   logging: Origin & { driver: "json-file" | "none"; maxSize: number | null; maxFiles: number };
   /** healthcheck: the command (already wrapped in /bin/sh -c for CMD-SHELL) and its timings; null: none. */

@@ -32,6 +32,7 @@ export function buildView(plan: Plan, helper: HelperInfo) {
       value: shWord(plan.cgroupParent.path ?? ""),
     } as Setting,
     serviceNames: plan.services.map((s) => shWord(s.name)),
+    orderedStop: flag(plan.services.some((s) => s.dependsOn.on.length > 0)),
     // the volumes `down -v` removes: the project's own, not external ones
     projectVolumes: plan.volumes.filter((v) => !v.external).map((v) => shWord(v.name)),
     volumes: plan.volumes.map((v) => comment(`${v.key}: ${v.written ?? "{}"} → ${v.external ? "external" : "the project's"} volume ${v.name}`)),
@@ -132,6 +133,10 @@ function serviceView(s: ServicePlan) {
       retries: shNumber(s.healthcheck.check?.retries ?? 0),
       startPeriod: shNumber(s.healthcheck.check?.startPeriodMs ?? 0),
       startInterval: shNumber(s.healthcheck.check?.startIntervalMs ?? 0),
+    },
+    dependsOn: {
+      comment: describe(s.dependsOn, "none"),
+      pairs: s.dependsOn.on.flatMap((d) => [shWord(d.service), shWord(d.condition)]),
     },
     logging: {
       comment: describe(s.logging, "json-file, no rotation"),

@@ -3,6 +3,7 @@
 import type { Diagnostic } from "./diagnostics.js";
 import { dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
+import { dependenciesOf, startOrder } from "../model/dependencies.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
 import { parseVolume } from "../model/volumes.js";
 import { loadSeccompProfile } from "../model/seccomp.js";
@@ -38,6 +39,7 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
   const declaredVolumes = new Set(isObj(root.volumes) ? Object.keys(root.volumes) : []);
   const services = root.services;
   if (!isObj(services)) return out;
+  checkDependencies(services, report);
   for (const [name, svc] of Object.entries(services)) {
     if (isObj(svc)) checkService(["services", name], svc, report, spec.file, declaredVolumes);
   }
@@ -193,6 +195,38 @@ function checkHealthcheck(path: SpecPath, h: Obj, report: Report): void {
     }
   } else if (typeof test === "string" && test.trim() === "") report([...path, "test"], "is empty; give a command");
   if (test === undefined && h.disable !== true) report(path, "has no test; add test: (e.g. test: [\"CMD\", \"true\"]) or disable: true", "error", "key");
+}
+
+/** depends_on: known services, not itself, a healthcheck to wait for, and no cycle. */
+function checkDependencies(services: Obj, report: Report): void {
+  const names = Object.keys(services);
+  for (const [name, s] of Object.entries(services)) {
+    if (!isObj(s)) continue;
+    for (const d of dependenciesOf(name, s)) {
+      if (d.service === name) {
+        report(d.path, "a service cannot depend on itself; remove this entry");
+      } else if (!(d.service in services)) {
+        const near = closest(d.service, names);
+        const what = `${JSON.stringify(d.service)} is not a service of this project; ${near ? `did you mean ${near}? ` : ""}services: ${names.join(", ")}`;
+        if (d.required) report(d.path, what, "error", "key");
+        else report(d.path, `${what} (required: false: ${name} starts without it)`, "warning", "key");
+      } else if (d.condition === "service_healthy" && !hasHealthcheck(services[d.service])) {
+        report(d.path, `${d.service} has no healthcheck, so it never becomes healthy; give it a healthcheck, or use condition: service_started`);
+      }
+    }
+  }
+  const order = startOrder(Object.fromEntries(Object.entries(services).filter(([, s]) => isObj(s))) as Record<string, Obj>);
+  if ("cycle" in order) {
+    const [first, second] = order.cycle;
+    const at: SpecPath = ["services", first!, "depends_on"];
+    report(at, `makes a cycle: ${order.cycle.join(" → ")}; no service can start first, so remove one of these dependencies (e.g. ${first} on ${second})`, "error", "key");
+  }
+}
+
+function hasHealthcheck(s: unknown): boolean {
+  if (!isObj(s) || !isObj(s.healthcheck) || s.healthcheck.disable === true) return false;
+  const test = s.healthcheck.test;
+  return test !== undefined && !(Array.isArray(test) && test[0] === "NONE");
 }
 
 function checkLogging(path: SpecPath, logging: Obj, report: Report): void {

@@ -68,6 +68,22 @@ test("logging: json-file keeps everything unless max-size is set; local has Dock
   ]);
 });
 
+test("depends_on: services come in start order (each after its dependencies, else spec order), with their conditions", () => {
+  const plan = compileText(`services:
+  web: {image: "rootfs:./r", command: [a], depends_on: {api: {condition: service_healthy}, gone: {required: false}}}
+  api: {image: "rootfs:./r", command: [a], depends_on: [db, migrate], healthcheck: {test: ["CMD", "true"]}}
+  cache: {image: "rootfs:./r", command: [a]}
+  migrate: {image: "rootfs:./r", command: [a], depends_on: {db: {condition: service_started}}}
+  db: {image: "rootfs:./r", command: [a]}
+`).plan!;
+  assert.deepEqual(plan.services.map((s) => s.name), ["db", "migrate", "api", "web", "cache"]);
+  assert.deepEqual(plan.services.find((s) => s.name === "web")!.dependsOn.on, [{ service: "api", condition: "service_healthy" }]);
+  assert.deepEqual(plan.services.find((s) => s.name === "api")!.dependsOn.on, [
+    { service: "db", condition: "service_started" },
+    { service: "migrate", condition: "service_started" },
+  ]);
+});
+
 test("named volumes: named PROJECT_KEY, or name:, or KEY when external; nocopy from the short and long forms", () => {
   const plan = compileText(`name: shop
 services:

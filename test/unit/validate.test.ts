@@ -145,6 +145,38 @@ test("logging: unknown drivers and options, bad sizes, and rotation settings tha
   ]);
 });
 
+test("depends_on: unknown services, itself, a healthy wait on a service without healthcheck, and cycles are positioned errors", () => {
+  const errors = errorsOf(`services:
+  web:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    depends_on: [db, cach]
+  db:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    depends_on: {web: {condition: service_started}}
+  cache:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    depends_on: {cache: {}, gone: {required: false}}
+  worker:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    depends_on: {cache: {condition: service_healthy}}
+`);
+  assert.deepEqual(errors, [
+    "/project/specs/app.yaml:5:5: error: services.web.depends_on: makes a cycle: web → db → web; no service can start first, so remove one of these dependencies (e.g. web on db)",
+    '/project/specs/app.yaml:5:22: error: services.web.depends_on[1]: "cach" is not a service of this project; did you mean cache? services: web, db, cache, worker',
+    "/project/specs/app.yaml:13:25: error: services.cache.depends_on.cache: a service cannot depend on itself; remove this entry",
+    "/project/specs/app.yaml:17:25: error: services.worker.depends_on.cache: cache has no healthcheck, so it never becomes healthy; give it a healthcheck, or use condition: service_started",
+  ]);
+  // a dependency with required: false that is not there is only a warning
+  const warnings = compileText(`services:\n  a: {image: "rootfs:./r", command: [x], depends_on: {gone: {required: false}}}\n`).diagnostics;
+  assert.deepEqual(warnings.map((d) => [d.severity, d.message]), [
+    ["warning", '"gone" is not a service of this project; services: a (required: false: a starts without it)'],
+  ]);
+});
+
 test("security keys: unknown capabilities, options, tmpfs options, host-wide sysctls and ulimits are positioned errors", () => {
   const errors = errorsOf(`services:
   web:

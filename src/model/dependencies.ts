@@ -1,0 +1,62 @@
+// depends_on: each service's dependencies with their conditions, and the order services start in.
+import type { SpecPath } from "../spec/parse.js";
+
+type Obj = Record<string, any>;
+
+export type Condition = "service_started" | "service_healthy" | "service_completed_successfully";
+
+export interface Dependency {
+  service: string;
+  condition: Condition;
+  /** required: false: a missing or failing dependency is only a warning, as in Compose. */
+  required: boolean;
+  /** Where the entry is written (for errors). */
+  path: SpecPath;
+}
+
+/** The dependencies of service NAME (S its spec), in the order written; [] without depends_on. */
+export function dependenciesOf(name: string, s: Obj): Dependency[] {
+  const d = s.depends_on;
+  const at = (...rest: (string | number)[]): SpecPath => ["services", name, "depends_on", ...rest];
+  if (Array.isArray(d)) {
+    return d.filter((x): x is string => typeof x === "string").map((service, i) => ({ service, condition: "service_started", required: true, path: at(i) }));
+  }
+  if (d === null || typeof d !== "object") return [];
+  return Object.entries(d as Obj).map(([service, v]) => ({
+    service,
+    condition: ((v as Obj | null)?.condition ?? "service_started") as Condition,
+    required: (v as Obj | null)?.required !== false,
+    path: at(service),
+  }));
+}
+
+/**
+ * The services in start order: each after its dependencies, otherwise in spec order. Returns
+ * a cycle instead (its services in order, the first repeated at the end) when there is one.
+ */
+export function startOrder(services: Record<string, Obj>): { order: string[] } | { cycle: string[] } {
+  const names = Object.keys(services);
+  const deps = new Map(names.map((n) => [n, dependenciesOf(n, services[n]!).map((d) => d.service).filter((d) => d in services && d !== n)]));
+  const order: string[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (n: string): string[] | null => {
+    if (state.get(n) === "done") return null;
+    if (state.get(n) === "visiting") return [...stack.slice(stack.indexOf(n)), n];
+    state.set(n, "visiting");
+    stack.push(n);
+    for (const d of deps.get(n)!) {
+      const cycle = visit(d);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(n, "done");
+    order.push(n);
+    return null;
+  };
+  for (const n of names) {
+    const cycle = visit(n);
+    if (cycle) return { cycle };
+  }
+  return { order };
+}

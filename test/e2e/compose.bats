@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# Multi-service projects: depends_on and its conditions, start and stop order.
+load helpers
+
+# The project: db becomes ready after a while, migrate needs db ready and exits with
+# $1, web needs the migration; each writes into the shared volume what it saw and when it
+# was stopped.
+compile_project() {
+  local loop='while :; do sleep 0.05; done'
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  web:\n    image: rootfs:%s\n    network_mode: none\n    volumes: ["shared:/shared"]\n' "$ROOTFS"
+    printf '    depends_on: {db: {condition: service_healthy}, migrate: {condition: service_completed_successfully}}\n'
+    printf '    command: ["/bin/sh", "-c", "test -f /shared/migrated || exit 3; trap \\"echo web >> /shared/stops; exit 0\\" TERM; echo web-up; %s"]\n' "$loop"
+    printf '  migrate:\n    image: rootfs:%s\n    network_mode: none\n    volumes: ["shared:/shared"]\n' "$ROOTFS"
+    printf '    depends_on: {db: {condition: service_healthy}}\n'
+    printf '    command: ["/bin/sh", "-c", "test -f /shared/ready || exit 4; touch /shared/migrated; exit %s"]\n' "$1"
+    printf '  db:\n    image: rootfs:%s\n    network_mode: none\n    volumes: ["shared:/shared"]\n' "$ROOTFS"
+    printf '    healthcheck: {test: ["CMD", "test", "-f", "/shared/ready"], interval: 100ms, retries: 50}\n'
+    printf '    command: ["/bin/sh", "-c", "rm -f /shared/*; trap \\"echo db >> /shared/stops; exit 0\\" TERM; sleep 0.5; touch /shared/ready; %s"]\n' "$loop"
+    printf 'volumes:\n  shared:\n'
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+}
+
+@test "depends_on: up SERVICE starts its dependencies first and waits for healthy and completed; down -v takes the volume" {
+  compile_project 0
+  local shared="$TUPPER_ROOT/volumes/${PROJECT}_shared/_data"
+  run -0 --separate-stderr "$SCRIPT" up -d web
+  [[ $stderr == *"migrate waits until db is healthy"* ]]
+  [[ $stderr == *"web waits until migrate is completed_successfully"* ]]
+  # web started only after the migration, which ran only once db was ready
+  wait_running "$PROJECT-web-1"
+  "$SCRIPT" logs web | grep -qx web-up
+  [ -f "$shared/migrated" ]
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-migrate-1"*" exited (0) "* ]]
+  [[ $output == *"$PROJECT-db-1"*" running (healthy) "* ]]
+  # down: web is stopped (and has ended) before db is signalled
+  "$SCRIPT" down -v
+  [ ! -e "$shared" ]
+}
+
+@test "depends_on: a dependency that fails its condition keeps the dependent from starting, with the reason" {
+  compile_project 1
+  run -1 --separate-stderr "$SCRIPT" up -d web
+  [[ $stderr == *"dependency migrate ended with status 1, not 0, so web was not started; see: app.sh logs migrate"* ]]
+  [ ! -e "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-web-1" ]
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-migrate-1"*" exited (1) "* ]]
+  # --no-deps: web alone, without waiting for anything
+  run -0 "$SCRIPT" up -d --no-deps web
+  wait_running "$PROJECT-web-1"
+}
+
+@test "depends_on: stop and down go in reverse start order, each service ended before what it depends on is signalled" {
+  compile_project 0
+  local shared="$TUPPER_ROOT/volumes/${PROJECT}_shared/_data"
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-web-1"
+  "$SCRIPT" stop
+  [ "$(cat "$shared/stops")" = $'web\ndb' ]
+}
+
+@test "systemd: each unit comes after, and requires, the units of what its service depends on; systemd-analyze accepts them" {
+  command -v systemd-analyze > /dev/null || skip "systemd-analyze is not installed"
+  compile_project 0
+  mkdir "$TEST_DIR/units"
+  "$SCRIPT" systemd "$TEST_DIR/units" 2> /dev/null
+  local web="$TEST_DIR/units/tupper-$PROJECT-web.service"
+  grep -qx "After=network-online.target local-fs.target tupper-$PROJECT-db.service tupper-$PROJECT-migrate.service" "$web"
+  grep -qx "Requires=tupper-$PROJECT-db.service tupper-$PROJECT-migrate.service" "$web"
+  ! grep -q '^Requires=' "$TEST_DIR/units/tupper-$PROJECT-db.service"
+  run -0 --separate-stderr systemd-analyze verify "$TEST_DIR"/units/*.service
+  [ -z "$stderr$output" ]
+}
