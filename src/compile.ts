@@ -1,5 +1,7 @@
 // The pipeline: parse → validate → normalise → render. Spec problems come back as diagnostics.
 import { parseSpec } from "./spec/parse.js";
+import { interpolateSpec, parseDotEnv, type Variables as Values } from "./spec/interpolate.js";
+import { readDotEnv } from "./spec/load.js";
 import { validateSpec } from "./spec/validate.js";
 import { type Diagnostic, hasErrors, sortDiagnostics } from "./spec/diagnostics.js";
 import { normalise } from "./model/normalise.js";
@@ -8,16 +10,36 @@ import type { Plan } from "./model/plan.js";
 import { tupperVersion } from "./paths.js";
 import { type HelperInfo, packagedHelper } from "./helper/helper.js";
 
+export interface Variables {
+  values: Values;
+  /** Problems found reading them (a malformed .env line). */
+  problems: Diagnostic[];
+}
+
+/** The environment of this process, then the .env file beside SPEC for what it lacks, as Compose reads them. */
+export function specVariables(spec: string): Variables {
+  const dotEnv = readDotEnv(spec);
+  if (dotEnv === undefined) return { values: process.env, problems: [] };
+  const parsed = parseDotEnv(dotEnv.text);
+  const problems: Diagnostic[] = parsed.problems.map((p) => ({ file: dotEnv.file, line: p.line, col: 1, path: "", message: `${p.message}; write NAME=VALUE`, severity: "error" }));
+  return { values: { ...parsed.vars, ...process.env }, problems };
+}
+
 export interface CompileResult {
   diagnostics: Diagnostic[];
   plan?: Plan;
   script?: string;
 }
 
-/** `helper`: the tupper-init the script pins (default: the one built in tupper's tree). */
-export function compileSpec(file: string, text: string, outputFile: string, helper?: HelperInfo): CompileResult {
+/**
+ * `helper`: the tupper-init the script pins (default: the one built in tupper's tree).
+ * `variables`: what ${VAR} in the spec takes (default: the environment, then .env beside the spec).
+ */
+export function compileSpec(file: string, text: string, outputFile: string, helper?: HelperInfo, variables?: Variables): CompileResult {
   const parsed = parseSpec(file, text);
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...validateSpec(parsed.spec)]);
+  const vars = variables ?? specVariables(file);
+  const interpolated = parsed.spec.data === undefined ? [] : [...vars.problems, ...interpolateSpec(parsed.spec, vars.values)];
+  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...interpolated, ...validateSpec(parsed.spec)]);
   if (hasErrors(diagnostics) || parsed.spec.data === undefined) return { diagnostics };
   const plan = normalise({ spec: parsed.spec, outputFile, tupperVersion });
   return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()) };

@@ -4,7 +4,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 # A process that allocates until it is stopped: a string doubling in a shell.
-HOG='x=0123456789abcdef; while :; do x=$x$x; done'
+HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
 
 @test "mem_limit kills the process that allocates past it, and only it" {
   compile_app 'mem_limit: 32m' "command: [\"/bin/sh\", \"-c\", \"sh -c '$HOG' & wait \$!; echo hog status \$?; echo shell survived\"]"

@@ -32,7 +32,13 @@ const workdir = `/${pathSafe(pick(attacks))}/${pathSafe(randomString()) || "_"}`
 const target = `/${pathSafe(attacks[0])} ${pathSafe(randomString()) || "_"}`;
 
 const script = 'pwd > /out/pwd; printf "%s\\0" "$@" > /out/args; cat /proc/$$/environ > /out/env; hostname > /out/host; cat "$MARK_DIR/mark" > /out/mark';
-const spec = {
+// A literal $ is written $$ in a Compose file (a lone $ would start a variable).
+const literal = (v) =>
+  typeof v === "string" ? v.replaceAll("$", () => "$$")
+  : Array.isArray(v) ? v.map(literal)
+  : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x)]))
+  : v;
+const spec = literal({
   name: project,
   services: {
     app: {
@@ -44,7 +50,7 @@ const spec = {
       volumes: ["../out:/out", { type: "bind", source: "../mark", target }],
     },
   },
-};
+});
 mkdirSync(join(dir, "spec"), { recursive: true });
 mkdirSync(join(dir, "expected"), { recursive: true });
 mkdirSync(join(dir, "out"), { recursive: true });

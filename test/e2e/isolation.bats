@@ -4,7 +4,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 @test "the workload is PID 1 and sees only its own processes" {
-  compile_app 'command: ["/bin/sh", "-c", "echo pid=$$; ls /proc | grep -c \"^[0-9]\""]'
+  compile_app 'command: ["/bin/sh", "-c", "echo pid=$$$$; ls /proc | grep -c \"^[0-9]\""]'
   run --separate-stderr "$SCRIPT" run --rm app
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "pid=1" ]
@@ -14,7 +14,7 @@ load helpers
 }
 
 @test "hostname is the spec's, or the container's name by default" {
-  compile_app 'hostname: box-1' 'command: ["/bin/sh", "-c", "hostname; echo $HOSTNAME"]'
+  compile_app 'hostname: box-1' 'command: ["/bin/sh", "-c", "hostname; echo $$HOSTNAME"]'
   run --separate-stderr "$SCRIPT" run --rm app
   [ "$output" = $'box-1\nbox-1' ]
   compile_app 'command: ["/bin/hostname"]'
@@ -81,7 +81,7 @@ load helpers
 }
 
 @test "uts and ipc namespaces are the container's own" {
-  compile_app 'command: ["/bin/sh", "-c", "for n in uts ipc mnt net; do readlink /proc/self/ns/$n; done"]'
+  compile_app 'command: ["/bin/sh", "-c", "for n in uts ipc mnt net; do readlink /proc/self/ns/$$n; done"]'
   run --separate-stderr "$SCRIPT" run --rm app
   [ "${#lines[@]}" -eq 4 ]
   for ns in uts ipc mnt net; do

@@ -8,7 +8,7 @@ load helpers
   compile_app 'command: ["/bin/sh", "-c", "exit 42"]'
   run -42 --separate-stderr "$SCRIPT" run --rm app
   run -0 --separate-stderr "$SCRIPT" run --rm app /bin/true
-  compile_app 'init: true' 'command: ["/bin/sh", "-c", "kill -USR1 $$"]'
+  compile_app 'init: true' 'command: ["/bin/sh", "-c", "kill -USR1 $$$$"]'
   run -138 --separate-stderr "$SCRIPT" run --rm app
 }
 

@@ -237,7 +237,7 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
 }
 
 @test "logs --tail N prints the last N lines of the output; --tail all and no option print all" {
-  compile_app 'network_mode: none' 'command: ["/bin/sh", "-c", "for i in 1 2 3 4 5; do echo line $i; done"]'
+  compile_app 'network_mode: none' 'command: ["/bin/sh", "-c", "for i in 1 2 3 4 5; do echo line $$i; done"]'
   "$SCRIPT" up -d app
   local i
   for ((i = 0; i < 50; i++)); do
@@ -256,7 +256,7 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
 
 @test "logging: each line kept with its time (-t) and stream, rotated at max-size keeping max-file files; -f follows across rotations" {
   compile_app 'network_mode: none' 'init: true' \
-    'command: ["/bin/sh", "-c", "sleep 1; printf %020000d 7; echo; i=0; while [ $i -lt 300 ]; do echo out-$i; echo err-$i >&2; i=$((i + 1)); sleep 0.01; done; echo last"]' \
+    'command: ["/bin/sh", "-c", "sleep 1; printf %020000d 7; echo; i=0; while [ $$i -lt 300 ]; do echo out-$$i; echo err-$$i >&2; i=$((i + 1)); sleep 0.01; done; echo last"]' \
     'logging: {options: {max-size: 2k, max-file: "3"}}'
   "$SCRIPT" up -d app
   wait_running "$PROJECT-app-1"

@@ -1,4 +1,5 @@
-// Shared by the unit tests: compile a spec given as text, without touching the filesystem.
+// Shared by the unit tests: compile a spec given as text, without touching the filesystem
+// (or reading the environment).
 import { compileSpec, type CompileResult } from "../../src/compile.js";
 import { formatDiagnostic } from "../../src/spec/diagnostics.js";
 import type { HelperInfo } from "../../src/helper/helper.js";
@@ -6,8 +7,9 @@ import type { HelperInfo } from "../../src/helper/helper.js";
 /** A stand-in for tupper-init: these tests look at scripts, they do not run them. */
 export const testHelper: HelperInfo = { path: "/test/tupper-init", sha256: "0".repeat(64), buildInfo: ["tupper-init built for the unit tests"] };
 
-export function compileText(text: string, file = "/project/specs/app.yaml"): CompileResult {
-  return compileSpec(file, text, "/project/generated/app.sh", testHelper);
+/** VARIABLES: what ${VAR} in the spec takes (none by default: the tests' own environment stays out). */
+export function compileText(text: string, file = "/project/specs/app.yaml", variables: Record<string, string> = {}): CompileResult {
+  return compileSpec(file, text, "/project/generated/app.sh", testHelper, { values: variables, problems: [] });
 }
 
 /** The error lines a user would see, formatted as the CLI prints them. */
