@@ -80,7 +80,7 @@ load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=() svc_bind_volume=() svc_bind_copy=()
   svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
-  svc_seccomp_default='' svc_seccomp_rules=() svc_depends=()
+  svc_seccomp_default='' svc_seccomp_rules=() svc_depends=() svc_labels=() svc_profiles=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
   case $1 in
@@ -96,6 +96,10 @@ load_service() {
       # services.worker.environment: WORKER_ID, LOG_LEVEL
       svc_env=('WORKER_ID=worker-1' 'LOG_LEVEL=info')
       svc_env_pass=()
+      # services.worker.labels: not set (none)
+      svc_labels=()
+      # services.worker.profiles: not set (none: up always starts it)
+      svc_profiles=()
       # Docker's defaults for the variables the spec does not set (PATH, HOSTNAME, HOME)
       svc_env_default_path=1 svc_env_default_hostname=1 svc_env_default_home=1
       # services.worker.working_dir: /work
@@ -200,11 +204,16 @@ load_network() {
 die() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; exit 1; }
 note() { ((PLAN)) || printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 
-# Exits with the usage error unless $1 names a service of this project.
-require_service() {
+# Succeeds when $1 names a service of this project.
+is_service() {
   local svc
   for svc in "${SERVICES[@]}"; do [[ $svc != "$1" ]] || return 0; done
-  die "there is no service '$1' in this project; services: ${SERVICES[*]}"
+  return 1
+}
+
+# Exits with the usage error unless $1 names a service of this project.
+require_service() {
+  is_service "$1" || die "there is no service '$1' in this project; services: ${SERVICES[*]}"
 }
 
 # The main container of a service, named as Compose names it.
@@ -2271,6 +2280,17 @@ json_strings() {
   REPLY="[$joined]"
 }
 
+# REPLY = the JSON object of the loaded service's labels (svc_labels: NAME=VALUE each).
+json_labels() {
+  local joined='' label name
+  for label in "${svc_labels[@]}"; do
+    json_string "${label%%=*}" && name=$REPLY
+    json_string "${label#*=}"
+    joined+="${joined:+,}$name:$REPLY"
+  done
+  REPLY="{$joined}"
+}
+
 # inspect SERVICE: the service's container as JSON, in the shape of `docker inspect` where
 # the two have the same thing: configuration (as normalised from the spec), state, PIDs,
 # mounts, addresses, published ports and cgroups.
@@ -2333,10 +2353,11 @@ cmd_inspect() {
   json_strings "${env[@]}" && local environment=$REPLY
   json_string "$svc_workdir" && local workdir=$REPLY
   json_string "$CONTAINERS_DIR/$name/rootfs" && local rootfs=$REPLY
+  json_labels && local labels=$REPLY
   printf '[{"Name":"%s","Service":"%s","State":{"Status":"%s","Running":%s,"Paused":%s,"Pid":%s,"SupervisorPid":%s,"Health":"%s"},"RestartCount":%s,' \
     "$name" "$svc_name" "$status" "$([[ $status != exited ]] && echo true || echo false)" "$([[ $status == paused ]] && echo true || echo false)" "$pid" "$supervisor" "$health" "$restarts"
-  printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s","Hostname":%s,"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s},' \
-    "$image" "$entrypoint" "$command" "$environment" "$workdir" "${svc_user:-$svc_uid:$svc_gid}" "$hostname" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)"
+  printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s","Hostname":%s,"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s,"Labels":%s},' \
+    "$image" "$entrypoint" "$command" "$environment" "$workdir" "${svc_user:-$svc_uid:$svc_gid}" "$hostname" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)" "$labels"
   printf '"HostConfig":{"NetworkMode":"%s","Memory":%s,"CpuQuota":%s,"CpuPeriod":%s,"PidsLimit":%s,"CpusetCpus":"%s"},' \
     "$svc_network_mode" "${svc_memory_max:-0}" "${svc_cpu_quota_us:-0}" "$svc_cpu_period_us" "${svc_pids_max:-0}" "$svc_cpuset"
   printf '"Mounts":[%s],"NetworkSettings":{"Networks":{%s},"Ports":{%s}},"Storage":"%s","Rootfs":%s,"Cgroups":[%s]}]\n' \
@@ -2345,8 +2366,9 @@ cmd_inspect() {
 
 # ---- Verbs ------------------------------------------------------------------------
 
-# up [-d] [--no-deps] [SERVICE...]: create and start the services' containers, and those of
-# the services they depend on, in start order, each once its dependencies' condition holds.
+# up [-d] [--no-deps] [SERVICE...]: create and start the services' containers (without
+# SERVICE: those whose profiles are active, see active_services), and those of the services
+# they depend on, in start order, each once its dependencies' condition holds.
 # A stopped container is started again (same filesystem, current spec); a changed image
 # makes a new one. Without -d, print their output until they exit; Ctrl-C or SIGTERM stops
 # them, as Compose does.
@@ -2362,7 +2384,11 @@ cmd_up() {
     esac
     shift
   done
-  if ((${#targets[@]} == 0)); then targets=("${SERVICES[@]}"); fi
+  if ((${#targets[@]} == 0)); then
+    active_services
+    targets=("${ACTIVE[@]}")
+    ((${#targets[@]})) || die "up: every service has a profile, and none of them is active; use --profile NAME before the verb, or name the services"
+  fi
   # depends_on: the services they depend on start too, first; --no-deps: neither they nor
   # their conditions
   NO_DEPS=$((!deps))
@@ -2373,6 +2399,24 @@ cmd_up() {
   if ((!detach)); then
     if ((PLAN)); then plan_note "then it prints their output until they exit; Ctrl-C stops them"; else follow_services "${targets[@]}"; fi
   fi
+}
+
+# ACTIVE = the services `up` starts when not told which (Compose's profiles): those without
+# profiles, and those with a profile that --profile NAME (before the verb) or
+# COMPOSE_PROFILES=a,b made active; '*' activates every profile.
+active_services() {
+  local svc profile
+  ACTIVE=()
+  for svc in "${SERVICES[@]}"; do
+    load_service "$svc"
+    if ((${#svc_profiles[@]} == 0)); then ACTIVE+=("$svc") && continue; fi
+    for profile in "${svc_profiles[@]}"; do
+      if [[ " ${PROFILES[*]} " == *" $profile "* || " ${PROFILES[*]} " == *" * "* ]]; then
+        ACTIVE+=("$svc")
+        break
+      fi
+    done
+  done
 }
 
 service_up() {
@@ -2715,7 +2759,7 @@ container_matches() {
 }
 
 # ps [-a] [--json]: the project's running containers (-a: all of them); --json: one JSON
-# object per line (Name, Service, State, Pid, Ports), as `docker compose ps --format json`.
+# object per line (Name, Service, State, Health, Pid, Labels, Ports...), as `docker compose ps --format json`.
 cmd_ps() {
   local all=0 json=0 name status pid service health restarts exit_code
   while (($#)); do
@@ -2749,6 +2793,9 @@ cmd_ps() {
       local ports=$REPLY
       json_string "$name" && printf '{"Name":%s,' "$REPLY"
       json_string "$service" && printf '"Service":%s,"State":"%s","Health":"%s","RestartCount":%s,"Pid":%s,"ExitCode":%s,' "$REPLY" "$status" "$health" "$restarts" "${pid:-null}" "$exit_code"
+      svc_labels=()
+      if is_service "$service"; then load_service "$service"; fi
+      json_labels && printf '"Labels":%s,' "$REPLY"
       json_string "$ports" && printf '"Ports":%s}\n' "$REPLY"
     else
       if [[ -n $health && $status != exited ]]; then status+=" ($health)"; fi
@@ -2807,13 +2854,14 @@ cmd_logs() {
 
 usage() {
   printf '%s\n' \
-    "Usage: $SCRIPT_NAME VERB [OPTIONS] [ARGS]" \
+    "Usage: $SCRIPT_NAME [--profile NAME]... VERB [OPTIONS] [ARGS]" \
     "" \
     "The container runtime of project $PROJECT (services: ${SERVICES[*]}), generated by tupper" \
     "from the spec in $SPEC_DIR." \
     "" \
     "Verbs:" \
     "  up [-d] [SERVICE...]              create and start containers; without -d, follow their output" \
+    "                                    (without SERVICE: those without profiles or with an active one)" \
     "  run [--rm] [-d] [--service-ports] SERVICE [CMD...]" \
     "                                    run a one-off container; CMD replaces the service's command" \
     "  start [SERVICE...]                start stopped containers again" \
@@ -2831,7 +2879,7 @@ usage() {
     "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \
     "  systemd [DIR]                     write a systemd unit per service (default /etc/systemd/system)" \
     "" \
-    "Environment: TUPPER_ROOT (default /var/lib/tupper), TUPPER_RUN (/run/tupper)," \
+    "Environment: COMPOSE_PROFILES (profiles to activate, a,b), TUPPER_ROOT (default /var/lib/tupper), TUPPER_RUN (/run/tupper)," \
     "TUPPER_HELPER (/usr/local/libexec/tupper/tupper-init), TUPPER_CGROUP_PARENT," \
     "TUPPER_TRACE (a file: append an audit log of every command this run executes)."
 }
@@ -2908,6 +2956,13 @@ systemd_quote() {
 
 main() {
   install_traps
+  # profiles: COMPOSE_PROFILES=a,b and --profile NAME before the verb, as Compose takes them
+  IFS=, read -r -a PROFILES <<< "${COMPOSE_PROFILES:-}"
+  while [[ ${1:-} == --profile ]]; do
+    (($# >= 2)) || die "--profile takes a profile name"
+    PROFILES+=("$2")
+    shift 2
+  done
   local verb=${1:---help}
   if (($#)); then shift; fi
   case $verb in

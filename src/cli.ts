@@ -7,6 +7,7 @@ import { compileSpec } from "./compile.js";
 import { checkScripts, pairsToCheck } from "./check/check.js";
 import { specReference } from "./docs/reference.js";
 import { explainPlan } from "./explain/explain.js";
+import { projectConfig } from "./config/config.js";
 import { formatDiagnostic } from "./spec/diagnostics.js";
 import { tupperVersion } from "./paths.js";
 import { defaultHelperPath, HelperError, type HelperInfo, readHelper } from "./helper/helper.js";
@@ -70,6 +71,17 @@ function explainCommand(spec: string): number {
   return 0;
 }
 
+function configCommand(spec: string, profiles: string[]): number {
+  const text = readSpec(spec);
+  if (text === null) return EXIT_FAILURE;
+  const result = compileSpec(spec, text, defaultOutput(spec));
+  for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (result.plan === undefined) return EXIT_SPEC_ERROR;
+  const fromEnv = (process.env.COMPOSE_PROFILES ?? "").split(",").filter((p) => p !== "");
+  process.stdout.write(projectConfig(result.data as Record<string, unknown>, result.plan, [...fromEnv, ...profiles]));
+  return 0;
+}
+
 function main(argv: string[]): number {
   let status = 0;
   const program = new Command()
@@ -114,6 +126,14 @@ function main(argv: string[]): number {
     .argument("<spec>", "the spec file")
     .action((spec: string) => {
       status = explainCommand(spec);
+    });
+  program
+    .command("config")
+    .description("print the project as tupper understands it, in Compose's format (like docker compose config)")
+    .argument("<spec>", "the spec file")
+    .option("--profile <name>", "show the services of this profile too (repeatable; COMPOSE_PROFILES=a,b works as well)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action((spec: string, options: { profile: string[] }) => {
+      status = configCommand(spec, options.profile);
     });
   program
     .command("docs")

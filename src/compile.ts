@@ -29,6 +29,8 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   plan?: Plan;
   script?: string;
+  /** The spec's data after interpolation (for `tupper config`). */
+  data?: unknown;
 }
 
 /**
@@ -42,5 +44,5 @@ export function compileSpec(file: string, text: string, outputFile: string, help
   const diagnostics = sortDiagnostics([...parsed.diagnostics, ...interpolated, ...validateSpec(parsed.spec)]);
   if (hasErrors(diagnostics) || parsed.spec.data === undefined) return { diagnostics };
   const plan = normalise({ spec: parsed.spec, outputFile, tupperVersion });
-  return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()) };
+  return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()), data: parsed.spec.data };
 }

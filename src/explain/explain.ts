@@ -33,7 +33,7 @@ export function explainPlan(plan: Plan, scriptName: string): string {
 }
 
 function explainService(s: ServicePlan, plan: Plan): string[] {
-  const name = `${plan.project.name}-${s.name}-1`;
+  const name = s.containerName.name ?? `${plan.project.name}-${s.name}-1`;
   const argv = [...s.argv.entrypoint, ...s.argv.command].map((w) => (/[\s"'$]/.test(w) ? JSON.stringify(w) : w)).join(" ");
   const lines = [
     `Service ${s.name} (container ${name}):`,

@@ -11,6 +11,7 @@ import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parse
 import { parseVolume } from "./volumes.js";
 import { dependenciesOf, startOrder } from "./dependencies.js";
 import { loadSeccompProfile } from "./seccomp.js";
+import { envFileEntries, loadEnvFile } from "./envfile.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
 
@@ -56,7 +57,9 @@ export function normalise({ spec, outputFile, tupperVersion }: NormaliseInput): 
       firstFreeOffset: n.firstFreeOffset,
     })),
     volumes: volumes.map((v) => ({ ...origin(["volumes", v.declared]), ...v })),
-    services: inStartOrder(root.services as Obj).map((name) => normaliseService(name, root.services[name] as Obj, origin, spec, net, project, volumes)),
+    services: inStartOrder(root.services as Obj).map((name) =>
+      normaliseService(name, root.services[name] as Obj, origin, spec, net, project, volumes, containerNames(root.services as Obj)),
+    ),
   };
 }
 
@@ -68,6 +71,7 @@ function normaliseService(
   net: Networking,
   project: string,
   volumes: Omit<VolumePlan, keyof Origin>[],
+  containerNames: Map<string, string>,
 ): ServicePlan {
   const at = (...rest: (string | number)[]): SpecPath => ["services", name, ...rest];
   const o = (...rest: (string | number)[]) => originOf(at(...rest));
@@ -82,7 +86,12 @@ function normaliseService(
   const image = String(s.image).slice("rootfs:".length);
   const entrypoint = words(s.entrypoint);
   const command = words(s.command);
-  const env = environment(s.environment, (i) => spec.sourceTextOf(at("environment", i)));
+  const envFiles = envFileEntries(s.env_file).flatMap((entry) => {
+    const loaded = must(loadEnvFile(spec.file, entry));
+    const key = entry.at === null ? o("env_file") : o("env_file", entry.at);
+    return loaded === null ? [] : [{ ...key, path: entry.path, vars: loaded.vars }];
+  });
+  const env = environment(s.environment, (i) => spec.sourceTextOf(at("environment", i)), envFiles.flatMap((f) => f.vars));
   const user = s.user !== undefined ? must(parseUser(s.user)) : { uid: 0, gid: 0, name: null };
   const envNames = new Set([...env.set.map((e) => e.name), ...env.passThrough]);
   const cpus = cpusRaw !== undefined ? must(parseCpus(cpusRaw)) : null;
@@ -92,7 +101,10 @@ function normaliseService(
     key: dottedPath(at()),
     image: { ...o("image"), kind: /\.tar(\.gz|\.zst|\.xz|\.bz2)?$|\.tgz$/.test(image) ? "tar" : "dir", path: image },
     argv: { entrypoint, command, entrypointOrigin: o("entrypoint"), commandOrigin: o("command") },
-    env: { ...o("environment"), ...env },
+    env: { ...o("environment"), ...env, files: envFiles.map(({ vars, ...f }) => ({ ...f, names: [...new Set(vars.map(([n]) => n))] })) },
+    containerName: { ...o("container_name"), name: (s.container_name as string | undefined) ?? null },
+    labels: { ...o("labels"), set: labels(s.labels, (i) => spec.sourceTextOf(at("labels", i))) },
+    profiles: { ...o("profiles"), names: (s.profiles ?? []) as string[] },
     defaultEnv: { path: !envNames.has("PATH"), hostname: !envNames.has("HOSTNAME"), home: !envNames.has("HOME") },
     workingDir: { ...o("working_dir"), path: s.working_dir ?? "/" },
     user: { ...o("user"), ...user },
@@ -124,7 +136,7 @@ function normaliseService(
     },
     ports: ((s.ports ?? []) as unknown[]).flatMap((p, i) => must(parsePort(p)).map((port) => ({ ...o("ports", i), ...port }))),
     expose: { ...o("expose"), ports: ((s.expose ?? []) as unknown[]).map(String) },
-    hosts: hostEntries(name, s, net, project),
+    hosts: hostEntries(name, s, net, project, containerNames),
     extraHosts: extraHosts(s.extra_hosts).map(({ key, host }) => ({ ...o("extra_hosts", key), ...host })),
     dns: { ...o("dns"), servers: stringList(s.dns) },
     dnsSearch: { ...o("dns_search"), domains: stringList(s.dns_search) },
@@ -187,6 +199,11 @@ function restartPolicy(raw: string | undefined): { policy: "no" | "always" | "on
   return { policy: "on-failure", maxRestarts: n === undefined ? null : Number(n) };
 }
 
+/** The services that set container_name, and the name. */
+function containerNames(services: Obj): Map<string, string> {
+  return new Map(Object.entries(services).flatMap(([name, s]) => (typeof (s as Obj).container_name === "string" ? [[name, (s as Obj).container_name as string]] : [])));
+}
+
 /** Validation found no cycle: every service comes after its dependencies. */
 function inStartOrder(services: Obj): string[] {
   const order = startOrder(services);
@@ -242,7 +259,7 @@ function healthcheck(h: Obj | undefined): ServicePlan["healthcheck"]["check"] {
  * joins (itself included), by service name, aliases on that network, container name, and
  * the names SELF's links give it; networks in SELF's order, services in spec order.
  */
-function hostEntries(self: string, s: Obj, net: Networking, project: string): HostEntryPlan[] {
+function hostEntries(self: string, s: Obj, net: Networking, project: string, containerNames: Map<string, string>): HostEntryPlan[] {
   const linkAliases = new Map<string, string[]>();
   for (const link of (s.links ?? []) as string[]) {
     const [target, alias] = link.split(":") as [string, string?];
@@ -254,7 +271,7 @@ function hostEntries(self: string, s: Obj, net: Networking, project: string): Ho
     for (const [other, theirs] of net.services) {
       const there = theirs.attachments.find((a) => a.network === mine.network);
       if (!there) continue;
-      const names = [other, ...there.aliases, `${project}-${other}-1`];
+      const names = [other, ...there.aliases, containerNames.get(other) ?? `${project}-${other}-1`];
       if (!linked.has(other)) names.push(...(linkAliases.get(other) ?? []));
       linked.add(other);
       out.push({ network: mine.network, offset: there.offset, names: [...new Set(names)] });
@@ -280,23 +297,41 @@ function words(v: unknown): string[] {
  * Compose environment, map or list form. Values keep the text as written (1.0 stays "1.0");
  * a name without a value passes the host's value through at run time.
  */
-function environment(raw: unknown, writtenAt: (key: string | number) => string | undefined) {
+function environment(raw: unknown, writtenAt: (key: string | number) => string | undefined, fromFiles: [string, string][] = []) {
+  const values = new Map<string, string | null>(fromFiles); // a later file overrides; environment: overrides the files
+  for (const [name, value] of keyValues(raw, writtenAt)) {
+    values.delete(name); // keep the spec's order for the spec's own variables
+    values.set(name, value);
+  }
   const set: { name: string; value: string }[] = [];
   const passThrough: string[] = [];
-  if (Array.isArray(raw)) {
-    for (const entry of raw as string[]) {
-      const eq = entry.indexOf("=");
-      if (eq < 0) passThrough.push(entry);
-      else set.push({ name: entry.slice(0, eq), value: entry.slice(eq + 1) });
-    }
-  } else if (raw && typeof raw === "object") {
-    for (const [name, value] of Object.entries(raw as Obj)) {
-      if (value === null) passThrough.push(name);
-      else if (typeof value === "string") set.push({ name, value });
-      else set.push({ name, value: writtenAt(name) ?? String(value) });
-    }
+  for (const [name, value] of values) {
+    if (value === null) passThrough.push(name);
+    else set.push({ name, value });
   }
   return { set, passThrough };
+}
+
+/** labels, map or list form, in the spec's order (a label without value is empty, as in Docker). */
+function labels(raw: unknown, writtenAt: (key: string | number) => string | undefined) {
+  return keyValues(raw, writtenAt).map(([name, value]) => ({ name, value: value ?? "" }));
+}
+
+/** NAME=VALUE list or NAME: VALUE map → [name, value], value null where none is given. */
+function keyValues(raw: unknown, writtenAt: (key: string | number) => string | undefined): [string, string | null][] {
+  if (Array.isArray(raw)) {
+    return (raw as string[]).map((entry) => {
+      const eq = entry.indexOf("=");
+      return eq < 0 ? [entry, null] : [entry.slice(0, eq), entry.slice(eq + 1)];
+    });
+  }
+  if (raw && typeof raw === "object") {
+    return Object.entries(raw as Obj).map(([name, value]) => [
+      name,
+      value === null ? null : typeof value === "string" ? value : (writtenAt(name) ?? String(value)),
+    ]);
+  }
+  return [];
 }
 
 /** Compose's default project name: the spec directory's name, lowercased, other characters dropped. */

@@ -71,7 +71,13 @@ export interface ServicePlan {
   image: Origin & { kind: "dir" | "tar"; path: string };
   /** Entrypoint then command, Compose semantics; `run SERVICE CMD...` replaces the command part. */
   argv: { entrypoint: string[]; command: string[]; entrypointOrigin: Origin; commandOrigin: Origin };
-  env: Origin & { set: { name: string; value: string }[]; passThrough: string[] };
+  /** environment over env_file: the variables set (each once), those passed from the host, and the env files read. */
+  env: Origin & { set: { name: string; value: string }[]; passThrough: string[]; files: (Origin & { path: string; names: string[] })[] };
+  /** container_name: the container's name; null: Compose's PROJECT-SERVICE-1. */
+  containerName: Origin & { name: string | null };
+  labels: Origin & { set: { name: string; value: string }[] };
+  /** profiles: up starts the service only when one of them is active (none: always). */
+  profiles: Origin & { names: string[] };
   /** Docker's defaults (PATH, HOSTNAME, HOME) that the spec did not set itself. */
   defaultEnv: { path: boolean; hostname: boolean; home: boolean };
   workingDir: Origin & { path: string };

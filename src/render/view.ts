@@ -32,6 +32,10 @@ export function buildView(plan: Plan, helper: HelperInfo) {
       value: shWord(plan.cgroupParent.path ?? ""),
     } as Setting,
     serviceNames: plan.services.map((s) => shWord(s.name)),
+    // container_name: the services whose container is not named PROJECT-SERVICE-1
+    containerNames: plan.services.flatMap((s) =>
+      s.containerName.name === null ? [] : [{ service: shWord(s.name), comment: describe(s.containerName, ""), value: shWord(s.containerName.name) }],
+    ),
     orderedStop: flag(plan.services.some((s) => s.dependsOn.on.length > 0)),
     // the volumes `down -v` removes: the project's own, not external ones
     projectVolumes: plan.volumes.filter((v) => !v.external).map((v) => shWord(v.name)),
@@ -71,9 +75,14 @@ function serviceView(s: ServicePlan) {
         s.env.written === null
           ? describe(s.env, "none")
           : comment(`${s.env.key}: ${[...s.env.set.map((e) => e.name), ...s.env.passThrough.map((n) => `${n} (from the host)`)].join(", ")}`),
+      // env_file: read when compiling; environment: overrides what they set
+      files: s.env.files.map((f) => comment(`${f.key}: ${f.written} → ${f.names.length ? f.names.join(", ") : "no variables"}`)),
       set: s.env.set.map((e) => shWord(`${e.name}=${e.value}`)),
       passThrough: s.env.passThrough.map(shWord),
     },
+    containerName: s.containerName.name === null ? null : { comment: describe(s.containerName, ""), value: shWord(s.containerName.name) },
+    labels: { comment: describe(s.labels, "none"), set: s.labels.set.map((l) => shWord(`${l.name}=${l.value}`)) },
+    profiles: { comment: describe(s.profiles, "none: up always starts it"), names: s.profiles.names.map(shWord) },
     defaultEnv: { path: flag(s.defaultEnv.path), hostname: flag(s.defaultEnv.hostname), home: flag(s.defaultEnv.home) },
     workingDir: { comment: describe(s.workingDir, "/"), value: shWord(s.workingDir.path) },
     user: {

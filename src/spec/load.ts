@@ -11,3 +11,13 @@ export function readDotEnv(spec: string): { file: string; text: string } | undef
   const file = join(dirname(spec), ".env");
   return existsSync(file) ? { file, text: readFileSync(file, "utf8") } : undefined;
 }
+
+/** A file the spec names (an env_file), or undefined when there is none. */
+export function readTextFile(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}

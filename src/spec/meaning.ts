@@ -7,6 +7,7 @@ import { dependenciesOf, startOrder } from "../model/dependencies.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
 import { parseVolume } from "../model/volumes.js";
 import { loadSeccompProfile } from "../model/seccomp.js";
+import { envFileEntries, loadEnvFile } from "../model/envfile.js";
 import { checkNetworking } from "./networking.js";
 import { closest } from "./validate.js";
 import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
@@ -40,6 +41,7 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
   const services = root.services;
   if (!isObj(services)) return out;
   checkDependencies(services, report);
+  checkContainerNames(services, typeof root.name === "string" ? root.name : undefined, report);
   for (const [name, svc] of Object.entries(services)) {
     if (isObj(svc)) checkService(["services", name], svc, report, spec.file, declaredVolumes);
   }
@@ -70,6 +72,11 @@ function checkService(at: SpecPath, s: Obj, report: Report, file: string, declar
   }
 
   checkEnvironment(p("environment"), s.environment, report);
+  for (const entry of envFileEntries(s.env_file)) {
+    const loaded = loadEnvFile(file, entry);
+    if (!loaded.ok) report(entry.at === null ? p("env_file") : p("env_file", entry.at), loaded.why);
+  }
+  checkLabels(p("labels"), s.labels, report);
   if (typeof s.working_dir === "string" && !s.working_dir.startsWith("/")) {
     report(p("working_dir"), `${JSON.stringify(s.working_dir)} is not an absolute path; use e.g. /app`);
   }
@@ -272,6 +279,30 @@ function checkEnvironment(path: SpecPath, env: unknown, report: Report): void {
     });
   } else if (isObj(env)) {
     for (const [name, value] of Object.entries(env)) checkName(name, [...path, name], value === null, "key");
+  }
+}
+
+function checkLabels(path: SpecPath, labels: unknown, report: Report): void {
+  const seen = new Set<string>();
+  const check = (name: string, where: SpecPath, at: "key" | "value") => {
+    if (name === "" || name.includes("=") || /\s/.test(name)) report(where, `${JSON.stringify(name)} is not a label name; use e.g. com.example.team=shop`, "error", at);
+    else if (seen.has(name)) report(where, `the label ${name} is set twice; keep one`, "error", at);
+    seen.add(name);
+  };
+  if (Array.isArray(labels)) labels.forEach((e, i) => typeof e === "string" && check(e.split("=")[0]!, [...path, i], "value"));
+  else if (isObj(labels)) for (const name of Object.keys(labels)) check(name, [...path, name], "key");
+}
+
+/** Container names are one namespace per project: a container_name may not repeat, nor take another service's default name. */
+function checkContainerNames(services: Obj, project: string | undefined, report: Report): void {
+  const taken = new Map<string, string>();
+  for (const [name, s] of Object.entries(services)) {
+    if (!isObj(s) || typeof s.container_name !== "string") continue;
+    const other = taken.get(s.container_name);
+    if (other !== undefined) report(["services", name, "container_name"], `${JSON.stringify(s.container_name)} is already the container_name of ${other}; give each its own`);
+    taken.set(s.container_name, name);
+    const clash = project !== undefined && Object.keys(services).find((o) => o !== name && `${project}-${o}-1` === s.container_name);
+    if (clash) report(["services", name, "container_name"], `${JSON.stringify(s.container_name)} is the name of service ${clash}'s container; choose another`);
   }
 }
 

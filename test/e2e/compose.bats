@@ -75,3 +75,43 @@ compile_project() {
   run -0 --separate-stderr systemd-analyze verify "$TEST_DIR"/units/*.service
   [ -z "$stderr$output" ]
 }
+
+@test ".env, env_file, container_name, labels and profiles: values from the files reach the workload, the name is reachable, up skips inactive profiles" {
+  printf 'TAG=v7\nDB_NAME=%s-store\n' "$PROJECT" > "$TEST_DIR/spec/.env"
+  printf '# shared\nMODE=production\nGREETING="hello, world"\n' > "$TEST_DIR/spec/web.env"
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  db:\n    image: rootfs:%s\n    container_name: ${DB_NAME}\n    init: true\n' "$ROOTFS"
+    printf '    command: ["/bin/httpd", "-f", "-p", "80", "-h", "/etc"]\n'
+    printf '    labels: {com.example.role: store, tier: "2"}\n'
+    printf '  web:\n    image: rootfs:%s\n    init: true\n    env_file: [web.env, {path: absent.env, required: false}]\n' "$ROOTFS"
+    printf '    environment: {GREETING: hi}\n    depends_on: [db]\n'
+    printf '    command: ["/bin/sh", "-c", "echo $$MODE $$GREETING ${TAG}; wget -q -O - http://${DB_NAME}/hostname; exec sleep 600"]\n'
+    printf '  debug:\n    image: rootfs:%s\n    profiles: [debug]\n    command: ["sleep", "600"]\n' "$ROOTFS"
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  grep -q "# services.web.env_file\[0\]: web.env → MODE, GREETING" "$SCRIPT"
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-web-1"
+  wait_running "$PROJECT-store"
+  local i
+  for ((i = 0; i < 50; i++)); do [[ $(log_text "$PROJECT-web-1" | wc -l) -ge 2 ]] && break; sleep 0.1; done
+  # inside: the env_file's MODE, environment's GREETING over the file's, .env's TAG; db answers by its container_name
+  [ "$(log_text "$PROJECT-web-1")" = "production hi v7
+$PROJECT-store" ]
+  # outside: the container's name, its labels, and debug not started (its profile is not active)
+  run -0 "$SCRIPT" ps --json
+  [[ $output == *'"Name":"'"$PROJECT"'-store","Service":"db"'*'"Labels":{"com.example.role":"store","tier":"2"}'* ]]
+  [[ $output != *'"Service":"debug"'* ]]
+  "$SCRIPT" inspect db | grep -q '"Labels":{"com.example.role":"store","tier":"2"}'
+  [ -d "$TUPPER_RUN/$PROJECT/$PROJECT-store" ]
+  # --profile (or COMPOSE_PROFILES) activates it
+  COMPOSE_PROFILES=other,debug "$SCRIPT" up -d
+  wait_running "$PROJECT-debug-1"
+  "$SCRIPT" down
+  # tupper config shows the same project, resolved
+  run -0 node "$CLI" config "$TEST_DIR/spec/app.yaml"
+  [[ $output == *"container_name: $PROJECT-store"* && $output == *"MODE: production"* && $output != *"debug:"* ]]
+  run -0 node "$CLI" config --profile debug "$TEST_DIR/spec/app.yaml"
+  [[ $output == *"  debug:"* ]]
+}

@@ -305,6 +305,9 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
   "$SCRIPT" up -d app
   wait_running "$PROJECT-app-1"
   local i
+  # (PID 1 ignores a signal that comes before its handlers are in place, as any namespace's
+  # init does: wait for the workload's first line, which comes after them)
+  for ((i = 0; i < 50; i++)); do [ "$("$SCRIPT" logs app | grep -c '^up$')" -ge 1 ] && break; sleep 0.1; done
   # SIGHUP ends the workload (no trap) but is not a stop: restart: always brings it back
   "$SCRIPT" kill -s HUP app
   for ((i = 0; i < 50; i++)); do [ "$("$SCRIPT" logs app | grep -c '^up$')" -ge 2 ] && break; sleep 0.1; done

@@ -1,0 +1,126 @@
+// Multi-service project keys: env_file, container_name, labels, profiles, and `tupper config`.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { compileText, errorsOf } from "./helpers.js";
+import { formatDiagnostic } from "../../src/spec/diagnostics.js";
+import { projectConfig } from "../../src/config/config.js";
+
+function projectDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "tupper-project-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+test("env_file: read when compiling, later files override earlier ones, environment overrides them all; the script names each file", () => {
+  const dir = projectDir({ "a.env": "A=1\nSHARED=from-a\n", "b.env": "SHARED=from-b\nB='two words'\n" });
+  const r = compileText(
+    `services:
+  app:
+    image: rootfs:./r
+    command: [/bin/true]
+    env_file: [./a.env, b.env, {path: ./none.env, required: false}]
+    environment: {B: mine, C: "3"}
+`,
+    join(dir, "app.yaml"),
+  );
+  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(r.plan!.services[0]!.env.set, [
+    { name: "A", value: "1" },
+    { name: "SHARED", value: "from-b" },
+    { name: "B", value: "mine" },
+    { name: "C", value: "3" },
+  ]);
+  assert.match(r.script!, /# services\.app\.env_file\[0\]: \.\/a\.env → A, SHARED\n/);
+  assert.match(r.script!, /# services\.app\.env_file\[1\]: b\.env → SHARED, B\n/);
+  assert.match(r.script!, /svc_env=\('A=1' 'SHARED=from-b' 'B=mine' 'C=3'\)/);
+});
+
+test("env_file: a missing file and a malformed line are positioned errors naming the file", () => {
+  const dir = projectDir({ "bad.env": "OK=1\nnot a variable\n" });
+  const r = compileText(`services:\n  app:\n    image: rootfs:./r\n    command: [/bin/true]\n    env_file: [./gone.env, ./bad.env]\n`, join(dir, "app.yaml"));
+  assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+    `${dir}/app.yaml:5:16: error: services.app.env_file[0]: ${dir}/gone.env: no such file; give a path relative to the spec's directory, or mark it required: false`,
+    `${dir}/app.yaml:5:28: error: services.app.env_file[1]: ${dir}/bad.env:2: "not a variable" is not NAME=VALUE; write NAME=VALUE`,
+  ]);
+});
+
+test("container_name names the container everywhere the script does, and other services reach it by it", () => {
+  const r = compileText(`name: shop
+services:
+  db: {image: rootfs:./r, command: [/bin/true], container_name: shop-db}
+  web: {image: rootfs:./r, command: [/bin/true]}
+`);
+  assert.deepEqual(r.diagnostics, []);
+  assert.match(r.script!, /container_name_of\(\) \{\n  case \$1 in\n    'db'\) REPLY='shop-db' ;; # services\.db\.container_name: shop-db\n    \*\) REPLY="\$PROJECT-\$1-1" ;;\n  esac\n\}/);
+  assert.match(r.script!, /add_host 'default' 2 'db shop-db'/);
+  assert.match(r.script!, /add_host 'default' 3 'web shop-web-1'/);
+});
+
+test("container_name: twice the same, another service's name, or not a name, is an error", () => {
+  assert.deepEqual(
+    errorsOf(`name: shop
+services:
+  a: {image: rootfs:./r, command: [/bin/true], container_name: same}
+  b: {image: rootfs:./r, command: [/bin/true], container_name: same}
+  c: {image: rootfs:./r, command: [/bin/true], container_name: shop-a-1}
+  d: {image: rootfs:./r, command: [/bin/true], container_name: "-x"}
+`),
+    [
+      `/project/specs/app.yaml:4:64: error: services.b.container_name: "same" is already the container_name of a; give each its own`,
+      `/project/specs/app.yaml:5:64: error: services.c.container_name: "shop-a-1" is the name of service a's container; choose another`,
+      `/project/specs/app.yaml:6:64: error: services.d.container_name: "-x" is not valid; use letters, digits, _ . -, starting with a letter or digit`,
+    ],
+  );
+});
+
+test("labels: map or list, values as written; a label twice is an error", () => {
+  const r = compileText(`services:\n  app:\n    image: rootfs:./r\n    command: [/bin/true]\n    labels: {com.example.v: 1.10, team: "it's ours"}\n`);
+  assert.match(r.script!, /svc_labels=\('com\.example\.v=1\.10' 'team=it'\\''s ours'\)/);
+  assert.deepEqual(errorsOf(`services:\n  app:\n    image: rootfs:./r\n    command: [/bin/true]\n    labels: [a=1, a=2]\n`), [
+    "/project/specs/app.yaml:5:19: error: services.app.labels[1]: the label a is set twice; keep one",
+  ]);
+});
+
+test("profiles: kept per service for up to choose from at run time", () => {
+  const r = compileText(`services:\n  app: {image: rootfs:./r, command: [/bin/true], profiles: [debug, tools]}\n`);
+  assert.match(r.script!, /# services\.app\.profiles: \["debug","tools"\]\n      svc_profiles=\('debug' 'tools'\)/);
+  assert.match(errorsOf(`services:\n  app: {image: rootfs:./r, command: [/bin/true], profiles: ["bad name"]}\n`)[0]!, /profiles\[0\]: "bad name" is not valid/);
+});
+
+test("tupper config: interpolated, env_file merged, maps and long forms, profiles filtered, $ written $$, and it compiles to the same project", () => {
+  const dir = projectDir({ "w.env": "MODE=prod\n" });
+  const spec = join(dir, "compose.yaml");
+  const text = `services:
+  web:
+    image: rootfs:./r
+    command: ["/bin/sh", "-c", "echo $$MODE \${TAG:-1}"]
+    env_file: w.env
+    environment: [EXTRA=1, PASSED]
+    labels: [b=2, a=1]
+    depends_on: [db]
+  db: {image: rootfs:./r, command: [/bin/true]}
+  tool: {image: rootfs:./r, command: [/bin/true], profiles: [debug]}
+x-notes: kept
+`;
+  const r = compileText(text, spec);
+  const out = projectConfig(r.data as Record<string, unknown>, r.plan!, []);
+  const doc = parse(out);
+  assert.equal(doc.name, dir.split("/").pop()!.toLowerCase().replace(/[^a-z0-9_-]/g, ""));
+  assert.deepEqual(Object.keys(doc.services), ["db", "web"]);
+  assert.deepEqual(doc.services.web, {
+    command: ["/bin/sh", "-c", "echo $$MODE 1"],
+    depends_on: { db: { condition: "service_started", required: true } },
+    environment: { EXTRA: "1", MODE: "prod", PASSED: null },
+    image: "rootfs:./r",
+    labels: { a: "1", b: "2" },
+  });
+  assert.equal(doc["x-notes"], "kept");
+  assert.deepEqual(Object.keys(parse(projectConfig(r.data as Record<string, unknown>, r.plan!, ["debug"])).services), ["db", "tool", "web"]);
+  const again = compileText(out, spec);
+  assert.deepEqual(again.diagnostics, []);
+  assert.deepEqual(again.plan!.services.find((s) => s.name === "web")!.argv.command, ["/bin/sh", "-c", "echo $MODE 1"]);
+});
