@@ -12,6 +12,7 @@ import { parseVolume } from "./volumes.js";
 import { dependenciesOf, startOrder } from "./dependencies.js";
 import { loadSeccompProfile } from "./seccomp.js";
 import { envFileEntries, loadEnvFile } from "./envfile.js";
+import { secretBind, secretFiles, secretUses } from "./secrets.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
 
@@ -58,7 +59,7 @@ export function normalise({ spec, outputFile, tupperVersion }: NormaliseInput): 
     })),
     volumes: volumes.map((v) => ({ ...origin(["volumes", v.declared]), ...v })),
     services: inStartOrder(root.services as Obj).map((name) =>
-      normaliseService(name, root.services[name] as Obj, origin, spec, net, project, volumes, containerNames(root.services as Obj)),
+      normaliseService(name, root.services[name] as Obj, origin, spec, net, project, volumes, containerNames(root.services as Obj), secretFiles(root)),
     ),
   };
 }
@@ -72,6 +73,7 @@ function normaliseService(
   project: string,
   volumes: Omit<VolumePlan, keyof Origin>[],
   containerNames: Map<string, string>,
+  secrets: Map<string, string | null>,
 ): ServicePlan {
   const at = (...rest: (string | number)[]): SpecPath => ["services", name, ...rest];
   const o = (...rest: (string | number)[]) => originOf(at(...rest));
@@ -128,7 +130,7 @@ function normaliseService(
       const { volume, ...bind } = must(parseVolume(v));
       const declared = volume && volumes.find((d) => d.declared === bind.source)!;
       return { ...o("volumes", i), ...bind, volume: declared ? { name: declared.name, external: declared.external, nocopy: volume.nocopy } : null };
-    }),
+    }).concat(secretUses(s.secrets).map((use) => ({ ...o("secrets", use.at), ...must(secretBind(use, secrets.get(use.source))), volume: null }))),
     network: {
       ...(s.network_mode !== undefined ? o("network_mode") : o("networks")),
       mode: net.services.get(name)!.mode,

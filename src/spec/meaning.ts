@@ -8,6 +8,7 @@ import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parse
 import { parseVolume } from "../model/volumes.js";
 import { loadSeccompProfile } from "../model/seccomp.js";
 import { envFileEntries, loadEnvFile } from "../model/envfile.js";
+import { secretBind, secretFiles, secretUses } from "../model/secrets.js";
 import { checkNetworking } from "./networking.js";
 import { closest } from "./validate.js";
 import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
@@ -43,7 +44,7 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
   checkDependencies(services, report);
   checkContainerNames(services, typeof root.name === "string" ? root.name : undefined, report);
   for (const [name, svc] of Object.entries(services)) {
-    if (isObj(svc)) checkService(["services", name], svc, report, spec.file, declaredVolumes);
+    if (isObj(svc)) checkService(["services", name], svc, report, spec.file, declaredVolumes, secretFiles(root));
   }
   return out;
 }
@@ -51,7 +52,7 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
 type Report = (path: SpecPath, message: string, severity?: Diagnostic["severity"], at?: "key" | "value") => void;
 
 /** FILE: the spec's path, which files the spec names (a seccomp profile) are relative to. */
-function checkService(at: SpecPath, s: Obj, report: Report, file: string, declaredVolumes: Set<string>): void {
+function checkService(at: SpecPath, s: Obj, report: Report, file: string, declaredVolumes: Set<string>, secrets: Map<string, string | null>): void {
   const p = (...rest: (string | number)[]) => [...at, ...rest];
   if (typeof s.image === "string") checkImage(p("image"), s.image, report);
 
@@ -67,7 +68,8 @@ function checkService(at: SpecPath, s: Obj, report: Report, file: string, declar
     } else if (Array.isArray(v)) words += v.length;
   }
   const shapesOk = ["entrypoint", "command"].every((k) => s[k] === undefined || typeof s[k] === "string" || Array.isArray(s[k]));
-  if (shapesOk && !unreadable && words === 0) {
+  // (a registry image or a build would bring its own command; those are reported on their own)
+  if (shapesOk && !unreadable && words === 0 && typeof s.image === "string" && s.image.startsWith("rootfs:")) {
     report(at, "has no command: a rootfs: image carries no default command; add command: (e.g. command: [\"/bin/sh\", \"-c\", \"echo hello\"])", "error", "key");
   }
 
@@ -77,6 +79,11 @@ function checkService(at: SpecPath, s: Obj, report: Report, file: string, declar
     if (!loaded.ok) report(entry.at === null ? p("env_file") : p("env_file", entry.at), loaded.why);
   }
   checkLabels(p("labels"), s.labels, report);
+  for (const use of secretUses(s.secrets)) {
+    const file = secrets.get(use.source);
+    const bind = secretBind(use, file);
+    if (!bind.ok && file !== null) report(p("secrets", use.at), bind.why); // null: the schema says file: is missing
+  }
   if (typeof s.working_dir === "string" && !s.working_dir.startsWith("/")) {
     report(p("working_dir"), `${JSON.stringify(s.working_dir)} is not an absolute path; use e.g. /app`);
   }

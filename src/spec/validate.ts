@@ -66,12 +66,16 @@ function toDiagnostic(spec: ParsedSpec, e: ErrorObject): Diagnostic | null {
     }
     case "required": {
       const missing = (e.params as { missingProperty: string }).missingProperty;
+      // build: in place of image: is reported once, as build: (not supported yet)
+      if (missing === "image" && (e.data as Record<string, unknown> | null)?.build !== undefined) return null;
       const example = missing === "image" ? " (e.g. image: rootfs:./rootfs)" : missing === "services" ? " with at least one service" : "";
       return make(path, `${missing} is missing; add ${missing}:${example}`, "key");
     }
     case "additionalProperties": {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
-      const known = Object.keys(schema.properties ?? {});
+      const known = Object.entries(schema.properties ?? {})
+        .filter(([, sub]) => (sub as SchemaNode).notSupportedYet === undefined)
+        .map(([name]) => name);
       const guess = closest(key, known);
       const fix = guess
         ? `did you mean ${guess}?`

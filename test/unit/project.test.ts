@@ -124,3 +124,33 @@ x-notes: kept
   assert.deepEqual(again.diagnostics, []);
   assert.deepEqual(again.plan!.services.find((s) => s.name === "web")!.argv.command, ["/bin/sh", "-c", "echo $MODE 1"]);
 });
+
+test("secrets: a file secret is a read-only bind at /run/secrets/NAME or its target; an undeclared one, or uid/gid/mode, is an error", () => {
+  const r = compileText(`services:
+  app:
+    image: rootfs:./r
+    command: [/bin/true]
+    secrets: [db-password, {source: api, target: api_key}, {source: api, target: /etc/api}]
+secrets:
+  db-password: {file: ./db/password.txt}
+  api: {file: /srv/api.txt}
+`);
+  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(
+    r.plan!.services[0]!.binds.map((b) => [b.key, b.source, b.target, b.readOnly, b.createHostPath]),
+    [
+      ["services.app.secrets[0]", "./db/password.txt", "/run/secrets/db-password", true, false],
+      ["services.app.secrets[1]", "/srv/api.txt", "/run/secrets/api_key", true, false],
+      ["services.app.secrets[2]", "/srv/api.txt", "/etc/api", true, false],
+    ],
+  );
+  assert.deepEqual(
+    errorsOf(`services:\n  app:\n    image: rootfs:./r\n    command: [/bin/true]\n    secrets: [nope, {source: s, mode: 0400}]\nsecrets:\n  s: {environment: TOKEN}\n`),
+    [
+      `/project/specs/app.yaml:5:15: error: services.app.secrets[0]: there is no secret "nope" in the top-level secrets; declare it there with file:`,
+      "/project/specs/app.yaml:5:33: error: services.app.secrets[1].mode: not supported yet: a file secret is the host file itself, bind-mounted; give it its mode on the host; remove it for now",
+      "/project/specs/app.yaml:7:3: error: secrets.s: file is missing; add file:",
+      "/project/specs/app.yaml:7:7: error: secrets.s.environment: not supported yet: tupper would have to write the variable's value into a file or the script; use file:; remove it for now",
+    ],
+  );
+});
