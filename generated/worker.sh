@@ -28,9 +28,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 882a21a4941658c37f7794f53e7985b21562a9672f2f9d23df8b257a40c80c25, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4
+# sources: helper/tupper-init.c sha256 ae0c4087f6f743ac87387f2e7493b94a7e4f537efc24c56e653dc3f5e0a774fb, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='e6738844867fab4e1df8e6e42f50706f8ec0dc1bbeeb03cf9bdc1d3e2c7a9738'
+readonly HELPER_SHA256='df6a764cbf0b0f1b8db49a90d3eac90111077ba3906f301e5e4a6b5be76c3a75'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -134,7 +134,11 @@ load_service() {
       # services.worker.cpuset: not set (all CPUs)
       svc_cpuset=''
       # services.worker.network_mode: none
-      svc_network_mode='none'
+      svc_network_mode='none' svc_network_peer='' # peer: network_mode service:NAME
+      # services.worker.ipc: not set (private: the container's own)
+      svc_ipc='private' svc_ipc_peer=''
+      # services.worker.pid: not set (the container's own)
+      svc_pid='private' svc_pid_peer=''
       # services.worker.dns: not set (the host's nameservers, without loopback ones)
       svc_dns=()
       # services.worker.dns_search: not set (the host's)
@@ -448,6 +452,9 @@ preflight_service() {
     command -v iptables-restore >/dev/null || gaps+=("iptables-restore, for the NAT and ports of service $svc_name: apt-get install iptables")
     command -v flock >/dev/null || gaps+=("flock, for the networks of service $svc_name: apt-get install util-linux")
     [[ -e /proc/sys/net/ipv4/ip_forward ]] || gaps+=("IPv4 networking in this kernel, for the networks of service $svc_name")
+  fi
+  if [[ $svc_ipc == service || $svc_pid == service ]]; then
+    command -v nsenter >/dev/null || gaps+=("nsenter, to share the namespaces of service $svc_name's peers (ipc, pid): apt-get install util-linux")
   fi
   if [[ ! -e $svc_image_source ]]; then
     gaps+=("the image of service $svc_name (image: rootfs:...): $svc_image_source does not exist")
@@ -1209,6 +1216,15 @@ RUN_SERVICE_PORTS=''
 container_net_attach() {
   local name=$1 state="$STATE_DIR/$1" i ns veth batch='' gateway='' nsfd dnat_to='' own_address=''
   NET_HELPER_ARGS=() NET_ADDRESSES=() NET_GATEWAYS=()
+  if [[ $svc_network_mode == service ]]; then
+    # network_mode: service:PEER: the peer's network namespace (its file when the script made
+    # one, else its PID 1's), kept alive by the kernel as long as any member runs
+    container_name_of "$svc_network_peer"
+    if exists "$STATE_DIR/$REPLY/netns"; then NET_HELPER_ARGS=(--netns "$STATE_DIR/$REPLY/netns"); return 0; fi
+    peer_init_pid "$svc_network_peer" network_mode
+    NET_HELPER_ARGS=(--netns "/proc/$REPLY/ns/net")
+    return 0
+  fi
   [[ $svc_network_mode == bridge ]] || return 0
   container_name_of "$svc_name"
   if [[ $name == "$REPLY" ]]; then own_address=1; fi
@@ -1444,7 +1460,10 @@ helper_args() {
   fi
   # The container's own /etc/hostname, hosts and resolv.conf; volumes come after, so a
   # volume on one of these paths wins, as in Docker.
-  for file in hostname hosts resolv.conf; do HELPER_ARGS+=(--bind "$c/etc/$file" "/etc/$file"); done
+  # (network_mode: service:PEER: the peer's, as the network is)
+  local etc="$c/etc"
+  if [[ $svc_network_mode == service ]]; then container_name_of "$svc_network_peer" && etc="$CONTAINERS_DIR/$REPLY/etc"; fi
+  for file in hostname hosts resolv.conf; do HELPER_ARGS+=(--bind "$etc/$file" "/etc/$file"); done
   for i in "${!svc_bind_source[@]}"; do
     if [[ ${svc_bind_mode[i]} == ro ]]; then HELPER_ARGS+=(--ro-bind); else HELPER_ARGS+=(--bind); fi
     HELPER_ARGS+=("${svc_bind_source[i]}" "${svc_bind_target[i]}")
@@ -1457,11 +1476,13 @@ helper_args() {
   if ((svc_privileged)); then HELPER_ARGS+=(--writable-sys); fi
   HELPER_ARGS+=("${DEVICE_ARGS[@]}")
   for ((i = 0; i < ${#svc_devices[@]}; i += 3)); do HELPER_ARGS+=(--device "${svc_devices[i]}" "${svc_devices[i + 1]}"); done
-  if ((${#svc_userns[@]})); then
+  if ((${#svc_userns[@]})); then HELPER_ARGS+=(--userns "${svc_userns[@]}"); fi
+  if ((${#svc_userns[@]})) && [[ $svc_network_mode != service ]]; then
     # Root in a user namespace of its own has no capability over the network namespace, which
     # the host's user namespace owns: as Docker's defaults do, let any user bind ports below
     # 1024 and ping. The spec's sysctls come after, and win.
-    HELPER_ARGS+=(--userns "${svc_userns[@]}" --sysctl net.ipv4.ip_unprivileged_port_start 0)
+    # (A shared network is the peer's to set.)
+    HELPER_ARGS+=(--sysctl net.ipv4.ip_unprivileged_port_start 0)
     HELPER_ARGS+=(--sysctl net.ipv4.ping_group_range '0 2147483647')
   fi
   for ((i = 0; i < ${#svc_sysctls[@]}; i += 2)); do HELPER_ARGS+=(--sysctl "${svc_sysctls[i]}" "${svc_sysctls[i + 1]}"); done
@@ -1472,6 +1493,8 @@ helper_args() {
   env_args "$hostname" "$svc_uid" "$svc_user"
   HELPER_ARGS+=("${ENV_ARGS[@]}")
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
+  # pid: host or service:PEER: a restart stays in that PID namespace
+  if [[ $svc_pid != private ]]; then HELPER_ARGS+=(--keep-pidns); fi
   # restart and healthcheck apply to the service's own container, not to one-off runs (as
   # in Compose). tupper-init restarts and checks it, and keeps the counts in STATE_DIR/NAME.
   container_name_of "$svc_name"
@@ -1547,6 +1570,9 @@ env_args() {
 container_hostname() {
   if [[ -n $svc_hostname ]]; then REPLY=$svc_hostname
   elif [[ $svc_network_mode == host ]]; then read_file /proc/sys/kernel/hostname
+  elif [[ $svc_network_mode == service ]]; then
+    container_name_of "$svc_network_peer"
+    read_file "$CONTAINERS_DIR/$REPLY/etc/hostname" || REPLY=${1:0:63}
   else REPLY=${1:0:63}
   fi
 }
@@ -1589,16 +1615,19 @@ container_launch() {
 
 # Runs in the forked child. It records itself, joins the container's cgroups (so that all
 # it will ever fork is counted and limited), then becomes, exec by exec, with one PID:
-#   [setsid] → unshare: new mount, UTS, IPC, PID and cgroup namespaces, and a new network
-#   namespace with network_mode none (bridge: tupper-init joins the one prepared for it;
-#   host: none)
+#   [setsid] → [nsenter: the IPC and PID namespaces of other services' containers, for ipc
+#   and pid: service:NAME] → unshare: new mount, UTS and cgroup namespaces, IPC and PID ones
+#   unless shared (or host), and a new network namespace with network_mode none (bridge:
+#   tupper-init joins the one prepared for it; service:NAME: the peer's; host: none)
 #   → tupper-init, which forks the container's PID 1 (mounts, pivot_root, privileges, then
 #   the workload) and waits for it on the host side, exiting with its status.
 enter_container() {
   local name=$1 dir pid=PID start=STARTTIME
-  local -a namespaces=(--mount --uts --ipc --pid --cgroup)
+  local -a namespaces=(--mount --uts --cgroup)
   shift
   if [[ $svc_network_mode == none ]]; then namespaces+=(--net); fi
+  if [[ $svc_ipc == private ]]; then namespaces+=(--ipc); fi
+  if [[ $svc_pid == private ]]; then namespaces+=(--pid); fi
   if ((!PLAN)); then
     pid=$BASHPID
     proc_start_time "$pid"
@@ -1606,7 +1635,33 @@ enter_container() {
   fi
   host_write "$STATE_DIR/$name/pid" "$pid $start"
   for dir in "${CG_DIRS[@]}"; do host_write "$dir/cgroup.procs" "$pid"; done
-  host exec "$@" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}"
+  host exec "$@" "${SHARE_ARGS[@]}" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}"
+}
+
+# SHARE_ARGS = the nsenter that puts container $1 into the IPC and PID namespaces of the
+# services that ipc and pid name (service:NAME), or nothing. -F: no fork, so that this one
+# process (the supervisor) stays, and only what it forks is in the peer's PID namespace.
+shared_namespaces() {
+  SHARE_ARGS=()
+  [[ $svc_ipc == service || $svc_pid == service ]] || return 0
+  SHARE_ARGS=(nsenter -F)
+  if [[ $svc_ipc == service ]]; then
+    peer_init_pid "$svc_ipc_peer" ipc
+    SHARE_ARGS+=("--ipc=/proc/$REPLY/ns/ipc")
+  fi
+  if [[ $svc_pid == service ]]; then
+    peer_init_pid "$svc_pid_peer" pid
+    SHARE_ARGS+=("--pid=/proc/$REPLY/ns/pid")
+  fi
+  SHARE_ARGS+=(--)
+}
+
+# REPLY = the host PID of PID 1 of service $1's container, whose namespace the loaded
+# service shares by spec key $2; exits with a message when it is not running.
+peer_init_pid() {
+  if ((PLAN)); then REPLY=PEER_PID && return 0; fi
+  container_name_of "$1"
+  container_init_pid "$REPLY" || die "$svc_name shares a namespace of $1 ($2: service:$1), which has no running container; start $1 first (up starts it)"
 }
 
 # Waits for the foreground container of `run` (name $1, supervisor PID $2); REPLY = its exit
@@ -1721,6 +1776,7 @@ container_start() {
   if ! exists "$CONTAINERS_DIR/$name/etc"; then host mkdir -- "$CONTAINERS_DIR/$name/etc"; fi
   container_etc_files "$name" "$REPLY"
   volumes_ensure "$name"
+  shared_namespaces "$name"
   container_launch "$name" "$@"
 }
 
@@ -2359,7 +2415,7 @@ cmd_inspect() {
   printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s","Hostname":%s,"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s,"Labels":%s},' \
     "$image" "$entrypoint" "$command" "$environment" "$workdir" "${svc_user:-$svc_uid:$svc_gid}" "$hostname" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)" "$labels"
   printf '"HostConfig":{"NetworkMode":"%s","Memory":%s,"CpuQuota":%s,"CpuPeriod":%s,"PidsLimit":%s,"CpusetCpus":"%s"},' \
-    "$svc_network_mode" "${svc_memory_max:-0}" "${svc_cpu_quota_us:-0}" "$svc_cpu_period_us" "${svc_pids_max:-0}" "$svc_cpuset"
+    "$svc_network_mode${svc_network_peer:+:$svc_network_peer}" "${svc_memory_max:-0}" "${svc_cpu_quota_us:-0}" "$svc_cpu_period_us" "${svc_pids_max:-0}" "$svc_cpuset"
   printf '"Mounts":[%s],"NetworkSettings":{"Networks":{%s},"Ports":{%s}},"Storage":"%s","Rootfs":%s,"Cgroups":[%s]}]\n' \
     "$mounts_json" "$networks_json" "$ports_json" "$storage" "$rootfs" "$cgroups_json"
 }

@@ -129,6 +129,7 @@ struct options {
   char *env[MAX_ENV + 1];
   int n_env;
   bool init;
+  bool keep_pidns; /* pid: host or service:NAME: a restart stays in the PID namespace given */
   pid_t join_pid;
   char **argv;
   /* The supervisor's work besides waiting: restarts, health checks, status files. */
@@ -250,7 +251,7 @@ static void usage(void) {
         "                   [SECURITY]...\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
-        "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init]\n"
+        "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init] [--keep-pidns]\n"
         "                   -- COMMAND [ARG]...\n"
         "SECURITY: --caps CAP,...|ALL|'' (default: Docker's 14) --new-privileges\n"
         "          --seccomp default|unconfined --sysctl KEY VALUE --rlimit NAME SOFT HARD\n"
@@ -372,6 +373,8 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->env[opt->n_env++] = (char *)need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--init") == 0) {
       opt->init = true;
+    } else if (strcmp(flag, "--keep-pidns") == 0) {
+      opt->keep_pidns = true;
     } else if (strcmp(flag, "--join") == 0) {
       opt->join_pid = (pid_t)parse_id(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--restart") == 0) {
@@ -959,7 +962,7 @@ static pid_t fork_unblocked(const char *what) {
 
 /* PID 1, again after a restart: a PID namespace cannot outlive its first process. */
 static void start_pid1(struct supervisor *sv) {
-  if (sv->restarts > 0) {
+  if (sv->restarts > 0 && !sv->opt->keep_pidns) {
     if (setns(sv->host_pidns, CLONE_NEWPID) < 0) die_errno("setns back to the host PID namespace");
     if (unshare(CLONE_NEWPID) < 0) die_errno("unshare a PID namespace for the restart");
   }

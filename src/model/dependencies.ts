@@ -18,16 +18,30 @@ export interface Dependency {
 export function dependenciesOf(name: string, s: Obj): Dependency[] {
   const d = s.depends_on;
   const at = (...rest: (string | number)[]): SpecPath => ["services", name, "depends_on", ...rest];
+  let explicit: Dependency[] = [];
   if (Array.isArray(d)) {
-    return d.filter((x): x is string => typeof x === "string").map((service, i) => ({ service, condition: "service_started", required: true, path: at(i) }));
+    explicit = d.filter((x): x is string => typeof x === "string").map((service, i) => ({ service, condition: "service_started", required: true, path: at(i) }));
+  } else if (d !== null && typeof d === "object") {
+    explicit = Object.entries(d as Obj).map(([service, v]) => ({
+      service,
+      condition: ((v as Obj | null)?.condition ?? "service_started") as Condition,
+      required: (v as Obj | null)?.required !== false,
+      path: at(service),
+    }));
   }
-  if (d === null || typeof d !== "object") return [];
-  return Object.entries(d as Obj).map(([service, v]) => ({
-    service,
-    condition: ((v as Obj | null)?.condition ?? "service_started") as Condition,
-    required: (v as Obj | null)?.required !== false,
-    path: at(service),
-  }));
+  // As Compose: sharing another service's namespaces (network_mode, ipc, pid: service:NAME)
+  // depends on it having started.
+  const implicit = (["network_mode", "ipc", "pid"] as const).flatMap((key): Dependency[] => {
+    const other = sharedService(s[key]);
+    if (other === null || explicit.some((e) => e.service === other)) return [];
+    return [{ service: other, condition: "service_started", required: true, path: ["services", name, key] }];
+  });
+  return [...explicit, ...implicit.filter((dep, i) => implicit.findIndex((o) => o.service === dep.service) === i)];
+}
+
+/** NAME from "service:NAME" (network_mode, ipc, pid), else null. */
+export function sharedService(v: unknown): string | null {
+  return typeof v === "string" && v.startsWith("service:") ? v.slice("service:".length) : null;
 }
 
 /**

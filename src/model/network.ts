@@ -17,7 +17,8 @@ const RUNTIME_SUBNET_HOSTS = 2 ** 12 - 2;
 /** Names in /etc/hosts: what resolvers accept. */
 export const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,252})$/;
 
-export type NetworkMode = "none" | "host" | "bridge";
+/** service: the network namespace of another service's container (network_mode: service:NAME). */
+export type NetworkMode = "none" | "host" | "bridge" | "service";
 
 export interface NetworkDef {
   name: string;
@@ -43,6 +44,8 @@ export interface Attachment {
 export interface ServiceNetworking {
   mode: NetworkMode;
   attachments: Attachment[];
+  /** mode service: the service whose network it shares. */
+  peer?: string;
 }
 
 export interface Networking {
@@ -115,11 +118,13 @@ function serviceNetworking(at: SpecPath, s: Obj, defs: Map<string, NetworkDef>, 
     }
     if (mode === "none" || mode === "host") return { mode, attachments: [] };
     if (mode === "bridge") return { mode, attachments: [attach(DEFAULT_NETWORK, [...at, "network_mode"], {})] };
+    // service:NAME is checked with depends_on (the service must exist, and not be this one)
+    if (mode.startsWith("service:")) return { mode: "service", attachments: [], peer: mode.slice("service:".length) };
     problems.push({
       path: [...at, "network_mode"],
-      message: /^(service|container):/.test(mode)
-        ? `${JSON.stringify(mode)} is not supported yet (sharing another container's network comes with multi-service projects); use none, host or bridge`
-        : `${JSON.stringify(mode)} is not a network mode; use none, host or bridge`,
+      message: mode.startsWith("container:")
+        ? `${JSON.stringify(mode)} names a container outside the project, which tupper does not manage; use service:NAME for a service of this spec`
+        : `${JSON.stringify(mode)} is not a network mode; use none, host, bridge or service:NAME`,
     });
     return { mode: "none", attachments: [] };
   }

@@ -9,7 +9,7 @@ import { resolveNetworking, type Networking } from "./network.js";
 import { parsePort } from "./ports.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
 import { parseVolume } from "./volumes.js";
-import { dependenciesOf, startOrder } from "./dependencies.js";
+import { dependenciesOf, sharedService, startOrder } from "./dependencies.js";
 import { loadSeccompProfile } from "./seccomp.js";
 import { envFileEntries, loadEnvFile } from "./envfile.js";
 import { secretBind, secretFiles, secretUses } from "./secrets.js";
@@ -135,7 +135,10 @@ function normaliseService(
       ...(s.network_mode !== undefined ? o("network_mode") : o("networks")),
       mode: net.services.get(name)!.mode,
       attachments: net.services.get(name)!.attachments.map((a) => ({ ...originOf(a.path), network: a.network, offset: a.offset })),
+      peer: net.services.get(name)!.peer ?? null,
     },
+    ipc: { ...o("ipc"), ...sharing(s.ipc) },
+    pid: { ...o("pid"), ...sharing(s.pid) },
     ports: ((s.ports ?? []) as unknown[]).flatMap((p, i) => must(parsePort(p)).map((port) => ({ ...o("ports", i), ...port }))),
     expose: { ...o("expose"), ports: ((s.expose ?? []) as unknown[]).map(String) },
     hosts: hostEntries(name, s, net, project, containerNames),
@@ -199,6 +202,13 @@ function restartPolicy(raw: string | undefined): { policy: "no" | "always" | "on
   if (raw === "always" || raw === "unless-stopped") return { policy: "always", maxRestarts: null };
   const n = raw.split(":")[1];
   return { policy: "on-failure", maxRestarts: n === undefined ? null : Number(n) };
+}
+
+/** ipc or pid as written: unset, private and shareable are a namespace of the container's own. */
+function sharing(v: unknown): { mode: "private" | "host" | "service"; peer: string | null } {
+  if (v === "host") return { mode: "host", peer: null };
+  const peer = sharedService(v);
+  return peer === null ? { mode: "private", peer: null } : { mode: "service", peer };
 }
 
 /** The services that set container_name, and the name. */

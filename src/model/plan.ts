@@ -100,7 +100,11 @@ export interface ServicePlan {
     createHostPath: boolean;
     volume: { name: string; external: boolean; nocopy: boolean } | null;
   })[];
-  network: Origin & { mode: NetworkMode; attachments: AttachmentPlan[] };
+  /** peer: mode service, the service whose container's network namespace this one joins. */
+  network: Origin & { mode: NetworkMode; attachments: AttachmentPlan[]; peer: string | null };
+  /** ipc, pid: a namespace of its own (private), the host's, or another service's container's (peer). */
+  ipc: Origin & { mode: "private" | "host" | "service"; peer: string | null };
+  pid: Origin & { mode: "private" | "host" | "service"; peer: string | null };
   ports: (Origin & PublishedPort)[];
   expose: Origin & { ports: string[] };
   hosts: HostEntryPlan[];

@@ -112,7 +112,10 @@ function serviceView(s: ServicePlan) {
         network: shWord(a.network),
         offset: shNumber(a.offset),
       })),
+      peer: shWord(s.network.peer ?? ""),
     },
+    ipc: { comment: describe(s.ipc, "private: the container's own"), mode: shWord(s.ipc.mode), peer: shWord(s.ipc.peer ?? "") },
+    pid: { comment: describe(s.pid, "the container's own"), mode: shWord(s.pid.mode), peer: shWord(s.pid.peer ?? "") },
     ports: s.ports.map((p) => ({
       comment: describe(p, ""),
       protocol: shWord(p.protocol),

@@ -3,7 +3,7 @@
 import type { Diagnostic } from "./diagnostics.js";
 import { dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
-import { dependenciesOf, startOrder } from "../model/dependencies.js";
+import { dependenciesOf, sharedService, startOrder } from "../model/dependencies.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
 import { parseVolume } from "../model/volumes.js";
 import { loadSeccompProfile } from "../model/seccomp.js";
@@ -43,6 +43,7 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
   if (!isObj(services)) return out;
   checkDependencies(services, report);
   checkContainerNames(services, typeof root.name === "string" ? root.name : undefined, report);
+  for (const [name, svc] of Object.entries(services)) if (isObj(svc)) checkSharing(["services", name], svc, services, report);
   for (const [name, svc] of Object.entries(services)) {
     if (isObj(svc)) checkService(["services", name], svc, report, spec.file, declaredVolumes, secretFiles(root));
   }
@@ -232,8 +233,34 @@ function checkDependencies(services: Obj, report: Report): void {
   const order = startOrder(Object.fromEntries(Object.entries(services).filter(([, s]) => isObj(s))) as Record<string, Obj>);
   if ("cycle" in order) {
     const [first, second] = order.cycle;
-    const at: SpecPath = ["services", first!, "depends_on"];
+    // at the entry that makes it: depends_on, or network_mode, ipc or pid: service:NAME
+    const entry = dependenciesOf(first!, services[first!] as Obj).find((d) => d.service === second);
+    const at: SpecPath = entry && entry.path.length === 3 ? entry.path : ["services", first!, "depends_on"];
     report(at, `makes a cycle: ${order.cycle.join(" → ")}; no service can start first, so remove one of these dependencies (e.g. ${first} on ${second})`, "error", "key");
+  }
+}
+
+/**
+ * network_mode, ipc, pid: service:NAME (that NAME exists, and is not this one, is checked with
+ * depends_on, which these imply). What the shared namespace already decides cannot be set
+ * again here, as Docker refuses it too.
+ */
+function checkSharing(at: SpecPath, s: Obj, services: Obj, report: Report): void {
+  const network = sharedService(s.network_mode);
+  if (network !== null) {
+    const peer = services[network];
+    if (isObj(peer) && sharedService(peer.network_mode) !== null) {
+      report([...at, "network_mode"], `${network} shares the network of ${sharedService(peer.network_mode)} itself; use network_mode: ${String(peer.network_mode)}`);
+    }
+    for (const key of ["hostname", "domainname", "dns", "dns_search", "dns_opt", "extra_hosts", "mac_address", "links"]) {
+      if (s[key] !== undefined) report([...at, key], `conflicts with network_mode: service:${network}, whose container's network, names and /etc files this one shares; remove it`, "error", "key");
+    }
+  }
+  const sysctls = isObj(s.sysctls) ? Object.keys(s.sysctls) : Array.isArray(s.sysctls) ? s.sysctls.filter((x): x is string => typeof x === "string").map((x) => x.split("=")[0]!) : [];
+  for (const key of sysctls) {
+    const ipcShared = typeof s.ipc === "string" && (s.ipc === "host" || s.ipc.startsWith("service:"));
+    if (network !== null && key.startsWith("net.")) report([...at, "sysctls"], `${key} would change the network of ${network}, which this service shares (network_mode); set it there`, "error", "key");
+    if (ipcShared && /^(kernel\.(msg|sem|shm)|fs\.mqueue\.)/.test(key)) report([...at, "sysctls"], `${key} would change the IPC namespace this service shares (ipc: ${String(s.ipc)}); set it where it is made`, "error", "key");
   }
 }
 

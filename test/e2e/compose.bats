@@ -115,3 +115,46 @@ $PROJECT-store" ]
   run -0 node "$CLI" config --profile debug "$TEST_DIR/spec/app.yaml"
   [[ $output == *"  debug:"* ]]
 }
+
+@test "network_mode, ipc and pid: service:NAME share a container's namespaces as a pod does; pid: host sees the host" {
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  side:\n    image: rootfs:%s\n    network_mode: service:main\n    ipc: service:main\n    pid: service:main\n    restart: always\n' "$ROOTFS"
+    printf '    command: ["/bin/httpd", "-f", "-p", "9090", "-h", "/etc"]\n'
+    printf '  main:\n    image: rootfs:%s\n    hostname: pod-1\n    init: true\n    ports: ["18095:9090"]\n' "$ROOTFS"
+    printf '    command: ["/bin/httpd", "-f", "-p", "8080", "-h", "/etc"]\n'
+    printf '  lone:\n    image: rootfs:%s\n    network_mode: none\n    pid: host\n    init: true\n    command: ["sleep", "600"]\n' "$ROOTFS"
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  run -0 --separate-stderr "$SCRIPT" up -d side
+  [[ $stderr == *"$PROJECT-main-1 started"*"$PROJECT-side-1 started"* ]] # main first: side shares its namespaces
+  "$SCRIPT" up -d lone
+  wait_running "$PROJECT-side-1"
+  local main side lone ns
+  main=$("$SCRIPT" inspect main | grep -oE '"Pid":[0-9]+' | cut -d: -f2)
+  side=$("$SCRIPT" inspect side | grep -oE '"Pid":[0-9]+' | cut -d: -f2)
+  lone=$("$SCRIPT" inspect lone | grep -oE '"Pid":[0-9]+' | cut -d: -f2)
+  # outside: one network, IPC and PID namespace for the two; lone has its own IPC namespace and the host's PIDs
+  for ns in net ipc pid; do [ "$(readlink "/proc/$main/ns/$ns")" = "$(readlink "/proc/$side/ns/$ns")" ]; done
+  [ "$(readlink "/proc/$main/ns/ipc")" != "$(readlink "/proc/$lone/ns/ipc")" ]
+  [ "$(readlink "/proc/$lone/ns/pid")" = "$(readlink /proc/self/ns/pid)" ]
+  # inside: side reaches main's server on localhost, and sees its processes; main's hostname
+  run -0 "$SCRIPT" exec side wget -q -O - http://127.0.0.1:8080/hostname
+  [ "$output" = pod-1 ]
+  run -0 "$SCRIPT" exec side ps -o args
+  [[ $output == *"httpd -f -p 8080"* && $output == *"httpd -f -p 9090"* ]]
+  # side's server answers at the port main publishes
+  [ "$(fetch http://127.0.0.1:18095/hostname)" = pod-1 ]
+  # pid: host: lone sees this test's shell
+  "$SCRIPT" exec lone test -d "/proc/$$"
+  # a restart of side stays in main's PID namespace
+  kill -KILL "$side"
+  local i
+  for ((i = 0; i < 50; i++)); do
+    side=$("$SCRIPT" inspect side | grep -oE '"Pid":[0-9]+' | cut -d: -f2) || side=''
+    [[ -n $side && -e /proc/$side ]] && break
+    sleep 0.1
+  done
+  [ "$(readlink "/proc/$main/ns/pid")" = "$(readlink "/proc/$side/ns/pid")" ]
+  "$SCRIPT" down
+}

@@ -118,7 +118,7 @@ test("each service has a fixed offset per network; /etc/hosts lines name every s
 
 test("a spec without network keys joins the project's default network, like Compose", () => {
   const script = compileText(spec(service("web"))).script!;
-  assert.match(script, /# services\.web\.networks: not set \(the project's default network\)\n\s+svc_network_mode='bridge'\n/);
+  assert.match(script, /# services\.web\.networks: not set \(the project's default network\)\n\s+svc_network_mode='bridge' svc_network_peer=''/);
   assert.match(script, /add_network 'default' 2\n/);
   assert.doesNotMatch(compileText(spec(service("web", "network_mode: none"))).script!, /add_network '/);
 });

@@ -154,3 +154,39 @@ secrets:
     ],
   );
 });
+
+test("network_mode, ipc, pid: service:NAME start NAME first; a chain of shared networks, and keys the shared network decides, are errors", () => {
+  const r = compileText(`services:
+  app:
+    image: rootfs:./r
+    command: [/bin/true]
+    network_mode: service:net
+    ipc: service:net
+    pid: service:tools
+  tools: {image: rootfs:./r, command: [/bin/true], pid: host, ipc: shareable}
+  net: {image: rootfs:./r, command: [/bin/true]}
+`);
+  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(r.plan!.services.map((s) => s.name), ["net", "tools", "app"]);
+  const app = r.plan!.services[2]!;
+  assert.deepEqual([app.network.mode, app.network.peer, app.ipc.mode, app.ipc.peer, app.pid.mode, app.pid.peer], ["service", "net", "service", "net", "service", "tools"]);
+  assert.deepEqual(app.dependsOn.on, [{ service: "net", condition: "service_started" }, { service: "tools", condition: "service_started" }]);
+  assert.match(r.script!, /svc_network_mode='service' svc_network_peer='net'/);
+  assert.match(r.script!, /svc_pid='host' svc_pid_peer=''/);
+  assert.deepEqual(
+    errorsOf(`services:
+  a: {image: rootfs:./r, command: [/bin/true], network_mode: "service:b", hostname: x, sysctls: {net.core.somaxconn: 1}}
+  b: {image: rootfs:./r, command: [/bin/true], network_mode: "service:c"}
+  c: {image: rootfs:./r, command: [/bin/true], ipc: "service:a", sysctls: {kernel.shmmax: 1}}
+  d: {image: rootfs:./r, command: [/bin/true], pid: private}
+`).map((e) => e.replace(/^[^ ]+ error: /, "")),
+    [
+      "services.a.network_mode: makes a cycle: a → b → c → a; no service can start first, so remove one of these dependencies (e.g. a on b)",
+      "services.a.network_mode: b shares the network of c itself; use network_mode: service:c",
+      "services.a.hostname: conflicts with network_mode: service:b, whose container's network, names and /etc files this one shares; remove it",
+      "services.a.sysctls: net.core.somaxconn would change the network of b, which this service shares (network_mode); set it there",
+      "services.c.sysctls: kernel.shmmax would change the IPC namespace this service shares (ipc: service:a); set it where it is made",
+      'services.d.pid: "private" is not valid; use host or service:NAME',
+    ],
+  );
+});
