@@ -15,6 +15,11 @@ declare -A HOST_ENV=()
 # name: bench
 readonly PROJECT='bench'
 readonly SERVICES=('none' 'web' 'keeper') # in start order: each after what it depends on
+declare -A SERVICE_SCALE=() # how many containers each service runs
+SERVICE_SCALE['none']=1 # services.none.scale: not set (1)
+SERVICE_SCALE['web']=1 # services.web.scale: not set (1)
+SERVICE_SCALE['keeper']=1 # services.keeper.scale: not set (1)
+readonly SERVICE_SCALE
 readonly PROJECT_VOLUMES=() # the volumes `down -v` removes
 readonly ORDERED_STOP=0 # 1: some service has depends_on: stop in reverse start order
 # x-tupper.storage: not set (auto: btrfs, else overlay, else copy)
@@ -390,8 +395,28 @@ require_service() {
   is_service "$1" || die "there is no service '$1' in this project; services: ${SERVICES[*]}"
 }
 
-# The main container of a service, named as Compose names it.
-container_name_of() { REPLY="$PROJECT-$1-1"; }
+# Container $2 (default 1; scale runs 1..N) of service $1, named as Compose names it.
+container_name_of() { REPLY="$PROJECT-$1-${2:-1}"; }
+
+# NAMES_OF = the containers service $1 runs (scale: PROJECT-SERVICE-1 ... -N).
+service_containers() {
+  local k
+  NAMES_OF=()
+  for ((k = 1; k <= ${SERVICE_SCALE[$1]}; k++)); do
+    container_name_of "$1" "$k"
+    NAMES_OF+=("$REPLY")
+  done
+}
+
+# REPLICA = which of the loaded service's containers $1 is (1..N), or 0 for another one
+# (a one-off run's).
+replica_of() {
+  local k
+  for ((REPLICA = 0, k = 1; k <= ${SERVICE_SCALE[$svc_name]}; k++)); do
+    container_name_of "$svc_name" "$k"
+    if [[ $1 == "$REPLY" ]]; then REPLICA=$k && return 0; fi
+  done
+}
 
 # REPLY = 64-bit FNV-1a of $1 as 16 hex digits. Pure bash: no fork.
 hash_text() {
@@ -1396,14 +1421,16 @@ container_net_attach() {
     return 0
   fi
   [[ $svc_network_mode == bridge ]] || return 0
-  container_name_of "$svc_name"
-  if [[ $name == "$REPLY" ]]; then own_address=1; fi
+  # the service's own containers take the addresses the spec gives them (replica k: the
+  # service's offset + k - 1); one-off runs take free ones
+  replica_of "$name"
+  if ((REPLICA)); then own_address=1; fi
   ns="$state/netns"
   host_write "$state/net"
   for i in "${!svc_net_names[@]}"; do
     network_open "${svc_net_names[i]}"
     net_name=${svc_net_names[i]}
-    if [[ -n $own_address ]]; then address_lease "${svc_net_offsets[i]}" "$name"; else address_lease '' "$name"; fi
+    if [[ -n $own_address ]]; then address_lease $((svc_net_offsets[i] + REPLICA - 1)) "$name"; else address_lease '' "$name"; fi
     host_append "$state/net" "lease $net_name $REPLY"
     NET_ADDRESSES[$net_name]=$REPLY NET_GATEWAYS[$net_name]=$NET_GATEWAY
     NET_HELPER_ARGS+=(--ip "eth$i" "$REPLY/$NET_PREFIX")
@@ -1667,8 +1694,8 @@ helper_args() {
   if [[ $svc_pid != private ]]; then HELPER_ARGS+=(--keep-pidns); fi
   # restart and healthcheck apply to the service's own container, not to one-off runs (as
   # in Compose). tupper-init restarts and checks it, and keeps the counts in STATE_DIR/NAME.
-  container_name_of "$svc_name"
-  if [[ $name == "$REPLY" ]]; then
+  replica_of "$name"
+  if ((REPLICA)); then
     HELPER_ARGS+=(--status-dir "$STATE_DIR/$name" --stop-file "$STATE_DIR/$name/stopping")
     if [[ $svc_restart != no ]]; then HELPER_ARGS+=(--restart "$svc_restart"); fi
     if [[ -n $svc_restart_max ]]; then HELPER_ARGS+=(--max-restarts "$svc_restart_max"); fi
@@ -2073,23 +2100,28 @@ dependencies_wait() {
     dep=${svc_depends[i]} condition=${svc_depends[i + 1]}
     [[ $condition != service_started ]] || continue
     if ((PLAN)); then plan_note "it waits until $dep is ${condition#service_}"; continue; fi
-    container_name_of "$dep"
-    name=$REPLY
     note "$svc_name waits until $dep is ${condition#service_}"
-    while container_pid "$name"; do
-      if [[ $condition == service_healthy ]]; then
-        container_health "$name"
-        [[ $REPLY != healthy ]] || continue 2
-        [[ $REPLY != unhealthy ]] || die "dependency $dep is unhealthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
-      fi
-      sleep 0.1
-    done
-    read_file "$STATE_DIR/$name/exit" || REPLY='?'
-    if [[ $condition == service_healthy ]]; then
-      die "dependency $dep ended (status $REPLY) before it was healthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
-    fi
-    [[ $REPLY == 0 ]] || die "dependency $dep ended with status $REPLY, not 0, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+    service_containers "$dep"
+    for name in "${NAMES_OF[@]}"; do dependency_wait "$dep" "$name" "$condition"; done
   done
+}
+
+# Waits until container $2 of dependency $1 meets condition $3 (healthy, or ended with 0).
+dependency_wait() {
+  local dep=$1 name=$2 condition=$3
+  while container_pid "$name"; do
+    if [[ $condition == service_healthy ]]; then
+      container_health "$name"
+      [[ $REPLY != healthy ]] || return 0
+      [[ $REPLY != unhealthy ]] || die "dependency $dep is unhealthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+    fi
+    sleep 0.1
+  done
+  read_file "$STATE_DIR/$name/exit" || REPLY='?'
+  if [[ $condition == service_healthy ]]; then
+    die "dependency $dep ended (status $REPLY) before it was healthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+  fi
+  [[ $REPLY == 0 ]] || die "dependency $dep ended with status $REPLY, not 0, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
 }
 
 # Stops container $1: its service's stop signal to PID 1, SIGKILL after the grace period;
@@ -2254,8 +2286,10 @@ cmd_restart() {
   in_start_order 0 "$@"
   preflight "${ORDERED[@]}"
   for svc in "${ORDERED[@]}"; do
-    container_name_of "$svc"
-    if [[ -d $CONTAINERS_DIR/$REPLY ]]; then names+=("$REPLY"); fi
+    service_containers "$svc"
+    for name in "${NAMES_OF[@]}"; do
+      if [[ -d $CONTAINERS_DIR/$name ]]; then names+=("$name"); fi
+    done
   done
   containers_signal "${names[@]}"
   for name in "${names[@]}"; do
@@ -2646,10 +2680,16 @@ active_services() {
 }
 
 service_up() {
-  local name want
+  local name
   load_service "$1"
-  container_name_of "$1"
-  name=$REPLY
+  service_containers "$1"
+  for name in "${NAMES_OF[@]}"; do container_up "$name"; done
+}
+
+# Container $1 of the loaded service: created (again, when its image changed) and started,
+# once the service's dependencies meet their condition.
+container_up() {
+  local name=$1 want
   if container_pid "$name"; then
     note "$name is already running"
     return 0
@@ -2675,12 +2715,21 @@ service_up() {
   note "$name started"
 }
 
-# Prints the services' output, each line after its service's name, until all have exited.
+# Prints the services' output, each line after its container's name (the service's, when it
+# runs one), until all have exited.
 follow_services() {
-  local svc
-  FOLLOWED=("$@")
+  local svc name
+  FOLLOWED=()
+  for svc; do
+    service_containers "$svc"
+    FOLLOWED+=("${NAMES_OF[@]}")
+    if ((${#NAMES_OF[@]} == 1)); then
+      follow_log "${NAMES_OF[0]}" "$svc" &
+    else
+      for name in "${NAMES_OF[@]}"; do follow_log "$name" "$name" & done
+    fi
+  done
   trap stop_followed INT TERM HUP
-  for svc; do follow_log "$svc" & done
   wait || true # a trapped signal ends this wait early: stop_followed has run
   wait || true
   install_traps
@@ -2689,25 +2738,17 @@ follow_services() {
 stop_followed() {
   local svc
   note "stopping ${FOLLOWED[*]}"
-  local -a names=()
-  for svc in "${FOLLOWED[@]}"; do
-    container_name_of "$svc"
-    names+=("$REPLY")
-  done
-  containers_signal "${names[@]}"
-  for svc in "${FOLLOWED[@]}"; do
-    container_name_of "$svc"
-    container_stop "$REPLY"
-  done
+  containers_signal "${FOLLOWED[@]}"
+  for name in "${FOLLOWED[@]}"; do container_stop "$name"; done
 }
 
+# Prints container $1's output, each line after $2, until it has exited (all of it at once
+# if it already has).
 follow_log() {
   local line
-  container_name_of "$1"
-  log_files "$REPLY"
+  log_files "$1"
   ((${#LOG_FILES[@]})) || return 0
-  # until it has exited (all of its output at once if it already has)
-  while IFS= read -r line; do printf '%s | %s\n' "$1" "$line"; done < <(log_read "$REPLY" all 1 0)
+  while IFS= read -r line; do printf '%s | %s\n' "$2" "$line"; done < <(log_read "$1" all 1 0)
 }
 
 # ---- Container logs ----------------------------------------------------------------
@@ -2873,17 +2914,18 @@ cmd_start() {
   preflight "$@"
   for svc; do
     load_service "$svc"
-    container_name_of "$svc"
-    name=$REPLY
-    if container_pid "$name"; then
-      note "$name is already running"
-      continue
-    fi
-    [[ -d $CONTAINERS_DIR/$name ]] || die "service $svc has no container to start; use up"
-    UNDO_STOP=$name
-    container_start "$name" detached
-    UNDO_STOP=''
-    note "$name started"
+    service_containers "$svc"
+    for name in "${NAMES_OF[@]}"; do
+      if container_pid "$name"; then
+        note "$name is already running"
+        continue
+      fi
+      [[ -d $CONTAINERS_DIR/$name ]] || die "service $svc has no container $name to start; use up"
+      UNDO_STOP=$name
+      container_start "$name" detached
+      UNDO_STOP=''
+      note "$name started"
+    done
   done
 }
 

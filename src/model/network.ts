@@ -36,9 +36,12 @@ export interface Attachment {
   network: string;
   /** The service's key that put it there: networks.NAME, networks[i], or network_mode (implied default). */
   path: SpecPath;
+  /** The first replica's offset; replica k (from 1) has offset + k - 1. */
   offset: number;
   fixed: boolean;
   aliases: string[];
+  /** scale: how many containers of the service take consecutive offsets here. */
+  replicas: number;
 }
 
 export interface ServiceNetworking {
@@ -55,13 +58,22 @@ export interface Networking {
   problems: { path: SpecPath; message: string; at?: "key" | "value" }[];
 }
 
+/** scale, or deploy.replicas (validation makes sure they agree), else 1. */
+export function replicasOf(s: Obj): number {
+  const deploy = isObj(s.deploy) ? s.deploy : {};
+  const n = typeof s.scale === "number" ? s.scale : typeof deploy.replicas === "number" ? deploy.replicas : 1;
+  return Number.isInteger(n) && n >= 0 ? n : 1;
+}
+
 export function resolveNetworking(root: Obj): Networking {
   const problems: Networking["problems"] = [];
   const defs = declaredNetworks(root, problems);
   const services = new Map<string, ServiceNetworking>();
   const serviceEntries = isObj(root.services) ? Object.entries(root.services).filter(([, s]) => isObj(s)) : [];
   for (const [name, s] of serviceEntries) {
-    services.set(name, serviceNetworking(["services", name], s as Obj, defs, problems));
+    const networking = serviceNetworking(["services", name], s as Obj, defs, problems);
+    for (const a of networking.attachments) a.replicas = Math.max(1, replicasOf(s as Obj));
+    services.set(name, networking);
   }
   allocateOffsets(defs, services, problems);
   const used = new Set([...services.values()].flatMap((s) => s.attachments.map((a) => a.network)));
@@ -162,7 +174,7 @@ function serviceNetworking(at: SpecPath, s: Obj, defs: Map<string, NetworkDef>, 
 
 function attach(network: string, path: SpecPath, options: Obj): Attachment {
   const aliases = Array.isArray(options.aliases) ? options.aliases.filter((x): x is string => typeof x === "string") : [];
-  return { network, path, offset: 0, fixed: false, aliases };
+  return { network, path, offset: 0, fixed: false, aliases, replicas: 1 };
 }
 
 function fixAddress(a: Attachment, text: string, def: NetworkDef, problems: Networking["problems"]): void {
@@ -196,13 +208,14 @@ function allocateOffsets(defs: Map<string, NetworkDef>, services: Map<string, Se
     }
     let next = 1;
     for (const a of attachments.filter((x) => !x.fixed)) {
-      while (taken.has(next)) next++;
+      const free = (from: number) => Array.from({ length: a.replicas }, (_, k) => from + k).every((o) => !taken.has(o));
+      while (!free(next)) next++;
       a.offset = next;
-      taken.set(next, a);
+      for (let k = 0; k < a.replicas; k++) taken.set(next + k, a);
     }
     const capacity = def.subnet ? lastHostOffset(def.subnet) : RUNTIME_SUBNET_HOSTS;
     const highest = Math.max(...taken.keys());
-    const highestService = Math.max(0, ...attachments.map((a) => a.offset));
+    const highestService = Math.max(0, ...attachments.map((a) => a.offset + a.replicas - 1));
     if (highest > capacity) {
       const where: SpecPath = def.path ? [...def.path, "ipam", "config", 0, "subnet"] : attachments[0]!.path;
       problems.push({

@@ -5,7 +5,7 @@ import type { ParsedSpec, SpecPath } from "../spec/parse.js";
 import type { HostEntryPlan, Origin, Plan, ServicePlan, StorageMode, VolumePlan } from "./plan.js";
 import { formatSubnet } from "./addresses.js";
 import { extraHost, parseExtraHostEntry, stringList, type ExtraHost } from "./hosts.js";
-import { resolveNetworking, type Networking } from "./network.js";
+import { replicasOf, resolveNetworking, type Networking } from "./network.js";
 import { parsePort } from "./ports.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parseSignal, parseSize, parseUser, splitShellWords } from "./units.js";
 import { parseVolume } from "./volumes.js";
@@ -107,6 +107,7 @@ function normaliseService(
     containerName: { ...o("container_name"), name: (s.container_name as string | undefined) ?? null },
     labels: { ...o("labels"), set: labels(s.labels, (i) => spec.sourceTextOf(at("labels", i))) },
     profiles: { ...o("profiles"), names: (s.profiles ?? []) as string[] },
+    replicas: { ...(s.scale !== undefined || s.deploy?.replicas === undefined ? o("scale") : o("deploy", "replicas")), count: replicasOf(s) },
     defaultEnv: { path: !envNames.has("PATH"), hostname: !envNames.has("HOSTNAME"), home: !envNames.has("HOME") },
     workingDir: { ...o("working_dir"), path: s.working_dir ?? "/" },
     user: { ...o("user"), ...user },
@@ -283,10 +284,13 @@ function hostEntries(self: string, s: Obj, net: Networking, project: string, con
     for (const [other, theirs] of net.services) {
       const there = theirs.attachments.find((a) => a.network === mine.network);
       if (!there) continue;
-      const names = [other, ...there.aliases, containerNames.get(other) ?? `${project}-${other}-1`];
-      if (!linked.has(other)) names.push(...(linkAliases.get(other) ?? []));
+      // scale: every replica by the service's name (and aliases), each by its own container name
+      for (let k = 1; k <= there.replicas; k++) {
+        const names = [other, ...there.aliases, containerNames.get(other) ?? `${project}-${other}-${k}`];
+        if (!linked.has(other)) names.push(...(linkAliases.get(other) ?? []));
+        out.push({ network: mine.network, offset: there.offset + k - 1, names: [...new Set(names)] });
+      }
       linked.add(other);
-      out.push({ network: mine.network, offset: there.offset, names: [...new Set(names)] });
     }
   }
   return out;

@@ -76,6 +76,8 @@ export interface ServicePlan {
   /** container_name: the container's name; null: Compose's PROJECT-SERVICE-1. */
   containerName: Origin & { name: string | null };
   labels: Origin & { set: { name: string; value: string }[] };
+  /** scale / deploy.replicas: how many containers (PROJECT-SERVICE-1..count). */
+  replicas: Origin & { count: number };
   /** profiles: up starts the service only when one of them is active (none: always). */
   profiles: Origin & { names: string[] };
   /** Docker's defaults (PATH, HOSTNAME, HOME) that the spec did not set itself. */

@@ -32,6 +32,8 @@ export function buildView(plan: Plan, helper: HelperInfo) {
       value: shWord(plan.cgroupParent.path ?? ""),
     } as Setting,
     serviceNames: plan.services.map((s) => shWord(s.name)),
+    // scale: the containers of each service, PROJECT-SERVICE-1..N
+    serviceScale: plan.services.map((s) => ({ name: shWord(s.name), count: shNumber(s.replicas.count), comment: describe(s.replicas, "1") })),
     // container_name: the services whose container is not named PROJECT-SERVICE-1
     containerNames: plan.services.flatMap((s) =>
       s.containerName.name === null ? [] : [{ service: shWord(s.name), comment: describe(s.containerName, ""), value: shWord(s.containerName.name) }],

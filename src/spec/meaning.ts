@@ -10,6 +10,8 @@ import { loadSeccompProfile } from "../model/seccomp.js";
 import { envFileEntries, loadEnvFile } from "../model/envfile.js";
 import { secretBind, secretFiles, secretUses } from "../model/secrets.js";
 import { checkNetworking } from "./networking.js";
+import { replicasOf } from "../model/network.js";
+import { parsePort } from "../model/ports.js";
 import { closest } from "./validate.js";
 import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
 
@@ -44,6 +46,7 @@ export function meaningDiagnostics(spec: ParsedSpec): Diagnostic[] {
   checkDependencies(services, report);
   checkContainerNames(services, typeof root.name === "string" ? root.name : undefined, report);
   for (const [name, svc] of Object.entries(services)) if (isObj(svc)) checkSharing(["services", name], svc, services, report);
+  for (const [name, svc] of Object.entries(services)) if (isObj(svc)) checkReplicas(["services", name], svc, report);
   for (const [name, svc] of Object.entries(services)) {
     if (isObj(svc)) checkService(["services", name], svc, report, spec.file, declaredVolumes, secretFiles(root));
   }
@@ -261,6 +264,34 @@ function checkSharing(at: SpecPath, s: Obj, services: Obj, report: Report): void
     const ipcShared = typeof s.ipc === "string" && (s.ipc === "host" || s.ipc.startsWith("service:"));
     if (network !== null && key.startsWith("net.")) report([...at, "sysctls"], `${key} would change the network of ${network}, which this service shares (network_mode); set it there`, "error", "key");
     if (ipcShared && /^(kernel\.(msg|sem|shm)|fs\.mqueue\.)/.test(key)) report([...at, "sysctls"], `${key} would change the IPC namespace this service shares (ipc: ${String(s.ipc)}); set it where it is made`, "error", "key");
+  }
+}
+
+/** scale / deploy.replicas: what each container must have for itself cannot be one value for N of them. */
+function checkReplicas(at: SpecPath, s: Obj, report: Report): void {
+  const deploy = isObj(s.deploy) ? s.deploy : {};
+  if (typeof s.scale === "number" && typeof deploy.replicas === "number" && s.scale !== deploy.replicas) {
+    report([...at, "scale"], `is ${s.scale} but deploy.replicas is ${deploy.replicas}; give one of them`);
+  }
+  const n = replicasOf(s);
+  if (n <= 1) return;
+  const key = typeof s.scale === "number" ? "scale" : "deploy.replicas";
+  if (s.container_name !== undefined) report([...at, "container_name"], `names one container, but ${key} makes ${n}; remove container_name`, "error", "key");
+  if (s.mac_address !== undefined) report([...at, "mac_address"], `is one address, but ${key} makes ${n} containers; remove mac_address`, "error", "key");
+  if (Array.isArray(s.ports)) {
+    s.ports.forEach((raw, i) => {
+      const parsed = typeof raw === "string" || typeof raw === "number" || isObj(raw) ? parsePort(raw) : null;
+      if (parsed?.ok && parsed.value.some((p) => p.hostPortMin === p.hostPortMax)) {
+        report([...at, "ports", i], `publishes one host port, which only one of the ${n} containers (${key}) could take; give a range (e.g. "8000-${8000 + n - 1}:80") or no host port`);
+      }
+    });
+  }
+  if (isObj(s.networks)) {
+    for (const [net, options] of Object.entries(s.networks)) {
+      if (isObj(options) && options.ipv4_address !== undefined) {
+        report([...at, "networks", net, "ipv4_address"], `is one address, but ${key} makes ${n} containers; remove ipv4_address`, "error", "key");
+      }
+    }
   }
 }
 

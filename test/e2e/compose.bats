@@ -158,3 +158,38 @@ $PROJECT-store" ]
   [ "$(readlink "/proc/$main/ns/pid")" = "$(readlink "/proc/$side/ns/pid")" ]
   "$SCRIPT" down
 }
+
+@test "scale: N containers with their own names, addresses and host ports; the service's name reaches them; stop, start and down take them all" {
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  web:\n    image: rootfs:%s\n    init: true\n    scale: 3\n    ports: ["18100-18102:80"]\n' "$ROOTFS"
+    printf '    command: ["/bin/httpd", "-f", "-p", "80", "-h", "/etc"]\n'
+    printf '  client:\n    image: rootfs:%s\n    init: true\n    depends_on: [web]\n    command: ["sleep", "600"]\n' "$ROOTFS"
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  "$SCRIPT" up -d
+  local k port
+  for k in 1 2 3; do wait_running "$PROJECT-web-$k"; done
+  run -0 "$SCRIPT" ps
+  [ "$(grep -c " web .* running " <<< "$output")" -eq 3 ]
+  # outside: each replica answers with its own hostname on a port of the range
+  local -A seen=()
+  for port in 18100 18101 18102; do seen[$(fetch "http://127.0.0.1:$port/hostname")]=1; done
+  [ "${#seen[@]}" -eq 3 ]
+  # inside: by container name, three addresses; by the service's name, one of them
+  for k in 1 2 3; do
+    run -0 "$SCRIPT" exec client wget -q -O - "http://$PROJECT-web-$k/hostname"
+    [ "$output" = "$PROJECT-web-$k" ]
+  done
+  run -0 "$SCRIPT" exec client wget -q -O - http://web/hostname
+  [[ $output == "$PROJECT-web-"[123] ]]
+  run -0 "$SCRIPT" exec client cat /etc/hosts
+  [ "$(awk '$2 == "web"' <<< "$output" | wc -l)" -eq 3 ]
+  # stop and start take every replica
+  "$SCRIPT" stop web
+  run -0 "$SCRIPT" ps
+  [[ $output != *" web "* ]]
+  "$SCRIPT" start web
+  for k in 1 2 3; do wait_running "$PROJECT-web-$k"; done
+  "$SCRIPT" down
+}

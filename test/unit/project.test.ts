@@ -55,7 +55,7 @@ services:
   web: {image: rootfs:./r, command: [/bin/true]}
 `);
   assert.deepEqual(r.diagnostics, []);
-  assert.match(r.script!, /container_name_of\(\) \{\n  case \$1 in\n    'db'\) REPLY='shop-db' ;; # services\.db\.container_name: shop-db\n    \*\) REPLY="\$PROJECT-\$1-1" ;;\n  esac\n\}/);
+  assert.match(r.script!, /container_name_of\(\) \{\n  case \$1 in\n    'db'\) REPLY='shop-db' ;; # services\.db\.container_name: shop-db\n    \*\) REPLY="\$PROJECT-\$1-\$\{2:-1\}" ;;\n  esac\n\}/);
   assert.match(r.script!, /add_host 'default' 2 'db shop-db'/);
   assert.match(r.script!, /add_host 'default' 3 'web shop-web-1'/);
 });
@@ -187,6 +187,34 @@ test("network_mode, ipc, pid: service:NAME start NAME first; a chain of shared n
       "services.a.sysctls: net.core.somaxconn would change the network of b, which this service shares (network_mode); set it there",
       "services.c.sysctls: kernel.shmmax would change the IPC namespace this service shares (ipc: service:a); set it where it is made",
       'services.d.pid: "private" is not valid; use host or service:NAME',
+    ],
+  );
+});
+
+test("scale / deploy.replicas: consecutive addresses, every replica in /etc/hosts by the service's name and its own; what one container owns is an error", () => {
+  const r = compileText(`name: shop
+services:
+  web: {image: rootfs:./r, command: [/bin/true], scale: 3, ports: ["8000-8002:80"]}
+  api: {image: rootfs:./r, command: [/bin/true], deploy: {replicas: 2}}
+`);
+  assert.deepEqual(r.diagnostics, []);
+  const [web, api] = r.plan!.services;
+  assert.deepEqual([web!.replicas.count, api!.replicas.count], [3, 2]);
+  assert.deepEqual(web!.network.attachments.map((a) => a.offset), [2]);
+  assert.deepEqual(api!.network.attachments.map((a) => a.offset), [5]);
+  assert.deepEqual(
+    web!.hosts.map((h) => `${h.offset} ${h.names.join(" ")}`),
+    ["2 web shop-web-1", "3 web shop-web-2", "4 web shop-web-3", "5 api shop-api-1", "6 api shop-api-2"],
+  );
+  assert.match(r.script!, /SERVICE_SCALE\['web'\]=3 # services\.web\.scale: 3\nSERVICE_SCALE\['api'\]=2 # services\.api\.deploy\.replicas: 2\n/);
+  assert.deepEqual(
+    errorsOf(`services:
+  a: {image: rootfs:./r, command: [/bin/true], scale: 2, container_name: one, ports: ["80:80"], deploy: {replicas: 3}}
+`).map((e) => e.replace(/^[^ ]+ error: /, "")),
+    [
+      "services.a.scale: is 2 but deploy.replicas is 3; give one of them",
+      "services.a.container_name: names one container, but scale makes 2; remove container_name",
+      'services.a.ports[0]: publishes one host port, which only one of the 2 containers (scale) could take; give a range (e.g. "8000-8001:80") or no host port',
     ],
   );
 });

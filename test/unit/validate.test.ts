@@ -16,7 +16,7 @@ test("every problem of a spec is reported in one run, in file order, with file, 
     mem_limit: lots
     cpus: -1
     pids_limt: 5
-    scale: 2
+    volumes_from: [db]
   db:
     command: "echo 'unclosed"
 `);
@@ -24,7 +24,7 @@ test("every problem of a spec is reported in one run, in file order, with file, 
     '/project/specs/app.yaml:5:16: error: services.web.mem_limit: "lots" is not a size; use a number with b, k, m or g (e.g. 256m)',
     "/project/specs/app.yaml:6:11: error: services.web.cpus: -1 is not a number of CPUs greater than 0; use e.g. 0.5 or 2",
     '/project/specs/app.yaml:7:5: error: services.web.pids_limt: unknown key "pids_limt"; did you mean pids_limit?',
-    "/project/specs/app.yaml:8:5: error: services.web.scale: not supported yet: it comes with multi-service projects; remove it for now",
+    "/project/specs/app.yaml:8:5: error: services.web.volumes_from: not supported yet: volumes_from is not implemented yet; name the same volumes in both services; remove it for now",
     "/project/specs/app.yaml:9:3: error: services.db: image is missing; add image: (e.g. image: rootfs:./rootfs)",
     "/project/specs/app.yaml:10:14: error: services.db.command: has an unclosed ' quote; close the quote or use the list form",
   ]);
