@@ -25,6 +25,12 @@ export function specVariables(spec: string): Variables {
   return { values: { ...parsed.vars, ...process.env }, problems };
 }
 
+/** x-tupper.runtime_env as written (the schema checks its shape). */
+function runtimeNames(data: unknown): Set<string> {
+  const names = (data as { "x-tupper"?: { runtime_env?: unknown } } | null)?.["x-tupper"]?.runtime_env;
+  return new Set(Array.isArray(names) ? names.filter((n): n is string => typeof n === "string") : []);
+}
+
 export interface CompileResult {
   diagnostics: Diagnostic[];
   plan?: Plan;
@@ -40,9 +46,9 @@ export interface CompileResult {
 export function compileSpec(file: string, text: string, outputFile: string, helper?: HelperInfo, variables?: Variables): CompileResult {
   const parsed = parseSpec(file, text);
   const vars = variables ?? specVariables(file);
-  const interpolated = parsed.spec.data === undefined ? [] : [...vars.problems, ...interpolateSpec(parsed.spec, vars.values)];
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...interpolated, ...validateSpec(parsed.spec)]);
+  const interpolated = parsed.spec.data === undefined ? { diagnostics: [], runtime: [] } : interpolateSpec(parsed.spec, vars.values, runtimeNames(parsed.spec.data));
+  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...vars.problems, ...interpolated.diagnostics, ...validateSpec(parsed.spec)]);
   if (hasErrors(diagnostics) || parsed.spec.data === undefined) return { diagnostics };
-  const plan = normalise({ spec: parsed.spec, outputFile, tupperVersion });
+  const plan = normalise({ spec: parsed.spec, outputFile, tupperVersion, runtime: interpolated.runtime });
   return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()), data: parsed.spec.data };
 }

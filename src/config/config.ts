@@ -4,6 +4,7 @@
 import { stringify } from "yaml";
 import type { Plan, ServicePlan } from "../model/plan.js";
 import { dependenciesOf } from "../model/dependencies.js";
+import { RUNTIME_TOKEN } from "../spec/interpolate.js";
 
 type Obj = Record<string, unknown>;
 
@@ -22,7 +23,16 @@ export function projectConfig(data: Obj, plan: Plan, profiles: string[]): string
   for (const key of Object.keys(data).sort()) {
     if (key.startsWith("x-")) out[key] = data[key];
   }
-  return stringify(escapeDollars(out), { lineWidth: 0 });
+  const runtime = new Map(plan.runtimeEnv.variables.map((v) => [v.name, `\${${v.name}${v.op}${v.word.replaceAll("$", "$$$$")}}`]));
+  return stringify(showRuntimeVariables(escapeDollars(out), runtime), { lineWidth: 0 });
+}
+
+/** x-tupper.runtime_env variables as the spec writes them, each with its one default or message. */
+function showRuntimeVariables(v: unknown, runtime: Map<string, string>): unknown {
+  if (typeof v === "string") return v.replace(RUNTIME_TOKEN, (_, name: string) => runtime.get(name) ?? `\${${name}}`);
+  if (Array.isArray(v)) return v.map((x) => showRuntimeVariables(x, runtime));
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, showRuntimeVariables(x, runtime)]));
+  return v;
 }
 
 /** A literal $ is written $$, as docker compose config does, so that the output compiles to the same project. */

@@ -15,6 +15,7 @@ import { envFileEntries, loadEnvFile } from "./envfile.js";
 import { secretBind, secretFiles, secretUses } from "./secrets.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
+import type { RuntimeVariable } from "../spec/interpolate.js";
 
 type Obj = Record<string, any>;
 
@@ -26,10 +27,12 @@ export interface NormaliseInput {
   /** Where the script will be written: relative paths in the script are relative to its directory. */
   outputFile: string;
   tupperVersion: string;
+  /** The x-tupper.runtime_env variables the values use (see spec/interpolate.ts). */
+  runtime?: RuntimeVariable[];
 }
 
 /** Only call after validation found no errors: values are trusted to parse. */
-export function normalise({ spec, outputFile, tupperVersion }: NormaliseInput): Plan {
+export function normalise({ spec, outputFile, tupperVersion, runtime = [] }: NormaliseInput): Plan {
   const root = spec.data as Obj;
   const origin = (path: SpecPath): Origin => {
     const present = valueAt(root, path) !== undefined;
@@ -49,6 +52,7 @@ export function normalise({ spec, outputFile, tupperVersion }: NormaliseInput): 
     project: { ...origin(["name"]), name: project },
     storage: { ...origin(["x-tupper", "storage"]), mode: (xt.storage ?? "auto") as StorageMode },
     cgroupParent: { ...origin(["x-tupper", "cgroup_parent"]), path: xt.cgroup_parent ?? null },
+    runtimeEnv: { ...origin(["x-tupper", "runtime_env"]), variables: [...runtime].sort((a, b) => (a.name < b.name ? -1 : 1)) },
     networks: net.networks.map((n) => ({
       ...(n.path ? origin(n.path) : { key: `networks.${n.name}`, written: null }),
       name: n.name,

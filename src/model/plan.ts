@@ -12,6 +12,7 @@ import type { ExtraHost } from "./hosts.js";
 import type { NetworkMode } from "./network.js";
 import type { PublishedPort } from "./ports.js";
 import type { SeccompProfile } from "./seccomp.js";
+import type { RuntimeVariable } from "../spec/interpolate.js";
 
 export type StorageMode = "auto" | "btrfs" | "overlay" | "copy";
 
@@ -25,6 +26,8 @@ export interface Plan {
   project: Origin & { name: string };
   storage: Origin & { mode: StorageMode };
   cgroupParent: Origin & { path: string | null };
+  /** x-tupper.runtime_env: the variables the script reads when it runs, each with its default or message. */
+  runtimeEnv: Origin & { variables: RuntimeVariable[] };
   /** The networks some service joins. */
   networks: NetworkPlan[];
   /** services: in start order (each after its depends_on), otherwise in spec order. */

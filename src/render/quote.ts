@@ -4,6 +4,8 @@
 // inside which bash expands nothing. A Comment is text safe to put after a '#': it can
 // never end the comment line. The renderer gives templates nothing else (see view.ts).
 
+import { RUNTIME_MARK, RUNTIME_TOKEN } from "../spec/interpolate.js";
+
 declare const wordBrand: unique symbol;
 declare const commentBrand: unique symbol;
 export type Word = string & { readonly [wordBrand]: true };
@@ -11,6 +13,14 @@ export type Comment = string & { readonly [commentBrand]: true };
 
 export function shWord(value: string): Word {
   if (value.includes("\0")) throw new Error("internal error: a NUL byte cannot be passed to bash");
+  if (!value.includes(RUNTIME_MARK)) return singleQuoted(value);
+  // x-tupper.runtime_env variables: their value, read when the script runs, is expanded in
+  // double quotes, so it is one word and nothing in it is evaluated.
+  const parts = value.split(new RegExp(RUNTIME_TOKEN.source));
+  return parts.map((part, i) => (i % 2 === 1 ? `"\${RUNTIME_ENV[${part}]}"` : part === "" ? "" : singleQuoted(part))).join("") as Word;
+}
+
+function singleQuoted(value: string): Word {
   return `'${value.replaceAll("'", `'\\''`)}'` as Word;
 }
 

@@ -19,7 +19,8 @@ const flag = (on: boolean): Word => shNumber(on ? 1 : 0);
 const optionalNumber = (n: number | null): Word => (n === null ? shWord("") : shNumber(n));
 
 export function buildView(plan: Plan, helper: HelperInfo) {
-  const passThrough = [...new Set(plan.services.flatMap((s) => s.env.passThrough))].sort();
+  // the host's values taken first: the spec's pass-through variables and x-tupper.runtime_env's
+  const passThrough = [...new Set([...plan.services.flatMap((s) => s.env.passThrough), ...plan.runtimeEnv.variables.map((v) => v.name)])].sort();
   return {
     version: comment(plan.tupperVersion),
     specPath: comment(plan.specFromScript),
@@ -31,6 +32,15 @@ export function buildView(plan: Plan, helper: HelperInfo) {
       comment: describe(plan.cgroupParent, "…/tupper under the cgroup of whoever runs this script"),
       value: shWord(plan.cgroupParent.path ?? ""),
     } as Setting,
+    runtimeEnv: {
+      comment: describe(plan.runtimeEnv, "none"),
+      variables: plan.runtimeEnv.variables.map((v) => ({
+        name: shWord(v.name),
+        op: shWord(v.op),
+        word: shWord(v.word),
+        comment: comment(`\${${v.name}${v.op}${v.word}}`),
+      })),
+    },
     serviceNames: plan.services.map((s) => shWord(s.name)),
     // scale: the containers of each service, PROJECT-SERVICE-1..N
     serviceScale: plan.services.map((s) => ({ name: shWord(s.name), count: shNumber(s.replicas.count), comment: describe(s.replicas, "1") })),

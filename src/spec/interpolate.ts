@@ -9,28 +9,69 @@
 //   $$                   a literal $
 // Defaults and messages may hold variables themselves (${A:-${B}}). Keys are not
 // interpolated, nor x-* extension fields, as in Compose.
+//
+// The variables x-tupper.runtime_env names are the exception: they stay variables, read
+// from the environment of the generated script when it runs. Their place in a value is
+// marked with a token (RUNTIME_MARK NAME RUNTIME_END) that the one quoting function
+// (render/quote.ts shWord) turns into a bash expansion; each variable's default or
+// requirement is kept once for the script's preamble.
 import type { Diagnostic } from "./diagnostics.js";
 import { dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
 
 export type Variables = Readonly<Record<string, string | undefined>>;
 
+/** Marks a runtime variable in a value: RUNTIME_MARK + NAME + RUNTIME_END. */
+export const RUNTIME_MARK = "\uE000";
+export const RUNTIME_END = "\uE001";
+export const RUNTIME_TOKEN = /\uE000([A-Za-z_][A-Za-z0-9_]*)\uE001/g;
+
+/** A variable of x-tupper.runtime_env as the spec uses it: op "" (plain), "-", ":-", "?" or ":?", with its default or message. */
+export interface RuntimeVariable {
+  name: string;
+  op: "" | "-" | ":-" | "?" | ":?";
+  word: string;
+}
+
+/** TEXT with runtime tokens written back as ${NAME}, for comments and messages. */
+export function showRuntime(text: string): string {
+  return text.replace(RUNTIME_TOKEN, (_, name: string) => `\${${name}}`);
+}
+
+/** Where a runtime variable may stand: values that are words of the script, not settings it must know. */
+const RUNTIME_ALLOWED = [/^services\.[^.]+\.environment[.[]/, /^services\.[^.]+\.(command|entrypoint)(\[|$)/, /^services\.[^.]+\.healthcheck\.test(\[|$)/];
+
 type Report = (path: SpecPath, message: string, severity: Diagnostic["severity"]) => void;
+type Problem = (message: string, severity: Diagnostic["severity"]) => void;
+
+/** The runtime variables met so far (by name), and where the uses go. */
+interface Runtime {
+  names: ReadonlySet<string>;
+  used: Map<string, RuntimeVariable>;
+}
 
 /**
  * Replaces, in SPEC's data, every string value with its interpolation, and makes sourceTextOf
  * answer with the interpolated text for those values. Returns the problems, positioned.
  */
-export function interpolateSpec(spec: ParsedSpec, vars: Variables): Diagnostic[] {
+export function interpolateSpec(spec: ParsedSpec, vars: Variables, runtimeNames: ReadonlySet<string> = new Set()): { diagnostics: Diagnostic[]; runtime: RuntimeVariable[] } {
   const out: Diagnostic[] = [];
   const report: Report = (path, message, severity) =>
     out.push({ file: spec.file, ...spec.positionOf(path, "value"), path: dottedPath(path), message, severity });
+  const runtime: Runtime = { names: runtimeNames, used: new Map() };
   const changed = new Map<string, string>();
   const walk = (value: unknown, path: SpecPath): unknown => {
     if (typeof value === "string") {
+      if (value.includes(RUNTIME_MARK) || value.includes(RUNTIME_END)) {
+        report(path, "contains U+E000 or U+E001, which tupper reserves for x-tupper.runtime_env; remove them", "error");
+        return value.replaceAll(RUNTIME_MARK, "").replaceAll(RUNTIME_END, "");
+      }
       if (!value.includes("$")) return value;
-      const result = interpolate(value, vars, (message, severity) => report(path, message, severity));
-      changed.set(JSON.stringify(path), result);
+      const result = interpolate(value, vars, (message, severity) => report(path, message, severity), runtime);
+      if (result.includes(RUNTIME_MARK) && !RUNTIME_ALLOWED.some((re) => re.test(dottedPath(path)))) {
+        report(path, `uses a variable of x-tupper.runtime_env, which only environment, command, entrypoint and healthcheck.test may: this value must be known when compiling`, "error");
+      }
+      changed.set(JSON.stringify(path), result.includes(RUNTIME_MARK) ? value : result);
       return result;
     }
     if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i]));
@@ -48,13 +89,13 @@ export function interpolateSpec(spec: ParsedSpec, vars: Variables): Diagnostic[]
     const written = spec.sourceTextOf;
     spec.sourceTextOf = (path) => changed.get(JSON.stringify(path)) ?? written(path);
   }
-  return out;
+  return { diagnostics: out, runtime: [...runtime.used.values()] };
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 /** TEXT with its variables replaced; problems go to REPORT. */
-export function interpolate(text: string, vars: Variables, report: (message: string, severity: Diagnostic["severity"]) => void): string {
+export function interpolate(text: string, vars: Variables, report: Problem, runtime?: Runtime): string {
   let out = "";
   let i = 0;
   while (i < text.length) {
@@ -74,7 +115,7 @@ export function interpolate(text: string, vars: Variables, report: (message: str
         report(`${JSON.stringify(text.slice(i))} has no closing }; close it, or write $$ for a literal $`, "error");
         return out + text.slice(i);
       }
-      out += expand(text.slice(i + 2, end), vars, report);
+      out += expand(text.slice(i + 2, end), vars, report, runtime);
       i = end + 1;
     } else {
       const name = NAME.exec(text.slice(i + 1))?.[0];
@@ -82,7 +123,7 @@ export function interpolate(text: string, vars: Variables, report: (message: str
         out += "$"; // a lone $ stays, as in Compose
         i++;
       } else {
-        out += lookup(name, vars, report);
+        out += runtime?.names.has(name) ? runtimeToken(name, "", "", report, runtime) : lookup(name, vars, report);
         i += 1 + name.length;
       }
     }
@@ -102,7 +143,7 @@ function closingBrace(text: string, from: number): number {
   return -1;
 }
 
-function expand(inner: string, vars: Variables, report: (message: string, severity: Diagnostic["severity"]) => void): string {
+function expand(inner: string, vars: Variables, report: Problem, runtime?: Runtime): string {
   const name = NAME.exec(inner)?.[0];
   if (name === undefined) {
     report(`\${${inner}} does not start with a variable name; use e.g. \${PORT} or \${PORT:-8080}`, "error");
@@ -110,6 +151,15 @@ function expand(inner: string, vars: Variables, report: (message: string, severi
   }
   const rest = inner.slice(name.length);
   const value = vars[name];
+  if (runtime?.names.has(name)) {
+    const m = /^(:?[-?])([\s\S]*)$/.exec(rest);
+    if (rest !== "" && !m) {
+      report(`\${${inner}}: a variable of x-tupper.runtime_env takes only \${${name}}, \${${name}:-default} or \${${name}:?message}`, "error");
+      return "";
+    }
+    const word = m ? interpolate(m[2]!, vars, report) : "";
+    return runtimeToken(name, (m?.[1] ?? "") as RuntimeVariable["op"], word, report, runtime);
+  }
   if (rest === "") return lookup(name, vars, report);
   const m = /^(:?)([-?+])([\s\S]*)$/.exec(rest);
   if (!m) {
@@ -134,7 +184,18 @@ function expand(inner: string, vars: Variables, report: (message: string, severi
   }
 }
 
-function lookup(name: string, vars: Variables, report: (message: string, severity: Diagnostic["severity"]) => void): string {
+/** The token for runtime variable NAME used with OP and WORD; one variable keeps one default or requirement. */
+function runtimeToken(name: string, op: RuntimeVariable["op"], word: string, report: Problem, runtime: Runtime): string {
+  const seen = runtime.used.get(name);
+  const show = (v: RuntimeVariable) => `\${${v.name}${v.op}${v.word}}`;
+  if (seen === undefined || seen.op === "") runtime.used.set(name, { name, op, word });
+  else if (op !== "" && (seen.op !== op || seen.word !== word)) {
+    report(`${show({ name, op, word })} and ${show(seen)} ask different things of the runtime variable ${name}; give it one default or message, and write \${${name}} elsewhere`, "error");
+  }
+  return `${RUNTIME_MARK}${name}${RUNTIME_END}`;
+}
+
+function lookup(name: string, vars: Variables, report: Problem): string {
   const value = vars[name];
   if (value === undefined) {
     report(`the variable ${name} is not set, so it is empty here (as in Compose); set it, or give a default: \${${name}:-value}`, "warning");

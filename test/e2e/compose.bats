@@ -193,3 +193,27 @@ $PROJECT-store" ]
   for k in 1 2 3; do wait_running "$PROJECT-web-$k"; done
   "$SCRIPT" down
 }
+
+@test "x-tupper.runtime_env: the script reads the variable when it runs, as one word, never as code; a missing required one stops the start before anything is made" {
+  {
+    printf 'name: %s\nx-tupper: {runtime_env: [DB_PASSWORD, TAG]}\nservices:\n' "$PROJECT"
+    printf '  app:\n    image: rootfs:%s\n    network_mode: none\n' "$ROOTFS"
+    printf '    command: ["/bin/sh", "-c", "echo \\"$$DB_PASSWORD\\"; echo \\"$$URL\\"", "${TAG:-v1}"]\n'
+    printf '    environment:\n      DB_PASSWORD: "${DB_PASSWORD:?the password of the database}"\n      URL: "postgres://app@db/${TAG}"\n'
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  grep -q "runtime_value 'DB_PASSWORD' ':?' 'the password of the database'" "$SCRIPT"
+  run -1 --separate-stderr env -u DB_PASSWORD "$SCRIPT" run --rm app
+  [[ $stderr == *"the variable DB_PASSWORD (x-tupper.runtime_env): the password of the database; set it in the environment of app.sh"* ]]
+  [ -z "$(leftovers_of "$PROJECT")" ]
+  [ ! -e "$TUPPER_ROOT/containers" ]
+  # a value that would be code anywhere it were evaluated arrives as it is, and runs nowhere
+  local value="s3cr\$(touch $TEST_DIR/pwned)\`touch $TEST_DIR/pwned\`'\" x"
+  run -0 --separate-stderr env DB_PASSWORD="$value" "$SCRIPT" run --rm app
+  [ "$output" = "$value
+postgres://app@db/v1" ]
+  [ ! -e "$TEST_DIR/pwned" ]
+  ! grep -qF 's3cr' "$SCRIPT"
+  run -0 --separate-stderr env DB_PASSWORD=x TAG=v2 "$SCRIPT" run --rm app
+  [ "${lines[1]}" = "postgres://app@db/v2" ]
+}

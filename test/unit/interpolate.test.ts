@@ -74,3 +74,35 @@ not a line
   assert.deepEqual(vars, { PORT: "8080", TAG: "v1.2", QUOTED: "a # not a comment $X", DOUBLE: 'line\nnext "q"', EMPTY: "" });
   assert.deepEqual(problems, [{ line: 7, message: '"not a line" is not NAME=VALUE' }]);
 });
+
+test("x-tupper.runtime_env: those variables stay variables, expanded in double quotes when the script runs; one default each; only where the script has words", () => {
+  const spec = `x-tupper: {runtime_env: [PW, TAG]}
+services:
+  app:
+    image: rootfs:./r
+    command: ["/bin/echo", "\${TAG:-latest}", "it's \${TAG}"]
+    environment: {PW: "\${PW:?give the password}", FIXED: "\${HOME_DIR:-/h}"}
+`;
+  const r = compileText(spec, "/project/specs/app.yaml", {});
+  assert.deepEqual(r.diagnostics.filter((d) => d.severity === "error"), []);
+  assert.deepEqual(r.plan!.runtimeEnv.variables, [
+    { name: "PW", op: ":?", word: "give the password" },
+    { name: "TAG", op: ":-", word: "latest" },
+  ]);
+  assert.match(r.script!, /runtime_value 'PW' ':\?' 'give the password' # \$\{PW:\?give the password\}\nruntime_value 'TAG' ':-' 'latest' # \$\{TAG:-latest\}\n/);
+  assert.match(r.script!, /svc_command=\('\/bin\/echo' "\$\{RUNTIME_ENV\[TAG\]\}" 'it'\\''s '"\$\{RUNTIME_ENV\[TAG\]\}"\)/);
+  assert.match(r.script!, /svc_env=\('PW='"\$\{RUNTIME_ENV\[PW\]\}" 'FIXED=\/h'\)/);
+  const errors = (text: string) => compileText(text).diagnostics.filter((d) => d.severity === "error").map((d) => `${d.path}: ${d.message}`);
+  assert.deepEqual(
+    errors(`x-tupper: {runtime_env: [P]}
+services:
+  app: {image: "rootfs:./\${P}", command: ["\${P:-a}", "\${P:-b}", "\${P:+c}"], environment: {X: "\\uE000P\\uE001"}}
+`),
+    [
+      "services.app.image: uses a variable of x-tupper.runtime_env, which only environment, command, entrypoint and healthcheck.test may: this value must be known when compiling",
+      "services.app.command[1]: ${P:-b} and ${P:-a} ask different things of the runtime variable P; give it one default or message, and write ${P} elsewhere",
+      "services.app.command[2]: ${P:+c}: a variable of x-tupper.runtime_env takes only ${P}, ${P:-default} or ${P:?message}",
+      "services.app.environment.X: contains U+E000 or U+E001, which tupper reserves for x-tupper.runtime_env; remove them",
+    ],
+  );
+});
