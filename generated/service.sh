@@ -1656,11 +1656,12 @@ container_launch() {
 #   the workload) and waits for it on the host side, exiting with its status.
 enter_container() {
   local name=$1 dir pid=PID start=STARTTIME
-  local -a namespaces=(--mount --uts --cgroup)
+  local -a namespaces=(--mount --uts)
   shift
-  if [[ $svc_network_mode == none ]]; then namespaces+=(--net); fi
   if [[ $svc_ipc == private ]]; then namespaces+=(--ipc); fi
   if [[ $svc_pid == private ]]; then namespaces+=(--pid); fi
+  namespaces+=(--cgroup)
+  if [[ $svc_network_mode == none ]]; then namespaces+=(--net); fi
   if ((!PLAN)); then
     pid=$BASHPID
     proc_start_time "$pid"
