@@ -83,7 +83,7 @@ readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
 # the spec key it comes from; "default" marks what tupper chose because the spec is silent.
 load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
-  svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=() svc_bind_volume=() svc_bind_copy=()
+  svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=() svc_bind_volume=() svc_bind_copy=() svc_bind_anon=()
   svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
   svc_seccomp_default='' svc_seccomp_rules=() svc_depends=() svc_labels=() svc_profiles=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
@@ -347,14 +347,17 @@ load_service() {
 # Records one bind mount of the loaded service (source on the host, target in the container).
 add_bind() {
   svc_bind_source+=("$1") svc_bind_target+=("$2") svc_bind_mode+=("$3") svc_bind_create+=("$4")
-  svc_bind_volume+=('') svc_bind_copy+=('')
+  svc_bind_volume+=('') svc_bind_copy+=('') svc_bind_anon+=('')
 }
 
 # Records a named volume of the loaded service: volume $1 (its name on the host) at $2,
-# mode $3, made by the project or external ($4), filled from the image when empty or not ($5).
+# mode $3, made by the project, external or anonymous ($4), filled from the image when empty
+# or not ($5). An anonymous one is each container's own: $1 is the suffix its name gets after
+# the container's (anonymous_volumes).
 add_volume() {
   svc_bind_source+=("$VOLUMES_DIR/$1/_data") svc_bind_target+=("$2") svc_bind_mode+=("$3") svc_bind_create+=("$4")
   svc_bind_volume+=("$1") svc_bind_copy+=("$5")
+  if [[ $4 == anonymous ]]; then svc_bind_anon+=("$1"); else svc_bind_anon+=(''); fi
 }
 
 # The loaded service's networks, ports and /etc/hosts lines, one call per spec entry.
@@ -1984,6 +1987,7 @@ container_start() {
 # symlink in it is not followed out of the image: that volume stays empty.
 volumes_ensure() {
   local i dir image=${CONTAINER_IMAGE[$1]:-}
+  anonymous_volumes "$1"
   if [[ -z $image ]]; then read_file "$CONTAINERS_DIR/$1/image" && image=$REPLY; fi
   for i in "${!svc_bind_volume[@]}"; do
     [[ -n ${svc_bind_volume[i]} ]] || continue
@@ -1994,6 +1998,25 @@ volumes_ensure() {
     if image_dir_at "$IMAGES_DIR/$image/rootfs" "${svc_bind_target[i]}"; then
       host cp -a -- "$REPLY/." "$dir"
     fi
+  done
+}
+
+# The loaded service's anonymous volumes become container $1's: NAME.anon-HASH (of the target).
+anonymous_volumes() {
+  local i
+  for i in "${!svc_bind_anon[@]}"; do
+    [[ -n ${svc_bind_anon[i]} ]] || continue
+    svc_bind_volume[i]="$1.${svc_bind_anon[i]}"
+    svc_bind_source[i]="$VOLUMES_DIR/${svc_bind_volume[i]}/_data"
+  done
+}
+
+# Removes the anonymous volumes of container $1 (see anonymous_volumes).
+anonymous_volumes_remove() {
+  local volume
+  for volume in "$VOLUMES_DIR/$1".anon-*; do
+    host rm -rf --one-file-system -- "$volume"
+    note "volume ${volume##*/} removed"
   done
 }
 
@@ -2152,8 +2175,18 @@ container_stop() {
 
 # Removes container $1 whole: stops it, then its records, filesystem and directory. Safe to repeat.
 container_remove() {
+  local one_off=1
   container_stop "$1" keep-records
+  # A one-off run's anonymous volumes go with it (as run --rm's do in Docker); a service's
+  # own containers keep theirs for the next container of the same name, until down -v.
+  read_file "$CONTAINERS_DIR/$1/service" || REPLY=''
+  if is_service "$REPLY"; then
+    load_service "$REPLY"
+    replica_of "$1"
+    ((!REPLICA)) || one_off=0
+  fi
   storage_remove "$1"
+  if ((one_off)); then anonymous_volumes_remove "$1"; fi
   network_gc
 }
 
@@ -2572,6 +2605,7 @@ cmd_inspect() {
   local health=$REPLY restarts=$REPLY_RESTARTS
   read_file "$CONTAINERS_DIR/$name/storage" && storage=$REPLY
   json_string "$svc_image_source" && image=$REPLY
+  anonymous_volumes "$name"
   for i in "${!svc_bind_source[@]}"; do
     json_string "${svc_bind_source[i]}" && a=$REPLY
     json_string "${svc_bind_target[i]}" && b=$REPLY
@@ -2974,9 +3008,9 @@ cmd_rm() {
 }
 
 # down [-v]: stop and remove every container of the project, as `docker compose down`
-# does; named volumes stay unless -v.
+# does; named and anonymous volumes stay unless -v.
 cmd_down() {
-  local name volumes=0 volume
+  local name volumes=0 volume svc
   case ${1:-} in
     -v | --volumes) volumes=1 && shift ;;
   esac
@@ -2991,6 +3025,10 @@ cmd_down() {
   host rmdir --ignore-fail-on-non-empty -- "$STATE_DIR" "$CONTAINERS_DIR" 2>/dev/null || true
   # -v: the project's named volumes too (never external ones); without it they stay
   if ((volumes)); then
+    for svc in "${SERVICES[@]}"; do
+      service_containers "$svc"
+      for name in "${NAMES_OF[@]}"; do anonymous_volumes_remove "$name"; done
+    done
     for volume in "${PROJECT_VOLUMES[@]}"; do
       if exists "$VOLUMES_DIR/$volume"; then
         host rm -rf --one-file-system -- "${VOLUMES_DIR:?}/$volume"

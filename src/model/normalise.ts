@@ -134,7 +134,11 @@ function normaliseService(
     binds: ((s.volumes ?? []) as unknown[]).map((v, i) => {
       const { volume, ...bind } = must(parseVolume(v));
       const declared = volume && volumes.find((d) => d.declared === bind.source)!;
-      return { ...o("volumes", i), ...bind, volume: declared ? { name: declared.name, external: declared.external, nocopy: volume.nocopy } : null };
+      if (volume?.anonymous) {
+        const suffix = `anon-${createHash("sha256").update(bind.target).digest("hex").slice(0, 12)}`;
+        return { ...o("volumes", i), ...bind, volume: { name: suffix, external: false, nocopy: volume.nocopy, anonymous: true } };
+      }
+      return { ...o("volumes", i), ...bind, volume: declared ? { name: declared.name, external: declared.external, nocopy: volume.nocopy, anonymous: false } : null };
     }).concat(secretUses(s.secrets).map((use) => ({ ...o("secrets", use.at), ...must(secretBind(use, secrets.get(use.source))), volume: null }))),
     network: {
       ...(s.network_mode !== undefined ? o("network_mode") : o("networks")),

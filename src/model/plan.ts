@@ -103,7 +103,8 @@ export interface ServicePlan {
     target: string;
     readOnly: boolean;
     createHostPath: boolean;
-    volume: { name: string; external: boolean; nocopy: boolean } | null;
+    /** anonymous: the container's own volume, named after it and its target when it starts (name: the suffix). */
+    volume: { name: string; external: boolean; nocopy: boolean; anonymous: boolean } | null;
   })[];
   /** peer: mode service, the service whose container's network namespace this one joins. */
   network: Origin & { mode: NetworkMode; attachments: AttachmentPlan[]; peer: string | null };

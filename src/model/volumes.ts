@@ -9,8 +9,8 @@ export interface BindSpec {
   readOnly: boolean;
   /** Create a missing host directory (short syntax does, as Docker does; long syntax when bind.create_host_path). */
   createHostPath: boolean;
-  /** A named volume: source is its key in the top-level volumes; nocopy: not filled from the image. */
-  volume: { nocopy: boolean } | null;
+  /** A volume: source is its key in the top-level volumes ('' for an anonymous one); nocopy: not filled from the image. */
+  volume: { nocopy: boolean; anonymous: boolean } | null;
 }
 
 const bad = (why: string): Parsed<BindSpec> => ({ ok: false, why });
@@ -21,7 +21,11 @@ export function parseVolume(raw: unknown): Parsed<BindSpec> {
 
 function parseShort(text: string): Parsed<BindSpec> {
   const parts = text.split(":");
-  if (parts.length === 1) return bad("anonymous volumes are not supported yet; name it (data:/container, with volumes: {data: {}} at the top level) or use ./host:/container");
+  if (parts.length === 1) {
+    // an anonymous volume: one of the container's own, as Docker makes it
+    const checked = checkTarget(text);
+    return checked ? bad(checked) : { ok: true, value: { source: "", target: text, readOnly: false, createHostPath: false, volume: { nocopy: false, anonymous: true } } };
+  }
   if (parts.length > 3) return bad(`${JSON.stringify(text)} has more than three :-separated parts; use SOURCE:TARGET[:ro]`);
   const [source, target, mode = "rw"] = parts as [string, string, string?];
   const options = mode.split(",");
@@ -35,7 +39,7 @@ function parseShort(text: string): Parsed<BindSpec> {
   if (checked) return bad(checked);
   return {
     ok: true,
-    value: { source, target, readOnly: options.includes("ro"), createHostPath: !volume, volume: volume ? { nocopy: options.includes("nocopy") } : null },
+    value: { source, target, readOnly: options.includes("ro"), createHostPath: !volume, volume: volume ? { nocopy: options.includes("nocopy"), anonymous: false } : null },
   };
 }
 
@@ -46,13 +50,16 @@ function isVolumeName(source: string): boolean {
 
 function parseLong(v: Record<string, unknown>): Parsed<BindSpec> {
   if (v.type === "volume") {
-    if (typeof v.source !== "string") return bad("source is missing; anonymous volumes are not supported yet, name one from the top-level volumes");
-    if (!isVolumeName(v.source)) return bad(`source ${JSON.stringify(v.source)} is a path; use type: bind for a host path, or a volume's name`);
+    const anonymous = v.source === undefined;
+    if (!anonymous && !isVolumeName(String(v.source))) return bad(`source ${JSON.stringify(v.source)} is a path; use type: bind for a host path, or a volume's name`);
     const target = String(v.target);
     const checked = checkTarget(target);
     if (checked) return bad(checked);
     const options = (v.volume ?? {}) as { nocopy?: boolean };
-    return { ok: true, value: { source: v.source, target, readOnly: v.read_only === true, createHostPath: false, volume: { nocopy: options.nocopy === true } } };
+    return {
+      ok: true,
+      value: { source: anonymous ? "" : String(v.source), target, readOnly: v.read_only === true, createHostPath: false, volume: { nocopy: options.nocopy === true, anonymous } },
+    };
   }
   if (v.type !== "bind") return bad(`type ${JSON.stringify(v.type)} is not supported yet; use type: bind or type: volume`);
   if (typeof v.source !== "string") return bad("source is missing; a bind mount needs the host path in source:");

@@ -197,7 +197,7 @@ function serviceView(s: ServicePlan) {
       create: shWord(b.createHostPath ? "create-host-path" : "must-exist"),
       volume: b.volume && {
         name: shWord(b.volume.name),
-        kind: shWord(b.volume.external ? "external" : "project"),
+        kind: shWord(b.volume.anonymous ? "anonymous" : b.volume.external ? "external" : "project"),
         copy: shWord(b.volume.nocopy ? "nocopy" : "copy"),
       },
     })),

@@ -421,7 +421,7 @@ function checkVolumes(path: SpecPath, volumes: unknown[], report: Report, declar
     if (isObj(raw) && (typeof raw.type !== "string" || typeof raw.target !== "string")) return;
     const v = parseVolume(raw);
     if (!v.ok) return report([...path, i], v.why);
-    if (v.value.volume && !declared.has(v.value.source)) {
+    if (v.value.volume && !v.value.volume.anonymous && !declared.has(v.value.source)) {
       const name = JSON.stringify(v.value.source);
       report([...path, i], `volume ${name} is not declared; add it to the top-level volumes (volumes: {${v.value.source}: {}}), or use ./${v.value.source} for a directory beside the spec`);
     }

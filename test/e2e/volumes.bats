@@ -111,3 +111,40 @@ load helpers
   [ ! -e "$volumes/${PROJECT}_data" ] && [ ! -e "$volumes/${PROJECT}_evil" ] && [ ! -e "$volumes/${PROJECT}_plain" ]
   [ "$(cat "$volumes/$PROJECT-ext/_data/mark")" = kept ]
 }
+
+@test "anonymous volumes: each container's own, filled from the image; a service's survives down and comes back to its next container; run --rm takes its own; down -v takes the rest" {
+  mkdir -p "$TEST_DIR/img"
+  cp -a "$ROOTFS/." "$TEST_DIR/img/"
+  mkdir -p "$TEST_DIR/img/data"
+  echo from-image > "$TEST_DIR/img/data/seed"
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  app:\n    image: rootfs:%s\n    network_mode: none\n    init: true\n    scale: 2\n    volumes: ["/data"]\n' "$TEST_DIR/img"
+    printf '    command: ["/bin/sh", "-c", "hostname >> /data/starts; exec sleep 600"]\n'
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  local volumes="$TUPPER_ROOT/volumes" k
+  "$SCRIPT" up -d
+  for k in 1 2; do wait_running "$PROJECT-app-$k"; done
+  sleep 0.3
+  # each replica has its own, filled from the image's /data
+  for k in 1 2; do
+    run -0 "$SCRIPT" exec app cat /data/seed
+    [ "$output" = from-image ]
+    [ "$(cat "$volumes/$PROJECT-app-$k".anon-*/_data/starts)" = "$PROJECT-app-$k" ]
+  done
+  run -0 "$SCRIPT" inspect app
+  [[ $output == *'"Type":"volume","Name":"'"$PROJECT"'-app-1.anon-'* ]]
+  # down keeps them; the next container of the same name finds its data again
+  "$SCRIPT" down
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  sleep 0.3
+  [ "$(cat "$volumes/$PROJECT-app-1".anon-*/_data/starts)" = "$PROJECT-app-1
+$PROJECT-app-1" ]
+  # a one-off run's is gone with it
+  run -0 "$SCRIPT" run --rm app ls /data
+  [ "$(find "$volumes" -maxdepth 1 -name "*.anon-*" | wc -l)" -eq 2 ]
+  run -0 --separate-stderr "$SCRIPT" down -v
+  [ -z "$(find "$volumes" -maxdepth 1 -name "*.anon-*")" ]
+}

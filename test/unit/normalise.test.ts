@@ -103,9 +103,9 @@ volumes:
   assert.deepEqual(
     plan.services[0]!.binds.map((b) => [b.target, b.readOnly, b.volume]),
     [
-      ["/var/lib/data", false, { name: "shop_data", external: false, nocopy: false }],
-      ["/cache", true, { name: "shop-cache", external: false, nocopy: true }],
-      ["/shared", false, { name: "shared", external: true, nocopy: true }],
+      ["/var/lib/data", false, { name: "shop_data", external: false, nocopy: false, anonymous: false }],
+      ["/cache", true, { name: "shop-cache", external: false, nocopy: true, anonymous: false }],
+      ["/shared", false, { name: "shared", external: true, nocopy: true, anonymous: false }],
       ["/a", false, null],
     ],
   );
@@ -122,4 +122,19 @@ test("volumes: short syntax creates a missing host directory, long syntax only w
     web.binds.map((b) => [b.source, b.target, b.readOnly, b.createHostPath]),
     [["./a", "/a", true, true], ["/b", "/b", false, false], ["./c", "/c", false, true]],
   );
+});
+
+test("anonymous volumes: short /path and long form without source; each container's own, suffixed by a hash of the target", () => {
+  const r = compileText(`services:
+  app:
+    image: rootfs:./r
+    command: [/bin/true]
+    volumes: ["/data", {type: volume, target: /cache, volume: {nocopy: true}}]
+`);
+  assert.deepEqual(r.diagnostics, []);
+  const [data, cache] = r.plan!.services[0]!.binds;
+  assert.deepEqual([data!.target, data!.volume?.anonymous, data!.volume?.nocopy], ["/data", true, false]);
+  assert.deepEqual([cache!.target, cache!.volume?.anonymous, cache!.volume?.nocopy], ["/cache", true, true]);
+  assert.match(data!.volume!.name, /^anon-[0-9a-f]{12}$/);
+  assert.match(r.script!, /add_volume 'anon-[0-9a-f]{12}' '\/data' 'rw' 'anonymous' 'copy'/);
 });

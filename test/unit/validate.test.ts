@@ -46,7 +46,7 @@ const cases: [string, string, RegExp][] = [
   ["the network of a container outside the project", "network_mode: container:db", /"container:db" names a container outside the project, which tupper does not manage; use service:NAME/],
   ["unknown network modes", "network_mode: wifi", /"wifi" is not a network mode; use none, host, bridge or service:NAME/],
   ["an undeclared named volume", "volumes: ['data:/data']", /volume "data" is not declared; add it to the top-level volumes \(volumes: \{data: \{\}\}\), or use \.\/data/],
-  ["anonymous volumes", "volumes: ['/data']", /anonymous volumes are not supported yet; name it/],
+  ["an anonymous volume on a relative path", "volumes: ['data']", /the target "data" is not an absolute path/],
   ["nocopy on a bind", "volumes: ['./d:/d:nocopy']", /mode "nocopy" is not known; use ro or rw/],
   ["a path as a volume's source", "volumes: [{type: volume, source: ./d, target: /d}]", /is a path; use type: bind/],
   ["a relative volume target", "volumes: ['./d:data']", /the target "data" is not an absolute path/],
