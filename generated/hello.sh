@@ -3103,7 +3103,8 @@ systemd_quote() {
 main() {
   install_traps
   # profiles: COMPOSE_PROFILES=a,b and --profile NAME before the verb, as Compose takes them
-  IFS=, read -r -a PROFILES <<< "${COMPOSE_PROFILES:-}"
+  PROFILES=()
+  if [[ -n ${COMPOSE_PROFILES:-} ]]; then IFS=, read -r -a PROFILES <<< "$COMPOSE_PROFILES"; fi
   while [[ ${1:-} == --profile ]]; do
     (($# >= 2)) || die "--profile takes a profile name"
     PROFILES+=("$2")
