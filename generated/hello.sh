@@ -2904,7 +2904,7 @@ container_matches() {
   return 1
 }
 
-# ps [-a] [--json]: the project's running containers (-a: all of them); --json: one JSON
+# ps [-a] [--json]: the project's running containers, paused and restarting ones included, as Docker lists them (-a: all of them); --json: one JSON
 # object per line (Name, Service, State, Health, Pid, Labels, Ports...), as `docker compose ps --format json`.
 cmd_ps() {
   local all=0 json=0 name status pid service health restarts exit_code
@@ -2927,7 +2927,7 @@ cmd_ps() {
     elif [[ -d $CONTAINERS_DIR/$name ]]; then status=exited
     else status=dead # records of a start that was killed: `down` clears them
     fi
-    [[ $status == running || $status == paused ]] || ((all)) || continue
+    [[ $status == running || $status == paused || $status == restarting ]] || ((all)) || continue
     service_of "$name"
     service=${REPLY:--}
     container_health "$name"
