@@ -2344,11 +2344,15 @@ human_bytes() {
 # seccomp, rlimits), then drops to its user; the exit status is
 # COMMAND's. A terminal passes straight through, so -t and -T change nothing.
 cmd_exec() {
-  local user='' workdir='' name init uid gid user_name kind dir env
+  local user='' workdir='' name init uid gid user_name kind dir env index=1
   local -a extra_env=()
-  local usage="usage: exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND..."
+  local usage="usage: exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [--index N] [-T|-t] SERVICE COMMAND..."
   while (($#)); do
     case $1 in
+      --index)
+        if (($# <= 1)) || [[ ! $2 =~ ^[1-9][0-9]*$ ]]; then die "$usage"; fi
+        index=$2 && shift
+        ;;
       -u | --user) (($# > 1)) || die "$usage"; user=$2 && shift ;;
       -e | --env) (($# > 1)) || die "$usage"; extra_env+=("$2") && shift ;;
       -w | --workdir) (($# > 1)) || die "$usage"; workdir=$2 && shift ;;
@@ -2363,9 +2367,10 @@ cmd_exec() {
   require_service "$1"
   load_service "$1"
   shift
-  container_name_of "$svc_name"
+  ((index <= ${SERVICE_SCALE[$svc_name]})) || die "exec: service $svc_name runs ${SERVICE_SCALE[$svc_name]} container(s), so there is no --index $index"
+  container_name_of "$svc_name" "$index"
   name=$REPLY
-  container_init_pid "$name" || die "service $svc_name has no running container; start it with up -d"
+  container_init_pid "$name" || die "service $svc_name has no running container $name; start it with up -d"
   helper_ready
   init=$REPLY
   uid=$svc_uid gid=$svc_gid user_name=$svc_user
@@ -2963,9 +2968,13 @@ published_ports() {
 # follow it; -t: each line after the time it came, in UTC; --tail N: only its last N lines,
 # "all" for every line, as in Compose).
 cmd_logs() {
-  local follow=0 timestamps=0 tail=all usage="usage: logs [-f] [-t] [--tail N] SERVICE"
+  local follow=0 timestamps=0 tail=all index=1 usage="usage: logs [-f] [-t] [--tail N] [--index N] SERVICE"
   while (($# > 1)); do
     case $1 in
+      --index)
+        if (($# <= 2)) || [[ ! $2 =~ ^[1-9][0-9]*$ ]]; then die "$usage"; fi
+        index=$2 && shift
+        ;;
       -f | --follow) follow=1 ;;
       -t | --timestamps) timestamps=1 ;;
       -n | --tail) (($# > 2)) || die "$usage"; tail=$2 && shift ;;
@@ -2981,7 +2990,8 @@ cmd_logs() {
   if [[ $svc_log_driver == none ]]; then
     die "service $1 has logging driver none: its output is not kept (as in Docker); use json-file to keep it"
   fi
-  container_name_of "$1"
+  ((index <= ${SERVICE_SCALE[$1]})) || die "logs: service $1 runs ${SERVICE_SCALE[$1]} container(s), so there is no --index $index"
+  container_name_of "$1" "$index"
   log_files "$REPLY"
   ((${#LOG_FILES[@]})) || die "service $1 has no container output yet; start it with up -d"
   log_read "$REPLY" "$tail" "$follow" "$timestamps"
@@ -3004,11 +3014,13 @@ usage() {
     "  rm [-f] [SERVICE...]              remove stopped containers (-f: running ones too)" \
     "  down [-v]                         stop and remove all containers and networks of the project (-v: volumes too)" \
     "  ps [-a] [--json]                  list running containers, with their published ports (-a: all)" \
-    "  logs [-f] [-t] [--tail N] SERVICE print (-f: follow; -t: with times) a detached container's output" \
+    "  logs [-f] [-t] [--tail N] [--index N] SERVICE" \
+    "                                    print (-f: follow; -t: with times) a detached container's output" \
+    "                                    (--index: which of a scaled service's containers, default 1)" \
     "  pause | unpause [SERVICE...]      freeze or thaw containers (their cgroup's freezer)" \
     "  kill [-s SIGNAL] [SERVICE...]     send a signal (default SIGKILL) to containers' PID 1" \
     "  restart [SERVICE...]              stop, then start the services' containers" \
-    "  exec [-u USER[:GROUP]] [-e K=V] [-w DIR] SERVICE CMD...  run CMD in the service's running container" \
+    "  exec [-u USER[:GROUP]] [-e K=V] [-w DIR] [--index N] SERVICE CMD...  run CMD in the service's running container" \
     "  top SERVICE                       the processes of the service's container" \
     "  inspect SERVICE                   the service's container as JSON: config, state, mounts, addresses" \
     "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \

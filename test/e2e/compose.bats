@@ -183,6 +183,11 @@ $PROJECT-store" ]
   done
   run -0 "$SCRIPT" exec client wget -q -O - http://web/hostname
   [[ $output == "$PROJECT-web-"[123] ]]
+  # exec --index: which replica
+  run -0 "$SCRIPT" exec --index 2 web hostname
+  [ "$output" = "$PROJECT-web-2" ]
+  run -1 --separate-stderr "$SCRIPT" exec --index 4 web hostname
+  [[ $stderr == *"service web runs 3 container(s), so there is no --index 4"* ]]
   run -0 "$SCRIPT" exec client cat /etc/hosts
   [ "$(awk '$2 == "web"' <<< "$output" | wc -l)" -eq 3 ]
   # stop and start take every replica
