@@ -87,6 +87,7 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
 @test "TUPPER_CGROUP_PARENT puts the containers under the cgroup named" {
   compile_app 'command: ["/bin/sleep", "30"]'
   parent="/${PROJECT}-parent"
+  CGROUP_PARENT_MADE=$parent # teardown removes it, should the test stop early
   TUPPER_CGROUP_PARENT=$parent "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
   [ -d "/sys/fs/cgroup/pids$parent/$PROJECT-app-1" ]

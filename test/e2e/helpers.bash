@@ -14,13 +14,17 @@ setup() {
   PROJECT="t${BATS_TEST_NUMBER}p$$"
   mkdir -p "$TEST_DIR/spec"
   SCRIPT=''
-  PEER_NS='' PEER_PIDS=() LOOP=''
+  PEER_NS='' PEER_PIDS=() LOOP='' CGROUP_PARENT_MADE=''
 }
 
 teardown() {
   if [[ -n $SCRIPT && -x $SCRIPT ]]; then "$SCRIPT" down > /dev/null 2>&1 || true; fi
   drop_peer
   if [[ -n $LOOP ]]; then losetup -d "$LOOP"; fi
+  # a TUPPER_CGROUP_PARENT the test had the script make (its containers' cgroups are gone with down)
+  if [[ -n $CGROUP_PARENT_MADE ]]; then
+    find /sys/fs/cgroup -maxdepth 2 -type d -name "${CGROUP_PARENT_MADE#/}" -exec rmdir {} + 2> /dev/null || true
+  fi
   local leftovers
   leftovers=$(leftovers_of "$PROJECT")
   if mountpoint -q "$TEST_DIR/btrfs" 2> /dev/null; then umount "$TEST_DIR/btrfs"; fi
