@@ -2549,20 +2549,28 @@ active_services() {
 
 service_up() {
   local name
+  local -a names
   load_service "$1"
   service_containers "$1"
-  for name in "${NAMES_OF[@]}"; do container_up "$name"; done
+  names=("${NAMES_OF[@]}") # (dependencies_wait sets NAMES_OF for each dependency)
+  # the dependencies' conditions, once for all of the service's containers
+  for name in "${names[@]}"; do
+    if ! container_pid "$name"; then
+      dependencies_wait
+      break
+    fi
+  done
+  for name in "${names[@]}"; do container_up "$name"; done
 }
 
-# Container $1 of the loaded service: created (again, when its image changed) and started,
-# once the service's dependencies meet their condition.
+# Container $1 of the loaded service, whose dependencies meet their condition: created
+# (again, when its image changed) and started.
 container_up() {
   local name=$1 want
   if container_pid "$name"; then
     note "$name is already running"
     return 0
   fi
-  dependencies_wait
   if [[ -d $CONTAINERS_DIR/$name ]]; then
     image_id
     want=$REPLY

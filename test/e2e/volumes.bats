@@ -129,7 +129,7 @@ load helpers
   sleep 0.3
   # each replica has its own, filled from the image's /data
   for k in 1 2; do
-    run -0 "$SCRIPT" exec app cat /data/seed
+    run -0 "$SCRIPT" exec --index "$k" app cat /data/seed
     [ "$output" = from-image ]
     [ "$(cat "$volumes/$PROJECT-app-$k".anon-*/_data/starts)" = "$PROJECT-app-$k" ]
   done
