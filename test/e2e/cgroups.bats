@@ -14,9 +14,11 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
 }
 
 @test "a memory hog as PID 1 ends the container with status 137; failcnt shows the limit was hit" {
-  compile_app 'mem_limit: 16m' "command: [\"/bin/sh\", \"-c\", \"sleep 0.3; $HOG\"]"
+  # The hog waits for the test's signal, so that the test sees the container running first.
+  compile_app 'mem_limit: 16m' "command: [\"/bin/sh\", \"-c\", \"until [ -e /tmp/go ]; do sleep 0.05; done; $HOG\"]"
   "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
+  "$SCRIPT" exec app touch /tmp/go
   limit=$(cgroup_file "$PROJECT-app-1" memory.limit_in_bytes || cgroup_file "$PROJECT-app-1" memory.max)
   [ "$(cat "$limit")" -eq $((16 * 1024 * 1024)) ]
   events=$(cgroup_file "$PROJECT-app-1" memory.failcnt || cgroup_file "$PROJECT-app-1" memory.events)
@@ -26,11 +28,13 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   run -137 --separate-stderr "$SCRIPT" run --rm app
 }
 
-@test "a fork bomb stops at pids_limit" {
-  compile_app 'pids_limit: 20' 'command: ["/bin/sh", "-c", "while :; do sleep 5 & done"]'
+@test "a fork bomb stops at pids_limit, and the container survives it" {
+  # The bomb's shell ends at its first failed fork (busybox sh gives up with "can't fork");
+  # PID 1 then says so and becomes a sleep without forking, so the container stays up.
+  compile_app 'pids_limit: 20' "command: [\"/bin/sh\", \"-c\", \"sh -c 'while :; do sleep 5 & done'; echo bomb ended; exec sleep 1000\"]"
   "$SCRIPT" up -d
+  for _ in $(seq 100); do log_text "$PROJECT-app-1" | grep -q 'bomb ended' && break; sleep 0.05; done
   wait_running "$PROJECT-app-1"
-  sleep 0.5
   current=$(cgroup_file "$PROJECT-app-1" pids.current)
   [ "$(cat "$current")" -le 20 ]
   [ "$(cat "$(cgroup_file "$PROJECT-app-1" pids.max)")" = 20 ]
@@ -38,6 +42,7 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   # Inside, the bomb's forks fail:
   run --separate-stderr "$SCRIPT" logs app
   [[ $output == *"can't fork"* ]]
+  [[ $output == *"bomb ended"* ]]
 }
 
 @test "cpus sets the CFS quota, and a busy loop is throttled by it" {
