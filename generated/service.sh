@@ -29,11 +29,11 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 ae0c4087f6f743ac87387f2e7493b94a7e4f537efc24c56e653dc3f5e0a774fb, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4
+# sources: helper/tupper-init.c sha256 273aebfa5bd31601d38180e2d35fb76da70043f45214e9236755831ab5214674, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 c3025bc1e22d3ae25fd28f5fb64656697309e817ebe3566c4b2e9b301a4e1087, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 b46370953f8ebbbd1bcef77596ca1e10639e198f38875966c9c2d2051d1059c7
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='df6a764cbf0b0f1b8db49a90d3eac90111077ba3906f301e5e4a6b5be76c3a75'
+readonly HELPER_SHA256='c26672c695e0d41a08d5eb55e83c12a9828410275e88eeeb799e07edf5557251'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -84,6 +84,7 @@ load_service() {
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=() svc_bind_volume=() svc_bind_copy=() svc_bind_anon=()
   svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
   svc_seccomp_default='' svc_seccomp_rules=() svc_depends=() svc_labels=() svc_profiles=()
+  svc_image_applied=''
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
   case $1 in
@@ -93,9 +94,9 @@ load_service() {
       svc_image_kind='dir'
       svc_image_source="$SPEC_DIR"/'../build/rootfs'
       # services.ticker.entrypoint: not set (none: the command is the whole command line)
-      svc_entrypoint=()
+      svc_entrypoint=() svc_entrypoint_set=0
       # services.ticker.command: ["/bin/sh","-c","trap 'echo bye; exit 0' INT; while :; do date; sleep 1; done"]
-      svc_command=('/bin/sh' '-c' 'trap '\''echo bye; exit 0'\'' INT; while :; do date; sleep 1; done')
+      svc_command=('/bin/sh' '-c' 'trap '\''echo bye; exit 0'\'' INT; while :; do date; sleep 1; done') svc_command_set=1
       # services.ticker.environment: not set (none)
       svc_env=()
       svc_env_pass=()
@@ -105,10 +106,10 @@ load_service() {
       svc_profiles=()
       # Docker's defaults for the variables the spec does not set (PATH, HOSTNAME, HOME)
       svc_env_default_path=1 svc_env_default_hostname=1 svc_env_default_home=1
-      # services.ticker.working_dir: not set (/)
-      svc_workdir='/'
-      # services.ticker.user: not set (root, 0:0)
-      svc_uid=0 svc_gid=0 svc_user='' # a name: tupper-init looks it up in the container's /etc/passwd
+      # services.ticker.working_dir: not set (the image's WorkingDir, else /)
+      svc_workdir=''
+      # services.ticker.user: not set (the image's User, else root, 0:0)
+      svc_uid=0 svc_gid=0 svc_user='' svc_user_set=0 # a name: tupper-init looks it up in the container's /etc/passwd
       # services.ticker.group_add: not set (none)
       svc_group_add=()
       # services.ticker.hostname: ticker
@@ -172,8 +173,10 @@ load_service() {
   esac
   # Host paths without "." and ".." in them, for messages and for the image store's keys.
   local i
-  normalise_path "$svc_image_source"
-  svc_image_source=$REPLY
+  if [[ $svc_image_kind != registry ]]; then
+    normalise_path "$svc_image_source"
+    svc_image_source=$REPLY
+  fi
   for i in "${!svc_bind_source[@]}"; do
     normalise_path "${svc_bind_source[i]}"
     svc_bind_source[i]=$REPLY
@@ -373,6 +376,15 @@ host_append() {
   printf '%s\n' "$@" >> "$file"
 }
 
+# Replaces file $1 with the words $2..., each ended by a NUL: lists whose words may hold
+# newlines (an image's Cmd), read back with mapfile -d ''.
+host_write0() {
+  local file=$1
+  shift
+  if ((PLAN)); then plan_print write0 "$file" "$@" && plan_track made "$file"; return 0; fi
+  if (($#)); then printf '%s\0' "$@" > "$file"; else : > "$file"; fi
+}
+
 # Creates file $1 holding $2; fails if it exists (noclobber opens with O_EXCL, so two
 # scripts racing for one address or port cannot both get it).
 host_create() {
@@ -490,8 +502,11 @@ preflight_service() {
   if [[ $svc_ipc == service || $svc_pid == service ]]; then
     command -v nsenter >/dev/null || gaps+=("nsenter, to share the namespaces of service $svc_name's peers (ipc, pid): apt-get install util-linux")
   fi
-  if [[ ! -e $svc_image_source ]]; then
-    gaps+=("the image of service $svc_name (image: rootfs:...): $svc_image_source does not exist")
+  if [[ $svc_image_kind == registry ]]; then
+    command -v curl >/dev/null || gaps+=("curl, to pull $svc_image_source: apt-get install curl")
+    command -v sha256sum >/dev/null || gaps+=("sha256sum, to verify what is pulled: apt-get install coreutils")
+  elif [[ ! -e $svc_image_source ]]; then
+    gaps+=("the image of service $svc_name (image: $svc_image_kind:...): $svc_image_source does not exist")
   elif [[ $svc_image_kind == tar ]]; then
     command -v tar >/dev/null || gaps+=("tar, to import $svc_image_source: apt-get install tar")
     if [[ $svc_image_source == *.zst ]] && ! command -v zstd >/dev/null; then
@@ -570,8 +585,15 @@ image_id() {
 
 # Imports the loaded service's image unless the store already has it (REPLY = its ID).
 # The import goes to a temporary name and is renamed into place when complete, under a
-# lock, so that no container ever sees half an image.
+# lock, so that no container ever sees half an image. $1 = pull: resolve a registry tag
+# again even if the store has an image for it (the pull verb).
 image_ensure() {
+  case $svc_image_kind in
+    dir | tar) image_ensure_rootfs ;;
+  esac
+}
+
+image_ensure_rootfs() {
   local id tmp fstype lock
   image_id
   id=$REPLY
@@ -608,6 +630,26 @@ image_ensure() {
   IMAGE_FSTYPE[$id]=$fstype
   REPLY=$id
 }
+
+# REPLY = the directory that holds image $1's whole tree: a rootfs import's, or its top
+# layer's in the snapshot and copy layouts. In the diff layout there is none: the image is
+# the overlay of its layers, and IMAGE_LOWERS lists them, top first, and this fails.
+image_tree() {
+  local dir="$IMAGES_DIR/$1" layout i
+  local -a keys=()
+  layout=${IMAGE_LAYOUT[$1]:-}
+  if [[ -z $layout ]] && read_file "$dir/layout"; then layout=$REPLY; fi
+  if [[ -z $layout ]]; then REPLY="$dir/rootfs"; return 0; fi
+  if [[ -e $dir/layers ]]; then mapfile -t keys < "$dir/layers"; else keys=(planned); fi
+  if [[ $layout == diff ]]; then
+    IMAGE_LOWERS=()
+    for ((i = ${#keys[@]} - 1; i >= 0; i--)); do IMAGE_LOWERS+=("$IMAGES_DIR/layers/diff/${keys[i]}/rootfs"); done
+    return 1
+  fi
+  REPLY="$IMAGES_DIR/layers/$layout/${keys[-1]}/rootfs"
+}
+declare -A IMAGE_LAYOUT=()
+declare -a IMAGE_LOWERS=()
 declare -A IMAGE_FSTYPE=()
 
 # REPLY = the type of the filesystem that holds path $1 (or would: its nearest existing
@@ -619,12 +661,189 @@ fs_type() {
   REPLY=$(stat -f -c %T -- "$path")
 }
 
-# Removes an unfinished import (called by the exit trap).
+# Removes an unfinished import or a pull's directory (the exit trap calls it too), with the
+# btrfs subvolumes in it.
 image_import_abort() {
-  if [[ -d $1/rootfs ]] && command -v btrfs >/dev/null; then
-    host btrfs -q subvolume delete -- "$1/rootfs" 2>/dev/null || true
+  local tree
+  if command -v btrfs >/dev/null; then
+    for tree in "$1/rootfs" "$1"/layer-*/rootfs; do
+      if [[ -d $tree ]]; then host btrfs -q subvolume delete -- "$tree" 2>/dev/null || true; fi
+    done
   fi
   host rm -rf --one-file-system -- "$1"
+}
+
+# ---- at each start: the image's config under the spec's keys ----
+
+# Applies image $1's config to the loaded service, with Docker's precedence: the spec's
+# entrypoint replaces the image's and drops its Cmd; the spec's command replaces Cmd;
+# the spec's environment comes after the image's Env (and wins); working_dir and user
+# fall back to the image's WorkingDir and User, then to / and root.
+image_config_apply() {
+  local dir="$IMAGES_DIR/$1/config" line
+  [[ $svc_image_applied != "$1" ]] || return 0 # once per load_service
+  svc_image_applied=$1
+  if [[ ! -d $dir ]]; then # a rootfs: image has no config
+    [[ -n $svc_workdir ]] || svc_workdir=/
+    return 0
+  fi
+  local -a image_entrypoint=() image_cmd=() image_env=()
+  mapfile -d '' -t image_entrypoint < "$dir/entrypoint"
+  mapfile -d '' -t image_cmd < "$dir/cmd"
+  mapfile -d '' -t image_env < "$dir/env"
+  if ((!svc_entrypoint_set)); then
+    svc_entrypoint=("${image_entrypoint[@]}")
+    ((svc_command_set)) || svc_command=("${image_cmd[@]}")
+  fi
+  for line in "${image_env[@]}"; do
+    if [[ $line == PATH=* ]]; then svc_env_default_path=0; fi
+    if [[ $line == HOME=* ]]; then svc_env_default_home=0; fi
+  done
+  svc_env=("${image_env[@]}" "${svc_env[@]}")
+  if [[ -z $svc_workdir ]] && read_file "$dir/workdir"; then svc_workdir=${REPLY:-/}; fi
+  [[ -n $svc_workdir ]] || svc_workdir=/
+  if ((!svc_user_set)) && read_file "$dir/user" && [[ -n $REPLY ]]; then
+    if [[ $REPLY =~ ^([0-9]+)(:([0-9]+))?$ ]]; then svc_uid=${BASH_REMATCH[1]} svc_gid=${BASH_REMATCH[3]:-0} svc_user=''
+    else svc_user=$REPLY # a name: tupper-init looks it up in the container's /etc/passwd and /etc/group
+    fi
+  fi
+  ((${#svc_entrypoint[@]} + ${#svc_command[@]})) || die "service $svc_name has nothing to run: its image ($svc_image_source) has no Entrypoint or Cmd, and the spec gives no command"
+}
+
+# ---- Image verbs: pull, images, rmi, image prune ----
+
+# pull [SERVICE...]: fetch the services' images. A registry tag is resolved again, as
+# `docker compose pull` does (a lock file pins it instead); an archive or rootfs: import is
+# taken when the store lacks it.
+cmd_pull() {
+  local svc
+  local -a services=("$@")
+  ((${#services[@]})) || services=("${SERVICES[@]}")
+  for svc in "${services[@]}"; do require_service "$svc"; done
+  helper_ready
+  for svc in "${services[@]}"; do
+    load_service "$svc"
+    image_ensure pull
+    note "$svc: image ${REPLY:0:12} from $svc_image_source"
+  done
+}
+
+# images: each service's image: where it comes from, its ID in the store and its size on disk.
+cmd_images() {
+  local svc id size
+  (($# == 0)) || die "usage: images"
+  printf '%-16s %-56s %-14s %s\n' SERVICE IMAGE ID SIZE
+  for svc in "${SERVICES[@]}"; do
+    load_service "$svc"
+    id='' size=-
+    if image_known; then
+      id=$REPLY
+      if read_file "$IMAGES_DIR/$id/size"; then size=$REPLY; else size=$(du -sb -- "$IMAGES_DIR/$id" | cut -f1); fi
+      size=$(numfmt --to=iec --suffix=B -- "$size")
+    fi
+    printf '%-16s %-56s %-14s %s\n' "$svc" "$svc_image_source" "${id:0:12}" "${id:+$size}${id:-not pulled}"
+  done
+}
+
+# REPLY = the ID of the loaded service's image if the store has it.
+image_known() {
+  case $svc_image_kind in
+    dir | tar) image_id ;;
+  esac
+  [[ -d $IMAGES_DIR/$REPLY ]]
+}
+
+# rmi [SERVICE...]: remove the services' images from the store, and the layers no other image
+# shares, unless a container (of any project on this host) still uses the image.
+cmd_rmi() {
+  local svc
+  local -a services=("$@")
+  ((${#services[@]})) || services=("${SERVICES[@]}")
+  for svc in "${services[@]}"; do require_service "$svc"; done
+  for svc in "${services[@]}"; do
+    load_service "$svc"
+    if ! image_known; then note "$svc: its image ($svc_image_source) is not in the store"; continue; fi
+    image_remove "$REPLY" || die "the image of $svc ($svc_image_source) is used by container $REPLY; remove that first (rm or down)"
+  done
+  layers_prune
+}
+
+# image prune [-a]: remove the images no reference names any more (a tag pulled again left
+# the old one), with -a every image no container uses, then the layers no image uses.
+cmd_image() {
+  local all=0 id
+  [[ ${1:-} == prune ]] || die "usage: image prune [-a]"
+  shift
+  if [[ ${1:-} == -a ]]; then all=1; shift; fi
+  (($# == 0)) || die "usage: image prune [-a]"
+  local -A named=()
+  images_named
+  for id in "${IMAGE_NAMED[@]}"; do named[$id]=1; done
+  for id in "$IMAGES_DIR"/*/; do
+    id=${id%/}
+    id=${id##*/}
+    [[ $id != refs && $id != layers && $id != blobs && -e $IMAGES_DIR/$id/source ]] || continue
+    if ((all)) || [[ -z ${named[$id]:-} ]]; then image_remove "$id" || true; fi
+  done
+  layers_prune
+}
+
+# IMAGE_NAMED = the IDs the refs in the store point at.
+images_named() {
+  local ref id
+  IMAGE_NAMED=()
+  for ref in "$IMAGES_DIR"/refs/*; do
+    [[ -f $ref ]] || continue
+    read -r id _ < "$ref" || true
+    IMAGE_NAMED+=("$id")
+  done
+}
+declare -a IMAGE_NAMED=()
+
+# Removes image $1 and the refs that name it; fails (REPLY = the container) while a
+# container of any project uses it.
+image_remove() {
+  local id=$1 file ref
+  for file in "$TUPPER_ROOT"/containers/*/*/image; do
+    [[ -f $file ]] || continue
+    read_file "$file" || continue
+    [[ $REPLY == "$id" ]] || continue
+    file=${file%/image}
+    REPLY=${file##*/}
+    return 1
+  done
+  for file in "$IMAGES_DIR"/refs/*; do
+    [[ -f $file ]] || continue
+    read -r ref _ < "$file" || true
+    if [[ $ref == "$id" ]]; then host rm -f -- "$file"; fi
+  done
+  read_file "$IMAGES_DIR/$id/source" || REPLY=$id
+  note "removing image ${id:0:12} ($REPLY)"
+  if [[ -d $IMAGES_DIR/$id/rootfs ]] && command -v btrfs >/dev/null && [[ $(stat -f -c %T -- "$IMAGES_DIR/$id") == btrfs ]]; then
+    host btrfs -q subvolume delete -- "$IMAGES_DIR/$id/rootfs"
+  fi
+  host rm -rf --one-file-system -- "${IMAGES_DIR:?}/$id"
+  # a layered image's config, kept from its pull
+  if [[ -e $IMAGES_DIR/blobs/sha256/$id ]]; then host rm -f -- "$IMAGES_DIR/blobs/sha256/$id"; fi
+}
+
+# Removes the layers no image in the store lists.
+layers_prune() {
+  local file key dir
+  local -A used=()
+  local -a keys
+  for file in "$IMAGES_DIR"/*/layers; do
+    [[ -f $file ]] || continue
+    mapfile -t keys < "$file"
+    for key in "${keys[@]}"; do used[$key]=1; done
+  done
+  for dir in "$IMAGES_DIR"/layers/*/*/; do
+    dir=${dir%/}
+    [[ -d $dir && -z ${used[${dir##*/}]:-} ]] || continue
+    note "removing layer ${dir##*/}"
+    if [[ $dir == */layers/snapshot/* ]]; then host btrfs -q subvolume delete -- "$dir/rootfs"; fi
+    host rm -rf --one-file-system -- "$dir"
+  done
 }
 
 # ---- Storage: each container's own copy of its image ------------------------------
@@ -653,11 +872,23 @@ storage_kind() {
 
 # Gives container $1 its root filesystem from image $2, as storage kind $3.
 storage_create() {
-  local c="$CONTAINERS_DIR/$1" image="$IMAGES_DIR/$2/rootfs"
+  local c="$CONTAINERS_DIR/$1" tree lowers
+  if image_tree "$2"; then tree=$REPLY; fi
   case $3 in
-    btrfs) host btrfs -q subvolume snapshot -- "$image" "$c/rootfs" ;;
+    btrfs) host btrfs -q subvolume snapshot -- "$tree" "$c/rootfs" ;;
     overlay) ;; # NAME/rootfs, upper and work were made with the container's directory
-    copy) host cp -a --reflink=auto -- "$image" "$c/rootfs" ;;
+    copy)
+      if [[ -n ${tree:-} ]]; then host cp -a --reflink=auto -- "$tree" "$c/rootfs"
+      elif ((${#IMAGE_LOWERS[@]} == 1)); then host cp -a --reflink=auto -- "${IMAGE_LOWERS[0]}" "$c/rootfs"
+      else
+        # layers stored for overlayfs: their merged view, mounted read-only for the copy
+        printf -v lowers '%s:' "${IMAGE_LOWERS[@]}"
+        host mkdir -- "$c/merged"
+        host mount -t overlay overlay -o "ro,lowerdir=${lowers%:}" "$c/merged"
+        host cp -a -- "$c/merged" "$c/rootfs"
+        host umount -- "$c/merged"
+        host rmdir -- "$c/merged"
+      fi ;;
   esac
 }
 
@@ -1490,9 +1721,15 @@ helper_args() {
   storage=${CONTAINER_STORAGE[$name]:-} image=${CONTAINER_IMAGE[$name]:-}
   if [[ -z $storage ]]; then read_file "$c/storage" && storage=$REPLY; fi
   if [[ -z $image ]]; then read_file "$c/image" && image=$REPLY; fi
+  image_config_apply "$image"
   HELPER_ARGS=(--rootfs "$c/rootfs")
   if [[ $storage == overlay ]]; then
-    HELPER_ARGS+=(--overlay "$IMAGES_DIR/$image/rootfs" "$c/upper" "$c/work")
+    if image_tree "$image"; then
+      HELPER_ARGS+=(--overlay "$REPLY" "$c/upper" "$c/work")
+    else # the image's layers, each a lower layer of the overlay, top first
+      HELPER_ARGS+=(--overlay "${IMAGE_LOWERS[0]}" "$c/upper" "$c/work")
+      for ((i = 1; i < ${#IMAGE_LOWERS[@]}; i++)); do HELPER_ARGS+=(--lower "${IMAGE_LOWERS[i]}"); done
+    fi
   fi
   # The container's own /etc/hostname, hosts and resolv.conf; volumes come after, so a
   # volume on one of these paths wins, as in Docker.
@@ -2381,6 +2618,7 @@ cmd_exec() {
   container_init_pid "$name" || die "service $svc_name has no running container $name; start it with up -d"
   helper_ready
   init=$REPLY
+  if read_file "$CONTAINERS_DIR/$name/image"; then image_config_apply "$REPLY"; fi
   uid=$svc_uid gid=$svc_gid user_name=$svc_user
   if [[ $user =~ ^([0-9]+)(:([0-9]+))?$ ]]; then
     uid=${BASH_REMATCH[1]} gid=${BASH_REMATCH[3]:-0} user_name=''
@@ -2437,6 +2675,7 @@ cmd_inspect() {
   container_name_of "$1"
   name=$REPLY
   [[ -d $CONTAINERS_DIR/$name ]] || die "service $1 has no container; start it with up -d"
+  if read_file "$CONTAINERS_DIR/$name/image"; then image_config_apply "$REPLY"; fi
   if container_pid "$name"; then
     status=running supervisor=$REPLY
     if container_init_pid "$name"; then pid=$REPLY; else status=restarting; fi
@@ -3041,10 +3280,15 @@ usage() {
     "  inspect SERVICE                   the service's container as JSON: config, state, mounts, addresses" \
     "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \
     "  systemd [DIR]                     write a systemd unit per service (default /etc/systemd/system)" \
+    "  pull [SERVICE...]                 fetch the services' images (a registry tag is resolved again)" \
+    "  images                            the services' images: source, ID, size" \
+    "  rmi [SERVICE...]                  remove the services' images, unless a container uses them" \
+    "  image prune [-a]                  remove images no reference names (-a: no container uses), and unused layers" \
     "" \
     "Environment: COMPOSE_PROFILES (profiles to activate, a,b), TUPPER_ROOT (default /var/lib/tupper), TUPPER_RUN (/run/tupper)," \
     "TUPPER_HELPER (/usr/local/libexec/tupper/tupper-init), TUPPER_CGROUP_PARENT," \
-    "TUPPER_TRACE (a file: append an audit log of every command this run executes)."
+    "TUPPER_TRACE (a file: append an audit log of every command this run executes)." \
+    "Pulls: TUPPER_REGISTRY_USER, TUPPER_REGISTRY_PASSWORD (a registry login), TUPPER_INSECURE_REGISTRIES (HOST:PORT ... over plain HTTP)."
 }
 
 # ---- systemd units: the containers at boot --------------------------------------------
@@ -3148,6 +3392,10 @@ main() {
     inspect) cmd_inspect "$@" ;;
     plan) cmd_plan "$@" ;;
     systemd) cmd_systemd "$@" ;;
+    pull) cmd_pull "$@" ;;
+    images) cmd_images "$@" ;;
+    rmi) cmd_rmi "$@" ;;
+    image) cmd_image "$@" ;;
     -h | --help | help) usage ;;
     *) die "unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
   esac

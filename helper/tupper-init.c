@@ -22,6 +22,9 @@
  *   7. execs the workload, or with --init forks it and stays PID 1 to
  *      forward signals, reap zombies and exit with the workload's status.
  *
+ * With --untar DIR [--overlay-whiteouts] it applies an image layer, a tar stream
+ * on stdin, inside DIR (untar.c).
+ *
  * With --join PID it instead runs a command in a running container (the
  * script's `exec`): it enters the namespaces of the container whose PID 1 has
  * host PID PID, forks, and the child drops to the given uid/gid and execs.
@@ -62,6 +65,7 @@
 
 #include "log.h"
 #include "security.h"
+#include "untar.h"
 
 #define EXIT_RUNTIME_FAILED 125
 #define MAX_VOLUMES 256
@@ -70,6 +74,7 @@
 #define MAX_HEALTH_ARGS 256
 #define MAX_TMPFS 64
 #define MAX_DEVICES 64
+#define MAX_LOWERS 128
 
 extern char **environ;
 
@@ -101,6 +106,8 @@ struct interface {
 struct options {
   const char *rootfs;
   const char *overlay_lower, *overlay_upper, *overlay_work;
+  const char *lowers[MAX_LOWERS]; /* --lower: an image's further layers, beneath overlay_lower */
+  int n_lowers;
   struct volume volumes[MAX_VOLUMES];
   int n_volumes;
   struct tmpfs tmpfs[MAX_TMPFS];
@@ -238,7 +245,7 @@ static void parse_interface(const char *name, const char *cidr, struct interface
 /* ---- arguments --------------------------------------------------------- */
 
 static void usage(void) {
-  fputs("usage: tupper-init --rootfs DIR [--overlay LOWER UPPER WORK]\n"
+  fputs("usage: tupper-init --rootfs DIR [--overlay LOWER UPPER WORK [--lower DIR]...]\n"
         "                   [--bind SRC DEST | --ro-bind SRC DEST]... [--hostname NAME]\n"
         "                   [--domainname NAME] [--netns FILE] [--ip IFNAME ADDR/PREFIX]...\n"
         "                   [--gateway ADDR] [--restart always|on-failure|no] [--max-restarts N]\n"
@@ -249,6 +256,7 @@ static void usage(void) {
         "                   [--device HOST_NODE DEST]... [--userns HOST_UID HOST_GID SIZE]\n"
         "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
         "                   [SECURITY]...\n"
+        "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init] [--keep-pidns]\n"
@@ -282,6 +290,9 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->overlay_lower = need(argc, argv, i++, flag);
       opt->overlay_upper = need(argc, argv, i++, flag);
       opt->overlay_work = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--lower") == 0) {
+      if (opt->n_lowers == MAX_LOWERS) die("more than %d image layers", MAX_LOWERS + 1);
+      opt->lowers[opt->n_lowers++] = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--bind") == 0 || strcmp(flag, "--ro-bind") == 0) {
       if (opt->n_volumes == MAX_VOLUMES) die("more than %d volumes", MAX_VOLUMES);
       struct volume *v = &opt->volumes[opt->n_volumes++];
@@ -468,15 +479,24 @@ static void mount_rootfs(const struct options *opt) {
   if (opt->overlay_lower != NULL) {
     /* /proc/self/fd paths keep commas and colons in TUPPER_ROOT out of the option string. */
     int lower = open_dir(opt->overlay_lower), upper = open_dir(opt->overlay_upper),
-        work = open_dir(opt->overlay_work);
-    char *data = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d",
-                           lower, upper, work);
+        work = open_dir(opt->overlay_work), lowers[MAX_LOWERS];
+    char *lowerdir = xasprintf("/proc/self/fd/%d", lower);
+    for (int i = 0; i < opt->n_lowers; i++) {
+      lowers[i] = open_dir(opt->lowers[i]);
+      char *longer = xasprintf("%s:/proc/self/fd/%d", lowerdir, lowers[i]);
+      free(lowerdir);
+      lowerdir = longer;
+    }
+    char *data = xasprintf("lowerdir=%s,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d", lowerdir, upper, work);
     if (mount("overlay", opt->rootfs, "overlay", 0, data) < 0)
-      die_errno("mount overlay (lower %s, upper %s) on %s", opt->overlay_lower, opt->overlay_upper, opt->rootfs);
+      die_errno("mount overlay (lower %s and %d more, upper %s) on %s", opt->overlay_lower, opt->n_lowers,
+                opt->overlay_upper, opt->rootfs);
     free(data);
+    free(lowerdir);
     close(lower);
     close(upper);
     close(work);
+    for (int i = 0; i < opt->n_lowers; i++) close(lowers[i]);
   } else if (mount(opt->rootfs, opt->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
     die_errno("bind-mount %s onto itself", opt->rootfs);
   }
@@ -496,6 +516,7 @@ static void idmap_root(const struct options *opt, int userns_fd) {
     return;
   }
   idmap_directory(opt->overlay_lower, userns_fd);
+  for (int i = 0; i < opt->n_lowers; i++) idmap_directory(opt->lowers[i], userns_fd);
   if (lchown(opt->overlay_upper, opt->userns.host_uid, opt->userns.host_gid) < 0)
     die_errno("chown %s to %u:%u", opt->overlay_upper, (unsigned)opt->userns.host_uid, (unsigned)opt->userns.host_gid);
 }
@@ -1250,6 +1271,11 @@ int main(int argc, char **argv) {
      binary on the host) or its descriptors while it works in the container's namespaces
      (the CVE-2019-5736 class). exec() of the workload makes it dumpable again. */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_errno("prctl PR_SET_DUMPABLE");
+  if (argc > 1 && strcmp(argv[1], "--untar") == 0) {
+    if (argc == 3) untar_layer(argv[2], false);
+    if (argc == 4 && strcmp(argv[3], "--overlay-whiteouts") == 0) untar_layer(argv[2], true);
+    usage();
+  }
   struct options opt = {0};
   parse_args(argc, argv, &opt);
   if (opt.join_pid != 0) {

@@ -38,9 +38,9 @@ function explainService(s: ServicePlan, plan: Plan): string[] {
   const argv = [...s.argv.entrypoint, ...s.argv.command].map(showRuntime).map((w) => (/[\s"'$]/.test(w) ? JSON.stringify(w) : w)).join(" ");
   const lines = [
     `Service ${s.name} (container ${name}):`,
-    `  - Gives the container its own copy of ${s.image.path} (relative to the spec): ${STORAGE[plan.storage.mode]}.`,
+    `  - Gives the container its own copy of ${s.image.kind === "registry" ? `the image ${s.image.reference}, pulled from ${s.image.registry} unless this host has it` : `${s.image.path} (relative to the spec)`}: ${STORAGE[plan.storage.mode]}.`,
     `  - Starts it in new namespaces: it sees only its own processes (it is PID 1), its own mounts, hostname, IPC${s.network.mode === "host" ? "" : " and network"}; it gets /proc, a private /dev with the standard devices, and a read-only /sys.`,
-    `  - Runs ${argv} as ${s.user.name !== null ? `user ${s.user.name} (from the image's /etc/passwd)` : `user ${s.user.uid}, group ${s.user.gid}`}, in ${s.workingDir.path}${s.init.enabled ? ", under a small init that passes on signals and reaps orphaned processes" : ""}.`,
+    `  - Runs ${argv} as ${s.user.name !== null ? `user ${s.user.name} (from the image's /etc/passwd)` : `user ${s.user.uid}, group ${s.user.gid}`}, in ${s.workingDir.path ?? (s.image.kind === "dir" || s.image.kind === "tar" ? "/" : "the image's WorkingDir (/ when it names none)")}${s.init.enabled ? ", under a small init that passes on signals and reaps orphaned processes" : ""}.`,
     `  - ${limits(s)}`,
   ];
   for (const b of s.binds) lines.push(`  - Shows the host's ${b.source} at ${b.target} in the container${b.readOnly ? ", read-only" : " (changes reach the host)"}.`);

@@ -15,6 +15,7 @@ import { envFileEntries, loadEnvFile } from "./envfile.js";
 import { secretBind, secretFiles, secretUses } from "./secrets.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
+import { parseImage } from "./image.js";
 import type { RuntimeVariable } from "../spec/interpolate.js";
 
 type Obj = Record<string, any>;
@@ -89,7 +90,8 @@ function normaliseService(
   const cpusRaw = s.cpus ?? limits.cpus;
   const pidsRaw: number | undefined = s.pids_limit ?? limits.pids;
 
-  const image = String(s.image).slice("rootfs:".length);
+  const parsedImage = parseImage(String(s.image));
+  if (!parsedImage.ok) throw new Error(`unvalidated image: ${parsedImage.why}`);
   const entrypoint = words(s.entrypoint);
   const command = words(s.command);
   const envFiles = envFileEntries(s.env_file).flatMap((entry) => {
@@ -105,7 +107,7 @@ function normaliseService(
   return {
     name,
     key: dottedPath(at()),
-    image: { ...o("image"), kind: /\.tar(\.gz|\.zst|\.xz|\.bz2)?$|\.tgz$/.test(image) ? "tar" : "dir", path: image },
+    image: { ...o("image"), ...parsedImage.image },
     argv: { entrypoint, command, entrypointOrigin: o("entrypoint"), commandOrigin: o("command") },
     env: { ...o("environment"), ...env, files: envFiles.map(({ vars, ...f }) => ({ ...f, names: [...new Set(vars.map(([n]) => n))] })) },
     containerName: { ...o("container_name"), name: (s.container_name as string | undefined) ?? null },
@@ -113,7 +115,7 @@ function normaliseService(
     profiles: { ...o("profiles"), names: (s.profiles ?? []) as string[] },
     replicas: { ...(s.scale !== undefined || s.deploy?.replicas === undefined ? o("scale") : o("deploy", "replicas")), count: replicasOf(s) },
     defaultEnv: { path: !envNames.has("PATH"), hostname: !envNames.has("HOSTNAME"), home: !envNames.has("HOME") },
-    workingDir: { ...o("working_dir"), path: s.working_dir ?? "/" },
+    workingDir: { ...o("working_dir"), path: s.working_dir ?? null },
     user: { ...o("user"), ...user },
     groupAdd: { ...o("group_add"), groups: ((s.group_add ?? []) as (string | number)[]).map((g) => must(parseGroup(g))) },
     hostname: { ...o("hostname"), name: s.hostname ?? null },

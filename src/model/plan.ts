@@ -9,6 +9,7 @@ export interface Origin {
 }
 
 import type { ExtraHost } from "./hosts.js";
+import type { ImageSource } from "./image.js";
 import type { NetworkMode } from "./network.js";
 import type { PublishedPort } from "./ports.js";
 import type { SeccompProfile } from "./seccomp.js";
@@ -71,7 +72,7 @@ export interface HostEntryPlan {
 export interface ServicePlan {
   name: string;
   key: string;
-  image: Origin & { kind: "dir" | "tar"; path: string };
+  image: Origin & ImageSource;
   /** Entrypoint then command, Compose semantics; `run SERVICE CMD...` replaces the command part. */
   argv: { entrypoint: string[]; command: string[]; entrypointOrigin: Origin; commandOrigin: Origin };
   /** environment over env_file: the variables set (each once), those passed from the host, and the env files read. */
@@ -85,7 +86,8 @@ export interface ServicePlan {
   profiles: Origin & { names: string[] };
   /** Docker's defaults (PATH, HOSTNAME, HOME) that the spec did not set itself. */
   defaultEnv: { path: boolean; hostname: boolean; home: boolean };
-  workingDir: Origin & { path: string };
+  /** null: the image's WorkingDir, else / (decided when the container starts). */
+  workingDir: Origin & { path: string | null };
   /** user: numbers, or a name (name:group...) that tupper-init resolves in the container. */
   user: Origin & ({ uid: number; gid: number; name: null } | { uid: null; gid: null; name: string });
   groupAdd: Origin & { groups: string[] };

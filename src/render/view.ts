@@ -26,6 +26,8 @@ export function buildView(plan: Plan, helper: HelperInfo) {
     specPath: comment(plan.specFromScript),
     specSha256: comment(plan.specSha256),
     specDir: shWord(plan.specDirFromScript),
+    // a registry image or an archive: the script carries the code that pulls and unpacks them
+    layeredImages: plan.services.some((s) => s.image.kind !== "dir" && s.image.kind !== "tar"),
     project: { comment: describe(plan.project, "the spec directory's name"), value: shWord(plan.project.name) } as Setting,
     storage: { comment: describe(plan.storage, "auto: btrfs, else overlay, else copy"), value: shWord(plan.storage.mode) } as Setting,
     cgroupParent: {
@@ -71,15 +73,32 @@ export function buildView(plan: Plan, helper: HelperInfo) {
   };
 }
 
+/** The image's source: a path (relative to the spec) or a registry reference, split. */
+function imageView(s: ServicePlan) {
+  const image = s.image;
+  const base = { comment: describe(image, ""), kind: shWord(image.kind), layered: image.kind !== "dir" && image.kind !== "tar" };
+  if (image.kind === "registry") {
+    return {
+      ...base,
+      path: shWord(image.reference),
+      registry: { host: shWord(image.registry), repository: shWord(image.repository), tag: shWord(image.tag), digest: shWord(image.digest ?? "") },
+    };
+  }
+  return { ...base, path: shSpecPath(image.path), name: image.kind === "oci" && image.name !== "" ? shWord(image.name) : null };
+}
+
 function serviceView(s: ServicePlan) {
   return {
     name: shWord(s.name),
-    image: { comment: describe(s.image, ""), kind: shWord(s.image.kind), path: shSpecPath(s.image.path) },
+    image: imageView(s),
     argv: {
       entrypointComment: describe(s.argv.entrypointOrigin, "none: the command is the whole command line"),
       commandComment: describe(s.argv.commandOrigin, "none"),
       entrypoint: s.argv.entrypoint.map(shWord),
       command: s.argv.command.map(shWord),
+      // set in the spec: the image's Entrypoint (and Cmd) or Cmd give way
+      entrypointSet: flag(s.argv.entrypointOrigin.written !== null),
+      commandSet: flag(s.argv.commandOrigin.written !== null),
     },
     env: {
       // The names; their values, exactly as written, are on the lines below.
@@ -96,9 +115,10 @@ function serviceView(s: ServicePlan) {
     labels: { comment: describe(s.labels, "none"), set: s.labels.set.map((l) => shWord(`${l.name}=${l.value}`)) },
     profiles: { comment: describe(s.profiles, "none: up always starts it"), names: s.profiles.names.map(shWord) },
     defaultEnv: { path: flag(s.defaultEnv.path), hostname: flag(s.defaultEnv.hostname), home: flag(s.defaultEnv.home) },
-    workingDir: { comment: describe(s.workingDir, "/"), value: shWord(s.workingDir.path) },
+    workingDir: { comment: describe(s.workingDir, "the image's WorkingDir, else /"), value: shWord(s.workingDir.path ?? "") },
     user: {
-      comment: describe(s.user, "root, 0:0"),
+      comment: describe(s.user, "the image's User, else root, 0:0"),
+      set: flag(s.user.written !== null),
       uid: s.user.uid === null ? shWord("") : shNumber(s.user.uid),
       gid: s.user.gid === null ? shWord("") : shNumber(s.user.gid),
       name: shWord(s.user.name ?? ""),

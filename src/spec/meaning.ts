@@ -14,6 +14,7 @@ import { replicasOf } from "../model/network.js";
 import { parsePort } from "../model/ports.js";
 import { closest } from "./validate.js";
 import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
+import { parseImage } from "../model/image.js";
 
 const MIN_MEMORY = 6 * 1024 * 1024; // Docker's floor: below it a container cannot start reliably
 const HOSTNAME_MAX = 64; // the kernel's limit for sethostname
@@ -317,13 +318,8 @@ function checkLogging(path: SpecPath, logging: Obj, report: Report): void {
 }
 
 function checkImage(path: SpecPath, image: string, report: Report): void {
-  if (image.startsWith("rootfs:")) {
-    if (image.length === "rootfs:".length) report(path, "rootfs: needs a path; use rootfs:./rootfs or rootfs:./image.tar");
-    return;
-  }
-  const kind = /^(docker-archive|oci-archive|oci|docker):/.exec(image)?.[1];
-  const what = kind ? `${kind}: images are` : "registry images are";
-  report(path, `${what} not supported yet (they come with tupper's image support); use rootfs:PATH to a directory or a .tar export`);
+  const parsed = parseImage(image);
+  if (!parsed.ok) report(path, parsed.why);
 }
 
 function checkEnvironment(path: SpecPath, env: unknown, report: Report): void {

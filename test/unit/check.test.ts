@@ -34,8 +34,8 @@ test("tupper check: 0 when generated/ matches, 1 with a diff when a spec changed
   r = run(["check"], dir);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /generated\/app\.sh: stale; run: tupper compile specs\/app\.yaml/);
-  assert.match(r.stderr, /^-\s+svc_command=\('\/bin\/true'\)$/m);
-  assert.match(r.stderr, /^\+\s+svc_command=\('\/bin\/false'\)$/m);
+  assert.match(r.stderr, /^-\s+svc_command=\('\/bin\/true'\) svc_command_set=1$/m);
+  assert.match(r.stderr, /^\+\s+svc_command=\('\/bin\/false'\) svc_command_set=1$/m);
 
   writeFileSync(join(dir, "specs", "app.yaml"), "services: {}\n");
   assert.equal(run(["check", "specs/app.yaml"], dir).status, 2);

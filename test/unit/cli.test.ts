@@ -23,10 +23,10 @@ test("compile writes generated/NAME.sh, executable, and exits 0", () => {
 
 test("spec errors exit 2, print every error and write nothing", () => {
   const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
-  writeFileSync(join(dir, "bad.yaml"), "services:\n  a:\n    image: nginx\n    mem_limit: x\n");
+  writeFileSync(join(dir, "bad.yaml"), "services:\n  a:\n    image: NGINX\n    mem_limit: x\n");
   const r = run(["compile", "bad.yaml", "-o", "out.sh"], dir);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /^bad\.yaml:3:12: error: services\.a\.image: registry images are not supported yet/m);
+  assert.match(r.stderr, /^bad\.yaml:3:12: error: services\.a\.image: "NGINX" is not an image reference/m);
   assert.match(r.stderr, /^bad\.yaml:4:16: error: services\.a\.mem_limit: "x" is not a size/m);
   // (no "has no command": a registry image brings its own; that error is for rootfs: images)
   assert.match(r.stderr, /2 errors; nothing written/);

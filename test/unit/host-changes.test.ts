@@ -12,7 +12,7 @@ const partials = join(process.cwd(), "templates", "partials");
 
 const CHANGING = /(^|[\s;(|&{!]|then |else |do )(mkdir|rm|rmdir|mv|ln|cp|touch|mount|umount|btrfs|losetup|ip|iptables|iptables-restore|tar|unshare|chmod|chown|kill|sysctl|tc|truncate|exec)(\s|$)/;
 const WRITES_FILE = />>?\s*"?[$/]/;
-const WRAPPED = /\bhost(_write|_append|_create|_feed)?\s/;
+const WRAPPED = /\bhost(_write0?|_append|_create|_feed|_pipe)?\s/;
 
 // Lines that change the host without a wrapper, on purpose, each with its reason.
 const ALLOWED: [RegExp, string][] = [
@@ -25,6 +25,8 @@ const ALLOWED: [RegExp, string][] = [
   [/enter_container "\$name" setsid >> "\$log"/, "the container's log, opened for its output (a plan says so in a note)"],
   [/^\s*"  /, "the usage text"],
   [/kill -0 /, "signal 0 only asks whether a process exists"],
+  [/command -v \w+/, "looks a command up"],
+  [/> "\$PULL_DIR\/(auth|credentials)"/, "registry credentials for curl: a pull writes them, a plan never shows them"],
   [/"cmd_\$verb"/, "verb dispatch"],
   [/base64 -d > "\$1"/, "helper_decode, which runs only through host (helper_unpack)"],
   [/\[\[ .*(tar|btrfs)/, "a test of a value, not a command"],

@@ -44,7 +44,7 @@ test("defaults are applied and every value is resolved", () => {
   assert.equal(web.stopSignal.signal, "TERM");
   assert.equal(web.stopGracePeriod.ms, 10000);
   assert.deepEqual(web.user, { key: "services.web.user", written: null, uid: 0, gid: 0, name: null });
-  assert.equal(web.workingDir.path, "/");
+  assert.equal(web.workingDir.path, null); // the image's WorkingDir, else /: decided at start
 });
 
 test("logging: json-file keeps everything unless max-size is set; local has Docker's local defaults; sizes are decimal", () => {

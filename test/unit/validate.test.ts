@@ -31,8 +31,10 @@ test("every problem of a spec is reported in one run, in file order, with file, 
 });
 
 const cases: [string, string, RegExp][] = [
-  ["registry images", "image: alpine:3.20", /registry images are not supported yet .*use rootfs:PATH/],
-  ["docker-archive images", "image: docker-archive:x.tar", /docker-archive: images are not supported yet/],
+  ["image names that are not references", "image: 'Alpine:3.20'", /"Alpine:3.20" is not an image reference: its name must be lowercase/],
+  ["digests that are not sha256", "image: alpine@md5:abc", /the digest "md5:abc" is not sha256: and 64 hex digits/],
+  ["tags with characters a tag cannot have", "image: alpine:3.20+x", /the tag "3.20\+x" is not a tag/],
+  ["archives without a path", "image: 'docker-archive:'", /docker-archive: needs a path; use docker-archive:.\/image.tar/],
   ["an empty rootfs path", "image: 'rootfs:'", /rootfs: needs a path/],
   ["a type error", "init: yes", /services\.app\.init: is the string "yes"; expected true or false/],
   ["a bad stop signal", "stop_signal: SIGNOPE", /is not a signal name; use a name such as SIGTERM/],
