@@ -899,13 +899,13 @@ cmd_images() {
   printf '%-16s %-56s %-14s %s\n' SERVICE IMAGE ID SIZE
   for svc in "${SERVICES[@]}"; do
     load_service "$svc"
-    id='' size=-
+    id='' size='not pulled'
     if image_known; then
       id=$REPLY
       if read_file "$IMAGES_DIR/$id/size"; then size=$REPLY; else size=$(du -sb -- "$IMAGES_DIR/$id" | cut -f1); fi
       size=$(numfmt --to=iec --suffix=B -- "$size")
     fi
-    printf '%-16s %-56s %-14s %s\n' "$svc" "$svc_image_source" "${id:0:12}" "${id:+$size}${id:-not pulled}"
+    printf '%-16s %-56s %-14s %s\n' "$svc" "$svc_image_source" "${id:0:12}" "$size"
   done
 }
 

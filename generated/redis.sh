@@ -797,13 +797,13 @@ cmd_images() {
   printf '%-16s %-56s %-14s %s\n' SERVICE IMAGE ID SIZE
   for svc in "${SERVICES[@]}"; do
     load_service "$svc"
-    id='' size=-
+    id='' size='not pulled'
     if image_known; then
       id=$REPLY
       if read_file "$IMAGES_DIR/$id/size"; then size=$REPLY; else size=$(du -sb -- "$IMAGES_DIR/$id" | cut -f1); fi
       size=$(numfmt --to=iec --suffix=B -- "$size")
     fi
-    printf '%-16s %-56s %-14s %s\n' "$svc" "$svc_image_source" "${id:0:12}" "${id:+$size}${id:-not pulled}"
+    printf '%-16s %-56s %-14s %s\n' "$svc" "$svc_image_source" "${id:0:12}" "$size"
   done
 }
 
@@ -1233,7 +1233,7 @@ blob_verify() {
   ((!PLAN)) || return 0
   sum=$(sha256sum < "$1") || die "cannot read $1 to verify it"
   [[ "sha256:${sum%% *}" == "$2" ]] && return 0
-  REPLY="$3 does not match its digest: its sha256 is ${sum%% *}. It is corrupt or was tampered with on the way, and was not used; nothing of this image was kept"
+  REPLY="$3 does not match its digest: its sha256 is ${sum%% *}. It is corrupt or was tampered with on the way: it was deleted, and the image was not imported"
   [[ -n ${4:-} ]] && return 1
   die "$REPLY"
 }

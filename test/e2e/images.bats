@@ -1,0 +1,245 @@
+#!/usr/bin/env bats
+# Images from registries and archives. A real registry (Debian's docker-registry) serves on
+# loopback, inside the tests' own network namespace; the images are built here from the
+# busybox rootfs with umoci and put into the registry with skopeo:
+#   base     two layers: busybox and files to hide; then a whiteout, an opaque directory,
+#            an absolute symlink, a hard link; Cmd, WorkingDir, Env and User in its config
+#   derived  base plus one layer
+#   evil     base plus a layer that tries ../, absolute paths and symlinks out of the root
+bats_require_minimum_version 1.5.0
+load helpers
+
+REGISTRY_PORT=5000 TOKEN_PORT=5001
+
+setup_file() {
+  export IMAGES="$BATS_FILE_TMPDIR/images" OUTSIDE="$BATS_FILE_TMPDIR/outside"
+  mkdir -p "$IMAGES"
+  local layout="$IMAGES/layout" bundle="$IMAGES/bundle"
+  umoci init --layout "$layout"
+  umoci new --image "$layout:base"
+  # layer 1: busybox, and what layer 2 takes away
+  umoci unpack --image "$layout:base" "$bundle" > /dev/null
+  cp -a "$ROOTFS/." "$bundle/rootfs/"
+  mkdir -p "$bundle/rootfs/opq" "$bundle/rootfs/home/app"
+  echo lower > "$bundle/rootfs/opq/lower-file"
+  echo gone > "$bundle/rootfs/etc/gone"
+  echo 'app:x:1234:1234::/home/app:/bin/sh' >> "$bundle/rootfs/etc/passwd"
+  echo 'app:x:1234:' >> "$bundle/rootfs/etc/group"
+  umoci repack --image "$layout:base" "$bundle"
+  rm -rf "$bundle"
+  # layer 2: a whiteout, an opaque directory, an absolute symlink, a hard link
+  umoci unpack --image "$layout:base" "$bundle" > /dev/null
+  rm "$bundle/rootfs/etc/gone"
+  rm -rf "$bundle/rootfs/opq"
+  mkdir "$bundle/rootfs/opq"
+  echo upper > "$bundle/rootfs/opq/upper-file"
+  ln -s /etc/hostname "$bundle/rootfs/abs-link"
+  echo two > "$bundle/rootfs/layer2"
+  ln "$bundle/rootfs/layer2" "$bundle/rootfs/layer2-hardlink"
+  umoci repack --image "$layout:base" "$bundle"
+  rm -rf "$bundle"
+  umoci config --image "$layout:base" --config.workingdir /opq --config.env GREETING=hi --config.user app \
+    --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo "$GREETING from $(id -un) in $(pwd): $(ls)"'
+  # derived: one more layer
+  umoci unpack --image "$layout:base" "$bundle" > /dev/null
+  echo three > "$bundle/rootfs/layer3"
+  umoci repack --image "$layout:derived" "$bundle"
+  rm -rf "$bundle"
+  # evil: a layer made by hand (tar keeps the names as written: -P). OUTSIDE is a directory
+  # on the host that nothing may reach: an absolute name and an absolute symlink point there.
+  local evil="$IMAGES/evil"
+  mkdir -p "$evil/a" "$evil/b/etc2" "$OUTSIDE"
+  echo escaped > "$evil/a/escape"
+  ln -s ../../../../../../.. "$evil/a/up-link"
+  echo through-a-link > "$evil/b/etc2/pwned"
+  ln -s "$OUTSIDE" "$evil/a/etc2"
+  tar -C "$evil/a" -cPf "$IMAGES/evil.tar" --transform 's,^escape$,../../escape-dotdot,' escape
+  tar -C "$evil/a" -rPf "$IMAGES/evil.tar" --transform "s,^escape\$,$OUTSIDE/escape-absolute," escape
+  tar -C "$evil/a" -rPf "$IMAGES/evil.tar" up-link etc2
+  mkdir -p "$evil/c/up-link"
+  echo via-up > "$evil/c/up-link/escape-up"
+  tar -C "$evil/c" -rPf "$IMAGES/evil.tar" up-link/escape-up
+  tar -C "$evil/b" -rPf "$IMAGES/evil.tar" etc2/pwned
+  cp -a "$layout" "$IMAGES/evil-layout"
+  umoci raw add-layer --image "$IMAGES/evil-layout:base" --tag evil "$IMAGES/evil.tar"
+  # the registry, and the token stub in front of it
+  mkdir -p "$IMAGES/registry"
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\nlog:\n  level: info\n' \
+    "$IMAGES/registry" "$REGISTRY_PORT" > "$IMAGES/registry.yml"
+  docker-registry serve "$IMAGES/registry.yml" > "$IMAGES/registry.log" 2>&1 &
+  echo $! > "$IMAGES/registry.pid"
+  node "$BATS_TEST_DIRNAME/token-registry.mjs" "$TOKEN_PORT" "$REGISTRY_PORT" > "$IMAGES/token.log" 2>&1 &
+  echo $! > "$IMAGES/token.pid"
+  local i
+  for ((i = 0; i < 100; i++)); do curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/" > /dev/null && break; sleep 0.05; done
+  for name in base derived; do
+    skopeo copy -q --dest-tls-verify=false "oci:$layout:$name" "docker://127.0.0.1:$REGISTRY_PORT/test/$name:1"
+  done
+  skopeo copy -q --dest-tls-verify=false "oci:$IMAGES/evil-layout:evil" "docker://127.0.0.1:$REGISTRY_PORT/test/evil:1"
+  skopeo copy -q "oci:$layout:base" "oci-archive:$IMAGES/base-oci.tar"
+  skopeo copy -q "oci:$layout:base" "docker-archive:$IMAGES/base-docker.tar:test/base:1"
+}
+
+teardown_file() {
+  local pid
+  for pid in "$IMAGES/registry.pid" "$IMAGES/token.pid"; do
+    if [[ -f $pid ]]; then kill "$(cat "$pid")" 2> /dev/null || true; fi
+  done
+}
+
+# Compiles a one-service project whose image is $1; the other arguments are more lines.
+compile_image() {
+  local image=$1
+  shift
+  {
+    printf 'name: %s\nservices:\n  app:\n    image: %s\n    network_mode: none\n' "$PROJECT" "$image"
+    printf '    %s\n' "$@"
+  } > "$TEST_DIR/app.yaml.in"
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+}
+
+# The blob requests the registry answered since line $1 of its log.
+blob_gets() { tail -n +"$(($1 + 1))" "$IMAGES/registry.log" | grep -c 'http.request.method=GET .*http.request.uri="\?/v2/[^ ]*/blobs/sha256:' || true; }
+log_lines() { wc -l < "$IMAGES/registry.log"; }
+
+@test "pull by tag: the layers' whiteout, opaque directory, symlink and hard link hold; the image's Cmd, WorkingDir, Env and User apply" {
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/base:1"
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "hi from app in /opq: upper-file" ]
+  # inside: what the layers made
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/sh -c 'ls /etc/gone 2>&1; readlink /abs-link; cat /layer2; stat -c %h /layer2'
+  [ "${lines[0]}" = "ls: /etc/gone: No such file or directory" ]
+  [ "${lines[1]}" = /etc/hostname ]
+  [ "${lines[2]}" = two ]
+  [ "${lines[3]}" = 2 ]
+  # outside: the store has the image, its two layers, and no blob of a layer or a pull left
+  run -0 "$SCRIPT" images
+  [[ ${lines[1]} == "app "*"127.0.0.1:$REGISTRY_PORT/test/base:1 "*MB ]]
+  [ "$(find "$TUPPER_ROOT/images/layers" -mindepth 2 -maxdepth 2 | wc -l)" = 2 ]
+  [ "$(ls "$TUPPER_ROOT/images/blobs/sha256")" = "$(ls "$TUPPER_ROOT/images" | grep -E '^[0-9a-f]{64}$')" ] # the config alone
+  [ -z "$(ls -A "$TUPPER_ROOT/images/blobs/partial")" ]
+  [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.pull-*')" ]
+}
+
+@test "the spec's keys win over the image's config: entrypoint drops its Cmd, command, environment, working_dir, user" {
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/base:1" 'environment: [GREETING=hello]' 'working_dir: /' 'user: "0"' \
+    'command: ["/bin/sh", "-c", "echo $$GREETING $$(id -u) $$(pwd)"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "hello 0 /" ]
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/base:1" 'entrypoint: ["/bin/echo", "entry"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "entry" ]
+}
+
+@test "pull by digest; a second image shares the first one's layers and downloads only its own" {
+  local digest
+  digest=$(curl -sfI -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$REGISTRY_PORT/v2/test/base/manifests/1" |
+    tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" {print $2}')
+  [[ $digest == sha256:* ]]
+  local before
+  before=$(log_lines)
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/base@$digest"
+  run -0 --separate-stderr "$SCRIPT" pull
+  [ "$(blob_gets "$before")" = 3 ] # config and two layers
+  before=$(log_lines)
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/derived:1"
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/sh -c 'cat /layer2 /layer3'
+  [ "$output" = $'two\nthree' ]
+  [ "$(blob_gets "$before")" = 2 ] # its config and its one new layer
+  [ "$(find "$TUPPER_ROOT/images/layers" -mindepth 2 -maxdepth 2 | wc -l)" = 3 ]
+  # a digest the registry does not have
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/base@sha256:$(printf '0%.0s' {1..64})"
+  run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"has no test/base tagged sha256:000"*"(HTTP 404)"* ]]
+}
+
+@test "a tampered blob is refused with a clear error, and nothing of the image is kept" {
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/derived:1"
+  # the registry's copy of derived's top layer, changed in place: it now serves other bytes
+  local manifest layer data
+  manifest=$(curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$REGISTRY_PORT/v2/test/derived/manifests/1")
+  layer=$(grep -o 'sha256:[0-9a-f]\{64\}' <<< "$manifest" | tail -n1)
+  data="$IMAGES/registry/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data"
+  cp "$data" "$TEST_DIR/saved"
+  printf 'tampered' | dd of="$data" bs=1 seek=20 conv=notrunc 2> /dev/null
+  run -1 --separate-stderr "$SCRIPT" up -d
+  cp "$TEST_DIR/saved" "$data"
+  [[ $stderr == *"layer $layer of 127.0.0.1:$REGISTRY_PORT/test/derived does not match its digest: its sha256 is "*"It is corrupt or was tampered with on the way: it was deleted, and the image was not imported"* ]]
+  # nothing half-made: no image, no pull directory, no partial download, no container; only
+  # the two layers below it, verified and complete, stay for the next pull
+  [ -z "$(find "$TUPPER_ROOT/images" -mindepth 1 -maxdepth 1 -name '.pull-*')" ]
+  [ -z "$(ls "$TUPPER_ROOT/images" | grep -E '^[0-9a-f]{64}$')" ]
+  [ -z "$(ls -A "$TUPPER_ROOT/images/blobs/partial")" ]
+  [ "$(find "$TUPPER_ROOT/images/layers" -mindepth 2 -maxdepth 2 | wc -l)" -le 2 ]
+  [ -z "$(find "$TUPPER_ROOT/containers" -mindepth 2 -maxdepth 2 2> /dev/null)" ]
+  # the registry serves the real blob again: the pull completes
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer3
+  [ "$output" = three ]
+}
+
+@test "a registry that wants a bearer token: the script answers its challenge, with credentials when it needs them" {
+  compile_image "127.0.0.1:$TOKEN_PORT/test/base:1"
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer2
+  [ "$output" = two ]
+  grep -q '^GET /v2/test/base/manifests/1 401$' "$IMAGES/token.log"
+  grep -q '^GET /token 200$' "$IMAGES/token.log"
+  grep -q '^GET /v2/test/base/manifests/1 200$' "$IMAGES/token.log"
+  # the same registry, now for a named account only
+  kill "$(cat "$IMAGES/token.pid")"
+  node "$BATS_TEST_DIRNAME/token-registry.mjs" "$TOKEN_PORT" "$REGISTRY_PORT" 'ops:s3cret "quoted"' > "$IMAGES/token.log" 2>&1 &
+  echo $! > "$IMAGES/token.pid"
+  for _ in $(seq 100); do grep -q listening "$IMAGES/token.log" && break; sleep 0.05; done
+  compile_image "127.0.0.1:$TOKEN_PORT/test/derived:1"
+  run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"refused a token for repository:test/derived:pull (HTTP 401): set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD"* ]]
+  TUPPER_REGISTRY_USER=ops TUPPER_REGISTRY_PASSWORD='s3cret "quoted"' run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer3
+  [ "$output" = three ]
+}
+
+@test "a malicious layer's ../, absolute paths and symlinks stay inside the image" {
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/evil:1"
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /escape-dotdot "$OUTSIDE/escape-absolute" /escape-up "$OUTSIDE/pwned"
+  # inside: each lands where the image's root puts it
+  [ "$output" = $'escaped\nescaped\nvia-up\nthrough-a-link' ]
+  # outside: nothing was written anywhere but in the layer
+  [ -z "$(ls -A "$OUTSIDE")" ]
+  [ ! -e /escape-dotdot ] && [ ! -e /escape-up ]
+  run -0 find "$TEST_DIR" -name 'escape-*' -o -name pwned
+  for line in "${lines[@]}"; do [[ $line == "$TUPPER_ROOT"/images/layers/*/*/rootfs/* ]]; done
+  [ "${#lines[@]}" = 4 ]
+}
+
+@test "docker-archive: and oci-archive: import as the registry image does, and share its layers" {
+  compile_image "docker-archive:$IMAGES/base-docker.tar"
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "hi from app in /opq: upper-file" ]
+  compile_image "oci-archive:$IMAGES/base-oci.tar"
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "hi from app in /opq: upper-file" ]
+  compile_image "oci:$IMAGES/layout:derived"
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer3
+  [ "$output" = three ]
+  # the OCI archive and layout share their compressed layers: 2 + 1; the docker archive's are its own 2
+  [ "$(find "$TUPPER_ROOT/images/layers" -mindepth 2 -maxdepth 2 | wc -l)" = 5 ]
+  [[ $stderr == *"layer "*" already present"* ]]
+}
+
+@test "on btrfs each layer is a snapshot of the one below; rmi and image prune take what no container uses" {
+  use_btrfs_root
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/derived:1" 'command: ["/bin/sleep", "1000"]' 
+  "$SCRIPT" up -d
+  [ "$(btrfs subvolume list "$TUPPER_ROOT" | grep -c 'images/layers/snapshot/')" = 3 ]
+  run -0 --separate-stderr "$SCRIPT" exec app /bin/cat /layer3
+  [ "$output" = three ]
+  run -1 --separate-stderr "$SCRIPT" rmi
+  [[ $stderr == *"is used by container $PROJECT-app-1; remove that first"* ]]
+  "$SCRIPT" down
+  run -0 --separate-stderr "$SCRIPT" rmi
+  [ -z "$(btrfs subvolume list "$TUPPER_ROOT")" ]
+  [ -z "$(ls "$TUPPER_ROOT/images" | grep -E '^[0-9a-f]{64}$')" ]
+  # image prune -a: every image no container uses
+  "$SCRIPT" pull
+  [ -n "$(btrfs subvolume list "$TUPPER_ROOT")" ]
+  run -0 --separate-stderr "$SCRIPT" image prune -a
+  [ -z "$(btrfs subvolume list "$TUPPER_ROOT")" ]
+}
