@@ -1264,16 +1264,23 @@ manifest_read() {
   ((${#PULL_LAYERS[@]})) || die "$2 has no layers"
 }
 
-# REPLY = the digest of this host's image in the index just read (JSON), for $1's messages.
-# The platform is this bash's: linux and its machine type as Go names it (amd64, arm64...).
-platform_choose() {
-  local arch=$HOSTTYPE variant='' i seen=''
-  case $arch in
-    x86_64) arch=amd64 ;;
-    aarch64) arch=arm64 ;;
-    arm*) arch=arm variant=v7 ;;
-    i?86) arch=386 ;;
+# HOST_ARCH, HOST_VARIANT = this host's machine type as images name it (Go's names: amd64,
+# arm64...), from bash's own HOSTTYPE.
+host_platform() {
+  HOST_ARCH=$HOSTTYPE HOST_VARIANT=''
+  case $HOST_ARCH in
+    x86_64) HOST_ARCH=amd64 ;;
+    aarch64) HOST_ARCH=arm64 ;;
+    arm*) HOST_ARCH=arm HOST_VARIANT=v7 ;;
+    i?86) HOST_ARCH=386 ;;
   esac
+}
+
+# REPLY = the digest of this host's image in the index just read (JSON), for $1's messages.
+platform_choose() {
+  local arch variant i seen=''
+  host_platform
+  arch=$HOST_ARCH variant=$HOST_VARIANT
   for ((i = 0; i < ${JSON_LENGTH[.manifests]:-0}; i++)); do
     seen+=" ${JSON[.manifests[$i].platform.os]:-?}/${JSON[.manifests[$i].platform.architecture]:-?}"
     [[ ${JSON[.manifests[$i].platform.os]:-} == linux && ${JSON[.manifests[$i].platform.architecture]:-} == "$arch" ]] || continue
@@ -1359,6 +1366,10 @@ image_config_record() {
   local -a exposed
   read -r -d '' text < "$1" || true
   json_parse "$text" || die "the image config ${1##*/} is not JSON ($REPLY)"
+  host_platform
+  if [[ -n ${JSON[.architecture]:-} && ${JSON[.architecture]} != "$HOST_ARCH" ]]; then
+    die "$svc_image_source is an image for ${JSON[.os]:-linux}/${JSON[.architecture]}, and this host is linux/$HOST_ARCH${svc_image_lock_config:+ (lock it again with tupper lock --platform linux/$HOST_ARCH)}"
+  fi
   host mkdir -p -- "$2"
   ((!PLAN)) || return 0
   local -a config_entrypoint=() config_cmd=() config_env=()

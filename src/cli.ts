@@ -11,6 +11,8 @@ import { projectConfig } from "./config/config.js";
 import { formatDiagnostic } from "./spec/diagnostics.js";
 import { tupperVersion } from "./paths.js";
 import { defaultHelperPath, HelperError, type HelperInfo, readHelper } from "./helper/helper.js";
+import { writeLock } from "./lock/lock.js";
+import { formatPlatform, hostPlatform, type LockedImage, parsePlatform, resolveImage } from "./lock/registry.js";
 
 const EXIT_SPEC_ERROR = 2;
 const EXIT_FAILURE = 1;
@@ -82,6 +84,45 @@ function configCommand(spec: string, profiles: string[]): number {
   return 0;
 }
 
+/**
+ * lock SPEC...: resolves each registry image of each SPEC (after interpolation, as compile
+ * sees it) and writes SPEC.lock.json beside it. Spec errors exit 2, a registry that cannot
+ * answer 1, with the lock file left as it was.
+ */
+async function lockCommand(specs: string[], platformText: string | undefined): Promise<number> {
+  const platform = platformText === undefined ? hostPlatform() : parsePlatform(platformText);
+  if (platform === null) {
+    process.stderr.write(`tupper: --platform ${platformText} is not OS/ARCH[/VARIANT] (e.g. linux/amd64, linux/arm/v7)\n`);
+    return EXIT_FAILURE;
+  }
+  const user = process.env.TUPPER_REGISTRY_USER;
+  const credentials = user ? { user, password: process.env.TUPPER_REGISTRY_PASSWORD ?? "" } : null;
+  let status = 0;
+  for (const spec of specs) {
+    const text = readSpec(spec);
+    if (text === null) return EXIT_FAILURE;
+    const result = compileSpec(spec, text, defaultOutput(spec));
+    for (const d of result.diagnostics) if (d.severity === "error") process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (result.plan === undefined) return EXIT_SPEC_ERROR;
+    const images = new Map<string, LockedImage>();
+    for (const service of result.plan.services) {
+      const image = service.image;
+      if (image.kind !== "registry" || images.has(image.reference)) continue;
+      try {
+        images.set(image.reference, await resolveImage(image, platform, credentials));
+      } catch (e) {
+        process.stderr.write(`tupper: ${spec}: ${image.reference}: ${(e as Error).message}; the lock file was not changed\n`);
+        status = EXIT_FAILURE;
+      }
+    }
+    if (status !== 0) continue;
+    const file = writeLock(spec, images);
+    process.stderr.write(`tupper: wrote ${file}: ${images.size} image${images.size === 1 ? "" : "s"} pinned for ${formatPlatform(platform)}\n`);
+  }
+  return status;
+}
+let pendingLock: Promise<number> | null = null;
+
 function main(argv: string[]): number {
   let status = 0;
   const program = new Command()
@@ -136,6 +177,14 @@ function main(argv: string[]): number {
       status = configCommand(spec, options.profile);
     });
   program
+    .command("lock")
+    .description("pin each registry image of SPEC to its manifest, config and layers, in SPEC.lock.json beside it; compile then uses them")
+    .argument("<spec...>", "spec files")
+    .option("--platform <os/arch>", "the platform of the hosts that run the script (default: this machine's, e.g. linux/amd64)")
+    .action((specs: string[], options: { platform?: string }) => {
+      pendingLock = lockCommand(specs, options.platform);
+    });
+  program
     .command("docs")
     .description("print the spec reference (docs/spec.md), generated from the JSON Schema")
     .action(() => {
@@ -155,3 +204,6 @@ function main(argv: string[]): number {
 }
 
 process.exitCode = main(process.argv);
+// lock's registry requests finish after main: its status replaces main's then
+const lockDone = pendingLock as Promise<number> | null;
+if (lockDone !== null) lockDone.then((status) => (process.exitCode = status));

@@ -6,6 +6,7 @@ import { validateSpec } from "./spec/validate.js";
 import { type Diagnostic, hasErrors, sortDiagnostics } from "./spec/diagnostics.js";
 import { normalise } from "./model/normalise.js";
 import { renderScript } from "./render/render.js";
+import { readLock, unlockedImages } from "./lock/lock.js";
 import type { Plan } from "./model/plan.js";
 import { tupperVersion } from "./paths.js";
 import { type HelperInfo, packagedHelper } from "./helper/helper.js";
@@ -47,8 +48,16 @@ export function compileSpec(file: string, text: string, outputFile: string, help
   const parsed = parseSpec(file, text);
   const vars = variables ?? specVariables(file);
   const interpolated = parsed.spec.data === undefined ? { diagnostics: [], runtime: [] } : interpolateSpec(parsed.spec, vars.values, runtimeNames(parsed.spec.data));
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...vars.problems, ...interpolated.diagnostics, ...validateSpec(parsed.spec)]);
+  const locked = readLock(file);
+  const diagnostics = sortDiagnostics([
+    ...parsed.diagnostics,
+    ...vars.problems,
+    ...interpolated.diagnostics,
+    ...validateSpec(parsed.spec),
+    ...locked.problems,
+    ...unlockedImages(parsed.spec, locked.lock),
+  ]);
   if (hasErrors(diagnostics) || parsed.spec.data === undefined) return { diagnostics };
-  const plan = normalise({ spec: parsed.spec, outputFile, tupperVersion, runtime: interpolated.runtime });
+  const plan = normalise({ spec: parsed.spec, outputFile, tupperVersion, runtime: interpolated.runtime, locks: locked.lock?.images });
   return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()), data: parsed.spec.data };
 }

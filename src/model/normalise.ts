@@ -16,6 +16,7 @@ import { secretBind, secretFiles, secretUses } from "./secrets.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
 import { parseImage } from "./image.js";
+import type { LockedImage } from "../lock/registry.js";
 import type { RuntimeVariable } from "../spec/interpolate.js";
 
 type Obj = Record<string, any>;
@@ -30,10 +31,12 @@ export interface NormaliseInput {
   tupperVersion: string;
   /** The x-tupper.runtime_env variables the values use (see spec/interpolate.ts). */
   runtime?: RuntimeVariable[];
+  /** The lock file's pinned registry images, by reference. */
+  locks?: Map<string, LockedImage>;
 }
 
 /** Only call after validation found no errors: values are trusted to parse. */
-export function normalise({ spec, outputFile, tupperVersion, runtime = [] }: NormaliseInput): Plan {
+export function normalise({ spec, outputFile, tupperVersion, runtime = [], locks = new Map() }: NormaliseInput): Plan {
   const root = spec.data as Obj;
   const origin = (path: SpecPath): Origin => {
     const present = valueAt(root, path) !== undefined;
@@ -64,7 +67,7 @@ export function normalise({ spec, outputFile, tupperVersion, runtime = [] }: Nor
     })),
     volumes: volumes.map((v) => ({ ...origin(["volumes", v.declared]), ...v })),
     services: inStartOrder(root.services as Obj).map((name) =>
-      normaliseService(name, root.services[name] as Obj, origin, spec, net, project, volumes, containerNames(root.services as Obj), secretFiles(root)),
+      normaliseService(name, root.services[name] as Obj, origin, spec, net, project, volumes, containerNames(root.services as Obj), secretFiles(root), locks),
     ),
   };
 }
@@ -79,6 +82,7 @@ function normaliseService(
   volumes: Omit<VolumePlan, keyof Origin>[],
   containerNames: Map<string, string>,
   secrets: Map<string, string | null>,
+  locks: Map<string, LockedImage>,
 ): ServicePlan {
   const at = (...rest: (string | number)[]): SpecPath => ["services", name, ...rest];
   const o = (...rest: (string | number)[]) => originOf(at(...rest));
@@ -107,7 +111,7 @@ function normaliseService(
   return {
     name,
     key: dottedPath(at()),
-    image: { ...o("image"), ...parsedImage.image },
+    image: { ...o("image"), ...parsedImage.image, lock: parsedImage.image.kind === "registry" ? (locks.get(parsedImage.image.reference) ?? null) : null },
     argv: { entrypoint, command, entrypointOrigin: o("entrypoint"), commandOrigin: o("command") },
     env: { ...o("environment"), ...env, files: envFiles.map(({ vars, ...f }) => ({ ...f, names: [...new Set(vars.map(([n]) => n))] })) },
     containerName: { ...o("container_name"), name: (s.container_name as string | undefined) ?? null },

@@ -10,6 +10,7 @@ export interface Origin {
 
 import type { ExtraHost } from "./hosts.js";
 import type { ImageSource } from "./image.js";
+import type { LockedImage } from "../lock/registry.js";
 import type { NetworkMode } from "./network.js";
 import type { PublishedPort } from "./ports.js";
 import type { SeccompProfile } from "./seccomp.js";
@@ -72,7 +73,8 @@ export interface HostEntryPlan {
 export interface ServicePlan {
   name: string;
   key: string;
-  image: Origin & ImageSource;
+  /** lock: the lock file's pin of a registry image (null: none, or not a registry image). */
+  image: Origin & ImageSource & { lock: LockedImage | null };
   /** Entrypoint then command, Compose semantics; `run SERVICE CMD...` replaces the command part. */
   argv: { entrypoint: string[]; command: string[]; entrypointOrigin: Origin; commandOrigin: Origin };
   /** environment over env_file: the variables set (each once), those passed from the host, and the env files read. */

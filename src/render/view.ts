@@ -4,6 +4,7 @@ import type { Origin, Plan, ServicePlan } from "../model/plan.js";
 import { ruleText } from "../model/seccomp.js";
 import type { HelperInfo } from "../helper/helper.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
+import { layerKeys } from "../lock/lock.js";
 
 interface Setting {
   comment: Comment;
@@ -75,13 +76,29 @@ export function buildView(plan: Plan, helper: HelperInfo) {
 
 /** The image's source: a path (relative to the spec) or a registry reference, split. */
 function imageView(s: ServicePlan) {
+  // (the lock's layer keys are computed here so that the script needs no sha256 for them)
   const image = s.image;
   const base = { comment: describe(image, ""), kind: shWord(image.kind), layered: image.kind !== "dir" && image.kind !== "tar" };
   if (image.kind === "registry") {
+    const lock = image.lock;
+    const keys = lock ? layerKeys(lock.layers.map((l) => l.digest)) : [];
     return {
       ...base,
       path: shWord(image.reference),
       registry: { host: shWord(image.registry), repository: shWord(image.repository), tag: shWord(image.tag), digest: shWord(image.digest ?? "") },
+      lock: lock && {
+        comment: comment(`the lock file pins it for ${lock.platform}: manifest ${lock.manifest}`),
+        // what the image's config sets, as the lock read it: the script applies it at each start
+        config: [
+          `Entrypoint ${JSON.stringify(lock.imageConfig.Entrypoint)}, Cmd ${JSON.stringify(lock.imageConfig.Cmd)}`,
+          `WorkingDir ${JSON.stringify(lock.imageConfig.WorkingDir)}, User ${JSON.stringify(lock.imageConfig.User)}, ExposedPorts ${JSON.stringify(lock.imageConfig.ExposedPorts)}`,
+          `Env ${JSON.stringify(lock.imageConfig.Env)}`,
+        ].map((line) => comment(`image config: ${line}`)),
+        manifest: shWord(lock.manifest),
+        config_digest: shWord(lock.config),
+        // digest, media type, size, key (where the layer is stored), bottom first
+        layers: lock.layers.map((l, i) => [shWord(l.digest), shWord(l.mediaType), shNumber(l.size), shWord(keys[i])].join(" ")),
+      },
     };
   }
   return { ...base, path: shSpecPath(image.path), name: image.kind === "oci" && image.name !== "" ? shWord(image.name) : null };

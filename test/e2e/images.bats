@@ -153,6 +153,37 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   [[ $stderr == *"has no test/base tagged sha256:000"*"(HTTP 404)"* ]]
 }
 
+@test "tupper lock pins the image: the script downloads exactly those blobs, even after the tag moves" {
+  skopeo copy -q --dest-tls-verify=false "oci:$IMAGES/layout:base" "docker://127.0.0.1:$REGISTRY_PORT/test/moving:1"
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/moving:1"
+  run -0 node "$CLI" lock "$TEST_DIR/spec/app.yaml"
+  [[ $output == *"wrote $TEST_DIR/spec/app.lock.json: 1 image pinned for linux/amd64"* ]]
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+  grep -q "^      svc_image_lock_manifest='sha256:" "$SCRIPT"
+  grep -q '^      # image config: WorkingDir "/opq", User "app"' "$SCRIPT"
+  # the tag moves on to derived
+  skopeo copy -q --dest-tls-verify=false "oci:$IMAGES/layout:derived" "docker://127.0.0.1:$REGISTRY_PORT/test/moving:1"
+  local before
+  before=$(log_lines)
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/sh -c 'cat /layer2; ls /layer3 2>&1; true'
+  [ "$output" = $'two\nls: /layer3: No such file or directory' ]
+  # what the pinned script asked the registry for: blobs only, no manifest to resolve
+  [ "$(blob_gets "$before")" = 3 ]
+  ! tail -n +"$((before + 1))" "$IMAGES/registry.log" | grep -q 'http.request.uri="\?/v2/test/moving/manifests'
+  # without the lock, the script uses what the store has (as Docker does), and pull follows the tag
+  rm "$TEST_DIR/spec/app.lock.json"
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/sh -c 'ls /layer3 2>&1; true'
+  [ "$output" = "ls: /layer3: No such file or directory" ]
+  "$SCRIPT" pull
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer3
+  [ "$output" = three ]
+  # a lock file that does not pin an image of the spec: a warning at the image
+  echo '{"lockVersion": 1, "images": {}}' > "$TEST_DIR/spec/app.lock.json"
+  run -0 node "$CLI" compile "$TEST_DIR/spec/app.yaml" -o "$TEST_DIR/app.sh"
+  [[ $output == *"app.yaml:4:12: warning: services.app.image: 127.0.0.1:$REGISTRY_PORT/test/moving:1 is not pinned by app.lock.json, so the script resolves the tag when it pulls; run tupper lock"* ]]
+}
+
 @test "a tampered blob is refused with a clear error, and nothing of the image is kept" {
   compile_image "127.0.0.1:$REGISTRY_PORT/test/derived:1"
   # the registry's copy of derived's top layer, changed in place: it now serves other bytes
