@@ -1363,7 +1363,7 @@ host_pipe() {
 # reads without parsing JSON. Fails unless the image is for this host's machine.
 image_config_record() {
   local text i
-  local -a exposed
+  local -a exposed_list
   read -r -d '' text < "$1" || true
   json_parse "$text" || die "the image config ${1##*/} is not JSON ($REPLY)"
   host_platform
@@ -1381,8 +1381,8 @@ image_config_record() {
   host_write0 "$2/env" "${config_env[@]}"
   host_write "$2/workdir" "${JSON[.config.WorkingDir]:-}"
   host_write "$2/user" "${JSON[.config.User]:-}"
-  mapfile -t exposed < <(printf '%s' "${JSON_KEYS[.config.ExposedPorts]:-}")
-  host_write "$2/exposed" "${exposed[@]}"
+  mapfile -t exposed_list < <(printf '%s' "${JSON_KEYS[.config.ExposedPorts]:-}")
+  host_write "$2/exposed" "${exposed_list[@]}"
   host_write "$2/architecture" "${JSON[.architecture]:-}"
 }
 
@@ -3397,10 +3397,20 @@ cmd_inspect() {
   json_string "$svc_workdir" && local workdir=$REPLY
   json_string "$CONTAINERS_DIR/$name/rootfs" && local rootfs=$REPLY
   json_labels && local labels=$REPLY
+  # the image's ExposedPorts (a layered image's config), in Docker's shape: {"80/tcp":{}}
+  local exposed='' port image_id
+  local -a exposed_ports=()
+  if read_file "$CONTAINERS_DIR/$name/image" && image_id=$REPLY && [[ -f $IMAGES_DIR/$image_id/config/exposed ]]; then
+    mapfile -t exposed_ports < "$IMAGES_DIR/$image_id/config/exposed"
+  fi
+  for port in "${exposed_ports[@]}"; do
+    [[ -n $port ]] || continue
+    json_string "$port" && exposed+="${exposed:+,}$REPLY:{}"
+  done
   printf '[{"Name":"%s","Service":"%s","State":{"Status":"%s","Running":%s,"Paused":%s,"Pid":%s,"SupervisorPid":%s,"Health":"%s"},"RestartCount":%s,' \
     "$name" "$svc_name" "$status" "$([[ $status != exited ]] && echo true || echo false)" "$([[ $status == paused ]] && echo true || echo false)" "$pid" "$supervisor" "$health" "$restarts"
-  printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s","Hostname":%s,"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s,"Labels":%s},' \
-    "$image" "$entrypoint" "$command" "$environment" "$workdir" "${svc_user:-$svc_uid:$svc_gid}" "$hostname" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)" "$labels"
+  printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s","Hostname":%s,"ExposedPorts":{%s},"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s,"Labels":%s},' \
+    "$image" "$entrypoint" "$command" "$environment" "$workdir" "${svc_user:-$svc_uid:$svc_gid}" "$hostname" "$exposed" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)" "$labels"
   printf '"HostConfig":{"NetworkMode":"%s","Memory":%s,"CpuQuota":%s,"CpuPeriod":%s,"PidsLimit":%s,"CpusetCpus":"%s"},' \
     "$svc_network_mode${svc_network_peer:+:$svc_network_peer}" "${svc_memory_max:-0}" "${svc_cpu_quota_us:-0}" "$svc_cpu_period_us" "${svc_pids_max:-0}" "$svc_cpuset"
   printf '"Mounts":[%s],"NetworkSettings":{"Networks":{%s},"Ports":{%s}},"Storage":"%s","Rootfs":%s,"Cgroups":[%s]}]\n' \

@@ -3,7 +3,7 @@
 # loopback, inside the tests' own network namespace; the images are built here from the
 # busybox rootfs with umoci and put into the registry with skopeo:
 #   base     two layers: busybox and files to hide; then a whiteout, an opaque directory,
-#            an absolute symlink, a hard link; Cmd, WorkingDir, Env and User in its config
+#            an absolute symlink, a hard link; Cmd, WorkingDir, Env, User, ExposedPorts set
 #   derived  base plus one layer
 #   evil     base plus a layer that tries ../, absolute paths and symlinks out of the root
 bats_require_minimum_version 1.5.0
@@ -38,7 +38,7 @@ setup_file() {
   ln "$bundle/rootfs/layer2" "$bundle/rootfs/layer2-hardlink"
   umoci repack --image "$layout:base" "$bundle"
   rm -rf "$bundle"
-  umoci config --image "$layout:base" --config.workingdir /opq --config.env GREETING=hi --config.user app \
+  umoci config --image "$layout:base" --config.workingdir /opq --config.env GREETING=hi --config.user app --config.exposedports 8080/tcp \
     --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo "$GREETING from $(id -un) in $(pwd): $(ls)"'
   # derived: one more layer
   umoci unpack --image "$layout:base" "$bundle" > /dev/null
@@ -62,6 +62,8 @@ setup_file() {
   tar -C "$evil/b" -rPf "$IMAGES/evil.tar" etc2/pwned
   cp -a "$layout" "$IMAGES/evil-layout"
   umoci raw add-layer --image "$IMAGES/evil-layout:base" --tag evil "$IMAGES/evil.tar"
+  # zstd: an OCI layout written here by hand, its one layer compressed with zstd
+  make_zstd_layout "$IMAGES/zstd-layout"
   # the registry, and the token stub in front of it
   mkdir -p "$IMAGES/registry"
   printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\nlog:\n  level: info\n' \
@@ -78,6 +80,28 @@ setup_file() {
   skopeo copy -q --dest-tls-verify=false "oci:$IMAGES/evil-layout:evil" "docker://127.0.0.1:$REGISTRY_PORT/test/evil:1"
   skopeo copy -q "oci:$layout:base" "oci-archive:$IMAGES/base-oci.tar"
   skopeo copy -q "oci:$layout:base" "docker-archive:$IMAGES/base-docker.tar:test/base:1"
+}
+
+# An OCI image layout at $1 with one image, named zstd: the busybox rootfs as a zstd layer.
+make_zstd_layout() {
+  local dir=$1 tar layer config manifest
+  mkdir -p "$dir/blobs/sha256"
+  tar -C "$ROOTFS" -cf "$dir/layer.tar" .
+  zstd -q "$dir/layer.tar" -o "$dir/layer.tar.zst"
+  tar=$(sha256sum < "$dir/layer.tar" | cut -d' ' -f1)
+  layer=$(sha256sum < "$dir/layer.tar.zst" | cut -d' ' -f1)
+  mv "$dir/layer.tar.zst" "$dir/blobs/sha256/$layer"
+  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/echo","from a zstd layer"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$tar" > "$dir/config"
+  config=$(sha256sum < "$dir/config" | cut -d' ' -f1)
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+zstd","digest":"sha256:%s","size":%s}]}' \
+    "$config" "$(stat -c %s "$dir/config")" "$layer" "$(stat -c %s "$dir/blobs/sha256/$layer")" > "$dir/manifest"
+  manifest=$(sha256sum < "$dir/manifest" | cut -d' ' -f1)
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"zstd"}}]}' \
+    "$manifest" "$(stat -c %s "$dir/manifest")" > "$dir/index.json"
+  mv "$dir/config" "$dir/blobs/sha256/$config"
+  mv "$dir/manifest" "$dir/blobs/sha256/$manifest"
+  echo '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
+  rm "$dir/layer.tar"
 }
 
 teardown_file() {
@@ -208,6 +232,29 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   [ "$output" = three ]
 }
 
+@test "a download that was cut off resumes where it stopped; a partial file that is wrong is dropped, and the next pull starts over" {
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/base:1"
+  local manifest layer data partial
+  manifest=$(curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$REGISTRY_PORT/v2/test/base/manifests/1")
+  layer=$(grep -o 'sha256:[0-9a-f]\{64\}' <<< "$manifest" | sed -n 2p) # the first, big layer
+  data="$IMAGES/registry/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data"
+  partial="$TUPPER_ROOT/images/blobs/partial/${layer#sha256:}"
+  mkdir -p "${partial%/*}"
+  # the first half, as a pull that was killed leaves it
+  head -c "$(($(stat -c %s "$data") / 2))" "$data" > "$partial"
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer2
+  [ "$output" = two ]
+  [ ! -e "$partial" ]
+  # a partial file whose bytes are wrong: the whole blob fails its digest, and goes
+  "$SCRIPT" rmi > /dev/null 2>&1
+  head -c 1000 /dev/zero > "$partial"
+  run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"layer $layer of 127.0.0.1:$REGISTRY_PORT/test/base does not match its digest"* ]]
+  [ ! -e "$partial" ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer2
+  [ "$output" = two ]
+}
+
 @test "a registry that wants a bearer token: the script answers its challenge, with credentials when it needs them" {
   compile_image "127.0.0.1:$TOKEN_PORT/test/base:1"
   run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer2
@@ -248,11 +295,17 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   run -0 --separate-stderr "$SCRIPT" run --rm app
   [ "$output" = "hi from app in /opq: upper-file" ]
   compile_image "oci:$IMAGES/layout:derived"
+  run -0 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"layer "*" already present"* ]]
   run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer3
   [ "$output" = three ]
-  # the OCI archive and layout share their compressed layers: 2 + 1; the docker archive's are its own 2
-  [ "$(find "$TUPPER_ROOT/images/layers" -mindepth 2 -maxdepth 2 | wc -l)" = 5 ]
-  [[ $stderr == *"layer "*" already present"* ]]
+  # a layout whose one layer is zstd-compressed
+  compile_image "oci:$IMAGES/zstd-layout:zstd"
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "from a zstd layer" ]
+  # the OCI archive and layout share their compressed layers: 2 + 1; the docker archive's are
+  # its own 2 (uncompressed), and the zstd layout's 1
+  [ "$(find "$TUPPER_ROOT/images/layers" -mindepth 2 -maxdepth 2 | wc -l)" = 6 ]
 }
 
 @test "on btrfs each layer is a snapshot of the one below; rmi and image prune take what no container uses" {
@@ -262,6 +315,8 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   [ "$(btrfs subvolume list "$TUPPER_ROOT" | grep -c 'images/layers/snapshot/')" = 3 ]
   run -0 --separate-stderr "$SCRIPT" exec app /bin/cat /layer3
   [ "$output" = three ]
+  run -0 --separate-stderr "$SCRIPT" inspect app
+  [[ $output == *'"WorkingDir":"/opq","User":"app","Hostname":'*'"ExposedPorts":{"8080/tcp":{}}'* ]]
   run -1 --separate-stderr "$SCRIPT" rmi
   [[ $stderr == *"is used by container $PROJECT-app-1; remove that first"* ]]
   "$SCRIPT" down
