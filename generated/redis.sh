@@ -85,7 +85,7 @@ load_service() {
   svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
   svc_seccomp_default='' svc_seccomp_rules=() svc_depends=() svc_labels=() svc_profiles=()
   svc_image_applied=''
-  svc_image_registry='' svc_image_repository='' svc_image_tag='' svc_image_digest='' svc_image_name=''
+  svc_image_registry='' svc_image_repository='' svc_image_tag='' svc_image_digest='' svc_image_name='' svc_pull_policy=missing
   svc_image_lock_config='' svc_image_lock_manifest='' svc_image_lock_layers=()
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
@@ -96,6 +96,8 @@ load_service() {
       svc_image_kind='registry'
       svc_image_source='docker.io/library/redis:7.2-alpine'
       svc_image_registry='docker.io' svc_image_repository='library/redis' svc_image_tag='7.2-alpine' svc_image_digest=''
+      # services.cache.pull_policy: not set (missing: pull when the store lacks the image)
+      svc_pull_policy='missing'
       # services.cache.entrypoint: not set (none: the command is the whole command line)
       svc_entrypoint=() svc_entrypoint_set=0
       # services.cache.command: not set (none)
@@ -640,11 +642,16 @@ image_ensure_rootfs() {
 # A registry image or an archive (see Layered images). A pinned image (lock file) is known
 # by its config digest; any other by the ref its source left in the store.
 image_ensure_layered() {
-  local id='' lock dir
+  local id='' lock dir policy=$svc_pull_policy
+  # pull_policy: always resolves a registry tag at every start, as the pull verb does
+  if [[ $1 == pull ]]; then policy=always; fi
   if [[ -n $svc_image_lock_config ]]; then id=${svc_image_lock_config#sha256:}
-  elif [[ $1 != pull || $svc_image_kind != registry ]] && image_ref "$svc_image_source"; then id=$REPLY
+  elif [[ $policy != always || $svc_image_kind != registry ]] && image_ref "$svc_image_source"; then id=$REPLY
   fi
   if [[ -n $id ]] && exists "$IMAGES_DIR/$id"; then REPLY=$id; return 0; fi
+  if [[ $policy == never ]]; then
+    die "service $svc_name has pull_policy: never, and this host has no image $svc_image_source: pull it (pull $svc_name), or change pull_policy"
+  fi
   if ((PLAN)); then
     plan_note "pull $svc_image_source into $IMAGES_DIR (its layers and config are known when it runs)"
     layers_layout

@@ -111,6 +111,7 @@ function normaliseService(
   return {
     name,
     key: dottedPath(at()),
+    pullPolicy: { ...o("pull_policy"), policy: s.pull_policy === "always" || s.pull_policy === "never" ? s.pull_policy : "missing" },
     image: { ...o("image"), ...parsedImage.image, lock: parsedImage.image.kind === "registry" ? (locks.get(parsedImage.image.reference) ?? null) : null },
     argv: { entrypoint, command, entrypointOrigin: o("entrypoint"), commandOrigin: o("command") },
     env: { ...o("environment"), ...env, files: envFiles.map(({ vars, ...f }) => ({ ...f, names: [...new Set(vars.map(([n]) => n))] })) },

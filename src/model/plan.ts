@@ -75,6 +75,8 @@ export interface ServicePlan {
   key: string;
   /** lock: the lock file's pin of a registry image (null: none, or not a registry image). */
   image: Origin & ImageSource & { lock: LockedImage | null };
+  /** pull_policy: if_not_present is written as missing. */
+  pullPolicy: Origin & { policy: "missing" | "always" | "never" };
   /** Entrypoint then command, Compose semantics; `run SERVICE CMD...` replaces the command part. */
   argv: { entrypoint: string[]; command: string[]; entrypointOrigin: Origin; commandOrigin: Origin };
   /** environment over env_file: the variables set (each once), those passed from the host, and the env files read. */

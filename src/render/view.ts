@@ -108,6 +108,7 @@ function serviceView(s: ServicePlan) {
   return {
     name: shWord(s.name),
     image: imageView(s),
+    pullPolicy: { comment: describe(s.pullPolicy, "missing: pull when the store lacks the image"), value: shWord(s.pullPolicy.policy) },
     argv: {
       entrypointComment: describe(s.argv.entrypointOrigin, "none: the command is the whole command line"),
       commandComment: describe(s.argv.commandOrigin, "none"),

@@ -106,7 +106,7 @@ make_zstd_layout() {
 
 teardown_file() {
   local pid
-  for pid in "$IMAGES/registry.pid" "$IMAGES/token.pid"; do
+  for pid in "$IMAGES/registry.pid" "$IMAGES/token.pid" "$IMAGES/slow.pid"; do
     if [[ -f $pid ]]; then kill "$(cat "$pid")" 2> /dev/null || true; fi
   done
 }
@@ -253,6 +253,38 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   [ ! -e "$partial" ]
   run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer2
   [ "$output" = two ]
+}
+
+@test "a pull killed halfway leaves a directory that the next pull removes; pull_policy never and always" {
+  # a registry that answers each blob 2 s late, so that the pull is caught in the middle
+  node "$BATS_TEST_DIRNAME/token-registry.mjs" 5002 "$REGISTRY_PORT" '' 2000 > "$TEST_DIR/slow.log" 2>&1 &
+  echo $! > "$IMAGES/slow.pid" # teardown_file ends it, should this test stop early
+  for _ in $(seq 100); do grep -q listening "$TEST_DIR/slow.log" && break; sleep 0.05; done
+  compile_image "127.0.0.1:5002/test/base:1"
+  setsid "$SCRIPT" pull > /dev/null 2>&1 &
+  local pull=$!
+  for _ in $(seq 200); do compgen -G "$TUPPER_ROOT/images/.pull-*" > /dev/null && break; sleep 0.02; done
+  compgen -G "$TUPPER_ROOT/images/.pull-*" > /dev/null
+  kill -KILL -- -"$pull" # the script and its curl: their process group, made by setsid
+  wait "$pull" || true
+  [ -d "$TUPPER_ROOT/images/.pull-$pull" ]
+  # pull_policy: never does not pull, and says so
+  compile_image "127.0.0.1:5002/test/base:1" 'pull_policy: never'
+  run -1 --separate-stderr "$SCRIPT" up -d
+  [[ $stderr == *"service app has pull_policy: never, and this host has no image 127.0.0.1:5002/test/base:1: pull it (pull app), or change pull_policy"* ]]
+  # the next pull finds the dead pull's directory and removes it
+  run -0 --separate-stderr "$SCRIPT" pull
+  [ ! -e "$TUPPER_ROOT/images/.pull-$pull" ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer2
+  [ "$output" = two ]
+  # pull_policy: always asks the registry again at each start
+  compile_image "127.0.0.1:5002/test/base:1" 'pull_policy: always'
+  local before
+  before=$(grep -c 'manifests/1 200' "$TEST_DIR/slow.log")
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer2
+  [ "$(grep -c 'manifests/1 200' "$TEST_DIR/slow.log")" = $((before + 1)) ]
+  kill "$(cat "$IMAGES/slow.pid")"
+  rm "$IMAGES/slow.pid"
 }
 
 @test "a registry that wants a bearer token: the script answers its challenge, with credentials when it needs them" {
