@@ -3,7 +3,8 @@
 # loopback, inside the tests' own network namespace; the images are built here from the
 # busybox rootfs with umoci and put into the registry with skopeo:
 #   base     two layers: busybox and files to hide; then a whiteout, an opaque directory,
-#            an absolute symlink, a hard link; Cmd, WorkingDir, Env, User, ExposedPorts set
+#            an absolute symlink, a hard link, a set-uid file of uid 1234 with an xattr;
+#            Cmd, WorkingDir, Env, User, ExposedPorts set
 #   derived  base plus one layer
 #   evil     base plus a layer that tries ../, absolute paths and symlinks out of the root
 bats_require_minimum_version 1.5.0
@@ -36,6 +37,10 @@ setup_file() {
   ln -s /etc/hostname "$bundle/rootfs/abs-link"
   echo two > "$bundle/rootfs/layer2"
   ln "$bundle/rootfs/layer2" "$bundle/rootfs/layer2-hardlink"
+  echo owned > "$bundle/rootfs/owned"
+  chown 1234:1234 "$bundle/rootfs/owned"
+  chmod 4750 "$bundle/rootfs/owned"
+  setfattr -n user.tupper -v kept "$bundle/rootfs/owned"
   umoci repack --image "$layout:base" "$bundle"
   rm -rf "$bundle"
   umoci config --image "$layout:base" --config.workingdir /opq --config.env GREETING=hi --config.user app --config.exposedports 8080/tcp \
@@ -126,16 +131,19 @@ compile_image() {
 blob_gets() { tail -n +"$(($1 + 1))" "$IMAGES/registry.log" | grep -c 'http.request.method=GET .*http.request.uri="\?/v2/[^ ]*/blobs/sha256:' || true; }
 log_lines() { wc -l < "$IMAGES/registry.log"; }
 
-@test "pull by tag: the layers' whiteout, opaque directory, symlink and hard link hold; the image's Cmd, WorkingDir, Env and User apply" {
+@test "pull by tag: the layers' whiteout, opaque directory, symlink, hard link, owner, mode and xattr hold; the image's Cmd, WorkingDir, Env and User apply" {
   compile_image "127.0.0.1:$REGISTRY_PORT/test/base:1"
   run -0 --separate-stderr "$SCRIPT" run --rm app
   [ "$output" = "hi from app in /opq: upper-file" ]
   # inside: what the layers made
-  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/sh -c 'ls /etc/gone 2>&1; readlink /abs-link; cat /layer2; stat -c %h /layer2'
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/sh -c 'ls /etc/gone 2>&1; readlink /abs-link; cat /layer2; stat -c %h /layer2; stat -c "%u:%g %a" /owned'
   [ "${lines[0]}" = "ls: /etc/gone: No such file or directory" ]
   [ "${lines[1]}" = /etc/hostname ]
   [ "${lines[2]}" = two ]
   [ "${lines[3]}" = 2 ]
+  [ "${lines[4]}" = "1234:1234 4750" ]
+  # the xattr, seen in the stored layer (busybox has no getfattr)
+  [ "$(getfattr --only-values -n user.tupper "$TUPPER_ROOT"/images/layers/*/*/rootfs/owned)" = kept ]
   # outside: the store has the image, its two layers, and no blob of a layer or a pull left
   run -0 "$SCRIPT" images
   [[ ${lines[1]} == "app "*"127.0.0.1:$REGISTRY_PORT/test/base:1 "*MB ]]
