@@ -59,7 +59,7 @@ const cases: [string, string, RegExp][] = [
   ["a variable set twice", "environment: [A=1, A=2]", /A is set twice/],
   ["a pass-through that is no shell name", "environment: [A-B]", /cannot be passed through/],
   ["limits set twice, differently", "mem_limit: 64m\n    deploy: {resources: {limits: {memory: 128m}}}", /differs from mem_limit/],
-  ["build:", "build: .", /build: not supported yet: it comes with tupper's image support/],
+  ["build:", "build: .", /build: not supported yet: tupper does not build images; build and push it elsewhere \(docker build, buildah\) and name it in image:, or save it and use image: docker-archive:FILE/],
   ["a misspelt key far from any", "frobnicate: 1", /unknown key "frobnicate"; remove it \(keys of your own must start with x-\)/],
 ];
 for (const [what, line, expected] of cases) {
