@@ -670,7 +670,9 @@ preflight_service() {
     command -v curl >/dev/null || gaps+=("curl, to pull $svc_image_source: apt-get install curl")
     command -v sha256sum >/dev/null || gaps+=("sha256sum, to verify what is pulled: apt-get install coreutils")
   elif [[ ! -e $svc_image_source ]]; then
-    gaps+=("the image of service $svc_name (image: $svc_image_kind:...): $svc_image_source does not exist")
+    local scheme=$svc_image_kind
+    if [[ $scheme == dir || $scheme == tar ]]; then scheme=rootfs; fi
+    gaps+=("the image of service $svc_name (image: $scheme:...): $svc_image_source does not exist")
   elif [[ $svc_image_kind == tar ]]; then
     command -v tar >/dev/null || gaps+=("tar, to import $svc_image_source: apt-get install tar")
     if [[ $svc_image_source == *.zst ]] && ! command -v zstd >/dev/null; then
