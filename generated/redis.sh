@@ -31,9 +31,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 273aebfa5bd31601d38180e2d35fb76da70043f45214e9236755831ab5214674, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 c3025bc1e22d3ae25fd28f5fb64656697309e817ebe3566c4b2e9b301a4e1087, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 b46370953f8ebbbd1bcef77596ca1e10639e198f38875966c9c2d2051d1059c7
+# sources: helper/tupper-init.c sha256 9abe777296931d80ac7cf8cd3a304057dd98e425d5ed19a4c7bd6494aeeb6f38, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 c3025bc1e22d3ae25fd28f5fb64656697309e817ebe3566c4b2e9b301a4e1087, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 b46370953f8ebbbd1bcef77596ca1e10639e198f38875966c9c2d2051d1059c7
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='c26672c695e0d41a08d5eb55e83c12a9828410275e88eeeb799e07edf5557251'
+readonly HELPER_SHA256='52db14d565b12af73f4d92d8acf4be7683aa66caa40aa9a4172020884cefa780'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -82,7 +82,7 @@ readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
 load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=() svc_bind_volume=() svc_bind_copy=() svc_bind_anon=()
-  svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
+  svc_cgroup_settings=() svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
   svc_seccomp_default='' svc_seccomp_rules=() svc_depends=() svc_labels=() svc_profiles=()
   svc_image_applied=''
   svc_image_registry='' svc_image_repository='' svc_image_tag='' svc_image_digest='' svc_image_name='' svc_pull_policy=missing
@@ -142,6 +142,12 @@ load_service() {
       svc_pids_max=''
       # services.cache.cpuset: not set (all CPUs)
       svc_cpuset=''
+      # services.cache.x-tupper.cpuset_mems: not set (the memory nodes of the parent cgroup)
+      svc_cpuset_mems=''
+      # services.cache.oom_score_adj: not set (the host's (0))
+      svc_oom_score_adj=''
+      # services.cache.shm_size: not set (64m, as Docker's)
+      svc_shm_bytes=67108864
       # services.cache.networks: not set (the project's default network)
       svc_network_mode='bridge' svc_network_peer='' # peer: network_mode service:NAME
       # services.cache.ipc: not set (private: the container's own)
@@ -528,6 +534,12 @@ preflight_service() {
     if [[ -n $value ]] && ! cgroup_has_controller "$c"; then
       gaps+=("the $c cgroup controller, for $key of service $svc_name: this host has none mounted or enabled")
     fi
+  done
+  if [[ -n $svc_cpuset_mems ]] && ! cgroup_has_controller cpuset; then
+    gaps+=("the cpuset cgroup controller, for x-tupper.cpuset_mems of service $svc_name: this host has none mounted or enabled")
+  fi
+  for ((i = 0; i < ${#svc_cgroup_settings[@]}; i += 6)); do
+    cgroup_setting_gap "${svc_cgroup_settings[@]:i:6}" || gaps+=("$REPLY")
   done
   for ((i = 0; i < ${#svc_devices[@]}; i += 3)); do
     if [[ ! -c ${svc_devices[i]} && ! -b ${svc_devices[i]} ]]; then
@@ -1643,6 +1655,31 @@ cgroup_has_controller() {
   return 1
 }
 
+# Fails, with REPLY saying why, when this host cannot take the cgroup setting $1..$6 (key,
+# controller, v1 file and value, v2 file and value): its controller is missing, its cgroup
+# version has no such file, or (v1) the kernel lacks the file.
+cgroup_setting_gap() {
+  local i
+  for i in "${!CG_MOUNT[@]}"; do
+    [[ ${CG_CONTROLLERS[i]} == *,$2,* ]] || continue
+    if [[ ${CG_VERSION[i]} == 2 && $5 == - ]]; then
+      REPLY="$1 of service $svc_name: cgroup v2, which this host's $2 controller is, has no ${3%%.*} file like $3; remove it on this host"
+      return 1
+    fi
+    if [[ ${CG_VERSION[i]} == 1 && ! -e ${CG_MOUNT[i]}${CG_OWN[i]%/}/$3 ]]; then
+      case $3 in
+        memory.memsw.*) REPLY="$1 of service $svc_name: this kernel does not account swap ($3 is missing); boot it with swapaccount=1, or remove $1" ;;
+        cpu.rt_*) REPLY="$1 of service $svc_name: this kernel has no real-time group scheduling ($3 is missing: CONFIG_RT_GROUP_SCHED); remove $1" ;;
+        *) REPLY="$1 of service $svc_name: this host's $2 cgroup has no $3; remove $1" ;;
+      esac
+      return 1
+    fi
+    return 0
+  done
+  REPLY="the $2 cgroup controller, for $1 of service $svc_name: this host has none mounted or enabled"
+  return 1
+}
+
 cg_has_processes() {
   read_file "$1/cgroup.procs" && [[ -n $REPLY ]]
 }
@@ -1664,7 +1701,7 @@ cgroup_plan() {
   CG_DIRS=() CG_PARENTS=() CG_DIR_OF=() CG_V2_DIR=''
   for i in "${!CG_MOUNT[@]}"; do
     # A v1 cpuset must be filled in before a process may join, so it is joined only when used.
-    if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,cpuset, && -z $svc_cpuset ]]; then continue; fi
+    if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,cpuset, && -z $svc_cpuset$svc_cpuset_mems ]]; then continue; fi
     if [[ -n $TUPPER_CGROUP_PARENT ]]; then
       parent=${TUPPER_CGROUP_PARENT%/}
     else
@@ -1706,7 +1743,7 @@ cgroup_default_parent() {
 cgroup_v2_wanted() {
   local c want=''
   for c in memory cpu pids; do [[ ${CG_CONTROLLERS[$1]} != *,$c,* ]] || want+=" +$c"; done
-  if [[ -n $svc_cpuset && ${CG_CONTROLLERS[$1]} == *,cpuset,* ]]; then want+=' +cpuset'; fi
+  if [[ -n $svc_cpuset$svc_cpuset_mems && ${CG_CONTROLLERS[$1]} == *,cpuset,* ]]; then want+=' +cpuset'; fi
   REPLY=${want# }
 }
 
@@ -1764,16 +1801,35 @@ cgroup_create() {
     dir=$REPLY
     cg_write "$dir/pids.max" "$svc_pids_max"
   fi
-  # cpuset: v1 needs the memory nodes filled in too, on each level tupper created
-  if [[ -n $svc_cpuset ]]; then
+  # cpuset and x-tupper.cpuset_mems: v1 needs both the CPUs and the memory nodes filled in,
+  # on each level tupper created; what the spec leaves out comes from the parent
+  if [[ -n $svc_cpuset || -n $svc_cpuset_mems ]]; then
     cgroup_dir_for cpuset
     dir=$REPLY
     if ((CG_V == 1)); then
       cgroup_inherit_cpuset "${dir%/*}"
-      cg_write "$dir/cpuset.mems" "$REPLY"
+      cg_write "$dir/cpuset.mems" "${svc_cpuset_mems:-$REPLY}"
+      if [[ -z $svc_cpuset ]]; then read_file "${dir%/*}/cpuset.cpus" && cg_write "$dir/cpuset.cpus" "$REPLY"; fi
+    elif [[ -n $svc_cpuset_mems ]]; then
+      cg_write "$dir/cpuset.mems" "$svc_cpuset_mems"
     fi
-    cg_write "$dir/cpuset.cpus" "$svc_cpuset"
+    if [[ -n $svc_cpuset ]]; then cg_write "$dir/cpuset.cpus" "$svc_cpuset"; fi
   fi
+  # mem_reservation, memswap_limit, mem_swappiness, oom_kill_disable, cpu_shares, cpu_rt_*:
+  # each in its file of this host's cgroup version (preflight made sure there is one)
+  local i
+  for ((i = 0; i < ${#svc_cgroup_settings[@]}; i += 6)); do
+    cgroup_dir_for "${svc_cgroup_settings[i + 1]}"
+    dir=$REPLY
+    if ((CG_V == 2)); then cg_write "$dir/${svc_cgroup_settings[i + 4]}" "${svc_cgroup_settings[i + 5]}"; continue; fi
+    # cpu_rt_runtime: a cgroup gets real-time time only from its parent's; the …/tupper
+    # level (tupper's own) is given at least as much
+    if [[ ${svc_cgroup_settings[i + 2]} == cpu.rt_runtime_us ]] && read_file "${dir%/*}/cpu.rt_runtime_us" &&
+      ((REPLY < ${svc_cgroup_settings[i + 3]})); then
+      cg_write "${dir%/*}/cpu.rt_runtime_us" "${svc_cgroup_settings[i + 3]}"
+    fi
+    cg_write "$dir/${svc_cgroup_settings[i + 2]}" "${svc_cgroup_settings[i + 3]}"
+  done
   # devices (privileged: every device): a v1 devices cgroup takes one rule per write. cgroup
   # v2 has no such files: there tupper-init attaches a BPF program with the same rules.
   DEVICE_ARGS=()
@@ -2443,6 +2499,9 @@ helper_args() {
   env_args "$hostname" "$svc_uid" "$svc_user"
   HELPER_ARGS+=("${ENV_ARGS[@]}")
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
+  # shm_size (64m, Docker's, unless the spec says), oom_score_adj
+  HELPER_ARGS+=(--shm-size "$svc_shm_bytes")
+  if [[ -n $svc_oom_score_adj ]]; then HELPER_ARGS+=(--oom-score-adj "$svc_oom_score_adj"); fi
   # pid: host or service:PEER: a restart stays in that PID namespace
   if [[ $svc_pid != private ]]; then HELPER_ARGS+=(--keep-pidns); fi
   # restart and healthcheck apply to the service's own container, not to one-off runs (as
@@ -2452,6 +2511,12 @@ helper_args() {
     HELPER_ARGS+=(--status-dir "$STATE_DIR/$name" --stop-file "$STATE_DIR/$name/stopping")
     if [[ $svc_restart != no ]]; then HELPER_ARGS+=(--restart "$svc_restart"); fi
     if [[ -n $svc_restart_max ]]; then HELPER_ARGS+=(--max-restarts "$svc_restart_max"); fi
+    # OOMKilled (ps, inspect): tupper-init compares the memory cgroup's oom_kill count
+    # before and after PID 1's run
+    if [[ -n ${CG_DIR_OF[memory]:-} ]]; then
+      cgroup_dir_for memory
+      if ((CG_V == 2)); then HELPER_ARGS+=(--oom-events "$REPLY/memory.events"); else HELPER_ARGS+=(--oom-events "$REPLY/memory.oom_control"); fi
+    fi
     if ((${#svc_health[@]})); then
       for i in "${svc_health[@]}"; do HELPER_ARGS+=(--health-arg "$i"); done
       HELPER_ARGS+=(--health-timing "${svc_health_timing[@]}")
@@ -3416,8 +3481,11 @@ cmd_inspect() {
     [[ -n $port ]] || continue
     json_string "$port" && exposed+="${exposed:+,}$REPLY:{}"
   done
-  printf '[{"Name":"%s","Service":"%s","State":{"Status":"%s","Running":%s,"Paused":%s,"Pid":%s,"SupervisorPid":%s,"Health":"%s"},"RestartCount":%s,' \
-    "$name" "$svc_name" "$status" "$([[ $status != exited ]] && echo true || echo false)" "$([[ $status == paused ]] && echo true || echo false)" "$pid" "$supervisor" "$health" "$restarts"
+  local exit_code=0
+  if [[ $status == exited ]] && read_file "$STATE_DIR/$name/exit"; then exit_code=$REPLY; fi
+  container_oom_killed "$name"
+  printf '[{"Name":"%s","Service":"%s","State":{"Status":"%s","Running":%s,"Paused":%s,"OOMKilled":%s,"ExitCode":%s,"Pid":%s,"SupervisorPid":%s,"Health":"%s"},"RestartCount":%s,' \
+    "$name" "$svc_name" "$status" "$([[ $status != exited ]] && echo true || echo false)" "$([[ $status == paused ]] && echo true || echo false)" "$REPLY" "$exit_code" "$pid" "$supervisor" "$health" "$restarts"
   printf '"Config":{"Image":%s,"Entrypoint":%s,"Cmd":%s,"Env":%s,"WorkingDir":%s,"User":"%s","Hostname":%s,"ExposedPorts":{%s},"StopSignal":"SIG%s","StopTimeoutMs":%s,"Init":%s,"Labels":%s},' \
     "$image" "$entrypoint" "$command" "$environment" "$workdir" "${svc_user:-$svc_uid:$svc_gid}" "$hostname" "$exposed" "$svc_stop_signal" "$svc_stop_grace_ms" "$([[ $svc_init == 1 ]] && echo true || echo false)" "$labels"
   printf '"HostConfig":{"NetworkMode":"%s","Memory":%s,"CpuQuota":%s,"CpuPeriod":%s,"PidsLimit":%s,"CpusetCpus":"%s"},' \
@@ -3843,7 +3911,7 @@ container_matches() {
 # ps [-a] [--json]: the project's running containers, paused and restarting ones included, as Docker lists them (-a: all of them); --json: one JSON
 # object per line (Name, Service, State, Health, Pid, Labels, Ports...), as `docker compose ps --format json`.
 cmd_ps() {
-  local all=0 json=0 name status pid service health restarts exit_code
+  local all=0 json=0 name status pid service health restarts exit_code oom
   while (($#)); do
     case $1 in
       -a | --all) all=1 ;;
@@ -3870,21 +3938,31 @@ cmd_ps() {
     health=$REPLY restarts=$REPLY_RESTARTS
     exit_code=0 # tupper-init records it when the container has ended
     if [[ $status == exited ]] && read_file "$STATE_DIR/$name/exit"; then exit_code=$REPLY; fi
+    container_oom_killed "$name"
+    oom=$REPLY
     published_ports "$name"
     if ((json)); then
       local ports=$REPLY
       json_string "$name" && printf '{"Name":%s,' "$REPLY"
-      json_string "$service" && printf '"Service":%s,"State":"%s","Health":"%s","RestartCount":%s,"Pid":%s,"ExitCode":%s,' "$REPLY" "$status" "$health" "$restarts" "${pid:-null}" "$exit_code"
+      json_string "$service" && printf '"Service":%s,"State":"%s","Health":"%s","RestartCount":%s,"Pid":%s,"ExitCode":%s,"OOMKilled":%s,' "$REPLY" "$status" "$health" "$restarts" "${pid:-null}" "$exit_code" "$oom"
       svc_labels=()
       if is_service "$service"; then load_service "$service"; fi
       json_labels && printf '"Labels":%s,' "$REPLY"
       json_string "$ports" && printf '"Ports":%s}\n' "$REPLY"
     else
       if [[ -n $health && $status != exited ]]; then status+=" ($health)"; fi
-      if [[ $status == exited ]]; then status+=" ($exit_code)"; fi
+      if [[ $status == exited && $oom == true ]]; then status+=" ($exit_code, OOMKilled)"
+      elif [[ $status == exited ]]; then status+=" ($exit_code)"
+      fi
       printf '%-44s %-16s %-20s %-8s %s\n' "$name" "$service" "$status" "${pid:--}" "${REPLY:--}"
     fi
   done
+}
+
+# REPLY = true when the OOM killer acted in container $1 during PID 1's last run (tupper-init
+# records it when PID 1 ends, as Docker's OOMKilled), false otherwise.
+container_oom_killed() {
+  if read_file "$STATE_DIR/$1/oom-killed" && [[ $REPLY == true ]]; then REPLY=true; else REPLY=false; fi
 }
 
 # REPLY = container $1's health as tupper-init last found it (starting, healthy, unhealthy;

@@ -146,6 +146,10 @@ struct options {
   const char *status_dir;
   const char *log_path; /* detached: the output goes here, through the supervisor (log.c) */
   long long log_max_size;
+  long long shm_size;          /* /dev/shm, bytes */
+  bool oom_score_adj_set;
+  int oom_score_adj;
+  const char *oom_events;      /* the memory cgroup's memory.oom_control (v1) or memory.events (v2) */
   int log_max_files;
   char *health_argv[MAX_HEALTH_ARGS + 1];
   int n_health_args;
@@ -255,6 +259,7 @@ static void usage(void) {
         "                   [--device-cgroup CGROUP2_DIR] [--device-rule 'c MAJOR:MINOR rwm']...\n"
         "                   [--device HOST_NODE DEST]... [--userns HOST_UID HOST_GID SIZE]\n"
         "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
+        "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
@@ -276,6 +281,7 @@ static const char *need(int argc, char **argv, int i, const char *flag) {
 static void parse_args(int argc, char **argv, struct options *opt) {
   int i = 1;
   opt->workdir = "/";
+  opt->shm_size = 64LL * 1024 * 1024; /* Docker's */
   opt->max_restarts = -1;
   security_defaults(&opt->security);
   while (i < argc) {
@@ -404,6 +410,17 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->log_path = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--log-max-size") == 0) {
       opt->log_max_size = (long long)parse_limit(flag, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--shm-size") == 0) {
+      opt->shm_size = (long long)parse_limit(flag, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--oom-score-adj") == 0) {
+      const char *text = need(argc, argv, i++, flag);
+      char *end;
+      long value = strtol(text, &end, 10);
+      if (*text == '\0' || *end != '\0' || value < -1000 || value > 1000) die("%s takes -1000 to 1000, not %s", flag, text);
+      opt->oom_score_adj = (int)value;
+      opt->oom_score_adj_set = true;
+    } else if (strcmp(flag, "--oom-events") == 0) {
+      opt->oom_events = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--log-max-files") == 0) {
       opt->log_max_files = (int)parse_id(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--health-arg") == 0) {
@@ -544,7 +561,7 @@ static void mount_proc(int root_fd) {
 
 /* TTY_GID: the tty group as the mounting process names it (the host's 5, or with a user
    namespace the host gid that the container's 5 maps to). */
-static void mount_dev(int root_fd, gid_t tty_gid) {
+static void mount_dev(int root_fd, gid_t tty_gid, long long shm_size) {
   mount_at(root_fd, "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
   int dev_fd = openat(root_fd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dev_fd < 0) die_errno("open /dev");
@@ -563,7 +580,9 @@ static void mount_dev(int root_fd, gid_t tty_gid) {
   char *pts = xasprintf("newinstance,ptmxmode=0666,mode=0620,gid=%u", (unsigned)tty_gid);
   mount_at(root_fd, "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, pts);
   free(pts);
-  mount_at(root_fd, "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+  char *shm = xasprintf("mode=1777,size=%lld", shm_size); /* shm_size */
+  mount_at(root_fd, "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm);
+  free(shm);
   mount_at(root_fd, "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
@@ -853,9 +872,19 @@ static void die_with_supervisor(int alive_fd) {
   close(alive_fd);
 }
 
+static void write_oom_score_adj(int value) {
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  char text[16];
+  int len = snprintf(text, sizeof text, "%d", value);
+  if (fd < 0 || write(fd, text, (size_t)len) != len) die_errno("write %d to /proc/self/oom_score_adj", value);
+  close(fd);
+}
+
 static void __attribute__((noreturn)) container_main(struct options *opt, int alive_fd) {
   die_with_supervisor(alive_fd);
   umask(0);
+  /* oom_score_adj: while this is host root, who may lower it too; every process inherits it */
+  if (opt->oom_score_adj_set) write_oom_score_adj(opt->oom_score_adj);
 
   /* A mount namespace of its own for each start: pivot_root then moves only this
      process's root, and the supervisor keeps the host's view to start it again. */
@@ -874,7 +903,7 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   if (userns_fd >= 0) create_files_as(opt->userns.host_uid, opt->userns.host_gid);
   int root_fd = open_dir(opt->rootfs);
   mount_proc(root_fd);
-  mount_dev(root_fd, tty_gid);
+  mount_dev(root_fd, tty_gid, opt->shm_size);
   mount_sys(root_fd, opt->security.sysfs_rw);
   for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
   for (int i = 0; i < opt->n_tmpfs; i++) mount_tmpfs(root_fd, &opt->tmpfs[i]);
@@ -929,7 +958,22 @@ struct supervisor {
   long long probe_deadline_ms, next_probe_ms;
   long failures;
   const char *health;    /* starting, healthy, unhealthy */
+  long long oom_kills;   /* the memory cgroup's count when PID 1 started */
 };
+
+/* The oom_kill count of --oom-events (v1 memory.oom_control and v2 memory.events both have
+   an "oom_kill N" line), or -1 without one. */
+static long long oom_kill_count(const struct options *opt) {
+  if (opt->oom_events == NULL) return -1;
+  FILE *f = fopen(opt->oom_events, "re");
+  if (f == NULL) return -1;
+  char line[128];
+  long long count = -1;
+  while (fgets(line, sizeof line, f) != NULL)
+    if (sscanf(line, "oom_kill %lld", &count) == 1) break;
+  fclose(f);
+  return count;
+}
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -1002,6 +1046,7 @@ static void start_pid1(struct supervisor *sv) {
   sv->pid1 = child;
   sv->alive_fd = alive[1];
   sv->started_ms = now_ms();
+  sv->oom_kills = oom_kill_count(sv->opt);
   if (health_enabled(sv->opt)) {
     sv->failures = 0;
     set_health(sv, "starting");
@@ -1036,6 +1081,9 @@ static void pid1_ended(struct supervisor *sv, int wait_status) {
   int status = exit_status_of(wait_status);
   sv->pid1 = 0;
   sv->last_status = status;
+  /* OOMKilled, as Docker reports it: the OOM killer acted in the container while PID 1 ran */
+  long long kills = oom_kill_count(sv->opt);
+  write_status(sv->opt->status_dir, "oom-killed", kills > sv->oom_kills && sv->oom_kills >= 0 ? "true\n" : "false\n");
   close(sv->alive_fd);
   if (sv->probe > 0 && kill(sv->probe, SIGKILL) < 0 && errno != ESRCH) die_errno("kill the health check");
   if (!should_restart(sv, status)) supervisor_exit(sv);

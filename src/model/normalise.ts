@@ -16,6 +16,7 @@ import { secretBind, secretFiles, secretUses } from "./secrets.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
 import { parseImage } from "./image.js";
+import { cgroupSettings } from "./cgroups.js";
 import type { LockedImage } from "../lock/registry.js";
 import type { RuntimeVariable } from "../spec/interpolate.js";
 
@@ -23,6 +24,7 @@ type Obj = Record<string, any>;
 
 const CPU_PERIOD_US = 100_000; // the kernel's default CFS period; Docker uses it for --cpus
 const DEFAULT_STOP_GRACE_MS = 10_000;
+const DEFAULT_SHM_BYTES = 64 * 1024 * 1024; // Docker's /dev/shm
 
 export interface NormaliseInput {
   spec: ParsedSpec;
@@ -131,11 +133,15 @@ function normaliseService(
       ms: s.stop_grace_period !== undefined ? must(parseDuration(s.stop_grace_period)) : DEFAULT_STOP_GRACE_MS,
     },
     memory: { ...limitOrigin("mem_limit", "memory"), bytes: memoryRaw !== undefined ? must(parseSize(memoryRaw)) : null },
-    cpus: {
-      ...limitOrigin("cpus", "cpus"),
-      quotaUs: cpus === null ? null : Math.max(1000, Math.round(cpus * CPU_PERIOD_US)),
-      periodUs: CPU_PERIOD_US,
-    },
+    // cpus, or the same as cpu_quota per cpu_period (validation allows one of them)
+    cpus:
+      s.cpu_quota !== undefined
+        ? { ...o("cpu_quota"), quotaUs: s.cpu_quota as number, periodUs: (s.cpu_period as number | undefined) ?? CPU_PERIOD_US }
+        : { ...limitOrigin("cpus", "cpus"), quotaUs: cpus === null ? null : Math.max(1000, Math.round(cpus * CPU_PERIOD_US)), periodUs: CPU_PERIOD_US },
+    cgroupSettings: cgroupSettings(s, o, memoryRaw !== undefined ? must(parseSize(memoryRaw)) : null),
+    cpusetMems: { ...o("x-tupper", "cpuset_mems"), nodes: s["x-tupper"]?.cpuset_mems !== undefined ? must(parseCpuList(s["x-tupper"].cpuset_mems)) : null },
+    oomScoreAdj: { ...o("oom_score_adj"), value: (s.oom_score_adj as number | undefined) ?? null },
+    shm: { ...o("shm_size"), bytes: s.shm_size !== undefined ? must(parseSize(s.shm_size)) : DEFAULT_SHM_BYTES },
     pids: { ...limitOrigin("pids_limit", "pids"), max: pidsRaw === undefined || pidsRaw <= 0 ? null : pidsRaw },
     cpuset: { ...o("cpuset"), cpus: s.cpuset !== undefined ? must(parseCpuList(s.cpuset)) : null },
     binds: ((s.volumes ?? []) as unknown[]).map((v, i) => {

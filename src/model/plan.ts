@@ -10,6 +10,7 @@ export interface Origin {
 
 import type { ExtraHost } from "./hosts.js";
 import type { ImageSource } from "./image.js";
+import type { CgroupSetting } from "./cgroups.js";
 import type { LockedImage } from "../lock/registry.js";
 import type { NetworkMode } from "./network.js";
 import type { PublishedPort } from "./ports.js";
@@ -103,6 +104,13 @@ export interface ServicePlan {
   cpus: Origin & { quotaUs: number | null; periodUs: number };
   pids: Origin & { max: number | null };
   cpuset: Origin & { cpus: string | null };
+  /** mem_reservation, memswap_limit, mem_swappiness, oom_kill_disable, cpu_shares, cpu_rt_*. */
+  cgroupSettings: CgroupSetting[];
+  /** x-tupper.cpuset_mems: the NUMA nodes (null: the parent's). */
+  cpusetMems: Origin & { nodes: string | null };
+  oomScoreAdj: Origin & { value: number | null };
+  /** shm_size: /dev/shm's size in bytes (Docker's 64m by default). */
+  shm: Origin & { bytes: number };
   /** volumes: binds of host paths, and named volumes (volume: its host name, external, nocopy). */
   binds: (Origin & {
     source: string;

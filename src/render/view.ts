@@ -154,6 +154,14 @@ function serviceView(s: ServicePlan) {
     },
     pids: { comment: describe(s.pids, "no limit"), value: optionalNumber(s.pids.max) },
     cpuset: { comment: describe(s.cpuset, "all CPUs"), value: shWord(s.cpuset.cpus ?? "") },
+    cpusetMems: { comment: describe(s.cpusetMems, "the memory nodes of the parent cgroup"), value: shWord(s.cpusetMems.nodes ?? "") },
+    // key, controller, v1 file, v1 value, v2 file, v2 value ('-': that version has no such file)
+    cgroupSettings: s.cgroupSettings.map((c) => ({
+      comment: describe(c, ""),
+      line: [c.key.split(".").at(-1) as string, c.controller, c.v1?.file ?? "-", c.v1?.value ?? "-", c.v2?.file ?? "-", c.v2?.value ?? "-"].map(shWord).join(" "),
+    })),
+    oomScoreAdj: { comment: describe(s.oomScoreAdj, "the host's (0)"), value: s.oomScoreAdj.value === null ? shWord("") : shNumber(s.oomScoreAdj.value) },
+    shm: { comment: describe(s.shm, "64m, as Docker's"), value: shNumber(s.shm.bytes) },
     network: {
       comment: describe(s.network, "the project's default network"),
       mode: shWord(s.network.mode),

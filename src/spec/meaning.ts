@@ -386,6 +386,42 @@ function checkLimits(at: SpecPath, s: Obj, report: Report): void {
     const c = parseCpuList(s.cpuset);
     if (!c.ok) report([...at, "cpuset"], `${c.why}; use e.g. 0, 0-1 or 0,2-3`);
   }
+  checkCgroupSettings(at, s, report, s.mem_limit ?? deploy.memory);
+}
+
+// The rest of the cgroup surface: sizes, and the combinations Docker refuses too.
+function checkCgroupSettings(at: SpecPath, s: Obj, report: Report, memLimit: unknown): void {
+  const limit = memLimit !== undefined ? parseSize(memLimit) : null;
+  const limitBytes = limit?.ok ? limit.value : null;
+  for (const key of ["mem_reservation", "shm_size"]) {
+    if (typeof s[key] !== "string" && typeof s[key] !== "number") continue;
+    const v = parseSize(s[key]);
+    if (!v.ok) report([...at, key], `${v.why}; use a number with b, k, m or g (e.g. 64m)`);
+    else if (key === "mem_reservation" && limitBytes !== null && v.value > limitBytes) {
+      report([...at, key], `is above mem_limit, which it cannot exceed; lower it, or raise mem_limit`);
+    }
+  }
+  if (s.memswap_limit !== undefined && s.memswap_limit !== -1 && s.memswap_limit !== "-1") {
+    const v = parseSize(s.memswap_limit);
+    if (!v.ok) report([...at, "memswap_limit"], `${v.why}; use a size (e.g. 512m), or -1 for unlimited swap`);
+    else if (limitBytes === null) report([...at, "memswap_limit"], "limits memory plus swap, so it needs mem_limit; add mem_limit (e.g. mem_limit: 256m)");
+    else if (v.value < limitBytes) report([...at, "memswap_limit"], "is memory plus swap, so it cannot be below mem_limit; make it at least mem_limit");
+  }
+  if (s.oom_kill_disable === true && limitBytes === null) {
+    report([...at, "oom_kill_disable"], "without mem_limit the host's OOM killer, not the container's limit, acts; add mem_limit", "warning");
+  }
+  const deployLimits = (s.deploy as { resources?: { limits?: Obj } } | undefined)?.resources?.limits;
+  if (s.cpu_quota !== undefined && (s.cpus !== undefined || (isObj(deployLimits) && deployLimits.cpus !== undefined))) {
+    report([...at, "cpu_quota"], "says what cpus says (cpus is cpu_quota / cpu_period); keep one");
+  }
+  if (s.cpu_period !== undefined && s.cpu_quota === undefined) {
+    report([...at, "cpu_period"], "has no effect without cpu_quota; add cpu_quota, or use cpus");
+  }
+  const mems = isObj(s["x-tupper"]) ? s["x-tupper"].cpuset_mems : undefined;
+  if (typeof mems === "string") {
+    const c = parseCpuList(mems);
+    if (!c.ok) report([...at, "x-tupper", "cpuset_mems"], `${c.why.replace("CPU", "memory node")}; use e.g. 0 or 0-1`);
+  }
 }
 
 function checkMemory(v: unknown, path: SpecPath, report: Report): number | undefined {

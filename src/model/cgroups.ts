@@ -1,0 +1,58 @@
+// The cgroup settings beyond the limits the script has always written (mem_limit, cpus,
+// pids_limit, cpuset): each spec key becomes a file of a controller, in cgroup v1 and in v2
+// where v2 has one. The script writes whichever its host has, and its preflight names a
+// setting the host cannot take (a v1-only file on a v2 host, a file the kernel lacks)
+// before anything is made.
+import type { Origin } from "./plan.js";
+import { parseSize } from "./units.js";
+
+export interface CgroupSetting extends Origin {
+  controller: "memory" | "cpu" | "cpuset";
+  /** The v1 file and the value to write, or null when v1 has none. */
+  v1: { file: string; value: string } | null;
+  /** The v2 file and value, or null when v2 has none. */
+  v2: { file: string; value: string } | null;
+}
+
+type Obj = Record<string, any>;
+const size = (v: unknown): number => {
+  const parsed = parseSize(v);
+  if (!parsed.ok) throw new Error(`unvalidated size: ${parsed.why}`);
+  return parsed.value;
+};
+
+/** runc's conversion of cpu.shares (2..262144) to cpu.weight (1..10000). */
+export function sharesToWeight(shares: number): number {
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
+}
+
+/** The settings of service S, in the order they are written (memory.limit comes before them all). */
+export function cgroupSettings(s: Obj, o: (...key: (string | number)[]) => Origin, memoryBytes: number | null): CgroupSetting[] {
+  const out: CgroupSetting[] = [];
+  const add = (key: string[], controller: CgroupSetting["controller"], v1: CgroupSetting["v1"], v2: CgroupSetting["v2"]) =>
+    out.push({ ...o(...key), controller, v1, v2 });
+  if (s.mem_reservation !== undefined) {
+    const bytes = String(size(s.mem_reservation));
+    add(["mem_reservation"], "memory", { file: "memory.soft_limit_in_bytes", value: bytes }, { file: "memory.low", value: bytes });
+  }
+  if (s.memswap_limit !== undefined) {
+    const unlimited = s.memswap_limit === -1 || s.memswap_limit === "-1";
+    const total = unlimited ? -1 : size(s.memswap_limit);
+    add(
+      ["memswap_limit"],
+      "memory",
+      { file: "memory.memsw.limit_in_bytes", value: String(total) },
+      // v2 limits swap alone: what memswap_limit allows beyond mem_limit
+      { file: "memory.swap.max", value: unlimited || memoryBytes === null ? "max" : String(total - memoryBytes) },
+    );
+  }
+  if (s.mem_swappiness !== undefined) add(["mem_swappiness"], "memory", { file: "memory.swappiness", value: String(s.mem_swappiness) }, null);
+  if (s.oom_kill_disable === true) add(["oom_kill_disable"], "memory", { file: "memory.oom_control", value: "1" }, null);
+  if (s.cpu_shares !== undefined) {
+    add(["cpu_shares"], "cpu", { file: "cpu.shares", value: String(s.cpu_shares) }, { file: "cpu.weight", value: String(sharesToWeight(s.cpu_shares)) });
+  }
+  // rt_period before rt_runtime: the kernel checks the runtime against the period
+  if (s.cpu_rt_period !== undefined) add(["cpu_rt_period"], "cpu", { file: "cpu.rt_period_us", value: String(s.cpu_rt_period) }, null);
+  if (s.cpu_rt_runtime !== undefined) add(["cpu_rt_runtime"], "cpu", { file: "cpu.rt_runtime_us", value: String(s.cpu_rt_runtime) }, null);
+  return out;
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# The rest of the cgroup surface and the process settings around it, each shown by its
+# effect: inside the container (what the workload can and cannot do) and outside (the
+# cgroup files, the kernel's counters). This host's controllers are cgroup v1; the v2 paths
+# are shown where this host can show them (the v2-only tests use a private mount namespace).
+bats_require_minimum_version 1.5.0
+load helpers
+
+HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
+
+@test "oom_kill_disable: at mem_limit the hog waits for memory instead of being killed; mem_reservation and mem_swappiness are the cgroup's" {
+  compile_app 'mem_limit: 32m' 'mem_reservation: 16m' 'mem_swappiness: 0' 'oom_kill_disable: true' \
+    "command: [\"/bin/sh\", \"-c\", \"$HOG\"]"
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  local control
+  control=$(cgroup_file "$PROJECT-app-1" memory.oom_control)
+  for _ in $(seq 100); do grep -q '^under_oom 1' "$control" && break; sleep 0.05; done
+  # outside: the hog is at its limit, under OOM, and nothing was killed
+  grep -q '^oom_kill_disable 1' "$control"
+  grep -q '^under_oom 1' "$control"
+  grep -q '^oom_kill 0' "$control"
+  [ "$(cat "$(cgroup_file "$PROJECT-app-1" memory.soft_limit_in_bytes)")" = $((16 * 1024 * 1024)) ]
+  [ "$(cat "$(cgroup_file "$PROJECT-app-1" memory.swappiness)")" = 0 ]
+  # it is still there, still running
+  sleep 0.3
+  run -0 "$SCRIPT" ps
+  [[ $output == *"$PROJECT-app-1 "*" running "* ]]
+}
+
+@test "OOMKilled: ps and inspect say when the OOM killer ended the container, and only then" {
+  # the hog waits for the test's go (and takes it, so that a start again waits anew)
+  compile_app 'mem_limit: 16m' "command: [\"/bin/sh\", \"-c\", \"until [ -e /tmp/go ]; do sleep 0.05; done; rm /tmp/go; $HOG\"]"
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  "$SCRIPT" exec app touch /tmp/go
+  for _ in $(seq 100); do "$SCRIPT" ps | grep -q running || break; sleep 0.05; done
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-app-1 "*"exited (137, OOMKilled)"* ]]
+  run -0 "$SCRIPT" inspect app
+  [[ $output == *'"OOMKilled":true,"ExitCode":137'* ]]
+  run -0 "$SCRIPT" ps -a --json
+  [[ $output == *'"ExitCode":137,"OOMKilled":true'* ]]
+  # SIGKILL from outside is also 137, but no OOM
+  "$SCRIPT" start app
+  wait_running "$PROJECT-app-1"
+  "$SCRIPT" kill app
+  for _ in $(seq 100); do "$SCRIPT" ps | grep -q running || break; sleep 0.05; done
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-app-1 "*"exited (137)"* ]]
+  run -0 "$SCRIPT" inspect app
+  [[ $output == *'"OOMKilled":false,"ExitCode":137'* ]]
+}
+
+@test "memswap_limit: memory plus swap, written after mem_limit; below mem_limit it is a compile error" {
+  compile_app 'mem_limit: 32m' 'memswap_limit: 64m' 'command: ["/bin/sleep", "1000"]'
+  "$SCRIPT" up -d
+  [ "$(cat "$(cgroup_file "$PROJECT-app-1" memory.memsw.limit_in_bytes)")" = $((64 * 1024 * 1024)) ]
+  [ "$(cat "$(cgroup_file "$PROJECT-app-1" memory.limit_in_bytes)")" = $((32 * 1024 * 1024)) ]
+  run ! compile_app 'mem_limit: 32m' 'memswap_limit: 16m' 'command: ["/bin/true"]'
+  [[ $output == *"services.app.memswap_limit: is memory plus swap, so it cannot be below mem_limit"* ]]
+}
+
+@test "cpu_shares: two busy loops on one CPU share it by their weights" {
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    for s in heavy:1024 light:256; do
+      printf '  %s:\n    image: rootfs:%s\n    cpuset: "0"\n    cpu_shares: %s\n    network_mode: none\n' "${s%:*}" "$ROOTFS" "${s#*:}"
+      printf '    command: ["/bin/sh", "-c", "while :; do :; done"]\n'
+    done
+  } > "$TEST_DIR/app.yaml.in"
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-heavy-1"
+  wait_running "$PROJECT-light-1"
+  [ "$(cat "$(cgroup_file "$PROJECT-heavy-1" cpu.shares)")" = 1024 ]
+  [ "$(cat "$(cgroup_file "$PROJECT-light-1" cpu.shares)")" = 256 ]
+  local heavy light h0 l0
+  heavy=$(cgroup_file "$PROJECT-heavy-1" cpuacct.usage) light=$(cgroup_file "$PROJECT-light-1" cpuacct.usage)
+  h0=$(cat "$heavy") l0=$(cat "$light")
+  sleep 2
+  local h=$(($(cat "$heavy") - h0)) l=$(($(cat "$light") - l0))
+  echo "heavy ${h}ns light ${l}ns" >&3
+  # 1024:256 is 4:1; the test asks for at least 2.5:1, as other work on CPU 0 blurs it
+  ((h * 10 >= l * 25))
+}
+
+@test "cpu_quota and cpu_period: the CFS files, and a busy loop throttled by them" {
+  compile_app 'cpu_quota: 20000' 'cpu_period: 50000' 'command: ["/bin/sh", "-c", "while :; do :; done"]'
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  [ "$(cat "$(cgroup_file "$PROJECT-app-1" cpu.cfs_quota_us)")" = 20000 ]
+  [ "$(cat "$(cgroup_file "$PROJECT-app-1" cpu.cfs_period_us)")" = 50000 ]
+  sleep 0.5
+  grep -q '^nr_throttled [1-9]' "$(cgroup_file "$PROJECT-app-1" cpu.stat)"
+  run ! compile_app 'cpus: 0.5' 'cpu_quota: 20000' 'command: ["/bin/true"]'
+  [[ $output == *"services.app.cpu_quota: says what cpus says (cpus is cpu_quota / cpu_period); keep one"* ]]
+}
+
+@test "oom_score_adj and shm_size: inside and outside" {
+  compile_app 'oom_score_adj: 500' 'shm_size: 8m' 'command: ["/bin/sleep", "1000"]'
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  run -0 "$SCRIPT" exec app cat /proc/1/oom_score_adj
+  [ "$output" = 500 ]
+  run -0 "$SCRIPT" ps --json
+  local pid
+  pid=$(sed -E 's/.*"Pid":([0-9]+).*/\1/' <<< "$output")
+  [ "$(cat "/proc/$pid/oom_score_adj")" = 500 ]
+  run -0 "$SCRIPT" exec app df -k /dev/shm
+  [[ ${lines[1]} == *" 8192 "* ]]
+  run ! "$SCRIPT" exec app dd if=/dev/zero of=/dev/shm/big bs=1M count=9
+  [[ $output == *"No space left on device"* ]]
+}
+
+@test "x-tupper.cpuset_mems: the NUMA nodes the workload may allocate from" {
+  compile_app 'x-tupper: {cpuset_mems: "0"}' 'command: ["/bin/sh", "-c", "grep Mems_allowed_list /proc/self/status"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [[ $output == *"Mems_allowed_list:"*"0" ]]
+  [ "$(find /sys/fs/cgroup/cpuset -maxdepth 6 -type d -name "$PROJECT-*" | wc -l)" = 0 ]
+  run ! compile_app 'x-tupper: {cpuset_mems: "a-b"}' 'command: ["/bin/true"]'
+  [[ $output == *"services.app.x-tupper.cpuset_mems:"*"use e.g. 0 or 0-1"* ]]
+}
+
+@test "cpu_rt_runtime: real-time scheduling works only with a budget of real-time time" {
+  printf '#include <sched.h>\n#include <stdio.h>\nint main(void) { struct sched_param p = {.sched_priority = 10}; if (sched_setscheduler(0, SCHED_FIFO, &p) < 0) { perror("sched_setscheduler"); return 1; } puts("real-time"); return 0; }\n' > "$TEST_DIR/rt.c"
+  gcc -static -o "$TEST_DIR/rt" "$TEST_DIR/rt.c"
+  # SYS_NICE lets it ask; without cpu_rt_runtime its cgroup has no real-time time to give
+  compile_app 'cap_add: [SYS_NICE]' "volumes: [\"$TEST_DIR/rt:/rt:ro\"]" 'command: ["/rt"]'
+  run -1 --separate-stderr "$SCRIPT" run --rm app
+  [[ $stderr == *"sched_setscheduler: Operation not permitted"* ]]
+  compile_app 'cap_add: [SYS_NICE]' 'cpu_rt_runtime: 10000' "volumes: [\"$TEST_DIR/rt:/rt:ro\"]" 'command: ["/rt"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = real-time ]
+}
+
+@test "a setting the host's cgroups cannot take is named before anything is made (here: v2 without a memory controller)" {
+  # This host's v2 hierarchy has only hugetlb; what v2 with a memory controller says (no
+  # memory.swappiness, no memory.oom_control) is in test/unit/cgroup-settings.test.ts.
+  compile_app 'mem_limit: 32m' 'mem_swappiness: 10' 'oom_kill_disable: true' 'command: ["/bin/true"]'
+  run -1 --separate-stderr v2_only "$SCRIPT" up -d
+  [[ $stderr == *"the memory cgroup controller, for mem_swappiness of service app: this host has none mounted or enabled"* ]]
+  [[ $stderr == *"the memory cgroup controller, for oom_kill_disable of service app: this host has none mounted or enabled"* ]]
+  [ -z "$(leftovers_of "$PROJECT")" ]
+}
