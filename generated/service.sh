@@ -82,7 +82,7 @@ readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
 load_service() {
   svc_entrypoint=() svc_command=() svc_env=() svc_env_pass=() svc_health=() svc_health_timing=()
   svc_bind_source=() svc_bind_target=() svc_bind_mode=() svc_bind_create=() svc_bind_volume=() svc_bind_copy=() svc_bind_anon=()
-  svc_cgroup_settings=() svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
+  svc_cgroup_settings=() svc_blkio=() svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
   svc_seccomp_default='' svc_seccomp_rules=() svc_depends=() svc_labels=() svc_profiles=()
   svc_image_applied=''
   svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
@@ -531,6 +531,20 @@ preflight_service() {
   if [[ -n $svc_cpuset_mems ]] && ! cgroup_has_controller cpuset; then
     gaps+=("the cpuset cgroup controller, for x-tupper.cpuset_mems of service $svc_name: this host has none mounted or enabled")
   fi
+  # blkio_config: the controller, a weight file where a weight is asked for, block devices
+  if ((${#svc_blkio[@]})); then
+    if ! cgroup_has_controller blkio && ! cgroup_has_controller io; then
+      gaps+=("the blkio (v2: io) cgroup controller, for blkio_config of service $svc_name: this host has none mounted or enabled")
+    fi
+    for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do
+      if [[ -n ${svc_blkio[i + 1]} && ! -b ${svc_blkio[i + 1]} ]]; then
+        gaps+=("${svc_blkio[i + 1]} in blkio_config of service $svc_name: not a block device on this host")
+      fi
+      if [[ ${svc_blkio[i]} == weight ]] && ! cgroup_blkio_weighs; then
+        gaps+=("the weight in blkio_config of service $svc_name: this host's block I/O cgroup has no weight file (it needs the BFQ scheduler, or CFQ); remove the weight, or use the limits")
+      fi
+    done
+  fi
   for ((i = 0; i < ${#svc_cgroup_settings[@]}; i += 6)); do
     cgroup_setting_gap "${svc_cgroup_settings[@]:i:6}" || gaps+=("$REPLY")
   done
@@ -925,7 +939,7 @@ storage_remove() {
 # A v1 hierarchy is joined when it holds a controller tupper uses; the v2 hierarchy always
 # (on hybrid hosts it only tracks processes, on pure v2 hosts it holds every controller).
 CG_MOUNT=() CG_VERSION=() CG_OWN=() CG_CONTROLLERS=()
-readonly CG_USED=(memory cpu cpuacct pids cpuset freezer devices)
+readonly CG_USED=(memory cpu cpuacct pids cpuset freezer devices blkio)
 # Docker's default device allow-list: mknod of any node (using it is another matter), then
 # null, zero, full, random, urandom, tty, ptmx and the pseudo-terminals.
 readonly DEVICE_RULES=('c *:* m' 'b *:* m' 'c 1:3 rwm' 'c 1:5 rwm' 'c 1:7 rwm' 'c 1:8 rwm' 'c 1:9 rwm' 'c 5:0 rwm' 'c 5:2 rwm' 'c 136:* rwm')
@@ -980,6 +994,53 @@ cgroup_has_controller() {
   return 1
 }
 
+# blkio_config: the weight and the per-device limits, with the devices' numbers as the host
+# has them now (one stat for all), in v1's blkio files or v2's io.weight and io.max.
+cgroup_blkio() {
+  local i dir kind path value dev file major minor v2=0
+  local -a paths=() numbers=()
+  local -A v2_key=([read_bps]=rbps [write_bps]=wbps [read_iops]=riops [write_iops]=wiops)
+  if [[ -n ${CG_DIR_OF[io]:-} ]]; then dir=${CG_DIR_OF[io]} v2=1; else cgroup_dir_for blkio; dir=$REPLY; fi
+  for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do [[ -z ${svc_blkio[i + 1]} ]] || paths+=("${svc_blkio[i + 1]}"); done
+  if ((${#paths[@]})); then mapfile -t numbers < <(stat -L -c '%t %T' -- "${paths[@]}"); fi
+  local -A device_of=()
+  for i in "${!paths[@]}"; do
+    read -r major minor <<< "${numbers[i]}"
+    device_of[${paths[i]}]=$((16#$major)):$((16#$minor))
+  done
+  for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do
+    kind=${svc_blkio[i]} path=${svc_blkio[i + 1]} value=${svc_blkio[i + 2]}
+    dev=${device_of[$path]:-}
+    if ((v2)); then
+      case $kind in
+        weight) file=io.weight; [[ ! -e $dir/io.bfq.weight ]] || file=io.bfq.weight
+          cg_write "$dir/$file" "${dev:-default} $value" ;;
+        *) cg_write "$dir/io.max" "$dev ${v2_key[$kind]}=$value" ;;
+      esac
+    else
+      case $kind in
+        weight)
+          file=blkio.weight; [[ ! -e $dir/blkio.bfq.weight ]] || file=blkio.bfq.weight
+          if [[ -n $dev ]]; then cg_write "$dir/${file}_device" "$dev $value"; else cg_write "$dir/$file" "$value"; fi ;;
+        *) cg_write "$dir/blkio.throttle.${kind}_device" "$dev $value" ;;
+      esac
+    fi
+  done
+}
+
+# Whether this host's block I/O cgroup (v1 blkio, v2 io) has a weight file.
+cgroup_blkio_weighs() {
+  local i base
+  for i in "${!CG_MOUNT[@]}"; do
+    base=${CG_MOUNT[i]}${CG_OWN[i]%/}
+    case ${CG_CONTROLLERS[i]} in
+      *,blkio,*) [[ -e $base/blkio.weight || -e $base/blkio.bfq.weight ]] && return 0 ;;
+      *,io,*) [[ -e $base/io.weight || -e $base/io.bfq.weight || ${CG_OWN[i]} == / ]] && return 0 ;;
+    esac
+  done
+  return 1
+}
+
 # Fails, with REPLY saying why, when this host cannot take the cgroup setting $1..$6 (key,
 # controller, v1 file and value, v2 file and value): its controller is missing, its cgroup
 # version has no such file, or (v1) the kernel lacks the file.
@@ -1027,6 +1088,8 @@ cgroup_plan() {
   for i in "${!CG_MOUNT[@]}"; do
     # A v1 cpuset must be filled in before a process may join, so it is joined only when used.
     if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,cpuset, && -z $svc_cpuset$svc_cpuset_mems ]]; then continue; fi
+    # blkio: joined only by a service with blkio_config (one cgroup fewer to make for the rest)
+    if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,blkio, && ${#svc_blkio[@]} == 0 ]]; then continue; fi
     if [[ -n $TUPPER_CGROUP_PARENT ]]; then
       parent=${TUPPER_CGROUP_PARENT%/}
     else
@@ -1069,6 +1132,7 @@ cgroup_v2_wanted() {
   local c want=''
   for c in memory cpu pids; do [[ ${CG_CONTROLLERS[$1]} != *,$c,* ]] || want+=" +$c"; done
   if [[ -n $svc_cpuset$svc_cpuset_mems && ${CG_CONTROLLERS[$1]} == *,cpuset,* ]]; then want+=' +cpuset'; fi
+  if ((${#svc_blkio[@]})) && [[ ${CG_CONTROLLERS[$1]} == *,io,* ]]; then want+=' +io'; fi
   REPLY=${want# }
 }
 
@@ -1155,6 +1219,7 @@ cgroup_create() {
     fi
     cg_write "$dir/${svc_cgroup_settings[i + 2]}" "${svc_cgroup_settings[i + 3]}"
   done
+  if ((${#svc_blkio[@]})); then cgroup_blkio; fi
   # devices (privileged: every device): a v1 devices cgroup takes one rule per write. cgroup
   # v2 has no such files: there tupper-init attaches a BPF program with the same rules.
   DEVICE_ARGS=()

@@ -56,3 +56,24 @@ export function cgroupSettings(s: Obj, o: (...key: (string | number)[]) => Origi
   if (s.cpu_rt_runtime !== undefined) add(["cpu_rt_runtime"], "cpu", { file: "cpu.rt_runtime_us", value: String(s.cpu_rt_runtime) }, null);
   return out;
 }
+
+/** One blkio_config entry: a weight (path null: the default), or a device's limit. */
+export interface BlkioSetting extends Origin {
+  kind: "weight" | "read_bps" | "write_bps" | "read_iops" | "write_iops";
+  path: string | null;
+  value: number;
+}
+
+/** blkio_config, entry by entry; the device numbers are the host's, read when the container starts. */
+export function blkioSettings(s: Obj, o: (...key: (string | number)[]) => Origin): BlkioSetting[] {
+  const b = (s.blkio_config ?? {}) as Obj;
+  const out: BlkioSetting[] = [];
+  if (b.weight !== undefined) out.push({ ...o("blkio_config", "weight"), kind: "weight", path: null, value: b.weight });
+  ((b.weight_device ?? []) as Obj[]).forEach((d, i) => out.push({ ...o("blkio_config", "weight_device", i), kind: "weight", path: d.path, value: d.weight }));
+  for (const kind of ["read_bps", "write_bps", "read_iops", "write_iops"] as const) {
+    ((b[`device_${kind}`] ?? []) as Obj[]).forEach((d, i) =>
+      out.push({ ...o("blkio_config", `device_${kind}`, i), kind, path: d.path, value: kind.endsWith("bps") ? size(d.rate) : d.rate }),
+    );
+  }
+  return out;
+}

@@ -16,7 +16,7 @@ import { secretBind, secretFiles, secretUses } from "./secrets.js";
 import { parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, resolveCapabilities, sysctlEntries } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
 import { parseImage } from "./image.js";
-import { cgroupSettings } from "./cgroups.js";
+import { blkioSettings, cgroupSettings } from "./cgroups.js";
 import type { LockedImage } from "../lock/registry.js";
 import type { RuntimeVariable } from "../spec/interpolate.js";
 
@@ -139,6 +139,7 @@ function normaliseService(
         ? { ...o("cpu_quota"), quotaUs: s.cpu_quota as number, periodUs: (s.cpu_period as number | undefined) ?? CPU_PERIOD_US }
         : { ...limitOrigin("cpus", "cpus"), quotaUs: cpus === null ? null : Math.max(1000, Math.round(cpus * CPU_PERIOD_US)), periodUs: CPU_PERIOD_US },
     cgroupSettings: cgroupSettings(s, o, memoryRaw !== undefined ? must(parseSize(memoryRaw)) : null),
+    blkio: blkioSettings(s, o),
     cpusetMems: { ...o("x-tupper", "cpuset_mems"), nodes: s["x-tupper"]?.cpuset_mems !== undefined ? must(parseCpuList(s["x-tupper"].cpuset_mems)) : null },
     oomScoreAdj: { ...o("oom_score_adj"), value: (s.oom_score_adj as number | undefined) ?? null },
     shm: { ...o("shm_size"), bytes: s.shm_size !== undefined ? must(parseSize(s.shm_size)) : DEFAULT_SHM_BYTES },

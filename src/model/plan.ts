@@ -10,7 +10,7 @@ export interface Origin {
 
 import type { ExtraHost } from "./hosts.js";
 import type { ImageSource } from "./image.js";
-import type { CgroupSetting } from "./cgroups.js";
+import type { BlkioSetting, CgroupSetting } from "./cgroups.js";
 import type { LockedImage } from "../lock/registry.js";
 import type { NetworkMode } from "./network.js";
 import type { PublishedPort } from "./ports.js";
@@ -106,6 +106,8 @@ export interface ServicePlan {
   cpuset: Origin & { cpus: string | null };
   /** mem_reservation, memswap_limit, mem_swappiness, oom_kill_disable, cpu_shares, cpu_rt_*. */
   cgroupSettings: CgroupSetting[];
+  /** blkio_config: weights and per-device limits. */
+  blkio: BlkioSetting[];
   /** x-tupper.cpuset_mems: the NUMA nodes (null: the parent's). */
   cpusetMems: Origin & { nodes: string | null };
   oomScoreAdj: Origin & { value: number | null };

@@ -160,6 +160,8 @@ function serviceView(s: ServicePlan) {
       comment: describe(c, ""),
       line: [c.key.split(".").at(-1) as string, c.controller, c.v1?.file ?? "-", c.v1?.value ?? "-", c.v2?.file ?? "-", c.v2?.value ?? "-"].map(shWord).join(" "),
     })),
+    // kind, device path ('': the default weight), value
+    blkio: s.blkio.map((b) => ({ comment: describe(b, ""), line: [shWord(b.kind), shWord(b.path ?? ""), shNumber(b.value)].join(" ") })),
     oomScoreAdj: { comment: describe(s.oomScoreAdj, "the host's (0)"), value: s.oomScoreAdj.value === null ? shWord("") : shNumber(s.oomScoreAdj.value) },
     shm: { comment: describe(s.shm, "64m, as Docker's"), value: shNumber(s.shm.bytes) },
     network: {

@@ -20,6 +20,7 @@ setup() {
 teardown() {
   if [[ -n $SCRIPT && -x $SCRIPT ]]; then "$SCRIPT" down > /dev/null 2>&1 || true; fi
   drop_peer
+  if mountpoint -q "$TEST_DIR/mnt" 2> /dev/null; then umount "$TEST_DIR/mnt"; fi # a test's filesystem on LOOP
   if [[ -n $LOOP ]]; then losetup -d "$LOOP"; fi
   # a TUPPER_CGROUP_PARENT the test had the script make (its containers' cgroups are gone with down)
   if [[ -n $CGROUP_PARENT_MADE ]]; then

@@ -143,3 +143,72 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   [[ $stderr == *"the memory cgroup controller, for oom_kill_disable of service app: this host has none mounted or enabled"* ]]
   [ -z "$(leftovers_of "$PROJECT")" ]
 }
+
+# The seconds, with 2 decimals, that command $@ took.
+seconds_of() {
+  local start=$EPOCHREALTIME
+  "$@" > /dev/null 2>&1
+  local end=$EPOCHREALTIME
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
+}
+
+@test "blkio_config: direct writes and reads of a loop device slow to their limits, in bytes and in operations per second" {
+  truncate -s 8M "$TEST_DIR/disk.img"
+  LOOP=$(losetup -f --show "$TEST_DIR/disk.img")
+  compile_app "devices: [\"$LOOP:/dev/xvdb\"]" \
+    "blkio_config: {device_write_bps: [{path: \"$LOOP\", rate: 1mb}], device_read_bps: [{path: \"$LOOP\", rate: 1mb}], device_write_iops: [{path: \"$LOOP\", rate: 200}]}" \
+    'command: ["/bin/sleep", "1000"]'
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  local numbers
+  numbers=$(stat -c '%t %T' "$LOOP" | { read -r a b; echo "$((16#$a)):$((16#$b))"; })
+  # outside: the limits, on the device's numbers
+  grep -qx "$numbers 1048576" "$(cgroup_file "$PROJECT-app-1" blkio.throttle.write_bps_device)"
+  grep -qx "$numbers 1048576" "$(cgroup_file "$PROJECT-app-1" blkio.throttle.read_bps_device)"
+  grep -qx "$numbers 200" "$(cgroup_file "$PROJECT-app-1" blkio.throttle.write_iops_device)"
+  # inside: 2 MiB written directly takes about 2 s at 1 MiB/s (unthrottled: milliseconds)
+  local t
+  t=$(seconds_of "$SCRIPT" exec app dd if=/dev/zero of=/dev/xvdb bs=64k count=32 oflag=direct)
+  echo "direct write of 2 MiB: $t s" >&3
+  awk -v t="$t" 'BEGIN { exit !(t >= 1.5) }'
+  t=$(seconds_of "$SCRIPT" exec app dd if=/dev/xvdb of=/dev/null bs=64k count=32 iflag=direct)
+  echo "direct read of 2 MiB: $t s" >&3
+  awk -v t="$t" 'BEGIN { exit !(t >= 1.5) }'
+  # 200 writes a second: 300 of 512 bytes take about 1.5 s
+  t=$(seconds_of "$SCRIPT" exec app dd if=/dev/zero of=/dev/xvdb bs=512 count=300 oflag=direct)
+  echo "300 direct writes: $t s" >&3
+  awk -v t="$t" 'BEGIN { exit !(t >= 1.0) }'
+}
+
+@test "blkio_config: a file's direct writes slow to the limit; its buffered writes do not, since v1 charges writeback to no container" {
+  truncate -s 32M "$TEST_DIR/disk.img"
+  mkfs.ext4 -q "$TEST_DIR/disk.img"
+  LOOP=$(losetup -f --show "$TEST_DIR/disk.img")
+  mkdir "$TEST_DIR/mnt"
+  mount "$LOOP" "$TEST_DIR/mnt"
+  compile_app "volumes: [\"$TEST_DIR/mnt:/data\"]" "blkio_config: {device_write_bps: [{path: \"$LOOP\", rate: 1mb}]}" \
+    'command: ["/bin/sleep", "1000"]'
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  local t
+  t=$(seconds_of "$SCRIPT" exec app dd if=/dev/zero of=/data/direct bs=64k count=32 oflag=direct)
+  echo "direct write of a 2 MiB file: $t s" >&3
+  awk -v t="$t" 'BEGIN { exit !(t >= 1.5) }'
+  # buffered: the page cache takes it at once; the kernel's writeback writes it out later,
+  # outside the container's blkio cgroup, so the limit does not apply (cgroup v2 charges it)
+  t=$(seconds_of "$SCRIPT" exec app dd if=/dev/zero of=/data/buffered bs=64k count=32)
+  echo "buffered write of a 2 MiB file: $t s" >&3
+  awk -v t="$t" 'BEGIN { exit !(t < 1.0) }'
+  "$SCRIPT" down
+  umount "$TEST_DIR/mnt"
+}
+
+@test "blkio_config: a weight where the device's scheduler has none, or a path that is no block device, is named before anything is made" {
+  compile_app 'blkio_config: {weight: 300, device_read_bps: [{path: /etc/hostname, rate: 1mb}]}' 'command: ["/bin/true"]'
+  run -1 --separate-stderr "$SCRIPT" up -d
+  [[ $stderr == *"/etc/hostname in blkio_config of service app: not a block device on this host"* ]]
+  if [[ ! -e /sys/fs/cgroup/blkio/blkio.weight && ! -e /sys/fs/cgroup/blkio/blkio.bfq.weight ]]; then
+    [[ $stderr == *"the weight in blkio_config of service app: this host's block I/O cgroup has no weight file (it needs the BFQ scheduler, or CFQ)"* ]]
+  fi
+  [ -z "$(leftovers_of "$PROJECT")" ]
+}
