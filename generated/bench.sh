@@ -3060,6 +3060,52 @@ cmd_inspect() {
     "$mounts_json" "$networks_json" "$ports_json" "$storage" "$rootfs" "$cgroups_json"
 }
 
+# prune: remove the project's containers that are not running, and the leftovers of those
+# that were not shut down properly (a supervisor killed, a start killed halfway): their
+# cgroups, network namespace, NAT rules, address leases and port claims, records and
+# filesystem, as Bocker's cleanup did, saying what each one left. Volumes stay (down -v).
+cmd_prune() {
+  local name found=0
+  (($# == 0)) || die "usage: prune"
+  list_containers
+  for name in "${CONTAINERS[@]}"; do
+    if container_pid "$name"; then continue; fi
+    found=1
+    container_leftovers "$name"
+    if ((${#LEFTOVERS[@]})); then
+      note "$name was not shut down properly; removing what it left:"
+      printf '  %s\n' "${LEFTOVERS[@]}" >&2
+    fi
+    container_remove "$name"
+    note "$name removed"
+  done
+  network_gc
+  ((found)) || note "nothing to prune: every container of $PROJECT is running"
+}
+
+# LEFTOVERS = what stopped container $1 still holds that a proper stop would have released.
+container_leftovers() {
+  local kind dir a b _
+  LEFTOVERS=()
+  if [[ -f $STATE_DIR/$1/cgroups ]]; then
+    while read -r kind dir; do
+      if [[ $kind == c && -d $dir ]]; then LEFTOVERS+=("cgroup $dir"); fi
+    done < "$STATE_DIR/$1/cgroups"
+  fi
+  if [[ -f $STATE_DIR/$1/net ]]; then
+    while read -r kind a b _; do
+      case $kind in
+        dnat) LEFTOVERS+=("iptables chain $a (published ports)") ;;
+        port) if held_by "$PORTS_DIR/$a-$b" "$1"; then LEFTOVERS+=("port claim $a-$b"); fi ;;
+        netns) if [[ -e $STATE_DIR/$1/netns ]]; then LEFTOVERS+=("network namespace $STATE_DIR/$1/netns"); fi ;;
+        lease) if held_by "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$1"; then LEFTOVERS+=("address $b on network $a"); fi ;;
+      esac
+    done < "$STATE_DIR/$1/net"
+  fi
+  if [[ -f $STATE_DIR/$1/pid ]]; then LEFTOVERS+=("the record of a process that is gone ($STATE_DIR/$1/pid)"); fi
+}
+declare -a LEFTOVERS=()
+
 # ---- Verbs ------------------------------------------------------------------------
 
 # up [-d] [--no-deps] [SERVICE...]: create and start the services' containers (without
@@ -3611,6 +3657,7 @@ usage() {
     "  inspect SERVICE                   the service's container as JSON: config, state, mounts, addresses" \
     "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \
     "  systemd [DIR]                     write a systemd unit per service (default /etc/systemd/system)" \
+    "  prune                             remove stopped containers, and what those not shut down properly left" \
     "  pull [SERVICE...]                 fetch the services' images (a registry tag is resolved again)" \
     "  images                            the services' images: source, ID, size" \
     "  rmi [SERVICE...]                  remove the services' images, unless a container uses them" \
@@ -3723,6 +3770,7 @@ main() {
     inspect) cmd_inspect "$@" ;;
     plan) cmd_plan "$@" ;;
     systemd) cmd_systemd "$@" ;;
+    prune) cmd_prune "$@" ;;
     pull) cmd_pull "$@" ;;
     images) cmd_images "$@" ;;
     rmi) cmd_rmi "$@" ;;

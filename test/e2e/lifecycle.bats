@@ -166,3 +166,37 @@ load helpers
   run -0 --separate-stderr env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app
   [ "$output" = "0 1 2 3 " ] # 3 is ls's own directory descriptor
 }
+
+@test "prune: a container whose supervisor was killed leaves cgroups, netns, NAT and leases; prune names each and removes them, and keeps what runs" {
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  web:\n    image: rootfs:%s\n    ports: ["127.0.0.1:18230:80"]\n    command: ["/bin/httpd", "-f", "-p", "80", "-h", "/etc"]\n' "$ROOTFS"
+    printf '  keep:\n    image: rootfs:%s\n    network_mode: none\n    command: ["/bin/sleep", "1000"]\n' "$ROOTFS"
+    printf '  done:\n    image: rootfs:%s\n    network_mode: none\n    command: ["/bin/true"]\n' "$ROOTFS"
+  } > "$TEST_DIR/app.yaml.in"
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-web-1"
+  wait_running "$PROJECT-keep-1"
+  # the web container's supervisor (tupper-init on the host side), killed as a crash would
+  local supervisor
+  read -r supervisor _ < "$TUPPER_RUN/$PROJECT/$PROJECT-web-1/pid"
+  kill -KILL "$supervisor"
+  for _ in $(seq 100); do "$SCRIPT" ps | grep -q "^$PROJECT-web-1 " || break; sleep 0.05; done
+  run -0 --separate-stderr "$SCRIPT" prune
+  [[ $stderr == *"$PROJECT-web-1 was not shut down properly; removing what it left:"* ]]
+  [[ $stderr == *"  cgroup /sys/fs/cgroup/"*"/$PROJECT-web-1"* ]]
+  [[ $stderr == *"  network namespace $TUPPER_RUN/$PROJECT/$PROJECT-web-1/netns"* ]]
+  [[ $stderr == *"  iptables chain "*" (published ports)"* ]]
+  [[ $stderr == *"  address "*" on network default"* ]]
+  [[ $stderr == *"$PROJECT-web-1 removed"* && $stderr == *"$PROJECT-done-1 removed"* ]]
+  [[ $stderr != *"$PROJECT-keep-1 removed"* ]]
+  # what runs stays; of web nothing is left: no NAT rule, no veth, no cgroup, no record
+  run -0 "$SCRIPT" ps
+  [[ $output == *"$PROJECT-keep-1 "*running* ]]
+  [ -z "$(iptables-save | grep "tupper:$PROJECT-web-1")" ]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-web-1")" ]
+  [ ! -e "$TUPPER_RUN/$PROJECT/$PROJECT-web-1" ] && [ ! -e "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-web-1" ]
+  ! grep -q "$PROJECT-web-1" /proc/self/mountinfo
+  run ! curl -s --max-time 1 http://127.0.0.1:18230/hostname
+}
