@@ -947,6 +947,96 @@ layers_prune() {
   done
 }
 
+# commit [--index N] SERVICE REFERENCE: the service's container's filesystem as it is now
+# becomes a local image named REFERENCE (normalised as Docker does: app:snap is
+# docker.io/library/app:snap), which `image: REFERENCE` in any spec on this host then uses
+# without pulling. Its config is the container's: its command, environment, working
+# directory and user. A running container is frozen while its files are taken, as Docker
+# pauses it. The new layer is the cheapest the storage allows:
+#   btrfs: a snapshot of the container's subvolume (Bocker's commit);
+#   overlay on a layered image: the overlay's upper directory, one more lowerdir;
+#   otherwise: a copy of the container's whole tree.
+cmd_commit() {
+  local index=1 name reference c image storage key id layout frozen=0 tree
+  if [[ ${1:-} == --index ]]; then index=${2:-}; shift 2; fi
+  (($# == 2)) || die "usage: commit [--index N] SERVICE REFERENCE"
+  require_service "$1"
+  load_service "$1"
+  container_name_of "$1" "$index"
+  name=$REPLY c="$CONTAINERS_DIR/$REPLY"
+  image_reference "$2"
+  reference=$REPLY
+  read_file "$c/image" || die "service $1 has no container $name; start it with up -d"
+  image=$REPLY
+  read_file "$c/storage" && storage=$REPLY
+  image_config_apply "$image"
+  # the new layer's key: this commit's own (no blob digest to chain)
+  hash_text "$name $reference $EPOCHREALTIME"
+  key="commit-$REPLY"
+  local -a keys=()
+  if [[ -f $IMAGES_DIR/$image/layers ]]; then mapfile -t keys < "$IMAGES_DIR/$image/layers"; fi
+  if container_pid "$name" && ! container_paused "$name"; then container_freeze "$name" 1; frozen=1; fi
+  if [[ $storage == btrfs ]]; then
+    layout='snapshot'
+    host mkdir -p -- "$IMAGES_DIR/layers/snapshot/$key"
+    host btrfs -q subvolume snapshot -- "$c/rootfs" "$IMAGES_DIR/layers/snapshot/$key/rootfs"
+  elif [[ $storage == overlay && ${#keys[@]} -gt 0 ]] && read_file "$IMAGES_DIR/$image/layout" && [[ $REPLY == diff ]]; then
+    layout='diff'
+    host mkdir -p -- "$IMAGES_DIR/layers/diff/$key"
+    host cp -a -- "$c/upper" "$IMAGES_DIR/layers/diff/$key/rootfs"
+  else
+    layout='copy' keys=()
+    host mkdir -p -- "$IMAGES_DIR/layers/copy/$key"
+    if [[ $storage == overlay ]]; then
+      # the container's merged view: its upper directory over the image, mounted read-only
+      local lowers
+      if image_tree "$image"; then lowers="$c/upper:$REPLY"; else printf -v lowers '%s:' "$c/upper" "${IMAGE_LOWERS[@]}"; lowers=${lowers%:}; fi
+      host mkdir -- "$c/merged"
+      host mount -t overlay overlay -o "ro,lowerdir=$lowers" "$c/merged"
+      host cp -a -- "$c/merged" "$IMAGES_DIR/layers/copy/$key/rootfs"
+      host umount -- "$c/merged"
+      host rmdir -- "$c/merged"
+    else
+      host cp -a --reflink=auto -- "$c/rootfs" "$IMAGES_DIR/layers/copy/$key/rootfs"
+    fi
+  fi
+  if ((frozen)); then container_freeze "$name" 0; fi
+  keys+=("$key")
+  # the image: its ID is the sha256 of what defines it, its layers and its config
+  tree="$IMAGES_DIR/.commit-$$"
+  host mkdir -p -- "$tree/config"
+  host_write0 "$tree/config/entrypoint" "${svc_entrypoint[@]}"
+  host_write0 "$tree/config/cmd" "${svc_command[@]}"
+  host_write0 "$tree/config/env" "${svc_env[@]}"
+  host_write "$tree/config/workdir" "$svc_workdir"
+  if [[ -n $svc_user ]]; then host_write "$tree/config/user" "$svc_user"; else host_write "$tree/config/user" "$svc_uid:$svc_gid"; fi
+  host_write "$tree/config/exposed"
+  host_write "$tree/layers" "${keys[@]}"
+  host_write "$tree/layout" "$layout"
+  if [[ $layout == snapshot ]]; then host_write "$tree/fstype" btrfs; else fs_type "$IMAGES_DIR"; host_write "$tree/fstype" "$REPLY"; fi
+  host_write "$tree/source" "$reference (commit of $name)"
+  id=$(cat -- "$tree/layers" "$tree"/config/* | sha256sum) || die "cannot hash the new image"
+  id=${id%% *}
+  if exists "$IMAGES_DIR/$id"; then host rm -rf -- "$tree"; else host mv -T -- "$tree" "$IMAGES_DIR/$id"; fi
+  host mkdir -p -- "$IMAGES_DIR/refs"
+  hash_text "$reference"
+  host_write "$IMAGES_DIR/refs/$REPLY" "$id $reference"
+  note "$name committed as $reference: image ${id:0:12}, ${#keys[@]} layer(s), the new one a $layout layer"
+}
+
+# REPLY = reference $1 as Docker normalises it: docker.io when it names no registry,
+# library/ for a one-part name there, :latest when it has neither tag nor digest.
+image_reference() {
+  local ref=$1 first
+  [[ $ref =~ ^[a-z0-9][a-z0-9._/:@-]*$|^[A-Za-z0-9.-]+(:[0-9]+)?/[a-z0-9._/:@-]+$ ]] || die "$1 is not an image reference (e.g. app:snap, registry.example:5000/team/app:1)"
+  first=${ref%%/*}
+  if [[ $ref != */* ]]; then ref="docker.io/library/$ref"
+  elif [[ $first != *.* && $first != *:* && $first != localhost ]]; then ref="docker.io/$ref"
+  fi
+  if [[ ${ref##*/} != *:* && $ref != *@* ]]; then ref+=":latest"; fi
+  REPLY=$ref
+}
+
 # ---- JSON: registry and archive documents, read without a JSON tool ---------------
 # The target host has no jq, so the few documents an image pull reads (an index, a
 # manifest, an image config, a token) are parsed here. json_parse TEXT fills
@@ -4157,6 +4247,7 @@ usage() {
     "  stats [--no-stream] [--json] [SERVICE...]  CPU, memory, network, block I/O, processes" \
     "  systemd [DIR]                     write a systemd unit per service (default /etc/systemd/system)" \
     "  prune                             remove stopped containers, and what those not shut down properly left" \
+    "  commit [--index N] SERVICE REFERENCE  the container's filesystem as a local image, for image: REFERENCE" \
     "  pull [SERVICE...]                 fetch the services' images (a registry tag is resolved again)" \
     "  images                            the services' images: source, ID, size" \
     "  rmi [SERVICE...]                  remove the services' images, unless a container uses them" \
@@ -4270,6 +4361,7 @@ main() {
     plan) cmd_plan "$@" ;;
     systemd) cmd_systemd "$@" ;;
     prune) cmd_prune "$@" ;;
+    commit) cmd_commit "$@" ;;
     pull) cmd_pull "$@" ;;
     images) cmd_images "$@" ;;
     rmi) cmd_rmi "$@" ;;

@@ -369,3 +369,18 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   run -0 --separate-stderr "$SCRIPT" image prune -a
   [ -z "$(btrfs subvolume list "$TUPPER_ROOT")" ]
 }
+
+@test "commit on a layered image: the overlay's upper directory becomes one more layer, shared with the image's" {
+  # (root: the image's user, app, may not write in /)
+  compile_image "oci:$IMAGES/layout:base" 'user: "0"' 'command: ["/bin/sh", "-c", "echo added > /added; rm /layer2; exec sleep 1000"]'
+  "$SCRIPT" up -d
+  for _ in $(seq 100); do "$SCRIPT" exec app cat /added > /dev/null 2>&1 && break; sleep 0.05; done
+  "$SCRIPT" exec app cat /added
+  "$SCRIPT" commit app "tupper-test/$PROJECT:layered"
+  [ "$(find "$TUPPER_ROOT/images/layers/diff" -mindepth 1 -maxdepth 1 | wc -l)" = 3 ] # the image's 2, and the commit's
+  printf 'name: %sb\nservices:\n  app:\n    image: tupper-test/%s:layered\n    network_mode: none\n' "$PROJECT" "$PROJECT" > "$TEST_DIR/b.yaml"
+  node "$CLI" compile "$TEST_DIR/b.yaml" -o "$TEST_DIR/b.sh" 2> /dev/null
+  run -0 --separate-stderr "$TEST_DIR/b.sh" run --rm app /bin/sh -c 'cat /added /opq/upper-file; ls /layer2 2>&1; true'
+  [ "$output" = $'added\nupper\nls: /layer2: No such file or directory' ]
+  "$SCRIPT" down
+}

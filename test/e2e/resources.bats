@@ -212,3 +212,50 @@ seconds_of() {
   fi
   [ -z "$(leftovers_of "$PROJECT")" ]
 }
+
+# Compiles project $2 into SCRIPT2 from the lines $3...: one service app.
+compile_second() {
+  {
+    printf 'name: %s\nservices:\n  app:\n' "$1"
+    printf '    %s\n' "${@:2}"
+  } > "$TEST_DIR/second.yaml"
+  node "$CLI" compile "$TEST_DIR/second.yaml" -o "$TEST_DIR/second.sh" 2> /dev/null
+  SCRIPT2="$TEST_DIR/second.sh"
+}
+
+@test "commit: a running container's files and command become an image that another spec runs; a deleted file stays deleted" {
+  compile_app 'command: ["/bin/sh", "-c", "echo made > /made; rm /bin/vi; echo ready; exec sleep 1000"]'
+  "$SCRIPT" up -d
+  for _ in $(seq 100); do log_text "$PROJECT-app-1" | grep -q ready && break; sleep 0.05; done
+  run -0 --separate-stderr "$SCRIPT" commit app "tupper-test/$PROJECT:snap"
+  [[ $stderr == *"$PROJECT-app-1 committed as docker.io/tupper-test/$PROJECT:snap: image "* ]]
+  # it still runs (it was frozen only while its files were taken)
+  run -0 "$SCRIPT" ps
+  [[ $output == *"$PROJECT-app-1 "*" running "* ]]
+  # another project, from the committed image, never pulled: its files, and its command
+  compile_second "${PROJECT}b" "image: tupper-test/$PROJECT:snap" 'pull_policy: never' 'network_mode: none'
+  run -0 --separate-stderr "$SCRIPT2" run --rm app /bin/sh -c 'cat /made; ls /bin/vi 2>&1; true'
+  [ "${lines[0]}" = made ]
+  [ "${lines[1]}" = "ls: /bin/vi: No such file or directory" ]
+  "$SCRIPT2" up -d
+  for _ in $(seq 100); do [ -s "$TUPPER_ROOT/containers/${PROJECT}b/${PROJECT}b-app-1/log" ] && break; sleep 0.05; done
+  run -0 "$SCRIPT2" inspect app
+  [[ $output == *'"Cmd":["/bin/sh","-c","echo made > /made; rm /bin/vi; echo ready; exec sleep 1000"]'* ]]
+  "$SCRIPT2" down
+  run -0 --separate-stderr "$SCRIPT2" rmi
+  [ -z "$(find "$TUPPER_ROOT/images/layers" -mindepth 2 -maxdepth 2 -name 'commit-*')" ]
+}
+
+@test "commit on btrfs is a snapshot of the container's subvolume, as Bocker's was" {
+  use_btrfs_root
+  compile_app 'command: ["/bin/sh", "-c", "echo on-btrfs > /made; exec sleep 1000"]'
+  "$SCRIPT" up -d
+  for _ in $(seq 100); do "$SCRIPT" exec app cat /made > /dev/null 2>&1 && break; sleep 0.05; done
+  "$SCRIPT" commit app "tupper-test/$PROJECT:btrfs"
+  btrfs subvolume list "$TUPPER_ROOT" | grep -q 'images/layers/snapshot/commit-'
+  compile_second "${PROJECT}b" "image: tupper-test/$PROJECT:btrfs" 'network_mode: none'
+  run -0 --separate-stderr "$SCRIPT2" run --rm app /bin/cat /made
+  [ "$output" = on-btrfs ]
+  "$SCRIPT2" rmi
+  "$SCRIPT" down
+}
