@@ -9,7 +9,7 @@ declare -A NEEDS=(
   [unshare]=util-linux [setsid]=util-linux [flock]=util-linux [losetup]=mount
   [nsenter]=util-linux [ip]=iproute2 [iptables]=iptables [iptables-restore]=iptables [curl]=curl [mkfs.btrfs]=btrfs-progs [btrfs]=btrfs-progs
   [shellcheck]=shellcheck [zstd]=zstd [tar]=tar [gzip]=gzip
-  [docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [setfattr]=attr [mkfs.ext4]=e2fsprogs
+  [docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [setfattr]=attr [mkfs.ext4]=e2fsprogs [criu]=criu
 )
 missing=()
 for cmd in "${!NEEDS[@]}"; do

@@ -259,3 +259,18 @@ compile_second() {
   "$SCRIPT2" rmi
   "$SCRIPT" down
 }
+
+@test "checkpoint: where CRIU cannot work with the kernel, it says so, names CRIU's reason, and changes nothing" {
+  compile_app 'network_mode: none' 'command: ["/bin/sleep", "1000"]'
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  if criu check > /dev/null 2>&1; then skip "CRIU works on this host; the unsupported path cannot be shown here"; fi
+  run -1 --separate-stderr "$SCRIPT" checkpoint app "$TEST_DIR/checkpoint"
+  [[ $stderr == *"checkpoint is unsupported on this host: CRIU cannot work with this kernel (criu check: "*"); nothing was changed"* ]]
+  echo "$stderr" >&3
+  [ ! -e "$TEST_DIR/checkpoint" ]
+  run -0 "$SCRIPT" ps
+  [[ $output == *"$PROJECT-app-1 "*" running "* ]]
+  run -1 --separate-stderr "$SCRIPT" restore app "$TEST_DIR/checkpoint"
+  [[ $stderr == *"restore is unsupported on this host"* ]]
+}
