@@ -141,6 +141,8 @@ load_service() {
       svc_cpuset=''
       # services.none.x-tupper.cpuset_mems: not set (the memory nodes of the parent cgroup)
       svc_cpuset_mems=''
+      # services.none.x-tupper.network.egress_rate: not set (no limit)
+      svc_egress_rate='' svc_egress_burst=0 # bytes: 10 ms at the rate
       # services.none.oom_score_adj: not set (the host's (0))
       svc_oom_score_adj=''
       # services.none.shm_size: not set (64m, as Docker's)
@@ -224,6 +226,8 @@ load_service() {
       svc_cpuset=''
       # services.web.x-tupper.cpuset_mems: not set (the memory nodes of the parent cgroup)
       svc_cpuset_mems=''
+      # services.web.x-tupper.network.egress_rate: not set (no limit)
+      svc_egress_rate='' svc_egress_burst=0 # bytes: 10 ms at the rate
       # services.web.oom_score_adj: not set (the host's (0))
       svc_oom_score_adj=''
       # services.web.shm_size: not set (64m, as Docker's)
@@ -314,6 +318,8 @@ load_service() {
       svc_cpuset=''
       # services.keeper.x-tupper.cpuset_mems: not set (the memory nodes of the parent cgroup)
       svc_cpuset_mems=''
+      # services.keeper.x-tupper.network.egress_rate: not set (no limit)
+      svc_egress_rate='' svc_egress_burst=0 # bytes: 10 ms at the rate
       # services.keeper.oom_score_adj: not set (the host's (0))
       svc_oom_score_adj=''
       # services.keeper.shm_size: not set (64m, as Docker's)
@@ -680,6 +686,11 @@ preflight_service() {
     command -v iptables-restore >/dev/null || gaps+=("iptables-restore, for the NAT and ports of service $svc_name: apt-get install iptables")
     command -v flock >/dev/null || gaps+=("flock, for the networks of service $svc_name: apt-get install util-linux")
     [[ -e /proc/sys/net/ipv4/ip_forward ]] || gaps+=("IPv4 networking in this kernel, for the networks of service $svc_name")
+  fi
+  if [[ -n $svc_egress_rate ]]; then
+    [[ $svc_network_mode == bridge ]] || gaps+=("x-tupper.network.egress_rate of service $svc_name: it limits the container's veth, which network_mode $svc_network_mode has none of")
+    command -v tc >/dev/null || gaps+=("tc, for x-tupper.network.egress_rate of service $svc_name: apt-get install iproute2")
+    command -v nsenter >/dev/null || gaps+=("nsenter, for x-tupper.network.egress_rate of service $svc_name: apt-get install util-linux")
   fi
   if [[ $svc_ipc == service || $svc_pid == service ]]; then
     command -v nsenter >/dev/null || gaps+=("nsenter, to share the namespaces of service $svc_name's peers (ipc, pid): apt-get install util-linux")
@@ -1868,7 +1879,7 @@ address_lease() {
 # Compose, unless `run --service-ports` set RUN_SERVICE_PORTS.
 RUN_SERVICE_PORTS=''
 container_net_attach() {
-  local name=$1 state="$STATE_DIR/$1" i ns veth batch='' gateway='' nsfd dnat_to='' own_address=''
+  local name=$1 state="$STATE_DIR/$1" i ns veth batch='' gateway='' nsfd dnat_to='' own_address='' shaping=''
   NET_HELPER_ARGS=() NET_ADDRESSES=() NET_GATEWAYS=()
   if [[ $svc_network_mode == service ]]; then
     # network_mode: service:PEER: the peer's network namespace (its file when the script made
@@ -1900,6 +1911,11 @@ container_net_attach() {
     # mac_address is the service's container's: a one-off copy of it must not clash with it.
     if ((i == 0)) && [[ -n $svc_mac_address && -n $own_address ]]; then batch+=" address $svc_mac_address"; fi
     batch+=" netns /proc/self/fd/NSFD"$'\n'"link set $veth master $NET_BRIDGE up"$'\n'
+    # x-tupper.network.egress_rate: a token bucket on the container's end of the veth holds
+    # what it sends to the rate (the container, without NET_ADMIN, cannot remove it)
+    if [[ -n $svc_egress_rate ]]; then
+      shaping+="qdisc add dev eth$i root tbf rate $svc_egress_rate burst $svc_egress_burst latency 100ms"$'\n'
+    fi
   done
   host_append "$state/net" netns
   host_write "$ns"
@@ -1909,6 +1925,9 @@ container_net_attach() {
   plan_note "descriptor $nsfd is $ns, opened for reading"
   host_feed ip -batch - <<< "${batch//NSFD/$nsfd}" || die "could not connect $name to its networks (ip's message is above); this needs the veth module (modprobe veth)"
   if ((!PLAN)); then exec {nsfd}<&-; fi
+  if [[ -n $shaping ]]; then
+    host_feed nsenter --net="$ns" tc -batch - <<< "$shaping" || die "could not limit what $name sends (tc's message is above); this needs the sch_tbf module"
+  fi
   NET_HELPER_ARGS+=(--netns "$ns")
   if [[ -n $gateway ]]; then NET_HELPER_ARGS+=(--gateway "$gateway"); fi
   if [[ (-n $own_address || -n $RUN_SERVICE_PORTS) && ${#svc_port_protocol[@]} -gt 0 ]]; then container_publish "$name" "$dnat_to"; fi

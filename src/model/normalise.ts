@@ -74,6 +74,14 @@ export function normalise({ spec, outputFile, tupperVersion, runtime = [], locks
   };
 }
 
+/** x-tupper.network.egress_rate: the rate as tc takes it, and a burst of 10 ms of it (at least 32 KiB, tbf's need at HZ 250). */
+function egressRate(rate: string | undefined): { rate: string | null; burstBytes: number } {
+  if (rate === undefined) return { rate: null, burstBytes: 0 };
+  const m = /^([0-9.]+)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/.exec(rate) as RegExpExecArray;
+  const unit = { bit: 1 / 8, kbit: 125, mbit: 125_000, gbit: 125_000_000, bps: 1, kbps: 1000, mbps: 1_000_000, gbps: 1_000_000_000 }[m[2] as "bit"];
+  return { rate, burstBytes: Math.max(32 * 1024, Math.ceil((Number(m[1]) * unit) / 100)) };
+}
+
 function normaliseService(
   name: string,
   s: Obj,
@@ -142,6 +150,7 @@ function normaliseService(
     blkio: blkioSettings(s, o),
     cpusetMems: { ...o("x-tupper", "cpuset_mems"), nodes: s["x-tupper"]?.cpuset_mems !== undefined ? must(parseCpuList(s["x-tupper"].cpuset_mems)) : null },
     oomScoreAdj: { ...o("oom_score_adj"), value: (s.oom_score_adj as number | undefined) ?? null },
+    egressRate: { ...o("x-tupper", "network", "egress_rate"), ...egressRate(s["x-tupper"]?.network?.egress_rate as string | undefined) },
     shm: { ...o("shm_size"), bytes: s.shm_size !== undefined ? must(parseSize(s.shm_size)) : DEFAULT_SHM_BYTES },
     pids: { ...limitOrigin("pids_limit", "pids"), max: pidsRaw === undefined || pidsRaw <= 0 ? null : pidsRaw },
     cpuset: { ...o("cpuset"), cpus: s.cpuset !== undefined ? must(parseCpuList(s.cpuset)) : null },

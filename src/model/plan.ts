@@ -111,6 +111,8 @@ export interface ServicePlan {
   /** x-tupper.cpuset_mems: the NUMA nodes (null: the parent's). */
   cpusetMems: Origin & { nodes: string | null };
   oomScoreAdj: Origin & { value: number | null };
+  /** x-tupper.network.egress_rate, as tc writes rates (null: no limit). */
+  egressRate: Origin & { rate: string | null; burstBytes: number };
   /** shm_size: /dev/shm's size in bytes (Docker's 64m by default). */
   shm: Origin & { bytes: number };
   /** volumes: binds of host paths, and named volumes (volume: its host name, external, nocopy). */

@@ -162,6 +162,7 @@ function serviceView(s: ServicePlan) {
     })),
     // kind, device path ('': the default weight), value
     blkio: s.blkio.map((b) => ({ comment: describe(b, ""), line: [shWord(b.kind), shWord(b.path ?? ""), shNumber(b.value)].join(" ") })),
+    egressRate: { comment: describe(s.egressRate, "no limit"), value: shWord(s.egressRate.rate ?? ""), burst: shNumber(s.egressRate.burstBytes) },
     oomScoreAdj: { comment: describe(s.oomScoreAdj, "the host's (0)"), value: s.oomScoreAdj.value === null ? shWord("") : shNumber(s.oomScoreAdj.value) },
     shm: { comment: describe(s.shm, "64m, as Docker's"), value: shNumber(s.shm.bytes) },
     network: {

@@ -417,6 +417,11 @@ function checkCgroupSettings(at: SpecPath, s: Obj, report: Report, memLimit: unk
   if (s.cpu_period !== undefined && s.cpu_quota === undefined) {
     report([...at, "cpu_period"], "has no effect without cpu_quota; add cpu_quota, or use cpus");
   }
+  const egress = isObj(s["x-tupper"]) && isObj(s["x-tupper"].network) ? s["x-tupper"].network.egress_rate : undefined;
+  if (egress !== undefined && typeof s.network_mode === "string" && s.network_mode !== "bridge" && !s.network_mode.startsWith("bridge")) {
+    const peer = s.network_mode.startsWith("service:") ? "; set it on the service whose network this one shares" : "";
+    report([...at, "x-tupper", "network", "egress_rate"], `limits the container's end of a veth, and network_mode ${s.network_mode} gives it none${peer}`);
+  }
   const mems = isObj(s["x-tupper"]) ? s["x-tupper"].cpuset_mems : undefined;
   if (typeof mems === "string") {
     const c = parseCpuList(mems);

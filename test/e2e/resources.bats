@@ -274,3 +274,38 @@ compile_second() {
   run -1 --separate-stderr "$SCRIPT" restore app "$TEST_DIR/checkpoint"
   [[ $stderr == *"restore is unsupported on this host"* ]]
 }
+
+@test "x-tupper.network.egress_rate: what the container sends is held to the rate; its neighbour's is not" {
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  slow:\n    image: rootfs:%s\n    x-tupper: {network: {egress_rate: 1mbit}}\n    command: ["/bin/sleep", "1000"]\n' "$ROOTFS"
+    printf '  fast:\n    image: rootfs:%s\n    command: ["/bin/sleep", "1000"]\n' "$ROOTFS"
+  } > "$TEST_DIR/app.yaml.in"
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-slow-1"
+  wait_running "$PROJECT-fast-1"
+  local gateway
+  gateway=$("$SCRIPT" inspect slow | grep -o '"Gateway":"[0-9.]*"' | head -n1 | cut -d'"' -f4)
+  # a token bucket on the container's end of its veth (in its network namespace), not the neighbour's
+  run -0 nsenter --net="$TUPPER_RUN/$PROJECT/$PROJECT-slow-1/netns" tc qdisc show dev eth0
+  [[ $output == *"tbf"*"rate 1Mbit"* ]]
+  [[ $(nsenter --net="$TUPPER_RUN/$PROJECT/$PROJECT-fast-1/netns" tc qdisc show dev eth0) != *tbf* ]]
+  mkfifo "$TEST_DIR/fifo"
+  local service listener fd bytes
+  for service in slow fast; do
+    # a listener on the host whose stdin never ends, so it reads until the sender is done
+    exec {fd}<> "$TEST_DIR/fifo"
+    busybox nc -l -p 18950 > "$TEST_DIR/$service.received" <&"$fd" &
+    listener=$!
+    sleep 0.2
+    "$SCRIPT" exec "$service" sh -c "dd if=/dev/zero bs=1k count=512 2> /dev/null | nc $gateway 18950 > /dev/null &"
+    sleep 1
+    bytes=$(stat -c %s "$TEST_DIR/$service.received")
+    echo "$service: $bytes bytes in 1 s" >&3
+    kill "$listener" 2> /dev/null || true
+    wait "$listener" 2> /dev/null || true
+    exec {fd}>&-
+    if [[ $service == slow ]]; then ((bytes < 200000)); else ((bytes == 524288)); fi
+  done
+}
