@@ -1711,7 +1711,7 @@ storage_remove() {
 # A v1 hierarchy is joined when it holds a controller tupper uses; the v2 hierarchy always
 # (on hybrid hosts it only tracks processes, on pure v2 hosts it holds every controller).
 CG_MOUNT=() CG_VERSION=() CG_OWN=() CG_CONTROLLERS=()
-readonly CG_USED=(memory cpu cpuacct pids cpuset freezer devices blkio)
+readonly CG_USED=(memory cpu cpuacct pids cpuset freezer devices blkio hugetlb)
 # Docker's default device allow-list: mknod of any node (using it is another matter), then
 # null, zero, full, random, urandom, tty, ptmx and the pseudo-terminals.
 readonly DEVICE_RULES=('c *:* m' 'b *:* m' 'c 1:3 rwm' 'c 1:5 rwm' 'c 1:7 rwm' 'c 1:8 rwm' 'c 1:9 rwm' 'c 5:0 rwm' 'c 5:2 rwm' 'c 136:* rwm')
@@ -1862,6 +1862,7 @@ cgroup_plan() {
     if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,cpuset, && -z $svc_cpuset$svc_cpuset_mems ]]; then continue; fi
     # blkio: joined only by a service with blkio_config (one cgroup fewer to make for the rest)
     if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,blkio, && ${#svc_blkio[@]} == 0 ]]; then continue; fi
+    if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,hugetlb, && " ${svc_cgroup_settings[*]} " != *" hugetlb "* ]]; then continue; fi
     if [[ -n $TUPPER_CGROUP_PARENT ]]; then
       parent=${TUPPER_CGROUP_PARENT%/}
     else
@@ -1905,6 +1906,7 @@ cgroup_v2_wanted() {
   for c in memory cpu pids; do [[ ${CG_CONTROLLERS[$1]} != *,$c,* ]] || want+=" +$c"; done
   if [[ -n $svc_cpuset$svc_cpuset_mems && ${CG_CONTROLLERS[$1]} == *,cpuset,* ]]; then want+=' +cpuset'; fi
   if ((${#svc_blkio[@]})) && [[ ${CG_CONTROLLERS[$1]} == *,io,* ]]; then want+=' +io'; fi
+  if [[ " ${svc_cgroup_settings[*]} " == *" hugetlb "* && ${CG_CONTROLLERS[$1]} == *,hugetlb,* ]]; then want+=' +hugetlb'; fi
   REPLY=${want# }
 }
 

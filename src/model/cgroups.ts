@@ -7,7 +7,7 @@ import type { Origin } from "./plan.js";
 import { parseSize } from "./units.js";
 
 export interface CgroupSetting extends Origin {
-  controller: "memory" | "cpu" | "cpuset";
+  controller: "memory" | "cpu" | "cpuset" | "hugetlb";
   /** The v1 file and the value to write, or null when v1 has none. */
   v1: { file: string; value: string } | null;
   /** The v2 file and value, or null when v2 has none. */
@@ -54,6 +54,11 @@ export function cgroupSettings(s: Obj, o: (...key: (string | number)[]) => Origi
   // rt_period before rt_runtime: the kernel checks the runtime against the period
   if (s.cpu_rt_period !== undefined) add(["cpu_rt_period"], "cpu", { file: "cpu.rt_period_us", value: String(s.cpu_rt_period) }, null);
   if (s.cpu_rt_runtime !== undefined) add(["cpu_rt_runtime"], "cpu", { file: "cpu.rt_runtime_us", value: String(s.cpu_rt_runtime) }, null);
+  const hugetlb = (s["x-tupper"]?.hugetlb ?? {}) as Record<string, unknown>;
+  for (const page of Object.keys(hugetlb).sort()) {
+    const bytes = String(size(hugetlb[page]));
+    add(["x-tupper", "hugetlb", page], "hugetlb", { file: `hugetlb.${page}.limit_in_bytes`, value: bytes }, { file: `hugetlb.${page}.max`, value: bytes });
+  }
   return out;
 }
 

@@ -158,7 +158,7 @@ function serviceView(s: ServicePlan) {
     // key, controller, v1 file, v1 value, v2 file, v2 value ('-': that version has no such file)
     cgroupSettings: s.cgroupSettings.map((c) => ({
       comment: describe(c, ""),
-      line: [c.key.split(".").at(-1) as string, c.controller, c.v1?.file ?? "-", c.v1?.value ?? "-", c.v2?.file ?? "-", c.v2?.value ?? "-"].map(shWord).join(" "),
+      line: [c.key.replace(/^services\.[^.]+\./, ""), c.controller, c.v1?.file ?? "-", c.v1?.value ?? "-", c.v2?.file ?? "-", c.v2?.value ?? "-"].map(shWord).join(" "),
     })),
     // kind, device path ('': the default weight), value
     blkio: s.blkio.map((b) => ({ comment: describe(b, ""), line: [shWord(b.kind), shWord(b.path ?? ""), shNumber(b.value)].join(" ") })),

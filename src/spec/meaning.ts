@@ -422,6 +422,13 @@ function checkCgroupSettings(at: SpecPath, s: Obj, report: Report, memLimit: unk
     const peer = s.network_mode.startsWith("service:") ? "; set it on the service whose network this one shares" : "";
     report([...at, "x-tupper", "network", "egress_rate"], `limits the container's end of a veth, and network_mode ${s.network_mode} gives it none${peer}`);
   }
+  const hugetlb = isObj(s["x-tupper"]) && isObj(s["x-tupper"].hugetlb) ? s["x-tupper"].hugetlb : {};
+  for (const [page, limit] of Object.entries(hugetlb)) {
+    const v = parseSize(limit);
+    const pageBytes = parseSize(page.toLowerCase());
+    if (!v.ok) report([...at, "x-tupper", "hugetlb", page], `${v.why}; use a size that is a whole number of ${page} pages (e.g. 4m)`);
+    else if (pageBytes.ok && v.value % pageBytes.value !== 0) report([...at, "x-tupper", "hugetlb", page], `is not a whole number of ${page} pages; the kernel rounds it down`);
+  }
   const mems = isObj(s["x-tupper"]) ? s["x-tupper"].cpuset_mems : undefined;
   if (typeof mems === "string") {
     const c = parseCpuList(mems);

@@ -6,6 +6,13 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+# The hugetlb test lends the host's pool two pages: teardown gives them back, however it ends.
+eval "helpers_$(declare -f teardown)"
+teardown() {
+  if [[ -n ${HUGEPAGES_BEFORE:-} ]]; then echo "$HUGEPAGES_BEFORE" > /proc/sys/vm/nr_hugepages; fi
+  helpers_teardown
+}
+
 HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
 
 @test "oom_kill_disable: at mem_limit the hog waits for memory instead of being killed; mem_reservation and mem_swappiness are the cgroup's" {
@@ -308,4 +315,23 @@ compile_second() {
     exec {fd}>&-
     if [[ $service == slow ]]; then ((bytes < 200000)); else ((bytes == 524288)); fi
   done
+}
+
+@test "x-tupper.hugetlb: past its limit a process gets SIGBUS on the next huge page (shown on this host's v2 hugetlb controller)" {
+  # two 2 MB pages in the host's pool for the test, returned after it
+  HUGEPAGES_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+  echo $((HUGEPAGES_BEFORE + 2)) > /proc/sys/vm/nr_hugepages
+  printf '%s\n' '#include <stdio.h>' '#include <sys/mman.h>' \
+    'int main(void) { char *p = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);' \
+    '  if (p == MAP_FAILED) { perror("mmap"); return 1; }' \
+    '  for (int i = 0; i < 2; i++) { p[i << 21] = 1; printf("touched %d\n", i + 1); fflush(stdout); } return 0; }' > "$TEST_DIR/huge.c"
+  gcc -static -o "$TEST_DIR/huge" "$TEST_DIR/huge.c"
+  compile_app 'x-tupper: {hugetlb: {2MB: 2m}}' "volumes: [\"$TEST_DIR/huge:/huge:ro\"]" 'command: ["/huge"]'
+  run -135 --separate-stderr "$SCRIPT" run --rm app
+  local limited=$output
+  compile_app "volumes: [\"$TEST_DIR/huge:/huge:ro\"]" 'command: ["/huge"]'
+  run --separate-stderr "$SCRIPT" run --rm app
+  echo $HUGEPAGES_BEFORE > /proc/sys/vm/nr_hugepages
+  [ "$limited" = "touched 1" ]
+  [ "$status" = 0 ] && [ "$output" = $'touched 1\ntouched 2' ]
 }
