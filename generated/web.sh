@@ -2091,10 +2091,10 @@ helper_args() {
   HELPER_ARGS+=("${USER_ARGS[@]}" --chdir "$svc_workdir")
   env_args "$hostname" "$svc_uid" "$svc_user"
   HELPER_ARGS+=("${ENV_ARGS[@]}")
-  if ((svc_init)); then HELPER_ARGS+=(--init); fi
   # shm_size (64m, Docker's, unless the spec says), oom_score_adj
   HELPER_ARGS+=(--shm-size "$svc_shm_bytes")
   if [[ -n $svc_oom_score_adj ]]; then HELPER_ARGS+=(--oom-score-adj "$svc_oom_score_adj"); fi
+  if ((svc_init)); then HELPER_ARGS+=(--init); fi
   # pid: host or service:PEER: a restart stays in that PID namespace
   if [[ $svc_pid != private ]]; then HELPER_ARGS+=(--keep-pidns); fi
   # restart and healthcheck apply to the service's own container, not to one-off runs (as
