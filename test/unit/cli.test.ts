@@ -17,7 +17,7 @@ test("compile writes generated/NAME.sh, executable, and exits 0", () => {
   const r = run(["compile", "app.yaml"], dir);
   assert.equal(r.status, 0, r.stderr);
   const out = join(dir, "generated", "app.sh");
-  assert.ok(readFileSync(out, "utf8").startsWith("#!/usr/bin/env bash"));
+  assert.ok(readFileSync(out, "utf8").startsWith("#!/bin/bash"));
   assert.ok(statSync(out).mode & 0o100);
 });
 
