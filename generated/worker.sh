@@ -820,44 +820,40 @@ readonly DEVICE_RULES=('c *:* m' 'b *:* m' 'c 1:3 rwm' 'c 1:5 rwm' 'c 1:7 rwm' '
 
 cgroup_discover() {
   ((${#CG_MOUNT[@]} == 0)) || return 0
-  local -A own=()
-  local id list path c i fstype root mnt opts
+  local -A own=() seen=()
+  local id list path c root mnt rest fstype opts
   while IFS=: read -r id list path; do
     if [[ -z $list ]]; then own[v2]=$path; continue; fi
     split , "$list"
     for c in "${SPLIT[@]}"; do own[$c]=$path; done
   done < /proc/self/cgroup
   # mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
-  local line
-  while IFS= read -r line; do
-    [[ $line == *" - cgroup"* ]] || continue # most mounts are not cgroups: one test each
-    split ' ' "$line"
-    for ((i = 6; i < ${#SPLIT[@]}; i++)); do [[ ${SPLIT[i]} != - ]] || break; done
-    fstype=${SPLIT[i + 1]:-} root=${SPLIT[3]} mnt=${SPLIT[4]} opts=,${SPLIT[i + 3]:-},
+  # (a space in a path is written \040, so " - " only ever ends the optional fields)
+  while read -r id id id root mnt rest; do
+    [[ $rest == *" - cgroup"* ]] || continue # most mounts are not cgroups: one test each
+    rest=${rest#*" - "}
+    fstype=${rest%% *} opts=,${rest##* },
     case $fstype in
       cgroup2)
         read_file "$mnt/cgroup.controllers" || true
-        cg_add 2 "$mnt" "$root" "${own[v2]:-/}" ",${REPLY// /,},"
+        list=",${REPLY// /,}," path=${own[v2]:-/}
         ;;
       cgroup)
         list=,
         for c in "${CG_USED[@]}"; do [[ $opts != *,$c,* ]] || list+="$c,"; done
         [[ $list != , ]] || continue
-        c=${list#,} c=${c%%,*}
-        cg_add 1 "$mnt" "$root" "${own[$c]:-/}" "$list"
+        c=${list#,} c=${c%%,*} path=${own[$c]:-/}
         ;;
+      *) continue ;;
     esac
+    # a hierarchy mounted twice is still one
+    [[ -z ${seen[$fstype$list]:-} ]] || continue
+    seen[$fstype$list]=1
+    # /proc/self/cgroup paths are relative to the hierarchy; the mount may show only a subtree.
+    if [[ $root != / ]]; then path=${path#"$root"}; fi
+    CG_MOUNT+=("$mnt") CG_OWN+=("${path:-/}") CG_CONTROLLERS+=("$list")
+    if [[ $fstype == cgroup2 ]]; then CG_VERSION+=(2); else CG_VERSION+=(1); fi
   done < /proc/self/mountinfo
-}
-
-cg_add() {
-  local version=$1 mnt=$2 root=$3 path=$4 list=$5 i
-  for i in "${!CG_MOUNT[@]}"; do # a hierarchy mounted twice is still one
-    [[ ${CG_VERSION[i]} != "$version" || ${CG_CONTROLLERS[i]} != "$list" ]] || return 0
-  done
-  # /proc/self/cgroup paths are relative to the hierarchy; the mount may show only a subtree.
-  if [[ $root != / ]]; then path=${path#"$root"}; fi
-  CG_MOUNT+=("$mnt") CG_VERSION+=("$version") CG_OWN+=("${path:-/}") CG_CONTROLLERS+=("$list")
 }
 
 # Whether some hierarchy holds controller $1 (call cgroup_discover first).
@@ -990,8 +986,9 @@ DEVICE_ARGS=() DEVICE_EXTRA_RULES=()
 # session scope that is its user slice, for a process in the root cgroup, the root.
 cgroup_default_parent() {
   local base=${CG_OWN[$1]}
-  cgroup_v2_wanted "$1"
-  if [[ ${CG_VERSION[$1]} == 2 && -n $REPLY ]]; then
+  REPLY=''
+  if [[ ${CG_VERSION[$1]} == 2 ]]; then cgroup_v2_wanted "$1"; fi
+  if [[ -n $REPLY ]]; then
     while [[ $base != / ]] && cg_has_processes "${CG_MOUNT[$1]}$base"; do
       base=${base%/*}
       base=${base:-/}
@@ -1181,7 +1178,9 @@ cgroup_remove_all() {
     if [[ $kind == c && -d $dir ]]; then dirs+=("$dir"); fi
     if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
   done < "$record"
-  ((${#dirs[@]} + ${#parents[@]})) || return 0
+  # The parents alone were tried with the container's own cgroups already (stop, then rm):
+  # they stay while other containers use them.
+  ((${#dirs[@]})) || return 0
   for dir in "${dirs[@]}"; do cgroup_kill_all "$dir"; done
   # One rmdir for all: the container's cgroups (never non-empty: they have no children),
   # then the parents tupper made, which stay while other containers use them.
@@ -1645,11 +1644,13 @@ network_gc() {
 }
 
 # ---- /etc/hostname, /etc/hosts and /etc/resolv.conf of a container --------------------
-# Written into CONTAINERS_DIR/NAME/etc at every start and bind-mounted by tupper-init.
+# Written into the container's records (STATE_DIR/NAME, under TUPPER_RUN, which is a tmpfs
+# on most hosts; Podman keeps them in its run directory too) at every start, and
+# bind-mounted by tupper-init.
 
 # Writes them for container $1 of the loaded service, with hostname $2.
 container_etc_files() {
-  local name=$1 hostname=$2 dir="$CONTAINERS_DIR/$1/etc" hosts own i address
+  local name=$1 hostname=$2 dir="$STATE_DIR/$1" hosts own i address
   local -a lines
   host_write "$dir/hostname" "$hostname"
   own=$hostname
@@ -1738,8 +1739,8 @@ helper_args() {
   # The container's own /etc/hostname, hosts and resolv.conf; volumes come after, so a
   # volume on one of these paths wins, as in Docker.
   # (network_mode: service:PEER: the peer's, as the network is)
-  local etc="$c/etc"
-  if [[ $svc_network_mode == service ]]; then container_name_of "$svc_network_peer" && etc="$CONTAINERS_DIR/$REPLY/etc"; fi
+  local etc="$STATE_DIR/$name"
+  if [[ $svc_network_mode == service ]]; then container_name_of "$svc_network_peer" && etc="$STATE_DIR/$REPLY"; fi
   for file in hostname hosts resolv.conf; do HELPER_ARGS+=(--bind "$etc/$file" "/etc/$file"); done
   for i in "${!svc_bind_source[@]}"; do
     if [[ ${svc_bind_mode[i]} == ro ]]; then HELPER_ARGS+=(--ro-bind); else HELPER_ARGS+=(--bind); fi
@@ -1858,7 +1859,7 @@ container_hostname() {
   elif [[ $svc_network_mode == host ]]; then read_file /proc/sys/kernel/hostname
   elif [[ $svc_network_mode == service ]]; then
     container_name_of "$svc_network_peer"
-    read_file "$CONTAINERS_DIR/$REPLY/etc/hostname" || REPLY=${1:0:63}
+    read_file "$STATE_DIR/$REPLY/hostname" || REPLY=${1:0:63}
   else REPLY=${1:0:63}
   fi
 }
@@ -2028,7 +2029,6 @@ container_create() {
   image=$REPLY
   storage_kind "$image"
   storage=$REPLY
-  dirs+=("$c/etc")
   if [[ $storage == overlay ]]; then dirs+=("$c/rootfs" "$c/upper" "$c/work"); fi
   # Short-syntax volumes (and bind.create_host_path) create a missing host directory, as Docker does.
   for i in "${!svc_bind_source[@]}"; do
@@ -2060,7 +2060,6 @@ container_start() {
   cgroup_create
   container_net_attach "$name"
   container_hostname "$name"
-  if ! exists "$CONTAINERS_DIR/$name/etc"; then host mkdir -- "$CONTAINERS_DIR/$name/etc"; fi
   container_etc_files "$name" "$REPLY"
   volumes_ensure "$name"
   shared_namespaces "$name"
@@ -2260,8 +2259,10 @@ container_stop() {
 
 # Removes container $1 whole: stops it, then its records, filesystem and directory. Safe to repeat.
 container_remove() {
-  local one_off=1
+  local one_off=1 networked=0
   container_stop "$1" keep-records
+  # Only a container on some network can leave one unused (network_mode none: no lock to take).
+  if read_file "$CONTAINERS_DIR/$1/networks" && [[ -n $REPLY ]]; then networked=1; fi
   # A one-off run's anonymous volumes go with it (as run --rm's do in Docker); a service's
   # own containers keep theirs for the next container of the same name, until down -v.
   read_file "$CONTAINERS_DIR/$1/service" || REPLY=''
@@ -2272,7 +2273,7 @@ container_remove() {
   fi
   storage_remove "$1"
   if ((one_off)); then anonymous_volumes_remove "$1"; fi
-  network_gc
+  if ((networked)); then network_gc; fi
 }
 
 # CONTAINERS = every container of this project this host knows of, running or not.
