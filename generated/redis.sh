@@ -1925,9 +1925,11 @@ interface_exists() {
 # Sets NET_DIR, NET_BRIDGE and NET_ID (names in iptables) of network $1 of this project.
 network_names() {
   NET_DIR="$NETWORKS_DIR/${PROJECT}_$1"
-  hash_text "$PROJECT/$1"
-  NET_BRIDGE="tpb-${REPLY:0:10}" NET_ID=${REPLY:0:12}
+  # hashed once per run: bash hashes a character at a time
+  if [[ -z ${NET_HASH[$1]:-} ]]; then hash_text "$PROJECT/$1" && NET_HASH[$1]=$REPLY; fi
+  NET_BRIDGE="tpb-${NET_HASH[$1]:0:10}" NET_ID=${NET_HASH[$1]:0:12}
 }
+declare -A NET_HASH=()
 
 # Reads network $1's records: NET_BASE, NET_PREFIX, NET_GATEWAY (dotted), NET_LAST (the last
 # host offset). Fails when the network has not been made (or was half made).
@@ -1989,73 +1991,75 @@ network_create() {
     read_file /proc/sys/net/ipv4/ip_forward
     if [[ $REPLY != 1 ]]; then host_write /proc/sys/net/ipv4/ip_forward 1; fi
   fi
-  network_rules add | iptables_apply || die "network $name: could not add its iptables rules (the message is above); this needs iptables with the nat table"
+  network_rules add
+  iptables_apply "${RULES[@]}" || die "network $name: could not add its iptables rules (the message is above); this needs iptables with the nat table"
 }
 
-# Prints network $1's iptables rules for iptables-restore: two chains of its own, jumped to
-# from POSTROUTING and FORWARD. $1 = add (create) or del (remove). Every word is a
+# RULES = network $1's iptables rules, as iptables-restore lines: two chains of its own,
+# jumped to from POSTROUTING and FORWARD. $1 = add (create) or del (remove). Every word is a
 # bridge name, a chain name or an address tupper made: nothing here comes from the spec.
 network_rules() {
   local post="TUPPER-$NET_ID-POST" fwd="TUPPER-$NET_ID-FWD" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name"
   local subnet
   if [[ $1 == del ]]; then
-    printf '%s\n' '*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT \
-      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd" COMMIT
+    RULES=('*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT
+      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd" COMMIT)
     return 0
   fi
   number_to_ip "$NET_BASE"
   subnet=$REPLY/$NET_PREFIX
-  printf '%s\n' '*nat' ":$post - [0:0]"
+  RULES=('*nat' ":$post - [0:0]")
   # Outbound NAT: the containers' traffic leaves with the host's address.
-  if ((!net_internal)); then printf '%s\n' "-A $post -s $subnet ! -o $br -j MASQUERADE"; fi
+  if ((!net_internal)); then RULES+=("-A $post -s $subnet ! -o $br -j MASQUERADE"); fi
   # Published ports reached from the host itself, and from a container on this bridge.
-  printf '%s\n' "-A $post -o $br -m addrtype --src-type LOCAL -j MASQUERADE" \
-    "-A $post -o $br -s $subnet -m conntrack --ctstate DNAT -j MASQUERADE" \
-    "-A POSTROUTING -m comment --comment $tag -j $post" COMMIT
-  printf '%s\n' '*filter' ":$fwd - [0:0]" \
-    "-A $fwd -i $br -o $br -j ACCEPT" \
-    "-A $fwd -i $br -o tpb-+ -j DROP" \
-    "-A $fwd -i tpb-+ -o $br -j DROP"
+  RULES+=("-A $post -o $br -m addrtype --src-type LOCAL -j MASQUERADE"
+    "-A $post -o $br -s $subnet -m conntrack --ctstate DNAT -j MASQUERADE"
+    "-A POSTROUTING -m comment --comment $tag -j $post" COMMIT)
+  RULES+=('*filter' ":$fwd - [0:0]"
+    "-A $fwd -i $br -o $br -j ACCEPT"
+    "-A $fwd -i $br -o tpb-+ -j DROP"
+    "-A $fwd -i tpb-+ -o $br -j DROP")
   if ((net_internal)); then
-    printf '%s\n' "-A $fwd -i $br -j DROP" "-A $fwd -o $br -j DROP"
+    RULES+=("-A $fwd -i $br -j DROP" "-A $fwd -o $br -j DROP")
   else
-    printf '%s\n' "-A $fwd -o $br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT" \
-      "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT" \
-      "-A $fwd -i $br -j ACCEPT"
+    RULES+=("-A $fwd -o $br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+      "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT"
+      "-A $fwd -i $br -j ACCEPT")
   fi
-  printf '%s\n' "-I FORWARD -m comment --comment $tag -j $fwd" COMMIT
+  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd" COMMIT)
 }
 
-# Applies iptables-restore input from stdin, keeping every other rule of the host.
+# Applies the iptables-restore lines given as arguments, keeping every other rule of the host.
 iptables_apply() {
-  host_feed iptables-restore --wait --noflush
+  local rules
+  printf -v rules '%s\n' "$@"
+  host_feed iptables-restore --wait --noflush <<< "${rules%$'\n'}"
 }
 
-# Removes what iptables-restore input on stdin (lines of -D/-F/-X) names, line by line and
-# ignoring what is already gone, when the whole batch cannot be applied at once.
+# Removes what the iptables-restore lines given as arguments (-D/-F/-X) name: all at once,
+# or, when that fails, line by line, ignoring what is already gone.
 iptables_remove() {
-  local rules line table=filter
-  local -a words
-  rules=$(cat)
-  if ((PLAN)); then iptables_apply <<< "$rules"; return 0; fi
-  if iptables_apply <<< "$rules" 2>/dev/null; then return 0; fi
-  while IFS= read -r line; do
+  local line table=filter
+  if ((PLAN)); then iptables_apply "$@"; return 0; fi
+  if iptables_apply "$@" 2>/dev/null; then return 0; fi
+  for line in "$@"; do
     case $line in
       '*'*) table=${line#'*'} ;;
       COMMIT) ;;
       *)
-        read -r -a words <<< "$line"
-        host iptables --wait -t "$table" "${words[@]}" 2>/dev/null || true
+        split ' ' "$line"
+        host iptables --wait -t "$table" "${SPLIT[@]}" 2>/dev/null || true
         ;;
     esac
-  done <<< "$rules"
+  done
 }
 
 # Removes network $1 of this project whole: iptables chains, bridge and records. Call it
 # holding the lock. Safe on a half-made network and to repeat.
 network_destroy() {
   net_name=$1
-  network_rules del | iptables_remove
+  network_rules del
+  iptables_remove "${RULES[@]}"
   if interface_exists "$NET_BRIDGE"; then
     host ip link delete "$NET_BRIDGE" || die "could not delete bridge $NET_BRIDGE (ip's message is above)"
   fi
@@ -2211,38 +2215,44 @@ container_net_attach() {
 # the container's own, jumped to for traffic to any local address (from outside the
 # host, from the host itself, and from containers).
 container_publish() {
-  local name=$1 address=$2 i port chain rules='' match
+  local name=$1 address=$2 i port chain match
+  local -a rules
   hash_text "$PROJECT/$name"
   chain="TUPPER-${REPLY:0:12}-DNAT"
-  bound_ports
+  rules=('*nat' ":$chain - [0:0]")
   for i in "${!svc_port_protocol[@]}"; do
     port_reserve "$name" "${svc_port_protocol[i]}" "${svc_port_min[i]}" "${svc_port_max[i]}"
     port=$REPLY
     host_append "$STATE_DIR/$name/net" "port ${svc_port_protocol[i]} $port ${svc_port_host_ip[i]:-0.0.0.0} ${svc_port_container[i]}"
     match=''
     if [[ -n ${svc_port_host_ip[i]} ]]; then match="-d ${svc_port_host_ip[i]}/32 "; fi
-    rules+="-A $chain $match-p ${svc_port_protocol[i]} -m ${svc_port_protocol[i]} --dport $port -j DNAT --to-destination $address:${svc_port_container[i]}"$'\n'
+    rules+=("-A $chain $match-p ${svc_port_protocol[i]} -m ${svc_port_protocol[i]} --dport $port -j DNAT --to-destination $address:${svc_port_container[i]}")
   done
   host_append "$STATE_DIR/$name/net" "dnat $chain"
-  printf '%s\n' '*nat' ":$chain - [0:0]" "$rules-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" \
-    "-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" COMMIT |
-    iptables_apply || die "could not publish the ports of $name (iptables' message is above)"
+  rules+=("-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain"
+    "-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" COMMIT)
+  iptables_apply "${rules[@]}" || die "could not publish the ports of $name (iptables' message is above)"
 }
 
-# BOUND_PORTS[PROTOCOL-PORT] is set for every port a socket of this host listens on (TCP)
-# or is bound to (UDP), read from /proc/net: a published port must not hide one.
-bound_ports() {
-  local file protocol sl local_address _rest state
-  declare -gA BOUND_PORTS=()
-  for file in /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6; do
+# Whether a socket of this host listens on (TCP) or is bound to (UDP) port $2 of protocol
+# $1, read from /proc/net: a published port must not hide one. A busy host has thousands
+# of sockets, so each file is read whole (one mapfile) and its lines are looked at only
+# when the port's number appears in it at all.
+port_bound() {
+  local protocol=$1 file line hex
+  local -a lines
+  printf -v hex ':%04X ' "$2"
+  for file in "/proc/net/$protocol" "/proc/net/${protocol}6"; do
     [[ -r $file ]] || continue
-    protocol=${file##*/} protocol=${protocol%6}
-    while read -r sl local_address _rest state _; do
-      [[ $sl != sl ]] || continue # the heading
-      [[ $protocol == udp || $state == 0A ]] || continue # 0A: LISTEN
-      BOUND_PORTS[$protocol-$((16#${local_address##*:}))]=1
-    done < "$file"
+    mapfile -t lines < "$file"
+    [[ "${lines[*]}" == *"$hex"* ]] || continue
+    for line in "${lines[@]:1}"; do # after the heading: sl local_address rem_address st ...
+      split ' ' "$line"
+      [[ ${SPLIT[1]} == *"${hex% }" ]] || continue
+      if [[ $protocol == udp || ${SPLIT[3]} == 0A ]]; then return 0; fi # 0A: LISTEN
+    done
   done
+  return 1
 }
 
 # REPLY = a host port from $3 to $4 for protocol $2, reserved for container $1.
@@ -2253,7 +2263,7 @@ port_reserve() {
   if ((span == 1)); then start=0; fi
   for ((i = 0; i < span; i++)); do
     port=$((min + (start + i) % span))
-    if [[ -n ${BOUND_PORTS[$protocol-$port]:-} ]]; then
+    if port_bound "$protocol" "$port"; then
       ((span > 1)) || die "port $port/$protocol is taken by a process on this host (see: ss -lnp 'sport = :$port'); stop it, or publish another host port"
       continue
     fi
@@ -2278,8 +2288,8 @@ container_net_detach() {
     kind=${SPLIT[0]} a=${SPLIT[1]:-} b=${SPLIT[2]:-}
     case $kind in
       dnat)
-        printf '%s\n' '*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" \
-          "-D OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" "-F $a" "-X $a" COMMIT | iptables_remove
+        iptables_remove '*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" \
+          "-D OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" "-F $a" "-X $a" COMMIT
         ;;
       port) if held_by "$PORTS_DIR/$a-$b" "$name"; then files+=("$PORTS_DIR/$a-$b"); fi ;;
       netns) if [[ -e $STATE_DIR/$name/netns ]]; then host umount -- "$STATE_DIR/$name/netns" 2>/dev/null || true; fi ;;
