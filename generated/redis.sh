@@ -30,11 +30,11 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 9abe777296931d80ac7cf8cd3a304057dd98e425d5ed19a4c7bd6494aeeb6f38, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 c3025bc1e22d3ae25fd28f5fb64656697309e817ebe3566c4b2e9b301a4e1087, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 b46370953f8ebbbd1bcef77596ca1e10639e198f38875966c9c2d2051d1059c7
+# sources: helper/tupper-init.c sha256 c34424c8b40b2fd388af7c2c97897e8ca9cc44d566d41a2901b30094a1cd8cc8, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 c3025bc1e22d3ae25fd28f5fb64656697309e817ebe3566c4b2e9b301a4e1087, helper/port.c sha256 6a28e13e86988283dbb3a8458d194676bd89ef97d5a69406709a86b14a7c16fd, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 b46370953f8ebbbd1bcef77596ca1e10639e198f38875966c9c2d2051d1059c7, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='52db14d565b12af73f4d92d8acf4be7683aa66caa40aa9a4172020884cefa780'
+readonly HELPER_SHA256='4e32742f77f624037f06e30ab7b3bade8c359438e8d24061f96c6ee3aec8f491'
 readonly HELPER_EMBEDDED=0
 readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
@@ -2235,24 +2235,18 @@ container_publish() {
 }
 
 # Whether a socket of this host listens on (TCP) or is bound to (UDP) port $2 of protocol
-# $1, read from /proc/net: a published port must not hide one. A busy host has thousands
-# of sockets, so each file is read whole (one mapfile) and its lines are looked at only
-# when the port's number appears in it at all.
+# $1, on any address: a published port must not hide one. tupper-init binds the port and lets
+# it go (port.c), as Docker's userland proxy would fail to; reading /proc/net/tcp or asking
+# ss costs milliseconds even on an idle host (the kernel walks its whole socket table).
 port_bound() {
-  local protocol=$1 file line hex
-  local -a lines
-  printf -v hex ':%04X ' "$2"
-  for file in "/proc/net/$protocol" "/proc/net/${protocol}6"; do
-    [[ -r $file ]] || continue
-    mapfile -t lines < "$file"
-    [[ "${lines[*]}" == *"$hex"* ]] || continue
-    for line in "${lines[@]:1}"; do # after the heading: sl local_address rem_address st ...
-      split ' ' "$line"
-      [[ ${SPLIT[1]} == *"${hex% }" ]] || continue
-      if [[ $protocol == udp || ${SPLIT[3]} == 0A ]]; then return 0; fi # 0A: LISTEN
-    done
-  done
-  return 1
+  local status=0
+  if ((PLAN)); then return 1; fi # a plan assumes the port is free
+  "$TUPPER_HELPER" --port-free "$1" "$2" || status=$?
+  case $status in
+    0) return 1 ;;
+    1) return 0 ;;
+    *) die "could not find out whether port $2/$1 is free (tupper-init's message is above)" ;;
+  esac
 }
 
 # REPLY = a host port from $3 to $4 for protocol $2, reserved for container $1.

@@ -25,6 +25,9 @@
  * With --untar DIR [--overlay-whiteouts] it applies an image layer, a tar stream
  * on stdin, inside DIR (untar.c).
  *
+ * With --port-free tcp|udp PORT it exits 0 when the host port can be bound, 1 when
+ * a socket of this host holds it (port.c): the script's check before it publishes.
+ *
  * With --join PID it instead runs a command in a running container (the
  * script's `exec`): it enters the namespaces of the container whose PID 1 has
  * host PID PID, forks, and the child drops to the given uid/gid and execs.
@@ -65,6 +68,7 @@
 
 #include "log.h"
 #include "security.h"
+#include "port.h"
 #include "untar.h"
 
 #define EXIT_RUNTIME_FAILED 125
@@ -262,6 +266,7 @@ static void usage(void) {
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
+        "       tupper-init --port-free tcp|udp PORT\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init] [--keep-pidns]\n"
@@ -1322,6 +1327,10 @@ int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--untar") == 0) {
     if (argc == 3) untar_layer(argv[2], false);
     if (argc == 4 && strcmp(argv[3], "--overlay-whiteouts") == 0) untar_layer(argv[2], true);
+    usage();
+  }
+  if (argc > 1 && strcmp(argv[1], "--port-free") == 0) {
+    if (argc == 4) port_check(argv[2], argv[3]);
     usage();
   }
   struct options opt = {0};
