@@ -119,6 +119,40 @@ address_of() {
   [ -z "$(leftovers_of "$PROJECT")" ]
 }
 
+@test "tupper-init --port-free: a TCP listener on any address, an IPv6-only one and a bound UDP socket hold a port; TIME_WAIT does not" {
+  run -0 "$TUPPER_HELPER" --port-free tcp 18083
+  # A server on 127.0.0.1:18083 that closes its one connection first (so the connection waits
+  # in TIME_WAIT on port 18083), then stops listening when it reads "stop" on its stdin.
+  mkfifo "$TEST_DIR/control"
+  node -e '
+    const net = require("net");
+    const server = net.createServer((c) => c.end("x")).listen(18083, "127.0.0.1", () => {
+      const client = net.connect(18083, "127.0.0.1", () => console.log("up"));
+      client.on("data", () => {}).on("end", () => client.end());
+    });
+    process.stdin.on("data", () => server.close(() => console.log("closed")));
+  ' < "$TEST_DIR/control" > "$TEST_DIR/server" 3>&- &
+  PEER_PIDS+=($!)
+  exec {control}> "$TEST_DIR/control"
+  for _ in $(seq 50); do grep -q up "$TEST_DIR/server" && break; sleep 0.1; done
+  run -1 "$TUPPER_HELPER" --port-free tcp 18083
+  run -0 "$TUPPER_HELPER" --port-free udp 18083 # another protocol's port
+  echo stop >&"$control"
+  for _ in $(seq 50); do grep -q closed "$TEST_DIR/server" && break; sleep 0.1; done
+  exec {control}>&-
+  [[ $(cat /proc/net/tcp) == *":46A3 "*" 06 "* ]] # 0x46A3 = 18083, 06 = TIME_WAIT
+  run -0 "$TUPPER_HELPER" --port-free tcp 18083
+  node -e 'require("net").createServer().listen({ port: 18084, host: "::1", ipv6Only: true }, () => console.log("up"))' > "$TEST_DIR/v6" 3>&- &
+  PEER_PIDS+=($!)
+  node -e 'require("dgram").createSocket("udp4").bind(18085, () => console.log("up"))' > "$TEST_DIR/udp" 3>&- &
+  PEER_PIDS+=($!)
+  for _ in $(seq 50); do grep -q up "$TEST_DIR/v6" && grep -q up "$TEST_DIR/udp" && break; sleep 0.1; done
+  run -1 "$TUPPER_HELPER" --port-free tcp 18084
+  run -1 "$TUPPER_HELPER" --port-free udp 18085
+  run -125 "$TUPPER_HELPER" --port-free sctp 18085
+  [[ $output == *"protocol sctp is not tcp or udp"* ]]
+}
+
 @test "outbound traffic is masqueraded to reach other hosts; an internal network reaches nothing outside" {
   make_peer
   mkdir -p "$TEST_DIR/www" && echo outside > "$TEST_DIR/www/index.html"
