@@ -104,6 +104,13 @@ compare_plan_with_run() {
   cp "$TUPPER_HELPER" "$TEST_DIR/tupper-init"
   run -0 env TUPPER_HELPER="$TEST_DIR/tupper-init" "$SCRIPT" run --rm app
   run -0 env TUPPER_HELPER="$TEST_DIR/tupper-init" "$SCRIPT" run --rm app
+  # what this script verified does not vouch for the file to a script that pins another helper
+  sed "s/^readonly HELPER_SHA256='[0-9a-f]*'\$/readonly HELPER_SHA256='$(printf 'a%.0s' {1..64})'/" "$SCRIPT" > "${SCRIPT%/*}/other.sh"
+  chmod +x "${SCRIPT%/*}/other.sh"
+  grep -q "^readonly HELPER_SHA256='a\{64\}'" "${SCRIPT%/*}/other.sh"
+  run -1 --separate-stderr env TUPPER_HELPER="$TEST_DIR/tupper-init" "${SCRIPT%/*}/other.sh" run --rm app
+  [[ $stderr == *"is not the tupper-init this script was compiled for"* ]]
+  run -0 env TUPPER_HELPER="$TEST_DIR/tupper-init" "$SCRIPT" run --rm app
   printf 'x' >> "$TEST_DIR/tupper-init"
   run -1 --separate-stderr env TUPPER_HELPER="$TEST_DIR/tupper-init" "$SCRIPT" run --rm app
   [[ $stderr == *"is not the tupper-init this script was compiled for"* ]]
