@@ -8,7 +8,7 @@ declare -A NEEDS=(
   [gcc]=gcc [make]=make [node]=nodejs [npm]=npm
   [unshare]=util-linux [setsid]=util-linux [flock]=util-linux [losetup]=mount
   [nsenter]=util-linux [ip]=iproute2 [iptables]=iptables [iptables-restore]=iptables [curl]=curl [mkfs.btrfs]=btrfs-progs [btrfs]=btrfs-progs
-  [shellcheck]=shellcheck [zstd]=zstd [tar]=tar [gzip]=gzip
+  [shellcheck]=shellcheck [zstd]=zstd [tar]=tar [gzip]=gzip [strace]=strace
   [docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [setfattr]=attr [mkfs.ext4]=e2fsprogs [criu]=criu
 )
 missing=()
