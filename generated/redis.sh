@@ -600,8 +600,9 @@ kernel_has_overlay() {
 helper_ready() {
   local stamp="$TUPPER_RUN/helpers/verified${TUPPER_HELPER//\//%}" sum
   if ((HELPER_EMBEDDED)) && ! exists "$TUPPER_HELPER"; then helper_unpack; fi
-  # verified before, for this script's sha256 (another script may pin another helper at the same path)
-  if [[ -e $stamp && ! $TUPPER_HELPER -nt $stamp ]] && read_file "$stamp" && [[ $REPLY == "$HELPER_SHA256" ]]; then return 0; fi
+  # verified before, for this script's sha256 (another script may pin another helper at the
+  # same path); REPLY stays the caller's
+  if [[ -e $stamp && ! $TUPPER_HELPER -nt $stamp ]] && IFS= read -r sum < "$stamp" && [[ $sum == "$HELPER_SHA256" ]]; then return 0; fi
   ((!PLAN)) || [[ -e $TUPPER_HELPER ]] || return 0 # unpacked only on paper: nothing to hash
   sum=$(sha256sum < "$TUPPER_HELPER") || die "cannot read $TUPPER_HELPER to check its sha256"
   [[ ${sum%% *} == "$HELPER_SHA256" ]] || die "$TUPPER_HELPER is not the tupper-init this script was compiled for: its sha256 is ${sum%% *}, this script needs $HELPER_SHA256 (see the build lines in its header). Install the matching helper, or recompile the spec against the helper you have; nothing was changed"
@@ -3930,8 +3931,8 @@ cmd_exec() {
   container_name_of "$svc_name" "$index"
   name=$REPLY
   container_init_pid "$name" || die "service $svc_name has no running container $name; start it with up -d"
-  helper_ready
   init=$REPLY
+  helper_ready
   if read_file "$CONTAINERS_DIR/$name/image"; then image_config_apply "$REPLY"; fi
   uid=$svc_uid gid=$svc_gid user_name=$svc_user
   if [[ $user =~ ^([0-9]+)(:([0-9]+))?$ ]]; then
