@@ -4,10 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupSettings, sharesToWeight } from "../../src/model/cgroups.js";
+import { tempDir } from "./helpers.js";
 
 const origin = (...key: (string | number)[]) => ({ key: `services.app.${key.join(".")}`, written: "x" });
 
@@ -40,7 +40,7 @@ const gapFunction = /^cgroup_setting_gap\(\) \{[\s\S]*?^\}$/m.exec(template)?.[0
 // REPLY of cgroup_setting_gap for setting WORDS on a host with one hierarchy (VERSION, its
 // controllers), whose own cgroup holds FILES.
 function gap(words: string[], version: 1 | 2, controllers: string, files: string[]): string {
-  const mount = mkdtempSync(join(tmpdir(), "tupper-cg-"));
+  const mount = tempDir("tupper-cg-");
   mkdirSync(join(mount, "own"));
   for (const f of files) writeFileSync(join(mount, "own", f), "");
   const script = `${gapFunction}

@@ -1,12 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { unifiedDiff } from "../../src/check/diff.js";
 import { packageRoot } from "../../src/paths.js";
-import { minimal } from "./helpers.js";
+import { minimal, tempDir } from "./helpers.js";
 
 const cli = join(packageRoot, "dist", "src", "cli.js");
 const run = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8" });
@@ -22,7 +21,7 @@ test("unifiedDiff: removals before additions, three lines of context, hunk heade
 });
 
 test("tupper check: 0 when generated/ matches, 1 with a diff when a spec changed, 2 when a spec does not compile", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tupper-check-"));
+  const dir = tempDir("tupper-check-");
   mkdirSync(join(dir, "specs"));
   writeFileSync(join(dir, "specs", "app.yaml"), minimal);
   assert.equal(run(["compile", "specs/app.yaml"], dir).status, 0);

@@ -2,17 +2,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/paths.js";
-import { minimal } from "./helpers.js";
+import { minimal, tempDir } from "./helpers.js";
 
 const cli = join(packageRoot, "dist", "src", "cli.js");
 const run = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8" });
 
 test("compile writes generated/NAME.sh, executable, and exits 0", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  const dir = tempDir("tupper-cli-");
   writeFileSync(join(dir, "app.yaml"), minimal);
   const r = run(["compile", "app.yaml"], dir);
   assert.equal(r.status, 0, r.stderr);
@@ -22,7 +22,7 @@ test("compile writes generated/NAME.sh, executable, and exits 0", () => {
 });
 
 test("spec errors exit 2, print every error and write nothing", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  const dir = tempDir("tupper-cli-");
   writeFileSync(join(dir, "bad.yaml"), "services:\n  a:\n    image: NGINX\n    mem_limit: x\n");
   const r = run(["compile", "bad.yaml", "-o", "out.sh"], dir);
   assert.equal(r.status, 2);
@@ -41,7 +41,7 @@ test("other failures exit 1 with a one-line reason", () => {
 });
 
 test("compile takes several specs in one process; each is written, a bad one makes the status 2", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  const dir = tempDir("tupper-cli-");
   writeFileSync(join(dir, "a.yaml"), minimal);
   writeFileSync(join(dir, "b.yaml"), minimal);
   writeFileSync(join(dir, "bad.yaml"), "services: {}\n");
@@ -54,7 +54,7 @@ test("compile takes several specs in one process; each is written, a bad one mak
 });
 
 test("every script pins the helper's sha256; --embed-helper carries its exact bytes", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  const dir = tempDir("tupper-cli-");
   writeFileSync(join(dir, "app.yaml"), minimal);
   const helper = readFileSync(join(packageRoot, "helper", "tupper-init"));
   const sha = createHash("sha256").update(helper).digest("hex");
@@ -75,7 +75,7 @@ test("every script pins the helper's sha256; --embed-helper carries its exact by
 });
 
 test("without a helper to pin, compile says how to get one and writes nothing", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tupper-cli-"));
+  const dir = tempDir("tupper-cli-");
   writeFileSync(join(dir, "app.yaml"), minimal);
   const r = run(["compile", "--helper", "/nonexistent/tupper-init", "app.yaml"], dir);
   assert.equal(r.status, 1);

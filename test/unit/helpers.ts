@@ -1,5 +1,9 @@
 // Shared by the unit tests: compile a spec given as text, without touching the filesystem
 // (or reading the environment).
+import { after } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { compileSpec, type CompileResult } from "../../src/compile.js";
 import { formatDiagnostic } from "../../src/spec/diagnostics.js";
 import type { HelperInfo } from "../../src/helper/helper.js";
@@ -22,3 +26,15 @@ export const minimal = `services:
     image: rootfs:./rootfs
     command: ["/bin/true"]
 `;
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new directory under the system's temporary directory, removed when the test file ends. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}

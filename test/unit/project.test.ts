@@ -1,16 +1,15 @@
 // Multi-service project keys: env_file, container_name, labels, profiles, and `tupper config`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { compileText, errorsOf } from "./helpers.js";
+import { compileText, errorsOf, tempDir } from "./helpers.js";
 import { formatDiagnostic } from "../../src/spec/diagnostics.js";
 import { projectConfig } from "../../src/config/config.js";
 
 function projectDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "tupper-project-"));
+  const dir = tempDir("tupper-project-");
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
