@@ -377,9 +377,10 @@ bool tar_next(int fd, struct tar_entry *e) {
     e->type = type == '\0' || type == '7' ? '0' : type;
     if (e->path == NULL && e->long_name != NULL) e->path = e->long_name, e->long_name = NULL;
     if (e->path == NULL) {
-      /* ustar: prefix "/" name, each field NUL-terminated unless it is full */
+      /* POSIX ustar ("ustar\0"): prefix "/" name, each field NUL-terminated unless it is full;
+         GNU's "ustar  " keeps other things where the prefix would be */
       char name[155 + 1 + 100 + 1] = "";
-      if (memcmp(h + 257, "ustar", 5) == 0 && h[345] != '\0') {
+      if (memcmp(h + 257, "ustar\0", 6) == 0 && h[345] != '\0') {
         snprintf(name, sizeof name, "%.155s/%.100s", (const char *)h + 345, (const char *)h);
       } else snprintf(name, sizeof name, "%.100s", (const char *)h);
       if (name[0] == '\0') die("a tar entry without a name");
@@ -574,6 +575,9 @@ static void write_entry(int in, struct tar_entry *e, bool overlay, struct made *
     skip_data(in, e->size);
     return;
   }
+  /* "./" as a file, a link or a device: making room for it would remove the whole layer's
+     directory (the lower layers' files with it) */
+  if (strcmp(e->path, "/") == 0 && e->type != '5') die("a tar entry of type '%c' for the root directory", e->type);
   unsigned long long data = 0;
   switch (e->type) {
     case '0': {

@@ -105,6 +105,7 @@ const cases = {
   "gnu-long-name-huge": () => Buffer.concat([entry({ name: "././@LongLink", type: "L" }, "n".repeat((1 << 20) + 1)), entry({ name: "x" }), end()]),
   "gnu-long-name-nul": () => Buffer.concat([entry({ name: "././@LongLink", type: "L" }, "ok\0../../escape\0"), entry({ name: "x" }), end()]),
   "dotdot": () => Buffer.concat([entry({ name: "../../escape" }, "out\n"), end()]),
+  "root-file": () => Buffer.concat([entry({ name: "./", type: "2", link: "/tmp" }), end()]),
   "whiteout-dotdot": () => Buffer.concat([entry({ name: "a/.wh.." }), end()]),
   "truncated": () => entry({ name: "t" }, "x".repeat(1000)).subarray(0, 700),
 };
