@@ -37,7 +37,7 @@ assert_refused() {
   local files
   files=$(find "$LAYER" -mindepth 1 | sort | tr '\n' ' ')
   [ "$files" = "$LAYER/outside $LAYER/root $LAYER/root/lower $LAYER/root/lower/file " ] || { echo "files: $files"; return 1; }
-  [ ! -e "$TEST_DIR/escape" ] && [ ! -e /tmp/escape ] || { echo "escape made"; return 1; }
+  if [ -e "$TEST_DIR/escape" ] || [ -e /tmp/escape ]; then echo "escape made"; return 1; fi
 }
 
 @test "untar: valid ustar, pax, GNU and base-256 layers are applied as before" {
@@ -47,7 +47,8 @@ assert_refused() {
   rm -rf "$LAYER"
   untar_case valid-pax
   [ "$status" -eq 0 ]
-  local long="$LAYER/root/p/$(printf 'd%.0s' {1..150})/$(printf 'f%.0s' {1..150})"
+  local long
+  long="$LAYER/root/p/$(printf 'd%.0s' {1..150})/$(printf 'f%.0s' {1..150})"
   [ "$(cat "$long")" = pax ] && [ "$(stat -c '%u:%g %Y' "$long")" = "1000:1000 1700000000" ]
   [ "$(getfattr --only-values -n user.tupper "$long")" = yes ]
   [ "$(readlink "$LAYER/root/p/longlink")" = "/$(printf 't%.0s' {1..200})" ]
@@ -167,4 +168,46 @@ SPEC
   node "$CLI" compile "$TEST_DIR/spec/users.yaml" -o "$SCRIPT"
   run -0 --separate-stderr "$SCRIPT" run --rm app
   [ "$output" = 65534 ]
+}
+
+# The test below mounts a small tmpfs at TUPPER_RUN: it is emptied and unmounted before the
+# shared teardown (helpers.bash) runs down and removes TEST_DIR.
+eval "shared_$(declare -f teardown)"
+teardown() {
+  if mountpoint -q "$TEST_DIR/run" 2> /dev/null; then
+    rm -f "$TEST_DIR/run/filler"
+    if [[ -n $SCRIPT && -x $SCRIPT ]]; then "$SCRIPT" down > /dev/null 2>&1 || true; fi
+    umount "$TEST_DIR/run"
+  fi
+  shared_teardown
+}
+
+@test "status files: a write that fails on a full TUPPER_RUN does not leak the supervisor's descriptor" {
+  mkdir -p "$TEST_DIR/run" "$TEST_DIR/shared"
+  mount -t tmpfs -o size=1m tupper-attack-run "$TEST_DIR/run"
+  # a check that always fails: each run writes the status file health ("starting N")
+  compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sleep", "3600"]' \
+    "volumes: [\"$TEST_DIR/shared:/shared\"]" \
+    'healthcheck: {test: ["CMD-SHELL", "echo run >> /shared/checks; false"], interval: 100ms, timeout: 1s, retries: 100000}'
+  "$SCRIPT" up -d app
+  wait_running "$PROJECT-app-1"
+  local pid supervisor before after i checks
+  # NAME SERVICE STATUS PID PORTS, STATUS being "running (starting)"
+  pid=$("$SCRIPT" ps | awk -v n="$PROJECT-app-1" '$1 == n {print $(NF - 1)}')
+  [[ $pid =~ ^[0-9]+$ ]]
+  supervisor=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
+  # TUPPER_RUN full: every status write from now on fails with ENOSPC
+  dd if=/dev/zero of="$TEST_DIR/run/filler" bs=4k 2> /dev/null || true
+  checks=$(wc -l < "$TEST_DIR/shared/checks")
+  before=$(ls "/proc/$supervisor/fd" | wc -l)
+  # ten more checks, each a failed write of the health file
+  for ((i = 0; i < 200; i++)); do
+    (($(wc -l < "$TEST_DIR/shared/checks") >= checks + 11)) && break
+    sleep 0.1
+  done
+  (($(wc -l < "$TEST_DIR/shared/checks") >= checks + 11))
+  after=$(ls "/proc/$supervisor/fd" | wc -l)
+  [ "$after" -le "$before" ] || { echo "the supervisor had $before descriptors, then $after"; false; }
+  # the failure is reported in the container's log, naming the file
+  [[ $(log_text "$PROJECT-app-1") == *"tupper-init: write $TEST_DIR/run/$PROJECT/$PROJECT-app-1/.health.tmp: No space left on device"* ]] || { log_text "$PROJECT-app-1"; false; }
 }
