@@ -6,8 +6,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 HELPER := helper/tupper-init
-HELPER_C := helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c
-HELPER_SOURCES := $(HELPER_C) helper/security.h helper/log.h helper/untar.h helper/port.h
+HELPER_C := helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c
+HELPER_SOURCES := $(HELPER_C) helper/security.h helper/log.h helper/untar.h helper/port.h helper/util.h
 ROOTFS := build/rootfs
 SPECS := $(wildcard specs/*.yaml)
 GENERATED := $(patsubst specs/%.yaml,generated/%.sh,$(SPECS))
@@ -19,7 +19,7 @@ BATS := node_modules/bats/bin/bats
 # The helper: static, warnings are errors. The same source and compiler give the same bytes.
 CFLAGS_HELPER := -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$(CURDIR)=. -Wl,--build-id=none
 
-.PHONY: deps build helper rootfs generated docs demo test test-unit test-shellcheck test-e2e bench install clean
+.PHONY: deps build helper rootfs generated docs demo test test-unit test-shellcheck test-e2e test-fuzz bench install clean
 
 deps:
 	scripts/install-deps.sh
@@ -55,10 +55,23 @@ demo: build rootfs
 	TUPPER_ROOT=$(CURDIR)/build/demo-root TUPPER_RUN=$(CURDIR)/build/demo-run \
 	  TUPPER_HELPER=$(CURDIR)/$(HELPER) build/hello.sh run --rm hello
 
-test: build rootfs test-unit test-shellcheck test-e2e
+test: build rootfs test-unit test-shellcheck test-fuzz test-e2e
 
 test-unit: dist/.built $(HELPER)
 	node --test --test-reporter=spec dist/test/unit/
+
+# The layer reader (helper/untar.c) under libFuzzer with ASan and UBSan, for FUZZ_TIME seconds,
+# from the checked-in corpus (valid archives, attacks, every crash found: helper/fuzz/corpus).
+# New inputs go to build/fuzz/corpus; a crash is saved in build/fuzz/artifacts and fails the run.
+FUZZ_TARGET := build/fuzz/untar-fuzz
+FUZZ_TIME ?= 60
+$(FUZZ_TARGET): helper/fuzz/untar-fuzz.c helper/untar.c helper/untar.h helper/util.c helper/util.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -DUTIL_EXIT=fuzz_exit -o $@ helper/fuzz/untar-fuzz.c helper/untar.c helper/util.c
+test-fuzz: deps $(FUZZ_TARGET)
+	rm -rf build/fuzz/corpus build/fuzz/artifacts && mkdir -p build/fuzz/corpus build/fuzz/artifacts
+	$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  -artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus helper/fuzz/corpus
 
 test-shellcheck:
 	shellcheck --severity=style generated/*.sh

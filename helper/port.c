@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "port.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,8 +19,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Whether ADDR (of LENGTH bytes, family FAMILY) can be bound with TYPE; dies on other errors. */
 static bool can_bind(int family, int type, const struct sockaddr *addr, socklen_t length, const char *port) {

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util.h"
+
 #define MAX_RLIMITS 16
 #define MAX_SYSCTLS 64
 #define MAX_GROUPS 64
@@ -74,13 +76,6 @@ struct security {
   struct sysctl_setting sysctls[MAX_SYSCTLS];
   int n_sysctls;
 };
-
-/* Shared with tupper-init.c: print "tupper-init: MESSAGE[: strerror]" and exit 125. */
-void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...);
-void __attribute__((noreturn, format(printf, 1, 2))) die_errno(const char *fmt, ...);
-
-/* Shared: vasprintf that dies when out of memory. */
-char *__attribute__((format(printf, 1, 2))) xasprintf(const char *fmt, ...);
 
 /* userns.c: container ids 0..SIZE-1 are host ids HOST_UID.. and HOST_GID... */
 struct userns_map {

@@ -70,6 +70,7 @@
 #include "security.h"
 #include "port.h"
 #include "untar.h"
+#include "util.h"
 
 #define EXIT_RUNTIME_FAILED 125
 #define MAX_VOLUMES 256
@@ -165,49 +166,11 @@ struct options {
 /* The supervisor of a detached container: its own errors go into the container's log. */
 static struct container_log *error_log;
 
-/* "tupper-init: MESSAGE[: strerror(ERRNUM)]" on stderr, or as a record of the log. */
-static void report(int errnum, const char *fmt, va_list ap) {
-  char text[1024];
-  int len = snprintf(text, sizeof text, "tupper-init: ");
-  len += vsnprintf(text + len, sizeof text - (size_t)len, fmt, ap);
-  if (errnum != 0 && len < (int)sizeof text) snprintf(text + len, sizeof text - (size_t)len, ": %s", strerror(errnum));
-  if (error_log != NULL) log_message(error_log, text);
-  else fprintf(stderr, "%s\n", text);
-}
-
-void die(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  report(0, fmt, ap);
-  va_end(ap);
-  exit(EXIT_RUNTIME_FAILED);
-}
-
-void die_errno(const char *fmt, ...) {
-  int saved = errno;
-  va_list ap;
-  va_start(ap, fmt);
-  report(saved, fmt, ap);
-  va_end(ap);
-  exit(EXIT_RUNTIME_FAILED);
-}
-
-/* For what must not end a running container (a status file it could not write). */
-static void __attribute__((format(printf, 1, 2))) warn_errno(const char *fmt, ...) {
-  int saved = errno;
-  va_list ap;
-  va_start(ap, fmt);
-  report(saved, fmt, ap);
-  va_end(ap);
-}
-
-char *xasprintf(const char *fmt, ...) {
-  char *out;
-  va_list ap;
-  va_start(ap, fmt);
-  if (vasprintf(&out, fmt, ap) < 0) die("out of memory");
-  va_end(ap);
-  return out;
+/* util.c's die() and warn_errno() send their messages here first (util.h). */
+bool divert_message(const char *text) {
+  if (error_log == NULL) return false;
+  log_message(error_log, text);
+  return true;
 }
 
 static unsigned long parse_id(const char *flag, const char *text) {
@@ -997,8 +960,18 @@ static void write_status(const char *dir, const char *name, const char *text) {
   size_t len = strlen(text);
   if (fd < 0) {
     warn_errno("open %s", tmp);
-  } else if (write(fd, text, len) != (ssize_t)len || close(fd) < 0) {
-    if (errno == 0) errno = ENOSPC; /* a short write */
+    free(tmp);
+    free(path);
+    return;
+  }
+  /* close() whatever write() did: one call on each side of || would leak FD on a failed write */
+  errno = 0;
+  ssize_t written = write(fd, text, len);
+  int write_errno = written < 0 ? errno : ENOSPC; /* a short write: the disk is full */
+  int closed = close(fd);
+  if (written != (ssize_t)len || closed < 0) {
+    if (written == (ssize_t)len) write_errno = errno;
+    errno = write_errno;
     warn_errno("write %s", tmp);
     unlink(tmp);
   } else if (rename(tmp, path) < 0) {

@@ -39,6 +39,27 @@ static int split_fields(char *line, char **fields, int max) {
   return n;
 }
 
+/*
+ * The next line of F into *LINE (getline's buffer, grown to fit: the image's /etc/passwd and
+ * /etc/group are hostile, and a fixed buffer would read the tail of a long line as an entry of
+ * its own), its newline removed; false at the end. A line with a NUL byte in it is skipped
+ * whole, since the C strings below would stop at it. glibc's own NSS files backend reads whole
+ * lines too (getline-style, growing its buffer).
+ */
+static bool next_line(FILE *f, char **line, size_t *cap, const char *path) {
+  for (;;) {
+    errno = 0;
+    ssize_t n = getline(line, cap, f);
+    if (n < 0) {
+      if (errno != 0 && ferror(f)) die_errno("read %s in the container", path);
+      return false;
+    }
+    if (n > 0 && (*line)[n - 1] == '\n') (*line)[--n] = '\0';
+    if (memchr(*line, '\0', (size_t)n) != NULL) continue;
+    return true;
+  }
+}
+
 static FILE *open_database(const char *path) {
   FILE *f = fopen(path, "re");
   if (f == NULL && errno != ENOENT) die_errno("open %s in the container", path);
@@ -50,21 +71,24 @@ static bool find_passwd(const char *who, struct credentials *u) {
   FILE *f = open_database("/etc/passwd");
   if (f == NULL) return false;
   long uid = number_or_minus_one(who);
-  char line[4096];
+  char *line = NULL;
+  size_t cap = 0;
   bool found = false;
-  while (!found && fgets(line, sizeof line, f) != NULL) {
-    line[strcspn(line, "\n")] = '\0';
+  while (!found && next_line(f, &line, &cap, "/etc/passwd")) {
     char *field[7];
     if (split_fields(line, field, 7) < 7) continue;
     long entry_uid = number_or_minus_one(field[2]), entry_gid = number_or_minus_one(field[3]);
     if (entry_uid < 0 || entry_gid < 0) continue;
     if (uid >= 0 ? entry_uid != uid : strcmp(field[0], who) != 0) continue;
+    if (strlen(field[0]) >= sizeof u->name || strlen(field[5]) >= sizeof u->home)
+      die("the container's /etc/passwd entry for %s has a name or home directory too long to use", who);
     u->uid = (uid_t)entry_uid;
     u->gid = (gid_t)entry_gid;
     snprintf(u->name, sizeof u->name, "%s", field[0]);
     snprintf(u->home, sizeof u->home, "%s", field[5]);
     found = true;
   }
+  free(line);
   fclose(f);
   return found;
 }
@@ -73,14 +97,15 @@ gid_t resolve_group(const char *group) {
   long gid = number_or_minus_one(group);
   if (gid >= 0) return (gid_t)gid;
   FILE *f = open_database("/etc/group");
-  char line[65536];
-  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-    line[strcspn(line, "\n")] = '\0';
+  char *line = NULL;
+  size_t cap = 0;
+  while (f != NULL && next_line(f, &line, &cap, "/etc/group")) {
     char *field[4];
     if (split_fields(line, field, 4) < 3 || strcmp(field[0], group) != 0) continue;
     gid = number_or_minus_one(field[2]);
     if (gid >= 0) break;
   }
+  free(line);
   if (f != NULL) fclose(f);
   if (gid < 0) die("unable to find group %s: no matching entries in the container's /etc/group", group);
   return (gid_t)gid;
@@ -89,9 +114,9 @@ gid_t resolve_group(const char *group) {
 /* Appends to U's groups every group whose member list names U's user. */
 static void add_member_groups(struct credentials *u) {
   FILE *f = open_database("/etc/group");
-  char line[65536];
-  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-    line[strcspn(line, "\n")] = '\0';
+  char *line = NULL;
+  size_t cap = 0;
+  while (f != NULL && next_line(f, &line, &cap, "/etc/group")) {
     char *field[4];
     if (split_fields(line, field, 4) < 4) continue;
     long gid = number_or_minus_one(field[2]);
@@ -103,6 +128,7 @@ static void add_member_groups(struct credentials *u) {
       u->groups[u->n_groups++] = (gid_t)gid;
     }
   }
+  free(line);
   if (f != NULL) fclose(f);
 }
 

@@ -10,6 +10,7 @@ declare -A NEEDS=(
   [nsenter]=util-linux [ip]=iproute2 [iptables]=iptables [iptables-restore]=iptables [curl]=curl [mkfs.btrfs]=btrfs-progs [btrfs]=btrfs-progs
   [shellcheck]=shellcheck [zstd]=zstd [tar]=tar [gzip]=gzip [strace]=strace
   [docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [setfattr]=attr [mkfs.ext4]=e2fsprogs [criu]=criu
+  [clang]=clang
 )
 missing=()
 for cmd in "${!NEEDS[@]}"; do
@@ -17,6 +18,8 @@ for cmd in "${!NEEDS[@]}"; do
 done
 # busybox-static: a one-file root filesystem for the demo and the tests
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
+# libFuzzer (libclang_rt.fuzzer), for make test-fuzz
+dpkg-query -W -f='${Status}' libclang-rt-dev 2>/dev/null | grep -q 'ok installed' || missing+=(libclang-rt-dev)
 # glibc's static libraries, for the static helper
 [[ -e /usr/lib/x86_64-linux-gnu/libc.a || -e /usr/lib/aarch64-linux-gnu/libc.a ]] || missing+=(libc6-dev)
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/io_uring.h>
 #include <linux/keyctl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -78,6 +79,12 @@ int main(int argc, char **argv) {
   if (strcmp(what, "userfaultfd") == 0) return report(what, syscall(SYS_userfaultfd, 0));
   if (strcmp(what, "personality") == 0) return report(what, personality(ADDR_NO_RANDOMIZE));
   if (strcmp(what, "vsock") == 0) return report(what, socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
+  if (strcmp(what, "io_uring") == 0) {
+    /* a ring of one entry: io_uring_setup returns its descriptor */
+    struct io_uring_params params;
+    memset(&params, 0, sizeof params);
+    return report(what, syscall(SYS_io_uring_setup, 1, &params));
+  }
   if (strcmp(what, "raw-socket") == 0) return report(what, socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
   if (strcmp(what, "ptrace") == 0) return report(what, ptrace(PTRACE_ATTACH, (pid_t)atoi(arg), 0, 0));
   if (strcmp(what, "kill") == 0) return report(what, kill((pid_t)atoi(arg), 0));
