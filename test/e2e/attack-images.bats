@@ -187,6 +187,36 @@ store_clean() {
   [ "$(grep -c host-secret-token "$HOSTILE_LOG")" = 0 ]
 }
 
+@test "a lock file whose digests walk out is refused by the compiler, with the value's line and column" {
+  local good="sha256:$GOOD_HEX" bad
+  for bad in 'sha256:../../../../victim' "sha256:${GOOD_HEX^^}"; do
+    cat > "$TEST_DIR/spec/app.lock.json" <<EOF
+{
+  "lockVersion": 1,
+  "images": {
+    "127.0.0.1:$HOSTILE_PORT/evil/app:1": {
+      "platform": "linux/amd64",
+      "manifest": "$good",
+      "config": "$good",
+      "layers": [
+        {
+          "digest": "$bad",
+          "mediaType": "application/vnd.oci.image.layer.v1.tar",
+          "size": 10
+        }
+      ],
+      "imageConfig": { "Entrypoint": null, "Cmd": null, "Env": [], "WorkingDir": "", "User": "", "ExposedPorts": [] }
+    }
+  }
+}
+EOF
+    printf 'name: %s\nservices:\n  app:\n    image: 127.0.0.1:%s/evil/app:1\n    network_mode: none\n' "$PROJECT" "$HOSTILE_PORT" > "$TEST_DIR/spec/app.yaml"
+    run -2 node "$CLI" compile "$TEST_DIR/spec/app.yaml" -o "$TEST_DIR/app.sh"
+    [[ $output == *"app.lock.json:10:21: error: images[\"127.0.0.1:$HOSTILE_PORT/evil/app:1\"].layers[0].digest: \"$bad\" is not a sha256 digest"* ]] || { echo "$output"; false; }
+    [ ! -e "$TEST_DIR/app.sh" ]
+  done
+}
+
 # A docker save archive at $1 from directory $2 (tar's other arguments follow).
 archive() {
   local file=$1 dir=$2
