@@ -23,14 +23,64 @@ export function lockFileOf(spec: string): string {
   return join(dirname(spec), `${basename(spec).replace(/\.(ya?ml|json)$/, "")}.lock.json`);
 }
 
+/**
+ * What the script will trust in a lock entry, checked as the script checks a registry's
+ * answer (templates/partials/layers.sh.hbs): each digest names a file in the image store, so
+ * it must be sha256: and 64 lowercase hex digits; media types as RFC 6838 writes them, one of
+ * the filesystem layer types; sizes whole numbers; at most MAX_LAYERS layers. Returns the
+ * first value that is wrong, with its key path in the entry, or null.
+ */
+export const DIGEST = /^sha256:[0-9a-f]{64}$/;
+export const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+export const LAYER_TYPES = /(\.tar|\.tar\+gzip|\.tar\.gzip|\.tar\+zstd)$/;
+/** Docker's layer store takes at most 125 layers (maxLayerDepth in moby's layer/layer_store.go). */
+export const MAX_LAYERS = 125;
+const DIGEST_WHY = "is not a sha256 digest (sha256: and 64 lowercase hex digits)";
+
+export function lockEntryProblem(entry: any): { key: string; value: unknown; why: string } | null {
+  if (typeof entry !== "object" || entry === null) return { key: "", value: entry, why: "is not an object" };
+  for (const key of ["manifest", "config"] as const) {
+    if (typeof entry[key] !== "string" || !DIGEST.test(entry[key])) return { key, value: entry[key], why: DIGEST_WHY };
+  }
+  if (!Array.isArray(entry.layers) || entry.layers.length === 0) return { key: "layers", value: entry.layers, why: "is not a list of layers" };
+  if (entry.layers.length > MAX_LAYERS) return { key: "layers", value: entry.layers.length, why: `layers are more than the ${MAX_LAYERS} tupper takes, as Docker does` };
+  for (const [i, layer] of (entry.layers as any[]).entries()) {
+    if (typeof layer?.digest !== "string" || !DIGEST.test(layer.digest)) return { key: `layers[${i}].digest`, value: layer?.digest, why: DIGEST_WHY };
+    if (typeof layer.mediaType !== "string" || !MEDIA_TYPE.test(layer.mediaType) || !LAYER_TYPES.test(layer.mediaType)) {
+      return { key: `layers[${i}].mediaType`, value: layer.mediaType, why: "is not the media type of a filesystem layer tupper can apply" };
+    }
+    if (!Number.isSafeInteger(layer.size) || layer.size < 0) return { key: `layers[${i}].size`, value: layer.size, why: "is not a size in bytes (a whole number, 0 or more)" };
+  }
+  return null;
+}
+
+/**
+ * Line and column (1-based) of VALUE in the entry for REFERENCE in lock file TEXT: the first
+ * place it is written after the entry's key, else the key, else the file's start. (JSON.parse
+ * keeps no positions; the lock file is tupper's own pretty-printed JSON, where this is exact.)
+ */
+function positionIn(text: string, reference: string, value: unknown): { line: number; col: number } {
+  const entryAt = text.indexOf(`${JSON.stringify(reference)}:`);
+  const needle = value === undefined ? null : JSON.stringify(value);
+  let at = entryAt;
+  if (entryAt >= 0 && needle !== null) {
+    const found = text.indexOf(needle, entryAt + reference.length);
+    if (found >= 0) at = found;
+  }
+  if (at < 0) return { line: 1, col: 1 };
+  const before = text.slice(0, at).split("\n");
+  return { line: before.length, col: before[before.length - 1].length + 1 };
+}
+
 /** The lock file beside SPEC, if there is one; a malformed one is an error that names it. */
 export function readLock(spec: string): { lock: LockFile | null; problems: Diagnostic[] } {
   const file = lockFileOf(spec);
   if (!existsSync(file)) return { lock: null, problems: [] };
   const problem = (message: string): Diagnostic => ({ file, line: 1, col: 1, path: "", message, severity: "error" });
   let data: any;
+  const text = readFileSync(file, "utf8");
   try {
-    data = JSON.parse(readFileSync(file, "utf8"));
+    data = JSON.parse(text);
   } catch (e) {
     return { lock: null, problems: [problem(`is not JSON (${(e as Error).message}); run tupper lock ${spec} to write it again`)] };
   }
@@ -39,14 +89,23 @@ export function readLock(spec: string): { lock: LockFile | null; problems: Diagn
   }
   const images = new Map<string, LockedImage>();
   for (const [reference, entry] of Object.entries(data.images as Record<string, any>)) {
-    const digest = /^sha256:[0-9a-f]{64}$/;
-    const ok =
-      digest.test(entry?.manifest) &&
-      digest.test(entry?.config) &&
-      Array.isArray(entry?.layers) &&
-      entry.layers.length > 0 &&
-      entry.layers.every((l: any) => digest.test(l?.digest) && typeof l.mediaType === "string" && Number.isInteger(l.size));
-    if (!ok) return { lock: null, problems: [problem(`its entry for ${reference} is malformed; run tupper lock ${spec} to write it again`)] };
+    const wrong = lockEntryProblem(entry);
+    if (wrong !== null) {
+      const path = `images[${JSON.stringify(reference)}]${wrong.key ? `.${wrong.key}` : ""}`;
+      const shown = JSON.stringify(wrong.value) ?? "nothing";
+      return {
+        lock: null,
+        problems: [
+          {
+            file,
+            ...positionIn(text, reference, wrong.value),
+            path,
+            message: `${shown.length > 100 ? `${shown.slice(0, 100)}...` : shown} ${wrong.why}: the lock file is malformed or was tampered with, and the script would use it to name files; run tupper lock ${spec} to write it again`,
+            severity: "error",
+          },
+        ],
+      };
+    }
     images.set(reference, entry as LockedImage);
   }
   return { lock: { file, images }, problems: [] };

@@ -4,6 +4,7 @@
 // against its digest.
 import { createHash } from "node:crypto";
 import type { ImageSource } from "../model/image.js";
+import { DIGEST, LAYER_TYPES, lockEntryProblem, MAX_LAYERS } from "./lock.js";
 
 export type RegistryImage = Extract<ImageSource, { kind: "registry" }>;
 
@@ -34,7 +35,14 @@ const MANIFEST_TYPES = [
   "application/vnd.oci.image.manifest.v1+json",
   "application/vnd.docker.distribution.manifest.v2+json",
 ];
-const LAYER_TYPES = /(\.tar|\.tar\+gzip|\.tar\.gzip|\.tar\+zstd)$/;
+
+/** A digest from a registry, checked before it names a URL or goes into the lock file. */
+function checkDigest(digest: unknown, what: string): string {
+  if (typeof digest !== "string" || !DIGEST.test(digest)) {
+    throw new Error(`${what}: ${JSON.stringify(digest)?.slice(0, 100)} is not a sha256 digest (sha256: and 64 lowercase hex digits); tupper refuses it`);
+  }
+  return digest;
+}
 
 /** The base URL of a registry: plain HTTP on loopback or when TUPPER_INSECURE_REGISTRIES names it, as the script decides. */
 export function registryUrl(host: string, insecure = process.env.TUPPER_INSECURE_REGISTRIES ?? ""): string {
@@ -138,7 +146,7 @@ export async function resolveImage(image: RegistryImage, platform: Platform, cre
       const seen = entries.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(", ");
       throw new Error(`${image.reference} has no image for ${formatPlatform(platform)} (it has: ${seen || "none"})`);
     }
-    digest = match.digest;
+    digest = checkDigest(match.digest, `the entry for ${formatPlatform(platform)} in the index of ${image.reference}`);
     ({ body } = await client.get(`${image.repository}/manifests/${digest}`, MANIFEST_TYPES, digest));
     manifest = parseJson(body, `the manifest ${digest} of ${name}`);
   } else {
@@ -146,11 +154,18 @@ export async function resolveImage(image: RegistryImage, platform: Platform, cre
   }
   const configDigest: string | undefined = manifest.config?.digest;
   if (!configDigest) throw new Error(`the manifest of ${image.reference} names no config`);
-  const layers = ((manifest.layers ?? []) as { digest: string; mediaType: string; size: number }[]).map((l) => {
-    if (!LAYER_TYPES.test(l.mediaType)) throw new Error(`${image.reference} has a layer of type '${l.mediaType}', which is not a filesystem layer tupper can apply`);
+  checkDigest(configDigest, `the config digest in the manifest of ${image.reference}`);
+  const manifestLayers = Array.isArray(manifest.layers) ? (manifest.layers as { digest: string; mediaType: string; size: number }[]) : [];
+  if (manifestLayers.length > MAX_LAYERS) throw new Error(`${image.reference} has ${manifestLayers.length} layers; tupper takes at most ${MAX_LAYERS}, as Docker does`);
+  const layers = manifestLayers.map((l, i) => {
+    checkDigest(l?.digest, `layer ${i} in the manifest of ${image.reference}`);
+    if (typeof l.mediaType !== "string" || !LAYER_TYPES.test(l.mediaType)) throw new Error(`${image.reference} has a layer of type ${JSON.stringify(l.mediaType)}, which is not a filesystem layer tupper can apply`);
     return { digest: l.digest, mediaType: l.mediaType, size: l.size };
   });
   if (layers.length === 0) throw new Error(`${image.reference} has no layers`);
+  // what goes into the lock file passes the checks the compiler makes when it reads it back
+  const wrong = lockEntryProblem({ manifest: digest ?? "", config: configDigest, layers });
+  if (wrong !== null && wrong.key !== "manifest") throw new Error(`${image.reference}: its ${wrong.key} ${JSON.stringify(wrong.value)?.slice(0, 100)} ${wrong.why}; tupper refuses it`);
   const config = parseJson((await client.get(`${image.repository}/blobs/${configDigest}`, [], configDigest)).body, `the config of ${image.reference}`);
   const c = (config.config ?? {}) as Record<string, any>;
   return {
