@@ -85,7 +85,8 @@ compare_plan_with_run() {
   compile_app 'network_mode: none' 'mem_limit: 64m' 'command: ["/bin/true"]'
   run -0 "$SCRIPT" plan run --rm app /bin/echo hi
   [[ $output == *"memory.limit_in_bytes 67108864"* || $output == *"memory.max 67108864"* ]]
-  [[ $output == *"-- $TUPPER_HELPER "*" -- /bin/echo hi"* ]]
+  # the helper that runs is the checked copy the script makes in TUPPER_RUN (preflight.sh.hbs)
+  [[ $output == *"-- $TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init "*" -- /bin/echo hi"* ]]
   [[ $output == *"# then it waits for the workload to end and stops $PROJECT-app-run-"* ]]
   [ ! -e "$TUPPER_ROOT" ]
   [ ! -e "$TUPPER_RUN" ]
@@ -133,7 +134,7 @@ compare_plan_with_run() {
   # no helper installed anywhere: the script unpacks its own into TUPPER_RUN and runs it
   run -0 --separate-stderr env -u TUPPER_HELPER "$SCRIPT" run --rm app
   [[ $output == "$PROJECT-app-run-"* ]]
-  [ "$(sha256sum < "$TUPPER_RUN/helpers/tupper-init-$pinned" | cut -d' ' -f1)" = "$pinned" ]
+  [ "$(sha256sum < "$TUPPER_RUN/helpers/$pinned/tupper-init" | cut -d' ' -f1)" = "$pinned" ]
   run -0 --separate-stderr env -u TUPPER_HELPER "$SCRIPT" run --rm app
   # a reviewer rebuilds the helper with the command in the header, elsewhere, and compares
   local build
