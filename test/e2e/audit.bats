@@ -18,9 +18,11 @@ web_app() {
   [[ $output == *$'\n    link add tpb-'*' type bridge'$'\n'* ]]
   [[ $output == *"--dport 18080 -j DNAT --to-destination 172.17.0.2:80"* ]]
   [[ $output == *"create $TUPPER_RUN/networks/${PROJECT}_default/leases/172.17.0.2 $PROJECT-app-1"* ]]
-  [[ $output == *"exec setsid unshare --mount --uts --ipc --pid --cgroup -- $TUPPER_HELPER --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
+  # (the helper that runs is the checked copy the script makes in TUPPER_RUN: preflight.sh.hbs)
+  local helper="$TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init"
+  [[ $output == *"exec setsid unshare --mount --uts --ipc --pid --cgroup -- $helper --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
   run -0 "$SCRIPT" plan run --rm app /bin/true
-  [[ $output == *"-- $TUPPER_HELPER --rootfs "*" --init -- /bin/true"* ]]
+  [[ $output == *"-- $helper --rootfs "*" --init -- /bin/true"* ]]
   run -0 "$SCRIPT" plan down
   run -0 "$SCRIPT" plan ps
   [[ $output == *"ps changes nothing on the host"* ]]
