@@ -45,7 +45,7 @@ web_app() {
   [[ $output == *"/freezer.state FROZEN"* || $output == *"/cgroup.freeze 1"* ]]
   run -0 "$SCRIPT" plan kill -s HUP app
   run -0 "$SCRIPT" plan exec app /bin/true
-  [[ $output == *"exec $TUPPER_HELPER --join "* ]]
+  [[ $output == *"exec $helper --join "* ]]
   run -0 "$SCRIPT" plan down
   [[ $output == *"ip link delete tpb-"* ]]
   host_snapshot > "$TEST_DIR/snapshot.after"
