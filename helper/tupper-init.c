@@ -80,6 +80,9 @@
 #define MAX_TMPFS 64
 #define MAX_DEVICES 64
 #define MAX_LOWERS 128
+#define MAX_ENV_BYTES (2 * 1024 * 1024) /* --env-fd: execve's own limit for argv and envp together */
+#define MAX_ETC_FILES 8
+#define ETC_TMPFS_SLACK (256 * 1024) /* room a container has to grow its /etc/hosts and the others */
 
 extern char **environ;
 
@@ -101,6 +104,12 @@ struct host_device {
   const char *target;
 };
 
+/* --etc-file: a file of the script's (/etc/hosts ...), copied into the container's own tmpfs. */
+struct etc_file {
+  const char *source;
+  const char *target;
+};
+
 /* An interface the script created in the network namespace, to configure and bring up. */
 struct interface {
   const char *name;
@@ -117,6 +126,8 @@ struct options {
   int n_volumes;
   struct tmpfs tmpfs[MAX_TMPFS];
   int n_tmpfs;
+  struct etc_file etc_files[MAX_ETC_FILES];
+  int n_etc_files;
   bool read_only_root;
   struct security security;
   const char *device_cgroup; /* cgroup v2 only: attach the device allow-list here */
@@ -217,7 +228,8 @@ static void parse_interface(const char *name, const char *cidr, struct interface
 
 static void usage(void) {
   fputs("usage: tupper-init --rootfs DIR [--overlay LOWER UPPER WORK [--lower DIR]...]\n"
-        "                   [--bind SRC DEST | --ro-bind SRC DEST]... [--hostname NAME]\n"
+        "                   [--etc-file SRC DEST]... [--bind SRC DEST | --ro-bind SRC DEST]...\n"
+        "                   [--hostname NAME]\n"
         "                   [--domainname NAME] [--netns FILE] [--ip IFNAME ADDR/PREFIX]...\n"
         "                   [--gateway ADDR] [--restart always|on-failure|no] [--max-restarts N]\n"
         "                   [--stop-file FILE] [--status-dir DIR] [--health-arg WORD]...\n"
@@ -230,15 +242,72 @@ static void usage(void) {
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
-        "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]...\n"
+        "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env-fd N]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
-        "                   [--uid N] [--gid N] [--chdir DIR] [--env NAME=VALUE]... [--init] [--keep-pidns]\n"
+        "                   [--uid N] [--gid N] [--chdir DIR] [--env-fd N]... [--init] [--keep-pidns]\n"
         "                   -- COMMAND [ARG]...\n"
         "SECURITY: --caps CAP,...|ALL|'' (default: Docker's 14) --new-privileges\n"
         "          --seccomp default|unconfined --sysctl KEY VALUE --rlimit NAME SOFT HARD\n"
         "          --seccomp-default ACTION [--seccomp-rule 'ACTION NR,... [I:OP:V[:V2]]...']...\n",
         stderr);
   exit(EXIT_RUNTIME_FAILED);
+}
+
+/*
+ * --env-fd N: the workload's environment, read from descriptor N (then closed), never from
+ * the command line, which any user reads in /proc/PID/cmdline (the script feeds it with a
+ * here-string: a pipe, or a deleted 0600 file for a large one). One NAME=VALUE a line; a
+ * backslash escapes a newline (\n) and itself (\\), as no variable holds a NUL. Docker
+ * passes the environment in config.json, which only root reads; runc reads it from there.
+ */
+static void read_env_fd(const char *text, struct options *opt) {
+  unsigned long number = parse_id("--env-fd", text);
+  if (number < 3 || number > INT_MAX) die("--env-fd takes a descriptor above 2, not %s", text);
+  int fd = (int)number;
+  size_t size = 0, cap = 0;
+  char *buf = NULL;
+  for (;;) {
+    if (size == cap) {
+      if (cap == MAX_ENV_BYTES) die("--env-fd %d: the environment is larger than %d bytes", fd, MAX_ENV_BYTES);
+      cap = cap == 0 ? 4096 : cap * 2 > MAX_ENV_BYTES ? MAX_ENV_BYTES : cap * 2;
+      buf = realloc(buf, cap + 1);
+      if (buf == NULL) die("out of memory");
+    }
+    ssize_t n = read(fd, buf + size, cap - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) die_errno("read the environment from descriptor %d", fd);
+    if (n == 0) break;
+    size += (size_t)n;
+  }
+  if (close(fd) < 0) die_errno("close descriptor %d", fd);
+  buf[size] = '\0';
+  if (memchr(buf, '\0', size) != NULL) die("--env-fd %d: the environment holds a NUL byte", fd);
+  char *line = buf, *end = buf + size;
+  while (line < end) {
+    char *newline = memchr(line, '\n', (size_t)(end - line));
+    if (newline == NULL) newline = end;
+    *newline = '\0';
+    /* unescape in place: the text only shrinks */
+    char *out = line;
+    for (char *in = line; *in != '\0'; in++) {
+      if (*in != '\\') {
+        *out++ = *in;
+        continue;
+      }
+      in++;
+      if (*in == 'n') *out++ = '\n';
+      else if (*in == '\\') *out++ = '\\';
+      else die("--env-fd %d: a backslash before '%c' in %.*s", fd, *in == '\0' ? ' ' : *in, 64, line);
+    }
+    *out = '\0';
+    if (out != line) { /* an empty line holds no variable */
+      const char *equals = strchr(line, '=');
+      if (equals == NULL || equals == line) die("--env-fd %d: not NAME=VALUE: %.64s", fd, line);
+      if (opt->n_env == MAX_ENV) die("more than %d environment variables", MAX_ENV);
+      opt->env[opt->n_env++] = line;
+    }
+    line = newline + 1;
+  }
 }
 
 static const char *need(int argc, char **argv, int i, const char *flag) {
@@ -356,6 +425,13 @@ static void parse_args(int argc, char **argv, struct options *opt) {
     } else if (strcmp(flag, "--env") == 0) {
       if (opt->n_env == MAX_ENV) die("more than %d environment variables", MAX_ENV);
       opt->env[opt->n_env++] = (char *)need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--env-fd") == 0) {
+      read_env_fd(need(argc, argv, i++, flag), opt);
+    } else if (strcmp(flag, "--etc-file") == 0) {
+      if (opt->n_etc_files == MAX_ETC_FILES) die("more than %d --etc-file", MAX_ETC_FILES);
+      struct etc_file *f = &opt->etc_files[opt->n_etc_files++];
+      f->source = need(argc, argv, i++, flag);
+      f->target = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--init") == 0) {
       opt->init = true;
     } else if (strcmp(flag, "--keep-pidns") == 0) {
@@ -602,6 +678,86 @@ static void mount_tmpfs(int root_fd, const struct tmpfs *t) {
   mount_at(root_fd, t->target, "tmpfs", flags, data);
   free(copy);
   free(data);
+}
+
+/* Copies the host file SOURCE into a new file NAME of the directory DIR_FD. */
+static void copy_file_into(const char *source, int dir_fd, const char *name) {
+  int in = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0) die_errno("open %s", source);
+  int out = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (out < 0) die_errno("create the copy of %s", source);
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(in, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) die_errno("read %s", source);
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = write(out, buf + done, (size_t)(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) die_errno("copy %s", source);
+      done += w;
+    }
+  }
+  close(in);
+  if (close(out) < 0) die_errno("copy %s", source);
+}
+
+/*
+ * --etc-file: /etc/hostname, /etc/hosts and /etc/resolv.conf, writable in the container as in
+ * Docker, but not a host file a container can grow: the script's files in TUPPER_RUN (a tmpfs
+ * of the host's, whose pages no cgroup limits) are copied into a small tmpfs of the
+ * container's own, their size plus ETC_TMPFS_SLACK and a few inodes, whose pages are charged
+ * to the container's memory cgroup; a write past it fails with ENOSPC. Each copy is bound
+ * onto its target, and the tmpfs's own mount (in the container's fresh /dev) is detached, so
+ * that only the three files show. Docker binds files of its container directory instead, on
+ * the host's disk (a container can fill /var/lib/docker through them); Podman does the same
+ * in its run directory.
+ */
+static void mount_etc_files(int root_fd, const struct options *opt) {
+  if (opt->n_etc_files == 0) return;
+  unsigned long long total = ETC_TMPFS_SLACK;
+  for (int i = 0; i < opt->n_etc_files; i++) {
+    struct stat st;
+    if (stat(opt->etc_files[i].source, &st) < 0) die_errno("stat %s", opt->etc_files[i].source);
+    if (!S_ISREG(st.st_mode)) die("%s is not a regular file", opt->etc_files[i].source);
+    total += (unsigned long long)st.st_size + 4096;
+  }
+  int dev_fd = openat(root_fd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dev_fd < 0) die_errno("open /dev");
+  if (mkdirat(dev_fd, ".tupper-etc", 0700) < 0) die_errno("mkdir /dev/.tupper-etc");
+  int dir_fd = openat(dev_fd, ".tupper-etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir_fd < 0) die_errno("open /dev/.tupper-etc");
+  char *where = fd_path(dir_fd), *data = xasprintf("size=%llu,nr_inodes=%d,mode=0755", total, 2 * MAX_ETC_FILES);
+  if (mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
+    die_errno("mount a tmpfs (%s) on /dev/.tupper-etc", data);
+  free(where);
+  free(data);
+  close(dir_fd);
+  int etc_fd = openat(dev_fd, ".tupper-etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (etc_fd < 0) die_errno("open the tmpfs on /dev/.tupper-etc");
+  for (int i = 0; i < opt->n_etc_files; i++) {
+    const struct etc_file *f = &opt->etc_files[i];
+    char name[16];
+    snprintf(name, sizeof name, "%d", i);
+    copy_file_into(f->source, etc_fd, name);
+    int copy = openat(etc_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), target = open_in_root(root_fd, f->target, true);
+    if (copy < 0) die_errno("open the copy of %s", f->source);
+    char *from = fd_path(copy), *to = fd_path(target);
+    if (mount(from, to, NULL, MS_BIND, NULL) < 0) die_errno("bind the copy of %s on %s", f->source, f->target);
+    free(from);
+    free(to);
+    close(copy);
+    close(target);
+  }
+  close(etc_fd);
+  dir_fd = openat(dev_fd, ".tupper-etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir_fd < 0) die_errno("open /dev/.tupper-etc");
+  where = fd_path(dir_fd);
+  if (umount2(where, MNT_DETACH) < 0) die_errno("detach the tmpfs of /dev/.tupper-etc");
+  free(where);
+  close(dir_fd);
+  if (unlinkat(dev_fd, ".tupper-etc", AT_REMOVEDIR) < 0) die_errno("rmdir /dev/.tupper-etc");
+  close(dev_fd);
 }
 
 static void bind_volume(int root_fd, const struct volume *v) {
@@ -873,6 +1029,7 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   mount_proc(root_fd);
   mount_dev(root_fd, tty_gid, opt->shm_size);
   mount_sys(root_fd, opt->security.sysfs_rw);
+  mount_etc_files(root_fd, opt); /* before the volumes: a volume on one of these paths wins */
   for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
   for (int i = 0; i < opt->n_tmpfs; i++) mount_tmpfs(root_fd, &opt->tmpfs[i]);
   for (int i = 0; i < opt->n_devices; i++) make_host_device(root_fd, &opt->devices[i]);
@@ -1076,17 +1233,38 @@ static void pid1_ended(struct supervisor *sv, int wait_status) {
  * does) and forks the check, which runs as the workload's user, in its
  * working directory, with its environment; its status is the check's.
  */
+/*
+ * The check's stdin, stdout and stderr: the host's /dev/null, opened before joining the
+ * container (whose /dev/null is the container's to replace: a symlink to /proc/self/fd/N
+ * would reopen a descriptor of the supervisor's, its log, for the check; a FIFO would hand
+ * the container the check's output), and checked to be the null device.
+ */
+static int open_host_null(void) {
+  struct stat st;
+  int fd = open("/dev/null", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &st) < 0) die_errno("open /dev/null");
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) die("/dev/null is not the null device (1:3)");
+  return fd;
+}
+
+/*
+ * The check holds nothing of the supervisor's but the host's /dev/null when it first looks at
+ * the container's tree (its /etc/passwd, its working directory): every other descriptor (the
+ * log, the signalfd) is closed before, as runc closes its own before it touches the
+ * container's filesystem since CVE-2024-21626 (a leaked descriptor of a host directory).
+ */
 static void start_probe(struct supervisor *sv) {
   pid_t probe = fork_unblocked("fork a health check");
   if (probe == 0) {
+    int null = open_host_null();
     join_namespaces(sv->pid1);
     pid_t check = fork();
     if (check < 0) die_errno("fork the health check");
     if (check == 0) {
       if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno("prctl PR_SET_PDEATHSIG");
-      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-      if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die_errno("/dev/null for the health check");
+      if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) die_errno("/dev/null for the health check");
       close_inherited_fds();
+      error_log = NULL; /* its descriptor is closed: errors go to the host's /dev/null */
       struct credentials who;
       identify(sv->opt, &who);
       confine(&sv->opt->security, &who);

@@ -18,9 +18,11 @@ web_app() {
   [[ $output == *$'\n    link add tpb-'*' type bridge'$'\n'* ]]
   [[ $output == *"--dport 18080 -j DNAT --to-destination 172.17.0.2:80"* ]]
   [[ $output == *"create $TUPPER_RUN/networks/${PROJECT}_default/leases/172.17.0.2 $PROJECT-app-1"* ]]
-  [[ $output == *"exec setsid unshare --mount --uts --ipc --pid --cgroup -- $TUPPER_HELPER --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
+  # (the helper that runs is the checked copy the script makes in TUPPER_RUN: preflight.sh.hbs)
+  local helper="$TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init"
+  [[ $output == *"exec setsid unshare --mount --uts --ipc --pid --cgroup -- $helper --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
   run -0 "$SCRIPT" plan run --rm app /bin/true
-  [[ $output == *"-- $TUPPER_HELPER --rootfs "*" --init -- /bin/true"* ]]
+  [[ $output == *"-- $helper --rootfs "*" --init -- /bin/true"* ]]
   run -0 "$SCRIPT" plan down
   run -0 "$SCRIPT" plan ps
   [[ $output == *"ps changes nothing on the host"* ]]
@@ -43,7 +45,7 @@ web_app() {
   [[ $output == *"/freezer.state FROZEN"* || $output == *"/cgroup.freeze 1"* ]]
   run -0 "$SCRIPT" plan kill -s HUP app
   run -0 "$SCRIPT" plan exec app /bin/true
-  [[ $output == *"exec $TUPPER_HELPER --join "* ]]
+  [[ $output == *"exec $helper --join "* ]]
   run -0 "$SCRIPT" plan down
   [[ $output == *"ip link delete tpb-"* ]]
   host_snapshot > "$TEST_DIR/snapshot.after"
@@ -85,7 +87,8 @@ compare_plan_with_run() {
   compile_app 'network_mode: none' 'mem_limit: 64m' 'command: ["/bin/true"]'
   run -0 "$SCRIPT" plan run --rm app /bin/echo hi
   [[ $output == *"memory.limit_in_bytes 67108864"* || $output == *"memory.max 67108864"* ]]
-  [[ $output == *"-- $TUPPER_HELPER "*" -- /bin/echo hi"* ]]
+  # the helper that runs is the checked copy the script makes in TUPPER_RUN (preflight.sh.hbs)
+  [[ $output == *"-- $TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init "*" -- /bin/echo hi"* ]]
   [[ $output == *"# then it waits for the workload to end and stops $PROJECT-app-run-"* ]]
   [ ! -e "$TUPPER_ROOT" ]
   [ ! -e "$TUPPER_RUN" ]
@@ -133,7 +136,7 @@ compare_plan_with_run() {
   # no helper installed anywhere: the script unpacks its own into TUPPER_RUN and runs it
   run -0 --separate-stderr env -u TUPPER_HELPER "$SCRIPT" run --rm app
   [[ $output == "$PROJECT-app-run-"* ]]
-  [ "$(sha256sum < "$TUPPER_RUN/helpers/tupper-init-$pinned" | cut -d' ' -f1)" = "$pinned" ]
+  [ "$(sha256sum < "$TUPPER_RUN/helpers/$pinned/tupper-init" | cut -d' ' -f1)" = "$pinned" ]
   run -0 --separate-stderr env -u TUPPER_HELPER "$SCRIPT" run --rm app
   # a reviewer rebuilds the helper with the command in the header, elsewhere, and compares
   local build

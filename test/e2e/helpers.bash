@@ -174,7 +174,8 @@ fetch() {
 # trace, the calls of the host wrappers (host_write F V as "write F V", and so on); from a
 # plan, its command lines (not its notes, not the text fed to a command). Values only a
 # real run has become what the plan writes for them: the PIDs in pid records and
-# cgroup.procs, the random veth names, the script's PID in the import directory's name.
+# cgroup.procs, the random veth names, the script's PID in the import directory's name and
+# in the temporary name of the helper's checked copy.
 host_commands() {
   local kind=$1 line command
   local -a words
@@ -197,6 +198,7 @@ host_commands() {
     line="${words[*]@Q}"
     line=${line//tpv-????????/tpv-X}
     [[ ! $line =~ (.*/\.import-[^/]*-)[0-9]+(.*) ]] || line="${BASH_REMATCH[1]}PID${BASH_REMATCH[2]}"
+    [[ ! $line =~ (.*/\.tupper-init\.tmp-)[0-9]+(.*) ]] || line="${BASH_REMATCH[1]}PID${BASH_REMATCH[2]}"
     printf '%s\n' "$line"
   done < "$2"
 }
