@@ -69,6 +69,7 @@
 #include "log.h"
 #include "security.h"
 #include "port.h"
+#include "pty.h"
 #include "untar.h"
 #include "util.h"
 
@@ -152,6 +153,8 @@ struct options {
   char *env[MAX_ENV + 1];
   int n_env;
   bool init;
+  bool tty;        /* tty, exec -t: a pty of the container's own; else pipes for host terminals */
+  bool stdin_open; /* stdin_open: a detached workload's stdin stays open (a pipe), not /dev/null */
   bool keep_pidns; /* pid: host or service:NAME: a restart stays in the PID namespace given */
   pid_t join_pid;
   char **argv;
@@ -245,7 +248,10 @@ static void usage(void) {
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env-fd N]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env-fd N]... [--init] [--keep-pidns]\n"
-        "                   -- COMMAND [ARG]...\n"
+        "                   [--tty] [--stdin-open] -- COMMAND [ARG]...\n"
+        "TERMINAL: --tty: a pty of the container's devpts, relayed with this process's stdio (or\n"
+        "          written to --log); without it, pipes for each of stdin, stdout, stderr that\n"
+        "          is a terminal. The workload is always in a session of its own.\n"
         "SECURITY: --caps CAP,...|ALL|'' (default: Docker's 14) --new-privileges\n"
         "          --seccomp default|unconfined --sysctl KEY VALUE --rlimit NAME SOFT HARD\n"
         "          --seccomp-default ACTION [--seccomp-rule 'ACTION NR,... [I:OP:V[:V2]]...']...\n",
@@ -434,6 +440,10 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       f->target = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--init") == 0) {
       opt->init = true;
+    } else if (strcmp(flag, "--tty") == 0) {
+      opt->tty = true;
+    } else if (strcmp(flag, "--stdin-open") == 0) {
+      opt->stdin_open = true;
     } else if (strcmp(flag, "--keep-pidns") == 0) {
       opt->keep_pidns = true;
     } else if (strcmp(flag, "--join") == 0) {
@@ -934,8 +944,11 @@ static void __attribute__((noreturn)) run_as_init(const struct options *opt) {
   pid_t child = fork();
   if (child < 0) die_errno("fork");
   if (child == 0) {
-    if (sigprocmask(SIG_SETMASK, &old, NULL) < 0) die_errno("sigprocmask");
     if (setpgid(0, 0) < 0) die_errno("setpgid");
+    /* With a pty, the workload's group is its foreground one, so that it reads the terminal
+       and ^C reaches it (as tini does); SIGTTOU is still blocked here. */
+    if (isatty(STDIN_FILENO) && tcsetpgrp(STDIN_FILENO, getpid()) < 0) die_errno("tcsetpgrp");
+    if (sigprocmask(SIG_SETMASK, &old, NULL) < 0) die_errno("sigprocmask");
     exec_workload(opt);
   }
   for (;;) {
@@ -958,25 +971,38 @@ static void __attribute__((noreturn)) run_as_init(const struct options *opt) {
 }
 
 /*
- * The host side. Signals a terminal sends to its whole foreground process
- * group (SIGINT, SIGQUIT) already reach PID 1, so they are not sent twice;
- * every other catchable signal is passed on. Exits with PID 1's status.
+ * The host side of exec: relays the host's terminal with the workload's pty or pipes
+ * (pty.h), and passes every catchable signal on (the workload is in a session of its
+ * own, so a terminal's SIGINT reaches this process only); SIGWINCH resizes the pty
+ * (MASTER, or -1). Exits with the workload's status, its last output written.
  */
-static void __attribute__((noreturn)) supervise(pid_t child, const sigset_t *blocked) {
+static void __attribute__((noreturn)) supervise(pid_t child, const sigset_t *blocked, struct relay *relay, int master) {
+  int signals = signalfd(-1, blocked, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (signals < 0) die_errno("signalfd");
+  struct pollfd fds[1 + RELAY_PUMPS];
   for (;;) {
-    siginfo_t info;
-    int sig = sigwaitinfo(blocked, &info);
-    if (sig < 0) {
-      if (errno == EINTR) continue;
-      die_errno("sigwaitinfo");
+    fds[0] = (struct pollfd){.fd = signals, .events = POLLIN};
+    nfds_t n_fds = 1 + relay_poll_fds(relay, fds + 1);
+    if (poll(fds, n_fds, -1) < 0) {
+      if (errno != EINTR) die_errno("poll");
+      continue;
     }
-    if (sig == SIGCHLD) {
-      int status;
-      pid_t pid = waitpid(child, &status, WNOHANG);
-      if (pid < 0) die_errno("waitpid %d", (int)child);
-      if (pid == child) exit(exit_status_of(status));
-    } else if (sig != SIGINT && sig != SIGQUIT) {
-      if (kill(child, sig) < 0 && errno != ESRCH) die_errno("pass signal %d to PID 1", sig);
+    relay_move(relay, fds + 1);
+    struct signalfd_siginfo info;
+    while (read(signals, &info, sizeof info) == (ssize_t)sizeof info) {
+      int sig = (int)info.ssi_signo, status;
+      if (sig == SIGCHLD) {
+        pid_t pid = waitpid(child, &status, WNOHANG);
+        if (pid < 0) die_errno("waitpid %d", (int)child);
+        if (pid == child) {
+          relay_drain(relay);
+          exit(exit_status_of(status));
+        }
+      } else if (sig == SIGWINCH && master >= 0) {
+        pty_copy_size(host_terminal(), master, 24, 80); /* the kernel tells the workload */
+      } else if (sig != SIGPIPE) { /* SIGPIPE: the relay's own */
+        if (kill(child, sig) < 0 && errno != ESRCH) die_errno("pass signal %d to the command", sig);
+      }
     }
   }
 }
@@ -1004,8 +1030,15 @@ static void write_oom_score_adj(int value) {
   close(fd);
 }
 
-static void __attribute__((noreturn)) container_main(struct options *opt, int alive_fd) {
+/*
+ * CONSOLE_FD (tty): PID 1's end of the socket pair its pty master goes out through, as
+ * runc's --console-socket: the pty is the container's devpts instance's, so only a process
+ * in the container's mounts can open it.
+ */
+static void __attribute__((noreturn)) container_main(struct options *opt, int alive_fd, int console_fd) {
   die_with_supervisor(alive_fd);
+  /* No controlling terminal of the host's: a session of its own (bubblewrap's --new-session) */
+  if (setsid() < 0) die_errno("setsid");
   umask(0);
   /* oom_score_adj: while this is host root, who may lower it too; every process inherits it */
   if (opt->oom_score_adj_set) write_oom_score_adj(opt->oom_score_adj);
@@ -1044,6 +1077,13 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   if (userns_fd >= 0) enter_userns(userns_fd, opt->rootfs);
   else if (chdir(opt->rootfs) < 0) die_errno("chdir %s", opt->rootfs);
   pivot_to_cwd(opt->rootfs);
+  if (console_fd >= 0) {
+    int master = pty_open_master("/dev/pts/ptmx");
+    int slave = pty_open_slave(master);
+    pty_send_master(console_fd, master); /* returns once the supervisor has set its size */
+    close(master);
+    pty_make_controlling(slave);
+  }
   close_inherited_fds();
   make_workdir(opt->workdir);
   /* read_only: the root's own mount; volumes, tmpfs, /dev and /etc/hosts are mounts of their own. */
@@ -1051,6 +1091,7 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
     die_errno("remount the root read-only");
   struct credentials who;
   identify(opt, &who);
+  if (console_fd >= 0) pty_give_to(who.uid);
   confine(&opt->security, &who);
   enter_workdir(opt->workdir);
   umask(022);
@@ -1084,6 +1125,13 @@ struct supervisor {
   long failures;
   const char *health;    /* starting, healthy, unhealthy */
   long long oom_kills;   /* the memory cgroup's count when PID 1 started */
+  /* Terminals (pty.h): no host terminal reaches the container. */
+  struct relay *relay;       /* foreground: bytes between the host's terminal and the workload */
+  struct stdio_ends ends;    /* the workload's ends of the pipes (kept for a restart) */
+  int console;               /* tty: the socket the pty master comes through, until it has */
+  int master;                /* tty: the current PID 1's pty master, or -1 */
+  struct log_stream tty_log; /* tty, detached: the pty's output, the log's stdout */
+  bool tty_log_ended;        /* its slave is closed: not polled again (it would always be ready) */
 };
 
 /* The oom_kill count of --oom-events (v1 memory.oom_control and v2 memory.events both have
@@ -1166,18 +1214,23 @@ static void start_pid1(struct supervisor *sv) {
     if (setns(sv->host_pidns, CLONE_NEWPID) < 0) die_errno("setns back to the host PID namespace");
     if (unshare(CLONE_NEWPID) < 0) die_errno("unshare a PID namespace for the restart");
   }
-  int alive[2];
+  int alive[2], console[2] = {-1, -1};
   if (pipe2(alive, O_CLOEXEC) < 0) die_errno("pipe");
+  if (sv->opt->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) die_errno("socketpair for the pty");
   pid_t child = fork_unblocked("fork PID 1 of the container");
   if (child == 0) {
     close(alive[1]);
+    if (console[0] >= 0) close(console[0]);
     if (sv->log != NULL) {
       log_attach(sv->log);
       error_log = NULL; /* from here on, errors are the container's output */
     }
-    container_main(sv->opt, alive[0]);
+    stdio_install(&sv->ends);
+    container_main(sv->opt, alive[0], console[1]);
   }
   close(alive[0]);
+  if (console[1] >= 0) close(console[1]);
+  sv->console = console[0];
   sv->pid1 = child;
   sv->alive_fd = alive[1];
   sv->started_ms = now_ms();
@@ -1199,12 +1252,51 @@ static bool should_restart(const struct supervisor *sv, int status) {
   return status != 0 && (opt->max_restarts < 0 || sv->restarts < opt->max_restarts);
 }
 
+/*
+ * tty: PID 1 has sent its pty's master. Detached, its output goes to the log, with lines
+ * that end in \n and a size of 80x24; in the foreground it is relayed with the host's
+ * terminal, whose size it takes. Then PID 1 goes on.
+ */
+static void pty_arrived(struct supervisor *sv) {
+  int master = pty_receive_master(sv->console);
+  if (master >= 0) {
+    sv->master = master;
+    if (sv->log != NULL) {
+      pty_clear_onlcr(master);
+      pty_copy_size(-1, master, 24, 80);
+      if (fcntl(master, F_SETFL, O_NONBLOCK) < 0) die_errno("fcntl O_NONBLOCK on the pty");
+      sv->tty_log.name = "stdout";
+      sv->tty_log.read_fd = master;
+      sv->tty_log.used = 0;
+      sv->tty_log_ended = false;
+    } else {
+      pty_copy_size(host_terminal(), master, 24, 80);
+      relay_terminal(sv->relay, master);
+    }
+    pty_acknowledge(sv->console);
+  }
+  close(sv->console);
+  sv->console = -1;
+}
+
+/* The output of a PID 1 that has ended, to the end (its namespace is gone, and the pty's
+   slave with it), then its pty. */
+static void pid1_output_drain(struct supervisor *sv) {
+  if (sv->relay != NULL) relay_drain(sv->relay);
+  if (sv->master >= 0 && sv->log != NULL) {
+    log_drain(sv->log, &sv->tty_log, true);
+    close(sv->master);
+    sv->master = -1;
+  }
+}
+
 /* The supervisor's end, with PID 1's last status: the last of the output goes to the log first. */
 static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
   if (sv->log != NULL) {
     log_drain(sv->log, &sv->log->out, true);
     log_drain(sv->log, &sv->log->err, true);
   }
+  pid1_output_drain(sv);
   /* for ps -a and depends_on's service_completed_successfully */
   char *text = xasprintf("%d\n", sv->last_status);
   write_status(sv->opt->status_dir, "exit", text);
@@ -1222,6 +1314,10 @@ static void pid1_ended(struct supervisor *sv, int wait_status) {
   close(sv->alive_fd);
   if (sv->probe > 0 && kill(sv->probe, SIGKILL) < 0 && errno != ESRCH) die_errno("kill the health check");
   if (!should_restart(sv, status)) supervisor_exit(sv);
+  if (sv->log != NULL) log_drain(sv->log, &sv->log->out, false); /* PID 1's errors before its pty's output */
+  pid1_output_drain(sv);
+  if (sv->console >= 0) close(sv->console);
+  sv->console = -1;
   long long now = now_ms();
   sv->backoff_ms = (now - sv->started_ms >= 10000 || sv->backoff_ms == 0) ? 100 : sv->backoff_ms * 2;
   if (sv->backoff_ms > 10000) sv->backoff_ms = 10000;
@@ -1339,9 +1435,13 @@ static void on_signal(struct supervisor *sv, int sig) {
       else if (pid == sv->probe) probe_ended(sv, status);
     }
     if (pid < 0 && errno != ECHILD) die_errno("waitpid");
+  } else if (sig == SIGWINCH && sv->master >= 0 && sv->log == NULL) {
+    pty_copy_size(host_terminal(), sv->master, 24, 80); /* the kernel tells the workload */
+  } else if (sig == SIGPIPE) {
+    /* the relay's own (a reader of the host's gone): not the workload's */
   } else if (sv->pid1 == 0) {
     supervisor_exit(sv);
-  } else if (sig != SIGINT && sig != SIGQUIT) {
+  } else {
     if (kill(sv->pid1, sig) < 0 && errno != ESRCH) die_errno("pass signal %d to PID 1", sig);
   }
 }
@@ -1352,27 +1452,41 @@ static void on_signal(struct supervisor *sv, int sig) {
  * the next restart or health check. Output is read before signals, so that
  * what PID 1 wrote before it ended is in the log before its end is handled.
  *
- * Signals a terminal sends to its whole foreground process group (SIGINT,
- * SIGQUIT) already reach PID 1, so they are not sent twice; every other
- * catchable signal is passed on. Between restarts there is no PID 1: a signal
- * then ends the supervisor (a stop must not wait for the next start).
+ * PID 1 is in a session of its own, so every catchable signal is passed on,
+ * those a host terminal sends to its foreground group (SIGINT, SIGQUIT) too.
+ * Between restarts there is no PID 1: a signal then ends the supervisor (a stop
+ * must not wait for the next start). In the foreground, the relay's
+ * descriptors (pty.h) are polled too, and SIGWINCH resizes the workload's pty.
  */
 static void __attribute__((noreturn)) supervise_container(struct options *opt, const sigset_t *blocked,
                                                            struct container_log *log) {
-  struct supervisor sv = {.opt = opt, .log = log, .health = "starting"};
+  static struct supervisor sv; /* large (buffers): not on the stack */
+  static struct relay relay;
+  sv = (struct supervisor){.opt = opt, .log = log, .health = "starting", .console = -1, .master = -1};
   sv.host_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (sv.host_pidns < 0) die_errno("open /proc/self/ns/pid");
   int signals = signalfd(-1, blocked, SFD_CLOEXEC | SFD_NONBLOCK);
   if (signals < 0) die_errno("signalfd");
-  start_pid1(&sv);
-  struct pollfd fds[3] = {{.fd = signals, .events = POLLIN}};
-  nfds_t n_fds = 1;
-  if (log != NULL) {
-    fds[1] = (struct pollfd){.fd = log->out.read_fd, .events = POLLIN};
-    fds[2] = (struct pollfd){.fd = log->err.read_fd, .events = POLLIN};
-    n_fds = 3;
+  sv.ends = (struct stdio_ends){{-1, -1, -1}};
+  if (log == NULL) sv.relay = &relay;
+  /* In the foreground without a pty, pipes stand in for the host's terminal descriptors. */
+  if (log == NULL && !opt->tty) stdio_pipes_for_terminals(&relay, &sv.ends);
+  /* stdin_open, detached: a pipe no one writes to, held open here, instead of /dev/null */
+  int stdin_pipe[2];
+  if (log != NULL && opt->stdin_open && !opt->tty) {
+    if (pipe2(stdin_pipe, O_CLOEXEC) < 0) die_errno("pipe for stdin_open");
+    sv.ends.fd[STDIN_FILENO] = stdin_pipe[0];
   }
+  start_pid1(&sv);
+  enum { SIGNALS, LOG_OUT, LOG_ERR, CONSOLE, TTY_LOG, RELAY };
+  struct pollfd fds[RELAY + RELAY_PUMPS];
   for (;;) {
+    fds[SIGNALS] = (struct pollfd){.fd = signals, .events = POLLIN};
+    fds[LOG_OUT] = (struct pollfd){.fd = log != NULL ? log->out.read_fd : -1, .events = POLLIN};
+    fds[LOG_ERR] = (struct pollfd){.fd = log != NULL ? log->err.read_fd : -1, .events = POLLIN};
+    fds[CONSOLE] = (struct pollfd){.fd = sv.console, .events = POLLIN};
+    fds[TTY_LOG] = (struct pollfd){.fd = log != NULL && !sv.tty_log_ended ? sv.master : -1, .events = POLLIN};
+    nfds_t n_fds = RELAY + (sv.relay != NULL ? relay_poll_fds(sv.relay, fds + RELAY) : 0);
     long long wait_ms = next_timeout(&sv);
     int ready = poll(fds, n_fds, wait_ms < 0 ? -1 : wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
     if (ready < 0) {
@@ -1383,8 +1497,12 @@ static void __attribute__((noreturn)) supervise_container(struct options *opt, c
       on_timeout(&sv);
       continue;
     }
-    if (n_fds == 3 && fds[1].revents != 0) log_drain(log, &log->out, false);
-    if (n_fds == 3 && fds[2].revents != 0) log_drain(log, &log->err, false);
+    if (fds[LOG_OUT].revents != 0) log_drain(log, &log->out, false);
+    if (fds[LOG_ERR].revents != 0) log_drain(log, &log->err, false);
+    if (fds[TTY_LOG].revents != 0) log_drain(log, &sv.tty_log, false);
+    if (fds[TTY_LOG].revents & POLLHUP) sv.tty_log_ended = true;
+    if (sv.relay != NULL) relay_move(sv.relay, fds + RELAY);
+    if (fds[CONSOLE].revents != 0) pty_arrived(&sv);
     struct signalfd_siginfo info;
     while (read(signals, &info, sizeof info) == (ssize_t)sizeof info) on_signal(&sv, (int)info.ssi_signo);
   }
@@ -1442,18 +1560,42 @@ static void join_namespaces(pid_t pid) {
  */
 static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
   join_namespaces(opt->join_pid);
+  /* exec -t: a pty of the container's devpts, opened here, in its mounts (docker exec -t);
+     otherwise pipes for the host's terminal descriptors. */
+  static struct relay relay;
+  struct stdio_ends ends = {{-1, -1, -1}};
+  int master = -1, slave = -1;
+  if (opt->tty) {
+    master = pty_open_master("/dev/pts/ptmx");
+    slave = pty_open_slave(master);
+    pty_copy_size(host_terminal(), master, 24, 80);
+  } else {
+    stdio_pipes_for_terminals(&relay, &ends);
+  }
   sigset_t all;
   pid_t child = fork_supervised(&all, "fork into the container");
   if (child == 0) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno("prctl PR_SET_PDEATHSIG");
+    if (slave >= 0) {
+      pty_make_controlling(slave);
+    } else {
+      stdio_install(&ends);
+      if (setsid() < 0) die_errno("setsid"); /* no controlling terminal of the host's */
+    }
     close_inherited_fds();
     struct credentials who;
     identify(opt, &who);
+    if (slave >= 0) pty_give_to(who.uid);
     confine(&opt->security, &who);
     enter_workdir(opt->workdir);
     exec_workload(opt);
   }
-  supervise(child, &all);
+  stdio_close(&ends);
+  if (slave >= 0) {
+    close(slave);
+    relay_terminal(&relay, master);
+  }
+  supervise(child, &all, &relay, master);
 }
 
 /*

@@ -135,6 +135,8 @@ function normaliseService(
     groupAdd: { ...o("group_add"), groups: ((s.group_add ?? []) as (string | number)[]).map((g) => must(parseGroup(g))) },
     hostname: { ...o("hostname"), name: s.hostname ?? null },
     init: { ...o("init"), enabled: s.init === true },
+    tty: { ...o("tty"), enabled: s.tty === true },
+    stdinOpen: { ...o("stdin_open"), enabled: s.stdin_open === true },
     stopSignal: { ...o("stop_signal"), signal: s.stop_signal !== undefined ? must(parseSignal(s.stop_signal)) : "TERM" },
     stopGracePeriod: {
       ...o("stop_grace_period"),

@@ -98,6 +98,10 @@ export interface ServicePlan {
   groupAdd: Origin & { groups: string[] };
   hostname: Origin & { name: string | null };
   init: Origin & { enabled: boolean };
+  /** tty: a detached container's workload gets a pty of its own, its output to the log. */
+  tty: Origin & { enabled: boolean };
+  /** stdin_open: a detached container's stdin stays open (a pipe) instead of /dev/null. */
+  stdinOpen: Origin & { enabled: boolean };
   stopSignal: Origin & { signal: string };
   stopGracePeriod: Origin & { ms: number };
   memory: Origin & { bytes: number | null };

@@ -144,6 +144,8 @@ function serviceView(s: ServicePlan) {
     groupAdd: { comment: describe(s.groupAdd, "none"), value: s.groupAdd.groups.map(shWord) },
     hostname: { comment: describe(s.hostname, "the container's name"), value: shWord(s.hostname.name ?? "") },
     init: { comment: describe(s.init, "false: the workload is PID 1"), value: flag(s.init.enabled) },
+    tty: { comment: describe(s.tty, "false: detached, no pty; run and exec decide by -t/-T and the terminal"), value: flag(s.tty.enabled) },
+    stdinOpen: { comment: describe(s.stdinOpen, "false: detached, stdin is /dev/null"), value: flag(s.stdinOpen.enabled) },
     stopSignal: { comment: describe(s.stopSignal, "SIGTERM"), value: shWord(s.stopSignal.signal) },
     stopGracePeriod: { comment: describe(s.stopGracePeriod, "10s"), value: shNumber(s.stopGracePeriod.ms) },
     memory: { comment: describe(s.memory, "no limit"), value: optionalNumber(s.memory.bytes) },

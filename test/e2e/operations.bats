@@ -136,8 +136,8 @@ ticks() { "$SCRIPT" logs app | grep -c tick; }
   compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sleep", "600"]'
   run -0 "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
-  # (the terminal is the host's pty, passed through: isatty holds, ttyname does not, since
-  # the container has a devpts of its own)
+  # (the command gets a pty of the container's own devpts, relayed with script's: see
+  # terminal.bats)
   run script -qec "$SCRIPT exec -t app sh -i" /dev/null <<< $'[ -t 0 ] && [ -t 1 ] && echo on-a-terminal\necho in-$((6*7))\nexit 3'
   [ "$status" -eq 3 ]
   [[ $output == *$'\n'on-a-terminal* ]]

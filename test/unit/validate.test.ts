@@ -289,3 +289,29 @@ test("restart and healthcheck reach tupper-init's options", () => {
   assert.match(script, /svc_health=\('\/bin\/sh' '-c' 'wget -qO- http:\/\/localhost\/'\)\n/);
   assert.match(script, /svc_health_timing=\(10000 30000 3 60000 5000\)/);
 });
+
+test("tty and stdin_open are accepted as Compose has them, and reach tupper-init for detached containers", () => {
+  const on = compileText(`${minimal}    tty: true\n    stdin_open: true\n`);
+  assert.deepEqual(on.diagnostics, []);
+  assert.equal(on.plan!.services[0]!.tty.enabled, true);
+  assert.equal(on.plan!.services[0]!.stdinOpen.enabled, true);
+  assert.match(on.script!, /^      # services\.app\.tty: true\n      svc_tty=1\n/m);
+  assert.match(on.script!, /^      # services\.app\.stdin_open: true\n      svc_stdin_open=1\n/m);
+  assert.match(on.script!, /if \(\(svc_tty \|\| RUN_TTY\)\); then HELPER_ARGS\+=\(--tty\); fi/);
+  assert.match(on.script!, /if \(\(svc_stdin_open\)\); then HELPER_ARGS\+=\(--stdin-open\); fi/);
+  const off = compileText(minimal);
+  assert.equal(off.plan!.services[0]!.tty.enabled, false);
+  assert.match(off.script!, /^      svc_tty=0\n/m);
+  assert.match(off.script!, /^      svc_stdin_open=0\n/m);
+  assert.match(errorsOf(`${minimal}    tty: "yes"\n`).join("\n"), /services\.app\.tty: is the string "yes"; expected true or false/);
+  assert.match(errorsOf(`${minimal}    stdin_open: 1\n`).join("\n"), /services\.app\.stdin_open: .*expected true or false/);
+});
+
+test("run and exec take -i, -t, -T as docker compose does, and pass a pty choice to tupper-init", () => {
+  const script = compileText(minimal).script!;
+  // auto: a pty when stdin and stdout are terminals
+  assert.match(script, /\*\) if \[\[ -t 0 && -t 1 \]\]; then want=1; fi ;;/);
+  assert.match(script, /-t \| --tty \| -it \| -ti\) tty=yes ;;[\s\S]*-T \| --no-TTY \| --no-tty \| -iT \| -Ti\) tty=no ;;/);
+  assert.match(script, /"\$\{ENV_ARGS\[@\]\}" "\$\{tty_args\[@\]\}" -- "\$@"/);
+  assert.match(script, /elif \(\(RUN_TTY\)\); then\n    HELPER_ARGS\+=\(--tty\)/);
+});
