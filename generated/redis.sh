@@ -30,13 +30,14 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 c34424c8b40b2fd388af7c2c97897e8ca9cc44d566d41a2901b30094a1cd8cc8, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 c3025bc1e22d3ae25fd28f5fb64656697309e817ebe3566c4b2e9b301a4e1087, helper/port.c sha256 6a28e13e86988283dbb3a8458d194676bd89ef97d5a69406709a86b14a7c16fd, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 b46370953f8ebbbd1bcef77596ca1e10639e198f38875966c9c2d2051d1059c7, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944
+# sources: helper/tupper-init.c sha256 a55eefe6832f3c4b2e10838188aa3d1541e4310699311103e44909c9d2c9062d, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 0f1f75926f0a48ad66a95ca8660e2c9266e2c4c154d8e9a2350a936c39bc9e0b, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 35eebbe2488bdf3a54a7fbb6dd43adfba8e2693782fdc5f7cce923d43d5eb3a3
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='4e32742f77f624037f06e30ab7b3bade8c359438e8d24061f96c6ee3aec8f491'
+readonly HELPER_SHA256='9921c53234870687453a158af268915a2a18f2a945119aa6a4eb82830fe76dd5'
 readonly HELPER_EMBEDDED=0
-readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
+TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
+# (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
 readonly IMAGES_DIR="$TUPPER_ROOT/images"
 readonly VOLUMES_DIR="$TUPPER_ROOT/volumes" # named volumes: VOLUMES_DIR/NAME/_data, as Docker lays them out
@@ -46,8 +47,29 @@ readonly STATE_DIR="$TUPPER_RUN/$PROJECT"
 # TUPPER_TRACE=FILE: an audit log of this run, appended to FILE. Each line is one command as
 # bash ran it, with its values: the time, the function it ran in, [the exit status of the
 # line before], then the command. tupper-init closes the log's descriptor before the workload.
-if [[ -n ${TUPPER_TRACE:-} ]]; then
+# The log holds secrets (registry passwords, x-tupper.runtime_env values), so it is root's
+# alone: made 0600, a symlink at FILE or a file of another user's is refused, and an existing
+# file of root's is made 0600. (builtins only, but the chmod of an existing file)
+trace_open() {
+  local umask_was key value
+  [[ ! -L $TUPPER_TRACE ]] || { printf '%s: TUPPER_TRACE=%s is a symlink; not written
+' "${BASH_SOURCE[0]##*/}" "$TUPPER_TRACE" >&2 && exit 1; }
+  local existed=0
+  if [[ -e $TUPPER_TRACE ]]; then existed=1; fi
+  while read -r key value; do if [[ $key == Umask: ]]; then umask_was=$value; fi; done < /proc/self/status
+  umask 077
   exec {TRACE_FD}>> "$TUPPER_TRACE"
+  umask "${umask_was:-022}"
+  # the file opened is the one named (no symlink swapped in meanwhile), a regular file of root's
+  if [[ -L $TUPPER_TRACE || ! /proc/self/fd/$TRACE_FD -ef $TUPPER_TRACE || ! -f /proc/self/fd/$TRACE_FD || ! -O /proc/self/fd/$TRACE_FD ]]; then
+    printf '%s: TUPPER_TRACE=%s is not a regular file of root'"'"'s; not written
+' "${BASH_SOURCE[0]##*/}" "$TUPPER_TRACE" >&2
+    exit 1
+  fi
+  if ((existed)); then chmod 0600 -- "/proc/self/fd/$TRACE_FD"; fi
+}
+if [[ -n ${TUPPER_TRACE:-} ]]; then
+  trace_open
   BASH_XTRACEFD=$TRACE_FD
   PS4='+ ${EPOCHREALTIME} ${FUNCNAME[0]:-main} [$?] '
   set -x
@@ -132,6 +154,10 @@ load_service() {
       svc_hostname=''
       # services.cache.init: not set (false: the workload is PID 1)
       svc_init=0
+      # services.cache.tty: not set (false: detached, no pty; run and exec decide by -t/-T and the terminal)
+      svc_tty=0
+      # services.cache.stdin_open: not set (false: detached, stdin is /dev/null)
+      svc_stdin_open=0
       # services.cache.stop_signal: not set (SIGTERM)
       svc_stop_signal='TERM'
       # services.cache.stop_grace_period: not set (10s)
@@ -367,6 +393,39 @@ json_string() {
   REPLY="\"$s\""
 }
 
+# ---- TUPPER_ROOT and TUPPER_RUN: root's alone (mode 0700) -----------------------------
+# Containers write under both: upper layers, copies and volumes under TUPPER_ROOT, their
+# /etc/hosts, hostname and resolv.conf under TUPPER_RUN. A default container has FSETID,
+# FOWNER and MKNOD, so what it writes can be a setuid-root program or a device node, and a
+# pulled layer can carry setuid files too. Host users must not reach any of it: both
+# directories are 0700, owned by root, so no other user resolves a path below them (what is
+# inside keeps its modes; the directory above is the gate). Podman keeps its storage 0700
+# the same way; Docker makes /var/lib/docker 0710 and its overlay2 directories 0700.
+# A nosuid,nodev mount of TUPPER_ROOT onto itself was the other choice: it stops setuid and
+# device nodes but still lets every user read container files, logs and volumes, must be
+# made again at every boot before any start, and is lost when the directory is reached by
+# another path (a bind, a symlink). Containers reach their files through mounts made while
+# tupper-init is still host root, so the mode does not get in their way (enter_userns looks
+# paths up from the root file system's parent before joining a user namespace).
+# Checked once per boot: a mark in TUPPER_RUN (a tmpfs on most hosts) remembers it, so a
+# start pays for no fork; mkdir -m makes a missing one 0700 from the first moment. Called
+# after the helper's check (which must change nothing when it fails, and may have made
+# TUPPER_RUN/helpers with the helper alone in it) and before anything a container writes.
+private_dirs() {
+  local mark="$TUPPER_RUN/private${TUPPER_ROOT//\//%}" dir
+  if exists "$mark"; then return 0; fi
+  for dir in "$TUPPER_ROOT" "$TUPPER_RUN"; do
+    if [[ -e $dir && ! -O $dir ]]; then
+      die "$dir belongs to another user than root, who could then reach what containers write in it; give it to root (chown root: $dir), or choose another TUPPER_ROOT / TUPPER_RUN"
+    fi
+  done
+  # the same two commands whatever exists: a missing one is made 0700, an older tupper's
+  # 0755 one becomes 0700
+  host mkdir -p -m 0700 -- "$TUPPER_ROOT" "$TUPPER_RUN"
+  host chmod 0700 -- "$TUPPER_ROOT" "$TUPPER_RUN"
+  host_write "$mark" 0700
+}
+
 # ---- Host changes: every command that changes the host goes through one of these --------
 # so that `plan VERB` can print the commands instead of running them (PLAN=1), and so that
 # a reviewer finds them all with one search: host, host_write, host_append, host_create,
@@ -507,6 +566,7 @@ preflight() {
   done
   if ((${#missing[@]} == 0)); then
     helper_ready
+    private_dirs
     return 0
   fi
   printf '%s: cannot start; missing:\n' "$SCRIPT_NAME" >&2
@@ -593,31 +653,74 @@ kernel_has_overlay() {
   [[ $all == *$'\toverlay\n'* ]]
 }
 
-# Makes sure TUPPER_HELPER is the tupper-init this script was compiled for (HELPER_SHA256):
-# unpacks the embedded one if that is what it uses, then compares the sha256. A check is
-# remembered in TUPPER_RUN/helpers until the next boot or until the file is modified
-# (hashing it takes a few milliseconds, too long for every start).
+# Makes TUPPER_HELPER the tupper-init this script was compiled for (HELPER_SHA256), checked by
+# content, not by a date: the first start copies the given file (or unpacks the embedded one)
+# into TUPPER_RUN/helpers/SHA256/, a directory only root can enter, hashes the copy (what it
+# will run, not the file a user might swap meanwhile), makes it 0500 and renames it into
+# place. From then on, every start runs that copy: its presence in a directory of root's that
+# no one else can write is the proof, so no start hashes again (a few milliseconds), and a
+# file at a path a user can write, replaced and backdated with touch -d, is never run (an
+# mtime proves nothing). The given file newer than the copy is hashed again (another helper
+# was installed: a mismatch stops the start). runc met the same class in CVE-2019-5736 (a
+# container overwrote the host's runc binary through /proc/self/exe): it runs a sealed copy
+# of itself (a memfd clone) that no one can write; this copy is likewise root's alone.
 helper_ready() {
-  local stamp="$TUPPER_RUN/helpers/verified${TUPPER_HELPER//\//%}" sum
-  if ((HELPER_EMBEDDED)) && ! exists "$TUPPER_HELPER"; then helper_unpack; fi
-  # verified before, for this script's sha256 (another script may pin another helper at the
-  # same path); REPLY stays the caller's
-  if [[ -e $stamp && ! $TUPPER_HELPER -nt $stamp ]] && IFS= read -r sum < "$stamp" && [[ $sum == "$HELPER_SHA256" ]]; then return 0; fi
-  ((!PLAN)) || [[ -e $TUPPER_HELPER ]] || return 0 # unpacked only on paper: nothing to hash
-  sum=$(sha256sum < "$TUPPER_HELPER") || die "cannot read $TUPPER_HELPER to check its sha256"
-  [[ ${sum%% *} == "$HELPER_SHA256" ]] || die "$TUPPER_HELPER is not the tupper-init this script was compiled for: its sha256 is ${sum%% *}, this script needs $HELPER_SHA256 (see the build lines in its header). Install the matching helper, or recompile the spec against the helper you have; nothing was changed"
-  exists "$TUPPER_RUN/helpers" || host mkdir -p -- "$TUPPER_RUN/helpers"
-  host_write "$stamp" "$HELPER_SHA256"
+  local dir="$TUPPER_RUN/helpers" sum tmp
+  local copy="$dir/$HELPER_SHA256/tupper-init"
+  if [[ -O $dir && -O $copy ]] && { [[ $TUPPER_HELPER == "$copy" ]] || [[ ! $TUPPER_HELPER -nt $copy ]]; }; then
+    TUPPER_HELPER=$copy
+    return 0
+  fi
+  # the given file first, so that a wrong one stops the start before anything is made
+  if [[ $TUPPER_HELPER != "$copy" ]]; then
+    [[ -f $TUPPER_HELPER ]] || die "$TUPPER_HELPER is not a file"
+    helper_sum "$TUPPER_HELPER" sum
+    [[ $sum == "$HELPER_SHA256" ]] || die "$TUPPER_HELPER is not the tupper-init this script was compiled for: its sha256 is $sum, this script needs $HELPER_SHA256 (see the build lines in its header). Install the matching helper, or recompile the spec against the helper you have; nothing was changed"
+  fi
+  helpers_dir_check "$dir"
+  exists "$dir/$HELPER_SHA256" || host mkdir -m 0700 -- "$dir/$HELPER_SHA256"
+  tmp="$dir/$HELPER_SHA256/.tupper-init.tmp-$$"
+  if [[ $TUPPER_HELPER == "$copy" ]]; then
+    ((HELPER_EMBEDDED)) || die "$copy is gone; run the script again"
+    host helper_decode "$tmp"
+  else
+    host cp -- "$TUPPER_HELPER" "$tmp"
+  fi
+  # then the copy, which is what runs (the given file may have changed since)
+  if ((!PLAN)); then
+    helper_sum "$tmp" sum
+    if [[ $sum != "$HELPER_SHA256" ]]; then
+      host rm -f -- "$tmp"
+      die "the copy of $TUPPER_HELPER has the sha256 $sum, not $HELPER_SHA256: the file changed while it was copied; nothing was run"
+    fi
+  fi
+  host chmod 0500 -- "$tmp"
+  host mv -T -- "$tmp" "$copy"
+  TUPPER_HELPER=$copy
 }
 
-# Unpacks the helper embedded at the end of this script into TUPPER_HELPER (through a
-# temporary name, so that no one ever runs half of it).
-helper_unpack() {
-  local tmp="$TUPPER_HELPER.tmp-$$"
-  exists "${TUPPER_HELPER%/*}" || host mkdir -p -- "${TUPPER_HELPER%/*}"
-  host helper_decode "$tmp"
-  host chmod 0755 -- "$tmp"
-  host mv -T -- "$tmp" "$TUPPER_HELPER"
+# Sets the variable named $2 to the sha256 of file $1.
+helper_sum() {
+  local -n helper_sum_out=$2
+  helper_sum_out=$(sha256sum < "$1") || die "cannot read $1 to check its sha256"
+  helper_sum_out=${helper_sum_out%% *}
+}
+
+# Makes sure directory $1 (TUPPER_RUN/helpers) exists as root's alone (0700), or stops: one
+# that another user owns, a symlink, or one that others can write could hold any file under
+# the name of a checked helper. One of root's that others can only read (0755, as tupper made
+# it before) is made 0700.
+helpers_dir_check() {
+  local dir=$1 mode
+  if ! exists "$dir"; then
+    exists "$TUPPER_RUN" || host mkdir -p -m 0700 -- "$TUPPER_RUN" # as private_dirs makes it
+    host mkdir -m 0700 -- "$dir"
+    return 0
+  fi
+  [[ ! -L $dir && -d $dir && -O $dir ]] || die "$dir is not a directory of root's; remove it (it holds the checked copies of tupper-init that this script runs)"
+  mode=$(stat -c %a -- "$dir") || die "cannot stat $dir"
+  ((!(8#$mode & 8#022))) || die "$dir can be written by other users (mode $mode); remove it (it holds the checked copies of tupper-init that this script runs)"
+  if [[ $mode != 700 ]]; then host chmod 0700 -- "$dir"; fi
 }
 
 # Writes the embedded helper's bytes into file $1.
@@ -643,6 +746,7 @@ image_id() {
 # lock, so that no container ever sees half an image. $1 = pull: resolve a registry tag
 # again even if the store has an image for it (the pull verb).
 image_ensure() {
+  private_dirs # a pull may be the first to write under TUPPER_ROOT
   case $svc_image_kind in
     dir | tar) image_ensure_rootfs ;;
     *) image_ensure_layered "${1:-}" ;;
@@ -723,12 +827,10 @@ image_ensure_layered() {
     registry) image_pull_registry ;;
     oci) image_import_layout "$svc_image_source" "$svc_image_name" ;;
     oci-archive)
-      host mkdir -- "$PULL_DIR/archive"
-      host tar -x -f "$svc_image_source" -C "$PULL_DIR/archive"
+      archive_unpack "$svc_image_source" "$PULL_DIR/archive"
       image_import_layout "$PULL_DIR/archive" "$svc_image_name" ;;
     docker-archive)
-      host mkdir -- "$PULL_DIR/archive"
-      host tar -x -f "$svc_image_source" -C "$PULL_DIR/archive"
+      archive_unpack "$svc_image_source" "$PULL_DIR/archive"
       image_import_docker_archive "$PULL_DIR/archive" ;;
   esac
   id=$REPLY
@@ -739,13 +841,67 @@ image_ensure_layered() {
 }
 
 # REPLY = the ID of the image that source $1 (a reference or an archive path) last gave.
+# The ID read back names a directory, so it must be one the store makes: 64 hex digits.
 image_ref() {
   local id source
   hash_text "$1"
   read_file "$IMAGES_DIR/refs/$REPLY" || return 1
   id=${REPLY%% *} source=${REPLY#* }
-  [[ $source == "$1" && -d $IMAGES_DIR/$id ]] || return 1
+  [[ $id =~ ^[0123456789abcdef]{64}$ && $source == "$1" && -d $IMAGES_DIR/$id ]] || return 1
   REPLY=$id
+}
+
+# Unpacks archive $1 (an oci-archive: or docker-archive: the spec names) into directory $2,
+# which it makes in the pull's directory (mode 0700: no user or container reaches it). The
+# archive is hostile data: its member list is read first, and the archive is refused unless
+# every member is a regular file, a directory, a symlink or a hard link, named by a relative
+# path without '..', and no symlink points at an absolute path. GNU tar then extracts it
+# without the archive's owners or modes (no set-uid file, not even in PULL_DIR), and already
+# defers any link with '..' in it to the end of the extraction so that nothing is written
+# through one. What is read from the tree afterwards goes through archive_file, which resolves
+# each path and refuses any that leads out. (Docker's `docker load` extracts in a chroot of
+# the target directory (chrootarchive) for the same reason; tupper refuses instead, and then
+# confines every read.)
+archive_unpack() {
+  local archive=$1 dir=$2 line type name target what
+  local list_re='^(.)[^"]*"((\\.|[^"\\])*)"( (->|link to) "((\\.|[^"\\])*)")?$'
+  host mkdir -- "$dir"
+  [[ -f $archive ]] || die "$svc_image_source is not a file"
+  while IFS= read -r line; do
+    [[ $line =~ $list_re ]] || die "cannot read the member list of $archive (at: ${line@Q})"
+    type=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} target=${BASH_REMATCH[6]}
+    case $type in
+      - | d | l | h) ;;
+      c) what='a character device' ;;&
+      b) what='a block device' ;;&
+      p) what='a named pipe' ;;&
+      *) die "$archive: member '$name' is ${what:-a member of type $type}, which an image archive has no use for: it was refused, and nothing was unpacked" ;;
+    esac
+    archive_path_plain "$name" || die "$archive: member '$name' is not a relative path inside the archive: it was refused, and nothing was unpacked"
+    if [[ $type == l && $target == /* ]]; then die "$archive: member '$name' is a symlink to the absolute path '$target', which would lead out of the archive: it was refused, and nothing was unpacked"; fi
+    if [[ $type == h ]] && ! archive_path_plain "$target"; then die "$archive: member '$name' is a hard link to '$target', which is not in the archive: it was refused, and nothing was unpacked"; fi
+  done < <(LC_ALL=C tar -tv --numeric-owner --quoting-style=c -f "$archive" 2>/dev/null || echo "tar could not list it")
+  host tar -x --no-same-owner --no-same-permissions --no-overwrite-dir -f "$archive" -C "$dir"
+}
+
+# Fails unless $1 is a plain relative path: not empty, not absolute, no '..' component.
+archive_path_plain() {
+  [[ -n $1 && $1 != /* && ! $1 =~ (^|/)\.\.(/|$) ]]
+}
+
+# REPLY = the file that path $2 (from an archive's or a layout's own documents) names in the
+# unpacked archive or layout $1, every link on the way followed; fails (REPLY = why) unless
+# $2 is a plain relative path and what it names is a regular file inside $1 ($3 names $1 in
+# the message). Reading through `realpath -e` is the check: a symlink member that points out,
+# however it is chained, resolves outside and is refused.
+archive_file() {
+  local dir=$1 path=$2 where=$3 root real
+  if ! archive_path_plain "$path"; then untrusted_text "$path"; REPLY="$REPLY is not a relative path inside the $where"; return 1; fi
+  root=$(realpath -e -- "$dir") || { REPLY="cannot resolve $dir"; return 1; }
+  if ! real=$(realpath -e -- "$dir/$path" 2>/dev/null); then untrusted_text "$path"; REPLY="$REPLY is not in the $where"; return 1; fi
+  if [[ $real != "$root"/* ]]; then untrusted_text "$path"; REPLY="$REPLY leads out of the $where (to $real)"; return 1; fi
+  if [[ ! -f $real ]]; then untrusted_text "$path"; REPLY="$REPLY is not a regular file in the $where"; return 1; fi
+  REPLY=$real
 }
 
 # REPLY = the directory that holds image $1's whole tree: a rootfs import's, or its top
@@ -758,6 +914,11 @@ image_tree() {
   if [[ -z $layout ]] && read_file "$dir/layout"; then layout=$REPLY; fi
   if [[ -z $layout ]]; then REPLY="$dir/rootfs"; return 0; fi
   if [[ -e $dir/layers ]]; then mapfile -t keys < "$dir/layers"; else keys=(planned); fi
+  # each key names a directory: only the store's own forms (a blob chain's sha256, a commit's)
+  local key
+  for key in "${keys[@]}"; do
+    [[ $key =~ ^([0123456789abcdef]{64}|commit-[0123456789abcdef]{16}|planned)$ ]] || die "image $1's layer list names ${key@Q}, which is no layer key: its store was changed by hand; remove the image (rmi) and pull it again"
+  done
   if [[ $layout == diff ]]; then
     IMAGE_LOWERS=()
     for ((i = ${#keys[@]} - 1; i >= 0; i--)); do IMAGE_LOWERS+=("$IMAGES_DIR/layers/diff/${keys[i]}/rootfs"); done
@@ -1009,23 +1170,55 @@ registry_url() {
 }
 
 # Fetches /v2/$3 of registry $1 (for repository $2) into file $4, resuming a partial file
-# when $5 is resume, with the Accept headers $6...; answers one 401 challenge and retries.
+# when $5 is resume, refusing an answer of more than $6 bytes ('' = no bound), with the
+# Accept headers $7...; answers one 401 challenge and retries. The registry is hostile until
+# its answer is verified, so curl
+#   - keeps no error body (--fail): a 404 or 500 page never lands in $4, nor is it resumed
+#     into a blob by the next pull (as Docker and containers/image read an error body into
+#     memory, bounded, and never into the blob's file);
+#   - follows redirects (registries send blobs to a CDN) over HTTP(S) only, and from an
+#     HTTPS registry to HTTPS only, at most 5 of them: no file:, no other scheme, no downgrade;
+#   - stops an answer larger than the size it should have (--max-filesize, and the size is
+#     checked again once it is written, for an answer that did not announce its length).
+# Its own messages go to PULL_DIR/curl-errors (unless a progress bar is shown on stderr) and
+# are shown when the fetch fails.
 registry_get() {
-  local registry=$1 repository=$2 path=$3 target=$4 resume=$5 status attempt url
-  shift 5
-  local -a args=(-sS -L --connect-timeout 10 --retry 3 -D "$PULL_DIR/headers" -w '%{http_code}' -o "$target")
+  local registry=$1 repository=$2 path=$3 target=$4 resume=$5 max=$6 status attempt url rc size
+  shift 6
+  local -a args=(-sS --fail -L --max-redirs 5 --proto '=http,https' --connect-timeout 10 --retry 3 -D "$PULL_DIR/headers" -w '%{http_code}' -o "$target")
   local accept
+  local -a errors=(--stderr "$PULL_DIR/curl-errors")
   for accept; do args+=(-H "Accept: $accept"); done
+  if [[ -n $max ]]; then args+=(--max-filesize "$max"); fi
   if [[ $resume == resume ]]; then args+=(-C -); fi
-  if [[ -t 2 && $resume == resume ]]; then args=("${args[@]/#-sS/-S}" --progress-bar); fi
+  if [[ -t 2 && $resume == resume ]]; then args=("${args[@]/#-sS/-S}" --progress-bar); errors=(); fi
   registry_url "$registry"
+  if [[ $REPLY == https://* ]]; then args+=(--proto-redir '=https'); else args+=(--proto-redir '=http,https'); fi
   url="$REPLY/v2/$path"
   for attempt in 1 2; do
     if [[ -e $PULL_DIR/auth ]]; then args+=(-H "@$PULL_DIR/auth"); fi
-    status=$(curl "${args[@]}" -- "$url") ||
-      die "cannot fetch $url (curl failed, see above): check that $registry is reachable from this host, or set TUPPER_INSECURE_REGISTRIES for a registry without HTTPS"
+    rc=0
+    status=$(curl "${args[@]}" "${errors[@]}" -- "$url") || rc=$?
+    status=${status: -3} # curl writes it once per attempt when it retries
+    case $rc in
+      0 | 22) ;; # 22: an HTTP error, whose body curl did not write; its status is below
+      63)
+        host rm -f -- "$target"
+        die "$registry answered $url with a body larger than the $max bytes it should have: it was refused" ;;
+      *)
+        if ((${#errors[@]})); then cat -- "$PULL_DIR/curl-errors" >&2; fi
+        die "cannot fetch $url (curl failed, see above): check that $registry is reachable from this host, or set TUPPER_INSECURE_REGISTRIES for a registry without HTTPS" ;;
+    esac
     case $status in
-      200 | 206) return 0 ;;
+      200 | 206)
+        if [[ -n $max ]] && ((PLAN == 0)); then
+          size=$(stat -c %s -- "$target") || die "cannot read $target"
+          if ((size > max)); then
+            host rm -f -- "$target"
+            die "$registry answered $url with $size bytes, larger than the $max bytes it should have: it was refused"
+          fi
+        fi
+        return 0 ;;
       401) ((attempt == 1)) || die "$registry refused access to $repository (HTTP 401): set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD to an account that may pull it"
         registry_login "$registry" "$repository" ;;
       404) die "$registry has no ${path/\/manifests\// tagged } (HTTP 404): check the image's name and tag in the spec" ;;
@@ -1068,7 +1261,9 @@ registry_login() {
 # REPLY = a bearer token from realm $2 for service $3 and scope $4 (registry $1).
 registry_token() {
   local registry=$1 realm=$2 service=$3 scope=$4 status text
-  local -a args=(-sS -G --connect-timeout 10 --retry 3 -o "$PULL_DIR/token" -w '%{http_code}' --data-urlencode "scope=$scope")
+  # the realm is the registry's word: over HTTP(S) only (a file: realm would read a host
+  # file as the token), its answer at most 1 MiB (containers/image's MaxAuthTokenBodySize)
+  local -a args=(-sS -G --proto '=http,https' --max-redirs 5 --proto-redir '=http,https' --max-filesize 1048576 --connect-timeout 10 --retry 3 -o "$PULL_DIR/token" -w '%{http_code}' --data-urlencode "scope=$scope")
   if [[ -n $service ]]; then args+=(--data-urlencode "service=$service"); fi
   if [[ -n ${TUPPER_REGISTRY_USER:-} ]]; then
     # curl reads the credentials from a file: `user = "NAME:PASSWORD"`, quotes and backslashes escaped
@@ -1077,39 +1272,51 @@ registry_token() {
     printf 'user = "%s"\n' "$user" > "$PULL_DIR/credentials"
     args+=(-K "$PULL_DIR/credentials")
   fi
-  status=$(curl "${args[@]}" -- "$realm") || die "cannot reach $realm for a token to pull from $registry"
-  [[ $status == 200 ]] || die "$realm refused a token for $scope (HTTP $status): set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD if the image is private"
+  untrusted_text "$realm"
+  local shown=$REPLY
+  status=$(curl "${args[@]}" -- "$realm") || die "cannot fetch a token from $shown to pull from $registry (curl failed, see above)"
+  [[ $status == 200 ]] || die "$shown refused a token for $scope (HTTP $status): set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD if the image is private"
   read -r -d '' text < "$PULL_DIR/token" || true
-  json_parse "$text" || die "the token from $realm is not JSON ($REPLY)"
+  json_parse "$text" || die "the token from $shown is not JSON ($REPLY)"
   REPLY=${JSON[.token]:-${JSON[.access_token]:-}}
-  [[ -n $REPLY ]] || die "the answer from $realm holds no token"
+  [[ -n $REPLY ]] || die "the answer from $shown holds no token"
 }
 
 # Resolves tag or digest $3 of repository $2 at registry $1 to the image manifest for this
 # host's platform: MANIFEST_FILE is its text, verified against its digest when one is known.
 registry_manifest() {
   local registry=$1 repository=$2 reference=$3 file="$PULL_DIR/manifest" digest
-  registry_get "$registry" "$repository" "$repository/manifests/$reference" "$file" once "${MANIFEST_TYPES[@]}"
+  registry_get "$registry" "$repository" "$repository/manifests/$reference" "$file" once "$MAX_DOCUMENT" "${MANIFEST_TYPES[@]}"
   if [[ $reference == sha256:* ]]; then blob_verify "$file" "$reference" "the manifest $reference of $registry/$repository"; fi
   manifest_read "$file" "$registry/$repository"
   if [[ $MANIFEST_KIND == index ]]; then
     platform_choose "$registry/$repository:$reference"
     digest=$REPLY
-    registry_get "$registry" "$repository" "$repository/manifests/$digest" "$file" once "${MANIFEST_TYPES[@]}"
+    registry_get "$registry" "$repository" "$repository/manifests/$digest" "$file" once "$MAX_DOCUMENT" "${MANIFEST_TYPES[@]}"
     blob_verify "$file" "$digest" "the manifest $digest of $registry/$repository"
     manifest_read "$file" "$registry/$repository"
     [[ $MANIFEST_KIND == image ]] || die "$registry/$repository: the index entry for this platform is not an image manifest"
   fi
 }
 
-# Makes blob $3 of repository $2 at registry $1 present and verified in the blob store.
-# A partial download stays in BLOBS_DIR/partial and is resumed by the next pull.
+# Makes blob $3 of repository $2 at registry $1 present and verified in the blob store: $4 is
+# its size when the manifest gives one (the config's: at most MAX_DOCUMENT), $5 what it is.
+# The digest is checked before it names the download's file or URL. A partial download stays
+# in BLOBS_DIR/partial (mode 0700: root's alone) and is resumed by the next pull.
 registry_blob() {
-  local registry=$1 repository=$2 digest=$3 size=${4:-} what=$5 hex=${3#sha256:}
+  local registry=$1 repository=$2 digest=$3 size=${4:-} what=$5 hex max
+  digest_check "$digest" "the $what digest of $registry/$repository"
+  hex=${digest#sha256:}
+  if [[ -n $size ]]; then size_check "$size" "the size of $what $digest"; fi
+  max=${size:-}
+  if [[ $what == config ]]; then max=$MAX_DOCUMENT; fi
   if [[ -e $BLOBS_DIR/sha256/$hex ]]; then return 0; fi
   host mkdir -p -- "$BLOBS_DIR/partial" "$BLOBS_DIR/sha256"
+  host chmod 0700 -- "$BLOBS_DIR/partial"
   [[ -t 2 ]] || note "pulling $what $digest${size:+ ($size bytes)}"
-  registry_get "$registry" "$repository" "$repository/blobs/$digest" "$BLOBS_DIR/partial/$hex" resume
+  if ! registry_get "$registry" "$repository" "$repository/blobs/$digest" "$BLOBS_DIR/partial/$hex" resume "$max"; then
+    die "cannot fetch $what $digest of $registry/$repository"
+  fi
   if ! blob_verify "$BLOBS_DIR/partial/$hex" "$digest" "$what $digest of $registry/$repository" keep; then
     host rm -f -- "$BLOBS_DIR/partial/$hex"
     die "$REPLY"
@@ -1140,11 +1347,73 @@ readonly BLOBS_DIR="$IMAGES_DIR/blobs"
 # The digest of the layered image's layers, bottom first: digest, media type, size, key.
 declare -a PULL_LAYERS=()
 
+# ---- Values from registries, archives and layouts: hostile until checked ----
+# A digest names files (BLOBS_DIR/sha256/HEX, a layout's blobs/sha256/HEX) and URLs, so it is
+# checked before it is used for either: "sha256:" and exactly 64 lowercase hex digits, nothing
+# else (a newline, a '/', '..', uppercase, another length or algorithm are all refused). This
+# is what go-digest's Digest.Validate (used by Docker and containers/image) checks for sha256:
+# a known algorithm, then the encoded part against ^[a-f0-9]{64}$; tupper knows only sha256.
+# The class spelled out here, not [a-f], so that no locale's collation can widen it.
+readonly DIGEST_RE='^sha256:[0123456789abcdef]{64}$'
+# A media type as RFC 6838 writes one (type/subtype, restricted names), as the OCI image
+# spec's JSON schema checks it: no '/' beyond the one, no space, no control character.
+readonly MEDIA_TYPE_RE='^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$'
+# A size in bytes: a JSON integer, 0 or more, below 2^53 (what a JSON number holds exactly).
+readonly SIZE_RE='^(0|[123456789][0123456789]{0,14})$'
+# At most this many layers in an image: Docker's layer store refuses more (maxLayerDepth
+# 125 in moby's layer/layer_store.go), and an overlay's lowerdir list is bounded too.
+readonly MAX_LAYERS=125
+# The largest manifest, index, image config or archive manifest.json tupper reads: 4 MiB, as
+# containers/image's iolimits (MaxManifestBodySize, MaxConfigBodySize) and the registry's own.
+readonly MAX_DOCUMENT=4194304
+
+# REPLY = value $1 as a message may show it: quoted for the shell, so that a control
+# character or an escape sequence from a registry reaches the terminal as text, and cut short.
+untrusted_text() {
+  local value=${1:0:160}
+  REPLY=${value@Q}
+  if ((${#1} > 160)); then REPLY+='...'; fi
+}
+
+# Fails, with REPLY the message, unless $1 is a sha256 digest (see DIGEST_RE).
+digest_valid() {
+  [[ $1 =~ $DIGEST_RE ]] && return 0
+  untrusted_text "$1"
+  REPLY="$REPLY is not a sha256 digest (sha256: and 64 lowercase hex digits)"
+  return 1
+}
+
+# Ends the script unless $1 is a sha256 digest; $2 says where it came from.
+digest_check() {
+  digest_valid "$1" || die "$2: $REPLY; tupper refuses it, and nothing was fetched or written under its name"
+}
+
+# Ends the script unless $1 is a size in bytes (SIZE_RE); $2 says whose.
+size_check() {
+  [[ $1 =~ $SIZE_RE ]] && return 0
+  untrusted_text "$1"
+  die "$2: $REPLY is not a size in bytes (a whole number, 0 or more); tupper refuses it"
+}
+
+# Ends the script unless $1 is a media type (MEDIA_TYPE_RE); $2 says whose.
+media_type_check() {
+  [[ $1 =~ $MEDIA_TYPE_RE ]] && return 0
+  untrusted_text "$1"
+  die "$2: $REPLY is not a media type; tupper refuses it"
+}
+
+# Ends the script unless file $1 (a document $2 names) is at most MAX_DOCUMENT bytes.
+document_size_check() {
+  local size
+  size=$(stat -c %s -- "$1") || die "cannot read $2"
+  ((size <= MAX_DOCUMENT)) || die "$2 is $size bytes, larger than the $MAX_DOCUMENT bytes tupper reads in a manifest or config; it was refused"
+}
+
 # Fails, with REPLY the message, unless file $1 has sha256 digest $2 ($3 names it).
 # Without $4 (keep), the mismatch ends the script.
 blob_verify() {
   local sum
-  [[ $2 == sha256:* ]] || { REPLY="$3: tupper verifies sha256 digests only, not $2"; [[ -n ${4:-} ]] && return 1; die "$REPLY"; }
+  if ! digest_valid "$2"; then REPLY="$3: $REPLY"; [[ -n ${4:-} ]] && return 1; die "$REPLY"; fi
   ((!PLAN)) || return 0
   sum=$(sha256sum < "$1") || die "cannot read $1 to verify it"
   [[ "sha256:${sum%% *}" == "$2" ]] && return 0
@@ -1154,27 +1423,40 @@ blob_verify() {
 }
 
 # Reads manifest file $1 (of image $2): MANIFEST_KIND is index or image; for an image,
-# MANIFEST_CONFIG is its config's digest and PULL_LAYERS its layers.
+# MANIFEST_CONFIG is its config's digest and PULL_LAYERS its layers. Every digest, media type
+# and size in it is checked here, before any of them names a file or a URL.
 manifest_read() {
-  local text type i layer_type
+  local text type i layer_type digest size count
+  document_size_check "$1" "the manifest of $2"
   read -r -d '' text < "$1" || true
   json_parse "$text" || die "the manifest of $2 is not JSON ($REPLY)"
   type=${JSON[.mediaType]:-}
-  [[ ${JSON[.schemaVersion]:-} == 2 ]] || die "$2 has a schema ${JSON[.schemaVersion]:-?} manifest, which no current registry client writes: push the image again with a current one"
+  [[ ${JSON[.schemaVersion]:-} == 2 ]] || { untrusted_text "${JSON[.schemaVersion]:-?}"; die "$2 has a schema $REPLY manifest, which no current registry client writes: push the image again with a current one"; }
   if [[ $type == *manifest.list* || $type == *image.index* || -z $type && -n ${JSON_TYPE[.manifests]:-} ]]; then
     MANIFEST_KIND=index
     return 0
   fi
   MANIFEST_KIND=image MANIFEST_CONFIG=${JSON[.config.digest]:-} PULL_LAYERS=()
   [[ -n $MANIFEST_CONFIG ]] || die "the manifest of $2 names no config"
-  for ((i = 0; i < ${JSON_LENGTH[.layers]:-0}; i++)); do
-    layer_type=${JSON[.layers[$i].mediaType]:-}
+  digest_check "$MANIFEST_CONFIG" "the config digest in the manifest of $2"
+  count=${JSON_LENGTH[.layers]:-0}
+  ((count <= MAX_LAYERS)) || die "$2 has $count layers; tupper takes at most $MAX_LAYERS, as Docker does"
+  for ((i = 0; i < count; i++)); do
+    layer_type=${JSON[.layers[$i].mediaType]:-} digest=${JSON[.layers[$i].digest]:-} size=${JSON[.layers[$i].size]:-}
+    digest_check "$digest" "layer $i in the manifest of $2"
+    media_type_check "$layer_type" "the media type of layer $i in the manifest of $2"
+    # a size the manifest leaves out is unknown; one it gives bounds the download
+    case ${JSON_TYPE[.layers[$i].size]:-none} in
+      none) ;;
+      number) size_check "$size" "the size of layer $i in the manifest of $2" ;;
+      *) size_check "\"$size\"" "the size of layer $i in the manifest of $2" ;; # a JSON string is no size
+    esac
     case $layer_type in
       *nondistributable* | *foreign*) die "$2 has a layer ($layer_type) that registries do not serve; tupper cannot pull it" ;;
       *tar | *tar+gzip | *tar.gzip | *tar+zstd) ;;
       *) die "$2 has a layer of type '$layer_type', which is not a filesystem layer tupper can apply" ;;
     esac
-    PULL_LAYERS+=("${JSON[.layers[$i].digest]}" "$layer_type" "${JSON[.layers[$i].size]:-}" '')
+    PULL_LAYERS+=("$digest" "$layer_type" "$size" '')
   done
   ((${#PULL_LAYERS[@]})) || die "$2 has no layers"
 }
@@ -1198,9 +1480,11 @@ platform_choose() {
   arch=$HOST_ARCH variant=$HOST_VARIANT
   for ((i = 0; i < ${JSON_LENGTH[.manifests]:-0}; i++)); do
     seen+=" ${JSON[.manifests[$i].platform.os]:-?}/${JSON[.manifests[$i].platform.architecture]:-?}"
+    seen=${seen//[!A-Za-z0-9._\/ ?-]/?} # the registry's words, shown as text only
     [[ ${JSON[.manifests[$i].platform.os]:-} == linux && ${JSON[.manifests[$i].platform.architecture]:-} == "$arch" ]] || continue
     [[ -z $variant || -z ${JSON[.manifests[$i].platform.variant]:-} || ${JSON[.manifests[$i].platform.variant]} == "$variant" ]] || continue
-    REPLY=${JSON[.manifests[$i].digest]}
+    REPLY=${JSON[.manifests[$i].digest]:-}
+    digest_check "$REPLY" "the entry for linux/$arch in the index of $1"
     return 0
   done
   die "$1 has no image for linux/$arch${variant:+/$variant} (it has:${seen:- none})"
@@ -1368,60 +1652,92 @@ image_pull_registry() {
     note "pulling $svc_image_source (locked: manifest $svc_image_lock_manifest)"
     PULL_LAYERS=("${svc_image_lock_layers[@]}")
     config=$svc_image_lock_config
+    local i
+    for ((i = 0; i < ${#PULL_LAYERS[@]}; i += 4)); do digest_check "${PULL_LAYERS[i]}" "layer $((i / 4)) pinned by the lock file"; done
   else
     note "pulling $svc_image_source"
     registry_manifest "$svc_image_registry" "$svc_image_repository" "${svc_image_digest:-$svc_image_tag}"
     config=$MANIFEST_CONFIG
   fi
+  digest_check "$config" "the config of $svc_image_source"
   registry_blob "$svc_image_registry" "$svc_image_repository" "$config" '' config
+  document_size_check "$BLOBS_DIR/sha256/${config#sha256:}" "the config of $svc_image_source"
   image_assemble "$BLOBS_DIR/sha256/${config#sha256:}" "$svc_image_source"
 }
 
 # Imports an OCI image layout (oci:DIR, or oci-archive:FILE unpacked into one), choosing
 # the image named $2 when the layout holds several. Its blobs are verified where they are.
+# Every digest from index.json and the manifests is checked before it names a blob, and
+# each blob is read through layout_blob: a file inside the layout, never a link out of it.
 image_import_layout() {
-  local dir=$1 name=$2 text i count manifest='' config
-  read -r -d '' text < "$dir/index.json" || [[ -n $text ]] || die "$dir is not an OCI image layout: it has no index.json"
+  local dir=$1 name=$2 text i count manifest='' config file
+  archive_file "$dir" index.json layout || die "$svc_image_source is not an OCI image layout: its index.json $REPLY"
+  document_size_check "$REPLY" "$dir/index.json"
+  read -r -d '' text < "$REPLY" || [[ -n $text ]] || die "$dir is not an OCI image layout: it has no index.json"
   json_parse "$text" || die "$dir/index.json is not JSON ($REPLY)"
   count=${JSON_LENGTH[.manifests]:-0}
   for ((i = 0; i < count; i++)); do
     if [[ -z $name && $count == 1 || -n $name && ${JSON[.manifests[$i].annotations.org.opencontainers.image.ref.name]:-} == "$name" ]]; then
-      manifest=${JSON[.manifests[$i].digest]}
+      manifest=${JSON[.manifests[$i].digest]:-}
+      digest_check "$manifest" "entry $i of $dir/index.json"
     fi
   done
   [[ -n $manifest ]] || die "${svc_image_source}: $([[ -n $name ]] && echo "has no image named '$name'" || echo "holds $count images; name one as oci:DIR:NAME")"
-  blob_verify "$dir/blobs/sha256/${manifest#sha256:}" "$manifest" "the manifest $manifest in $dir"
-  manifest_read "$dir/blobs/sha256/${manifest#sha256:}" "$svc_image_source"
+  layout_blob "$dir" "$manifest" "the manifest $manifest"
+  file=$REPLY
+  manifest_read "$file" "$svc_image_source"
   if [[ $MANIFEST_KIND == index ]]; then
     platform_choose "$svc_image_source"
     manifest=$REPLY
-    blob_verify "$dir/blobs/sha256/${manifest#sha256:}" "$manifest" "the manifest $manifest in $dir"
-    manifest_read "$dir/blobs/sha256/${manifest#sha256:}" "$svc_image_source"
+    layout_blob "$dir" "$manifest" "the manifest $manifest"
+    manifest_read "$REPLY" "$svc_image_source"
   fi
-  config="$dir/blobs/sha256/${MANIFEST_CONFIG#sha256:}"
-  blob_verify "$config" "$MANIFEST_CONFIG" "the config in $dir"
+  layout_blob "$dir" "$MANIFEST_CONFIG" "the config"
+  config=$REPLY
+  document_size_check "$config" "the config of $svc_image_source"
   local -a files=()
   for ((i = 0; i < ${#PULL_LAYERS[@]}; i += 4)); do
-    files+=("$dir/blobs/sha256/${PULL_LAYERS[i]#sha256:}")
-    blob_verify "${files[-1]}" "${PULL_LAYERS[i]}" "layer ${PULL_LAYERS[i]} in $dir"
+    layout_blob "$dir" "${PULL_LAYERS[i]}" "layer ${PULL_LAYERS[i]}"
+    files+=("$REPLY")
   done
   ARCHIVE_DIR=$dir image_assemble "$config" "$svc_image_source" "${files[@]}"
 }
 
+# REPLY = the file of blob $2 (a digest, checked here) in layout $1, resolved inside it and
+# verified against the digest; $3 names it. Ends the script otherwise.
+layout_blob() {
+  local dir=$1 digest=$2 what=$3
+  digest_check "$digest" "$what in $dir"
+  archive_file "$dir" "blobs/sha256/${digest#sha256:}" layout || die "$what in $svc_image_source: blobs/sha256/${digest#sha256:} $REPLY"
+  local file=$REPLY
+  blob_verify "$file" "$digest" "$what in $dir"
+  REPLY=$file
+}
+
 # Imports a `docker save` archive unpacked in $1: its manifest.json names the config and
 # the layer files, whose digests are their sha256 (Docker's own archives are also OCI
-# layouts now: those go through image_import_layout).
+# layouts now: those go through image_import_layout). Every path in manifest.json is the
+# archive's word, so each must be a plain relative path to a regular file that resolves
+# inside the archive (archive_file): containers/image's docker-archive reader likewise
+# refuses a path that leaves the archive (its tarfile source's path checks).
 image_import_docker_archive() {
-  local dir=$1 text i file
+  local dir=$1 text i file count
   if [[ -e $dir/index.json && -d $dir/blobs ]]; then image_import_layout "$dir" ''; return; fi
-  read -r -d '' text < "$dir/manifest.json" || [[ -n $text ]] || die "$svc_image_source is not a docker save archive: it has no manifest.json"
+  archive_file "$dir" manifest.json archive || die "$svc_image_source is not a docker save archive: its manifest.json $REPLY"
+  document_size_check "$REPLY" "manifest.json of $svc_image_source"
+  read -r -d '' text < "$REPLY" || [[ -n $text ]] || die "$svc_image_source is not a docker save archive: it has no manifest.json"
   json_parse "$text" || die "manifest.json of $svc_image_source is not JSON ($REPLY)"
   ((${JSON_LENGTH[.]:-0} == 1)) || die "$svc_image_source holds ${JSON_LENGTH[.]:-0} images; save one image per archive"
-  local config="$dir/${JSON[.[0].Config]}"
+  archive_file "$dir" "${JSON[.[0].Config]:-}" archive || die "$svc_image_source: the Config of its manifest.json: $REPLY; it was refused"
+  local config=$REPLY
+  document_size_check "$config" "the config of $svc_image_source"
   local -a files=()
+  count=${JSON_LENGTH[.[0].Layers]:-0}
+  ((count <= MAX_LAYERS)) || die "$svc_image_source has $count layers; tupper takes at most $MAX_LAYERS, as Docker does"
   PULL_LAYERS=()
-  for ((i = 0; i < ${JSON_LENGTH[.[0].Layers]:-0}; i++)); do
-    file="$dir/${JSON[.[0].Layers[$i]]}"
+  for ((i = 0; i < count; i++)); do
+    archive_file "$dir" "${JSON[.[0].Layers[$i]]:-}" archive || die "$svc_image_source: layer $i of its manifest.json: $REPLY; it was refused"
+    file=$REPLY
     files+=("$file")
     blob_sum "$file"
     PULL_LAYERS+=("sha256:$REPLY" docker-archive '' '')
@@ -1987,6 +2303,9 @@ network_create() {
 	EOF
   # Connections to a published port on 127.0.0.1 are forwarded to the bridge with their
   # loopback source: the kernel drops those unless route_localnet is on for the bridge.
+  # route_localnet alone would also let a container send to the host's 127.0.0.1 (a frame
+  # to the bridge's MAC with a loopback destination, CVE-2020-8558): the INPUT chain of
+  # network_rules drops what it lets in besides the replies.
   host_write "/proc/sys/net/ipv4/conf/$NET_BRIDGE/route_localnet" 1
   if ((!net_internal)); then
     # NAT needs forwarding. It is left on when the network goes (other users may rely on it).
@@ -1997,15 +2316,17 @@ network_create() {
   iptables_apply "${RULES[@]}" || die "network $name: could not add its iptables rules (the message is above); this needs iptables with the nat table"
 }
 
-# RULES = network $1's iptables rules, as iptables-restore lines: two chains of its own,
-# jumped to from POSTROUTING and FORWARD. $1 = add (create) or del (remove). Every word is a
-# bridge name, a chain name or an address tupper made: nothing here comes from the spec.
+# RULES = network $1's iptables rules, as iptables-restore lines: three chains of its own,
+# jumped to from POSTROUTING, FORWARD and INPUT. $1 = add (create) or del (remove). Every
+# word is a bridge name, a chain name or an address tupper made: nothing here comes from
+# the spec.
 network_rules() {
-  local post="TUPPER-$NET_ID-POST" fwd="TUPPER-$NET_ID-FWD" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name"
+  local post="TUPPER-$NET_ID-POST" fwd="TUPPER-$NET_ID-FWD" in="TUPPER-$NET_ID-IN" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name"
   local subnet
   if [[ $1 == del ]]; then
     RULES=('*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT
-      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd" COMMIT)
+      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd"
+      "-D INPUT -i $br -m comment --comment $tag -j $in" "-F $in" "-X $in" COMMIT)
     return 0
   fi
   number_to_ip "$NET_BASE"
@@ -2028,7 +2349,20 @@ network_rules() {
       "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT"
       "-A $fwd -i $br -j ACCEPT")
   fi
-  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd" COMMIT)
+  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd")
+  # The host's loopback is the host's alone. route_localnet (network_create) lets packets to
+  # 127.0.0.0/8 in from the bridge; only the replies of connections the host made to a
+  # published port on 127.0.0.1 (DNAT'd in OUTPUT, so their replies are ESTABLISHED and
+  # DNAT) need that. Anything else from a container to 127.0.0.0/8 is dropped, whatever its
+  # source: Kubernetes' fix for CVE-2020-8558 (kubelet's KUBE-FIREWALL rule "-d 127.0.0.0/8
+  # ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP" on INPUT)
+  # matches "! -s 127.0.0.0/8" and so lets through a spoofed loopback source, which
+  # route_localnet accepts; matching the bridge (-i) does not. Docker instead leaves
+  # route_localnet off and listens on 127.0.0.1 with docker-proxy, a process per published
+  # port; here the cost is one rule, added in the same iptables-restore as the others.
+  RULES+=(":$in - [0:0]"
+    "-A $in -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP"
+    "-I INPUT -i $br -m comment --comment $tag -j $in" COMMIT)
 }
 
 # Applies the iptables-restore lines given as arguments, keeping every other rule of the host.
@@ -2421,12 +2755,13 @@ helper_args() {
       for ((i = 1; i < ${#IMAGE_LOWERS[@]}; i++)); do HELPER_ARGS+=(--lower "${IMAGE_LOWERS[i]}"); done
     fi
   fi
-  # The container's own /etc/hostname, hosts and resolv.conf; volumes come after, so a
-  # volume on one of these paths wins, as in Docker.
+  # The container's own /etc/hostname, hosts and resolv.conf: tupper-init copies them into a
+  # small tmpfs of the container's, so that writing them fills the container's memory, not
+  # TUPPER_RUN; volumes come after, so a volume on one of these paths wins, as in Docker.
   # (network_mode: service:PEER: the peer's, as the network is)
   local etc="$STATE_DIR/$name"
   if [[ $svc_network_mode == service ]]; then container_name_of "$svc_network_peer" && etc="$STATE_DIR/$REPLY"; fi
-  for file in hostname hosts resolv.conf; do HELPER_ARGS+=(--bind "$etc/$file" "/etc/$file"); done
+  for file in hostname hosts resolv.conf; do HELPER_ARGS+=(--etc-file "$etc/$file" "/etc/$file"); done
   for i in "${!svc_bind_source[@]}"; do
     if [[ ${svc_bind_mode[i]} == ro ]]; then HELPER_ARGS+=(--ro-bind); else HELPER_ARGS+=(--bind); fi
     HELPER_ARGS+=("${svc_bind_source[i]}" "${svc_bind_target[i]}")
@@ -2453,12 +2788,21 @@ helper_args() {
   HELPER_ARGS+=("${SECURITY_ARGS[@]}")
   user_args "$svc_uid" "$svc_gid" "$svc_user"
   HELPER_ARGS+=("${USER_ARGS[@]}" --chdir "$svc_workdir")
+  # the environment: on descriptor ENV_FD (see enter_container), not on the command line
   env_args "$hostname" "$svc_uid" "$svc_user"
-  HELPER_ARGS+=("${ENV_ARGS[@]}")
+  HELPER_ARGS+=(--env-fd "$ENV_FD")
   # shm_size (64m, Docker's, unless the spec says), oom_score_adj
   HELPER_ARGS+=(--shm-size "$svc_shm_bytes")
   if [[ -n $svc_oom_score_adj ]]; then HELPER_ARGS+=(--oom-score-adj "$svc_oom_score_adj"); fi
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
+  # Terminals: no host terminal ever reaches the workload (see helper/pty.h). Detached,
+  # tty and stdin_open decide; in the foreground, run's -t/-T and the terminal (RUN_TTY).
+  if [[ $mode == detached ]]; then
+    if ((svc_tty || RUN_TTY)); then HELPER_ARGS+=(--tty); fi
+    if ((svc_stdin_open)); then HELPER_ARGS+=(--stdin-open); fi
+  elif ((RUN_TTY)); then
+    HELPER_ARGS+=(--tty)
+  fi
   # pid: host or service:PEER: a restart stays in that PID namespace
   if [[ $svc_pid != private ]]; then HELPER_ARGS+=(--keep-pidns); fi
   # restart and healthcheck apply to the service's own container, not to one-off runs (as
@@ -2518,22 +2862,42 @@ security_args() {
   done
 }
 
-# ENV_ARGS = tupper-init's --env options for the loaded service's workload, with hostname
-# $1 and uid $2 (or user name $3): Docker's defaults for PATH, HOSTNAME and HOME unless the spec sets them,
-# then the spec's environment.
+# The environment reaches tupper-init on this descriptor, never on its command line: any user
+# of the host reads a process's arguments in /proc/PID/cmdline, and environment values hold
+# secrets (x-tupper.runtime_env). Docker and runc pass it in config.json, which only root reads.
+readonly ENV_FD=3
+
+# ENV_VARS = the loaded service's workload's environment (NAME=VALUE each), with hostname
+# $1 and uid $2 (or user name $3): Docker's defaults for PATH, HOSTNAME and HOME unless the
+# spec sets them, then the spec's environment. ENV_PAYLOAD = the same as tupper-init's
+# --env-fd reads it: a line each, a backslash escaping a newline (\n) and itself (\\).
+# Its values stay out of TUPPER_TRACE's log.
 env_args() {
-  local env
-  ENV_ARGS=()
-  if ((svc_env_default_path)); then ENV_ARGS+=(--env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); fi
-  if ((svc_env_default_hostname)); then ENV_ARGS+=(--env "HOSTNAME=$1"); fi
+  local - env
+  set +x
+  ENV_VARS=()
+  if ((svc_env_default_path)); then ENV_VARS+=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); fi
+  if ((svc_env_default_hostname)); then ENV_VARS+=("HOSTNAME=$1"); fi
   # HOME: for a user name ($3), tupper-init takes the passwd entry's, as Docker does
   if ((svc_env_default_home)) && [[ -z ${3:-} ]]; then
-    if (($2 == 0)); then ENV_ARGS+=(--env HOME=/root); else ENV_ARGS+=(--env HOME=/); fi
+    if (($2 == 0)); then ENV_VARS+=(HOME=/root); else ENV_VARS+=(HOME=/); fi
   fi
-  for env in "${svc_env[@]}"; do ENV_ARGS+=(--env "$env"); done
+  ENV_VARS+=("${svc_env[@]}")
   # A variable named without a value takes the host's value, as in Compose; unset stays unset.
   for env in "${svc_env_pass[@]}"; do
-    if [[ -v HOST_ENV[$env] ]]; then ENV_ARGS+=(--env "$env=${HOST_ENV[$env]}"); fi
+    if [[ -v HOST_ENV[$env] ]]; then ENV_VARS+=("$env=${HOST_ENV[$env]}"); fi
+  done
+  env_payload
+}
+
+# ENV_PAYLOAD = ENV_VARS, encoded for --env-fd (see env_args), builtins only.
+env_payload() {
+  local - env
+  set +x
+  ENV_PAYLOAD=''
+  for env in "${ENV_VARS[@]}"; do
+    env=${env//\\/\\\\}
+    ENV_PAYLOAD+=${env//$'\n'/\\n}$'\n'
   done
 }
 
@@ -2561,6 +2925,7 @@ container_launch() {
   # runs (unshare) is appended to the same file as it is.
   if [[ $mode == detached && $svc_log_driver != none ]]; then log="$CONTAINERS_DIR/$name/log"; fi
   if ((PLAN)); then
+    plan_note "the environment, fed to tupper-init on descriptor $ENV_FD: ${ENV_VARS[*]@Q}"
     if [[ $mode == detached ]]; then
       plan_note "in a new process, its output going to $log:"
       enter_container "$name" setsid
@@ -2608,7 +2973,9 @@ enter_container() {
   fi
   host_write "$STATE_DIR/$name/pid" "$pid $start"
   for dir in "${CG_DIRS[@]}"; do host_write "$dir/cgroup.procs" "$pid"; done
-  host exec "$@" "${SHARE_ARGS[@]}" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}"
+  # the environment on ENV_FD: a here-string is a pipe bash fills before exec (a deleted 0600
+  # file in TMPDIR when larger than a pipe holds), no process of its own
+  host exec "$@" "${SHARE_ARGS[@]}" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}" 3<<< "${ENV_PAYLOAD%$'\n'}"
 }
 
 # SHARE_ARGS = the nsenter that puts container $1 into the IPC and PID namespaces of the
@@ -2639,7 +3006,8 @@ peer_init_pid() {
 
 # Waits for the foreground container of `run` (name $1, supervisor PID $2); REPLY = its exit
 # status. SIGTERM and SIGHUP sent to this script are passed on to the container's PID 1;
-# SIGINT and SIGQUIT from a terminal reach it directly (same process group), so they are not.
+# SIGINT and SIGQUIT from a terminal reach tupper-init (same process group), which passes
+# them on: the workload runs in a session of its own.
 wait_foreground() {
   local status
   FOREGROUND=$1
@@ -2766,9 +3134,44 @@ volumes_ensure() {
     [[ ${svc_bind_copy[i]} == copy ]] || continue
     dir_is_empty "$dir" || continue
     if image_dir_at "$IMAGES_DIR/$image/rootfs" "${svc_bind_target[i]}"; then
-      host cp -a -- "$REPLY/." "$dir"
+      volume_fill "$REPLY" "$dir" "${svc_bind_volume[i]}"
     fi
   done
+}
+
+# Fills volume directory $2 (VOLUMES_DIR/NAME/_data, of volume $3) with a copy of image
+# directory $1, without ever following a link a container put in the volume. Another
+# running container may share the volume and plant symlinks in it while it is filled, and
+# a copy straight into it (cp -a into an existing tree) would write through them, as root,
+# anywhere on the host. So the copy goes to a fresh directory of the script's own beside
+# _data (VOLUMES_DIR/NAME/.fill-PID: 0700, on the volume's filesystem, seen by no container),
+# and its top entries are then renamed into _data, each only where its name is still free
+# (mv -n): rename(2) replaces or refuses a last component and never follows it, and _data
+# itself, a mount point in every container that has it, cannot be swapped. A volume that
+# got content meanwhile is left as it is, as one that had content before.
+# Docker: copyExistingContents (moby's container/container_unix.go) lists the volume and
+# copies into it only if it is empty, with continuity's fs.CopyDir writing straight into
+# the volume (older versions used chrootarchive.CopyWithTar, a tar extracted chrooted into
+# the volume, which kept links inside it); containerd's CRI (WithVolumes) copies the same
+# way and fails on a volume that is not empty. Neither stages the copy, so a container
+# that shares the volume can still race the check.
+volume_fill() {
+  local image_dir=$1 dir=$2 stage="${2%/*}/.fill-$$" entry
+  local -a entries=()
+  for entry in "$image_dir"/* "$image_dir"/.[!.]* "$image_dir"/..?*; do entries+=("$stage/${entry##*/}"); done
+  ((${#entries[@]})) || return 0
+  # what a fill that was killed left: its process is gone, so it goes too
+  for entry in "${2%/*}"/.fill-*; do
+    if ! kill -0 "${entry##*-}" 2>/dev/null; then host rm -rf --one-file-system -- "$entry"; fi
+  done
+  host mkdir -m 0700 -- "$stage"
+  host cp -a -- "$image_dir/." "$stage"
+  if ! dir_is_empty "$dir"; then
+    note "volume $3 was given content while it was being filled from the image: it is left as it is"
+  else
+    host mv -n -- "${entries[@]}" "$dir/" || note "volume $3 was only partly filled from the image (mv's message is above)"
+  fi
+  host rm -rf --one-file-system -- "$stage"
 }
 
 # The loaded service's anonymous volumes become container $1's: NAME.anon-HASH (of the target).
@@ -3287,24 +3690,49 @@ log_next_file() {
   done
 }
 
-# run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]: a one-off container of SERVICE;
-# COMMAND replaces its command; --service-ports publishes the service's ports, as in
-# Compose. In the foreground stdin, stdout and stderr pass through and the exit status is
-# the workload's (128+N when a signal N killed it). -d prints the container's name.
+# Terminals, as in docker compose: run and exec give the workload a pseudo-terminal of its
+# own (-t) when stdin and stdout are both terminals, and pipes otherwise (-T); -t and -T
+# say so outright. Either way no terminal of the host reaches the workload: tupper-init
+# relays the bytes (helper/pty.h). RUN_TTY: 1 when run's foreground workload gets a pty.
+RUN_TTY=0
+
+# tty_wanted CHOICE OUT: OUT = 1 for a pty, 0 for pipes; CHOICE: auto, yes (-t) or no (-T).
+tty_wanted() {
+  local -n pty_wanted=$2
+  local want=0
+  case $1 in
+    yes) want=1 ;;
+    no) ;;
+    *) if [[ -t 0 && -t 1 ]]; then want=1; fi ;;
+  esac
+  # shellcheck disable=SC2034 # an out-parameter: the caller's variable
+  pty_wanted=$want
+}
+
+# run [--rm] [-d] [--service-ports] [-i] [-t|-T] SERVICE [COMMAND...]: a one-off container of
+# SERVICE; COMMAND replaces its command; --service-ports publishes the service's ports, as in
+# Compose. In the foreground stdin, stdout and stderr pass through (a terminal's through a
+# pty of the container's own, see tty_wanted) and the exit status is the workload's (128+N
+# when a signal N killed it). -d prints the container's name (-t with -d: a pty whose
+# output goes to the log, as tty: true).
 cmd_run() {
-  local remove=0 detach=0 svc name
+  local remove=0 detach=0 svc name tty=auto
+  local run_usage="usage: run [--rm] [-d] [--service-ports] [-i] [-t|-T] SERVICE [COMMAND...]"
   while (($#)); do
     case $1 in
       --rm) remove=1 ;;
       -d | --detach) detach=1 ;;
       --service-ports) RUN_SERVICE_PORTS=1 ;;
+      -t | --tty | -it | -ti) tty=yes ;;
+      -T | --no-TTY | --no-tty | -iT | -Ti) tty=no ;;
+      -i | --interactive) ;; # stdin always passes in the foreground (Compose's default too)
       --) shift && break ;;
-      -*) die "run: unknown option $1; usage: run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]" ;;
+      -*) die "run: unknown option $1; $run_usage" ;;
       *) break ;;
     esac
     shift
   done
-  (($#)) || die "run: which service? usage: run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]; services: ${SERVICES[*]}"
+  (($#)) || die "run: which service? $run_usage; services: ${SERVICES[*]}"
   ((!remove || !detach)) || die "run: --rm and -d together are not supported (nothing would be left to remove it); use one"
   svc=$1
   shift
@@ -3312,6 +3740,11 @@ cmd_run() {
   preflight "$svc"
   load_service "$svc"
   printf -v name '%s-%s-run-%04x%04x' "$PROJECT" "$svc" "$RANDOM" "$RANDOM"
+  if ((detach)); then
+    if [[ $tty == yes ]]; then RUN_TTY=1; fi
+  else
+    tty_wanted "$tty" RUN_TTY
+  fi
   UNDO_CONTAINER=$name
   container_create "$name"
   if ((detach)); then
@@ -3897,16 +4330,17 @@ human_bytes() {
   if ((div == 1)); then REPLY="${n}B"; else REPLY="$((n / div)).$((n * 10 / div % 10))$unit"; fi
 }
 
-# exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND...: run COMMAND in
+# exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [-i] [-T|-t] SERVICE COMMAND...: run COMMAND in
 # the service's running container: in all its namespaces and cgroups, as its user (or -u),
 # with its environment (and -e), in its working directory (or -w). tupper-init joins the
 # namespaces and confines the command as it does the workload (capabilities, no_new_privs,
-# seccomp, rlimits), then drops to its user; the exit status is
-# COMMAND's. A terminal passes straight through, so -t and -T change nothing.
+# seccomp, rlimits), then drops to its user; the exit status is COMMAND's. COMMAND runs in
+# a session of its own, on a pty of the container's own (-t; by default when stdin and
+# stdout are terminals, see tty_wanted) or on pipes (-T): never on the host's terminal.
 cmd_exec() {
-  local user='' workdir='' name init uid gid user_name kind dir env index=1
-  local -a extra_env=()
-  local usage="usage: exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [--index N] [-T|-t] SERVICE COMMAND..."
+  local user='' workdir='' name init uid gid user_name kind dir env index=1 tty=auto want_tty
+  local -a extra_env=() tty_args=()
+  local usage="usage: exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [--index N] [-i] [-T|-t] SERVICE COMMAND..."
   while (($#)); do
     case $1 in
       --index)
@@ -3916,7 +4350,9 @@ cmd_exec() {
       -u | --user) (($# > 1)) || die "$usage"; user=$2 && shift ;;
       -e | --env) (($# > 1)) || die "$usage"; extra_env+=("$2") && shift ;;
       -w | --workdir) (($# > 1)) || die "$usage"; workdir=$2 && shift ;;
-      -T | -t | -i | --tty | --interactive | --no-tty) ;;
+      -t | --tty | -it | -ti) tty=yes ;;
+      -T | --no-TTY | --no-tty | -iT | -Ti) tty=no ;;
+      -i | --interactive) ;; # stdin always passes (Compose's default too)
       --) shift && break ;;
       -*) die "$usage" ;;
       *) break ;;
@@ -3945,7 +4381,8 @@ cmd_exec() {
   for env in "${extra_env[@]}"; do [[ $env == *=* ]] || die "exec: -e takes NAME=VALUE, not $env"; done
   container_hostname "$name"
   env_args "$REPLY" "$uid" "$user_name"
-  for env in "${extra_env[@]}"; do ENV_ARGS+=(--env "$env"); done
+  ENV_VARS+=("${extra_env[@]}")
+  env_payload
   # This process joins the container's cgroups, so that COMMAND and all it forks is counted
   # and limited with the container; then it becomes tupper-init.
   local pid=$BASHPID
@@ -3955,7 +4392,11 @@ cmd_exec() {
   done < "$STATE_DIR/$name/cgroups"
   security_args
   user_args "$uid" "$gid" "$user_name"
-  host exec "$TUPPER_HELPER" --join "$init" "${SECURITY_ARGS[@]}" "${USER_ARGS[@]}" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
+  tty_wanted "$tty" want_tty
+  if ((want_tty)); then tty_args=(--tty); fi
+  # the environment on descriptor ENV_FD, as for the workload (see enter_container)
+  plan_note "the environment, fed to tupper-init on descriptor $ENV_FD: ${ENV_VARS[*]@Q}"
+  host exec "$TUPPER_HELPER" --join "$init" "${SECURITY_ARGS[@]}" "${USER_ARGS[@]}" --chdir "${workdir:-$svc_workdir}" --env-fd "$ENV_FD" "${tty_args[@]}" -- "$@" 3<<< "${ENV_PAYLOAD%$'\n'}"
 }
 
 # REPLY = the JSON array of strings $1...
@@ -4038,9 +4479,7 @@ cmd_inspect() {
   json_strings "${svc_entrypoint[@]}" && local entrypoint=$REPLY
   json_strings "${svc_command[@]}" && local command=$REPLY
   env_args "$host_name" "$svc_uid" "$svc_user"
-  local -a env=()
-  for ((i = 1; i < ${#ENV_ARGS[@]}; i += 2)); do env+=("${ENV_ARGS[i]}"); done
-  json_strings "${env[@]}" && local environment=$REPLY
+  json_strings "${ENV_VARS[@]}" && local environment=$REPLY
   json_string "$svc_workdir" && local workdir=$REPLY
   json_string "$CONTAINERS_DIR/$name/rootfs" && local rootfs=$REPLY
   json_labels && local labels=$REPLY

@@ -31,13 +31,14 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 c34424c8b40b2fd388af7c2c97897e8ca9cc44d566d41a2901b30094a1cd8cc8, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 341db2f44f83e60ff8f3e284f22e2f66d43bfbad4258864e6477c47a7bdea7df, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 fa151b24f1b2a666ccddd75fb7d72917018614a648819e351ee8b85ada6f1316, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 c3025bc1e22d3ae25fd28f5fb64656697309e817ebe3566c4b2e9b301a4e1087, helper/port.c sha256 6a28e13e86988283dbb3a8458d194676bd89ef97d5a69406709a86b14a7c16fd, helper/security.h sha256 a69f236130ec2241a7dce5563f963a4cfbede8853cbbcb39907f79921422425f, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 b46370953f8ebbbd1bcef77596ca1e10639e198f38875966c9c2d2051d1059c7, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944
+# sources: helper/tupper-init.c sha256 a55eefe6832f3c4b2e10838188aa3d1541e4310699311103e44909c9d2c9062d, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 0f1f75926f0a48ad66a95ca8660e2c9266e2c4c154d8e9a2350a936c39bc9e0b, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 35eebbe2488bdf3a54a7fbb6dd43adfba8e2693782fdc5f7cce923d43d5eb3a3
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='4e32742f77f624037f06e30ab7b3bade8c359438e8d24061f96c6ee3aec8f491'
+readonly HELPER_SHA256='9921c53234870687453a158af268915a2a18f2a945119aa6a4eb82830fe76dd5'
 readonly HELPER_EMBEDDED=0
-readonly TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
+TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
+# (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
 readonly TUPPER_CGROUP_PARENT="${TUPPER_CGROUP_PARENT:-$SPEC_CGROUP_PARENT}"
 readonly IMAGES_DIR="$TUPPER_ROOT/images"
 readonly VOLUMES_DIR="$TUPPER_ROOT/volumes" # named volumes: VOLUMES_DIR/NAME/_data, as Docker lays them out
@@ -47,8 +48,29 @@ readonly STATE_DIR="$TUPPER_RUN/$PROJECT"
 # TUPPER_TRACE=FILE: an audit log of this run, appended to FILE. Each line is one command as
 # bash ran it, with its values: the time, the function it ran in, [the exit status of the
 # line before], then the command. tupper-init closes the log's descriptor before the workload.
-if [[ -n ${TUPPER_TRACE:-} ]]; then
+# The log holds secrets (registry passwords, x-tupper.runtime_env values), so it is root's
+# alone: made 0600, a symlink at FILE or a file of another user's is refused, and an existing
+# file of root's is made 0600. (builtins only, but the chmod of an existing file)
+trace_open() {
+  local umask_was key value
+  [[ ! -L $TUPPER_TRACE ]] || { printf '%s: TUPPER_TRACE=%s is a symlink; not written
+' "${BASH_SOURCE[0]##*/}" "$TUPPER_TRACE" >&2 && exit 1; }
+  local existed=0
+  if [[ -e $TUPPER_TRACE ]]; then existed=1; fi
+  while read -r key value; do if [[ $key == Umask: ]]; then umask_was=$value; fi; done < /proc/self/status
+  umask 077
   exec {TRACE_FD}>> "$TUPPER_TRACE"
+  umask "${umask_was:-022}"
+  # the file opened is the one named (no symlink swapped in meanwhile), a regular file of root's
+  if [[ -L $TUPPER_TRACE || ! /proc/self/fd/$TRACE_FD -ef $TUPPER_TRACE || ! -f /proc/self/fd/$TRACE_FD || ! -O /proc/self/fd/$TRACE_FD ]]; then
+    printf '%s: TUPPER_TRACE=%s is not a regular file of root'"'"'s; not written
+' "${BASH_SOURCE[0]##*/}" "$TUPPER_TRACE" >&2
+    exit 1
+  fi
+  if ((existed)); then chmod 0600 -- "/proc/self/fd/$TRACE_FD"; fi
+}
+if [[ -n ${TUPPER_TRACE:-} ]]; then
+  trace_open
   BASH_XTRACEFD=$TRACE_FD
   PS4='+ ${EPOCHREALTIME} ${FUNCNAME[0]:-main} [$?] '
   set -x
@@ -128,6 +150,10 @@ load_service() {
       svc_hostname=''
       # services.web.init: true
       svc_init=1
+      # services.web.tty: not set (false: detached, no pty; run and exec decide by -t/-T and the terminal)
+      svc_tty=0
+      # services.web.stdin_open: not set (false: detached, stdin is /dev/null)
+      svc_stdin_open=0
       # services.web.stop_signal: not set (SIGTERM)
       svc_stop_signal='TERM'
       # services.web.stop_grace_period: not set (10s)
@@ -222,6 +248,10 @@ load_service() {
       svc_hostname=''
       # services.check.init: true
       svc_init=1
+      # services.check.tty: not set (false: detached, no pty; run and exec decide by -t/-T and the terminal)
+      svc_tty=0
+      # services.check.stdin_open: not set (false: detached, stdin is /dev/null)
+      svc_stdin_open=0
       # services.check.stop_signal: not set (SIGTERM)
       svc_stop_signal='TERM'
       # services.check.stop_grace_period: not set (10s)
@@ -456,6 +486,39 @@ json_string() {
   REPLY="\"$s\""
 }
 
+# ---- TUPPER_ROOT and TUPPER_RUN: root's alone (mode 0700) -----------------------------
+# Containers write under both: upper layers, copies and volumes under TUPPER_ROOT, their
+# /etc/hosts, hostname and resolv.conf under TUPPER_RUN. A default container has FSETID,
+# FOWNER and MKNOD, so what it writes can be a setuid-root program or a device node, and a
+# pulled layer can carry setuid files too. Host users must not reach any of it: both
+# directories are 0700, owned by root, so no other user resolves a path below them (what is
+# inside keeps its modes; the directory above is the gate). Podman keeps its storage 0700
+# the same way; Docker makes /var/lib/docker 0710 and its overlay2 directories 0700.
+# A nosuid,nodev mount of TUPPER_ROOT onto itself was the other choice: it stops setuid and
+# device nodes but still lets every user read container files, logs and volumes, must be
+# made again at every boot before any start, and is lost when the directory is reached by
+# another path (a bind, a symlink). Containers reach their files through mounts made while
+# tupper-init is still host root, so the mode does not get in their way (enter_userns looks
+# paths up from the root file system's parent before joining a user namespace).
+# Checked once per boot: a mark in TUPPER_RUN (a tmpfs on most hosts) remembers it, so a
+# start pays for no fork; mkdir -m makes a missing one 0700 from the first moment. Called
+# after the helper's check (which must change nothing when it fails, and may have made
+# TUPPER_RUN/helpers with the helper alone in it) and before anything a container writes.
+private_dirs() {
+  local mark="$TUPPER_RUN/private${TUPPER_ROOT//\//%}" dir
+  if exists "$mark"; then return 0; fi
+  for dir in "$TUPPER_ROOT" "$TUPPER_RUN"; do
+    if [[ -e $dir && ! -O $dir ]]; then
+      die "$dir belongs to another user than root, who could then reach what containers write in it; give it to root (chown root: $dir), or choose another TUPPER_ROOT / TUPPER_RUN"
+    fi
+  done
+  # the same two commands whatever exists: a missing one is made 0700, an older tupper's
+  # 0755 one becomes 0700
+  host mkdir -p -m 0700 -- "$TUPPER_ROOT" "$TUPPER_RUN"
+  host chmod 0700 -- "$TUPPER_ROOT" "$TUPPER_RUN"
+  host_write "$mark" 0700
+}
+
 # ---- Host changes: every command that changes the host goes through one of these --------
 # so that `plan VERB` can print the commands instead of running them (PLAN=1), and so that
 # a reviewer finds them all with one search: host, host_write, host_append, host_create,
@@ -596,6 +659,7 @@ preflight() {
   done
   if ((${#missing[@]} == 0)); then
     helper_ready
+    private_dirs
     return 0
   fi
   printf '%s: cannot start; missing:\n' "$SCRIPT_NAME" >&2
@@ -682,31 +746,74 @@ kernel_has_overlay() {
   [[ $all == *$'\toverlay\n'* ]]
 }
 
-# Makes sure TUPPER_HELPER is the tupper-init this script was compiled for (HELPER_SHA256):
-# unpacks the embedded one if that is what it uses, then compares the sha256. A check is
-# remembered in TUPPER_RUN/helpers until the next boot or until the file is modified
-# (hashing it takes a few milliseconds, too long for every start).
+# Makes TUPPER_HELPER the tupper-init this script was compiled for (HELPER_SHA256), checked by
+# content, not by a date: the first start copies the given file (or unpacks the embedded one)
+# into TUPPER_RUN/helpers/SHA256/, a directory only root can enter, hashes the copy (what it
+# will run, not the file a user might swap meanwhile), makes it 0500 and renames it into
+# place. From then on, every start runs that copy: its presence in a directory of root's that
+# no one else can write is the proof, so no start hashes again (a few milliseconds), and a
+# file at a path a user can write, replaced and backdated with touch -d, is never run (an
+# mtime proves nothing). The given file newer than the copy is hashed again (another helper
+# was installed: a mismatch stops the start). runc met the same class in CVE-2019-5736 (a
+# container overwrote the host's runc binary through /proc/self/exe): it runs a sealed copy
+# of itself (a memfd clone) that no one can write; this copy is likewise root's alone.
 helper_ready() {
-  local stamp="$TUPPER_RUN/helpers/verified${TUPPER_HELPER//\//%}" sum
-  if ((HELPER_EMBEDDED)) && ! exists "$TUPPER_HELPER"; then helper_unpack; fi
-  # verified before, for this script's sha256 (another script may pin another helper at the
-  # same path); REPLY stays the caller's
-  if [[ -e $stamp && ! $TUPPER_HELPER -nt $stamp ]] && IFS= read -r sum < "$stamp" && [[ $sum == "$HELPER_SHA256" ]]; then return 0; fi
-  ((!PLAN)) || [[ -e $TUPPER_HELPER ]] || return 0 # unpacked only on paper: nothing to hash
-  sum=$(sha256sum < "$TUPPER_HELPER") || die "cannot read $TUPPER_HELPER to check its sha256"
-  [[ ${sum%% *} == "$HELPER_SHA256" ]] || die "$TUPPER_HELPER is not the tupper-init this script was compiled for: its sha256 is ${sum%% *}, this script needs $HELPER_SHA256 (see the build lines in its header). Install the matching helper, or recompile the spec against the helper you have; nothing was changed"
-  exists "$TUPPER_RUN/helpers" || host mkdir -p -- "$TUPPER_RUN/helpers"
-  host_write "$stamp" "$HELPER_SHA256"
+  local dir="$TUPPER_RUN/helpers" sum tmp
+  local copy="$dir/$HELPER_SHA256/tupper-init"
+  if [[ -O $dir && -O $copy ]] && { [[ $TUPPER_HELPER == "$copy" ]] || [[ ! $TUPPER_HELPER -nt $copy ]]; }; then
+    TUPPER_HELPER=$copy
+    return 0
+  fi
+  # the given file first, so that a wrong one stops the start before anything is made
+  if [[ $TUPPER_HELPER != "$copy" ]]; then
+    [[ -f $TUPPER_HELPER ]] || die "$TUPPER_HELPER is not a file"
+    helper_sum "$TUPPER_HELPER" sum
+    [[ $sum == "$HELPER_SHA256" ]] || die "$TUPPER_HELPER is not the tupper-init this script was compiled for: its sha256 is $sum, this script needs $HELPER_SHA256 (see the build lines in its header). Install the matching helper, or recompile the spec against the helper you have; nothing was changed"
+  fi
+  helpers_dir_check "$dir"
+  exists "$dir/$HELPER_SHA256" || host mkdir -m 0700 -- "$dir/$HELPER_SHA256"
+  tmp="$dir/$HELPER_SHA256/.tupper-init.tmp-$$"
+  if [[ $TUPPER_HELPER == "$copy" ]]; then
+    ((HELPER_EMBEDDED)) || die "$copy is gone; run the script again"
+    host helper_decode "$tmp"
+  else
+    host cp -- "$TUPPER_HELPER" "$tmp"
+  fi
+  # then the copy, which is what runs (the given file may have changed since)
+  if ((!PLAN)); then
+    helper_sum "$tmp" sum
+    if [[ $sum != "$HELPER_SHA256" ]]; then
+      host rm -f -- "$tmp"
+      die "the copy of $TUPPER_HELPER has the sha256 $sum, not $HELPER_SHA256: the file changed while it was copied; nothing was run"
+    fi
+  fi
+  host chmod 0500 -- "$tmp"
+  host mv -T -- "$tmp" "$copy"
+  TUPPER_HELPER=$copy
 }
 
-# Unpacks the helper embedded at the end of this script into TUPPER_HELPER (through a
-# temporary name, so that no one ever runs half of it).
-helper_unpack() {
-  local tmp="$TUPPER_HELPER.tmp-$$"
-  exists "${TUPPER_HELPER%/*}" || host mkdir -p -- "${TUPPER_HELPER%/*}"
-  host helper_decode "$tmp"
-  host chmod 0755 -- "$tmp"
-  host mv -T -- "$tmp" "$TUPPER_HELPER"
+# Sets the variable named $2 to the sha256 of file $1.
+helper_sum() {
+  local -n helper_sum_out=$2
+  helper_sum_out=$(sha256sum < "$1") || die "cannot read $1 to check its sha256"
+  helper_sum_out=${helper_sum_out%% *}
+}
+
+# Makes sure directory $1 (TUPPER_RUN/helpers) exists as root's alone (0700), or stops: one
+# that another user owns, a symlink, or one that others can write could hold any file under
+# the name of a checked helper. One of root's that others can only read (0755, as tupper made
+# it before) is made 0700.
+helpers_dir_check() {
+  local dir=$1 mode
+  if ! exists "$dir"; then
+    exists "$TUPPER_RUN" || host mkdir -p -m 0700 -- "$TUPPER_RUN" # as private_dirs makes it
+    host mkdir -m 0700 -- "$dir"
+    return 0
+  fi
+  [[ ! -L $dir && -d $dir && -O $dir ]] || die "$dir is not a directory of root's; remove it (it holds the checked copies of tupper-init that this script runs)"
+  mode=$(stat -c %a -- "$dir") || die "cannot stat $dir"
+  ((!(8#$mode & 8#022))) || die "$dir can be written by other users (mode $mode); remove it (it holds the checked copies of tupper-init that this script runs)"
+  if [[ $mode != 700 ]]; then host chmod 0700 -- "$dir"; fi
 }
 
 # Writes the embedded helper's bytes into file $1.
@@ -732,6 +839,7 @@ image_id() {
 # lock, so that no container ever sees half an image. $1 = pull: resolve a registry tag
 # again even if the store has an image for it (the pull verb).
 image_ensure() {
+  private_dirs # a pull may be the first to write under TUPPER_ROOT
   case $svc_image_kind in
     dir | tar) image_ensure_rootfs ;;
   esac
@@ -785,6 +893,11 @@ image_tree() {
   if [[ -z $layout ]] && read_file "$dir/layout"; then layout=$REPLY; fi
   if [[ -z $layout ]]; then REPLY="$dir/rootfs"; return 0; fi
   if [[ -e $dir/layers ]]; then mapfile -t keys < "$dir/layers"; else keys=(planned); fi
+  # each key names a directory: only the store's own forms (a blob chain's sha256, a commit's)
+  local key
+  for key in "${keys[@]}"; do
+    [[ $key =~ ^([0123456789abcdef]{64}|commit-[0123456789abcdef]{16}|planned)$ ]] || die "image $1's layer list names ${key@Q}, which is no layer key: its store was changed by hand; remove the image (rmi) and pull it again"
+  done
   if [[ $layout == diff ]]; then
     IMAGE_LOWERS=()
     for ((i = ${#keys[@]} - 1; i >= 0; i--)); do IMAGE_LOWERS+=("$IMAGES_DIR/layers/diff/${keys[i]}/rootfs"); done
@@ -1412,6 +1525,9 @@ network_create() {
 	EOF
   # Connections to a published port on 127.0.0.1 are forwarded to the bridge with their
   # loopback source: the kernel drops those unless route_localnet is on for the bridge.
+  # route_localnet alone would also let a container send to the host's 127.0.0.1 (a frame
+  # to the bridge's MAC with a loopback destination, CVE-2020-8558): the INPUT chain of
+  # network_rules drops what it lets in besides the replies.
   host_write "/proc/sys/net/ipv4/conf/$NET_BRIDGE/route_localnet" 1
   if ((!net_internal)); then
     # NAT needs forwarding. It is left on when the network goes (other users may rely on it).
@@ -1422,15 +1538,17 @@ network_create() {
   iptables_apply "${RULES[@]}" || die "network $name: could not add its iptables rules (the message is above); this needs iptables with the nat table"
 }
 
-# RULES = network $1's iptables rules, as iptables-restore lines: two chains of its own,
-# jumped to from POSTROUTING and FORWARD. $1 = add (create) or del (remove). Every word is a
-# bridge name, a chain name or an address tupper made: nothing here comes from the spec.
+# RULES = network $1's iptables rules, as iptables-restore lines: three chains of its own,
+# jumped to from POSTROUTING, FORWARD and INPUT. $1 = add (create) or del (remove). Every
+# word is a bridge name, a chain name or an address tupper made: nothing here comes from
+# the spec.
 network_rules() {
-  local post="TUPPER-$NET_ID-POST" fwd="TUPPER-$NET_ID-FWD" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name"
+  local post="TUPPER-$NET_ID-POST" fwd="TUPPER-$NET_ID-FWD" in="TUPPER-$NET_ID-IN" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name"
   local subnet
   if [[ $1 == del ]]; then
     RULES=('*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT
-      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd" COMMIT)
+      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd"
+      "-D INPUT -i $br -m comment --comment $tag -j $in" "-F $in" "-X $in" COMMIT)
     return 0
   fi
   number_to_ip "$NET_BASE"
@@ -1453,7 +1571,20 @@ network_rules() {
       "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT"
       "-A $fwd -i $br -j ACCEPT")
   fi
-  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd" COMMIT)
+  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd")
+  # The host's loopback is the host's alone. route_localnet (network_create) lets packets to
+  # 127.0.0.0/8 in from the bridge; only the replies of connections the host made to a
+  # published port on 127.0.0.1 (DNAT'd in OUTPUT, so their replies are ESTABLISHED and
+  # DNAT) need that. Anything else from a container to 127.0.0.0/8 is dropped, whatever its
+  # source: Kubernetes' fix for CVE-2020-8558 (kubelet's KUBE-FIREWALL rule "-d 127.0.0.0/8
+  # ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP" on INPUT)
+  # matches "! -s 127.0.0.0/8" and so lets through a spoofed loopback source, which
+  # route_localnet accepts; matching the bridge (-i) does not. Docker instead leaves
+  # route_localnet off and listens on 127.0.0.1 with docker-proxy, a process per published
+  # port; here the cost is one rule, added in the same iptables-restore as the others.
+  RULES+=(":$in - [0:0]"
+    "-A $in -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP"
+    "-I INPUT -i $br -m comment --comment $tag -j $in" COMMIT)
 }
 
 # Applies the iptables-restore lines given as arguments, keeping every other rule of the host.
@@ -1846,12 +1977,13 @@ helper_args() {
       for ((i = 1; i < ${#IMAGE_LOWERS[@]}; i++)); do HELPER_ARGS+=(--lower "${IMAGE_LOWERS[i]}"); done
     fi
   fi
-  # The container's own /etc/hostname, hosts and resolv.conf; volumes come after, so a
-  # volume on one of these paths wins, as in Docker.
+  # The container's own /etc/hostname, hosts and resolv.conf: tupper-init copies them into a
+  # small tmpfs of the container's, so that writing them fills the container's memory, not
+  # TUPPER_RUN; volumes come after, so a volume on one of these paths wins, as in Docker.
   # (network_mode: service:PEER: the peer's, as the network is)
   local etc="$STATE_DIR/$name"
   if [[ $svc_network_mode == service ]]; then container_name_of "$svc_network_peer" && etc="$STATE_DIR/$REPLY"; fi
-  for file in hostname hosts resolv.conf; do HELPER_ARGS+=(--bind "$etc/$file" "/etc/$file"); done
+  for file in hostname hosts resolv.conf; do HELPER_ARGS+=(--etc-file "$etc/$file" "/etc/$file"); done
   for i in "${!svc_bind_source[@]}"; do
     if [[ ${svc_bind_mode[i]} == ro ]]; then HELPER_ARGS+=(--ro-bind); else HELPER_ARGS+=(--bind); fi
     HELPER_ARGS+=("${svc_bind_source[i]}" "${svc_bind_target[i]}")
@@ -1878,12 +2010,21 @@ helper_args() {
   HELPER_ARGS+=("${SECURITY_ARGS[@]}")
   user_args "$svc_uid" "$svc_gid" "$svc_user"
   HELPER_ARGS+=("${USER_ARGS[@]}" --chdir "$svc_workdir")
+  # the environment: on descriptor ENV_FD (see enter_container), not on the command line
   env_args "$hostname" "$svc_uid" "$svc_user"
-  HELPER_ARGS+=("${ENV_ARGS[@]}")
+  HELPER_ARGS+=(--env-fd "$ENV_FD")
   # shm_size (64m, Docker's, unless the spec says), oom_score_adj
   HELPER_ARGS+=(--shm-size "$svc_shm_bytes")
   if [[ -n $svc_oom_score_adj ]]; then HELPER_ARGS+=(--oom-score-adj "$svc_oom_score_adj"); fi
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
+  # Terminals: no host terminal ever reaches the workload (see helper/pty.h). Detached,
+  # tty and stdin_open decide; in the foreground, run's -t/-T and the terminal (RUN_TTY).
+  if [[ $mode == detached ]]; then
+    if ((svc_tty || RUN_TTY)); then HELPER_ARGS+=(--tty); fi
+    if ((svc_stdin_open)); then HELPER_ARGS+=(--stdin-open); fi
+  elif ((RUN_TTY)); then
+    HELPER_ARGS+=(--tty)
+  fi
   # pid: host or service:PEER: a restart stays in that PID namespace
   if [[ $svc_pid != private ]]; then HELPER_ARGS+=(--keep-pidns); fi
   # restart and healthcheck apply to the service's own container, not to one-off runs (as
@@ -1943,22 +2084,42 @@ security_args() {
   done
 }
 
-# ENV_ARGS = tupper-init's --env options for the loaded service's workload, with hostname
-# $1 and uid $2 (or user name $3): Docker's defaults for PATH, HOSTNAME and HOME unless the spec sets them,
-# then the spec's environment.
+# The environment reaches tupper-init on this descriptor, never on its command line: any user
+# of the host reads a process's arguments in /proc/PID/cmdline, and environment values hold
+# secrets (x-tupper.runtime_env). Docker and runc pass it in config.json, which only root reads.
+readonly ENV_FD=3
+
+# ENV_VARS = the loaded service's workload's environment (NAME=VALUE each), with hostname
+# $1 and uid $2 (or user name $3): Docker's defaults for PATH, HOSTNAME and HOME unless the
+# spec sets them, then the spec's environment. ENV_PAYLOAD = the same as tupper-init's
+# --env-fd reads it: a line each, a backslash escaping a newline (\n) and itself (\\).
+# Its values stay out of TUPPER_TRACE's log.
 env_args() {
-  local env
-  ENV_ARGS=()
-  if ((svc_env_default_path)); then ENV_ARGS+=(--env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); fi
-  if ((svc_env_default_hostname)); then ENV_ARGS+=(--env "HOSTNAME=$1"); fi
+  local - env
+  set +x
+  ENV_VARS=()
+  if ((svc_env_default_path)); then ENV_VARS+=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); fi
+  if ((svc_env_default_hostname)); then ENV_VARS+=("HOSTNAME=$1"); fi
   # HOME: for a user name ($3), tupper-init takes the passwd entry's, as Docker does
   if ((svc_env_default_home)) && [[ -z ${3:-} ]]; then
-    if (($2 == 0)); then ENV_ARGS+=(--env HOME=/root); else ENV_ARGS+=(--env HOME=/); fi
+    if (($2 == 0)); then ENV_VARS+=(HOME=/root); else ENV_VARS+=(HOME=/); fi
   fi
-  for env in "${svc_env[@]}"; do ENV_ARGS+=(--env "$env"); done
+  ENV_VARS+=("${svc_env[@]}")
   # A variable named without a value takes the host's value, as in Compose; unset stays unset.
   for env in "${svc_env_pass[@]}"; do
-    if [[ -v HOST_ENV[$env] ]]; then ENV_ARGS+=(--env "$env=${HOST_ENV[$env]}"); fi
+    if [[ -v HOST_ENV[$env] ]]; then ENV_VARS+=("$env=${HOST_ENV[$env]}"); fi
+  done
+  env_payload
+}
+
+# ENV_PAYLOAD = ENV_VARS, encoded for --env-fd (see env_args), builtins only.
+env_payload() {
+  local - env
+  set +x
+  ENV_PAYLOAD=''
+  for env in "${ENV_VARS[@]}"; do
+    env=${env//\\/\\\\}
+    ENV_PAYLOAD+=${env//$'\n'/\\n}$'\n'
   done
 }
 
@@ -1986,6 +2147,7 @@ container_launch() {
   # runs (unshare) is appended to the same file as it is.
   if [[ $mode == detached && $svc_log_driver != none ]]; then log="$CONTAINERS_DIR/$name/log"; fi
   if ((PLAN)); then
+    plan_note "the environment, fed to tupper-init on descriptor $ENV_FD: ${ENV_VARS[*]@Q}"
     if [[ $mode == detached ]]; then
       plan_note "in a new process, its output going to $log:"
       enter_container "$name" setsid
@@ -2033,7 +2195,9 @@ enter_container() {
   fi
   host_write "$STATE_DIR/$name/pid" "$pid $start"
   for dir in "${CG_DIRS[@]}"; do host_write "$dir/cgroup.procs" "$pid"; done
-  host exec "$@" "${SHARE_ARGS[@]}" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}"
+  # the environment on ENV_FD: a here-string is a pipe bash fills before exec (a deleted 0600
+  # file in TMPDIR when larger than a pipe holds), no process of its own
+  host exec "$@" "${SHARE_ARGS[@]}" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}" 3<<< "${ENV_PAYLOAD%$'\n'}"
 }
 
 # SHARE_ARGS = the nsenter that puts container $1 into the IPC and PID namespaces of the
@@ -2064,7 +2228,8 @@ peer_init_pid() {
 
 # Waits for the foreground container of `run` (name $1, supervisor PID $2); REPLY = its exit
 # status. SIGTERM and SIGHUP sent to this script are passed on to the container's PID 1;
-# SIGINT and SIGQUIT from a terminal reach it directly (same process group), so they are not.
+# SIGINT and SIGQUIT from a terminal reach tupper-init (same process group), which passes
+# them on: the workload runs in a session of its own.
 wait_foreground() {
   local status
   FOREGROUND=$1
@@ -2191,9 +2356,44 @@ volumes_ensure() {
     [[ ${svc_bind_copy[i]} == copy ]] || continue
     dir_is_empty "$dir" || continue
     if image_dir_at "$IMAGES_DIR/$image/rootfs" "${svc_bind_target[i]}"; then
-      host cp -a -- "$REPLY/." "$dir"
+      volume_fill "$REPLY" "$dir" "${svc_bind_volume[i]}"
     fi
   done
+}
+
+# Fills volume directory $2 (VOLUMES_DIR/NAME/_data, of volume $3) with a copy of image
+# directory $1, without ever following a link a container put in the volume. Another
+# running container may share the volume and plant symlinks in it while it is filled, and
+# a copy straight into it (cp -a into an existing tree) would write through them, as root,
+# anywhere on the host. So the copy goes to a fresh directory of the script's own beside
+# _data (VOLUMES_DIR/NAME/.fill-PID: 0700, on the volume's filesystem, seen by no container),
+# and its top entries are then renamed into _data, each only where its name is still free
+# (mv -n): rename(2) replaces or refuses a last component and never follows it, and _data
+# itself, a mount point in every container that has it, cannot be swapped. A volume that
+# got content meanwhile is left as it is, as one that had content before.
+# Docker: copyExistingContents (moby's container/container_unix.go) lists the volume and
+# copies into it only if it is empty, with continuity's fs.CopyDir writing straight into
+# the volume (older versions used chrootarchive.CopyWithTar, a tar extracted chrooted into
+# the volume, which kept links inside it); containerd's CRI (WithVolumes) copies the same
+# way and fails on a volume that is not empty. Neither stages the copy, so a container
+# that shares the volume can still race the check.
+volume_fill() {
+  local image_dir=$1 dir=$2 stage="${2%/*}/.fill-$$" entry
+  local -a entries=()
+  for entry in "$image_dir"/* "$image_dir"/.[!.]* "$image_dir"/..?*; do entries+=("$stage/${entry##*/}"); done
+  ((${#entries[@]})) || return 0
+  # what a fill that was killed left: its process is gone, so it goes too
+  for entry in "${2%/*}"/.fill-*; do
+    if ! kill -0 "${entry##*-}" 2>/dev/null; then host rm -rf --one-file-system -- "$entry"; fi
+  done
+  host mkdir -m 0700 -- "$stage"
+  host cp -a -- "$image_dir/." "$stage"
+  if ! dir_is_empty "$dir"; then
+    note "volume $3 was given content while it was being filled from the image: it is left as it is"
+  else
+    host mv -n -- "${entries[@]}" "$dir/" || note "volume $3 was only partly filled from the image (mv's message is above)"
+  fi
+  host rm -rf --one-file-system -- "$stage"
 }
 
 # The loaded service's anonymous volumes become container $1's: NAME.anon-HASH (of the target).
@@ -2712,24 +2912,49 @@ log_next_file() {
   done
 }
 
-# run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]: a one-off container of SERVICE;
-# COMMAND replaces its command; --service-ports publishes the service's ports, as in
-# Compose. In the foreground stdin, stdout and stderr pass through and the exit status is
-# the workload's (128+N when a signal N killed it). -d prints the container's name.
+# Terminals, as in docker compose: run and exec give the workload a pseudo-terminal of its
+# own (-t) when stdin and stdout are both terminals, and pipes otherwise (-T); -t and -T
+# say so outright. Either way no terminal of the host reaches the workload: tupper-init
+# relays the bytes (helper/pty.h). RUN_TTY: 1 when run's foreground workload gets a pty.
+RUN_TTY=0
+
+# tty_wanted CHOICE OUT: OUT = 1 for a pty, 0 for pipes; CHOICE: auto, yes (-t) or no (-T).
+tty_wanted() {
+  local -n pty_wanted=$2
+  local want=0
+  case $1 in
+    yes) want=1 ;;
+    no) ;;
+    *) if [[ -t 0 && -t 1 ]]; then want=1; fi ;;
+  esac
+  # shellcheck disable=SC2034 # an out-parameter: the caller's variable
+  pty_wanted=$want
+}
+
+# run [--rm] [-d] [--service-ports] [-i] [-t|-T] SERVICE [COMMAND...]: a one-off container of
+# SERVICE; COMMAND replaces its command; --service-ports publishes the service's ports, as in
+# Compose. In the foreground stdin, stdout and stderr pass through (a terminal's through a
+# pty of the container's own, see tty_wanted) and the exit status is the workload's (128+N
+# when a signal N killed it). -d prints the container's name (-t with -d: a pty whose
+# output goes to the log, as tty: true).
 cmd_run() {
-  local remove=0 detach=0 svc name
+  local remove=0 detach=0 svc name tty=auto
+  local run_usage="usage: run [--rm] [-d] [--service-ports] [-i] [-t|-T] SERVICE [COMMAND...]"
   while (($#)); do
     case $1 in
       --rm) remove=1 ;;
       -d | --detach) detach=1 ;;
       --service-ports) RUN_SERVICE_PORTS=1 ;;
+      -t | --tty | -it | -ti) tty=yes ;;
+      -T | --no-TTY | --no-tty | -iT | -Ti) tty=no ;;
+      -i | --interactive) ;; # stdin always passes in the foreground (Compose's default too)
       --) shift && break ;;
-      -*) die "run: unknown option $1; usage: run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]" ;;
+      -*) die "run: unknown option $1; $run_usage" ;;
       *) break ;;
     esac
     shift
   done
-  (($#)) || die "run: which service? usage: run [--rm] [-d] [--service-ports] SERVICE [COMMAND...]; services: ${SERVICES[*]}"
+  (($#)) || die "run: which service? $run_usage; services: ${SERVICES[*]}"
   ((!remove || !detach)) || die "run: --rm and -d together are not supported (nothing would be left to remove it); use one"
   svc=$1
   shift
@@ -2737,6 +2962,11 @@ cmd_run() {
   preflight "$svc"
   load_service "$svc"
   printf -v name '%s-%s-run-%04x%04x' "$PROJECT" "$svc" "$RANDOM" "$RANDOM"
+  if ((detach)); then
+    if [[ $tty == yes ]]; then RUN_TTY=1; fi
+  else
+    tty_wanted "$tty" RUN_TTY
+  fi
   UNDO_CONTAINER=$name
   container_create "$name"
   if ((detach)); then
@@ -3318,16 +3548,17 @@ human_bytes() {
   if ((div == 1)); then REPLY="${n}B"; else REPLY="$((n / div)).$((n * 10 / div % 10))$unit"; fi
 }
 
-# exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [-T|-t] SERVICE COMMAND...: run COMMAND in
+# exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [-i] [-T|-t] SERVICE COMMAND...: run COMMAND in
 # the service's running container: in all its namespaces and cgroups, as its user (or -u),
 # with its environment (and -e), in its working directory (or -w). tupper-init joins the
 # namespaces and confines the command as it does the workload (capabilities, no_new_privs,
-# seccomp, rlimits), then drops to its user; the exit status is
-# COMMAND's. A terminal passes straight through, so -t and -T change nothing.
+# seccomp, rlimits), then drops to its user; the exit status is COMMAND's. COMMAND runs in
+# a session of its own, on a pty of the container's own (-t; by default when stdin and
+# stdout are terminals, see tty_wanted) or on pipes (-T): never on the host's terminal.
 cmd_exec() {
-  local user='' workdir='' name init uid gid user_name kind dir env index=1
-  local -a extra_env=()
-  local usage="usage: exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [--index N] [-T|-t] SERVICE COMMAND..."
+  local user='' workdir='' name init uid gid user_name kind dir env index=1 tty=auto want_tty
+  local -a extra_env=() tty_args=()
+  local usage="usage: exec [-u USER[:GROUP]] [-e NAME=VALUE]... [-w DIR] [--index N] [-i] [-T|-t] SERVICE COMMAND..."
   while (($#)); do
     case $1 in
       --index)
@@ -3337,7 +3568,9 @@ cmd_exec() {
       -u | --user) (($# > 1)) || die "$usage"; user=$2 && shift ;;
       -e | --env) (($# > 1)) || die "$usage"; extra_env+=("$2") && shift ;;
       -w | --workdir) (($# > 1)) || die "$usage"; workdir=$2 && shift ;;
-      -T | -t | -i | --tty | --interactive | --no-tty) ;;
+      -t | --tty | -it | -ti) tty=yes ;;
+      -T | --no-TTY | --no-tty | -iT | -Ti) tty=no ;;
+      -i | --interactive) ;; # stdin always passes (Compose's default too)
       --) shift && break ;;
       -*) die "$usage" ;;
       *) break ;;
@@ -3366,7 +3599,8 @@ cmd_exec() {
   for env in "${extra_env[@]}"; do [[ $env == *=* ]] || die "exec: -e takes NAME=VALUE, not $env"; done
   container_hostname "$name"
   env_args "$REPLY" "$uid" "$user_name"
-  for env in "${extra_env[@]}"; do ENV_ARGS+=(--env "$env"); done
+  ENV_VARS+=("${extra_env[@]}")
+  env_payload
   # This process joins the container's cgroups, so that COMMAND and all it forks is counted
   # and limited with the container; then it becomes tupper-init.
   local pid=$BASHPID
@@ -3376,7 +3610,11 @@ cmd_exec() {
   done < "$STATE_DIR/$name/cgroups"
   security_args
   user_args "$uid" "$gid" "$user_name"
-  host exec "$TUPPER_HELPER" --join "$init" "${SECURITY_ARGS[@]}" "${USER_ARGS[@]}" --chdir "${workdir:-$svc_workdir}" "${ENV_ARGS[@]}" -- "$@"
+  tty_wanted "$tty" want_tty
+  if ((want_tty)); then tty_args=(--tty); fi
+  # the environment on descriptor ENV_FD, as for the workload (see enter_container)
+  plan_note "the environment, fed to tupper-init on descriptor $ENV_FD: ${ENV_VARS[*]@Q}"
+  host exec "$TUPPER_HELPER" --join "$init" "${SECURITY_ARGS[@]}" "${USER_ARGS[@]}" --chdir "${workdir:-$svc_workdir}" --env-fd "$ENV_FD" "${tty_args[@]}" -- "$@" 3<<< "${ENV_PAYLOAD%$'\n'}"
 }
 
 # REPLY = the JSON array of strings $1...
@@ -3459,9 +3697,7 @@ cmd_inspect() {
   json_strings "${svc_entrypoint[@]}" && local entrypoint=$REPLY
   json_strings "${svc_command[@]}" && local command=$REPLY
   env_args "$host_name" "$svc_uid" "$svc_user"
-  local -a env=()
-  for ((i = 1; i < ${#ENV_ARGS[@]}; i += 2)); do env+=("${ENV_ARGS[i]}"); done
-  json_strings "${env[@]}" && local environment=$REPLY
+  json_strings "${ENV_VARS[@]}" && local environment=$REPLY
   json_string "$svc_workdir" && local workdir=$REPLY
   json_string "$CONTAINERS_DIR/$name/rootfs" && local rootfs=$REPLY
   json_labels && local labels=$REPLY

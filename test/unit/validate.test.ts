@@ -312,6 +312,6 @@ test("run and exec take -i, -t, -T as docker compose does, and pass a pty choice
   // auto: a pty when stdin and stdout are terminals
   assert.match(script, /\*\) if \[\[ -t 0 && -t 1 \]\]; then want=1; fi ;;/);
   assert.match(script, /-t \| --tty \| -it \| -ti\) tty=yes ;;[\s\S]*-T \| --no-TTY \| --no-tty \| -iT \| -Ti\) tty=no ;;/);
-  assert.match(script, /"\$\{ENV_ARGS\[@\]\}" "\$\{tty_args\[@\]\}" -- "\$@"/);
+  assert.match(script, /--env-fd "\$ENV_FD" "\$\{tty_args\[@\]\}" -- "\$@"/);
   assert.match(script, /elif \(\(RUN_TTY\)\); then\n    HELPER_ARGS\+=\(--tty\)/);
 });
