@@ -435,8 +435,15 @@ proc_start_time() {
 # REPLY = PID of container $1's supervisor (tupper-init on the host side), if it is still
 # running and still ours.
 container_pid() {
-  local pid start
-  read_file "$STATE_DIR/$1/pid" || return 1
+  local pid start tries
+  # The record is written twice as a container starts, by the launching script and by the
+  # container's first process (container_launch), and a write truncates the file first: an
+  # empty record that exists is one being written, so it is read again.
+  for ((tries = 0; tries < 1000; tries++)); do
+    read_file "$STATE_DIR/$1/pid" && break
+    [[ -e $STATE_DIR/$1/pid ]] || return 1
+  done
+  [[ -n $REPLY ]] || return 1
   pid=${REPLY%% *} start=${REPLY#* }
   proc_start_time "$pid" || return 1
   [[ $REPLY == "$start" ]] || return 1
