@@ -1561,8 +1561,8 @@ static void __attribute__((noreturn)) supervise_container(struct options *opt, c
   if (signals < 0) die_errno("signalfd");
   sv.ends = (struct stdio_ends){{-1, -1, -1}};
   if (log == NULL) sv.relay = &relay;
-  /* In the foreground without a pty, pipes stand in for the host's terminal descriptors. */
-  if (log == NULL && !opt->tty) stdio_pipes_for_terminals(&relay, &sv.ends);
+  /* In the foreground without a pty, pipes stand in for the host's descriptors (pty.h). */
+  if (log == NULL && !opt->tty) stdio_pipes(&relay, &sv.ends);
   /* stdin_open, detached: a pipe no one writes to, held open here, instead of /dev/null */
   int stdin_pipe[2];
   if (log != NULL && opt->stdin_open && !opt->tty) {
@@ -1653,7 +1653,7 @@ static void join_namespaces(pid_t pid) {
 static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
   join_namespaces(opt->join_pid);
   /* exec -t: a pty of the container's devpts, opened here, in its mounts (docker exec -t);
-     otherwise pipes for the host's terminal descriptors. */
+     otherwise pipes for the host's descriptors (pty.h). */
   static struct relay relay;
   struct stdio_ends ends = {{-1, -1, -1}};
   int master = -1, slave = -1;
@@ -1662,7 +1662,7 @@ static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
     slave = pty_open_slave(master);
     pty_copy_size(host_terminal(), master, 24, 80);
   } else {
-    stdio_pipes_for_terminals(&relay, &ends);
+    stdio_pipes(&relay, &ends);
   }
   sigset_t all;
   pid_t child = fork_supervised(&all, "fork into the container");
