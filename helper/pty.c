@@ -194,10 +194,28 @@ void relay_terminal(struct relay *r, int master) {
 
 /* ---- pipes and relays ------------------------------------------------------- */
 
-void stdio_pipes_for_terminals(struct relay *r, struct stdio_ends *ends) {
+/* /dev/null (the char device 1:3) is the one host descriptor a workload may hold: it
+   reaches nothing. A closed descriptor stays closed. */
+static bool passes_through(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    if (errno == EBADF) return true;
+    die_errno("fstat descriptor %d", fd);
+  }
+  return S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
+/*
+ * Not only terminals: a file, socket or pipe of the host's, given as is, is reopened by
+ * the workload through /proc/self/fd/N with the container root's rights (`exec -T app
+ * psql < dump.sql` rewrote a root-only dump; `> file` read it back). Docker and
+ * containerd never give a container a host descriptor (its streams are FIFOs or a
+ * socket of the shim's); runc alone passes them through. tupper relays them all.
+ */
+void stdio_pipes(struct relay *r, struct stdio_ends *ends) {
   for (int fd = 0; fd < 3; fd++) {
     ends->fd[fd] = -1;
-    if (!isatty(fd)) continue;
+    if (passes_through(fd)) continue;
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) die_errno("pipe for descriptor %d", fd);
     if (fd == STDIN_FILENO) {
@@ -206,6 +224,7 @@ void stdio_pipes_for_terminals(struct relay *r, struct stdio_ends *ends) {
     } else {
       ends->fd[fd] = p[1];
       relay_add(r, p[0], fd, PUMP_KEEP, true);
+      r->pumps[r->n - 1].close_on_epipe = true;
     }
   }
 }
@@ -232,6 +251,7 @@ void relay_add(struct relay *r, int from, int to, enum pump_end at_end, bool out
   p->at_end = at_end;
   p->output = output;
   p->done = false;
+  p->close_on_epipe = false;
   p->start = p->end = 0;
   p->poll_slot = -1;
   set_nonblocking(output ? from : to);
@@ -252,7 +272,9 @@ static void pump_ended(struct pump *p) {
 
 /* Writes what is buffered; false when it must wait for the descriptor. A reader gone
    (EPIPE, EIO) ends an input pump; an output pump goes on reading and drops what it
-   reads, so that the workload is not blocked by a terminal that went away. */
+   reads, so that the workload is not blocked by a terminal that went away, except a
+   pipe's (close_on_epipe): its read end is closed, so that the workload's next write
+   fails with EPIPE (SIGPIPE), as it would on the host's pipe itself (`run app yes | head`). */
 static bool pump_flush(struct pump *p) {
   while (p->start < p->end) {
     if (p->to < 0) break;
@@ -263,6 +285,10 @@ static bool pump_flush(struct pump *p) {
       continue;
     } else if (n < 0 && errno == EAGAIN) {
       return false;
+    } else if (p->output && n < 0 && errno == EPIPE && p->close_on_epipe) {
+      close(p->from);
+      p->done = true;
+      break;
     } else if (p->output) {
       p->to = -1;
     } else {

@@ -6,8 +6,9 @@
  *     slave's session leader and the slave is its controlling terminal; tupper-init keeps
  *     the master outside and relays bytes between it and the host's terminal (raw mode,
  *     window size followed on SIGWINCH), or writes its output to the container's log; or
- *   - pipes in place of each of its standard descriptors that is a terminal of the host,
- *     relayed the same way, in a session of its own with no controlling terminal.
+ *   - pipes in place of each of its standard descriptors that is not /dev/null (a terminal,
+ *     file, socket or pipe of the host's: none reaches a container), relayed the same way,
+ *     in a session of its own with no controlling terminal.
  *
  * Either way the workload cannot reach the operator's terminal: ioctl(TIOCSTI) on its own
  * descriptors types into its own pty or fails on a pipe, and /dev/tty is its own pty or
@@ -37,6 +38,7 @@ struct pump {
   enum pump_end at_end;
   bool output;  /* from the workload: drained to the end when it exits */
   bool done;
+  bool close_on_epipe; /* the workload's pipe: a reader gone closes it (see pump_flush) */
   size_t start, end;
   int poll_slot; /* index in the last relay_poll_fds array, or -1 */
   char buffer[PUMP_BUFFER];
@@ -92,8 +94,9 @@ void relay_terminal(struct relay *r, int master);
 /* ---- pipes and relays ------------------------------------------------------- */
 
 /* In the supervisor, before the fork: a pipe for each of stdin, stdout and stderr that is
-   a terminal of the host, its far end in ENDS, the relay pump added to R. */
-void stdio_pipes_for_terminals(struct relay *r, struct stdio_ends *ends);
+   open and not /dev/null (a terminal, file, socket or pipe of the host's), its far end in
+   ENDS, the relay pump added to R. */
+void stdio_pipes(struct relay *r, struct stdio_ends *ends);
 /* In the workload's process: ENDS onto 0, 1 and 2. */
 void stdio_install(const struct stdio_ends *ends);
 void stdio_close(struct stdio_ends *ends);

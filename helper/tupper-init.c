@@ -770,6 +770,99 @@ static void mount_etc_files(int root_fd, const struct options *opt) {
   close(dev_fd);
 }
 
+/*
+ * A read-only bind is read-only all the way down. The bind copies the mounts under its
+ * source too (MS_REC), and MS_REMOUNT | MS_RDONLY changes only the top one: a tmpfs or a
+ * disk mounted under a `:ro` source stayed writable in the container (Docker's
+ * `-v /:/host:ro` had the same hole until Docker 25 made :ro recursive, runc's "rro":
+ * mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY), an error where the kernel lacks it).
+ * tupper calls mount_setattr (Linux 5.12) on the mount itself (no path lookup); on an
+ * older kernel it remounts each mount it finds under the target in mountinfo. Either way
+ * it then reads mountinfo back, and any mount under the target still writable fails the
+ * start.
+ */
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442 /* the same number on every architecture (Linux 5.12) */
+#endif
+
+/* The mountinfo escapes (\040 for a space, \011, \012, \134) undone in place. */
+static void mountinfo_unescape(char *s) {
+  char *out = s;
+  for (char *in = s; *in != '\0'; in++) {
+    if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' && in[3] >= '0' && in[3] <= '7') {
+      *out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+      in += 3;
+    } else {
+      *out++ = *in;
+    }
+  }
+  *out = '\0';
+}
+
+/* Per-mount flags of a mountinfo option list, to keep them across a remount (a remount
+   that drops a locked nosuid or nodev fails in a user namespace). */
+static unsigned long mountinfo_flags(const char *options, bool *read_only) {
+  static const struct {
+    const char *word;
+    unsigned long flag;
+  } words[] = {{"nosuid", MS_NOSUID},   {"nodev", MS_NODEV},           {"noexec", MS_NOEXEC},
+               {"noatime", MS_NOATIME}, {"nodiratime", MS_NODIRATIME}, {"relatime", MS_RELATIME}};
+  unsigned long flags = 0;
+  char *copy = xstrdup(options), *save = NULL;
+  *read_only = false;
+  for (char *o = strtok_r(copy, ",", &save); o != NULL; o = strtok_r(NULL, ",", &save)) {
+    if (strcmp(o, "ro") == 0) *read_only = true;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+      if (strcmp(o, words[i].word) == 0) flags |= words[i].flag;
+  }
+  free(copy);
+  return flags;
+}
+
+/* Every mount at or under TOP (a mountinfo path): remounted read-only when REMOUNT, else
+   checked to be; returns how many are still writable. */
+static int submounts_read_only(const char *top, bool remount) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (f == NULL) die_errno("open /proc/self/mountinfo");
+  size_t top_len = strlen(top), size = 0;
+  char *line = NULL;
+  int writable = 0;
+  while (getline(&line, &size, f) >= 0) {
+    /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ...: the 5th and 6th fields */
+    char *save = NULL, *field = strtok_r(line, " ", &save);
+    for (int i = 1; i < 5 && field != NULL; i++) field = strtok_r(NULL, " ", &save);
+    char *options = strtok_r(NULL, " ", &save);
+    if (field == NULL || options == NULL) die("a line of /proc/self/mountinfo without mount options");
+    mountinfo_unescape(field);
+    if (strncmp(field, top, top_len) != 0 || (field[top_len] != '\0' && field[top_len] != '/')) continue;
+    bool read_only;
+    unsigned long flags = mountinfo_flags(options, &read_only);
+    if (read_only) continue;
+    if (remount && mount(NULL, field, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | flags, NULL) < 0)
+      die_errno("remount %s read-only", field);
+    writable++;
+  }
+  if (ferror(f)) die_errno("read /proc/self/mountinfo");
+  free(line);
+  fclose(f);
+  return writable;
+}
+
+/* The mount whose root FD is (its target, NAME in messages), and every mount under it, read-only. */
+static void make_read_only_recursively(int fd, const char *name) {
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+  char *link = fd_path(fd), top[PATH_MAX];
+  ssize_t n = readlink(link, top, sizeof top - 1);
+  if (n < 0) die_errno("readlink %s (%s)", link, name);
+  top[n] = '\0';
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+    if (errno != ENOSYS) die_errno("mount_setattr %s read-only (recursively)", name);
+    submounts_read_only(top, true); /* Linux before 5.12 */
+  }
+  if (submounts_read_only(top, false) != 0) die("a mount under %s (%s) is still writable", name, top);
+  free(link);
+}
+
 static void bind_volume(int root_fd, const struct volume *v) {
   struct stat st;
   if (stat(v->source, &st) < 0) die_errno("volume source %s", v->source);
@@ -782,10 +875,7 @@ static void bind_volume(int root_fd, const struct volume *v) {
   if (v->read_only) {
     /* The descriptor above is the directory under the new mount: open the mount itself. */
     fd = open_in_root(root_fd, v->target, !S_ISDIR(st.st_mode));
-    where = fd_path(fd);
-    if (mount(NULL, where, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-      die_errno("remount %s read-only", v->target);
-    free(where);
+    make_read_only_recursively(fd, v->target);
     close(fd);
   }
 }
@@ -1086,7 +1176,9 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   }
   close_inherited_fds();
   make_workdir(opt->workdir);
-  /* read_only: the root's own mount; volumes, tmpfs, /dev and /etc/hosts are mounts of their own. */
+  /* read_only: the root's own mount; volumes, tmpfs, /dev and /etc/hosts are mounts of their own
+     (not recursive: a volume keeps its mode; the root has no other mount under it, it is the
+     fresh overlay of this container). */
   if (opt->read_only_root && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
     die_errno("remount the root read-only");
   struct credentials who;
@@ -1469,8 +1561,8 @@ static void __attribute__((noreturn)) supervise_container(struct options *opt, c
   if (signals < 0) die_errno("signalfd");
   sv.ends = (struct stdio_ends){{-1, -1, -1}};
   if (log == NULL) sv.relay = &relay;
-  /* In the foreground without a pty, pipes stand in for the host's terminal descriptors. */
-  if (log == NULL && !opt->tty) stdio_pipes_for_terminals(&relay, &sv.ends);
+  /* In the foreground without a pty, pipes stand in for the host's descriptors (pty.h). */
+  if (log == NULL && !opt->tty) stdio_pipes(&relay, &sv.ends);
   /* stdin_open, detached: a pipe no one writes to, held open here, instead of /dev/null */
   int stdin_pipe[2];
   if (log != NULL && opt->stdin_open && !opt->tty) {
@@ -1561,7 +1653,7 @@ static void join_namespaces(pid_t pid) {
 static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
   join_namespaces(opt->join_pid);
   /* exec -t: a pty of the container's devpts, opened here, in its mounts (docker exec -t);
-     otherwise pipes for the host's terminal descriptors. */
+     otherwise pipes for the host's descriptors (pty.h). */
   static struct relay relay;
   struct stdio_ends ends = {{-1, -1, -1}};
   int master = -1, slave = -1;
@@ -1570,7 +1662,7 @@ static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
     slave = pty_open_slave(master);
     pty_copy_size(host_terminal(), master, 24, 80);
   } else {
-    stdio_pipes_for_terminals(&relay, &ends);
+    stdio_pipes(&relay, &ends);
   }
   sigset_t all;
   pid_t child = fork_supervised(&all, "fork into the container");
