@@ -81,6 +81,12 @@ nobody_dir() {
   # a TUPPER_RUN whose helpers directory nobody made first: refused before anything runs
   mkdir -m 1777 "$TEST_DIR/run2" # as a TUPPER_RUN under /tmp would be
   "${NOBODY[@]}" mkdir -m 0777 "$TEST_DIR/run2/helpers"
+  # such a TUPPER_RUN, that others can write, is refused first of all
+  run -1 --separate-stderr env TUPPER_RUN="$TEST_DIR/run2" TUPPER_HELPER="$TUPPER_HELPER" "$SCRIPT" run --rm app
+  [[ $stderr == *"$TEST_DIR/run2 can be written by other users (mode 1777)"* ]]
+  [ -z "$(ls -A "$TEST_DIR/run2/helpers")" ]
+  # and once it is closed, the helpers directory that nobody made in it before is refused
+  chmod 0755 "$TEST_DIR/run2"
   run -1 --separate-stderr env TUPPER_RUN="$TEST_DIR/run2" TUPPER_HELPER="$TUPPER_HELPER" "$SCRIPT" run --rm app
   [[ $stderr == *"$TEST_DIR/run2/helpers is not a directory of root's"* ]]
   [ -z "$(ls -A "$TEST_DIR/run2/helpers")" ]
@@ -117,6 +123,36 @@ nobody_dir() {
   run -1 --separate-stderr env TUPPER_TRACE="$TEST_DIR/user/mine.trace" "$SCRIPT" run --rm app
   [[ $stderr == *"is not a regular file of root's; not written"* ]]
   [ ! -s "$TEST_DIR/user/mine.trace" ]
+}
+
+@test "TUPPER_TRACE in a directory that others can write is refused before it is opened: no symlink swapped in meanwhile can make root create a file" {
+  nobody_dir
+  compile_app 'network_mode: none' 'command: ["/bin/true"]'
+  # a directory of nobody's: it could flip the name between a file and a symlink (trace-race.sh)
+  run -1 --separate-stderr env TUPPER_TRACE="$TEST_DIR/user/new.trace" "$SCRIPT" run --rm app
+  [[ $stderr == *"TUPPER_TRACE=$TEST_DIR/user/new.trace is under $TEST_DIR/user, a directory of uid 65534"* ]]
+  [ -z "$(ls -A "$TEST_DIR/user")" ]
+  # one of root's that others can write, not sticky
+  mkdir -m 0777 "$TEST_DIR/shared"
+  run -1 --separate-stderr env TUPPER_TRACE="$TEST_DIR/shared/new.trace" "$SCRIPT" run --rm app
+  [[ $stderr == *"is under $TEST_DIR/shared, which other users can write (mode 777"* ]]
+  [ -z "$(ls -A "$TEST_DIR/shared")" ]
+  # a sticky one (as /tmp) only where the kernel refuses to follow another user's symlink there
+  mkdir -m 1777 "$TEST_DIR/sticky"
+  local protected
+  read -r protected < /proc/sys/fs/protected_symlinks
+  if [[ $protected == 1 ]]; then
+    run -0 env TUPPER_TRACE="$TEST_DIR/sticky/new.trace" "$SCRIPT" run --rm app
+    [ "$(stat -c '%u %a' "$TEST_DIR/sticky/new.trace")" = "0 600" ]
+  else
+    run -1 --separate-stderr env TUPPER_TRACE="$TEST_DIR/sticky/new.trace" "$SCRIPT" run --rm app
+    [[ $stderr == *"which other users can write (mode 1777; sticky is enough only with fs.protected_symlinks=1)"* ]]
+    [ -z "$(ls -A "$TEST_DIR/sticky")" ]
+  fi
+  # a relative path is checked from the real working directory
+  run -1 --separate-stderr sh -c 'cd "$1/shared" && TUPPER_TRACE=rel.trace "$2" run --rm app' sh "$TEST_DIR" "$SCRIPT"
+  [[ $stderr == *"is under $TEST_DIR/shared, which other users can write"* ]]
+  [ ! -e "$TEST_DIR/shared/rel.trace" ]
 }
 
 # Waits until the health check of container $1 has run again (it touches /tmp/probed).

@@ -100,6 +100,58 @@ as_nobody() {
   export TUPPER_ROOT="$TEST_DIR/root"
 }
 
+@test "a host user who can change the path to TUPPER_ROOT or TUPPER_RUN is refused before anything is made: a planted symlink, a parent of its own, a parent others can write" {
+  compile_app 'network_mode: none' 'command: ["/bin/true"]'
+  chmod 0711 "$TEST_DIR"
+  mkdir -m 0755 "$TEST_DIR/home" "$TEST_DIR/victim"
+  chown 65534:65534 "$TEST_DIR/home"
+  export TUPPER_RUN="$TEST_DIR/run-fresh"
+  # (A) nobody plants TUPPER_ROOT as a symlink to a directory of root's, before the first run
+  as_nobody ln -s "$TEST_DIR/victim" "$TEST_DIR/home/tupper"
+  run -1 --separate-stderr env TUPPER_ROOT="$TEST_DIR/home/tupper" "$SCRIPT" pull
+  [[ $stderr == *"$TEST_DIR/home/tupper is a symbolic link, not a directory"* ]]
+  [ "$(stat -c %a "$TEST_DIR/victim")" = 755 ]
+  [ -z "$(ls -A "$TEST_DIR/victim")" ]
+  [ ! -e "$TUPPER_RUN" ]
+  # the same at TUPPER_RUN, planted in a directory of root's too (a symlink of root's is refused all the same)
+  ln -s "$TEST_DIR/victim" "$TEST_DIR/run-link"
+  run -1 --separate-stderr env TUPPER_RUN="$TEST_DIR/run-link" "$SCRIPT" run --rm app
+  [[ $stderr == *"$TEST_DIR/run-link is a symbolic link, not a directory"* ]]
+  [ "$(stat -c %a "$TEST_DIR/victim")" = 755 ]
+  [ -z "$(ls -A "$TEST_DIR/victim")" ]
+  # (B) TUPPER_ROOT missing in a directory of nobody's, who could later rename it away and
+  # put its own in its place
+  as_nobody rm "$TEST_DIR/home/tupper"
+  run -1 --separate-stderr env TUPPER_ROOT="$TEST_DIR/home/tupper" "$SCRIPT" run --rm app
+  [[ $stderr == *"$TEST_DIR/home above it belongs to user 65534"* ]]
+  [ -z "$(ls -A "$TEST_DIR/home")" ]
+  [ ! -e "$TUPPER_RUN" ]
+  # a directory of root's that others can write (not sticky) is as bad
+  mkdir -m 0777 "$TEST_DIR/shared"
+  run -1 --separate-stderr env TUPPER_ROOT="$TEST_DIR/shared/tupper" "$SCRIPT" run --rm app
+  [[ $stderr == *"$TEST_DIR/shared can be written by other users (mode 777)"* ]]
+  [ -z "$(ls -A "$TEST_DIR/shared")" ]
+  [ ! -e "$TUPPER_RUN" ]
+  # a sticky one of root's, as /tmp, is fine: tupper makes the directory itself, and one
+  # nobody made there first is refused
+  mkdir -m 1777 "$TEST_DIR/sticky"
+  as_nobody mkdir "$TEST_DIR/sticky/planted"
+  run -1 --separate-stderr env TUPPER_ROOT="$TEST_DIR/sticky/planted" "$SCRIPT" run --rm app
+  [[ $stderr == *"$TEST_DIR/sticky/planted belongs to another user than root"* ]]
+  [ ! -e "$TUPPER_RUN" ]
+  run -0 env TUPPER_ROOT="$TEST_DIR/sticky/tupper" "$SCRIPT" run --rm app
+  [ "$(stat -c %a:%u "$TEST_DIR/sticky/tupper")" = 700:0 ]
+  # the mark vouches for this TUPPER_RUN alone, and a symlink is refused at every run
+  [ "$(cat "$TUPPER_RUN/private${TEST_DIR//\//%}%sticky%tupper")" = "$TUPPER_RUN" ]
+  mv "$TEST_DIR/sticky/tupper" "$TEST_DIR/sticky/moved"
+  ln -s "$TEST_DIR/sticky/moved" "$TEST_DIR/sticky/tupper"
+  run -1 --separate-stderr env TUPPER_ROOT="$TEST_DIR/sticky/tupper" "$SCRIPT" run --rm app
+  [[ $stderr == *"$TEST_DIR/sticky/tupper is a symbolic link, not a directory"* ]]
+  rm "$TEST_DIR/sticky/tupper"
+  rm -rf "$TEST_DIR/sticky/moved" "$TUPPER_RUN"
+  export TUPPER_RUN="$TEST_DIR/run"
+}
+
 @test "a container with NET_RAW cannot send to the host's 127.0.0.1 through its bridge; ports published on 127.0.0.1 and 0.0.0.0 still answer there" {
   cat > "$TEST_DIR/in.yaml" <<- EOF
 	name: $PROJECT
