@@ -357,3 +357,110 @@ oci_layout() {
   [[ $stderr == *"is a symlink to the absolute path"* ]]
   store_clean
 }
+
+# Builds the user's tool $1 (test/e2e/$1.c) into TEST_DIR, and opens TEST_DIR (0700) to others
+# so that user 65534 reaches the directories a test gives it there.
+user_tool() {
+  gcc -static -O2 -o "$TEST_DIR/$1" "$BATS_TEST_DIRNAME/$1.c"
+  chmod 0711 "$TEST_DIR"
+}
+
+# Runs swap-on-read as user 65534 on layout file $1 with replacement $2, in the background,
+# and returns once its watch is set (SWAP_PID is its PID).
+swap_on_read() {
+  user_tool swap-on-read
+  setpriv --reuid 65534 --regid 65534 --clear-groups "$TEST_DIR/swap-on-read" "$1" "$2" > "$TEST_DIR/swap.out" 2>&1 &
+  SWAP_PID=$!
+  local i
+  for ((i = 0; i < 200; i++)); do grep -q watching "$TEST_DIR/swap.out" && return 0; sleep 0.05; done
+  cat "$TEST_DIR/swap.out"
+  return 1
+}
+
+# A layout in TEST_DIR/user that user 65534 owns (LAYER = its layer blob).
+user_layout() {
+  archive_parts "$TEST_DIR/a"
+  mkdir -m 0755 "$TEST_DIR/user"
+  oci_layout "$TEST_DIR/user/layout" "$TEST_DIR/a"
+  LAYER="$TEST_DIR/user/layout/blobs/sha256/$(sha256sum < "$TEST_DIR/a/layer.tar" | cut -c1-64)"
+}
+
+@test "oci: a layer blob the user swaps after its check (inotify) is neither applied nor kept under the checked digest" {
+  user_layout
+  host_tar "$TEST_DIR/user/evil.tar"
+  chown -R 65534:65534 "$TEST_DIR/user"
+  compile_image "oci:$TEST_DIR/user/layout"
+  swap_on_read "$LAYER" "$TEST_DIR/user/evil.tar"
+  run --separate-stderr "$SCRIPT" pull
+  wait "$SWAP_PID" # the swap was made (after the blob's one read)
+  grep -q 'swapped' "$TEST_DIR/swap.out"
+  [[ ! -e $TEST_DIR/user/evil.tar ]]
+  # the layer in the store is the one the digest names, whatever the pull made of the swap
+  store_clean
+  if ((status == 0)); then [ -n "$(find "$TUPPER_ROOT/images/layers" -name ok)" ]; fi
+}
+
+@test "oci: a layer blob swapped after its check for a symlink to a root-only archive does not bring that archive into the image" {
+  user_layout
+  mkdir -m 0700 "$TEST_DIR/private"
+  host_tar "$TEST_DIR/private/backup.tar"
+  ln -s "$TEST_DIR/private/backup.tar" "$TEST_DIR/user/swap"
+  chown -R -h 65534:65534 "$TEST_DIR/user"
+  compile_image "oci:$TEST_DIR/user/layout"
+  swap_on_read "$LAYER" "$TEST_DIR/user/swap"
+  run --separate-stderr "$SCRIPT" pull
+  wait "$SWAP_PID"
+  [[ -L $LAYER ]] # the swap was made
+  store_clean
+  [[ $(cat "$TEST_DIR/private/backup.tar" | tar -xOf - stolen) == 'host secret' ]] # untouched
+}
+
+# Compiles a one-service project whose image is rootfs:$1.
+compile_rootfs() {
+  printf 'name: %s\nservices:\n  app:\n    image: rootfs:%s\n    command: ["true"]\n    network_mode: none\n' "$PROJECT" "$1" > "$TEST_DIR/app.yaml.in"
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+}
+
+@test "rootfs: a directory whose parent a user can write is refused with how to fix it; a root-owned path imports" {
+  mkdir -m 0755 "$TEST_DIR/user"
+  cp -a "$ROOTFS" "$TEST_DIR/user/img"
+  chown 65534:65534 "$TEST_DIR/user"
+  compile_rootfs "$TEST_DIR/user/img"
+  run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"$TEST_DIR/user (above the rootfs directory $TEST_DIR/user/img) is not root's alone (owner 65534, mode 755)"* ]]
+  [[ $stderr == *"Copy the tree somewhere only root can write"* ]]
+  [ -z "$(find "$TUPPER_ROOT" -name busybox 2> /dev/null)" ]
+  # a group- or other-writable parent is refused too; root's alone (or sticky) imports
+  chown 0:0 "$TEST_DIR/user"
+  chmod 0775 "$TEST_DIR/user"
+  run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"is not root's alone (owner 0, mode 775)"* ]]
+  chmod 1777 "$TEST_DIR/user"
+  run -0 --separate-stderr "$SCRIPT" pull
+  run -0 "$SCRIPT" run --rm app /bin/echo imported
+  [[ $output == *imported* ]]
+}
+
+@test "rootfs: a user who swaps a directory of its tree for a symlink to a root-only directory while root copies it gets nothing of that directory" {
+  user_tool flip
+  mkdir -m 0700 "$TEST_DIR/private"
+  echo 'host secret' > "$TEST_DIR/private/stolen"
+  mkdir -m 0755 "$TEST_DIR/pub" # root's: the user cannot swap the tree itself
+  cp -a "$ROOTFS" "$TEST_DIR/pub/img"
+  mkdir "$TEST_DIR/pub/img/d"
+  touch "$TEST_DIR/pub/img/d/x"
+  ln -s "$TEST_DIR/private" "$TEST_DIR/pub/img/d.l"
+  chown -R -h 65534:65534 "$TEST_DIR/pub/img"
+  compile_rootfs "$TEST_DIR/pub/img"
+  setpriv --reuid 65534 --regid 65534 --clear-groups "$TEST_DIR/flip" "$TEST_DIR/pub/img/d" "$TEST_DIR/pub/img/d.l" &
+  local flip=$! i
+  for ((i = 0; i < 30; i++)); do
+    rm -rf "$TUPPER_ROOT/images"
+    "$SCRIPT" pull > /dev/null 2>&1 || true
+    [ -z "$(find "$TUPPER_ROOT" -name stolen)" ] || break
+  done
+  kill "$flip"
+  wait "$flip" || true
+  echo "after $i imports"
+  store_clean
+}
