@@ -12,7 +12,7 @@ import { formatDiagnostic } from "./spec/diagnostics.js";
 import { tupperVersion } from "./paths.js";
 import { defaultHelperPath, HelperError, type HelperInfo, readHelper } from "./helper/helper.js";
 import { writeLock } from "./lock/lock.js";
-import { formatPlatform, hostPlatform, type LockedImage, parsePlatform, resolveImage } from "./lock/registry.js";
+import { formatPlatform, hostPlatform, type LockedImage, parsePlatform, registryCredentials, resolveImage } from "./lock/registry.js";
 
 const EXIT_SPEC_ERROR = 2;
 const EXIT_FAILURE = 1;
@@ -95,8 +95,7 @@ async function lockCommand(specs: string[], platformText: string | undefined): P
     process.stderr.write(`tupper: --platform ${platformText} is not OS/ARCH[/VARIANT] (e.g. linux/amd64, linux/arm/v7)\n`);
     return EXIT_FAILURE;
   }
-  const user = process.env.TUPPER_REGISTRY_USER;
-  const credentials = user ? { user, password: process.env.TUPPER_REGISTRY_PASSWORD ?? "" } : null;
+  const credentials = registryCredentials();
   let status = 0;
   for (const spec of specs) {
     const text = readSpec(spec);

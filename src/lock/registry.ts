@@ -17,6 +17,35 @@ export interface Platform {
 export interface Credentials {
   user: string;
   password: string;
+  /** The one registry (host[:port], as in the image reference) they belong to; null: none. */
+  host: string | null;
+}
+
+/** TUPPER_REGISTRY_USER/PASSWORD, for the registry TUPPER_REGISTRY_HOST names (as the script reads them). */
+export function registryCredentials(env: NodeJS.ProcessEnv = process.env): Credentials | null {
+  const user = env.TUPPER_REGISTRY_USER;
+  return user ? { user, password: env.TUPPER_REGISTRY_PASSWORD ?? "", host: env.TUPPER_REGISTRY_HOST || null } : null;
+}
+
+/**
+ * Why CREDENTIALS may not go to REGISTRY (and, given REALM, to its token realm), or null
+ * when they may: the rule of registry_credentials_may_go in templates/partials/registry.sh.hbs.
+ * Docker keeps credentials per registry host and sends them to that registry and to whatever
+ * realm its challenge names; here they go only to the registry TUPPER_REGISTRY_HOST names,
+ * Basic to it alone, and to a realm only on that same host[:port] (Docker Hub's is
+ * auth.docker.io), never over plain HTTP for an HTTPS registry.
+ */
+export function credentialsRefusal(credentials: Credentials, registry: string, realm?: URL): string | null {
+  const name = registry.toLowerCase();
+  if (credentials.host === null) return `TUPPER_REGISTRY_USER is set but TUPPER_REGISTRY_HOST is not, so tupper sends the credentials nowhere: set TUPPER_REGISTRY_HOST=${name} to send them to ${name}`;
+  if (credentials.host.toLowerCase() !== name) return `the credentials in TUPPER_REGISTRY_USER are for TUPPER_REGISTRY_HOST=${JSON.stringify(credentials.host).slice(0, 160)}, not for ${name}: they were not sent`;
+  if (realm === undefined) return null;
+  const base = new URL(registryUrl(name));
+  const shown = `${realm.origin}${realm.pathname}`.slice(0, 160);
+  if (realm.username !== "" || realm.password !== "" || !/^https?:$/.test(realm.protocol)) return `the token realm ${shown} of ${name} is not an http(s) URL with a plain host: the credentials were not sent to it`;
+  if (base.protocol === "https:" && realm.protocol !== "https:") return `the token realm ${shown} of ${name} is plain HTTP: the credentials were not sent to it`;
+  if (realm.host === base.host || (name === "docker.io" && realm.host === "auth.docker.io")) return null;
+  return `the token realm ${shown} is not on ${name}'s host (${base.host}): the credentials were not sent to it, a token was asked for anonymously`;
 }
 
 /** What the lock file pins for one reference. */
@@ -91,7 +120,10 @@ class RegistryClient {
         continue;
       }
       if (response.status === 404) throw new Error(`${this.image.registry} has no ${path} (HTTP 404): check the image's name and tag`);
-      if (response.status === 401) throw new Error(`${this.image.registry} refused access to ${this.image.repository} (HTTP 401): set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD`);
+      if (response.status === 401) {
+        const refusal = this.credentials ? credentialsRefusal(this.credentials, this.image.registry) : null;
+        throw new Error(`${this.image.registry} refused access to ${this.image.repository} (HTTP 401)${refusal ? `; ${refusal}` : `: set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD, and TUPPER_REGISTRY_HOST=${this.image.registry}`}`);
+      }
       if (!response.ok) throw new Error(`${this.image.registry} answered HTTP ${response.status} for ${url}`);
       const body = new Uint8Array(await response.arrayBuffer());
       if (digest !== null && sha256(body) !== digest) throw new Error(`${url} does not match its digest ${digest} (its sha256 is ${sha256(body)}): it is corrupt or was tampered with`);
@@ -100,9 +132,11 @@ class RegistryClient {
   }
 
   private async login(challenge: string): Promise<string> {
-    const basic = this.credentials ? `Basic ${Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString("base64")}` : null;
+    const c = this.credentials;
+    const basic = c ? `Basic ${Buffer.from(`${c.user}:${c.password}`).toString("base64")}` : null;
     if (/^basic\b/i.test(challenge)) {
-      if (basic === null) throw new Error(`${this.image.registry} needs a login: set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD`);
+      const refusal = c ? credentialsRefusal(c, this.image.registry) : `set TUPPER_REGISTRY_USER, TUPPER_REGISTRY_PASSWORD and TUPPER_REGISTRY_HOST=${this.image.registry}`;
+      if (basic === null || refusal !== null) throw new Error(`${this.image.registry} needs a login: ${refusal}`);
       return basic;
     }
     if (!/^bearer\b/i.test(challenge)) throw new Error(`${this.image.registry} answered 401 without a challenge tupper knows (WWW-Authenticate: ${challenge || "none"})`);
@@ -111,7 +145,11 @@ class RegistryClient {
     const url = new URL(params.realm);
     url.searchParams.set("scope", params.scope ?? `repository:${this.image.repository}:pull`);
     if (params.service) url.searchParams.set("service", params.service);
-    const response = await fetch(url, { headers: basic ? { Authorization: basic } : {} });
+    const refusal = c ? credentialsRefusal(c, this.image.registry, url) : null;
+    if (refusal !== null) process.stderr.write(`tupper: ${refusal}\n`);
+    const send = basic !== null && refusal === null;
+    // no redirect followed with the credentials (the script's curl follows none either)
+    const response = await fetch(url, { headers: send ? { Authorization: basic } : {}, redirect: send ? "error" : "follow" });
     if (!response.ok) throw new Error(`${url.origin}${url.pathname} refused a token (HTTP ${response.status}): set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD if the image is private`);
     const answer = (await response.json()) as { token?: string; access_token?: string };
     const token = answer.token ?? answer.access_token;

@@ -18,6 +18,7 @@ setup_file() {
 
 teardown_file() {
   kill "$(cat "$BATS_FILE_TMPDIR/hostile.pid")" 2> /dev/null || true
+  if [[ -e $BATS_FILE_TMPDIR/second.pid ]]; then kill "$(cat "$BATS_FILE_TMPDIR/second.pid")" 2> /dev/null || true; fi
 }
 
 # Compiles a one-service project whose image is $1.
@@ -185,6 +186,99 @@ store_clean() {
   run -1 --separate-stderr "$SCRIPT" pull
   [[ $stderr == *"cannot fetch a token from 'file://$TEST_DIR/token.json'"* ]]
   [ "$(grep -c host-secret-token "$HOSTILE_LOG")" = 0 ]
+}
+
+# Starts a second hostile registry on port $1 with routes file $2 (its log: $2.log).
+second_registry() {
+  node "$BATS_TEST_DIRNAME/hostile-registry.mjs" "$1" "$2" > "$2.log" 2>&1 3>&- < /dev/null &
+  echo $! > "$BATS_FILE_TMPDIR/second.pid"
+  local i
+  for ((i = 0; i < 100; i++)); do grep -q listening "$2.log" && break; sleep 0.05; done
+}
+
+# Routes file $1: every path answers 401 with challenge $2, but /token, which answers a token, and
+# /v2/evil/basic/manifests/1, which asks for Basic.
+challenge_routes() {
+  node -e '
+    const [file, challenge] = process.argv.slice(1);
+    require("fs").writeFileSync(file, JSON.stringify({
+      "/token": { status: 200, type: "application/json", body: JSON.stringify({ token: "a-token" }) },
+      "/v2/evil/basic/manifests/1": { status: 401, body: "{}", headers: { "WWW-Authenticate": "Basic realm=\"x\"" } },
+      "*": { status: 401, body: "{}", headers: { "WWW-Authenticate": challenge } },
+    }));' "$1" "$2"
+}
+
+@test "registry credentials go only to the registry TUPPER_REGISTRY_HOST names: another registry of the spec, and a realm on another host, get none" {
+  local other=5011 basic
+  basic="auth=Basic $(printf 'ops:s3cret' | base64 -w0)"
+  printf 'name: %s\nservices:\n  named:\n    image: 127.0.0.1:%s/evil/app:1\n    network_mode: none\n  other:\n    image: 127.0.0.1:%s/evil/app:1\n    network_mode: none\n  other-basic:\n    image: 127.0.0.1:%s/evil/basic:1\n    network_mode: none\n' \
+    "$PROJECT" "$HOSTILE_PORT" "$other" "$other" > "$TEST_DIR/app.yaml.in"
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+  challenge_routes "$ROUTES" "Bearer realm=\"http://127.0.0.1:$HOSTILE_PORT/token\",service=\"named\""
+  challenge_routes "$TEST_DIR/other.json" "Bearer realm=\"http://127.0.0.1:$other/token\",service=\"other\""
+  second_registry "$other" "$TEST_DIR/other.json"
+  export TUPPER_REGISTRY_USER=ops TUPPER_REGISTRY_PASSWORD=s3cret TUPPER_REGISTRY_HOST="127.0.0.1:$HOSTILE_PORT"
+  local start
+  start=$(wc -l < "$HOSTILE_LOG")
+  # the other registry asks for a token from itself, and for Basic: it gets no credentials
+  run -1 --separate-stderr "$SCRIPT" pull other
+  run -1 --separate-stderr "$SCRIPT" pull other-basic
+  [[ $stderr == *"needs a login to pull evil/basic: the credentials in TUPPER_REGISTRY_USER are for TUPPER_REGISTRY_HOST='127.0.0.1:$HOSTILE_PORT', not for 127.0.0.1:$other"* ]]
+  grep -q '^GET /token 200 auth=$' "$TEST_DIR/other.json.log"
+  ! grep -q 'auth=Basic' "$TEST_DIR/other.json.log"
+  # the named registry gets them at its own realm
+  run -1 --separate-stderr "$SCRIPT" pull named
+  tail -n +"$((start + 1))" "$HOSTILE_LOG" | grep -qxF "GET /token 200 $basic"
+  # the named registry's realm on another host (the other registry's port) gets none either
+  challenge_routes "$ROUTES" "Bearer realm=\"http://127.0.0.1:$other/token\",service=\"named\""
+  run -1 --separate-stderr "$SCRIPT" pull named
+  [[ $stderr == *"the token realm 'http://127.0.0.1:$other/token' is not on 127.0.0.1:$HOSTILE_PORT's host"* ]]
+  ! grep -q 'auth=Basic' "$TEST_DIR/other.json.log"
+  # without TUPPER_REGISTRY_HOST they go nowhere, and the message says what to set
+  challenge_routes "$ROUTES" "Bearer realm=\"http://127.0.0.1:$HOSTILE_PORT/token\",service=\"named\""
+  start=$(wc -l < "$HOSTILE_LOG")
+  TUPPER_REGISTRY_HOST='' run -1 --separate-stderr "$SCRIPT" pull named
+  [[ $stderr == *"set TUPPER_REGISTRY_HOST=127.0.0.1:$HOSTILE_PORT to send them to 127.0.0.1:$HOSTILE_PORT"* ]]
+  ! tail -n +"$((start + 1))" "$HOSTILE_LOG" | grep -q 'auth=Basic'
+  kill "$(cat "$BATS_FILE_TMPDIR/second.pid")"
+}
+
+@test "a manifest or config larger than the JSON reader's cap is refused with a message, and the next pull works" {
+  compile_image "127.0.0.1:$HOSTILE_PORT/evil/app:1"
+  # a small good image: one layer, a tar of ASCII bytes only (the routes carry text)
+  mkdir -p "$TEST_DIR/layer"
+  echo hello > "$TEST_DIR/layer/hello"
+  tar --format=ustar --owner=0 --group=0 --mtime=@0 -C "$TEST_DIR/layer" -cf "$TEST_DIR/layer.tar" hello
+  local layer config big
+  layer=$(file_digest "$TEST_DIR/layer.tar")
+  config="{\"os\":\"linux\",\"config\":{\"Cmd\":[\"/hello\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"$layer\"]}}"
+  big=$(printf 'x%.0s' {1..40000})
+  # routes: manifest $1, config $2 (the manifest names config $3 when given)
+  write_routes() {
+    node -e '
+      const fs = require("fs"), [file, manifest, config, layer] = process.argv.slice(1);
+      fs.writeFileSync(process.env.ROUTES, JSON.stringify({
+        "/v2/evil/app/manifests/1": { status: 200, type: "application/vnd.oci.image.manifest.v1+json", body: manifest },
+        [`/v2/evil/app/blobs/${JSON.parse(manifest).config.digest}`]: { status: 200, body: config },
+        [`/v2/evil/app/blobs/${layer}`]: { status: 200, body: fs.readFileSync(file, "latin1") },
+        "*": { status: 404, body: "no" },
+      }));' "$TEST_DIR/layer.tar" "$1" "$2" "$layer"
+  }
+  local huge_manifest
+  huge_manifest=$(LAYER_SIZE=$(stat -c %s "$TEST_DIR/layer.tar") manifest "$(digest_of "$config")" "$layer")
+  huge_manifest="${huge_manifest%\}},\"annotations\":{\"a\":\"$big\"}}"
+  write_routes "$huge_manifest" "$config"
+  run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"larger than the 32768 bytes tupper reads in a manifest or config (its JSON reader in bash is slow on larger ones)"* ]]
+  local big_config="${config%\}},\"comment\":\"$big\"}"
+  write_routes "$(LAYER_SIZE=$(stat -c %s "$TEST_DIR/layer.tar") manifest "$(digest_of "$big_config")" "$layer")" "$big_config"
+  run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"larger than the 32768 bytes tupper reads in a manifest or config (its JSON reader in bash is slow on larger ones)"* ]]
+  # the lock was released, nothing was kept: the good image pulls
+  write_routes "$(LAYER_SIZE=$(stat -c %s "$TEST_DIR/layer.tar") manifest "$(digest_of "$config")" "$layer")" "$config"
+  run -0 --separate-stderr "$SCRIPT" pull
+  run -0 "$SCRIPT" images
+  [[ $output == *"127.0.0.1:$HOSTILE_PORT/evil/app:1"* ]]
 }
 
 @test "a lock file whose digests walk out is refused by the compiler, with the value's line and column" {

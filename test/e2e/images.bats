@@ -310,7 +310,10 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   compile_image "127.0.0.1:$TOKEN_PORT/test/derived:1"
   run -1 --separate-stderr "$SCRIPT" pull
   [[ $stderr == *"refused a token for repository:test/derived:pull (HTTP 401): set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD"* ]]
-  TUPPER_REGISTRY_USER=ops TUPPER_REGISTRY_PASSWORD='s3cret "quoted"' run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer3
+  # credentials without TUPPER_REGISTRY_HOST go nowhere, and the message says which variable to set
+  TUPPER_REGISTRY_USER=ops TUPPER_REGISTRY_PASSWORD='s3cret "quoted"' run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"TUPPER_REGISTRY_HOST is not, so tupper sends the credentials nowhere: set TUPPER_REGISTRY_HOST=127.0.0.1:$TOKEN_PORT"* ]]
+  TUPPER_REGISTRY_USER=ops TUPPER_REGISTRY_PASSWORD='s3cret "quoted"' TUPPER_REGISTRY_HOST="127.0.0.1:$TOKEN_PORT" run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer3
   [ "$output" = three ]
 }
 

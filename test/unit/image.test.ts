@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseImage } from "../../src/model/image.js";
 import { layerKeys } from "../../src/lock/lock.js";
-import { resolveImage } from "../../src/lock/registry.js";
+import { credentialsRefusal, registryCredentials, resolveImage } from "../../src/lock/registry.js";
 
 test("references are normalised as Docker does: docker.io, library/, latest", () => {
   const ref = (text: string) => {
@@ -86,4 +86,21 @@ test("tupper lock resolves an index to this platform's manifest through a bearer
   } finally {
     server.close();
   }
+});
+
+test("registry credentials go only to TUPPER_REGISTRY_HOST and to a realm on its host (as registry.sh.hbs decides)", () => {
+  const c = (host: string | null) => ({ user: "u", password: "p", host });
+  assert.equal(registryCredentials({}), null);
+  assert.deepEqual(registryCredentials({ TUPPER_REGISTRY_USER: "u", TUPPER_REGISTRY_PASSWORD: "p", TUPPER_REGISTRY_HOST: "r.example" }), c("r.example"));
+  assert.match(credentialsRefusal(c(null), "r.example") ?? "", /TUPPER_REGISTRY_HOST is not.*set TUPPER_REGISTRY_HOST=r\.example/);
+  assert.match(credentialsRefusal(c("r.example"), "evil.example") ?? "", /are for TUPPER_REGISTRY_HOST="r\.example", not for evil\.example/);
+  assert.equal(credentialsRefusal(c("R.example"), "r.example"), null);
+  assert.equal(credentialsRefusal(c("r.example"), "r.example", new URL("https://r.example:443/token")), null);
+  assert.match(credentialsRefusal(c("r.example"), "r.example", new URL("https://evil.example/token")) ?? "", /not on r\.example's host/);
+  assert.match(credentialsRefusal(c("r.example"), "r.example", new URL("https://r.example:5001/token")) ?? "", /not on r\.example's host/);
+  assert.match(credentialsRefusal(c("r.example"), "r.example", new URL("http://r.example/token")) ?? "", /plain HTTP/);
+  assert.match(credentialsRefusal(c("r.example"), "r.example", new URL("https://x@r.example/token")) ?? "", /plain host/);
+  assert.equal(credentialsRefusal(c("docker.io"), "docker.io", new URL("https://auth.docker.io/token")), null);
+  assert.equal(credentialsRefusal(c("127.0.0.1:5000"), "127.0.0.1:5000", new URL("http://127.0.0.1:5000/token")), null);
+  assert.match(credentialsRefusal(c("127.0.0.1:5000"), "127.0.0.1:5000", new URL("http://127.0.0.1:5001/token")) ?? "", /not on/);
 });
