@@ -32,9 +32,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 a55eefe6832f3c4b2e10838188aa3d1541e4310699311103e44909c9d2c9062d, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 0f1f75926f0a48ad66a95ca8660e2c9266e2c4c154d8e9a2350a936c39bc9e0b, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 35eebbe2488bdf3a54a7fbb6dd43adfba8e2693782fdc5f7cce923d43d5eb3a3
+# sources: helper/tupper-init.c sha256 f5cf9a663ad42e113937497e802005f4ad70a4fa032893f8882743aac15e3db1, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 498041a9a9cb7566ca5e78440ded27221e6f8006bddca79147b97f22d04c0475, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='9921c53234870687453a158af268915a2a18f2a945119aa6a4eb82830fe76dd5'
+readonly HELPER_SHA256='95254caf71646d58066d8853cac5ec14d8ad2e408ad9cf2218183dd8efd6e34b'
 readonly HELPER_EMBEDDED=0
 TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 # (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
@@ -49,11 +49,35 @@ readonly STATE_DIR="$TUPPER_RUN/$PROJECT"
 # line before], then the command. tupper-init closes the log's descriptor before the workload.
 # The log holds secrets (registry passwords, x-tupper.runtime_env values), so it is root's
 # alone: made 0600, a symlink at FILE or a file of another user's is refused, and an existing
-# file of root's is made 0600. (builtins only, but the chmod of an existing file)
+# file of root's is made 0600. Between the check for a symlink and the open (which creates,
+# so follows a symlink), a user who can write FILE's directory could swap one in and make
+# root create or open a file anywhere: so that directory must be root's and not writable by
+# others, or root's and sticky with fs.protected_symlinks=1 (the kernel then refuses to follow
+# a link of another user's there, as for /tmp); every directory above it root's and not
+# writable by others (or sticky), and none of them a symlink. (One stat; builtins otherwise,
+# but the chmod of an existing file.)
 trace_open() {
-  local umask_was key value
-  [[ ! -L $TUPPER_TRACE ]] || { printf '%s: TUPPER_TRACE=%s is a symlink; not written
-' "${BASH_SOURCE[0]##*/}" "$TUPPER_TRACE" >&2 && exit 1; }
+  local umask_was key value path=$TUPPER_TRACE sub='' rest part owner mode type i protected=0
+  local -a names=(/) info
+  trace_refuse() { printf '%s: TUPPER_TRACE=%s %s; not written\n' "${BASH_SOURCE[0]##*/}" "$TUPPER_TRACE" "$1" >&2 && exit 1; }
+  [[ ! -L $TUPPER_TRACE ]] || trace_refuse "is a symlink"
+  [[ ! -e $TUPPER_TRACE ]] || [[ -f $TUPPER_TRACE && -O $TUPPER_TRACE ]] || trace_refuse "is not a regular file of root's"
+  if [[ $path != /* ]]; then path="$(pwd -P)/$path"; fi
+  rest=${path%/*} rest=${rest#/}
+  while [[ -n $rest ]]; do
+    part=${rest%%/*} rest=${rest#"$part"} rest=${rest#/}
+    if [[ -n $part && $part != . ]]; then sub+=/$part names+=("$sub"); fi
+  done
+  mapfile -t info < <(stat -c '%u %a %F' -- "${names[@]}" 2> /dev/null)
+  ((${#info[@]} == ${#names[@]})) || trace_refuse "is in a directory that does not exist"
+  read -r protected < /proc/sys/fs/protected_symlinks || protected=0
+  for ((i = 0; i < ${#names[@]}; i++)); do
+    read -r owner mode type <<< "${info[i]}"
+    [[ $owner == 0 && $type == directory ]] || trace_refuse "is under ${names[i]}, a $type of uid $owner: every directory above the file must be root's and no symlink (realpath gives the path without one)"
+    if ((8#$mode & 8#022)) && ! { ((8#$mode & 8#1000)) && { ((i < ${#names[@]} - 1)) || [[ $protected == 1 ]]; }; }; then
+      trace_refuse "is under ${names[i]}, which other users can write (mode $mode; sticky is enough only with fs.protected_symlinks=1): one could swap a symlink in while it is opened; write it in a directory of root's, such as /root or /var/log"
+    fi
+  done
   local existed=0
   if [[ -e $TUPPER_TRACE ]]; then existed=1; fi
   while read -r key value; do if [[ $key == Umask: ]]; then umask_was=$value; fi; done < /proc/self/status
@@ -409,21 +433,93 @@ json_string() {
 # paths up from the root file system's parent before joining a user namespace).
 # Checked once per boot: a mark in TUPPER_RUN (a tmpfs on most hosts) remembers it, so a
 # start pays for no fork; mkdir -m makes a missing one 0700 from the first moment. Called
-# after the helper's check (which must change nothing when it fails, and may have made
-# TUPPER_RUN/helpers with the helper alone in it) and before anything a container writes.
+# by helper_ready after the given helper's check (which must change nothing when it fails)
+# and before anything is made in TUPPER_RUN or TUPPER_ROOT.
+# The mode of the two directories is worth nothing if a user can change what their paths
+# lead to: plant a symlink at a missing TUPPER_ROOT (root would chmod and fill whatever it
+# names), or rename root's TUPPER_ROOT away in a directory of its own and make its own in its
+# place. So neither may be a symlink, and every directory above them must be root's and not
+# writable by group or others (state_dir_check). A sticky directory of root's (/tmp) is
+# accepted above them: there no user can rename or remove an entry of root's, and a missing
+# component is made by mkdir without -p, which fails, never follows, when a user planted a
+# name (a symlink or a directory) first, so the components below are root's, checked or made
+# by this script (protected_symlinks does not matter here). The mark holds TUPPER_RUN as
+# checked and is named after TUPPER_ROOT, so it vouches for that pair alone; it lies in the
+# checked, root-only TUPPER_RUN, whose path only root can change since the check.
+# Docker and Podman leave this to the administrator (/var/lib/docker is assumed root's all the
+# way up); OpenSSH's StrictModes (secure_filename) checks every parent of a key file this way.
 private_dirs() {
   local mark="$TUPPER_RUN/private${TUPPER_ROOT//\//%}" dir
-  if exists "$mark"; then return 0; fi
-  for dir in "$TUPPER_ROOT" "$TUPPER_RUN"; do
-    if [[ -e $dir && ! -O $dir ]]; then
-      die "$dir belongs to another user than root, who could then reach what containers write in it; give it to root (chown root: $dir), or choose another TUPPER_ROOT / TUPPER_RUN"
+  local -a make=()
+  if private_dirs_checked; then return 0; fi
+  state_dir_check "$TUPPER_ROOT" make
+  state_dir_check "$TUPPER_RUN" make
+  for dir in "${make[@]}"; do
+    host mkdir -m 0700 -- "$dir" || die "cannot make $dir (did another user make it meanwhile?); nothing under it was used"
+  done
+  # a missing one was made 0700 above, an older tupper's 0755 one becomes 0700
+  host chmod 0700 -- "$TUPPER_ROOT" "$TUPPER_RUN"
+  host_write "$mark" "$TUPPER_RUN"
+}
+
+# Succeeds when private_dirs has checked TUPPER_ROOT and TUPPER_RUN since the boot (builtins).
+private_dirs_checked() {
+  local mark="$TUPPER_RUN/private${TUPPER_ROOT//\//%}"
+  [[ ${PLAN_PATH[$mark]:-} != made ]] || return 0
+  [[ ! -L $TUPPER_ROOT && ! -L $TUPPER_RUN ]] && read_file "$mark" && [[ $REPLY == "$TUPPER_RUN" ]]
+}
+
+# Stops unless no one but root can change what the absolute path $1 (TUPPER_ROOT or TUPPER_RUN)
+# leads to: itself a directory of root's, or missing, and every directory above it root's and
+# not writable by group or others, or root's and sticky; a symlink above it root's, and then
+# the path it resolves to checked the same way. Appends the missing components to the array
+# named $2, from the top (to be made by mkdir one at a time). $3 = resolved: no symlink left.
+# One stat for all the components.
+state_dir_check() {
+  local path=$1 rest=${1#/} sub='' part i owner mode type links=0 missing=0 fix="choose another TUPPER_ROOT / TUPPER_RUN, in directories that are root's all the way up (as /var/lib/tupper and /run/tupper)"
+  local -n state_dir_make=$2
+  local -a names=(/) info
+  [[ $path == /* ]] || die "$path is not an absolute path; give TUPPER_ROOT and TUPPER_RUN as absolute paths"
+  [[ ! -L $path ]] || die "$path is a symbolic link, not a directory; remove it (root would fill and chmod whatever it leads to), or $fix"
+  while [[ -n $rest ]]; do
+    part=${rest%%/*} rest=${rest#"$part"} rest=${rest#/}
+    [[ -n $part && $part != . ]] || continue
+    [[ $part != .. ]] || die "$path has a .. in it; give TUPPER_ROOT and TUPPER_RUN without one"
+    sub+=/$part
+    if ((missing)) || [[ ! -e $sub && ! -L $sub ]]; then
+      missing=1
+      [[ -z ${3:-} ]] || continue # the resolved path: its missing part is made through the given one
+      for i in "${state_dir_make[@]}"; do [[ $i != "$sub" ]] || continue 2; done # shared by both
+      state_dir_make+=("$sub")
+    else
+      names+=("$sub")
     fi
   done
-  # the same two commands whatever exists: a missing one is made 0700, an older tupper's
-  # 0755 one becomes 0700
-  host mkdir -p -m 0700 -- "$TUPPER_ROOT" "$TUPPER_RUN"
-  host chmod 0700 -- "$TUPPER_ROOT" "$TUPPER_RUN"
-  host_write "$mark" 0700
+  mapfile -t info < <(stat -c '%u %a %F' -- "${names[@]}")
+  ((${#info[@]} == ${#names[@]})) || die "cannot stat the directories above $path"
+  for ((i = 0; i < ${#names[@]}; i++)); do
+    read -r owner mode type <<< "${info[i]}"
+    if ((owner != 0)); then
+      [[ ${names[i]} != "$path" ]] || die "$path belongs to another user than root (uid $owner), who could then reach what containers write in it; give it to root (chown root: $path), or $fix"
+      die "$path is refused: ${names[i]} above it belongs to user $owner, who could rename what is below and put a directory of its own in its place; $fix"
+    fi
+    if [[ ${names[i]} == "$path" && $type != directory ]]; then
+      die "$path is a $type, not a directory; remove it, or $fix"
+    fi
+    case $type in
+      directory) ;;
+      'symbolic link') links=1 ; continue ;;
+      *) die "$path is refused: ${names[i]} is a $type, not a directory" ;;
+    esac
+    if ((8#$mode & 8#022)); then
+      if ((8#$mode & 8#1000)) && [[ ${names[i]} != "$path" ]]; then continue; fi
+      die "$path is refused: ${names[i]} can be written by other users (mode $mode), who could then rename it or plant files in it; $fix"
+    fi
+  done
+  if ((links)); then
+    [[ -z ${3:-} ]] || die "$path is refused: its symlinks changed while it was checked"
+    state_dir_check "$(realpath -m -- "$path")" "$2" resolved
+  fi
 }
 
 # ---- Host changes: every command that changes the host goes through one of these --------
@@ -442,6 +538,19 @@ host() {
     return 0
   fi
   "$@"
+}
+
+# Runs a pipeline written as words with "|" between commands and a "<" FILE at the end, or
+# in a plan prints it.
+host_pipe() {
+  local -a first=()
+  if ((PLAN)); then plan_print "$@"; return 0; fi
+  while (($#)) && [[ $1 != '|' && $1 != '<' ]]; do first+=("$1"); shift; done
+  case ${1:-} in
+    '|') shift; "${first[@]}" | "$@" ;;
+    '<') "${first[@]}" < "$2" ;;
+    *) "${first[@]}" ;;
+  esac
 }
 
 # Replaces file $1 with the lines $2... (an empty file without them).
@@ -667,7 +776,8 @@ kernel_has_overlay() {
 helper_ready() {
   local dir="$TUPPER_RUN/helpers" sum tmp
   local copy="$dir/$HELPER_SHA256/tupper-init"
-  if [[ -O $dir && -O $copy ]] && { [[ $TUPPER_HELPER == "$copy" ]] || [[ ! $TUPPER_HELPER -nt $copy ]]; }; then
+  # (private_dirs_checked: the path to the copy is root's all the way up, checked this boot)
+  if private_dirs_checked && [[ -O $dir && -O $copy ]] && { [[ $TUPPER_HELPER == "$copy" ]] || [[ ! $TUPPER_HELPER -nt $copy ]]; }; then
     TUPPER_HELPER=$copy
     return 0
   fi
@@ -677,6 +787,7 @@ helper_ready() {
     helper_sum "$TUPPER_HELPER" sum
     [[ $sum == "$HELPER_SHA256" ]] || die "$TUPPER_HELPER is not the tupper-init this script was compiled for: its sha256 is $sum, this script needs $HELPER_SHA256 (see the build lines in its header). Install the matching helper, or recompile the spec against the helper you have; nothing was changed"
   fi
+  private_dirs # TUPPER_RUN (and TUPPER_ROOT) checked, and made 0700 if missing
   helpers_dir_check "$dir"
   exists "$dir/$HELPER_SHA256" || host mkdir -m 0700 -- "$dir/$HELPER_SHA256"
   tmp="$dir/$HELPER_SHA256/.tupper-init.tmp-$$"
@@ -713,7 +824,6 @@ helper_sum() {
 helpers_dir_check() {
   local dir=$1 mode
   if ! exists "$dir"; then
-    exists "$TUPPER_RUN" || host mkdir -p -m 0700 -- "$TUPPER_RUN" # as private_dirs makes it
     host mkdir -m 0700 -- "$dir"
     return 0
   fi
@@ -778,7 +888,7 @@ image_ensure_rootfs() {
       # GNU tar recognises gzip and zstd compression by itself.
       host tar -x --numeric-owner --xattrs --xattrs-include='*' -p -f "$svc_image_source" -C "$tmp/rootfs"
     else
-      host cp -a --reflink=auto -- "$svc_image_source/." "$tmp/rootfs/"
+      rootfs_dir_copy "$svc_image_source" "$tmp/rootfs"
     fi
     host_write "$tmp/fstype" "$fstype"
     host_write "$tmp/source" "$svc_image_source"
@@ -788,6 +898,34 @@ image_ensure_rootfs() {
   if ((!PLAN)); then exec {lock}>&-; fi
   IMAGE_FSTYPE[$id]=$fstype
   REPLY=$id
+}
+
+# Copies rootfs:DIR $1 into the new image's tree $2. DIR may be a user's tree (or hold a
+# user's directories: a rootfs has its /tmp), and `cp -a` lstat()s an entry, then opens it by
+# path: a user who swaps a directory for a symlink in between (the red team's flip.c,
+# renameat2 RENAME_EXCHANGE in a loop) made root copy a root-only directory into the image.
+# GNU tar walks the tree from descriptors instead (openat with O_NOFOLLOW from its parent's
+# descriptor; a swapped entry is stored as the link it became, or fails), and the stream it
+# writes is extracted into $2, so no link in DIR is ever followed. That leaves DIR's own path,
+# which `tar -C` resolves: every directory above DIR must be root's and writable by no one
+# else (sticky, as /tmp, is fine: no one else can rename root's entry there), so that no user
+# can swap DIR itself; otherwise the import is refused, once, before anything is read.
+# Docker has no directory import (`docker import` reads a tar stream); Podman's --rootfs
+# trusts the directory and runs on it in place.
+rootfs_dir_copy() {
+  local real up mode owner
+  real=$(realpath -e -- "$1") || die "$svc_image_source: cannot resolve $1"
+  [[ -d $real ]] || die "$svc_image_source is not a directory"
+  up=$real
+  while [[ $up != / ]]; do
+    up=${up%/*}; up=${up:-/}
+    read -r owner mode < <(stat -c '%u %a' -- "$up") || die "cannot read $up"
+    if [[ $owner != 0 ]] || (((8#$mode & 8#022) && !(8#$mode & 8#1000))); then
+      die "$svc_image_source: $up (above the rootfs directory $real) is not root's alone (owner $owner, mode $mode): a user who can write it could swap the directory for a link to a host directory while root copies it. Copy the tree somewhere only root can write (e.g. sudo cp -a $real /var/lib/...) and name that, or make $up root's and not writable by others"
+    fi
+  done
+  host_pipe tar -C "$real" -c --numeric-owner --xattrs --xattrs-include='*' -f - . '|' tar -x --numeric-owner --xattrs --xattrs-include='*' -p -f - -C "$2" ||
+    die "$svc_image_source could not be copied (see above: a file changed while it was read?); nothing of it was kept"
 }
 
 # REPLY = the directory that holds image $1's whole tree: a rootfs import's, or its top
