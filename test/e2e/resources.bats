@@ -98,7 +98,7 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
 cpu_used_ns() {
   local file
   if file=$(cgroup_file "$1" cpuacct.usage); then cat "$file"; return; fi
-  file=$(cgroup_file "$1" cpu.stat) && awk '$1 == "usage_usec" {print $2 * 1000}' "$file"
+  file=$(cgroup_file "$1" cpu.stat) && awk '$1 == "usage_usec" {print $2 "000"}' "$file"
 }
 
 # bats test_tags=vm
