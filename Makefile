@@ -19,7 +19,7 @@ BATS := node_modules/bats/bin/bats
 # The helper: static, warnings are errors. The same source and compiler give the same bytes.
 CFLAGS_HELPER := -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$(CURDIR)=. -Wl,--build-id=none
 
-.PHONY: deps build helper rootfs generated docs demo test test-unit test-shellcheck test-e2e test-fuzz bench install clean
+.PHONY: deps build helper rootfs generated docs demo test test-unit test-shellcheck test-e2e test-fuzz test-vm bench install clean
 
 deps:
 	scripts/install-deps.sh
@@ -75,7 +75,8 @@ test-fuzz: deps $(FUZZ_TARGET)
 
 test-shellcheck:
 	shellcheck --severity=style generated/*.sh
-	shellcheck scripts/*.sh bench/*.sh test/e2e/*.bash
+	shellcheck scripts/*.sh bench/*.sh test/e2e/*.bash test/vm/*.sh test/vm/guest-run
+	shellcheck -s sh test/vm/stage1-init
 
 # TAP to the terminal and to build/e2e.tap, then one summary line: "e2e: N passed, N failed".
 # The tests run in a network namespace of their own: it is the "host" whose bridges, veths,
@@ -85,6 +86,13 @@ test-e2e: build rootfs
 	status=0; unshare --net -- sh -c 'ip link set lo up && exec $(BATS) --tap test/e2e/' | tee build/e2e.tap || status=$$?; \
 	  awk '/^ok /{p++} /^not ok /{f++} END{printf "e2e: %d passed, %d failed\n", p, f}' build/e2e.tap; \
 	  exit $$status
+
+# The host-dependent tests (test/vm/tests) in a QEMU guest with pure cgroup v2 and systemd as
+# PID 1, booted from Debian's kernel and this host's tree: TAP to build/vm.tap, then
+# "vm: N passed, N failed". KVM where /dev/kvm is usable, TCG (slow) otherwise.
+test-vm: build rootfs
+	scripts/install-deps.sh vm
+	test/vm/run.sh
 
 # tupper next to runc, crun, bwrap and the unshare+chroot floor, in one hyperfine run.
 bench: build rootfs

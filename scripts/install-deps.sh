@@ -12,6 +12,11 @@ declare -A NEEDS=(
   [docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [setfattr]=attr [mkfs.ext4]=e2fsprogs [criu]=criu
   [clang]=clang
 )
+# `install-deps.sh vm` (make test-vm): the test guest too. QEMU, kmod (modprobe and depmod
+# for the guest's modules) and systemd, which the guest boots as PID 1 from this host's tree.
+if [[ ${1:-} == vm ]]; then
+  NEEDS+=([qemu-system-x86_64]=qemu-system-x86 [modprobe]=kmod [depmod]=kmod [systemctl]=systemd)
+fi
 missing=()
 for cmd in "${!NEEDS[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDS[$cmd]}")

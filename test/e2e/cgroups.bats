@@ -1,7 +1,25 @@
 #!/usr/bin/env bats
 # Limits that really hold, seen from inside (the workload is stopped) and outside (cgroup files).
+# Every test here depends on the host's cgroups: all run in the VM lane too (test/vm).
+# bats file_tags=vm
 bats_require_minimum_version 1.5.0
 load helpers
+
+# The placement test's login: its scope and slice go, however the test ends; then the
+# helpers' teardown (down, and the check that nothing is left).
+eval "helpers_$(declare -f teardown)"
+teardown() {
+  if [[ -n ${SESSION_SLICE:-} ]]; then
+    local status=0
+    systemctl stop "tp-session-$PROJECT.scope" 2> /dev/null || true
+    helpers_teardown || status=$?
+    # systemd could not remove the slice's cgroup while tupper's was in it
+    systemctl stop "$SESSION_SLICE" 2> /dev/null || true
+    rmdir "/sys/fs/cgroup/user.slice/$SESSION_SLICE" 2> /dev/null || true
+    return "$status"
+  fi
+  helpers_teardown
+}
 
 # A process that allocates until it is stopped: a string doubling in a shell.
 HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
@@ -55,7 +73,8 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   else
     [ "$(cat "$(cgroup_file "$PROJECT-app-1" cpu.max)")" = "10000 100000" ]
   fi
-  sleep 0.5
+  # throttled once it has used its quota in a period (on a busy machine, that may take a while)
+  for _ in $(seq 100); do grep -q '^nr_throttled [1-9]' "$(cgroup_file "$PROJECT-app-1" cpu.stat)" && break; sleep 0.1; done
   grep -q '^nr_throttled [1-9]' "$(cgroup_file "$PROJECT-app-1" cpu.stat)"
 }
 
@@ -87,6 +106,18 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   v2=$(grep '^c ' "$TUPPER_RUN/$PROJECT/$PROJECT-app-1/cgroups" | awk '{print $2}' | while read -r d; do [ -e "$d/cgroup.kill" ] && echo "$d"; done)
   [ -n "$v2" ]
   [ "$(wc -l < "$v2/cgroup.procs")" -ge 2 ] # the supervisor and PID 1
+  # On a pure v2 host the controllers must be passed down, and a cgroup with processes
+  # cannot pass them ("no internal processes"): the parent is …/tupper under the nearest
+  # ancestor of this shell's cgroup that has none (a login's session scope: its user slice).
+  if cgroup_v2_controller memory; then
+    local mnt base
+    mnt=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
+    base=$(awk -F: '$1 == 0 {print $3}' /proc/self/cgroup)
+    while [[ $base != / && -n $(cat "$mnt$base/cgroup.procs") ]]; do base=${base%/*}; base=${base:-/}; done
+    [ "$v2" = "$mnt${base%/}/tupper/$PROJECT-app-1" ]
+    grep -qw memory "$mnt${base%/}/tupper/cgroup.subtree_control"
+    [ -e "$v2/memory.max" ] && [ -e "$v2/pids.max" ] && [ -e "$v2/cpu.max" ]
+  fi
 }
 
 @test "TUPPER_CGROUP_PARENT puts the containers under the cgroup named" {
@@ -95,8 +126,42 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   CGROUP_PARENT_MADE=$parent # teardown removes it, should the test stop early
   TUPPER_CGROUP_PARENT=$parent "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
-  [ -d "/sys/fs/cgroup/pids$parent/$PROJECT-app-1" ]
+  # the pids hierarchy: v1's own mount on a hybrid host, the single v2 one on a pure v2 host
+  local pids=/sys/fs/cgroup/pids
+  if cgroup_v2_controller pids; then pids=$(findmnt -n -t cgroup2 -o TARGET | head -n 1); fi
+  [ -d "$pids$parent/$PROJECT-app-1" ]
+  [ "$(wc -l < "$pids$parent/$PROJECT-app-1/cgroup.procs")" -ge 2 ] # the supervisor and PID 1
+  [ -e "$pids$parent/$PROJECT-app-1/pids.max" ]
   "$SCRIPT" down
-  [ ! -d "/sys/fs/cgroup/pids$parent/$PROJECT-app-1" ]
+  [ ! -d "$pids$parent/$PROJECT-app-1" ]
   find /sys/fs/cgroup -maxdepth 2 -type d -name "${PROJECT}-parent" -exec rmdir {} +
+}
+
+@test "under systemd, a container started with up -d from a login session outlives the session, and systemd's reload leaves its limits alone" {
+  systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
+  compile_app 'network_mode: none' 'mem_limit: 24m' 'pids_limit: 9' 'command: ["/bin/sleep", "600"]'
+  # a login: a user's slice and a session scope in it, with its shell still there
+  local uid=$((4200 + BATS_TEST_NUMBER)) session="tp-session-$PROJECT"
+  SESSION_SLICE="user-$uid.slice"
+  systemd-run --scope --quiet --unit="$session" --slice="$SESSION_SLICE" -- \
+    sh -c '"$1" up -d && exec sleep 600' sh "$SCRIPT" > /dev/null 2>&1 3>&- &
+  local login=$!
+  wait_running "$PROJECT-app-1"
+  systemctl is-active -q "$session.scope"
+  # the logout: systemd stops the session's scope (every process in it), then the user's slice
+  systemctl stop "$session.scope"
+  wait "$login" || true
+  systemctl stop "$SESSION_SLICE"
+  # systemd reloads and realizes its cgroups again: the container's limits stay
+  systemctl daemon-reload
+  run -0 "$SCRIPT" ps
+  [[ $output == *"$PROJECT-app-1 "*" running "* ]]
+  [ "$(cat "$(cgroup_file "$PROJECT-app-1" memory.max)")" = $((24 * 1024 * 1024)) ]
+  [ "$(cat "$(cgroup_file "$PROJECT-app-1" pids.max)")" = 9 ]
+  run -0 "$SCRIPT" exec app echo still here
+  [ "$output" = "still here" ]
+  echo "# placed at $(grep '^c ' "$TUPPER_RUN/$PROJECT/$PROJECT-app-1/cgroups")" >&3
+  "$SCRIPT" down
+  run -0 "$SCRIPT" ps -a
+  [[ $output != *"$PROJECT-app-1"*running* ]]
 }

@@ -216,3 +216,13 @@ host_snapshot() {
   grep -F -e "$TEST_DIR" /proc/self/mountinfo | cut -d' ' -f4- | sort
   sysctl -n net.ipv4.ip_forward
 }
+
+# Whether controller $1 is cgroup v2's on this host (as on a pure v2 host), not v1's.
+cgroup_v2_controller() {
+  local mnt
+  mnt=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
+  [[ -n $mnt ]] && grep -qw "$1" "$mnt/cgroup.controllers"
+}
+
+# Whether systemd is PID 1 here (sd_booted's test).
+systemd_is_pid1() { [[ -d /run/systemd/system ]]; }

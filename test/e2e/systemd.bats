@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# The generated systemd units under a real systemd (PID 1): the VM lane (test/vm) runs
+# these; on a host without systemd as PID 1 they skip (operations.bats and compose.bats run
+# the units' commands by hand and check them with systemd-analyze there).
+# bats file_tags=vm
+bats_require_minimum_version 1.5.0
+load helpers
+
+# The units the test installed go, however it ends; then the helpers' teardown.
+eval "helpers_$(declare -f teardown)"
+teardown() {
+  local unit status=0
+  for unit in "${UNITS[@]}"; do
+    systemctl disable --now "$unit" > /dev/null 2>&1 || true
+    rm -f "/etc/systemd/system/$unit"
+  done
+  if ((${#UNITS[@]})); then systemctl daemon-reload; fi
+  helpers_teardown || status=$?
+  return "$status"
+}
+UNITS=()
+
+# Writes the units of the compiled spec into /etc/systemd/system (UNITS lists them).
+install_units() {
+  run -0 --separate-stderr "$SCRIPT" systemd /etc/systemd/system
+  mapfile -t UNITS < <(cd /etc/systemd/system && ls "tupper-$PROJECT-"*.service)
+  ((${#UNITS[@]}))
+}
+
+@test "systemd: enable --now starts the container, systemctl stop stops it, and systemd-analyze verify is clean" {
+  systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
+  compile_app 'network_mode: none' 'stop_grace_period: 2s' 'command: ["/bin/sh", "-c", "exec sleep 600"]'
+  install_units
+  local unit=tupper-$PROJECT-app.service
+  run -0 --separate-stderr systemd-analyze verify "/etc/systemd/system/$unit"
+  [ -z "$stderr$output" ]
+  systemctl daemon-reload
+  run -0 systemctl enable --now "$unit"
+  wait_running "$PROJECT-app-1"
+  systemctl is-active -q "$unit"
+  systemctl is-enabled -q "$unit"
+  [ -L "/etc/systemd/system/multi-user.target.wants/$unit" ]
+  run -0 systemctl stop "$unit"
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-app-1 "*" exited "* ]]
+  ! systemctl is-active -q "$unit"
+  # and start again: the same container runs
+  run -0 systemctl start "$unit"
+  wait_running "$PROJECT-app-1"
+  run -0 systemctl disable --now "$unit"
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-app-1 "*" exited "* ]]
+}
+
+@test "systemd: the restart policy stays tupper-init's; systemd neither restarts nor kills the container behind it" {
+  systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
+  compile_app 'network_mode: none' 'restart: always' 'stop_grace_period: 2s' 'command: ["/bin/sh", "-c", "echo up; exec sleep 600"]'
+  install_units
+  local unit=tupper-$PROJECT-app.service pid
+  systemctl daemon-reload
+  systemctl start "$unit"
+  wait_running "$PROJECT-app-1"
+  # the workload dies: tupper-init restarts it; the unit stays active and systemd leaves it be
+  pid=$("$SCRIPT" ps --json | sed -E 's/.*"Pid":([0-9]+).*/\1/')
+  kill -KILL "$pid"
+  for _ in $(seq 200); do [ "$(log_text "$PROJECT-app-1" | grep -c '^up$')" -ge 2 ] && break; sleep 0.05; done
+  [ "$(log_text "$PROJECT-app-1" | grep -c '^up$')" -eq 2 ]
+  wait_running "$PROJECT-app-1"
+  systemctl is-active -q "$unit"
+  # the container's processes are in its own cgroup, not the unit's (a oneshot that remains)
+  [ -z "$(cat "/sys/fs/cgroup/system.slice/$unit/cgroup.procs" 2> /dev/null)" ]
+  # systemctl stop stops it for good: no restart after it
+  systemctl stop "$unit"
+  sleep 1
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-app-1 "*" exited "* ]]
+  [ "$(log_text "$PROJECT-app-1" | grep -c '^up$')" -eq 2 ]
+}

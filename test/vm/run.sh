@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make test-vm`: boots a pure cgroup-v2 guest with systemd as PID 1 (QEMU; KVM where
+# /dev/kvm is usable, TCG otherwise), whose root is this host's tree read-only over 9p under
+# a tmpfs overlay, runs there the tests tagged "vm" in the files test/vm/tests lists (or the
+# files given as arguments), and prints their TAP and one line: "vm: N passed, N failed".
+# TAP: build/vm.tap; the guest's console: build/vm/console.log.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+timeout_s=${TUPPER_VM_TIMEOUT:-3600}
+tags=${TUPPER_VM_TAGS:-vm}
+
+# one line per file: FILE [REGEX] (see test/vm/tests)
+if (($#)); then files=("$@"); else mapfile -t files < <(grep -v '^#' test/vm/tests | grep .); fi
+dir=$(test/vm/build-image.sh)
+kver=$(basename "$dir") kver=${kver%%_*} kver=${kver#linux-image-}
+
+out=$(mktemp -d "$repo/build/vm/out.XXXXXX")
+qpid=''
+cleanup() {
+  # timeout(1) passes the signal to qemu, its only child
+  if [[ -n $qpid ]] && kill -0 "$qpid" 2>/dev/null; then kill "$qpid"; wait "$qpid" || true; fi
+  rm -rf "$out"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+printf '%s\n' "${files[@]}" > "$out/files"
+printf '%s\n' "$tags" > "$out/tags"
+
+accel=tcg,thread=multi
+if [[ -r /dev/kvm && -w /dev/kvm ]]; then accel=kvm; fi
+start=$(date +%s)
+timeout -k 10 "$timeout_s" qemu-system-x86_64 -machine q35 -accel "$accel" -cpu max -smp 2 -m 2G \
+  -display none -monitor none -serial "file:$out/console.log" -no-reboot -nic none \
+  -kernel "$dir/k/boot/vmlinuz-$kver" -initrd "$dir/initrd.img" \
+  -append "console=ttyS0 panic=-1 quiet cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 systemd.unit=tupper-vm.target systemd.show_status=0 tupper.repo=$repo tupper.kdir=$dir/k" \
+  -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+  -virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap" &
+qpid=$!
+status=0
+wait "$qpid" || status=$?
+qpid=''
+elapsed=$(($(date +%s) - start))
+cp "$out/console.log" build/vm/console.log 2>/dev/null || true
+
+sed "s/^/vm: /" "$out/boot.txt" 2>/dev/null || true
+: > build/vm.tap
+for line in "${files[@]}"; do
+  file=${line%% *} name=${file##*/} name=${name%.bats}
+  echo "# $line" >> build/vm.tap
+  if [[ ! -s $out/$name.tap ]]; then echo "not ok 1 $file: no TAP came back from the guest" >> build/vm.tap
+  else
+    cat "$out/$name.tap" >> build/vm.tap
+    # a file cut short: fewer results than its plan announced
+    awk -v f="$file" '/^1\.\./ { split($0, p, "."); n = p[3] } /^(not )?ok / { r++ }
+      END { if (n == "" || r < n) printf "not ok %d %s: the guest ran %d of %s tests\n", r + 1, f, r, n }' "$out/$name.tap" >> build/vm.tap
+  fi
+  if [[ -s $out/$name.err ]]; then sed 's/^/# stderr: /' "$out/$name.err" >> build/vm.tap; fi
+done
+cat build/vm.tap
+if [[ ! -e $out/done ]]; then
+  echo "vm: the guest did not finish (qemu status $status after ${elapsed}s; console: build/vm/console.log)"
+  echo "not ok 1 the guest finished its run" >> build/vm.tap
+fi
+echo "vm: qemu ran ${elapsed}s ($accel)"
+awk '/^ok /{p++} /^not ok /{f++} END{printf "vm: %d passed, %d failed\n", p, f; exit f > 0}' build/vm.tap
