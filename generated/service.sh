@@ -455,11 +455,19 @@ private_dirs() {
   state_dir_check "$TUPPER_ROOT" make
   state_dir_check "$TUPPER_RUN" make
   for dir in "${make[@]}"; do
-    host mkdir -m 0700 -- "$dir" || die "cannot make $dir (did another user make it meanwhile?); nothing under it was used"
+    private_mkdir "$dir" || die "cannot make $dir (did another user make it meanwhile?); nothing under it was used"
   done
   # a missing one was made 0700 above, an older tupper's 0755 one becomes 0700
   host chmod 0700 -- "$TUPPER_ROOT" "$TUPPER_RUN"
   host_write "$mark" "$TUPPER_RUN"
+}
+
+# Makes directory $1, 0700, without following anything planted at its name. Another start
+# running beside this one (up -d of many containers at once) may make it first: a
+# directory of root's there is as good, since no user can make an entry that root owns;
+# anything else (a user's directory, a symlink) fails.
+private_mkdir() {
+  host mkdir -m 0700 -- "$1" 2> /dev/null || [[ ! -L $1 && -d $1 && -O $1 ]]
 }
 
 # Succeeds when private_dirs has checked TUPPER_ROOT and TUPPER_RUN since the boot (builtins).
@@ -789,7 +797,7 @@ helper_ready() {
   fi
   private_dirs # TUPPER_RUN (and TUPPER_ROOT) checked, and made 0700 if missing
   helpers_dir_check "$dir"
-  exists "$dir/$HELPER_SHA256" || host mkdir -m 0700 -- "$dir/$HELPER_SHA256"
+  exists "$dir/$HELPER_SHA256" || private_mkdir "$dir/$HELPER_SHA256" || die "cannot make $dir/$HELPER_SHA256 (another user's file is there); nothing was run"
   tmp="$dir/$HELPER_SHA256/.tupper-init.tmp-$$"
   if [[ $TUPPER_HELPER == "$copy" ]]; then
     ((HELPER_EMBEDDED)) || die "$copy is gone; run the script again"
@@ -823,10 +831,7 @@ helper_sum() {
 # it before) is made 0700.
 helpers_dir_check() {
   local dir=$1 mode
-  if ! exists "$dir"; then
-    host mkdir -m 0700 -- "$dir"
-    return 0
-  fi
+  if ! exists "$dir" && private_mkdir "$dir"; then return 0; fi
   [[ ! -L $dir && -d $dir && -O $dir ]] || die "$dir is not a directory of root's; remove it (it holds the checked copies of tupper-init that this script runs)"
   mode=$(stat -c %a -- "$dir") || die "cannot stat $dir"
   ((!(8#$mode & 8#022))) || die "$dir can be written by other users (mode $mode); remove it (it holds the checked copies of tupper-init that this script runs)"
