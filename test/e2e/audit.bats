@@ -14,7 +14,7 @@ web_app() {
   [ -z "$stderr" ]
   # the values it would use: the image import, the bridge and its address, the port's DNAT
   # rule, the address lease, the limits and the helper's full command line
-  [[ $output == *"cp -a --reflink=auto -- $ROOTFS/. "* ]]
+  [[ $output == *"tar -C $ROOTFS -c --numeric-owner "* ]] # the rootfs copy, through tar (no link followed)
   [[ $output == *$'\n    link add tpb-'*' type bridge'$'\n'* ]]
   [[ $output == *"--dport 18080 -j DNAT --to-destination 172.17.0.2:80"* ]]
   [[ $output == *"create $TUPPER_RUN/networks/${PROJECT}_default/leases/172.17.0.2 $PROJECT-app-1"* ]]

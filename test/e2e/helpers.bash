@@ -181,7 +181,7 @@ host_commands() {
   local -a words
   while IFS= read -r line; do
     if [[ $kind == trace ]]; then
-      [[ $line =~ ^\++\ [0-9.]+\ [A-Za-z_]+\ \[[0-9]+\]\ (host|host_write|host_append|host_create|host_feed)\ (.*)$ ]] || continue
+      [[ $line =~ ^\++\ [0-9.]+\ [A-Za-z_]+\ \[[0-9]+\]\ (host|host_write|host_append|host_create|host_feed|host_pipe)\ (.*)$ ]] || continue
       command=${BASH_REMATCH[1]}
       eval "words=(${BASH_REMATCH[2]})"
       case $command in
@@ -207,9 +207,10 @@ host_commands() {
 # interfaces, iptables rules and mounts of the test's network namespace, the project's cgroups.
 host_snapshot() {
   find "$TEST_DIR" -name 'snapshot.*' -prune -o -printf '%p %M %s\n' | sort
-  ip -o link | sed 's/^[0-9]*: //' | sort
-  # an IPv6 address's DAD flags settle by themselves (tentative, then none) a second or more
-  # after a bridge comes up: the kernel's doing, not a change of the host by the script
+  # a bridge's operational state (UNKNOWN, then UP) and an IPv6 address's DAD flags
+  # (tentative, then none) settle by themselves a second or more after the bridge comes up:
+  # the kernel's doing, not a change of the host by the script
+  ip -o link | sed -e 's/^[0-9]*: //' -e 's/ state [A-Z]* / state - /' | sort
   ip -o addr | sed -e 's/ tentative\b//' -e 's/ dadfailed\b//' | sort
   iptables-save 2> /dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
   find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-*" 2> /dev/null | sort
