@@ -185,7 +185,7 @@ teardown() {
 @test "status files: a write that fails on a full TUPPER_RUN does not leak the supervisor's descriptor" {
   mkdir -p "$TEST_DIR/run" "$TEST_DIR/shared"
   # room for the start itself (the checked copy of tupper-init is kept in TUPPER_RUN, about 1 MiB)
-  mount -t tmpfs -o size=8m tupper-attack-run "$TEST_DIR/run"
+  mount -t tmpfs -o size=8m,mode=0700 tupper-attack-run "$TEST_DIR/run"
   # a check that always fails: each run writes the status file health ("starting N")
   compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sleep", "3600"]' \
     "volumes: [\"$TEST_DIR/shared:/shared\"]" \
