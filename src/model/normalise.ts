@@ -1,5 +1,6 @@
 // Stage 3: a validated spec → a Plan with every default applied and every value in its final type.
 import { createHash } from "node:crypto";
+import { homedir } from "node:os";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { ParsedSpec, SpecPath } from "../spec/parse.js";
 import type { HostEntryPlan, Origin, Plan, ServicePlan, StorageMode, VolumePlan } from "./plan.js";
@@ -121,6 +122,8 @@ function normaliseService(
   return {
     name,
     key: dottedPath(at()),
+    attach: { ...o("attach"), enabled: s.attach !== false },
+    platform: { ...o("platform"), value: typeof s.platform === "string" ? s.platform : null },
     pullPolicy: { ...o("pull_policy"), policy: s.pull_policy === "always" || s.pull_policy === "never" ? s.pull_policy : "missing" },
     image: { ...o("image"), ...parsedImage.image, lock: parsedImage.image.kind === "registry" ? (locks.get(parsedImage.image.reference) ?? null) : null },
     argv: { entrypoint, command, entrypointOrigin: o("entrypoint"), commandOrigin: o("command") },
@@ -157,7 +160,7 @@ function normaliseService(
     pids: { ...limitOrigin("pids_limit", "pids"), max: pidsRaw === undefined || pidsRaw <= 0 ? null : pidsRaw },
     cpuset: { ...o("cpuset"), cpus: s.cpuset !== undefined ? must(parseCpuList(s.cpuset)) : null },
     binds: ((s.volumes ?? []) as unknown[]).map((v, i) => {
-      const { volume, ...bind } = must(parseVolume(v));
+      const { volume, ...bind } = must(parseVolume(v, { home: homedir() }));
       const declared = volume && volumes.find((d) => d.declared === bind.source)!;
       if (volume?.anonymous) {
         const suffix = `anon-${createHash("sha256").update(bind.target).digest("hex").slice(0, 12)}`;
@@ -183,7 +186,7 @@ function normaliseService(
     domainname: { ...o("domainname"), name: (s.domainname as string | undefined) ?? null },
     macAddress: { ...o("mac_address"), address: (s.mac_address as string | undefined)?.toLowerCase() ?? null },
     restart: { ...o("restart"), ...restartPolicy(s.restart as string | undefined) },
-    healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck as Obj | undefined) },
+    healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck as Obj | undefined), fromImage: imageHealthcheck(s.healthcheck as Obj | undefined) },
     logging: { ...o("logging"), ...logging(s.logging as Obj | undefined) },
     dependsOn: {
       ...o("depends_on"),
@@ -212,6 +215,7 @@ function security(s: Obj, o: (...rest: (string | number)[]) => Origin, specFile:
       noNewPrivileges: nnp ? nnp.enabled : null,
       seccomp: seccomp === undefined ? "default" : seccomp.kind === "seccomp" ? "unconfined" : "profile",
       maskPaths: !opts.some((x) => x.kind === "systempaths"),
+      accepted: opts.flatMap((x) => (x.kind === "accepted" ? [x.note] : [])),
     },
     seccompProfile: seccomp?.kind === "seccomp-file" ? { path: seccomp.path, ...must(loadSeccompProfile(specFile, seccomp.path, kept)) } : null,
     readOnly: { ...o("read_only"), enabled: s.read_only === true },
@@ -282,7 +286,7 @@ function logging(l: Obj | undefined): Omit<ServicePlan["logging"], keyof Origin>
 
 /** Compose's defaults: every 30s, 30s timeout, 3 retries, no start period, 5s during it. */
 function healthcheck(h: Obj | undefined): ServicePlan["healthcheck"]["check"] {
-  if (h === undefined || h.disable === true) return null;
+  if (h === undefined || h.disable === true || h.test === undefined) return null;
   const test = h.test as string | string[];
   let argv: string[];
   if (typeof test === "string") argv = ["/bin/sh", "-c", test];
@@ -297,6 +301,19 @@ function healthcheck(h: Obj | undefined): ServicePlan["healthcheck"]["check"] {
     retries: typeof h.retries === "number" ? h.retries : 3,
     startPeriodMs: ms("start_period", 0),
     startIntervalMs: ms("start_interval", 5_000),
+  };
+}
+
+/** A healthcheck without test: the image's, with the timings given here. */
+function imageHealthcheck(h: Obj | undefined): ServicePlan["healthcheck"]["fromImage"] {
+  if (h === undefined || h.disable === true || h.test !== undefined) return null;
+  const ms = (key: string) => (typeof h[key] === "string" ? must(parseDuration(h[key])) : null);
+  return {
+    intervalMs: ms("interval"),
+    timeoutMs: ms("timeout"),
+    retries: typeof h.retries === "number" ? h.retries : null,
+    startPeriodMs: ms("start_period"),
+    startIntervalMs: ms("start_interval"),
   };
 }
 

@@ -40,7 +40,31 @@ function schemaDiagnostics(spec: ParsedSpec): Diagnostic[] {
     if (!seen.has(key)) out.push(d);
     seen.add(key);
   }
-  return out;
+  return sayBuildOnce(out);
+}
+
+/**
+ * build: is said once, at the first service that has it, with every service that does and
+ * what to do instead; the others point there. (Per service, the same 190 characters hid
+ * the rest of a file's problems.)
+ */
+function sayBuildOnce(diagnostics: Diagnostic[]): Diagnostic[] {
+  const isBuild = (d: Diagnostic) => /^services\.[^.[]+\.build$/.test(d.path) && d.message.startsWith("not supported yet: ");
+  const builds = diagnostics.filter(isBuild).sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
+  const first = builds[0];
+  if (first === undefined) return diagnostics;
+  const names = builds.map((d) => d.path.slice("services.".length, -".build".length));
+  const which = names.length === 1 ? "" : ` (services ${names.join(", ")} use build:)`;
+  return diagnostics.map((d) => {
+    if (!isBuild(d)) return d;
+    if (d === first) {
+      return {
+        ...d,
+        message: `tupper runs images and does not build images${which}: build each elsewhere (docker build, buildah) and name it in image:, or docker save it and use image: docker-archive:FILE`,
+      };
+    }
+    return { ...d, message: `tupper does not build images (see ${first.path})` };
+  });
 }
 
 function toDiagnostic(spec: ParsedSpec, e: ErrorObject): Diagnostic | null {
