@@ -39,7 +39,7 @@ export function compileCorpusFile(file: string): CompileResult {
 
 /** How many corpus files there are, and how many compile as published. */
 const FILES = 54;
-const COMPILED = 25;
+const COMPILED = 26;
 
 /** Each file that does not compile → a substring of one of its errors (a reason the README's compatibility table lists). */
 const REFUSED: Record<string, string> = {
@@ -53,7 +53,6 @@ const REFUSED: Record<string, string> = {
   "docker__awesome-compose__nginx-flask-mysql__compose.yaml": "does not build images",
   "docker__awesome-compose__nginx-golang-postgres-rabbitmq__compose.yaml": "does not build images",
   "docker__awesome-compose__nginx-golang-postgres__compose.yaml": "does not build images",
-  "docker__awesome-compose__odoo-postgres__compose.yaml": "services.odoo.tty: not supported yet",
   "docker__awesome-compose__plex__compose.yaml": "the source is empty",
   "docker__awesome-compose__prometheus-grafana__compose.yaml": "mounts on /prometheus again",
   "docker__awesome-compose__react-express-mongodb__compose.yaml": '"backend" is not a service of this project; did you mean Backend?',
