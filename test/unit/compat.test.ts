@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { compileSpec, specVariables } from "../../src/compile.js";
+import { compatibilityTable } from "../../src/spec/compat.js";
+import { packageRoot } from "../../src/paths.js";
 import { formatDiagnostic } from "../../src/spec/diagnostics.js";
 import { compileText, errorsOf, tempDir, testHelper } from "./helpers.js";
 
@@ -157,4 +160,11 @@ test("services that publish one host port conflict only when they run together (
   assert.deepEqual(errorsOf(two("    profiles: [full]\n", "    profiles: [small]\n")), []);
   assert.match(errorsOf(two("    profiles: [full]\n", "")).join("\n"), /host port 9000\/tcp is already published by services\.a\.ports\[0\]/);
   assert.match(errorsOf(two("    profiles: [full, small]\n", "    profiles: [small]\n")).join("\n"), /already published/);
+});
+
+test("the README's compatibility table is the schema's (every Compose key, supported, accepted and not applied, or refused, with why)", () => {
+  const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
+  const table = compatibilityTable();
+  assert.ok(readme.includes(table), "README.md's table differs from src/spec/compat.ts's: paste compatibilityTable() into the Compose compatibility section");
+  for (const key of ["services.*.build", "services.*.platform", "services.*.attach", "networks.*.name", "networks.*.enable_ipv6"]) assert.match(table, new RegExp(`\\| \`${key.replace(/[.*]/g, "\\$&")}\` \\|`));
 });
