@@ -52,17 +52,19 @@ export interface CompileResult {
 export function compileSpec(file: string, text: string, outputFile: string, helper?: HelperInfo, variables?: Variables): CompileResult {
   const parsed = parseSpec(file, text);
   const vars = variables ?? specVariables(file);
-  const interpolated = parsed.spec.data === undefined ? { diagnostics: [], runtime: [] } : interpolateSpec(parsed.spec, vars.values, runtimeNames(parsed.spec.data), vars.origin);
+  const interpolated =
+    parsed.spec.data === undefined ? { spec: parsed.spec, diagnostics: [], runtime: [] } : interpolateSpec(parsed.spec, vars.values, runtimeNames(parsed.spec.data), vars.origin);
+  const spec = interpolated.spec;
   const locked = readLock(file);
   const diagnostics = sortDiagnostics([
     ...parsed.diagnostics,
     ...vars.problems,
     ...interpolated.diagnostics,
-    ...validateSpec(parsed.spec),
+    ...validateSpec(spec),
     ...locked.problems,
-    ...unlockedImages(parsed.spec, locked.lock),
+    ...unlockedImages(spec, locked.lock),
   ]);
-  if (hasErrors(diagnostics) || parsed.spec.data === undefined) return { diagnostics };
-  const plan = normalise({ spec: parsed.spec, outputFile, tupperVersion, runtime: interpolated.runtime, locks: locked.lock?.images });
-  return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()), data: parsed.spec.data };
+  if (hasErrors(diagnostics) || spec.data === undefined) return { diagnostics };
+  const plan = normalise({ spec, outputFile, tupperVersion, runtime: interpolated.runtime, locks: locked.lock?.images });
+  return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()), data: spec.data };
 }

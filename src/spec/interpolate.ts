@@ -55,15 +55,16 @@ interface Runtime {
 }
 
 /**
- * Replaces, in SPEC's data, every string value with its interpolation, and makes sourceTextOf
- * answer with the interpolated text for those values. Returns the problems, positioned.
+ * SPEC with every string value interpolated (and converted to its key's type), whose
+ * sourceTextOf answers with the interpolated text for those values; SPEC itself is left as
+ * parsed. With the problems, positioned.
  */
 export function interpolateSpec(
   spec: ParsedSpec,
   vars: Variables,
   runtimeNames: ReadonlySet<string> = new Set(),
   originOf: VariableOrigin = () => undefined,
-): { diagnostics: Diagnostic[]; runtime: RuntimeVariable[] } {
+): { spec: ParsedSpec; diagnostics: Diagnostic[]; runtime: RuntimeVariable[] } {
   const out: Diagnostic[] = [];
   const report: Report = (path, message, severity) =>
     out.push({ file: spec.file, ...spec.positionOf(path, "value"), path: dottedPath(path), message, severity });
@@ -95,13 +96,13 @@ export function interpolateSpec(
     }
     if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i]));
     if (value !== null && typeof value === "object") {
-      const o = value as Record<string, unknown>;
-      for (const key of Object.keys(o)) {
-        if (key.startsWith("x-") && key !== "x-tupper") continue;
-        const next = walk(o[key], [...path, key]);
-        if (next === UNCONVERTED) delete o[key];
-        else o[key] = next;
+      // a new mapping: SPEC's data stays as parsed
+      const o: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        const next = key.startsWith("x-") && key !== "x-tupper" ? v : walk(v, [...path, key]);
+        if (next !== UNCONVERTED) o[key] = next;
       }
+      return o;
     }
     return value;
   };
@@ -117,12 +118,10 @@ export function interpolateSpec(
     report(path, `${what}, which is not ${EXPECTED[cast]}; ${names.length > 0 ? `set ${names.join(", ")} to ${EXPECTED[cast]}` : `write ${EXPECTED[cast]}`}`, "error");
     return UNCONVERTED;
   };
-  spec.data = walk(spec.data, []);
-  if (changed.size > 0) {
-    const written = spec.sourceTextOf;
-    spec.sourceTextOf = (path) => changed.get(JSON.stringify(path)) ?? written(path);
-  }
-  return { diagnostics: out, runtime: [...runtime.used.values()] };
+  const data = walk(spec.data, []);
+  const written = spec.sourceTextOf;
+  const sourceTextOf = changed.size === 0 ? written : (path: SpecPath) => changed.get(JSON.stringify(path)) ?? written(path);
+  return { spec: { ...spec, data, sourceTextOf }, diagnostics: out, runtime: [...runtime.used.values()] };
 }
 
 /** A value left out: its conversion failed (reported, so that the schema does not report it again), or it is empty where that means unset. */

@@ -13,7 +13,7 @@ import { secretBind, secretFiles, secretUses } from "../model/secrets.js";
 import { checkNetworking } from "./networking.js";
 import { replicasOf } from "../model/network.js";
 import { parsePort } from "../model/ports.js";
-import { closest } from "./validate.js";
+import { closest } from "./suggest.js";
 import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
 import { parseImage } from "../model/image.js";
 import { parsePlatform } from "../lock/registry.js";
