@@ -6,6 +6,7 @@ import type { HelperInfo } from "../helper/helper.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
 import { layerKeys } from "../lock/lock.js";
 import { SELINUX_NOTE } from "../model/volumes.js";
+import { DEFAULTS } from "../model/defaults.js";
 
 interface Setting {
   comment: Comment;
@@ -39,6 +40,7 @@ export function buildView(plan: Plan, helper: HelperInfo) {
     anyPlatform: plan.services.some((s) => s.platform.value !== null),
     // a healthcheck without test: image_config_apply takes the image's
     anyImageHealthcheck: plan.services.some((s) => s.healthcheck.fromImage !== null),
+    healthDefaults: [DEFAULTS.healthcheck.intervalMs, DEFAULTS.healthcheck.timeoutMs, DEFAULTS.healthcheck.retries, DEFAULTS.healthcheck.startPeriodMs, DEFAULTS.healthcheck.startIntervalMs].map(shNumber),
     // attach: false
     notAttached: plan.services.filter((s) => !s.attach.enabled).map((s) => shWord(s.name)),
     project: { comment: describe(plan.project, "the spec directory's name"), value: shWord(plan.project.name) } as Setting,

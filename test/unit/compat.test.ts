@@ -168,3 +168,23 @@ test("the README's compatibility table is the schema's (every Compose key, suppo
   assert.ok(readme.includes(table), "README.md's table differs from src/spec/compat.ts's: paste compatibilityTable() into the Compose compatibility section");
   for (const key of ["services.*.build", "services.*.platform", "services.*.attach", "networks.*.name", "networks.*.enable_ipv6"]) assert.match(table, new RegExp(`\\| \`${key.replace(/[.*]/g, "\\$&")}\` \\|`));
 });
+
+test("tupper's defaults are one table (src/model/defaults.ts), and the schema documents the same ones", async () => {
+  const { DEFAULTS } = await import("../../src/model/defaults.js");
+  const { parseDuration } = await import("../../src/model/units.js");
+  const schema = JSON.parse(readFileSync(join(packageRoot, "src", "spec", "schema.json"), "utf8"));
+  const service = schema.definitions.service.properties;
+  const ms = (text: string) => {
+    const d = parseDuration(text);
+    assert.ok(d.ok);
+    return d.value;
+  };
+  assert.equal(ms(service.stop_grace_period.default), DEFAULTS.stopGraceMs);
+  const h = service.healthcheck.properties;
+  assert.deepEqual(
+    [ms(h.interval.default), ms(h.timeout.default), h.retries.default, ms(h.start_period.default), ms(h.start_interval.default)],
+    [DEFAULTS.healthcheck.intervalMs, DEFAULTS.healthcheck.timeoutMs, DEFAULTS.healthcheck.retries, DEFAULTS.healthcheck.startPeriodMs, DEFAULTS.healthcheck.startIntervalMs],
+  );
+  assert.equal(schema.properties["x-tupper"].properties.storage.default, DEFAULTS.storage);
+  assert.equal(Number(service.logging.properties.options.properties["max-file"].default), DEFAULTS.logFiles.jsonFile);
+});
