@@ -1,6 +1,6 @@
 // The pipeline: parse → validate → normalise → render. Spec problems come back as diagnostics.
 import { parseSpec } from "./spec/parse.js";
-import { interpolateSpec, parseDotEnv, type Variables as Values } from "./spec/interpolate.js";
+import { interpolateSpec, parseDotEnv, type VariableOrigin, type Variables as Values } from "./spec/interpolate.js";
 import { readDotEnv } from "./spec/load.js";
 import { validateSpec } from "./spec/validate.js";
 import { type Diagnostic, hasErrors, sortDiagnostics } from "./spec/diagnostics.js";
@@ -15,15 +15,20 @@ export interface Variables {
   values: Values;
   /** Problems found reading them (a malformed .env line). */
   problems: Diagnostic[];
+  /** Where each was set, for messages. */
+  origin?: VariableOrigin;
 }
 
 /** The environment of this process, then the .env file beside SPEC for what it lacks, as Compose reads them. */
 export function specVariables(spec: string): Variables {
   const dotEnv = readDotEnv(spec);
-  if (dotEnv === undefined) return { values: process.env, problems: [] };
+  const fromEnvironment = "in the environment of tupper compile";
+  if (dotEnv === undefined) return { values: process.env, problems: [], origin: (name) => (process.env[name] === undefined ? undefined : fromEnvironment) };
   const parsed = parseDotEnv(dotEnv.text);
   const problems: Diagnostic[] = parsed.problems.map((p) => ({ file: dotEnv.file, line: p.line, col: 1, path: "", message: `${p.message}; write NAME=VALUE`, severity: "error" }));
-  return { values: { ...parsed.vars, ...process.env }, problems };
+  const origin: VariableOrigin = (name) =>
+    process.env[name] !== undefined ? fromEnvironment : parsed.lines[name] !== undefined ? `in ${dotEnv.file} line ${parsed.lines[name]}` : undefined;
+  return { values: { ...parsed.vars, ...process.env }, problems, origin };
 }
 
 /** x-tupper.runtime_env as written (the schema checks its shape). */
@@ -47,17 +52,19 @@ export interface CompileResult {
 export function compileSpec(file: string, text: string, outputFile: string, helper?: HelperInfo, variables?: Variables): CompileResult {
   const parsed = parseSpec(file, text);
   const vars = variables ?? specVariables(file);
-  const interpolated = parsed.spec.data === undefined ? { diagnostics: [], runtime: [] } : interpolateSpec(parsed.spec, vars.values, runtimeNames(parsed.spec.data));
+  const interpolated =
+    parsed.spec.data === undefined ? { spec: parsed.spec, diagnostics: [], runtime: [] } : interpolateSpec(parsed.spec, vars.values, runtimeNames(parsed.spec.data), vars.origin);
+  const spec = interpolated.spec;
   const locked = readLock(file);
   const diagnostics = sortDiagnostics([
     ...parsed.diagnostics,
     ...vars.problems,
     ...interpolated.diagnostics,
-    ...validateSpec(parsed.spec),
+    ...validateSpec(spec),
     ...locked.problems,
-    ...unlockedImages(parsed.spec, locked.lock),
+    ...unlockedImages(spec, locked.lock),
   ]);
-  if (hasErrors(diagnostics) || parsed.spec.data === undefined) return { diagnostics };
-  const plan = normalise({ spec: parsed.spec, outputFile, tupperVersion, runtime: interpolated.runtime, locks: locked.lock?.images });
-  return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()), data: parsed.spec.data };
+  if (hasErrors(diagnostics) || spec.data === undefined) return { diagnostics };
+  const plan = normalise({ spec, outputFile, tupperVersion, runtime: interpolated.runtime, locks: locked.lock?.images });
+  return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()), data: spec.data };
 }

@@ -1,5 +1,7 @@
 // Stage 3: a validated spec → a Plan with every default applied and every value in its final type.
 import { createHash } from "node:crypto";
+import { homedir } from "node:os";
+import { DEFAULTS } from "./defaults.js";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { ParsedSpec, SpecPath } from "../spec/parse.js";
 import type { HostEntryPlan, Origin, Plan, ServicePlan, StorageMode, VolumePlan } from "./plan.js";
@@ -22,9 +24,7 @@ import type { RuntimeVariable } from "../spec/interpolate.js";
 
 type Obj = Record<string, any>;
 
-const CPU_PERIOD_US = 100_000; // the kernel's default CFS period; Docker uses it for --cpus
-const DEFAULT_STOP_GRACE_MS = 10_000;
-const DEFAULT_SHM_BYTES = 64 * 1024 * 1024; // Docker's /dev/shm
+const CPU_PERIOD_US = DEFAULTS.cpuPeriodUs;
 
 export interface NormaliseInput {
   spec: ParsedSpec;
@@ -56,7 +56,7 @@ export function normalise({ spec, outputFile, tupperVersion, runtime = [], locks
     specDirFromScript: relative(scriptDir, dirname(specFile)) || ".",
     specSha256: createHash("sha256").update(spec.text).digest("hex"),
     project: { ...origin(["name"]), name: project },
-    storage: { ...origin(["x-tupper", "storage"]), mode: (xt.storage ?? "auto") as StorageMode },
+    storage: { ...origin(["x-tupper", "storage"]), mode: (xt.storage ?? DEFAULTS.storage) as StorageMode },
     cgroupParent: { ...origin(["x-tupper", "cgroup_parent"]), path: xt.cgroup_parent ?? null },
     runtimeEnv: { ...origin(["x-tupper", "runtime_env"]), variables: [...runtime].sort((a, b) => (a.name < b.name ? -1 : 1)) },
     networks: net.networks.map((n) => ({
@@ -121,6 +121,8 @@ function normaliseService(
   return {
     name,
     key: dottedPath(at()),
+    attach: { ...o("attach"), enabled: s.attach !== false },
+    platform: { ...o("platform"), value: typeof s.platform === "string" ? s.platform : null },
     pullPolicy: { ...o("pull_policy"), policy: s.pull_policy === "always" || s.pull_policy === "never" ? s.pull_policy : "missing" },
     image: { ...o("image"), ...parsedImage.image, lock: parsedImage.image.kind === "registry" ? (locks.get(parsedImage.image.reference) ?? null) : null },
     argv: { entrypoint, command, entrypointOrigin: o("entrypoint"), commandOrigin: o("command") },
@@ -140,7 +142,7 @@ function normaliseService(
     stopSignal: { ...o("stop_signal"), signal: s.stop_signal !== undefined ? must(parseSignal(s.stop_signal)) : "TERM" },
     stopGracePeriod: {
       ...o("stop_grace_period"),
-      ms: s.stop_grace_period !== undefined ? must(parseDuration(s.stop_grace_period)) : DEFAULT_STOP_GRACE_MS,
+      ms: s.stop_grace_period !== undefined ? must(parseDuration(s.stop_grace_period)) : DEFAULTS.stopGraceMs,
     },
     memory: { ...limitOrigin("mem_limit", "memory"), bytes: memoryRaw !== undefined ? must(parseSize(memoryRaw)) : null },
     // cpus, or the same as cpu_quota per cpu_period (validation allows one of them)
@@ -153,11 +155,11 @@ function normaliseService(
     cpusetMems: { ...o("x-tupper", "cpuset_mems"), nodes: s["x-tupper"]?.cpuset_mems !== undefined ? must(parseCpuList(s["x-tupper"].cpuset_mems)) : null },
     oomScoreAdj: { ...o("oom_score_adj"), value: (s.oom_score_adj as number | undefined) ?? null },
     egressRate: { ...o("x-tupper", "network", "egress_rate"), ...egressRate(s["x-tupper"]?.network?.egress_rate as string | undefined) },
-    shm: { ...o("shm_size"), bytes: s.shm_size !== undefined ? must(parseSize(s.shm_size)) : DEFAULT_SHM_BYTES },
+    shm: { ...o("shm_size"), bytes: s.shm_size !== undefined ? must(parseSize(s.shm_size)) : DEFAULTS.shmBytes },
     pids: { ...limitOrigin("pids_limit", "pids"), max: pidsRaw === undefined || pidsRaw <= 0 ? null : pidsRaw },
     cpuset: { ...o("cpuset"), cpus: s.cpuset !== undefined ? must(parseCpuList(s.cpuset)) : null },
     binds: ((s.volumes ?? []) as unknown[]).map((v, i) => {
-      const { volume, ...bind } = must(parseVolume(v));
+      const { volume, ...bind } = must(parseVolume(v, { home: homedir() }));
       const declared = volume && volumes.find((d) => d.declared === bind.source)!;
       if (volume?.anonymous) {
         const suffix = `anon-${createHash("sha256").update(bind.target).digest("hex").slice(0, 12)}`;
@@ -183,7 +185,7 @@ function normaliseService(
     domainname: { ...o("domainname"), name: (s.domainname as string | undefined) ?? null },
     macAddress: { ...o("mac_address"), address: (s.mac_address as string | undefined)?.toLowerCase() ?? null },
     restart: { ...o("restart"), ...restartPolicy(s.restart as string | undefined) },
-    healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck as Obj | undefined) },
+    healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck as Obj | undefined), fromImage: imageHealthcheck(s.healthcheck as Obj | undefined) },
     logging: { ...o("logging"), ...logging(s.logging as Obj | undefined) },
     dependsOn: {
       ...o("depends_on"),
@@ -212,6 +214,7 @@ function security(s: Obj, o: (...rest: (string | number)[]) => Origin, specFile:
       noNewPrivileges: nnp ? nnp.enabled : null,
       seccomp: seccomp === undefined ? "default" : seccomp.kind === "seccomp" ? "unconfined" : "profile",
       maskPaths: !opts.some((x) => x.kind === "systempaths"),
+      accepted: opts.flatMap((x) => (x.kind === "accepted" ? [x.note] : [])),
     },
     seccompProfile: seccomp?.kind === "seccomp-file" ? { path: seccomp.path, ...must(loadSeccompProfile(specFile, seccomp.path, kept)) } : null,
     readOnly: { ...o("read_only"), enabled: s.read_only === true },
@@ -227,7 +230,7 @@ function security(s: Obj, o: (...rest: (string | number)[]) => Origin, specFile:
 function usernsMap(s: Obj): ServicePlan["userns"]["map"] {
   const userns = ((s["x-tupper"] ?? {}) as Obj).userns as { host_uid: number; host_gid?: number; size?: number } | undefined;
   if (userns === undefined) return null;
-  return { hostUid: userns.host_uid, hostGid: userns.host_gid ?? userns.host_uid, size: userns.size ?? 65536 };
+  return { hostUid: userns.host_uid, hostGid: userns.host_gid ?? userns.host_uid, size: userns.size ?? DEFAULTS.usernsSize };
 }
 
 /** "on-failure:3" → on-failure, at most 3 restarts; unless-stopped is always (no daemon to restart). */
@@ -269,20 +272,20 @@ function projectVolumes(root: Obj, project: string): Omit<VolumePlan, keyof Orig
 /** Docker's defaults: json-file grows without limit; local rotates at 20m, keeping 5 files. */
 function logging(l: Obj | undefined): Omit<ServicePlan["logging"], keyof Origin> {
   const driver = (l?.driver ?? "json-file") as "json-file" | "local" | "none";
-  if (driver === "none") return { driver, maxSize: null, maxFiles: 1 };
+  if (driver === "none") return { driver, maxSize: null, maxFiles: DEFAULTS.logFiles.jsonFile };
   const options = (l?.options ?? {}) as Obj;
   const local = driver === "local";
   const maxSize = options["max-size"] ?? (local ? "20m" : undefined);
   return {
     driver: "json-file", // local is Docker's other file format; tupper writes one format for both
     maxSize: maxSize === undefined ? null : must(parseLogSize(maxSize)),
-    maxFiles: Number(options["max-file"] ?? (local ? 5 : 1)),
+    maxFiles: Number(options["max-file"] ?? (local ? DEFAULTS.logFiles.local : DEFAULTS.logFiles.jsonFile)),
   };
 }
 
 /** Compose's defaults: every 30s, 30s timeout, 3 retries, no start period, 5s during it. */
 function healthcheck(h: Obj | undefined): ServicePlan["healthcheck"]["check"] {
-  if (h === undefined || h.disable === true) return null;
+  if (h === undefined || h.disable === true || h.test === undefined) return null;
   const test = h.test as string | string[];
   let argv: string[];
   if (typeof test === "string") argv = ["/bin/sh", "-c", test];
@@ -292,11 +295,24 @@ function healthcheck(h: Obj | undefined): ServicePlan["healthcheck"]["check"] {
   const ms = (key: string, fallback: number) => (typeof h[key] === "string" ? must(parseDuration(h[key])) : fallback);
   return {
     argv,
-    intervalMs: ms("interval", 30_000),
-    timeoutMs: ms("timeout", 30_000),
-    retries: typeof h.retries === "number" ? h.retries : 3,
-    startPeriodMs: ms("start_period", 0),
-    startIntervalMs: ms("start_interval", 5_000),
+    intervalMs: ms("interval", DEFAULTS.healthcheck.intervalMs),
+    timeoutMs: ms("timeout", DEFAULTS.healthcheck.timeoutMs),
+    retries: typeof h.retries === "number" ? h.retries : DEFAULTS.healthcheck.retries,
+    startPeriodMs: ms("start_period", DEFAULTS.healthcheck.startPeriodMs),
+    startIntervalMs: ms("start_interval", DEFAULTS.healthcheck.startIntervalMs),
+  };
+}
+
+/** A healthcheck without test: the image's, with the timings given here. */
+function imageHealthcheck(h: Obj | undefined): ServicePlan["healthcheck"]["fromImage"] {
+  if (h === undefined || h.disable === true || h.test !== undefined) return null;
+  const ms = (key: string) => (typeof h[key] === "string" ? must(parseDuration(h[key])) : null);
+  return {
+    intervalMs: ms("interval"),
+    timeoutMs: ms("timeout"),
+    retries: typeof h.retries === "number" ? h.retries : null,
+    startPeriodMs: ms("start_period"),
+    startIntervalMs: ms("start_interval"),
   };
 }
 

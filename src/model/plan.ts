@@ -78,6 +78,10 @@ export interface ServicePlan {
   image: Origin & ImageSource & { lock: LockedImage | null };
   /** pull_policy: if_not_present is written as missing. */
   pullPolicy: Origin & { policy: "missing" | "always" | "never" };
+  /** attach: false: `up` in the foreground does not print the service's output. */
+  attach: Origin & { enabled: boolean };
+  /** platform: the os/arch[/variant] the spec names, which the host must be (checked before a start); null: any. */
+  platform: Origin & { value: string | null };
   /** Entrypoint then command, Compose semantics; `run SERVICE CMD...` replaces the command part. */
   argv: { entrypoint: string[]; command: string[]; entrypointOrigin: Origin; commandOrigin: Origin };
   /** environment over env_file: the variables set (each once), those passed from the host, and the env files read. */
@@ -127,6 +131,8 @@ export interface ServicePlan {
     createHostPath: boolean;
     /** anonymous: the container's own volume, named after it and its target when it starts (name: the suffix). */
     volume: { name: string; external: boolean; nocopy: boolean; anonymous: boolean } | null;
+    /** :z or :Z as written: accepted, never applied (volumes.ts SELINUX_NOTE). */
+    selinux: "z" | "Z" | null;
   })[];
   /** peer: mode service, the service whose container's network namespace this one joins. */
   network: Origin & { mode: NetworkMode; attachments: AttachmentPlan[]; peer: string | null };
@@ -148,7 +154,13 @@ export interface ServicePlan {
   capabilities: { add: Origin; drop: Origin; kept: string[] | "ALL" };
   privileged: Origin & { enabled: boolean };
   /** security_opt as written (noNewPrivileges null: not said; on, or off when privileged). */
-  securityOpt: Origin & { noNewPrivileges: boolean | null; seccomp: "default" | "unconfined" | "profile"; maskPaths: boolean };
+  securityOpt: Origin & {
+    noNewPrivileges: boolean | null;
+    seccomp: "default" | "unconfined" | "profile";
+    maskPaths: boolean;
+    /** label=disable, apparmor=unconfined: what tupper does anyway; each with why, for the script's comment. */
+    accepted: string[];
+  };
   /** seccomp=PATH: the profile compiled for this service's capabilities; null: none. */
   seccompProfile: (SeccompProfile & { path: string }) | null;
   readOnly: Origin & { enabled: boolean };
@@ -168,5 +180,7 @@ export interface ServicePlan {
   /** healthcheck: the command (already wrapped in /bin/sh -c for CMD-SHELL) and its timings; null: none. */
   healthcheck: Origin & {
     check: { argv: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number; startIntervalMs: number } | null;
+    /** healthcheck without test: the image's HEALTHCHECK (read when the service starts), with the timings the spec gives (null: the image's, then Compose's). */
+    fromImage: { intervalMs: number | null; timeoutMs: number | null; retries: number | null; startPeriodMs: number | null; startIntervalMs: number | null } | null;
   };
 }

@@ -30,7 +30,7 @@ export function secretBind(use: SecretUse, file: string | null | undefined): Par
   if (file === null) return { ok: false, why: `the secret ${JSON.stringify(use.source)} has no file:` };
   const target = use.target.startsWith("/") ? use.target : `/run/secrets/${use.target}`;
   if (target.split("/").includes("..") || use.target === "") return { ok: false, why: `the target ${JSON.stringify(use.target)} is not a plain name or absolute path; use e.g. db_password` };
-  return { ok: true, value: { source: file, target, readOnly: true, createHostPath: false, volume: null } };
+  return { ok: true, value: { source: file, target, readOnly: true, createHostPath: false, volume: null, selinux: null } };
 }
 
 /** The top-level secrets' files by name (null: declared without file:, which the schema reports). */

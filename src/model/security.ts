@@ -43,7 +43,9 @@ export type SecurityOpt =
   | { kind: "no-new-privileges"; enabled: boolean }
   | { kind: "seccomp"; profile: "unconfined" }
   | { kind: "seccomp-file"; path: string }
-  | { kind: "systempaths"; profile: "unconfined" };
+  | { kind: "systempaths"; profile: "unconfined" }
+  /** label=disable, apparmor=unconfined: asks for no confinement, which is what tupper gives; NOTE says so in the script. */
+  | { kind: "accepted"; note: string };
 
 /** One security_opt entry, in Docker's KEY:VALUE or KEY=VALUE form. */
 export function parseSecurityOpt(raw: string): Parsed<SecurityOpt> {
@@ -62,16 +64,23 @@ export function parseSecurityOpt(raw: string): Parsed<SecurityOpt> {
     case "systempaths":
       if (value === "unconfined") return { ok: true, value: { kind: key, profile: "unconfined" } };
       return { ok: false, why: `systempaths takes unconfined` };
-    case "apparmor":
+    // Docker's label=disable runs the container unlabelled, apparmor=unconfined without a
+    // profile: tupper confines with neither (its containers run in the caller's SELinux domain
+    // and AppArmor profile), so these change nothing; a profile or label to apply is refused.
     case "label":
-      return { ok: false, why: `tupper does not implement ${key} (no AppArmor or SELinux confinement); remove it` };
+      if (value === "disable") return { ok: true, value: { kind: "accepted", note: `${raw}: tupper applies no SELinux label to any container` } };
+      return { ok: false, why: `tupper does not apply SELinux labels (it accepts label=disable only, which is what it does); remove it` };
+    case "apparmor":
+      if (value === "unconfined") return { ok: true, value: { kind: "accepted", note: `${raw}: tupper loads no AppArmor profile for any container` } };
+      return { ok: false, why: `tupper does not load AppArmor profiles (it accepts apparmor=unconfined only, which is what it does); remove it` };
     default:
       return { ok: false, why: `unknown security option ${JSON.stringify(raw)}; tupper knows no-new-privileges[:true|false], seccomp:unconfined, seccomp=PROFILE.json and systempaths=unconfined` };
   }
 }
 
 const TMPFS_FLAGS = new Set(["ro", "rw", "exec", "noexec", "suid", "nosuid", "dev", "nodev"]);
-const TMPFS_DATA = /^(size=[0-9]+[kmg%]?|nr_inodes=[0-9]+[kmg]?|nr_blocks=[0-9]+[kmg]?|mode=[0-7]{3,4}|uid=[0-9]+|gid=[0-9]+)$/;
+// Units in either case, as the kernel's memparse and Docker take them (size=16M).
+const TMPFS_DATA = /^(size=[0-9]+[kmgKMG%]?|nr_inodes=[0-9]+[kmgKMG]?|nr_blocks=[0-9]+[kmgKMG]?|mode=[0-7]{3,4}|uid=[0-9]+|gid=[0-9]+)$/;
 
 /** "/run" or "/run:size=64m,mode=1777" → target and mount options (Docker's tmpfs syntax). */
 export function parseTmpfs(raw: string): Parsed<{ target: string; options: string }> {
@@ -81,10 +90,10 @@ export function parseTmpfs(raw: string): Parsed<{ target: string; options: strin
   if (!target.startsWith("/") || target.split("/").includes("..") || target === "/") {
     return { ok: false, why: `${JSON.stringify(target)} is not an absolute path in the container (and not / itself); use e.g. /run` };
   }
-  for (const o of options === "" ? [] : options.split(",")) {
-    if (!TMPFS_FLAGS.has(o) && !TMPFS_DATA.test(o)) {
-      return { ok: false, why: `tmpfs option ${JSON.stringify(o)} is not one of ro, rw, exec, noexec, suid, nosuid, dev, nodev, size=N[kmg%], nr_inodes=N, mode=OCTAL, uid=N, gid=N` };
-    }
+  // every bad option at once
+  const bad = (options === "" ? [] : options.split(",")).filter((o) => !TMPFS_FLAGS.has(o) && !TMPFS_DATA.test(o));
+  if (bad.length > 0) {
+    return { ok: false, why: `tmpfs option${bad.length === 1 ? "" : "s"} ${bad.map((o) => JSON.stringify(o)).join(", ")} ${bad.length === 1 ? "is" : "are"} not one of ro, rw, exec, noexec, suid, nosuid, dev, nodev, size=N[kmg%], nr_inodes=N, mode=OCTAL, uid=N, gid=N` };
   }
   return { ok: true, value: { target: target.replace(/\/+$/, ""), options } };
 }

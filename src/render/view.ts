@@ -5,6 +5,8 @@ import { ruleText } from "../model/seccomp.js";
 import type { HelperInfo } from "../helper/helper.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
 import { layerKeys } from "../lock/lock.js";
+import { SELINUX_NOTE } from "../model/volumes.js";
+import { DEFAULTS } from "../model/defaults.js";
 
 interface Setting {
   comment: Comment;
@@ -14,6 +16,12 @@ interface Setting {
 /** "services.web.mem_limit: 256m", or "services.web.mem_limit: not set (no limit)". */
 function describe(o: Origin, whenDefault: string): Comment {
   return comment(o.written === null ? `${o.key}: not set (${whenDefault})` : `${o.key}: ${o.written}`);
+}
+
+/** describe(), then NOTES (what tupper does with what the value asks), in the same comment. */
+function describeWith(o: Origin, whenDefault: string, notes: readonly string[]): Comment {
+  const text = o.written === null ? `${o.key}: not set (${whenDefault})` : `${o.key}: ${o.written}`;
+  return comment(notes.length === 0 ? text : `${text} (${notes.join("; ")})`);
 }
 
 const flag = (on: boolean): Word => shNumber(on ? 1 : 0);
@@ -29,6 +37,12 @@ export function buildView(plan: Plan, helper: HelperInfo) {
     specDir: shWord(plan.specDirFromScript),
     // a registry image or an archive: the script carries the code that pulls and unpacks them
     layeredImages: plan.services.some((s) => s.image.kind !== "dir" && s.image.kind !== "tar"),
+    anyPlatform: plan.services.some((s) => s.platform.value !== null),
+    // a healthcheck without test: image_config_apply takes the image's
+    anyImageHealthcheck: plan.services.some((s) => s.healthcheck.fromImage !== null),
+    healthDefaults: [DEFAULTS.healthcheck.intervalMs, DEFAULTS.healthcheck.timeoutMs, DEFAULTS.healthcheck.retries, DEFAULTS.healthcheck.startPeriodMs, DEFAULTS.healthcheck.startIntervalMs].map(shNumber),
+    // attach: false
+    notAttached: plan.services.filter((s) => !s.attach.enabled).map((s) => shWord(s.name)),
     project: { comment: describe(plan.project, "the spec directory's name"), value: shWord(plan.project.name) } as Setting,
     storage: { comment: describe(plan.storage, "auto: btrfs, else overlay, else copy"), value: shWord(plan.storage.mode) } as Setting,
     cgroupParent: {
@@ -109,6 +123,7 @@ function serviceView(s: ServicePlan) {
     name: shWord(s.name),
     image: imageView(s),
     pullPolicy: { comment: describe(s.pullPolicy, "missing: pull when the store lacks the image"), value: shWord(s.pullPolicy.policy) },
+    platform: s.platform.value === null ? null : { comment: describe(s.platform, ""), value: shWord(s.platform.value) },
     argv: {
       entrypointComment: describe(s.argv.entrypointOrigin, "none: the command is the whole command line"),
       commandComment: describe(s.argv.commandOrigin, "none"),
@@ -208,6 +223,11 @@ function serviceView(s: ServicePlan) {
       retries: shNumber(s.healthcheck.check?.retries ?? 0),
       startPeriod: shNumber(s.healthcheck.check?.startPeriodMs ?? 0),
       startInterval: shNumber(s.healthcheck.check?.startIntervalMs ?? 0),
+      // no test: the image's (image_config_apply), these timings over its own ('': not given)
+      fromImage:
+        s.healthcheck.fromImage === null
+          ? null
+          : [s.healthcheck.fromImage.intervalMs, s.healthcheck.fromImage.timeoutMs, s.healthcheck.fromImage.retries, s.healthcheck.fromImage.startPeriodMs, s.healthcheck.fromImage.startIntervalMs].map(optionalNumber),
     },
     dependsOn: {
       comment: describe(s.dependsOn, "none"),
@@ -224,7 +244,7 @@ function serviceView(s: ServicePlan) {
     caps: shWord(s.capabilities.kept === "ALL" ? "ALL" : s.capabilities.kept.join(",")),
     privileged: { comment: describe(s.privileged, "false"), value: flag(s.privileged.enabled) },
     securityOpt: {
-      comment: describe(s.securityOpt, "no-new-privileges, tupper's default seccomp filter, masked /proc paths"),
+      comment: describeWith(s.securityOpt, "no-new-privileges, tupper's default seccomp filter, masked /proc paths", s.securityOpt.accepted),
       noNewPrivileges: s.securityOpt.noNewPrivileges === null ? shWord("") : flag(s.securityOpt.noNewPrivileges),
       seccomp: shWord(s.securityOpt.seccomp),
       maskPaths: flag(s.securityOpt.maskPaths),
@@ -241,7 +261,7 @@ function serviceView(s: ServicePlan) {
     devices: s.devices.map((d) => ({ comment: describe(d, ""), host: shWord(d.host), container: shWord(d.container), permissions: shWord(d.permissions) })),
     deviceCgroupRules: s.deviceCgroupRules.map((r) => ({ comment: describe(r, ""), rule: shWord(r.rule) })),
     binds: s.binds.map((b) => ({
-      comment: describe(b, ""),
+      comment: describeWith(b, "", b.selinux === null ? [] : [SELINUX_NOTE]),
       source: shSpecPath(b.source),
       target: shWord(b.target),
       mode: shWord(b.readOnly ? "ro" : "rw"),

@@ -21,6 +21,9 @@ import type { ParsedSpec, SpecPath } from "./parse.js";
 
 export type Variables = Readonly<Record<string, string | undefined>>;
 
+/** Where variable NAME's value was set, for messages ("in .env line 3"); undefined: not known. */
+export type VariableOrigin = (name: string) => string | undefined;
+
 /** Marks a runtime variable in a value: RUNTIME_MARK + NAME + RUNTIME_END. */
 export const RUNTIME_MARK = "\uE000";
 export const RUNTIME_END = "\uE001";
@@ -42,7 +45,8 @@ export function showRuntime(text: string): string {
 const RUNTIME_ALLOWED = [/^services\.[^.]+\.environment[.[]/, /^services\.[^.]+\.(command|entrypoint)(\[|$)/, /^services\.[^.]+\.healthcheck\.test(\[|$)/];
 
 type Report = (path: SpecPath, message: string, severity: Diagnostic["severity"]) => void;
-type Problem = (message: string, severity: Diagnostic["severity"]) => void;
+/** NAME: the variable the problem is about, when there is one (an unset variable's warning). */
+type Problem = (message: string, severity: Diagnostic["severity"], name?: string) => void;
 
 /** The runtime variables met so far (by name), and where the uses go. */
 interface Runtime {
@@ -51,10 +55,16 @@ interface Runtime {
 }
 
 /**
- * Replaces, in SPEC's data, every string value with its interpolation, and makes sourceTextOf
- * answer with the interpolated text for those values. Returns the problems, positioned.
+ * SPEC with every string value interpolated (and converted to its key's type), whose
+ * sourceTextOf answers with the interpolated text for those values; SPEC itself is left as
+ * parsed. With the problems, positioned.
  */
-export function interpolateSpec(spec: ParsedSpec, vars: Variables, runtimeNames: ReadonlySet<string> = new Set()): { diagnostics: Diagnostic[]; runtime: RuntimeVariable[] } {
+export function interpolateSpec(
+  spec: ParsedSpec,
+  vars: Variables,
+  runtimeNames: ReadonlySet<string> = new Set(),
+  originOf: VariableOrigin = () => undefined,
+): { spec: ParsedSpec; diagnostics: Diagnostic[]; runtime: RuntimeVariable[] } {
   const out: Diagnostic[] = [];
   const report: Report = (path, message, severity) =>
     out.push({ file: spec.file, ...spec.positionOf(path, "value"), path: dottedPath(path), message, severity });
@@ -67,32 +77,125 @@ export function interpolateSpec(spec: ParsedSpec, vars: Variables, runtimeNames:
         return value.replaceAll(RUNTIME_MARK, "").replaceAll(RUNTIME_END, "");
       }
       if (!value.includes("$")) return value;
-      const result = interpolate(value, vars, (message, severity) => report(path, message, severity), runtime);
+      // one warning per variable per value, at the line that uses it (a block scalar spans many)
+      const warned = new Set<string>();
+      const problem: Problem = (message, severity, name) => {
+        if (name === undefined) return report(path, message, severity);
+        if (warned.has(name)) return;
+        warned.add(name);
+        out.push({ file: spec.file, ...useOf(spec, path, name), path: dottedPath(path), message, severity });
+      };
+      const result = interpolate(value, vars, problem, runtime);
       if (result.includes(RUNTIME_MARK) && !RUNTIME_ALLOWED.some((re) => re.test(dottedPath(path)))) {
         report(path, `uses a variable of x-tupper.runtime_env, which only environment, command, entrypoint and healthcheck.test may: this value must be known when compiling`, "error");
       }
       changed.set(JSON.stringify(path), result.includes(RUNTIME_MARK) ? value : result);
-      return result;
+      // platform: ${DOCKER_PLATFORM:-}, hostname: "${MAIL_HOST:-}": empty is unset, as in Compose
+      if (result === "" && path.length === 3 && path[0] === "services" && EMPTY_IS_UNSET.has(String(path[2]))) return UNCONVERTED;
+      return typed(result, path, value);
     }
     if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i]));
     if (value !== null && typeof value === "object") {
-      const o = value as Record<string, unknown>;
-      for (const key of Object.keys(o)) {
-        if (key.startsWith("x-") && key !== "x-tupper") continue;
-        o[key] = walk(o[key], [...path, key]);
+      // a new mapping: SPEC's data stays as parsed
+      const o: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        const next = key.startsWith("x-") && key !== "x-tupper" ? v : walk(v, [...path, key]);
+        if (next !== UNCONVERTED) o[key] = next;
       }
+      return o;
     }
     return value;
   };
-  spec.data = walk(spec.data, []);
-  if (changed.size > 0) {
-    const written = spec.sourceTextOf;
-    spec.sourceTextOf = (path) => changed.get(JSON.stringify(path)) ?? written(path);
-  }
-  return { diagnostics: out, runtime: [...runtime.used.values()] };
+  /** TEXT (WRITTEN interpolated) converted to the type of the key at PATH, as Compose's loader does; UNCONVERTED after an error. */
+  const typed = (text: string, path: SpecPath, written: string): unknown => {
+    const cast = castAt(path);
+    if (cast === undefined) return text;
+    const converted = CONVERT[cast](text);
+    if (converted !== undefined) return converted;
+    const names = [...new Set([...written.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))];
+    const from = names.map((n) => (vars[n] === undefined ? `${n} is not set` : `${n}=${vars[n]} ${originOf(n) ?? "is set"}`));
+    const what = names.length > 0 ? `${written} gives ${JSON.stringify(text)} (${from.join("; ")})` : `${JSON.stringify(text)}`;
+    report(path, `${what}, which is not ${EXPECTED[cast]}; ${names.length > 0 ? `set ${names.join(", ")} to ${EXPECTED[cast]}` : `write ${EXPECTED[cast]}`}`, "error");
+    return UNCONVERTED;
+  };
+  const data = walk(spec.data, []);
+  const written = spec.sourceTextOf;
+  const sourceTextOf = changed.size === 0 ? written : (path: SpecPath) => changed.get(JSON.stringify(path)) ?? written(path);
+  return { spec: { ...spec, data, sourceTextOf }, diagnostics: out, runtime: [...runtime.used.values()] };
 }
 
+/** A value left out: its conversion failed (reported, so that the schema does not report it again), or it is empty where that means unset. */
+const UNCONVERTED = Symbol("unconverted");
+
+// The keys whose string values Compose converts to the key's type after interpolation
+// (compose-go loader/interpolate.go, interpolateTypeCastMapping): `read_only: ${RO}` is a
+// boolean. Sizes and durations are converted only from a plain integer (as there); tupper
+// reads "256m" and "10s" itself. "*" is any key, LIST any list index.
+type Cast = "boolean" | "integer" | "number" | "unit";
+const LIST = "[]";
+const CASTS: [readonly string[], Cast][] = [
+  ...(["init", "oom_kill_disable", "privileged", "read_only", "stdin_open", "tty"] as const).map((k) => [["services", "*", k], "boolean"] as [string[], Cast]),
+  [["services", "*", "healthcheck", "disable"], "boolean"],
+  [["services", "*", "volumes", LIST, "read_only"], "boolean"],
+  [["services", "*", "volumes", LIST, "volume", "nocopy"], "boolean"],
+  ...(["networks", "volumes", "secrets", "configs"] as const).map((k) => [[k, "*", "external"], "boolean"] as [string[], Cast]),
+  [["networks", "*", "internal"], "boolean"],
+  [["networks", "*", "attachable"], "boolean"],
+  ...(["cpu_count", "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "oom_score_adj", "pids_limit", "scale"] as const).map(
+    (k) => [["services", "*", k], "integer"] as [string[], Cast],
+  ),
+  [["services", "*", "deploy", "replicas"], "integer"],
+  [["services", "*", "deploy", "restart_policy", "max_attempts"], "integer"],
+  [["services", "*", "healthcheck", "retries"], "integer"],
+  [["services", "*", "ports", LIST, "target"], "integer"],
+  [["services", "*", "ports", LIST, "published"], "integer"],
+  [["services", "*", "secrets", LIST, "mode"], "integer"],
+  [["services", "*", "configs", LIST, "mode"], "integer"],
+  [["services", "*", "ulimits", "*"], "integer"],
+  [["services", "*", "ulimits", "*", "hard"], "integer"],
+  [["services", "*", "ulimits", "*", "soft"], "integer"],
+  [["services", "*", "cpus"], "number"],
+  [["services", "*", "cpu_percent"], "number"],
+  ...(["mem_limit", "mem_reservation", "memswap_limit", "mem_swappiness", "shm_size", "stop_grace_period"] as const).map((k) => [["services", "*", k], "unit"] as [string[], Cast]),
+  [["services", "*", "volumes", LIST, "tmpfs", "size"], "unit"],
+];
+
+function castAt(path: SpecPath): Cast | undefined {
+  return CASTS.find(([pattern]) => pattern.length === path.length && pattern.every((p, i) => (p === LIST ? typeof path[i] === "number" : p === "*" || p === path[i])))?.[1];
+}
+
+const EXPECTED: Record<Cast, string> = { boolean: "true or false", integer: "a whole number", number: "a number", unit: "a value" };
+const CONVERT: Record<Cast, (text: string) => unknown> = {
+  // YAML 1.1's booleans, as Compose takes them (http://yaml.org/type/bool.html)
+  boolean: (t) => ({ y: true, yes: true, true: true, on: true, n: false, no: false, false: false, off: false })[t.toLowerCase()],
+  integer: (t) => (/^[+-]?[0-9]+$/.test(t) ? Number(t) : undefined),
+  number: (t) => (/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(t) ? Number(t) : undefined),
+  unit: (t) => (/^[0-9]+$/.test(t) ? Number(t) : t),
+};
+
+/** Service keys that an interpolation leaves empty are unset (Docker takes "" as not given for them). */
+const EMPTY_IS_UNSET = new Set(["platform", "hostname", "domainname"]);
+
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/**
+ * Where the value at PATH first uses variable NAME ($NAME or ${NAME...}): its line and column
+ * in the file, found from the value's start; the value's start when the text does not show it.
+ */
+function useOf(spec: ParsedSpec, path: SpecPath, name: string): { line: number; col: number } {
+  const start = spec.positionOf(path, "value");
+  const lines = spec.text.split("\n");
+  let offset = 0;
+  for (let i = 0; i < start.line - 1 && i < lines.length; i++) offset += lines[i]!.length + 1;
+  offset += start.col - 1;
+  const use = new RegExp(`\\$(\\{${name}(?![A-Za-z0-9_])|${name}(?![A-Za-z0-9_]))`, "g");
+  use.lastIndex = offset;
+  const m = use.exec(spec.text);
+  if (m === null) return start;
+  const before = spec.text.slice(0, m.index);
+  const line = before.split("\n").length;
+  return { line, col: m.index - before.lastIndexOf("\n") };
+}
 
 /** TEXT with its variables replaced; problems go to REPORT. */
 export function interpolate(text: string, vars: Variables, report: Problem, runtime?: Runtime): string {
@@ -198,7 +301,7 @@ function runtimeToken(name: string, op: RuntimeVariable["op"], word: string, rep
 function lookup(name: string, vars: Variables, report: Problem): string {
   const value = vars[name];
   if (value === undefined) {
-    report(`the variable ${name} is not set, so it is empty here (as in Compose); set it, or give a default: \${${name}:-value}`, "warning");
+    report(`the variable ${name} is not set, so it is empty here (as in Compose); set it, or give a default: \${${name}:-value}`, "warning", name);
     return "";
   }
   return value;
@@ -209,8 +312,9 @@ function lookup(name: string, vars: Variables, report: Problem): string {
  * the name; 'single quotes' keep the text as is, "double quotes" take \n, \t, \\ and \";
  * an unquoted value ends at a space before #. Values are not interpolated further.
  */
-export function parseDotEnv(text: string): { vars: Record<string, string>; problems: { line: number; message: string }[] } {
+export function parseDotEnv(text: string): { vars: Record<string, string>; lines: Record<string, number>; problems: { line: number; message: string }[] } {
   const vars: Record<string, string> = {};
+  const lines: Record<string, number> = {};
   const problems: { line: number; message: string }[] = [];
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
@@ -233,6 +337,7 @@ export function parseDotEnv(text: string): { vars: Record<string, string>; probl
       value = rest.replace(/\s+#.*$/, "").trim();
     }
     vars[name] = value;
+    lines[name] = index + 1;
   });
-  return { vars, problems };
+  return { vars, lines, problems };
 }

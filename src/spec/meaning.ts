@@ -5,6 +5,7 @@ import { dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
 import { dependenciesOf, sharedService, startOrder } from "../model/dependencies.js";
 import { parseCpuList, parseCpus, parseDuration, parseGroup, parseLogSize, parseSignal, parseSize, parseUser, splitShellWords } from "../model/units.js";
+import { homedir } from "node:os";
 import { parseVolume } from "../model/volumes.js";
 import { loadSeccompProfile } from "../model/seccomp.js";
 import { envFileEntries, loadEnvFile } from "../model/envfile.js";
@@ -12,9 +13,10 @@ import { secretBind, secretFiles, secretUses } from "../model/secrets.js";
 import { checkNetworking } from "./networking.js";
 import { replicasOf } from "../model/network.js";
 import { parsePort } from "../model/ports.js";
-import { closest } from "./validate.js";
+import { closest } from "./suggest.js";
 import { CAPABILITIES, ULIMITS, checkSysctl, parseCapability, parseDevice, parseDeviceCgroupRule, parseSecurityOpt, parseTmpfs, parseUlimit, sysctlEntries } from "../model/security.js";
 import { parseImage } from "../model/image.js";
+import { parsePlatform } from "../lock/registry.js";
 
 const MIN_MEMORY = 6 * 1024 * 1024; // Docker's floor: below it a container cannot start reliably
 const HOSTNAME_MAX = 64; // the kernel's limit for sethostname
@@ -98,6 +100,11 @@ function checkService(at: SpecPath, s: Obj, report: Report, file: string, declar
   }
   if (typeof s.hostname === "string" && (s.hostname.length === 0 || Buffer.byteLength(s.hostname) > HOSTNAME_MAX)) {
     report(p("hostname"), `must be 1 to ${HOSTNAME_MAX} bytes long; shorten it`);
+  }
+  if (typeof s.platform === "string") {
+    const platform = parsePlatform(s.platform);
+    if (platform === null) report(p("platform"), `${JSON.stringify(s.platform)} is not a platform; use os/arch[/variant], e.g. linux/amd64`);
+    else if (platform.os !== "linux") report(p("platform"), `${s.platform} is not a Linux platform; tupper runs Linux images (e.g. linux/amd64)`);
   }
   if (typeof s.stop_signal === "string") {
     const sig = parseSignal(s.stop_signal);
@@ -213,7 +220,7 @@ function checkHealthcheck(path: SpecPath, h: Obj, report: Report): void {
       report([...path, "test"], kind === "CMD" ? "CMD needs a command after it" : "CMD-SHELL takes one command string after it");
     }
   } else if (typeof test === "string" && test.trim() === "") report([...path, "test"], "is empty; give a command");
-  if (test === undefined && h.disable !== true) report(path, "has no test; add test: (e.g. test: [\"CMD\", \"true\"]) or disable: true", "error", "key");
+  // no test: the image's HEALTHCHECK, with the timings given here (as Compose)
 }
 
 /** depends_on: known services, not itself, a healthcheck to wait for, and no cycle. */
@@ -299,7 +306,8 @@ function checkReplicas(at: SpecPath, s: Obj, report: Report): void {
 function hasHealthcheck(s: unknown): boolean {
   if (!isObj(s) || !isObj(s.healthcheck) || s.healthcheck.disable === true) return false;
   const test = s.healthcheck.test;
-  return test !== undefined && !(Array.isArray(test) && test[0] === "NONE");
+  // no test: the image's, which only the image knows; the wait says so when it has none
+  return !(Array.isArray(test) && test[0] === "NONE");
 }
 
 function checkLogging(path: SpecPath, logging: Obj, report: Report): void {
@@ -463,7 +471,7 @@ function checkVolumes(path: SpecPath, volumes: unknown[], report: Report, declar
   volumes.forEach((raw, i) => {
     if (typeof raw !== "string" && !isObj(raw)) return;
     if (isObj(raw) && (typeof raw.type !== "string" || typeof raw.target !== "string")) return;
-    const v = parseVolume(raw);
+    const v = parseVolume(raw, { home: homedir() });
     if (!v.ok) return report([...path, i], v.why);
     if (v.value.volume && !v.value.volume.anonymous && !declared.has(v.value.source)) {
       const name = JSON.stringify(v.value.source);

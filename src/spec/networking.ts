@@ -17,7 +17,7 @@ export function checkNetworking(root: Obj, report: Report): void {
   const net = resolveNetworking(root);
   for (const p of net.problems) report(p.path, p.message, "error", p.at ?? "value");
   if (!isObj(root.services)) return;
-  const hostPorts = new Map<string, SpecPath>();
+  const hostPorts = new Map<string, Publisher[]>();
   for (const [name, s] of Object.entries(root.services)) {
     if (!isObj(s)) continue;
     const at: SpecPath = ["services", name];
@@ -27,7 +27,23 @@ export function checkNetworking(root: Obj, report: Report): void {
   }
 }
 
-function checkPorts(at: SpecPath, s: Obj, net: Networking, hostPorts: Map<string, SpecPath>, report: Report): void {
+/** A service's host port: where it is published, and the service's profiles (none: it always runs). */
+interface Publisher {
+  path: SpecPath;
+  profiles: string[];
+}
+
+/**
+ * Two services that publish one host port conflict when they run together: when either has
+ * no profiles, or they share one. Services of different profiles only (sentry's nginx and
+ * nginx-errors-only) run together only when both profiles are named; then the second start
+ * fails, as in Docker.
+ */
+function runTogether(a: string[], b: string[]): boolean {
+  return a.length === 0 || b.length === 0 || a.some((p) => b.includes(p));
+}
+
+function checkPorts(at: SpecPath, s: Obj, net: Networking, hostPorts: Map<string, Publisher[]>, report: Report): void {
   if (Array.isArray(s.expose)) {
     s.expose.forEach((e, i) => {
       if (typeof e !== "string" && typeof e !== "number") return;
@@ -53,10 +69,12 @@ function checkPorts(at: SpecPath, s: Obj, net: Networking, hostPorts: Map<string
     for (const p of parsed.value) {
       if (p.hostPortMin !== p.hostPortMax) continue; // chosen at start from a range
       const key = `${p.hostPortMin}/${p.protocol}`;
-      const first = hostPorts.get(key);
+      const profiles = Array.isArray(s.profiles) ? s.profiles.filter((x): x is string => typeof x === "string") : [];
+      const publishers = hostPorts.get(key) ?? [];
+      const first = publishers.find((other) => runTogether(other.profiles, profiles))?.path;
       if (first) {
         report([...at, "ports", i], `host port ${key} is already published by ${first.slice(0, 2).join(".")}.ports[${first[3]}]; use another host port`);
-      } else hostPorts.set(key, [...at, "ports", i]);
+      } else hostPorts.set(key, [...publishers, { path: [...at, "ports", i], profiles }]);
     }
   });
 }

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { type Diagnostic, dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
 import { meaningDiagnostics } from "./meaning.js";
+import { closest } from "./suggest.js";
 import { schemaFile } from "../paths.js";
 
 type SchemaNode = { hint?: string; notSupportedYet?: string; properties?: Record<string, unknown>; type?: string | string[] };
@@ -40,7 +41,31 @@ function schemaDiagnostics(spec: ParsedSpec): Diagnostic[] {
     if (!seen.has(key)) out.push(d);
     seen.add(key);
   }
-  return out;
+  return sayBuildOnce(out);
+}
+
+/**
+ * build: is said once, at the first service that has it, with every service that does and
+ * what to do instead; the others point there. (Per service, the same 190 characters hid
+ * the rest of a file's problems.)
+ */
+function sayBuildOnce(diagnostics: Diagnostic[]): Diagnostic[] {
+  const isBuild = (d: Diagnostic) => /^services\.[^.[]+\.build$/.test(d.path) && d.message.startsWith("not supported yet: ");
+  const builds = diagnostics.filter(isBuild).sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
+  const first = builds[0];
+  if (first === undefined) return diagnostics;
+  const names = builds.map((d) => d.path.slice("services.".length, -".build".length));
+  const which = names.length === 1 ? "" : ` (services ${names.join(", ")} use build:)`;
+  return diagnostics.map((d) => {
+    if (!isBuild(d)) return d;
+    if (d === first) {
+      return {
+        ...d,
+        message: `tupper runs images and does not build images${which}: build each elsewhere (docker build, buildah) and name it in image:, or docker save it and use image: docker-archive:FILE`,
+      };
+    }
+    return { ...d, message: `tupper does not build images (see ${first.path})` };
+  });
 }
 
 function toDiagnostic(spec: ParsedSpec, e: ErrorObject): Diagnostic | null {
@@ -132,30 +157,4 @@ function article(type: string): string {
     object: "a mapping", array: "a list", null: "nothing (null)",
   };
   return words[type] ?? type;
-}
-
-/** The known key nearest to a misspelt one, when it is near enough to be a likely typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }

@@ -1,0 +1,76 @@
+// The corpus: real compose files from public repositories (test/fixtures/corpus, each as
+// published; SOURCES.tsv names its repository, path and commit). Every file is compiled as
+// it is; the count of those that compile is stated here, and each file that does not must
+// fail for a reason the README's compatibility table gives (REFUSED below: file → a
+// substring of one of its errors). A change that makes a file compile, or fail otherwise,
+// fails this test until the table here (and the README's) says so.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compileCorpusFile, corpusDir, corpusFiles } from "./corpus.js";
+
+/** How many corpus files there are, and how many compile as published. */
+const FILES = 54;
+const COMPILED = 26;
+
+/** Each file that does not compile → a substring of one of its errors (a reason the README's compatibility table lists). */
+const REFUSED: Record<string, string> = {
+  "apache__airflow__airflow-core__docs__howto__docker-compose__docker-compose.yaml": 'the tag "|version|" is not a tag',
+  "deviantony__docker-elk__docker-compose.yaml": "does not build images",
+  "docker__awesome-compose__angular__compose.yaml": "does not build images",
+  "docker__awesome-compose__apache-php__docker-compose.yaml": "does not build images",
+  "docker__awesome-compose__django__compose.yaml": "does not build images",
+  "docker__awesome-compose__fastapi-ollama__compose.yaml": "does not build images",
+  "docker__awesome-compose__go-redis__compose.yaml": "does not build images",
+  "docker__awesome-compose__nginx-flask-mysql__compose.yaml": "does not build images",
+  "docker__awesome-compose__nginx-golang-postgres-rabbitmq__compose.yaml": "does not build images",
+  "docker__awesome-compose__nginx-golang-postgres__compose.yaml": "does not build images",
+  "docker__awesome-compose__plex__compose.yaml": "the source is empty",
+  "docker__awesome-compose__prometheus-grafana__compose.yaml": "mounts on /prometheus again",
+  "docker__awesome-compose__react-express-mongodb__compose.yaml": '"backend" is not a service of this project; did you mean Backend?',
+  "docker__awesome-compose__react-java-mysql__compose.yaml": "does not build images",
+  "docker__awesome-compose__react-nginx__compose.yaml": "does not build images",
+  "docker__awesome-compose__react-rust-postgres__compose.yaml": "does not build images",
+  "docker__awesome-compose__traefik-golang__compose.yaml": "does not build images",
+  "element-hq__synapse__contrib__docker__docker-compose.yaml": "does not build images",
+  "getsentry__self-hosted__docker-compose.yaml": "does not build images",
+  "healthchecks__healthchecks__docker__docker-compose.yaml": "does not build images",
+  "immich-app__immich__docker__docker-compose.yaml": ".env: no such file",
+  "mailcow__mailcow-dockerized__docker-compose.yaml": "networks.mailcow-network.enable_ipv6: true is not allowed",
+  "mastodon__mastodon__docker-compose.yaml": ".env.production: no such file",
+  "mattermost__docker__docker-compose.yaml": "${MATTERMOST_CONTAINER_READONLY} gives \"\" (MATTERMOST_CONTAINER_READONLY is not set), which is not true or false",
+  "open-webui__open-webui__docker-compose.yaml": "does not build images",
+  "requarks__wiki__dev__containers__docker-compose.yaml": "does not build images",
+  "woodpecker-ci__woodpecker__docker-compose.example.yaml": "does not build images",
+  "zulip__docker-zulip__docker-compose.yaml": "services is missing",
+};
+
+test("the corpus holds the stated number of real compose files, each with its source", () => {
+  const files = corpusFiles();
+  assert.equal(files.length, FILES);
+  const sources = readFileSync(join(corpusDir, "SOURCES.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
+  const named = new Set(sources.map((s) => s[0]));
+  for (const f of files) assert.ok(named.has(f), `${f} has no line in SOURCES.tsv`);
+  for (const s of sources) assert.match(s[3] ?? "", /^[0-9a-f]{40}$/, `${s[0]}: the commit is not recorded`);
+});
+
+test(`${COMPILED} corpus files compile as published; every other one fails for a reason the README lists`, () => {
+  const compiled: string[] = [];
+  const wrong: string[] = [];
+  for (const file of corpusFiles()) {
+    const result = compileCorpusFile(file);
+    const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.path}: ${d.message}`);
+    const expected = REFUSED[file];
+    if (result.script !== undefined) {
+      compiled.push(file);
+      if (expected !== undefined) wrong.push(`${file} compiles now: take it out of REFUSED and raise COMPILED`);
+    } else if (expected === undefined) {
+      wrong.push(`${file} does not compile:\n    ${errors.join("\n    ")}`);
+    } else if (!errors.some((e) => e.includes(expected))) {
+      wrong.push(`${file} fails, but not with "${expected}":\n    ${errors.join("\n    ")}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+  assert.equal(compiled.length, COMPILED);
+});

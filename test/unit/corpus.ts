@@ -1,0 +1,35 @@
+// The corpus (test/fixtures/corpus): listing its files and compiling one as its project would.
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compileSpec, type CompileResult } from "../../src/compile.js";
+import { parseDotEnv } from "../../src/spec/interpolate.js";
+import { packageRoot } from "../../src/paths.js";
+import { tempDir, testHelper } from "./helpers.js";
+
+export const corpusDir = join(packageRoot, "test", "fixtures", "corpus");
+
+/** The corpus files, sorted. */
+export function corpusFiles(): string[] {
+  return readdirSync(corpusDir).filter((f) => f.endsWith(".yaml")).sort();
+}
+
+/**
+ * Compiles corpus file FILE as its project would: in a directory of its own, next to the
+ * files its project ships beside it (FILE's stem + ".files/": a .env, an env_file), with
+ * the variables of that .env only (the tests' environment stays out; what is unset stays
+ * unset, as on a host that has not configured the project).
+ */
+export function compileCorpusFile(file: string, onDir: (dir: string) => void = () => {}): CompileResult {
+  // a directory of a fixed name: Compose's default project name is the directory's
+  const dir = join(tempDir("tupper-corpus-"), "corpus");
+  mkdirSync(dir);
+  onDir(dir);
+  const spec = join(dir, file);
+  copyFileSync(join(corpusDir, file), spec);
+  const beside = join(corpusDir, `${file.slice(0, -".yaml".length)}.files`);
+  if (existsSync(beside)) cpSync(beside, dir, { recursive: true });
+  const dotEnv = join(dir, ".env");
+  const values = existsSync(dotEnv) ? parseDotEnv(readFileSync(dotEnv, "utf8")).vars : {};
+  return compileSpec(spec, readFileSync(spec, "utf8"), join(dir, "app.sh"), testHelper, { values, problems: [] });
+}
+
