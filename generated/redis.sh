@@ -1790,6 +1790,21 @@ image_config_record() {
   mapfile -t exposed_list < <(printf '%s' "${JSON_KEYS[.config.ExposedPorts]:-}")
   host_write "$2/exposed" "${exposed_list[@]}"
   host_write "$2/architecture" "${JSON[.architecture]:-}"
+  # HEALTHCHECK: its Test (NUL-separated) and, in ms ('-': not set), Interval, Timeout,
+  # Retries (a count), StartPeriod, StartInterval (the config's durations are nanoseconds)
+  local -a config_health=() health_timing=()
+  local key value
+  for ((i = 0; i < ${JSON_LENGTH[.config.Healthcheck.Test]:-0}; i++)); do config_health+=("${JSON[.config.Healthcheck.Test[$i]]}"); done
+  for key in Interval Timeout Retries StartPeriod StartInterval; do
+    value=${JSON[.config.Healthcheck.$key]:-0}
+    [[ $value =~ ^[0-9]{1,19}$ ]] || value=0
+    if ((10#$value == 0)); then health_timing+=(-)
+    elif [[ $key == Retries ]]; then health_timing+=("$((10#$value))")
+    else health_timing+=("$((10#$value / 1000000))")
+    fi
+  done
+  host_write0 "$2/health" "${config_health[@]}"
+  host_write "$2/health_timing" "${health_timing[*]}"
 }
 
 # Assembles the layered image with config file $1 and PULL_LAYERS (blobs in BLOBS_DIR or,
