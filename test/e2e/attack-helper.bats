@@ -199,6 +199,8 @@ teardown() {
   supervisor=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
   # TUPPER_RUN full: every status write from now on fails with ENOSPC
   dd if=/dev/zero of="$TEST_DIR/run/filler" bs=4k 2> /dev/null || true
+  # the first check has run (its interval is 100 ms, but the start may be quicker than that)
+  for ((i = 0; i < 100; i++)); do [[ -s $TEST_DIR/shared/checks ]] && break; sleep 0.1; done
   checks=$(wc -l < "$TEST_DIR/shared/checks")
   before=$(ls "/proc/$supervisor/fd" | wc -l)
   # ten more checks, each a failed write of the health file
