@@ -95,47 +95,54 @@ void pty_copy_size(int host_tty, int master, unsigned short rows, unsigned short
   if (ioctl(master, TIOCSWINSZ, &size) < 0) die_errno("set the pty's size (TIOCSWINSZ)");
 }
 
-/* One byte, with MASTER as the message's one descriptor; then waits for the supervisor's
-   byte back: by then it has set the size, so the workload never sees 0x0 at start. */
-void pty_send_master(int sock, int master) {
-  char byte = 't';
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+/* A one-byte message with room for one descriptor (SCM_RIGHTS), as both ends of the
+   socketpair use it. Its pointers point into itself: set up in place, never copied. */
+struct fd_message {
+  char byte;
+  struct iovec iov;
   union {
     char buffer[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } control;
-  memset(&control, 0, sizeof control);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof control.buffer};
-  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+  struct msghdr msg;
+};
+
+static void fd_message_init(struct fd_message *m, char byte) {
+  memset(m, 0, sizeof *m);
+  m->byte = byte;
+  m->iov = (struct iovec){.iov_base = &m->byte, .iov_len = 1};
+  m->msg = (struct msghdr){.msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->control.buffer, .msg_controllen = sizeof m->control.buffer};
+}
+
+/* One byte, with MASTER as the message's one descriptor; then waits for the supervisor's
+   byte back: by then it has set the size, so the workload never sees 0x0 at start. */
+void pty_send_master(int sock, int master) {
+  struct fd_message m;
+  fd_message_init(&m, 't');
+  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&m.msg);
   cmsg->cmsg_level = SOL_SOCKET;
   cmsg->cmsg_type = SCM_RIGHTS;
   cmsg->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
   ssize_t n;
-  while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  while ((n = sendmsg(sock, &m.msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
   }
   if (n != 1) die_errno("send the pty to the supervisor");
-  while ((n = read(sock, &byte, 1)) < 0 && errno == EINTR) {
+  while ((n = read(sock, &m.byte, 1)) < 0 && errno == EINTR) {
   }
   if (n != 1) die("the supervisor ended before it took the pty");
 }
 
 int pty_receive_master(int sock) {
-  char byte;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    char buffer[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof control);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof control.buffer};
+  struct fd_message m;
+  fd_message_init(&m, 0);
   ssize_t n;
-  while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  while ((n = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
   }
   if (n == 0) return -1; /* PID 1 ended before it sent one */
   if (n < 0) die_errno("receive the pty from the container");
-  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-  if ((msg.msg_flags & MSG_CTRUNC) || cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
+  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&m.msg);
+  if ((m.msg.msg_flags & MSG_CTRUNC) || cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
       cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
     die("the container sent something else than one pty");
   int master, number;

@@ -7,13 +7,7 @@ bats_require_minimum_version 1.5.0
 # layer's directory. The archives come from helper/fuzz/mktar.mjs, whose cases are also the
 # fuzz target's corpus (helper/fuzz/corpus).
 load helpers
-
-setup_file() {
-  PROBE_DIR="$BATS_FILE_TMPDIR/probe"
-  mkdir -p "$PROBE_DIR"
-  gcc -static -O2 -Wall -Werror -o "$PROBE_DIR/probe" "$BATS_TEST_DIRNAME/probe.c"
-  export PROBE_DIR
-}
+load probe
 
 # Applies the crafted archive CASE with `tupper-init --untar` to $LAYER/root, a directory that
 # already holds a lower layer's file; $LAYER also holds a file beside root, outside the layer.
@@ -117,11 +111,6 @@ assert_refused() {
   untar_case dotdot
   [ "$status" -eq 0 ] && [ "$(cat "$LAYER/root/escape")" = out ] && [ "$(cat "$LAYER/outside")" = outside ]
   [ ! -e "$LAYER/escape" ] && [ ! -e "$TEST_DIR/escape" ] && [ ! -e /tmp/escape ]
-}
-
-# A container with the probe at /probe/probe, as in security.bats.
-compile_probe() {
-  compile_app 'network_mode: none' "volumes: [\"$PROBE_DIR:/probe:ro\"]" "$@"
 }
 
 @test "seccomp: io_uring_setup gets EPERM in a default container, and works with seccomp:unconfined" {

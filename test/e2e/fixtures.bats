@@ -5,6 +5,7 @@ bats_require_minimum_version 1.5.0
 # in the rewrite beside them (compose.yaml: build: and registry images replaced by local
 # images, since the tests run offline) run end to end with traffic between the services.
 load helpers
+load oci-layout
 
 # Copies fixture $1 to a directory named after the test's project (so that it is the
 # project's default name, as Compose takes it), makes its images (each images/NAME is
@@ -140,14 +141,27 @@ services.proxy.logging.options.labels: not supported yet: tupper's log records (
   "$SCRIPT" down
 }
 
+# A push is not idempotent (it appends the repository and inserts its row), so it is made
+# once, after the server answers at all (any HTTP status), never retried: a retry after a
+# slow first answer would push twice. $1: the repository; $2: the answer expected.
+push_once() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    curl -s -o /dev/null --max-time 2 http://127.0.0.1:3000/ && break
+    sleep 0.2
+  done
+  run -0 curl -sS --max-time 60 "http://127.0.0.1:3000/cgi-bin/push?$1"
+  [ "$output" = "$2" ] || { echo "push $1 answered: $output" >&2; false; }
+}
+
 @test "git server and database: a push goes into both named volumes, which outlive down" {
   original_compiles git-server-db
   prepare_fixture git-server-db
   "$SCRIPT" up -d
-  fetch_until "http://127.0.0.1:3000/cgi-bin/push?alpha" "pushed alpha; 1 rows in gitea"
+  push_once alpha "pushed alpha; 1 rows in gitea"
   "$SCRIPT" down
   "$SCRIPT" up -d
-  fetch_until "http://127.0.0.1:3000/cgi-bin/push?beta" "pushed beta; 2 rows in gitea"
+  push_once beta "pushed beta; 2 rows in gitea"
   [ "$(cat "$TUPPER_ROOT/volumes/${PROJECT}_git_data/_data/repositories")" = "alpha
 beta" ]
   "$SCRIPT" down -v
@@ -333,24 +347,7 @@ fetch_until_healthy() {
 # An OCI image layout at $1 named health: the busybox root, with a HEALTHCHECK that passes
 # once /tmp/ready exists, checked every 30 s (as an image's would be), one retry.
 make_health_layout() {
-  local dir=$1 tar layer config manifest
-  mkdir -p "$dir/blobs/sha256"
-  tar -C "$ROOTFS" -cf "$dir/layer.tar" .
-  tar=$(sha256sum < "$dir/layer.tar" | cut -d' ' -f1)
-  gzip -n < "$dir/layer.tar" > "$dir/layer.tar.gz"
-  layer=$(sha256sum < "$dir/layer.tar.gz" | cut -d' ' -f1)
-  mv "$dir/layer.tar.gz" "$dir/blobs/sha256/$layer"
-  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sleep","2147483647"],"Healthcheck":{"Test":["CMD-SHELL","test -e /tmp/ready"],"Interval":30000000000,"Timeout":5000000000,"Retries":1}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$tar" > "$dir/config"
-  config=$(sha256sum < "$dir/config" | cut -d' ' -f1)
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
-    "$config" "$(stat -c %s "$dir/config")" "$layer" "$(stat -c %s "$dir/blobs/sha256/$layer")" > "$dir/manifest"
-  manifest=$(sha256sum < "$dir/manifest" | cut -d' ' -f1)
-  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"health"}}]}' \
-    "$manifest" "$(stat -c %s "$dir/manifest")" > "$dir/index.json"
-  mv "$dir/config" "$dir/blobs/sha256/$config"
-  mv "$dir/manifest" "$dir/blobs/sha256/$manifest"
-  echo '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
-  rm "$dir/layer.tar"
+  make_oci_layout "$1" health gzip '{"Cmd":["/bin/sleep","2147483647"],"Healthcheck":{"Test":["CMD-SHELL","test -e /tmp/ready"],"Interval":30000000000,"Timeout":5000000000,"Retries":1}}'
 }
 
 @test "a healthcheck without test runs the image's HEALTHCHECK, at the interval the spec gives" {

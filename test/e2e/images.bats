@@ -9,6 +9,7 @@
 #   evil     base plus a layer that tries ../, absolute paths and symlinks out of the root
 bats_require_minimum_version 1.5.0
 load helpers
+load oci-layout
 
 REGISTRY_PORT=5000 TOKEN_PORT=5001
 
@@ -89,24 +90,7 @@ setup_file() {
 
 # An OCI image layout at $1 with one image, named zstd: the busybox rootfs as a zstd layer.
 make_zstd_layout() {
-  local dir=$1 tar layer config manifest
-  mkdir -p "$dir/blobs/sha256"
-  tar -C "$ROOTFS" -cf "$dir/layer.tar" .
-  zstd -q "$dir/layer.tar" -o "$dir/layer.tar.zst"
-  tar=$(sha256sum < "$dir/layer.tar" | cut -d' ' -f1)
-  layer=$(sha256sum < "$dir/layer.tar.zst" | cut -d' ' -f1)
-  mv "$dir/layer.tar.zst" "$dir/blobs/sha256/$layer"
-  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/echo","from a zstd layer"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$tar" > "$dir/config"
-  config=$(sha256sum < "$dir/config" | cut -d' ' -f1)
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+zstd","digest":"sha256:%s","size":%s}]}' \
-    "$config" "$(stat -c %s "$dir/config")" "$layer" "$(stat -c %s "$dir/blobs/sha256/$layer")" > "$dir/manifest"
-  manifest=$(sha256sum < "$dir/manifest" | cut -d' ' -f1)
-  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"zstd"}}]}' \
-    "$manifest" "$(stat -c %s "$dir/manifest")" > "$dir/index.json"
-  mv "$dir/config" "$dir/blobs/sha256/$config"
-  mv "$dir/manifest" "$dir/blobs/sha256/$manifest"
-  echo '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
-  rm "$dir/layer.tar"
+  make_oci_layout "$1" zstd zstd '{"Cmd":["/bin/echo","from a zstd layer"]}'
 }
 
 teardown_file() {

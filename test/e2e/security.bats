@@ -5,28 +5,7 @@ bats_require_minimum_version 1.5.0
 # keys that loosen the defaults, each shown to loosen what it names and nothing else.
 # probe.c makes one attempt per subcommand and prints "ATTEMPT: ok" or "ATTEMPT: <error>".
 load helpers
-
-setup_file() {
-  PROBE_DIR="$BATS_FILE_TMPDIR/probe"
-  mkdir -p "$PROBE_DIR"
-  gcc -static -O2 -Wall -Werror -o "$PROBE_DIR/probe" "$BATS_TEST_DIRNAME/probe.c"
-  export PROBE_DIR
-}
-
-# A container with the probe at /probe/probe and the extra spec lines given (a command:
-# line replaces the default, a volumes: [...] line adds to the probe's volume).
-compile_probe() {
-  local line command='command: ["/probe/probe", "ids"]' volumes="\"$PROBE_DIR:/probe:ro\""
-  local -a lines=('network_mode: none')
-  for line; do
-    case $line in
-      command:*) command=$line ;;
-      'volumes: ['*) line=${line#volumes: [} && volumes+=", ${line%]}" ;;
-      *) lines+=("$line") ;;
-    esac
-  done
-  compile_app "${lines[@]}" "volumes: [$volumes]" "$command"
-}
+load probe
 
 # Starts the app service detached (sleeping) and sets PID to its PID 1 on the host.
 start_sleeper() {

@@ -69,18 +69,24 @@ type_and_settle() {
   wait_file "$marker"
 }
 
+# Runs `$SCRIPT VERB app /t/tiocsti` in the pane (VERB with its flags, e.g. "run --rm -T"),
+# which tries to type a command that makes the file pwned-TAG into the operator's shell: the
+# file must never appear, and the verb ends with status 0.
+tiocsti_attempt() {
+  local verb=$1 tag=$2
+  type_and_settle "$SCRIPT $verb app /t/tiocsti 'touch $TEST_DIR/pwned-$tag'; echo $tag-status=\$?" "^$tag-status=[0-9]+\$"
+  [ ! -e "$TEST_DIR/pwned-$tag" ] || { screen >&2; false; }
+  wait_screen "^$tag-status=0\$"
+}
+
 @test "TIOCSTI: a foreground run cannot type a command into the operator's shell, with a pty or pipes" {
   build_tiocsti
   compile_app 'network_mode: none' 'volumes: ["./bin:/t:ro"]' 'command: ["/bin/true"]'
   tmux_start
   # the default from a terminal: a pty of the container's own
-  type_and_settle "$SCRIPT run --rm app /t/tiocsti 'touch $TEST_DIR/pwned'; echo run-status=\$?" '^run-status=[0-9]+$'
-  [ ! -e "$TEST_DIR/pwned" ] || { screen >&2; false; }
-  wait_screen '^run-status=0$'
+  tiocsti_attempt "run --rm" run
   # -T: pipes, and a session of its own
-  type_and_settle "$SCRIPT run --rm -T app /t/tiocsti 'touch $TEST_DIR/pwned-T'; echo run-T-status=\$?" '^run-T-status=[0-9]+$'
-  [ ! -e "$TEST_DIR/pwned-T" ] || { screen >&2; false; }
-  wait_screen '^run-T-status=0$'
+  tiocsti_attempt "run --rm -T" run-T
   # it reached no terminal but its own: on pipes, no descriptor took a character
   wait_screen '^typed stdin=0 stdout=0 stderr=0 dev-tty=-1'
 }
@@ -91,11 +97,8 @@ type_and_settle() {
   run -0 "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
   tmux_start
-  type_and_settle "$SCRIPT exec app /t/tiocsti 'touch $TEST_DIR/pwned'; echo exec-status=\$?" '^exec-status=[0-9]+$'
-  [ ! -e "$TEST_DIR/pwned" ] || { screen >&2; false; }
-  wait_screen '^exec-status=0$'
-  type_and_settle "$SCRIPT exec -T app /t/tiocsti 'touch $TEST_DIR/pwned-T'; echo exec-T-status=\$?" '^exec-T-status=[0-9]+$'
-  [ ! -e "$TEST_DIR/pwned-T" ] || { screen >&2; false; }
+  tiocsti_attempt exec exec
+  tiocsti_attempt "exec -T" exec-T
   wait_screen '^typed stdin=0 stdout=0 stderr=0 dev-tty=-1'
 }
 
