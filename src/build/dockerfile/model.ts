@@ -77,7 +77,7 @@ interface Common {
 
 export type Instruction = Common &
   (
-    | { kind: "RUN"; command: Command; mounts: Mount[]; network: "default" | "none"; env: [string, string][]; user: string; workingDir: string; heredocs: { name: string; content: string; fd?: number }[] }
+    | { kind: "RUN"; command: Command; mounts: Mount[]; network: "default" | "none"; env: [string, string][]; proxyEnv: [string, string][]; user: string; workingDir: string; heredocs: { name: string; content: string; fd?: number }[] }
     | { kind: "COPY" | "ADD"; sources: CopySource[]; dest: string; from?: StageOrImage; chown?: string; chmod?: Chmod; link: boolean; exclude: string[]; checksum?: string; unpack?: boolean; workingDir: string }
     | { kind: "ENV"; pairs: [string, string][] }
     | { kind: "ARG"; args: { name: string; value: string | undefined }[] }

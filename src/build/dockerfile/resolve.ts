@@ -737,9 +737,9 @@ function run(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContext
     else script = command.script + node.heredocs.map((h) => `\n${h.content}${h.name}`).join("");
     command = { form: "shell", script, shell: command.shell, argv: [...command.shell, script] };
   }
-  const env = [...st.vars.entries()];
-  for (const [k, v] of ctx.buildArgs) if (PROXY_ARGS.includes(k.toUpperCase()) && !st.vars.has(k)) env.push([k, v]);
-  return done({ kind: "RUN", command, mounts, network, env, user: st.config.user, workingDir: st.config.workingDir, heredocs: files });
+  // The proxy build args reach every RUN even when no ARG declares them, and stay out of the cache key.
+  const proxyEnv: [string, string][] = [...ctx.buildArgs].filter(([k]) => PROXY_ARGS.includes(k.toUpperCase()) && !st.vars.has(k));
+  return done({ kind: "RUN", command, mounts, network, env: [...st.vars.entries()], proxyEnv, user: st.config.user, workingDir: st.config.workingDir, heredocs: files });
 }
 
 function parseMount(value: string, pos: Pos, st: StageState, ctx: DispatchContext, ex: Expander): Mount | undefined {
