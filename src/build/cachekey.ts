@@ -91,9 +91,9 @@ export function stepRecord(parent: string, ins: Instruction, inputs: StepInputs 
       ...list(ins.heredocs.flatMap((h) => [h.name, h.content])),
     );
   } else if (ins.kind === "COPY" || ins.kind === "ADD") {
-    if (inputs.files === undefined && ins.sources.some((s) => s.kind === "context")) throw new Error(`${ins.kind} at line ${ins.source.line}: the key needs the digest of the copied files`);
+    if (inputs.files === undefined && ins.sources.some((s) => s.kind === "path")) throw new Error(`${ins.kind} at line ${ins.source.line}: the key needs the digest of the copied files`);
     parts.push(
-      ...list(ins.sources.map((s) => (s.kind === "context" ? `context:${s.path}` : s.kind === "url" ? `url:${s.url}` : `heredoc:${s.name}:${s.content}`))),
+      ...list(ins.sources.map((s) => (s.kind === "path" ? `path:${s.path}` : s.kind === "url" ? `url:${s.url}` : `heredoc:${s.name}:${s.content}`))),
       netstring(ins.dest),
       netstring(ins.from ? from(ins.from) : ""),
       netstring(ins.chown ?? ""),

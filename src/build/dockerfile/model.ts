@@ -63,7 +63,7 @@ export type Mount =
 export type StageOrImage = { kind: "stage"; index: number } | { kind: "image"; ref: string };
 
 export type CopySource =
-  | { kind: "context"; path: string } // cleaned, relative to the context root ("." = the root); may hold wildcards
+  | { kind: "path"; path: string } // in the context, or in the --from stage or image: cleaned, relative to its root ("." = the root); may hold wildcards
   | { kind: "url"; url: string }
   | { kind: "heredoc"; name: string; content: string };
 
@@ -99,6 +99,8 @@ export interface Stage {
   /** Lower-cased, as Docker keeps stage names. */
   name?: string;
   base: Base;
+  /** False when the base image's config was not given: its Env (PATH...) is then unknown to substitution. */
+  baseConfigKnown: boolean;
   from: SourceRef;
   instructions: Instruction[];
   /** The image config when the stage ends. */

@@ -520,10 +520,17 @@ function heredocsIn(text: string): { name: string; expand: boolean; chomp: boole
   }
   const out: { name: string; expand: boolean; chomp: boolean; fd: number | undefined; offset: number }[] = [];
   let searchFrom = 0;
-  for (const word of words) {
-    const m = reHeredoc.exec(word);
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w];
+    let m = reHeredoc.exec(word);
     const offset = text.indexOf(word, searchFrom);
     if (offset >= 0) searchFrom = offset + word.length;
+    // `<<  EOF` and `<<- EOF`: blanks between the operator and the delimiter (BuildKit accepts them)
+    if (m && m[3] === "" && w + 1 < words.length && !words[w + 1].includes("<<")) {
+      m = reHeredoc.exec(word + words[++w]);
+      const next = text.indexOf(words[w], searchFrom);
+      if (next >= 0) searchFrom = next + words[w].length;
+    }
     if (!m || m[3] === "") continue;
     let plain: string[];
     let raw: string[];

@@ -244,13 +244,14 @@ export function resolveDockerfile(parsed: ParsedDockerfile, opts: ResolveOptions
 
   // Dispatch the needed stages in file order.
   const stages: Stage[] = headers.map((h) => ({
-    index: h.index, ...(h.name ? { name: h.name } : {}), base: h.base, from: sourceRef(h.node),
+    index: h.index, ...(h.name ? { name: h.name } : {}), base: h.base, baseConfigKnown: true, from: sourceRef(h.node),
     instructions: [], config: emptyConfig(), dependsOn: [...h.deps].sort((a, b) => a - b),
   }));
   const finals = new Map<number, StageState>();
   for (const h of headers) {
     if (!needed.has(h.index)) continue;
     const state = initialState(h, finals, opts, report, stages);
+    stages[h.index].baseConfigKnown = state.baseConfigKnown;
     for (const node of h.body) {
       const ins = dispatch(node, state, { escape, globalValues, buildArgs, consumed, refs: refs.get(node) ?? new Map(), report, platform });
       if (ins) stages[h.index].instructions.push(ins);
@@ -318,6 +319,7 @@ interface StageState {
   args: Set<string>;
   cmdSet: boolean;
   name: string;
+  baseConfigKnown: boolean;
 }
 
 function cloneConfig(c: ImageConfig): ImageConfig {
@@ -332,18 +334,22 @@ function initialState(h: StageHeader, finals: Map<number, StageState>, opts: Res
       report(h.node.pos, "FROM", `stage ${JSON.stringify(stages[h.base.index].name ?? h.base.index)} has ONBUILD triggers, which tupper does not run; move the triggers' instructions into this stage`);
     const config = cloneConfig(parent.config);
     config.onBuild = [];
-    return { config, vars: new Map(parent.vars), args: new Set(parent.args), cmdSet: false, name };
+    return { config, vars: new Map(parent.vars), args: new Set(parent.args), cmdSet: false, name, baseConfigKnown: parent.baseConfigKnown };
   }
   let config = emptyConfig();
+  let baseConfigKnown = true;
   if (h.base.kind === "image") {
     const known = opts.baseConfig?.(h.base.ref);
     if (known) config = cloneConfig(known);
+    else baseConfigKnown = false;
     if (config.onBuild.length > 0)
       report(h.node.pos, "FROM", `image ${h.base.ref} has ONBUILD triggers, which tupper does not run; use a base image without them, or copy its triggers into the Dockerfile`);
     config.onBuild = [];
   }
-  if (!config.env.some(([k]) => k === "PATH")) config.env.push(["PATH", DEFAULT_PATH]);
-  return { config, vars: new Map(config.env), args: new Set(), cmdSet: false, name };
+  // Docker gives a stage whose base has no PATH the default one; with the base's config unknown,
+  // PATH stays unset here and instructions that use it list it in `unset`.
+  if (baseConfigKnown && !config.env.some(([k]) => k === "PATH")) config.env.push(["PATH", DEFAULT_PATH]);
+  return { config, vars: new Map(config.env), args: new Set(), cmdSet: false, name, baseConfigKnown };
 }
 
 interface DispatchContext {
@@ -880,7 +886,7 @@ function copy(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContex
     }
     // Made absolute from the context root and cleaned, as BuildKit does: `..` cannot leave the root.
     const cleaned = path.posix.normalize("/" + v).replace(/^\/+/, "").replace(/\/+$/, "") || ".";
-    sources.push({ kind: "context", path: cleaned });
+    sources.push({ kind: "path", path: cleaned });
   }
   const destRaw = ex(destWord)?.word;
   if (destRaw === undefined) return undefined;
@@ -901,7 +907,7 @@ function copy(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContex
   if (from) {
     const ref = ctx.refs.get(from.value);
     if (ref) result.from = ref;
-    if (sources.some((s) => s.kind !== "context")) report(from.pos, kind, "--from copies files from a stage or image; URLs and heredocs cannot be sources with it");
+    if (sources.some((s) => s.kind !== "path")) report(from.pos, kind, "--from copies files from a stage or image; URLs and heredocs cannot be sources with it");
   }
   const chown = flags.one.get("chown");
   if (chown) {
