@@ -69,6 +69,20 @@ export type CopySource =
 
 export type Chmod = { octal: number } | { symbolic: string };
 
+export interface CopyFields {
+  sources: CopySource[];
+  /** Absolute; a trailing / when it names a directory. */
+  dest: string;
+  from?: StageOrImage;
+  chown?: string;
+  chmod?: Chmod;
+  link: boolean;
+  exclude: string[];
+  checksum?: string;
+  unpack?: boolean;
+  workingDir: string;
+}
+
 interface Common {
   source: SourceRef;
   /** Variables this instruction referenced that were unset (a base image's Env not given, or a typo). */
@@ -78,7 +92,8 @@ interface Common {
 export type Instruction = Common &
   (
     | { kind: "RUN"; command: Command; mounts: Mount[]; network: "default" | "none"; env: [string, string][]; proxyEnv: [string, string][]; user: string; workingDir: string; heredocs: { name: string; content: string; fd?: number }[] }
-    | { kind: "COPY" | "ADD"; sources: CopySource[]; dest: string; from?: StageOrImage; chown?: string; chmod?: Chmod; link: boolean; exclude: string[]; checksum?: string; unpack?: boolean; workingDir: string }
+    | ({ kind: "COPY" } & CopyFields)
+    | ({ kind: "ADD" } & CopyFields)
     | { kind: "ENV"; pairs: [string, string][] }
     | { kind: "ARG"; args: { name: string; value: string | undefined }[] }
     | { kind: "LABEL"; pairs: [string, string][] }

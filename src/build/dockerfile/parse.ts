@@ -324,7 +324,7 @@ function nodeFromLine(line: LogicalLine, from: number, escape: string, report: R
         const rest = argsText.slice(m[0].length);
         const restAt = (k: number) => where(m[0].length + k);
         const cmd = rest === "" ? undefined : (maybeJSON(rest, restAt, keyword, report) ?? { form: "shell" as const, text: rest, pos: restAt(0) });
-        if (cmd) node.sub = { ...node, written: m[1], keyword: "CMD", pos: where(0), flags: [], args: cmd, sub: undefined, heredocs: [] };
+        if (cmd) node.sub = { ...node, written: m[1], keyword: "CMD", pos: restAt(0), flags: [], args: cmd, sub: undefined, heredocs: [] };
       }
       break;
     }

@@ -10,7 +10,7 @@ import { closest } from "../../spec/suggest.js";
 import { INSTRUCTIONS, parseDockerfile, type Args, type Node, type ParsedDockerfile, type Pos, type Word } from "./parse.js";
 import { lex, LexError, type LexOptions } from "./shell.js";
 import {
-  DEFAULT_PATH, DEFAULT_SHELL, emptyConfig, type Base, type Build, type Chmod, type Command, type CopySource,
+  DEFAULT_PATH, DEFAULT_SHELL, emptyConfig, type Base, type Build, type Command, type CopyFields, type CopySource,
   type HealthcheckConfig, type ImageConfig, type Instruction, type Mount, type Platform, type SourceRef, type Stage, type StageOrImage,
 } from "./model.js";
 
@@ -900,8 +900,8 @@ function copy(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContex
   if (trailing && !dest.endsWith("/")) dest += "/";
   if (sources.length > 1 && !dest.endsWith("/"))
     report(destWord.pos, kind, `When using ${kind} with more than one source file, the destination must be a directory and end with a /; write ${destRaw}/`);
-  const result: { kind: "COPY" | "ADD"; sources: CopySource[]; dest: string; from?: StageOrImage; chown?: string; chmod?: Chmod; link: boolean; exclude: string[]; checksum?: string; unpack?: boolean; workingDir: string } = {
-    kind, sources, dest, link: flags.bools.get("link")?.value ?? false, exclude: (flags.strings.get("exclude") ?? []).map((e) => e.value), workingDir: wd,
+  const result: CopyFields = {
+    sources, dest, link: flags.bools.get("link")?.value ?? false, exclude: (flags.strings.get("exclude") ?? []).map((e) => e.value), workingDir: wd,
   };
   const from = flags.one.get("from");
   if (from) {
@@ -936,7 +936,7 @@ function copy(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContex
   }
   const unpack = flags.bools.get("unpack");
   if (unpack) result.unpack = unpack.value;
-  if (kind === "ADD" && sources.some((s) => s.kind === "url") && !result.checksum)
+  if (kind === "ADD" && sources.some((s) => s.kind === "url") && !checksum)
     report(node.pos, kind, "ADD of a URL without --checksum trusts whatever the server sends; add --checksum=sha256:...", "warning");
-  return done(result);
+  return done({ kind, ...result } as Body);
 }
