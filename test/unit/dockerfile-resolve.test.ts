@@ -202,8 +202,12 @@ test("every instruction error names its line, column and instruction, with what 
     ["FROM a\nONBUILD FROM b\n", ["Dockerfile:2:9: error: ONBUILD: FROM isn't allowed as an ONBUILD trigger; use another instruction"]],
     ["FROM a\nONBUILD RUNN x\n", ["Dockerfile:2:9: error: ONBUILD: unknown instruction: RUNN; did you mean RUN?"]],
     ["FROM a AS t\nONBUILD RUN make\nFROM t\n", ['Dockerfile:3:1: error: FROM: stage "t" has ONBUILD triggers, which tupper does not run; move the triggers\' instructions into this stage']],
+    ["FROM a\nADD ftp://x/y /z\n", ["Dockerfile:2:5: error: ADD: ftp://x/y: only https URLs and paths in the build context can be sources; use one of those"]],
+    ["FROM a AS b\nFROM a\nCOPY --from=b <<EOF /x\nhi\nEOF\n", ["Dockerfile:3:13: error: COPY: --from copies files from a stage or image; URLs and heredocs cannot be sources with it"]],
+    ["FROM a\nCOPY x $NODEST\n", ["Dockerfile:2:8: error: COPY: the destination $NODEST is empty after substitution; give a path"]],
   ];
   for (const [src, want] of cases) assert.deepEqual(errs(src), want, src);
+  assert.deepEqual(errs("FROM a\n", { target: "y" }), ['Dockerfile:1:1: error: target: target stage "y" could not be found; no stage has a name (FROM IMAGE AS NAME)']);
   assert.deepEqual(errs("FROM a AS x\n", { target: "y" }), ['Dockerfile:1:1: error: target: target stage "y" could not be found; did you mean x?']);
   const onbuildBase = { ...emptyConfig(), onBuild: ["RUN make"] };
   assert.deepEqual(errs("FROM a\n", { baseConfig: () => onbuildBase }), ["Dockerfile:1:1: error: FROM: image a has ONBUILD triggers, which tupper does not run; use a base image without them, or copy its triggers into the Dockerfile"]);

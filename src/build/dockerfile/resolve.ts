@@ -410,9 +410,6 @@ function dispatch(node: Node, st: StageState, ctx: DispatchContext): Instruction
   const source = sourceRef(node);
   const done: Done = (i) => ({ ...i, source, unset: [...unset].sort() }) as Instruction;
   const flags = readFlags(node, report);
-  const noHeredocs = () => {
-    for (const h of node.heredocs) report(h.pos, node.keyword, `${node.keyword} cannot take a heredoc; only RUN, COPY and ADD can`);
-  };
   switch (node.keyword) {
     case "ARG": {
       const args: { name: string; value: string | undefined }[] = [];
@@ -473,7 +470,6 @@ function dispatch(node: Node, st: StageState, ctx: DispatchContext): Instruction
     case "WORKDIR":
     case "USER":
     case "STOPSIGNAL": {
-      noHeredocs();
       if (node.args.form !== "string" || node.args.text === "") {
         report(node.pos, node.keyword, `${node.keyword} requires exactly one argument; write ${node.keyword} ${node.keyword === "WORKDIR" ? "/PATH" : node.keyword === "USER" ? "USER[:GROUP]" : "SIGTERM"}`);
         return undefined;
@@ -547,7 +543,6 @@ function dispatch(node: Node, st: StageState, ctx: DispatchContext): Instruction
     }
     case "CMD":
     case "ENTRYPOINT": {
-      noHeredocs();
       const command = commandOf(node.args, st);
       if (node.keyword === "CMD") {
         st.config.cmd = command.argv;
