@@ -3,6 +3,8 @@
 // "BuildKit" are BuildKit's own parser tests (frontend/dockerfile/parser/*_test.go) re-asked here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseDockerfile, type Node } from "../../src/build/dockerfile/parse.js";
 import { formatDiagnostic } from "../../src/spec/diagnostics.js";
 
@@ -137,4 +139,31 @@ test("argument forms: JSON only for a JSON array of strings; ENV/LABEL pairs and
 
 test("an empty file, or one of comments only, has no instructions", () => {
   assert.deepEqual(messages("# just a comment\n\n"), ["Dockerfile:2:1: error: the Dockerfile has no instructions; it needs at least a FROM"]);
+});
+
+// BuildKit's Node.Dump: (instruction ["flags"] "arg" ...), Go-quoted
+function dump(n: Node): string {
+  const q = (s: string) => JSON.stringify(s);
+  const parts = [n.keyword.toLowerCase()];
+  if (n.flags.length > 0) parts.push(`[${n.flags.map((f) => q(`--${f.name}${f.value === undefined ? "" : `=${f.value}`}`)).join(" ")}]`);
+  const args = (a: Node["args"]): string[] => {
+    switch (a.form) {
+      case "exec": case "list": return a.words.map((w) => q(w.raw));
+      case "shell": case "string": return a.text === "" ? [] : [q(a.text)];
+      case "pairs": return a.pairs.flatMap((p) => [q(p.key.raw), q(p.value?.raw ?? "")]);
+      default: return [];
+    }
+  };
+  parts.push(...args(n.args));
+  if (n.keyword === "HEALTHCHECK" && n.sub) parts.push(...args(n.sub.args));
+  return `(${parts.join(" ")})`;
+}
+
+test("BuildKit's parser testfiles (docker, health): the same instructions and arguments as their dumped results", () => {
+  const dir = join(process.cwd(), "test", "fixtures", "dockerfiles", "buildkit-parser");
+  for (const name of ["docker", "health"]) {
+    const p = parse(readFileSync(join(dir, name, "Dockerfile"), "utf8"));
+    assert.deepEqual(p.diagnostics, [], name);
+    assert.equal(p.nodes.map(dump).join("\n") + "\n", readFileSync(join(dir, name, "result"), "utf8"), name);
+  }
 });

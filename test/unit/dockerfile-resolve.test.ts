@@ -193,6 +193,7 @@ test("every instruction error names its line, column and instruction, with what 
     ["FROM a\nHEALTHCHECK NONE CMD x\n", ["Dockerfile:2:18: error: HEALTHCHECK: HEALTHCHECK NONE takes no arguments; remove them"]],
     ["FROM a\nHEALTHCHECK --retries=1 NONE\n", ["Dockerfile:2:13: error: HEALTHCHECK: HEALTHCHECK NONE takes no options; remove them"]],
     ["FROM a\nHEALTHCHECK RUN x\n", ['Dockerfile:2:13: error: HEALTHCHECK: Unknown type "RUN" in HEALTHCHECK; write HEALTHCHECK CMD COMMAND or HEALTHCHECK NONE']],
+    ["FROM a\nHEALTHCHECK\n", ["Dockerfile:2:1: error: HEALTHCHECK: HEALTHCHECK requires an argument; write HEALTHCHECK CMD COMMAND or HEALTHCHECK NONE"]],
     ["FROM a\nHEALTHCHECK CMD\n", ["Dockerfile:2:1: error: HEALTHCHECK: Missing command after HEALTHCHECK CMD; write HEALTHCHECK CMD COMMAND"]],
     ["FROM a\nHEALTHCHECK --interval=5 CMD x\n", ["Dockerfile:2:24: error: HEALTHCHECK: --interval=5 is not a duration; write a number with a unit: 500ms, 30s, 1m30s"]],
     ["FROM a\nHEALTHCHECK --timeout=10us CMD x\n", ["Dockerfile:2:23: error: HEALTHCHECK: --timeout cannot be less than 1ms; use 1ms or more (or 0 for the default)"]],

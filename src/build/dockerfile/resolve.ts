@@ -642,6 +642,10 @@ function healthcheck(node: Node, st: StageState, flags: FlagValues, report: Repo
     st.config.healthcheck = hc;
     return done({ kind: "HEALTHCHECK", healthcheck: hc });
   }
+  if (type === "") {
+    report(node.pos, "HEALTHCHECK", "HEALTHCHECK requires an argument; write HEALTHCHECK CMD COMMAND or HEALTHCHECK NONE");
+    return undefined;
+  }
   if (type !== "CMD") {
     report(node.args.form === "string" ? node.args.pos : node.pos, "HEALTHCHECK", `Unknown type ${JSON.stringify(type)} in HEALTHCHECK; write HEALTHCHECK CMD COMMAND or HEALTHCHECK NONE`);
     return undefined;
