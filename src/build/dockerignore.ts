@@ -162,6 +162,17 @@ function emit(tokens: Token[], flavour: "ere" | "js"): string {
   return out + "$";
 }
 
+/** Why PATTERN is not a valid pattern (COPY --exclude takes the same ones), or undefined. */
+export function patternError(pattern: string): string | undefined {
+  try {
+    tokenize(cleanPath(pattern));
+    return undefined;
+  } catch (e) {
+    if (e instanceof PatternError) return e.message;
+    throw e;
+  }
+}
+
 /** Reads a .dockerignore file; FILE names it in diagnostics. */
 export function parseDockerignore(text: string, file = ".dockerignore"): IgnoreFile {
   const patterns: IgnorePattern[] = [];

@@ -203,6 +203,10 @@ test("every instruction error names its line, column and instruction, with what 
     ["FROM a\nONBUILD FROM b\n", ["Dockerfile:2:9: error: ONBUILD: FROM isn't allowed as an ONBUILD trigger; use another instruction"]],
     ["FROM a\nONBUILD RUNN x\n", ["Dockerfile:2:9: error: ONBUILD: unknown instruction: RUNN; did you mean RUN?"]],
     ["FROM a AS t\nONBUILD RUN make\nFROM t\n", ['Dockerfile:3:1: error: FROM: stage "t" has ONBUILD triggers, which tupper does not run; move the triggers\' instructions into this stage']],
+    ["FROM a\nCOPY <<'../x' /d/\nhi\n../x\n", ['Dockerfile:2:6: error: COPY: the heredoc name "../x" becomes a file name, so it cannot hold / or be . or ..; name it like EOF or config.txt']],
+    ["FROM a\nRUN <<a/b\n#!/bin/sh\na/b\n", ['Dockerfile:2:5: error: RUN: the heredoc name "a/b" becomes a file name, so it cannot hold / or be . or ..; name it like EOF or config.txt']],
+    ["FROM a\nARG K=a=b\nENV $K=1\n", ['Dockerfile:3:5: error: ENV: the name "a=b" contains =, which no environment variable can; use letters, digits and _']],
+    ["FROM a\nCOPY --exclude=[a . /x\n", ["Dockerfile:2:16: error: COPY: --exclude=[a: syntax error in pattern: [ without ]; close every [ with ], or escape it as \\["]],
     ["FROM a\nADD ftp://x/y /z\n", ["Dockerfile:2:5: error: ADD: ftp://x/y: only https URLs and paths in the build context can be sources; use one of those"]],
     ["FROM a AS b\nFROM a\nCOPY --from=b <<EOF /x\nhi\nEOF\n", ["Dockerfile:3:13: error: COPY: --from copies files from a stage or image; URLs and heredocs cannot be sources with it"]],
     ["FROM a\nCOPY x $NODEST\n", ["Dockerfile:2:8: error: COPY: the destination $NODEST is empty after substitution; give a path"]],
@@ -212,6 +216,11 @@ test("every instruction error names its line, column and instruction, with what 
   assert.deepEqual(errs("FROM a AS x\n", { target: "y" }), ['Dockerfile:1:1: error: target: target stage "y" could not be found; did you mean x?']);
   const onbuildBase = { ...emptyConfig(), onBuild: ["RUN make"] };
   assert.deepEqual(errs("FROM a\n", { baseConfig: () => onbuildBase }), ["Dockerfile:1:1: error: FROM: image a has ONBUILD triggers, which tupper does not run; use a base image without them, or copy its triggers into the Dockerfile"]);
+});
+
+test("a FROM binds the latest earlier stage of that name", () => {
+  const b = ok("FROM alpine AS x\nFROM debian AS x\nFROM x\n");
+  assert.deepEqual(b.stages[2].base, { kind: "stage", index: 1 });
 });
 
 test("all problems of a file are reported at once, in order", () => {

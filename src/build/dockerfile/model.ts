@@ -56,6 +56,7 @@ export type Base =
 
 export type Mount =
   | { type: "bind"; target: string; source: string; from?: StageOrImage; readwrite: boolean }
+  // cache id: any text the Dockerfile chose (default: the target); hash it before it names a directory
   | { type: "cache"; target: string; id: string; sharing: "shared" | "private" | "locked"; source?: string; from?: StageOrImage; readonly: boolean; mode: number; uid: number; gid: number }
   | { type: "tmpfs"; target: string; size?: number }
   | { type: "secret"; id: string; target?: string; env?: string; required: boolean; mode: number; uid: number; gid: number };

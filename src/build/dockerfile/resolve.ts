@@ -7,6 +7,7 @@
 import path from "node:path";
 import { sortDiagnostics, type Diagnostic } from "../../spec/diagnostics.js";
 import { closest } from "../../spec/suggest.js";
+import { patternError } from "../dockerignore.js";
 import { INSTRUCTIONS, parseDockerfile, type Args, type Node, type ParsedDockerfile, type Pos, type Word } from "./parse.js";
 import { lex, LexError, type LexOptions } from "./shell.js";
 import {
@@ -184,7 +185,8 @@ export function resolveDockerfile(parsed: ParsedDockerfile, opts: ResolveOptions
       report(words[0].pos, "FROM", `base name (${words[0].raw}) should not be blank; give an image, or a value to the ARG it names`);
       continue;
     }
-    const stage = headers.find((o) => o.index < h.index && o.name === ref.toLowerCase());
+    // the latest earlier stage of that name (a later one cannot be a base)
+    const stage = headers.slice(0, h.index).reverse().find((o) => o.name === ref.toLowerCase());
     const platformFlag = flags.one.get("platform");
     if (platformFlag) {
       const p = expand(platformFlag.value, globalLookup, escape, report, "FROM", platformFlag.pos);
@@ -441,7 +443,10 @@ function dispatch(node: Node, st: StageState, ctx: DispatchContext): Instruction
           report(p.key.pos, node.keyword, `${node.keyword} names can not be blank; write ${node.keyword} NAME=VALUE`);
           continue;
         }
-        if (node.keyword === "ENV" && key.includes("=")) continue;
+        if (node.keyword === "ENV" && key.includes("=")) {
+          report(p.key.pos, "ENV", `the name ${JSON.stringify(key)} contains =, which no environment variable can; use letters, digits and _`);
+          continue;
+        }
         pairs.push([key, value]);
       }
       for (const [k, v] of pairs) {
@@ -704,6 +709,13 @@ export function csvFields(value: string): [string, string | undefined][] {
   return out;
 }
 
+/** A heredoc's name becomes a file name (COPY's file, RUN's /dev/pipes/NAME): one plain path component. */
+function heredocFileName(name: string, pos: Pos, keyword: string, report: Report): boolean {
+  if (/^[^/\0]+$/.test(name) && name !== "." && name !== "..") return true;
+  report(pos, keyword, `the heredoc name ${JSON.stringify(name)} becomes a file name, so it cannot hold / or be . or ..; name it like EOF or config.txt`);
+  return false;
+}
+
 function run(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContext, ex: Expander, done: Done): Instruction | undefined {
   const { report } = ctx;
   if (node.args.form === "exec" && node.args.words.length === 0) {
@@ -737,7 +749,10 @@ function run(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContext
     // the shell to read as here-documents.
     const only = node.heredocs.length === 1 && /^[0-9]*<<-?\S+$/.test(command.script.trim()) ? node.heredocs[0] : undefined;
     let script: string;
-    if (only && only.content.startsWith("#!")) script = `/dev/pipes/${only.name}`;
+    if (only && only.content.startsWith("#!")) {
+      if (!heredocFileName(only.name, only.pos, "RUN", report)) return undefined;
+      script = `/dev/pipes/${only.name}`;
+    }
     else if (only) script = only.content;
     else script = command.script + node.heredocs.map((h) => `\n${h.content}${h.name}`).join("");
     command = { form: "shell", script, shell: command.shell, argv: [...command.shell, script] };
@@ -862,6 +877,7 @@ function copy(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContex
     const m = /^[0-9]*<<-?(.+)$/.exec(w.raw);
     const doc = m ? [...heredocs.values()].find((h) => w.raw.endsWith(h.name) || m[1].replace(/['"]/g, "") === h.name) : undefined;
     if (doc) {
+      if (!heredocFileName(doc.name, doc.pos, kind, report)) continue;
       // The body is substituted when the delimiter was not quoted; quotes in it are not special.
       const content = doc.expand ? ex({ raw: doc.content, pos: doc.pos }, { skipProcessQuotes: true })?.word : doc.content;
       if (content !== undefined) sources.push({ kind: "heredoc", name: doc.name, content });
@@ -902,6 +918,10 @@ function copy(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContex
   const result: CopyFields = {
     sources, dest, link: flags.bools.get("link")?.value ?? false, exclude: (flags.strings.get("exclude") ?? []).map((e) => e.value), workingDir: wd,
   };
+  for (const e of flags.strings.get("exclude") ?? []) {
+    const problem = patternError(e.value);
+    if (problem) report(e.pos, kind, `--exclude=${e.value}: ${problem}; close every [ with ], or escape it as \\[`);
+  }
   const from = flags.one.get("from");
   if (from) {
     const ref = ctx.refs.get(from.value);
