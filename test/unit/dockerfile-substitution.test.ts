@@ -82,3 +82,25 @@ test("unset variables are reported, so a missing base image Env can be told from
   const r = lex("$A ${B:-x} $PWD", (n) => ENV[n], { escape: "\\" });
   assert.deepEqual([r.word, [...r.unset].sort()], [" x /home", ["A", "B"]]);
 });
+
+test("the lexer's error texts, which diagnostics quote", () => {
+  const msg = (s: string) => {
+    try {
+      lex(s, (n) => ENV[n], { escape: "\\" });
+      return "no error";
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  assert.deepEqual(["${}", "${PWD", "${PWD/a", "${PWD:x}", "${PWD:#a}", "${PWD/\\x/y}", "'a", '"a', "${PWD:-'a}"].map(msg), [
+    "syntax error: bad substitution",
+    "syntax error: missing '}'",
+    "syntax error: missing '/' in ${}",
+    "unsupported modifier (:x) in substitution",
+    "unsupported modifier (:#) in substitution",
+    "invalid pattern (\\x) in substitution: invalid escape '\\x'",
+    "unexpected end of statement while looking for matching single-quote",
+    "unexpected end of statement while looking for matching double-quote",
+    "syntax error: missing '}'",
+  ]);
+});

@@ -62,13 +62,15 @@ test("reading: comments only in column 1, lines trimmed, ./ and / and .. cleaned
 });
 
 test("errors: a bare ! and a malformed class, with line and column", () => {
-  const { diagnostics } = parseDockerignore("ok\n  !\nsrc/[a\nx]\n[]a]\n", ".dockerignore");
+  const { diagnostics } = parseDockerignore("ok\n  !\nsrc/[a\nx]\n[]a]\n[z-a]\n[a\\\n", ".dockerignore");
   assert.deepEqual(diagnostics.map(formatDiagnostic), [
     '.dockerignore:2:3: error: illegal exclusion pattern: "!"; write !PATTERN to take PATTERN back into the context',
     '.dockerignore:3:1: error: syntax error in pattern: [ without ] in "src/[a"; close every [ with ], or escape it as \\[',
     '.dockerignore:4:1: error: syntax error in pattern: ] without [ in "x]"; close every [ with ], or escape it as \\[',
     // Go's filepath.Match, which Docker checks patterns with, has no empty class and no ] first
     '.dockerignore:5:1: error: syntax error in pattern: empty character class in "[]a]"; close every [ with ], or escape it as \\[',
+    '.dockerignore:6:1: error: syntax error in pattern: range z-a is reversed in "[z-a]"; close every [ with ], or escape it as \\[',
+    '.dockerignore:7:1: error: syntax error in pattern: \\ at the end of a class in "[a\\\\"; close every [ with ], or escape it as \\[',
   ]);
 });
 

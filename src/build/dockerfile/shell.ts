@@ -212,6 +212,8 @@ class ShellWord {
     if (first === "{" || first === "}" || first === ":") throw new LexError("syntax error: bad substitution");
     const name = this.processName();
     let ch = this.sc.next();
+    // BuildKit says "unsupported modifier (\uFFFD)" here; the cause is the missing brace
+    if (ch === EOF) throw new LexError("syntax error: missing '}'");
     let chs = ch;
     let nullIsUnset = false;
     if (ch === ":") {
