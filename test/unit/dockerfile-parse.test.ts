@@ -133,7 +133,7 @@ test("argument forms: JSON only for a JSON array of strings; ENV/LABEL pairs and
   assert.deepEqual(pairs(p.nodes[4]), [["A", "1"], ["B", '"x y"']]);
   assert.deepEqual(pairs(p.nodes[5]), [["C", "d e"]]);
   assert.deepEqual(pairs(p.nodes[6]), [['"k k"', "v"]]);
-  assert.deepEqual(messages("FROM x\nENV A=1 B\n"), ['Dockerfile:2:9: error: ENV: Syntax error - can\'t find = in "B". Must be of the form: name=value']);
+  assert.deepEqual(messages("FROM x\nENV A=1 B\n"), ['Dockerfile:2:9: error: ENV: Syntax error - can\'t find = in "B"; must be of the form: name=value']);
   assert.deepEqual(messages("FROM x\nENV A\n"), ["Dockerfile:2:5: error: ENV: ENV must have two arguments; write ENV A=VALUE"]);
   assert.deepEqual(messages("FROM x\nLABEL\n"), ["Dockerfile:2:6: error: LABEL: LABEL must have two arguments; write LABEL name=value"]);
 });

@@ -145,7 +145,7 @@ test("every instruction error names its line, column and instruction, with what 
     ["FROM a\nADD --checksum=md5:1 https://x/y /z\n", ['Dockerfile:2:16: error: ADD: invalid checksum "md5:1"; write --checksum=sha256:<64 hex digits>']],
     ["FROM a\nADD --checksum=sha256:00 x /z\n", ["Dockerfile:2:16: error: ADD: --checksum works only with one https URL source; remove it, or give a single URL"]],
     ["FROM a\nADD https://x/y /z\n", ["Dockerfile:2:1: warning: ADD: ADD of a URL without --checksum trusts whatever the server sends; add --checksum=sha256:..."]],
-    ["FROM a\nCOPY --chmod=888 a b\n", ["Dockerfile:2:14: error: COPY: invalid chmod parameter: '888'. it should be octal string and between 0 and 07777, or symbolic such as u+x,go-w"]],
+    ["FROM a\nCOPY --chmod=888 a b\n", ["Dockerfile:2:14: error: COPY: invalid chmod parameter: '888'; it should be octal string and between 0 and 07777, or symbolic such as u+x,go-w"]],
     ["FROM a\nCOPY --chown=a:b:c x y\n", ["Dockerfile:2:14: error: COPY: --chown=a:b:c is not USER[:GROUP]; write --chown=1000:1000 or --chown=app:app"]],
     ["FROM a\nCOPY --parents x y/\n", ["Dockerfile:2:6: error: COPY: --parents is not supported; copy each directory to its destination"]],
     ["FROM a\nCOPY <<EOF <<EOF\nx\nEOF\ny\nEOF\n", ["Dockerfile:2:12: error: COPY: COPY cannot accept a heredoc as destination; name a path"]],
@@ -234,4 +234,33 @@ test("all problems of a file are reported at once, in order", () => {
 test("each instruction keeps its source line and original text for the script's comment", () => {
   const [run] = pick(ins("FROM a\n\nRUN echo a \\\n  && echo b\n"), "RUN");
   assert.deepEqual(run.source, { line: 3, endLine: 4, col: 1, original: "RUN echo a \\\n  && echo b" });
+});
+
+// A Dockerfile comes from a build context: hostile input. Whatever the text, compiling returns
+// values and diagnostics (never throws), and every diagnostic has a position and says what
+// would be right. Inputs are built from the tokens that steer the parser, with a fixed seed.
+test("any text compiles to diagnostics, never an exception; every diagnostic is positioned and has a fix", () => {
+  let seed = 0x2325;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const tokens = [
+    "FROM ", "RUN ", "COPY ", "ADD ", "ARG ", "ENV ", "LABEL ", "ONBUILD ", "HEALTHCHECK ", "CMD ", "ENTRYPOINT ", "SHELL ", "WORKDIR ", "USER ", "EXPOSE ",
+    "VOLUME ", "STOPSIGNAL ", "MAINTAINER ", "# escape=`\n", "# syntax=x\n", "<<EOF", "<<-'E'", "EOF", "E", "\\", "`", "\n", "\n", "\n", " ", "\t", "${", "}", ":-",
+    ":?", "#", "%", "/", "'", '"', "[", "]", "[\"a\"]", "--mount=", "type=cache", "type=secret", ",", "=", "--from=", "0", "AS ", "x", "alpine", "$A", "..", "--chmod=",
+    "--platform=", "NONE", "CMD", "--interval=", "1s", "\uFEFF", "\r", "ü",
+  ];
+  for (let n = 0; n < 1500; n++) {
+    let src = random() < 0.7 ? "ARG A=1\nFROM alpine AS s\n" : "";
+    const len = Math.floor(random() * 40);
+    for (let k = 0; k < len; k++) src += tokens[Math.floor(random() * tokens.length)];
+    const r = compileDockerfile(src, "Dockerfile", { platform: AMD64, target: random() < 0.1 ? "s" : undefined });
+    for (const d of r.diagnostics) {
+      assert.ok(d.line >= 1 && d.col >= 1, `${JSON.stringify(src)}: ${formatDiagnostic(d)}`);
+      assert.ok(d.message.includes("; "), `${JSON.stringify(src)}: ${formatDiagnostic(d)}`);
+    }
+  }
 });

@@ -501,7 +501,7 @@ function nameValues(text: string, where: (k: number) => Pos, escape: string, key
   const pairs: { key: Word; value: Word | undefined }[] = [];
   for (const w of words) {
     if (!w.raw.includes("=")) {
-      report(where(w.offset), keyword, `Syntax error - can't find = in ${JSON.stringify(w.raw)}. Must be of the form: name=value`);
+      report(where(w.offset), keyword, `Syntax error - can't find = in ${JSON.stringify(w.raw)}; must be of the form: name=value`);
       continue;
     }
     pairs.push(splitPair(w, where));

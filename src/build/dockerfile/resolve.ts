@@ -157,7 +157,7 @@ export function resolveDockerfile(parsed: ParsedDockerfile, opts: ResolveOptions
     for (const a of argDeclarations(node, report)) {
       consumed.add(a.name);
       let value = buildArgs.get(a.name);
-      if (value === undefined && a.value) value = expand(a.value, (n) => globalValues.get(n), escape, report, node.keyword)?.word;
+      if (value === undefined && a.value) value = expand(a.value, (n) => globalValues.get(n), escape, report, node.keyword, a.valuePos)?.word;
       if (value !== undefined) globalValues.set(a.name, value);
       globalArgs.push({ name: a.name, value });
     }
@@ -368,14 +368,14 @@ function sourceRef(node: Node): SourceRef {
   return { line: node.startLine, endLine: node.endLine, col: node.pos.col, original: node.original };
 }
 
-function expand(text: string, lookup: (n: string) => string | undefined, escape: string, report: Report, keyword: string, pos?: Pos, extra: Partial<LexOptions> = {}, unset?: Set<string>) {
+function expand(text: string, lookup: (n: string) => string | undefined, escape: string, report: Report, keyword: string, pos: Pos, extra: Partial<LexOptions> = {}, unset?: Set<string>) {
   try {
     const r = lex(text, lookup, { escape, ...extra });
     if (unset) for (const u of r.unset) unset.add(u);
     return r;
   } catch (e) {
     if (!(e instanceof LexError)) throw e;
-    report(pos ?? { line: 0, col: 0 }, keyword, `${e.message} in ${JSON.stringify(text)}; ${hintFor(e.message)}`);
+    report(pos, keyword, `${e.message} in ${JSON.stringify(text)}; ${hintFor(e.message)}`);
     return undefined;
   }
 }
@@ -386,18 +386,18 @@ function hintFor(message: string): string {
   return "write $NAME, ${NAME}, ${NAME:-default}, ${NAME:+alt}, ${NAME:?message}, ${NAME#pattern}, ${NAME%pattern} or ${NAME/pattern/replacement}";
 }
 
-function argDeclarations(node: Node, report: Report): { name: string; value: string | undefined; pos: Pos }[] {
+function argDeclarations(node: Node, report: Report): { name: string; value: string | undefined; pos: Pos; valuePos: Pos }[] {
   if (node.args.form !== "pairs" || node.args.pairs.length === 0) {
     report(node.pos, "ARG", "ARG requires at least one argument; write ARG NAME or ARG NAME=DEFAULT");
     return [];
   }
-  const out: { name: string; value: string | undefined; pos: Pos }[] = [];
+  const out: { name: string; value: string | undefined; pos: Pos; valuePos: Pos }[] = [];
   for (const p of node.args.pairs) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.key.raw)) {
       report(p.key.pos, "ARG", `${JSON.stringify(p.key.raw)} is not a variable name; use letters, digits and _, not starting with a digit`);
       continue;
     }
-    out.push({ name: p.key.raw, value: p.value?.raw, pos: p.key.pos });
+    out.push({ name: p.key.raw, value: p.value?.raw, pos: p.key.pos, valuePos: p.value?.pos ?? p.key.pos });
   }
   return out;
 }
@@ -420,7 +420,7 @@ function dispatch(node: Node, st: StageState, ctx: DispatchContext): Instruction
         st.args.add(a.name);
         // A build arg wins, and then the default is not even evaluated (BuildKit).
         let value = ctx.buildArgs.get(a.name);
-        if (value === undefined && a.value !== undefined) value = ex({ raw: a.value, pos: a.pos })?.word;
+        if (value === undefined && a.value !== undefined) value = ex({ raw: a.value, pos: a.valuePos })?.word;
         if (value === undefined) value = ctx.globalValues.get(a.name);
         if (value !== undefined) {
           st.vars.delete(a.name);
@@ -941,7 +941,7 @@ function copy(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContex
     if (v !== undefined) {
       if (/^[0-7]{1,4}$/.test(v)) result.chmod = { octal: parseInt(v, 8) };
       else if (/^[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*$/.test(v)) result.chmod = { symbolic: v };
-      else report(chmod.pos, kind, `invalid chmod parameter: '${v}'. it should be octal string and between 0 and 07777, or symbolic such as u+x,go-w`);
+      else report(chmod.pos, kind, `invalid chmod parameter: '${v}'; it should be octal string and between 0 and 07777, or symbolic such as u+x,go-w`);
     }
   }
   const checksum = flags.one.get("checksum");
