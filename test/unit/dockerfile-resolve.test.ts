@@ -218,6 +218,23 @@ test("every instruction error names its line, column and instruction, with what 
   assert.deepEqual(errs("FROM a\n", { baseConfig: () => onbuildBase }), ["Dockerfile:1:1: error: FROM: image a has ONBUILD triggers, which tupper does not run; use a base image without them, or copy its triggers into the Dockerfile"]);
 });
 
+test("BuildKit's instructions tests (parse_test.go): argument counts and its error cases", () => {
+  const first = (src: string) => errs(`FROM a\n${src}`).find((d) => d.includes(": error: ")) ?? "";
+  for (const cmd of ["MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"]) assert.match(first(cmd), new RegExp(`^Dockerfile:2:1: error: ${cmd}: ${cmd} requires exactly one argument`));
+  for (const cmd of ["ENV", "LABEL", "ONBUILD", "HEALTHCHECK", "EXPOSE", "VOLUME"]) assert.match(first(cmd), new RegExp(`^Dockerfile:2:\\d+: error: ${cmd}: ${cmd} (requires|must have)`), cmd);
+  for (const cmd of ["ADD", "COPY"]) assert.match(first(`${cmd} arg1`), new RegExp(`${cmd} requires at least two arguments, but only one was provided. Destination could not be determined`));
+  assert.match(first("COPY\t\n\t\tquux \\\n      bar"), /Dockerfile:2:1: error: COPY: COPY requires at least two arguments/);
+  assert.match(first("ONBUILD FROM scratch"), /FROM isn't allowed as an ONBUILD trigger/);
+  assert.match(first("MAINTAINER --boo joe@example.com"), /unknown flag: --boo/);
+  assert.match(first("ONBUILD ONBUILD RUN touch foobar"), /Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed/);
+  assert.match(first("FOO bar"), /unknown instruction: FOO/);
+  assert.match(first("foo bar"), /unknown instruction: foo/);
+  assert.match(first("HEALTHCHECK --interval=50ns CMD x"), /cannot be less than 1ms/);
+  assert.deepEqual(ok("FROM a\nHEALTHCHECK CMD hello world\n").stages[0].config.healthcheck?.test, ["CMD-SHELL", "hello world"]);
+  const [run] = pick(ins("FROM a\nRUN --mount=type=tmpfs,target=/foo/ echo hello\n"), "RUN");
+  assert.deepEqual(run.mounts, [{ type: "tmpfs", target: "/foo" }]);
+});
+
 test("a FROM binds the latest earlier stage of that name", () => {
   const b = ok("FROM alpine AS x\nFROM debian AS x\nFROM x\n");
   assert.deepEqual(b.stages[2].base, { kind: "stage", index: 1 });

@@ -573,7 +573,11 @@ function dispatch(node: Node, st: StageState, ctx: DispatchContext): Instruction
         report(node.pos, "ONBUILD", "ONBUILD requires at least one argument; write ONBUILD INSTRUCTION ...");
         return undefined;
       }
-      if (["ONBUILD", "FROM", "MAINTAINER"].includes(sub.keyword)) {
+      if (sub.keyword === "ONBUILD") {
+        report(sub.pos, "ONBUILD", "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed; give one trigger per ONBUILD");
+        return undefined;
+      }
+      if (["FROM", "MAINTAINER"].includes(sub.keyword)) {
         report(sub.pos, "ONBUILD", `${sub.keyword} isn't allowed as an ONBUILD trigger; use another instruction`);
         return undefined;
       }
