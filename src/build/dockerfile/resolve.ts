@@ -7,13 +7,17 @@
 import path from "node:path";
 import { sortDiagnostics, type Diagnostic } from "../../spec/diagnostics.js";
 import { closest } from "../../spec/suggest.js";
-import { patternError } from "../dockerignore.js";
-import { INSTRUCTIONS, parseDockerfile, type Args, type Node, type ParsedDockerfile, type Pos, type Word } from "./parse.js";
+import { INSTRUCTIONS, parseDockerfile, type Node, type ParsedDockerfile, type Pos, type Word } from "./parse.js";
 import { lex, LexError, type LexOptions } from "./shell.js";
 import {
-  DEFAULT_PATH, DEFAULT_SHELL, emptyConfig, type Base, type Build, type Command, type CopyFields, type CopySource,
-  type HealthcheckConfig, type ImageConfig, type Instruction, type Mount, type Platform, type SourceRef, type Stage, type StageOrImage,
+  DEFAULT_PATH, emptyConfig, type Base, type Build, type HealthcheckConfig, type ImageConfig, type Instruction,
+  type Platform, type SourceRef, type Stage, type StageOrImage,
 } from "./model.js";
+import { commandOf, PROXY_ARGS, readFlags, type DispatchContext, type Done, type FlagValues, type Report, type StageState } from "./support.js";
+import { csvFields, run } from "./run.js";
+import { copy } from "./copy.js";
+
+export { PROXY_ARGS } from "./support.js";
 
 export interface ResolveOptions {
   /** --build-arg / compose build.args; a value of undefined counts as not given. */
@@ -31,8 +35,6 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
 }
 
-/** Names Docker passes to RUN from build args even when no ARG declares them (any case). */
-export const PROXY_ARGS = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
 
 export function hostPlatform(): Platform {
   const arch: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
@@ -48,60 +50,6 @@ export function compileDockerfile(source: string, file = "Dockerfile", opts: Res
   const resolved = resolveDockerfile(parsed, opts);
   return { build: resolved.build, diagnostics: sortDiagnostics([...parsed.diagnostics, ...resolved.diagnostics]) };
 }
-
-// ---- flags ----------------------------------------------------------------------------------
-
-type FlagKind = "string" | "bool" | "strings";
-const FLAGS: Record<string, Record<string, FlagKind>> = {
-  FROM: { platform: "string" },
-  RUN: { mount: "strings", network: "string", security: "string", device: "strings" },
-  COPY: { from: "string", chown: "string", chmod: "string", link: "bool", exclude: "strings", parents: "bool" },
-  ADD: { chown: "string", chmod: "string", link: "bool", exclude: "strings", checksum: "string", "keep-git-dir": "bool", unpack: "bool" },
-  HEALTHCHECK: { interval: "string", timeout: "string", "start-period": "string", "start-interval": "string", retries: "string" },
-};
-
-interface FlagValues {
-  strings: Map<string, { value: string; pos: Pos }[]>;
-  one: Map<string, { value: string; pos: Pos }>;
-  bools: Map<string, { value: boolean; pos: Pos }>;
-}
-
-// BuildKit's bflag.go: `--name=value`, booleans may be bare, each flag at most once unless a list.
-function readFlags(node: Node, report: Report): FlagValues {
-  const known = FLAGS[node.keyword] ?? {};
-  const out: FlagValues = { strings: new Map(), one: new Map(), bools: new Map() };
-  for (const f of node.flags) {
-    const kind = known[f.name];
-    if (!kind) {
-      const names = Object.keys(known);
-      const hint = closest(f.name, names);
-      report(f.pos, node.keyword, `unknown flag: --${f.name}; ${hint ? `did you mean --${hint}?` : names.length ? `${node.keyword} takes ${names.map((n) => `--${n}`).join(", ")}` : `${node.keyword} takes no flags`}`);
-      continue;
-    }
-    if (kind === "bool") {
-      if (out.bools.has(f.name)) report(f.pos, node.keyword, `duplicate flag specified: --${f.name}; give it once`);
-      const v = f.value === undefined ? "true" : f.value.toLowerCase();
-      if (v !== "true" && v !== "false") report(f.valuePos, node.keyword, `expecting boolean value for flag --${f.name}, not: ${f.value}; write --${f.name} or --${f.name}=false`);
-      out.bools.set(f.name, { value: v === "true", pos: f.pos });
-      continue;
-    }
-    if (f.value === undefined) {
-      report(f.pos, node.keyword, `missing a value on flag --${f.name}; write --${f.name}=VALUE`);
-      continue;
-    }
-    if (kind === "strings") {
-      const list = out.strings.get(f.name) ?? [];
-      list.push({ value: f.value, pos: f.valuePos });
-      out.strings.set(f.name, list);
-    } else {
-      if (out.one.has(f.name)) report(f.pos, node.keyword, `duplicate flag specified: --${f.name}; give it once`);
-      out.one.set(f.name, { value: f.value, pos: f.valuePos });
-    }
-  }
-  return out;
-}
-
-type Report = (pos: Pos, path: string, message: string, severity?: "error" | "warning") => void;
 
 // ---- stages ---------------------------------------------------------------------------------
 
@@ -313,17 +261,6 @@ function stageRef(value: string, pos: Pos, h: StageHeader, headers: StageHeader[
 
 // ---- per-stage state ------------------------------------------------------------------------
 
-interface StageState {
-  config: ImageConfig;
-  /** The variables instructions see: the base's Env, then ENV and valued ARGs in order. */
-  vars: Map<string, string>;
-  /** ARGs the stage declared (a child stage inherits its parent's). */
-  args: Set<string>;
-  cmdSet: boolean;
-  name: string;
-  baseConfigKnown: boolean;
-}
-
 function cloneConfig(c: ImageConfig): ImageConfig {
   return structuredClone(c);
 }
@@ -352,16 +289,6 @@ function initialState(h: StageHeader, finals: Map<number, StageState>, opts: Res
   // PATH stays unset here and instructions that use it list it in `unset`.
   if (baseConfigKnown && !config.env.some(([k]) => k === "PATH")) config.env.push(["PATH", DEFAULT_PATH]);
   return { config, vars: new Map(config.env), args: new Set(), cmdSet: false, name, baseConfigKnown };
-}
-
-interface DispatchContext {
-  escape: string;
-  globalValues: Map<string, string>;
-  buildArgs: Map<string, string>;
-  consumed: Set<string>;
-  refs: Map<string, StageOrImage>;
-  report: Report;
-  platform: Platform;
 }
 
 function sourceRef(node: Node): SourceRef {
@@ -595,13 +522,6 @@ function dispatch(node: Node, st: StageState, ctx: DispatchContext): Instruction
   }
 }
 
-function commandOf(args: Args, st: StageState): Command {
-  if (args.form === "exec") return { form: "exec", argv: args.words.map((w) => w.raw) };
-  const script = args.form === "shell" ? args.text : "";
-  const shell = st.config.shell ?? DEFAULT_SHELL;
-  return { form: "shell", script, shell: [...shell], argv: [...shell, script] };
-}
-
 const SIGNALS = ["ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL", "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ"];
 
 function validSignal(s: string): boolean {
@@ -637,10 +557,6 @@ export function parseGoDuration(s: string): number | undefined {
   }
   return matched === body.length && body.length > 0 ? Math.round(total) : undefined;
 }
-
-/** An instruction without its source and unset list (added by dispatch). */
-type Body = Instruction extends infer I ? (I extends Instruction ? Omit<I, "source" | "unset"> : never) : never;
-type Done = (i: Body) => Instruction;
 
 function healthcheck(node: Node, st: StageState, flags: FlagValues, report: Report, done: Done): Instruction | undefined {
   const type = node.args.form === "string" ? node.args.text.toUpperCase() : "";
@@ -685,281 +601,4 @@ function healthcheck(node: Node, st: StageState, flags: FlagValues, report: Repo
   const hc: HealthcheckConfig = { test, interval: duration("interval"), timeout: duration("timeout"), startPeriod: duration("start-period"), startInterval: duration("start-interval"), retries };
   st.config.healthcheck = hc;
   return done({ kind: "HEALTHCHECK", healthcheck: hc });
-}
-
-type Expander = (w: { raw: string; pos: Pos }, extra?: Partial<LexOptions>) => { word: string; words: string[] } | undefined;
-
-/** Fields of a --mount value: CSV, `key=value` or a bare key. */
-export function csvFields(value: string): [string, string | undefined][] {
-  const out: [string, string | undefined][] = [];
-  let field = "";
-  let quoted = false;
-  const push = () => {
-    const eq = field.indexOf("=");
-    out.push(eq < 0 ? [field.trim().toLowerCase(), undefined] : [field.slice(0, eq).trim().toLowerCase(), field.slice(eq + 1)]);
-    field = "";
-  };
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (ch === '"') {
-      if (quoted && value[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else quoted = !quoted;
-    } else if (ch === "," && !quoted) push();
-    else field += ch;
-  }
-  push();
-  return out;
-}
-
-/** A heredoc's name becomes a file name (COPY's file, RUN's /dev/pipes/NAME): one plain path component. */
-function heredocFileName(name: string, pos: Pos, keyword: string, report: Report): boolean {
-  if (/^[^/\0]+$/.test(name) && name !== "." && name !== "..") return true;
-  report(pos, keyword, `the heredoc name ${JSON.stringify(name)} becomes a file name, so it cannot hold / or be . or ..; name it like EOF or config.txt`);
-  return false;
-}
-
-function run(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContext, ex: Expander, done: Done): Instruction | undefined {
-  const { report } = ctx;
-  if (node.args.form === "exec" && node.args.words.length === 0) {
-    report(node.pos, "RUN", "RUN needs a command; write RUN COMMAND or RUN [\"EXECUTABLE\", \"ARG\"]");
-    return undefined;
-  }
-  if (node.args.form === "shell" && node.args.text === "") {
-    report(node.pos, "RUN", "RUN needs a command; write RUN COMMAND");
-    return undefined;
-  }
-  let network: "default" | "none" = "default";
-  const net = flags.one.get("network");
-  if (net) {
-    if (net.value === "none") network = "none";
-    else if (net.value === "host") report(net.pos, "RUN", "--network=host needs Docker's network.host entitlement and would give the build the host's network; tupper builds on a bridge or none: use --network=default or --network=none");
-    else if (net.value !== "default") report(net.pos, "RUN", `unsupported network mode: ${net.value}; use --network=default or --network=none`);
-  }
-  const sec = flags.one.get("security");
-  if (sec && sec.value !== "sandbox") report(sec.pos, "RUN", `--security=${sec.value} would give the step every capability and no masked paths; tupper runs every step sandboxed: remove the flag`);
-  for (const d of flags.strings.get("device") ?? []) report(d.pos, "RUN", `--device=${d.value}: CDI devices are not supported in builds; remove the flag`);
-  const mounts: Mount[] = [];
-  for (const m of flags.strings.get("mount") ?? []) {
-    const mount = parseMount(m.value, m.pos, st, ctx, ex);
-    if (mount) mounts.push(mount);
-  }
-  let command = commandOf(node.args, st);
-  const files: { name: string; content: string; fd?: number }[] = node.heredocs.map((h) => ({ name: h.name, content: h.content, ...(h.fd !== undefined ? { fd: h.fd } : {}) }));
-  if (command.form === "shell" && node.heredocs.length > 0) {
-    // BuildKit's dispatchRun: a command that is one heredoc runs its body (a body starting with #!
-    // is written to /dev/pipes/NAME, mode 0755, and run); otherwise the bodies follow the line for
-    // the shell to read as here-documents.
-    const only = node.heredocs.length === 1 && /^[0-9]*<<-?\S+$/.test(command.script.trim()) ? node.heredocs[0] : undefined;
-    let script: string;
-    if (only && only.content.startsWith("#!")) {
-      if (!heredocFileName(only.name, only.pos, "RUN", report)) return undefined;
-      script = `/dev/pipes/${only.name}`;
-    }
-    else if (only) script = only.content;
-    else script = command.script + node.heredocs.map((h) => `\n${h.content}${h.name}`).join("");
-    command = { form: "shell", script, shell: command.shell, argv: [...command.shell, script] };
-  }
-  // The proxy build args reach every RUN even when no ARG declares them, and stay out of the cache key.
-  const proxyEnv: [string, string][] = [...ctx.buildArgs].filter(([k]) => PROXY_ARGS.includes(k.toUpperCase()) && !st.vars.has(k));
-  return done({ kind: "RUN", command, mounts, network, env: [...st.vars.entries()], proxyEnv, user: st.config.user, workingDir: st.config.workingDir, heredocs: files });
-}
-
-function parseMount(value: string, pos: Pos, st: StageState, ctx: DispatchContext, ex: Expander): Mount | undefined {
-  const { report } = ctx;
-  const bad = (msg: string) => {
-    report(pos, "RUN", msg);
-    return undefined;
-  };
-  const fields = new Map<string, string | undefined>();
-  for (const [k, raw] of csvFields(value)) {
-    if (k === "") continue;
-    // values are substituted, except from= (a stage name or image, fixed before any stage runs)
-    const v = raw === undefined || k === "from" ? raw : ex({ raw, pos })?.word;
-    fields.set(k === "dst" || k === "destination" ? "target" : k === "src" ? "source" : k === "ro" ? "readonly" : k === "rw" ? "readwrite" : k, v);
-  }
-  const type = fields.get("type") ?? "bind";
-  const allowed: Record<string, string[]> = {
-    bind: ["type", "target", "source", "from", "readonly", "readwrite"],
-    cache: ["type", "target", "source", "from", "readonly", "readwrite", "id", "sharing", "mode", "uid", "gid"],
-    tmpfs: ["type", "target", "size"],
-    secret: ["type", "target", "id", "env", "required", "mode", "uid", "gid"],
-  };
-  if (type === "ssh") return bad("--mount=type=ssh forwards an SSH agent into the build, which tupper does not do; fetch with a secret mount (type=secret) instead");
-  if (!allowed[type]) return bad(`unsupported mount type ${JSON.stringify(type)}; use type=bind, cache, tmpfs or secret`);
-  for (const k of fields.keys())
-    if (!allowed[type].includes(k)) return bad(`unexpected key '${k}' in '${value}' for a ${type} mount; use ${allowed[type].join(", ")}`);
-  const bool = (k: string, dflt: boolean): boolean => {
-    if (!fields.has(k)) return dflt;
-    const v = fields.get(k);
-    return v === undefined || v.toLowerCase() === "true";
-  };
-  const num = (k: string, dflt: number, base = 10): number | undefined => {
-    const v = fields.get(k);
-    if (v === undefined) return dflt;
-    const re = base === 8 ? /^0?[0-7]{1,4}$/ : /^[0-9]+$/;
-    if (!re.test(v)) {
-      report(pos, "RUN", `--mount ${k}=${v} is not a ${base === 8 ? "mode in octal" : "number"}; write ${k}=${base === 8 ? "0755" : "1000"}`);
-      return undefined;
-    }
-    return parseInt(v, base);
-  };
-  const cleanTarget = (t: string | undefined): string | undefined => {
-    if (t === undefined || t === "") return undefined;
-    const abs = t.startsWith("/") ? path.posix.normalize(t) : path.posix.join(st.config.workingDir || "/", t);
-    return abs.length > 1 ? abs.replace(/\/$/, "") : abs;
-  };
-  const target = cleanTarget(fields.get("target"));
-  if (target === "/") return bad("invalid mount target \"/\"; mount somewhere below the root");
-  const fromRaw = fields.get("from");
-  const from = fromRaw === undefined ? undefined : ctx.refs.get(fromRaw);
-  if (fromRaw !== undefined && !from) return undefined; // reported with the stage graph
-  const source = path.posix.normalize("/" + (fields.get("source") ?? "")).replace(/^\/+/, "") || ".";
-  switch (type) {
-    case "bind":
-      if (!target) return bad("--mount=type=bind needs a target; write target=/PATH");
-      if (bool("readonly", false) && bool("readwrite", false)) return bad("a mount cannot be both readonly and readwrite; keep one");
-      return { type: "bind", target, source, ...(from ? { from } : {}), readwrite: bool("readwrite", false) };
-    case "cache": {
-      if (!target) return bad("--mount=type=cache needs a target; write target=/PATH");
-      const sharing = fields.get("sharing") ?? "shared";
-      if (sharing !== "shared" && sharing !== "private" && sharing !== "locked") return bad(`unsupported sharing value ${JSON.stringify(sharing)}; use shared, private or locked`);
-      const mode = num("mode", 0o755, 8);
-      const uid = num("uid", 0);
-      const gid = num("gid", 0);
-      if (mode === undefined || uid === undefined || gid === undefined) return undefined;
-      return { type: "cache", target, id: fields.get("id") || target, sharing, ...(fields.has("source") ? { source } : {}), ...(from ? { from } : {}), readonly: bool("readonly", false), mode, uid, gid };
-    }
-    case "tmpfs": {
-      if (!target) return bad("--mount=type=tmpfs needs a target; write target=/PATH");
-      const size = fields.get("size");
-      if (size !== undefined && !/^[0-9]+[kKmMgG]?[bB]?$/.test(size)) return bad(`--mount size=${size} is not a size; write size=64m`);
-      const bytes = size === undefined ? undefined : parseInt(size, 10) * ({ k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size.replace(/[0-9bB]/g, "").toLowerCase()] ?? 1);
-      return { type: "tmpfs", target, ...(bytes !== undefined ? { size: bytes } : {}) };
-    }
-    default: {
-      const id = fields.get("id") || (target ? path.posix.basename(target) : "");
-      const env = fields.get("env");
-      if (id === "") return bad("--mount=type=secret needs an id or a target; write id=NAME");
-      if (!/^[A-Za-z0-9_.-]+$/.test(id)) return bad(`secret id ${JSON.stringify(id)} may only hold letters, digits, _, . and -; rename it`);
-      if (env !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) return bad(`env=${env} is not a variable name; write env=NAME`);
-      const mode = num("mode", 0o400, 8);
-      const uid = num("uid", 0);
-      const gid = num("gid", 0);
-      if (mode === undefined || uid === undefined || gid === undefined) return undefined;
-      const dflt = env === undefined ? `/run/secrets/${id}` : undefined;
-      const t = target ?? dflt;
-      return { type: "secret", id, ...(t ? { target: t } : {}), ...(env ? { env } : {}), required: bool("required", false), mode, uid, gid };
-    }
-  }
-}
-
-const isURL = (s: string) => /^https?:\/\//i.test(s);
-const isGit = (s: string) => /^(git@|git:\/\/|ssh:\/\/|github\.com\/)/.test(s) || (isURL(s) && /\.git(#.*)?$/.test(s.split("?")[0]));
-
-function copy(node: Node, st: StageState, flags: FlagValues, ctx: DispatchContext, ex: Expander, done: Done): Instruction | undefined {
-  const { report } = ctx;
-  const kind = node.keyword as "COPY" | "ADD";
-  const words = node.args.form === "list" || node.args.form === "exec" ? node.args.words : [];
-  if (words.length < 2) {
-    report(words[0]?.pos ?? node.pos, kind, `${kind} requires at least two arguments, but only ${words.length === 0 ? "none was" : "one was"} provided. Destination could not be determined; write ${kind} SOURCE... DEST`);
-    return undefined;
-  }
-  for (const b of ["parents", "keep-git-dir"]) {
-    const f = flags.bools.get(b);
-    if (f?.value) report(f.pos, kind, b === "parents" ? "--parents is not supported; copy each directory to its destination" : "--keep-git-dir: ADD of a git repository is not supported; clone it in a RUN step, or ADD a release tarball");
-  }
-  const heredocs = new Map(node.heredocs.map((h) => [h.name, h]));
-  const sources: CopySource[] = [];
-  const destWord = words.at(-1)!;
-  if (/^[0-9]*<<-?\S/.test(destWord.raw) && heredocs.size > 0) {
-    report(destWord.pos, kind, `${kind} cannot accept a heredoc as destination; name a path`);
-    return undefined;
-  }
-  for (const w of words.slice(0, -1)) {
-    const m = /^[0-9]*<<-?(.+)$/.exec(w.raw);
-    const doc = m ? [...heredocs.values()].find((h) => w.raw.endsWith(h.name) || m[1].replace(/['"]/g, "") === h.name) : undefined;
-    if (doc) {
-      if (!heredocFileName(doc.name, doc.pos, kind, report)) continue;
-      // The body is substituted when the delimiter was not quoted; quotes in it are not special.
-      const content = doc.expand ? ex({ raw: doc.content, pos: doc.pos }, { skipProcessQuotes: true })?.word : doc.content;
-      if (content !== undefined) sources.push({ kind: "heredoc", name: doc.name, content });
-      continue;
-    }
-    const v = ex(w)?.word;
-    if (v === undefined) continue;
-    if (isGit(v)) {
-      report(w.pos, kind, `${v} is a git repository; tupper does not fetch git sources: clone it in a RUN step, or ADD a release tarball over https`);
-      continue;
-    }
-    if (isURL(v)) {
-      if (kind === "COPY") report(w.pos, kind, `source can't be a URL for COPY; use ADD ${v}`);
-      else if (!/^https:\/\//i.test(v)) report(w.pos, kind, `${v} is plain http; use an https URL (with --checksum=sha256:...) so the download is authenticated`);
-      else sources.push({ kind: "url", url: v });
-      continue;
-    }
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
-      report(w.pos, kind, `${v}: only https URLs and paths in the build context can be sources; use one of those`);
-      continue;
-    }
-    // Made absolute from the context root and cleaned, as BuildKit does: `..` cannot leave the root.
-    const cleaned = path.posix.normalize("/" + v).replace(/^\/+/, "").replace(/\/+$/, "") || ".";
-    sources.push({ kind: "path", path: cleaned });
-  }
-  const destRaw = ex(destWord)?.word;
-  if (destRaw === undefined) return undefined;
-  if (destRaw === "") {
-    report(destWord.pos, kind, `the destination ${destWord.raw} is empty after substitution; give a path`);
-    return undefined;
-  }
-  const wd = st.config.workingDir || "/";
-  const trailing = destRaw.endsWith("/") || destRaw === "." || destRaw.endsWith("/.");
-  let dest = destRaw.startsWith("/") ? path.posix.normalize(destRaw) : path.posix.join(wd, destRaw);
-  if (trailing && !dest.endsWith("/")) dest += "/";
-  if (sources.length > 1 && !dest.endsWith("/"))
-    report(destWord.pos, kind, `When using ${kind} with more than one source file, the destination must be a directory and end with a /; write ${destRaw}/`);
-  const result: CopyFields = {
-    sources, dest, link: flags.bools.get("link")?.value ?? false, exclude: (flags.strings.get("exclude") ?? []).map((e) => e.value), workingDir: wd,
-  };
-  for (const e of flags.strings.get("exclude") ?? []) {
-    const problem = patternError(e.value);
-    if (problem) report(e.pos, kind, `--exclude=${e.value}: ${problem}; close every [ with ], or escape it as \\[`);
-  }
-  const from = flags.one.get("from");
-  if (from) {
-    const ref = ctx.refs.get(from.value);
-    if (ref) result.from = ref;
-    if (sources.some((s) => s.kind !== "path")) report(from.pos, kind, "--from copies files from a stage or image; URLs and heredocs cannot be sources with it");
-  }
-  const chown = flags.one.get("chown");
-  if (chown) {
-    const v = ex({ raw: chown.value, pos: chown.pos })?.word;
-    if (v !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?(:[A-Za-z0-9_][A-Za-z0-9_.-]*\$?)?$/.test(v))
-      report(chown.pos, kind, `--chown=${v} is not USER[:GROUP]; write --chown=1000:1000 or --chown=app:app`);
-    else if (v !== undefined) result.chown = v;
-  }
-  const chmod = flags.one.get("chmod");
-  if (chmod) {
-    const v = ex({ raw: chmod.value, pos: chmod.pos })?.word;
-    if (v !== undefined) {
-      if (/^[0-7]{1,4}$/.test(v)) result.chmod = { octal: parseInt(v, 8) };
-      else if (/^[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*$/.test(v)) result.chmod = { symbolic: v };
-      else report(chmod.pos, kind, `invalid chmod parameter: '${v}'; it should be octal string and between 0 and 07777, or symbolic such as u+x,go-w`);
-    }
-  }
-  const checksum = flags.one.get("checksum");
-  if (checksum) {
-    const v = ex({ raw: checksum.value, pos: checksum.pos })?.word;
-    if (v !== undefined) {
-      if (sources.length !== 1 || sources[0].kind !== "url") report(checksum.pos, kind, "--checksum works only with one https URL source; remove it, or give a single URL");
-      else if (!/^sha256:[0-9a-f]{64}$/.test(v)) report(checksum.pos, kind, `invalid checksum ${JSON.stringify(v)}; write --checksum=sha256:<64 hex digits>`);
-      else result.checksum = v;
-    }
-  }
-  const unpack = flags.bools.get("unpack");
-  if (unpack) result.unpack = unpack.value;
-  if (kind === "ADD" && sources.some((s) => s.kind === "url") && !checksum)
-    report(node.pos, kind, "ADD of a URL without --checksum trusts whatever the server sends; add --checksum=sha256:...", "warning");
-  return done({ kind, ...result } as Body);
 }
