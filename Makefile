@@ -26,10 +26,14 @@ deps:
 
 build: deps dist/.built $(HELPER)
 
-dist/.built: $(TS_SOURCES) package.json
+dist/.built: $(TS_SOURCES) src/spec/schema-types.ts package.json
 	npx tsc -p tsconfig.json
 	chmod +x dist/src/cli.js
 	touch $@
+
+# The spec's TS types, from the JSON Schema (checked in; a unit test keeps them in sync).
+src/spec/schema-types.ts: src/spec/schema.json scripts/schema-types.mjs
+	node scripts/schema-types.mjs src/spec/schema.json > $@
 
 helper: $(HELPER)
 $(HELPER): $(HELPER_SOURCES) scripts/helper-buildinfo.sh

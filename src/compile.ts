@@ -1,8 +1,10 @@
-// The pipeline: parse → validate → normalise → render. Spec problems come back as diagnostics.
+// The pipeline: parse → interpolate → validate (schema) and resolve (each key's value, once) →
+// model (normalise) → render. Spec problems come back as diagnostics; `check` reads a script back.
 import { parseSpec } from "./spec/parse.js";
 import { interpolateSpec, parseDotEnv, type VariableOrigin, type Variables as Values } from "./spec/interpolate.js";
 import { readDotEnv } from "./spec/load.js";
 import { validateSpec } from "./spec/validate.js";
+import { resolveSpec } from "./resolve/resolve.js";
 import { type Diagnostic, hasErrors, sortDiagnostics } from "./spec/diagnostics.js";
 import { normalise } from "./model/normalise.js";
 import { renderScript } from "./render/render.js";
@@ -56,15 +58,17 @@ export function compileSpec(file: string, text: string, outputFile: string, help
     parsed.spec.data === undefined ? { spec: parsed.spec, diagnostics: [], runtime: [] } : interpolateSpec(parsed.spec, vars.values, runtimeNames(parsed.spec.data), vars.origin);
   const spec = interpolated.spec;
   const locked = readLock(file);
+  const resolved = spec.data === undefined ? undefined : resolveSpec(spec);
   const diagnostics = sortDiagnostics([
     ...parsed.diagnostics,
     ...vars.problems,
     ...interpolated.diagnostics,
     ...validateSpec(spec),
+    ...(resolved?.diagnostics ?? []),
     ...locked.problems,
     ...unlockedImages(spec, locked.lock),
   ]);
-  if (hasErrors(diagnostics) || spec.data === undefined) return { diagnostics };
-  const plan = normalise({ spec, outputFile, tupperVersion, runtime: interpolated.runtime, locks: locked.lock?.images });
+  if (hasErrors(diagnostics) || resolved === undefined) return { diagnostics };
+  const plan = normalise({ spec, values: resolved.values, outputFile, tupperVersion, runtime: interpolated.runtime, locks: locked.lock?.images });
   return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()), data: spec.data };
 }

@@ -4,7 +4,8 @@
 // setting the host cannot take (a v1-only file on a v2 host, a file the kernel lacks)
 // before anything is made.
 import type { Origin } from "./plan.js";
-import { parseSize } from "./units.js";
+import type { Service } from "../spec/schema-types.js";
+import type { LimitValues } from "../resolve/values.js";
 
 export interface CgroupSetting extends Origin {
   controller: "memory" | "cpu" | "cpuset" | "hugetlb";
@@ -14,30 +15,24 @@ export interface CgroupSetting extends Origin {
   v2: { file: string; value: string } | null;
 }
 
-type Obj = Record<string, any>;
-const size = (v: unknown): number => {
-  const parsed = parseSize(v);
-  if (!parsed.ok) throw new Error(`unvalidated size: ${parsed.why}`);
-  return parsed.value;
-};
-
 /** runc's conversion of cpu.shares (2..262144) to cpu.weight (1..10000). */
 export function sharesToWeight(shares: number): number {
   return 1 + Math.floor(((shares - 2) * 9999) / 262142);
 }
 
-/** The settings of service S, in the order they are written (memory.limit comes before them all). */
-export function cgroupSettings(s: Obj, o: (...key: (string | number)[]) => Origin, memoryBytes: number | null): CgroupSetting[] {
+/** The settings of service S (LIMITS: its sizes, resolved), in the order they are written (memory.limit comes before them all). */
+export function cgroupSettings(s: Service, limits: LimitValues, o: (...key: (string | number)[]) => Origin): CgroupSetting[] {
+  const memoryBytes = limits.memoryBytes;
   const out: CgroupSetting[] = [];
   const add = (key: string[], controller: CgroupSetting["controller"], v1: CgroupSetting["v1"], v2: CgroupSetting["v2"]) =>
     out.push({ ...o(...key), controller, v1, v2 });
-  if (s.mem_reservation !== undefined) {
-    const bytes = String(size(s.mem_reservation));
+  if (limits.memReservationBytes !== null) {
+    const bytes = String(limits.memReservationBytes);
     add(["mem_reservation"], "memory", { file: "memory.soft_limit_in_bytes", value: bytes }, { file: "memory.low", value: bytes });
   }
-  if (s.memswap_limit !== undefined) {
-    const unlimited = s.memswap_limit === -1 || s.memswap_limit === "-1";
-    const total = unlimited ? -1 : size(s.memswap_limit);
+  if (limits.memswapBytes !== null) {
+    const total = limits.memswapBytes;
+    const unlimited = total === -1;
     add(
       ["memswap_limit"],
       "memory",
@@ -54,9 +49,8 @@ export function cgroupSettings(s: Obj, o: (...key: (string | number)[]) => Origi
   // rt_period before rt_runtime: the kernel checks the runtime against the period
   if (s.cpu_rt_period !== undefined) add(["cpu_rt_period"], "cpu", { file: "cpu.rt_period_us", value: String(s.cpu_rt_period) }, null);
   if (s.cpu_rt_runtime !== undefined) add(["cpu_rt_runtime"], "cpu", { file: "cpu.rt_runtime_us", value: String(s.cpu_rt_runtime) }, null);
-  const hugetlb = (s["x-tupper"]?.hugetlb ?? {}) as Record<string, unknown>;
-  for (const page of Object.keys(hugetlb).sort()) {
-    const bytes = String(size(hugetlb[page]));
+  for (const page of [...limits.hugetlbBytes.keys()].sort()) {
+    const bytes = String(limits.hugetlbBytes.get(page));
     add(["x-tupper", "hugetlb", page], "hugetlb", { file: `hugetlb.${page}.limit_in_bytes`, value: bytes }, { file: `hugetlb.${page}.max`, value: bytes });
   }
   return out;
@@ -70,15 +64,18 @@ export interface BlkioSetting extends Origin {
 }
 
 /** blkio_config, entry by entry; the device numbers are the host's, read when the container starts. */
-export function blkioSettings(s: Obj, o: (...key: (string | number)[]) => Origin): BlkioSetting[] {
-  const b = (s.blkio_config ?? {}) as Obj;
+export function blkioSettings(s: Service, limits: LimitValues, o: (...key: (string | number)[]) => Origin): BlkioSetting[] {
+  const b = s.blkio_config ?? {};
   const out: BlkioSetting[] = [];
   if (b.weight !== undefined) out.push({ ...o("blkio_config", "weight"), kind: "weight", path: null, value: b.weight });
-  ((b.weight_device ?? []) as Obj[]).forEach((d, i) => out.push({ ...o("blkio_config", "weight_device", i), kind: "weight", path: d.path, value: d.weight }));
-  for (const kind of ["read_bps", "write_bps", "read_iops", "write_iops"] as const) {
-    ((b[`device_${kind}`] ?? []) as Obj[]).forEach((d, i) =>
-      out.push({ ...o("blkio_config", `device_${kind}`, i), kind, path: d.path, value: kind.endsWith("bps") ? size(d.rate) : d.rate }),
+  (b.weight_device ?? []).forEach((d, i) => out.push({ ...o("blkio_config", "weight_device", i), kind: "weight", path: d.path, value: d.weight }));
+  for (const kind of ["read_bps", "write_bps"] as const) {
+    (b[`device_${kind}`] ?? []).forEach((d, i) =>
+      out.push({ ...o("blkio_config", `device_${kind}`, i), kind, path: d.path, value: limits.blkioRateBytes.get(`device_${kind}[${i}]`) ?? 0 }),
     );
+  }
+  for (const kind of ["read_iops", "write_iops"] as const) {
+    (b[`device_${kind}`] ?? []).forEach((d, i) => out.push({ ...o("blkio_config", `device_${kind}`, i), kind, path: d.path, value: d.rate }));
   }
   return out;
 }

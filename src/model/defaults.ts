@@ -2,6 +2,8 @@
 // and which a unit test holds to the schema's documented defaults (schema.json "default").
 
 export const DEFAULTS = {
+  /** stop_signal: SIGTERM, as Docker. */
+  stopSignal: "TERM",
   /** stop_grace_period: 10s, as Docker. */
   stopGraceMs: 10_000,
   /** shm_size: Docker's /dev/shm, 64m. */
@@ -14,6 +16,8 @@ export const DEFAULTS = {
   usernsSize: 65536,
   /** healthcheck: Compose's timings, for the spec's check and for the image's (image_healthcheck). */
   healthcheck: { intervalMs: 30_000, timeoutMs: 30_000, retries: 3, startPeriodMs: 0, startIntervalMs: 5_000 },
+  /** logging.options.max-size of the local driver: Docker's 20m (decimal, as Docker reads log sizes). */
+  logMaxSizeLocal: 20_000_000,
   /** logging.options.max-file: json-file keeps one file, local five (Docker's). */
   logFiles: { jsonFile: 1, local: 5 },
 } as const;

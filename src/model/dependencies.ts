@@ -1,7 +1,8 @@
 // depends_on: each service's dependencies with their conditions, and the order services start in.
 import type { SpecPath } from "../spec/parse.js";
 
-type Obj = Record<string, any>;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export type Condition = "service_started" | "service_healthy" | "service_completed_successfully";
 
@@ -22,10 +23,10 @@ export function dependenciesOf(name: string, s: Obj): Dependency[] {
   if (Array.isArray(d)) {
     explicit = d.filter((x): x is string => typeof x === "string").map((service, i) => ({ service, condition: "service_started", required: true, path: at(i) }));
   } else if (d !== null && typeof d === "object") {
-    explicit = Object.entries(d as Obj).map(([service, v]) => ({
+    explicit = Object.entries(d).map(([service, v]) => ({
       service,
-      condition: ((v as Obj | null)?.condition ?? "service_started") as Condition,
-      required: (v as Obj | null)?.required !== false,
+      condition: isObj(v) && isCondition(v.condition) ? v.condition : "service_started",
+      required: !isObj(v) || v.required !== false,
       path: at(service),
     }));
   }
@@ -37,6 +38,10 @@ export function dependenciesOf(name: string, s: Obj): Dependency[] {
     return [{ service: other, condition: "service_started", required: true, path: ["services", name, key] }];
   });
   return [...explicit, ...implicit.filter((dep, i) => implicit.findIndex((o) => o.service === dep.service) === i)];
+}
+
+function isCondition(v: unknown): v is Condition {
+  return v === "service_started" || v === "service_healthy" || v === "service_completed_successfully";
 }
 
 /** NAME from "service:NAME" (network_mode, ipc, pid), else null. */

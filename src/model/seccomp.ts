@@ -91,8 +91,23 @@ function applies(entry: Obj, caps: string[] | "ALL"): boolean {
   return true;
 }
 
-/** A Docker seccomp profile (parsed JSON) for a container that keeps CAPS. */
-export function compileSeccompProfile(json: unknown, caps: string[] | "ALL"): Parsed<SeccompProfile> {
+/** A profile rule as checked, before the service's capabilities decide whether it applies. */
+interface SourceRule {
+  entry: Obj;
+  names: string[];
+  action: string;
+  conditions: string[];
+  minKernel: string | null;
+}
+
+/** A Docker seccomp profile, checked: what no service's capabilities can make wrong. */
+export interface SeccompSource {
+  defaultAction: string;
+  rules: SourceRule[];
+}
+
+/** A Docker seccomp profile (parsed JSON), checked once; profileFor compiles it for a service. */
+export function checkSeccompProfile(json: unknown): Parsed<SeccompSource> {
   if (!isObj(json)) return { ok: false, why: "the profile must be a JSON object with defaultAction and syscalls" };
   const known = new Set(["defaultAction", "defaultErrnoRet", "architectures", "archMap", "syscalls", "flags", "listenerPath", "listenerMetadata"]);
   const extra = Object.keys(json).find((k) => !known.has(k));
@@ -100,15 +115,14 @@ export function compileSeccompProfile(json: unknown, caps: string[] | "ALL"): Pa
   if (json.listenerPath !== undefined) return { ok: false, why: "listenerPath: tupper has no seccomp notification listener; remove it" };
   const defaultAction = action(json.defaultAction, json.defaultErrnoRet, "defaultAction");
   if (!defaultAction.ok) return defaultAction;
-  const rules: SeccompRule[] = [];
-  const unknownNames = new Set<string>();
+  const rules: SourceRule[] = [];
   const syscalls = json.syscalls ?? [];
   if (!Array.isArray(syscalls)) return { ok: false, why: "syscalls must be a list" };
   for (const [i, entry] of syscalls.entries()) {
     const where = `syscalls[${i}]`;
     if (!isObj(entry)) return { ok: false, why: `${where}: must be an object with names and action` };
-    const names = entry.name !== undefined ? [entry.name] : entry.names;
-    if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && /^[a-z0-9_]+$/.test(n))) {
+    const names: unknown = entry.name !== undefined ? [entry.name] : entry.names;
+    if (!Array.isArray(names) || names.length === 0 || !names.every((n): n is string => typeof n === "string" && /^[a-z0-9_]+$/.test(n))) {
       return { ok: false, why: `${where}.names: must be a list of syscall names such as ["read", "write"]` };
     }
     const act = action(entry.action, entry.errnoRet, `${where}.action`);
@@ -122,13 +136,23 @@ export function compileSeccompProfile(json: unknown, caps: string[] | "ALL"): Pa
     const includes = isObj(entry.includes) ? entry.includes : {};
     const minKernel = includes.minKernel === undefined ? null : String(includes.minKernel);
     if (minKernel !== null && !/^[0-9]+\.[0-9]+$/.test(minKernel)) return { ok: false, why: `${where}.includes.minKernel: use MAJOR.MINOR, e.g. 4.8` };
-    if (!applies(entry, caps)) continue;
-    const known = (names as string[]).filter((n) => SYSCALLS_X86_64[n] !== undefined);
-    for (const n of names as string[]) if (SYSCALLS_X86_64[n] === undefined) unknownNames.add(n);
-    if (known.length === 0 || act.value === defaultAction.value) continue; // nothing for the filter to do
-    rules.push({ action: act.value, names: known, numbers: known.map((n) => SYSCALLS_X86_64[n]!), conditions, minKernel });
+    rules.push({ entry, names, action: act.value, conditions, minKernel });
   }
-  return { ok: true, value: { defaultAction: defaultAction.value, rules, unknownNames: [...unknownNames].sort() } };
+  return { ok: true, value: { defaultAction: defaultAction.value, rules } };
+}
+
+/** The checked profile SOURCE for a container that keeps CAPS on x86_64. */
+export function profileFor(source: SeccompSource, caps: string[] | "ALL"): SeccompProfile {
+  const rules: SeccompRule[] = [];
+  const unknownNames = new Set<string>();
+  for (const r of source.rules) {
+    if (!applies(r.entry, caps)) continue;
+    const known = r.names.filter((n) => SYSCALLS_X86_64[n] !== undefined);
+    for (const n of r.names) if (SYSCALLS_X86_64[n] === undefined) unknownNames.add(n);
+    if (known.length === 0 || r.action === source.defaultAction) continue; // nothing for the filter to do
+    rules.push({ action: r.action, names: known, numbers: known.map((n) => SYSCALLS_X86_64[n]!), conditions: r.conditions, minKernel: r.minKernel });
+  }
+  return { defaultAction: source.defaultAction, rules, unknownNames: [...unknownNames].sort() };
 }
 
 /** The rule as tupper-init takes it after --seccomp-rule. */
@@ -136,8 +160,8 @@ export function ruleText(r: SeccompRule): string {
   return [r.action, r.numbers.join(","), ...r.conditions, ...(r.minKernel ? [`min-kernel:${r.minKernel}`] : [])].join(" ");
 }
 
-/** Reads the profile at PATH (relative to the spec's directory) for a container that keeps CAPS. */
-export function loadSeccompProfile(specFile: string, path: string, caps: string[] | "ALL"): Parsed<SeccompProfile> {
+/** Reads and checks the profile at PATH (relative to the spec's directory). */
+export function loadSeccompProfile(specFile: string, path: string): Parsed<SeccompSource> {
   const file = resolve(dirname(resolve(specFile)), path);
   let json: unknown;
   try {
@@ -146,6 +170,6 @@ export function loadSeccompProfile(specFile: string, path: string, caps: string[
     const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file; give the path of a Docker-format JSON profile, relative to the spec's directory" : (e as Error).message;
     return { ok: false, why: `seccomp profile ${file}: ${why}` };
   }
-  const compiled = compileSeccompProfile(json, caps);
-  return compiled.ok ? compiled : { ok: false, why: `seccomp profile ${file}: ${compiled.why}` };
+  const checked = checkSeccompProfile(json);
+  return checked.ok ? checked : { ok: false, why: `seccomp profile ${file}: ${checked.why}` };
 }

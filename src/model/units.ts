@@ -90,7 +90,10 @@ export function parseSignal(raw: string): Parsed<string> {
  * user: uid[:gid] (numbers: the script passes them as they are) or a name in either place
  * (resolved inside the container from the image's /etc/passwd and /etc/group, as Docker does).
  */
-export function parseUser(raw: string | number): Parsed<{ uid: number; gid: number; name: null } | { uid: null; gid: null; name: string }> {
+/** user: numbers, or a name (name:group...) that tupper-init resolves in the container. */
+export type User = { uid: number; gid: number; name: null } | { uid: null; gid: null; name: string };
+
+export function parseUser(raw: string | number): Parsed<User> {
   const text = String(raw).trim();
   const m = /^(\d+)(?::(\d+))?$/.exec(text);
   const max = 0xfffffffe;

@@ -1,9 +1,8 @@
-// Stage 2: is the spec well-formed (JSON Schema, via ajv) and does it make sense (meaning checks)?
+// Stage 2: is the spec well-formed? The JSON Schema, via ajv; what values mean is the resolvers' (src/resolve).
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { type Diagnostic, dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
-import { meaningDiagnostics } from "./meaning.js";
 import { closest } from "./suggest.js";
 import { schemaFile } from "../paths.js";
 
@@ -26,7 +25,7 @@ function schemaValidator() {
 
 export function validateSpec(spec: ParsedSpec): Diagnostic[] {
   if (spec.data === undefined) return [];
-  return [...schemaDiagnostics(spec), ...meaningDiagnostics(spec)];
+  return schemaDiagnostics(spec);
 }
 
 function schemaDiagnostics(spec: ParsedSpec): Diagnostic[] {

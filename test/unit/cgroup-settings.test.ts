@@ -7,16 +7,23 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupSettings, sharesToWeight } from "../../src/model/cgroups.js";
+import { resolveLimits } from "../../src/resolve/limits.js";
+import type { Service } from "../../src/spec/schema-types.js";
 import { tempDir } from "./helpers.js";
 
 const origin = (...key: (string | number)[]) => ({ key: `services.app.${key.join(".")}`, written: "x" });
 
+/** The settings of service S, its sizes resolved as the compiler resolves them (a problem fails the test). */
+function settingsOf(fields: Omit<Service, "image">) {
+  const s: Service = { image: "rootfs:./rootfs", ...fields };
+  const limits = resolveLimits((path, message) => assert.fail(`${path.join(".")}: ${message}`), ["services", "app"], s);
+  return cgroupSettings(s, limits, origin);
+}
+
 test("each key becomes its v1 file and its v2 file, or none where v2 has none", () => {
-  const settings = cgroupSettings(
-    { mem_reservation: "16m", memswap_limit: "64m", mem_swappiness: 0, oom_kill_disable: true, cpu_shares: 512, cpu_rt_period: 1000000, cpu_rt_runtime: 95000 },
-    origin,
-    32 * 1024 * 1024,
-  );
+  const settings = settingsOf({
+    mem_limit: "32m", mem_reservation: "16m", memswap_limit: "64m", mem_swappiness: 0, oom_kill_disable: true, cpu_shares: 512, cpu_rt_period: 1000000, cpu_rt_runtime: 95000,
+  });
   assert.deepEqual(
     settings.map((s) => [s.key.split(".").at(-1), s.v1 && `${s.v1.file}=${s.v1.value}`, s.v2 && `${s.v2.file}=${s.v2.value}`]),
     [
@@ -31,7 +38,7 @@ test("each key becomes its v1 file and its v2 file, or none where v2 has none", 
   );
   // runc's conversion: the default 1024 is weight 39, the ends are 1 and 10000
   assert.deepEqual([sharesToWeight(2), sharesToWeight(1024), sharesToWeight(262144)], [1, 39, 10000]);
-  assert.equal(cgroupSettings({ memswap_limit: -1 }, origin, 32 * 1024 * 1024)[0].v2?.value, "max");
+  assert.equal(settingsOf({ mem_limit: "32m", memswap_limit: -1 })[0]!.v2?.value, "max");
 });
 
 const template = readFileSync(join(process.cwd(), "templates", "partials", "cgroups.sh.hbs"), "utf8");

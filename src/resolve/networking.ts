@@ -1,30 +1,38 @@
-// Meaning checks for networks, ports and names, all reported in one run with their positions.
+// Networks, ports and names: resolved once for the whole project (addresses depend on every
+// service), each problem reported with its position.
 import { parseIPv4 } from "../model/addresses.js";
 import { DNS_OPTION, DNS_SEARCH_DOMAIN, extraHost, parseExtraHostEntry, stringList } from "../model/hosts.js";
 import { HOST_NAME, resolveNetworking, type Networking } from "../model/network.js";
 import { parsePort } from "../model/ports.js";
-import type { Diagnostic } from "./diagnostics.js";
-import type { SpecPath } from "./parse.js";
-
-type Obj = Record<string, unknown>;
-type Report = (path: SpecPath, message: string, severity?: Diagnostic["severity"], at?: "key" | "value") => void;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+import type { ExtraHost } from "../model/hosts.js";
+import type { PublishedPort } from "../model/ports.js";
+import type { SpecPath } from "../spec/parse.js";
+import { type Obj, type Report, isObj } from "./context.js";
 
 const MAC_ADDRESS = /^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/;
 const DOMAIN_MAX = 64; // the kernel's limit for setdomainname
 
-export function checkNetworking(root: Obj, report: Report): void {
+/** Each service's published ports and extra_hosts entries, parsed. */
+export interface ServiceAddresses {
+  ports: { at: number; ports: PublishedPort[] }[];
+  extraHosts: { key: string | number; host: ExtraHost }[];
+}
+
+export function resolveProjectNetworking(root: Obj, report: Report): { networking: Networking; services: Map<string, ServiceAddresses> } {
   const net = resolveNetworking(root);
   for (const p of net.problems) report(p.path, p.message, "error", p.at ?? "value");
-  if (!isObj(root.services)) return;
+  const services = new Map<string, ServiceAddresses>();
+  if (!isObj(root.services)) return { networking: net, services };
   const hostPorts = new Map<string, Publisher[]>();
   for (const [name, s] of Object.entries(root.services)) {
     if (!isObj(s)) continue;
     const at: SpecPath = ["services", name];
-    checkPorts(at, s, net, hostPorts, report);
-    checkNames(at, s, report);
+    const ports = resolvePorts(at, s, net, hostPorts, report);
+    const extraHosts = resolveNames(at, s, report);
     checkLinks(at, s, net, report);
+    services.set(name, { ports, extraHosts });
   }
+  return { networking: net, services };
 }
 
 /** A service's host port: where it is published, and the service's profiles (none: it always runs). */
@@ -43,7 +51,7 @@ function runTogether(a: string[], b: string[]): boolean {
   return a.length === 0 || b.length === 0 || a.some((p) => b.includes(p));
 }
 
-function checkPorts(at: SpecPath, s: Obj, net: Networking, hostPorts: Map<string, Publisher[]>, report: Report): void {
+function resolvePorts(at: SpecPath, s: Obj, net: Networking, hostPorts: Map<string, Publisher[]>, report: Report): ServiceAddresses["ports"] {
   if (Array.isArray(s.expose)) {
     s.expose.forEach((e, i) => {
       if (typeof e !== "string" && typeof e !== "number") return;
@@ -51,11 +59,12 @@ function checkPorts(at: SpecPath, s: Obj, net: Networking, hostPorts: Map<string
       if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) report([...at, "expose", i], `${JSON.stringify(e)} is not a port; use e.g. 8080 or 8080/udp`);
     });
   }
-  if (!Array.isArray(s.ports) || s.ports.length === 0) return;
+  const out: ServiceAddresses["ports"] = [];
+  if (!Array.isArray(s.ports) || s.ports.length === 0) return out;
   const joined = net.services.get(at[1] as string);
   if (joined && joined.mode !== "bridge") {
     report([...at, "ports"], `has no effect with network_mode ${joined.mode}: there is no container address to forward to; remove ports or the network_mode`, "error", "key");
-    return;
+    return out;
   }
   const internalOnly = joined?.attachments.every((a) => net.networks.find((n) => n.name === a.network)?.internal);
   if (joined && joined.attachments.length > 0 && internalOnly) {
@@ -66,6 +75,7 @@ function checkPorts(at: SpecPath, s: Obj, net: Networking, hostPorts: Map<string
     if (typeof raw !== "string" && typeof raw !== "number" && !isObj(raw)) return;
     const parsed = parsePort(raw);
     if (!parsed.ok) return report([...at, "ports", i], `${parsed.why}`);
+    out.push({ at: i, ports: parsed.value });
     for (const p of parsed.value) {
       if (p.hostPortMin !== p.hostPortMax) continue; // chosen at start from a range
       const key = `${p.hostPortMin}/${p.protocol}`;
@@ -77,20 +87,24 @@ function checkPorts(at: SpecPath, s: Obj, net: Networking, hostPorts: Map<string
       } else hostPorts.set(key, [...publishers, { path: [...at, "ports", i], profiles }]);
     }
   });
+  return out;
 }
 
-function checkNames(at: SpecPath, s: Obj, report: Report): void {
+function resolveNames(at: SpecPath, s: Obj, report: Report): ServiceAddresses["extraHosts"] {
+  const extraHosts: ServiceAddresses["extraHosts"] = [];
   if (Array.isArray(s.extra_hosts)) {
-    s.extra_hosts.forEach((e, i) => {
+    s.extra_hosts.forEach((e: unknown, i) => {
       if (typeof e !== "string") return;
       const h = parseExtraHostEntry(e);
       if (!h.ok) report([...at, "extra_hosts", i], h.why);
+      else extraHosts.push({ key: i, host: h.value });
     });
   } else if (isObj(s.extra_hosts)) {
     for (const [name, value] of Object.entries(s.extra_hosts)) {
       for (const address of stringList(value)) {
         const h = extraHost(name, address);
         if (!h.ok) report([...at, "extra_hosts", name], h.why);
+        else extraHosts.push({ key: name, host: h.value });
       }
     }
   }
@@ -111,6 +125,7 @@ function checkNames(at: SpecPath, s: Obj, report: Report): void {
   if (typeof s.domainname === "string" && (!HOST_NAME.test(s.domainname) || Buffer.byteLength(s.domainname) > DOMAIN_MAX)) {
     report([...at, "domainname"], `must be a domain name of 1 to ${DOMAIN_MAX} bytes; use e.g. example.com`);
   }
+  return extraHosts;
 }
 
 function checkLinks(at: SpecPath, s: Obj, net: Networking, report: Report): void {

@@ -1,0 +1,77 @@
+// What the resolvers give the model: each key's value parsed once, in its final type. A key
+// whose value is wrong has been reported (the compile stops there) and holds null or nothing.
+import type { ImageSource } from "../model/image.js";
+import type { BindSpec } from "../model/volumes.js";
+import type { PublishedPort } from "../model/ports.js";
+import type { ExtraHost } from "../model/hosts.js";
+import type { SecurityOpt } from "../model/security.js";
+import type { SeccompSource } from "../model/seccomp.js";
+import type { Networking } from "../model/network.js";
+import type { User } from "../model/units.js";
+
+/** Durations of healthcheck, in ms (null: not given). */
+export interface HealthTimings {
+  intervalMs: number | null;
+  timeoutMs: number | null;
+  startPeriodMs: number | null;
+  startIntervalMs: number | null;
+}
+
+export interface LimitValues {
+  /** mem_limit or deploy.resources.limits.memory. */
+  memoryBytes: number | null;
+  /** cpus or deploy.resources.limits.cpus. */
+  cpus: number | null;
+  memReservationBytes: number | null;
+  /** memswap_limit: -1 is unlimited swap. */
+  memswapBytes: number | null;
+  shmBytes: number | null;
+  cpuset: string | null;
+  cpusetMems: string | null;
+  /** x-tupper.hugetlb, by page size as written. */
+  hugetlbBytes: Map<string, number>;
+  /** blkio_config device_*_bps rates, by key then index. */
+  blkioRateBytes: Map<string, number>;
+}
+
+export interface SecurityValues {
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: SecurityOpt[];
+  /** security_opt seccomp=PATH: the profile read and checked; compiled for the service's capabilities in the model. */
+  seccomp: { path: string; profile: SeccompSource } | null;
+  tmpfs: { at: number | null; target: string; options: string }[];
+  ulimits: { name: string; soft: string; hard: string }[];
+  devices: { at: number; host: string; container: string; permissions: string }[];
+  deviceCgroupRules: { at: number; rule: string }[];
+}
+
+export interface ServiceValues {
+  image: ImageSource | null;
+  entrypoint: string[];
+  command: string[];
+  /** env_file entries that were read (a missing required: false file is left out). */
+  envFiles: { at: number | null; path: string; vars: [string, string][] }[];
+  user: User | null;
+  groupAdd: string[];
+  stopSignal: string | null;
+  stopGraceMs: number | null;
+  healthcheck: HealthTimings;
+  /** logging.options.max-size, in bytes (null: not given). */
+  logMaxSizeBytes: number | null;
+  /** volumes, by index. */
+  volumes: { at: number; bind: BindSpec }[];
+  /** secrets, by index: the bind each becomes. */
+  secrets: { at: number; bind: BindSpec }[];
+  ports: { at: number; ports: PublishedPort[] }[];
+  extraHosts: { key: string | number; host: ExtraHost }[];
+  limits: LimitValues;
+  security: SecurityValues;
+}
+
+export interface SpecValues {
+  networking: Networking;
+  services: Map<string, ServiceValues>;
+  /** The services in start order: each after its dependencies, otherwise in spec order. */
+  startOrder: string[];
+}
