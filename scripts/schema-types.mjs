@@ -9,7 +9,8 @@
 // cover; the output is ours to make deterministic and readable; and nothing is added to the
 // dependencies. json-schema-to-ts types at the type level only, from a schema written as a TS
 // constant, so the schema would have to leave its JSON file. A key the schema marks
-// notSupportedYet is typed `never`: code cannot read it until the schema accepts it.
+// notSupportedYet is typed `never`: code cannot read it until the schema accepts it; the
+// strings of a key marked runtimeText are ShellText (text that may hold runtime variables).
 //
 // Usage: node scripts/schema-types.mjs [SCHEMA] > src/spec/schema-types.ts
 //        (a unit test, test/unit/schema-types.test.ts, keeps the checked-in file in sync)
@@ -18,9 +19,14 @@ import { fileURLToPath } from "node:url";
 
 const TYPE_NAMES = { service: "Service", network: "Network", volume: "Volume" };
 
-/** The TS type of schema NODE, indented for depth DEPTH. */
-function typeOf(node, depth) {
+/**
+ * The TS type of schema NODE, indented for depth DEPTH. RUNTIME: inside a key marked runtimeText,
+ * whose strings may hold x-tupper.runtime_env variables: there a string is a ShellText
+ * (src/spec/runtime.ts) once interpolated.
+ */
+function typeOf(node, depth, runtime = false) {
   if (node === true || node === undefined) return "unknown";
+  if (node.runtimeText === true) runtime = true;
   if (node === false) return "never";
   if (node.notSupportedYet !== undefined) return "never";
   if (node.$ref !== undefined) {
@@ -31,14 +37,14 @@ function typeOf(node, depth) {
   if (node.enum !== undefined) return node.enum.map((v) => JSON.stringify(v)).join(" | ");
   const types = node.type === undefined ? [] : [].concat(node.type);
   if (types.length === 0) return "unknown";
-  const union = types.map((t) => oneType(t, node, depth));
+  const union = types.map((t) => oneType(t, node, depth, runtime));
   return union.length === 1 ? union[0] : union.map((t) => (t.includes("\n") || !t.includes(" ") ? t : `(${t})`)).join(" | ");
 }
 
-function oneType(type, node, depth) {
+function oneType(type, node, depth, runtime) {
   switch (type) {
     case "string":
-      return "string";
+      return runtime ? "ShellText" : "string";
     case "integer":
     case "number":
       return "number";
@@ -47,17 +53,17 @@ function oneType(type, node, depth) {
     case "null":
       return "null";
     case "array": {
-      const item = typeOf(node.items, depth);
+      const item = typeOf(node.items, depth, runtime);
       return /^[A-Za-z]+$/.test(item) ? `${item}[]` : `(${item})[]`;
     }
     case "object":
-      return objectType(node, depth);
+      return objectType(node, depth, runtime);
     default:
       throw new Error(`schema type ${type} has no TS type`);
   }
 }
 
-function objectType(node, depth) {
+function objectType(node, depth, runtime = false) {
   const pad = "  ".repeat(depth + 1);
   const required = new Set(node.required ?? []);
   const lines = [];
@@ -65,15 +71,15 @@ function objectType(node, depth) {
     const doc = sub.description ?? sub.notSupportedYet;
     if (doc !== undefined) lines.push(`${pad}/** ${String(doc).replaceAll("*/", "*\\/").replace(/\s+/g, " ")} */`);
     const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : JSON.stringify(key);
-    lines.push(`${pad}${name}${required.has(key) ? "" : "?"}: ${typeOf(sub, depth + 1)};`);
+    lines.push(`${pad}${name}${required.has(key) ? "" : "?"}: ${typeOf(sub, depth + 1, runtime)};`);
   }
   for (const [pattern, sub] of Object.entries(node.patternProperties ?? {})) {
     if (pattern === "^x-") lines.push(`${pad}[extension: \`x-\${string}\`]: unknown;`);
-    else lines.push(`${pad}/** keys matching ${pattern} */`, `${pad}[key: string]: ${typeOf(sub, depth + 1)};`);
+    else lines.push(`${pad}/** keys matching ${pattern} */`, `${pad}[key: string]: ${typeOf(sub, depth + 1, runtime)};`);
   }
   const extra = node.additionalProperties;
   if (extra !== false && extra !== undefined && !(extra === true && node.properties !== undefined && lines.length === 0)) {
-    lines.push(`${pad}[key: string]: ${extra === true ? "unknown" : typeOf(extra, depth + 1)};`);
+    lines.push(`${pad}[key: string]: ${extra === true ? "unknown" : typeOf(extra, depth + 1, runtime)};`);
   } else if (extra === undefined && node.properties === undefined && node.patternProperties === undefined) {
     lines.push(`${pad}[key: string]: unknown;`);
   }
@@ -85,7 +91,8 @@ export function schemaTypes(schema) {
   const out = [
     "// Generated from src/spec/schema.json by scripts/schema-types.mjs: do not edit, change the schema",
     "// and run `make src/spec/schema-types.ts` (test/unit/schema-types.test.ts fails while they differ).",
-    "// The shape of a spec that the schema accepts; the resolvers (src/resolve) give the values' meaning.",
+    "// The shape of a spec that the schema accepts, once interpolated; the resolvers (src/resolve) give the values' meaning.",
+    'import type { ShellText } from "./runtime.js";',
     "",
   ];
   for (const [name, def] of Object.entries(schema.definitions ?? {})) {

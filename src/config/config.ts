@@ -4,7 +4,7 @@
 import { stringify } from "yaml";
 import type { Plan, ServicePlan } from "../model/plan.js";
 import { dependenciesOf } from "../model/dependencies.js";
-import { RUNTIME_TOKEN } from "../spec/interpolate.js";
+import { RuntimeText, partsOf } from "../spec/runtime.js";
 
 type Obj = Record<string, unknown>;
 
@@ -14,7 +14,7 @@ export function projectConfig(data: Obj, plan: Plan, profiles: string[]): string
   const services: Obj = {};
   for (const s of [...plan.services].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!isActive(s, profiles)) continue;
-    services[s.name] = serviceConfig(s, structuredClone(written[s.name]) as Obj);
+    services[s.name] = serviceConfig(s, copy(written[s.name]) as Obj);
   }
   const out: Obj = { name: plan.project.name, services };
   for (const key of ["networks", "volumes"]) {
@@ -24,22 +24,29 @@ export function projectConfig(data: Obj, plan: Plan, profiles: string[]): string
     if (key.startsWith("x-")) out[key] = data[key];
   }
   const runtime = new Map(plan.runtimeEnv.variables.map((v) => [v.name, `\${${v.name}${v.op}${v.word.replaceAll("$", "$$$$")}}`]));
-  return stringify(showRuntimeVariables(escapeDollars(out), runtime), { lineWidth: 0 });
+  return stringify(asConfig(out, runtime), { lineWidth: 0 });
 }
 
-/** x-tupper.runtime_env variables as the spec writes them, each with its one default or message. */
-function showRuntimeVariables(v: unknown, runtime: Map<string, string>): unknown {
-  if (typeof v === "string") return v.replace(RUNTIME_TOKEN, (_, name: string) => runtime.get(name) ?? `\${${name}}`);
-  if (Array.isArray(v)) return v.map((x) => showRuntimeVariables(x, runtime));
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, showRuntimeVariables(x, runtime)]));
+/** V copied, down to its mappings and lists (a RuntimeText is a value: kept as it is). */
+function copy(v: unknown): unknown {
+  if (v instanceof RuntimeText) return v;
+  if (Array.isArray(v)) return v.map(copy);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)]));
   return v;
 }
 
-/** A literal $ is written $$, as docker compose config does, so that the output compiles to the same project. */
-function escapeDollars(v: unknown): unknown {
+/**
+ * V as docker compose config writes it: a literal $ is $$, so that the output compiles to the
+ * same project; an x-tupper.runtime_env variable is written as the spec writes it, with its
+ * one default or message (RUNTIME).
+ */
+function asConfig(v: unknown, runtime: Map<string, string>): unknown {
   if (typeof v === "string") return v.replaceAll("$", "$$$$");
-  if (Array.isArray(v)) return v.map(escapeDollars);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDollars(x)]));
+  if (v instanceof RuntimeText) {
+    return partsOf(v).map((p) => (typeof p === "string" ? p.replaceAll("$", "$$$$") : (runtime.get(p.runtime) ?? `\${${p.runtime}}`))).join("");
+  }
+  if (Array.isArray(v)) return v.map((x) => asConfig(x, runtime));
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, asConfig(x, runtime)]));
   return v;
 }
 

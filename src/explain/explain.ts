@@ -2,7 +2,7 @@
 // line per concern, so that a reviewer who does not know namespaces can follow it. Built
 // from the same Plan the script is rendered from, so the two cannot disagree.
 import type { NetworkPlan, Plan, ServicePlan } from "../model/plan.js";
-import { showRuntime } from "../spec/interpolate.js";
+import { showText } from "../spec/runtime.js";
 
 const MiB = 1024 * 1024;
 const OVERLAY = "an overlay, so the image stays as it is and the container's writes go to a directory of its own";
@@ -35,7 +35,7 @@ export function explainPlan(plan: Plan, scriptName: string): string {
 
 function explainService(s: ServicePlan, plan: Plan): string[] {
   const name = s.containerName.name ?? `${plan.project.name}-${s.name}-1`;
-  const argv = [...s.argv.entrypoint, ...s.argv.command].map(showRuntime).map((w) => (/[\s"'$]/.test(w) ? JSON.stringify(w) : w)).join(" ");
+  const argv = [...s.argv.entrypoint, ...s.argv.command].map(showText).map((w) => (/[\s"'$]/.test(w) ? JSON.stringify(w) : w)).join(" ");
   const lines = [
     `Service ${s.name} (container ${name}):`,
     `  - Gives the container its own copy of ${s.image.kind === "registry" ? `the image ${s.image.reference}, pulled from ${s.image.registry} unless this host has it` : `${s.image.path} (relative to the spec)`}: ${STORAGE[plan.storage.mode]}.`,

@@ -2,6 +2,8 @@
 // and which a unit test holds to the schema's documented defaults (schema.json "default").
 
 export const DEFAULTS = {
+  /** restart: no, as Docker. */
+  restart: { policy: "no", maxRestarts: null },
   /** stop_signal: SIGTERM, as Docker. */
   stopSignal: "TERM",
   /** stop_grace_period: 10s, as Docker. */

@@ -9,15 +9,16 @@ import type { HostEntryPlan, Origin, Plan, ServicePlan, StorageMode, VolumePlan 
 import { formatSubnet } from "./addresses.js";
 import { stringList } from "./hosts.js";
 import { replicasOf, type Networking } from "./network.js";
-import { dependenciesOf, sharedService } from "./dependencies.js";
+import { sharedService } from "./dependencies.js";
 import { profileFor } from "./seccomp.js";
-import { resolveCapabilities, sysctlEntries } from "./security.js";
+import { resolveCapabilities } from "./security.js";
 import { dottedPath } from "../spec/diagnostics.js";
 import { blkioSettings, cgroupSettings } from "./cgroups.js";
 import type { LockedImage } from "../lock/registry.js";
 import type { RuntimeVariable } from "../spec/interpolate.js";
 import type { Compose, Service } from "../spec/schema-types.js";
-import type { HealthTimings, ServiceValues, SpecValues } from "../resolve/values.js";
+import type { HealthValues, ServiceValues, SpecValues } from "../resolve/values.js";
+import type { ShellText } from "../spec/runtime.js";
 
 const CPU_PERIOD_US = DEFAULTS.cpuPeriodUs;
 
@@ -71,14 +72,6 @@ export function normalise({ spec, values, outputFile, tupperVersion, runtime = [
   };
 }
 
-/** x-tupper.network.egress_rate: the rate as tc takes it, and a burst of 10 ms of it (at least 32 KiB, tbf's need at HZ 250). */
-function egressRate(rate: string | undefined): { rate: string | null; burstBytes: number } {
-  if (rate === undefined) return { rate: null, burstBytes: 0 };
-  const m = /^([0-9.]+)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/.exec(rate) as RegExpExecArray;
-  const unit = { bit: 1 / 8, kbit: 125, mbit: 125_000, gbit: 125_000_000, bps: 1, kbps: 1000, mbps: 1_000_000, gbps: 1_000_000_000 }[m[2] as "bit"];
-  return { rate, burstBytes: Math.max(32 * 1024, Math.ceil((Number(m[1]) * unit) / 100)) };
-}
-
 function normaliseService(
   name: string,
   s: Service,
@@ -100,7 +93,7 @@ function normaliseService(
   const pidsRaw = s.pids_limit ?? limits.pids;
   const image = v.image!; // required by the schema, resolved without error
   const envFiles = v.envFiles.map((f) => ({ ...(f.at === null ? o("env_file") : o("env_file", f.at)), path: f.path, vars: f.vars }));
-  const env = environment(s.environment, (i) => spec.sourceTextOf(at("environment", i)), envFiles.flatMap((f) => f.vars));
+  const env = environment(v.environment, envFiles.flatMap((f) => f.vars));
   const user = v.user ?? { uid: 0, gid: 0, name: null };
   const envNames = new Set([...env.set.map((e) => e.name), ...env.passThrough]);
   const cpus = v.limits.cpus;
@@ -115,7 +108,7 @@ function normaliseService(
     argv: { entrypoint: v.entrypoint, command: v.command, entrypointOrigin: o("entrypoint"), commandOrigin: o("command") },
     env: { ...o("environment"), ...env, files: envFiles.map(({ vars, ...f }) => ({ ...f, names: [...new Set(vars.map(([n]) => n))] })) },
     containerName: { ...o("container_name"), name: s.container_name ?? null },
-    labels: { ...o("labels"), set: labels(s.labels, (i) => spec.sourceTextOf(at("labels", i))) },
+    labels: { ...o("labels"), set: v.labels.map(([name, value]) => ({ name, value })) },
     profiles: { ...o("profiles"), names: s.profiles ?? [] },
     replicas: { ...(s.scale !== undefined || s.deploy?.replicas === undefined ? o("scale") : o("deploy", "replicas")), count: replicasOf(s) },
     defaultEnv: { path: !envNames.has("PATH"), hostname: !envNames.has("HOSTNAME"), home: !envNames.has("HOME") },
@@ -138,7 +131,7 @@ function normaliseService(
     blkio: blkioSettings(s, v.limits, o),
     cpusetMems: { ...o("x-tupper", "cpuset_mems"), nodes: v.limits.cpusetMems },
     oomScoreAdj: { ...o("oom_score_adj"), value: s.oom_score_adj ?? null },
-    egressRate: { ...o("x-tupper", "network", "egress_rate"), ...egressRate(s["x-tupper"]?.network?.egress_rate) },
+    egressRate: { ...o("x-tupper", "network", "egress_rate"), ...(v.egressRate ?? { rate: null, burstBytes: 0 }) },
     shm: { ...o("shm_size"), bytes: v.limits.shmBytes ?? DEFAULTS.shmBytes },
     pids: { ...limitOrigin("pids_limit", "pids"), max: pidsRaw === undefined || pidsRaw <= 0 ? null : pidsRaw },
     cpuset: { ...o("cpuset"), cpus: v.limits.cpuset },
@@ -167,12 +160,12 @@ function normaliseService(
     dnsOptions: { ...o("dns_opt"), options: stringList(s.dns_opt) },
     domainname: { ...o("domainname"), name: s.domainname ?? null },
     macAddress: { ...o("mac_address"), address: s.mac_address?.toLowerCase() ?? null },
-    restart: { ...o("restart"), ...restartPolicy(s.restart) },
+    restart: { ...o("restart"), ...(v.restart ?? DEFAULTS.restart) },
     healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck, v.healthcheck), fromImage: imageHealthcheck(s.healthcheck, v.healthcheck) },
     logging: { ...o("logging"), ...logging(s.logging, v.logMaxSizeBytes) },
     dependsOn: {
       ...o("depends_on"),
-      on: dependenciesOf(name, s).filter((d) => d.service in (spec.data as Compose).services).map(({ service, condition }) => ({ service, condition })),
+      on: v.dependsOn,
     },
     ...security(s, v, o),
   };
@@ -201,7 +194,7 @@ function security(s: Service, v: ServiceValues, o: (...rest: (string | number)[]
     seccompProfile: seccomp?.kind === "seccomp-file" && profile !== null ? { path: profile.path, ...profileFor(profile.profile, kept) } : null,
     readOnly: { ...o("read_only"), enabled: s.read_only === true },
     tmpfs: v.security.tmpfs.map(({ at, ...t }) => ({ ...(at === null ? o("tmpfs") : o("tmpfs", at)), ...t })),
-    sysctls: sysctlEntries(s.sysctls).map(({ key, value, at }) => ({ ...o("sysctls", at), name: key, value })),
+    sysctls: v.security.sysctls.map(({ at, name, value }) => ({ ...o("sysctls", at), name, value })),
     ulimits: v.security.ulimits.map((u) => ({ ...o("ulimits", u.name), ...u })),
     userns: { ...o("x-tupper", "userns"), map: usernsMap(s) },
     devices: v.security.devices.map(({ at, ...d }) => ({ ...o("devices", at), ...d })),
@@ -213,14 +206,6 @@ function usernsMap(s: Service): ServicePlan["userns"]["map"] {
   const userns = s["x-tupper"]?.userns;
   if (userns === undefined) return null;
   return { hostUid: userns.host_uid, hostGid: userns.host_gid ?? userns.host_uid, size: userns.size ?? DEFAULTS.usernsSize };
-}
-
-/** "on-failure:3" → on-failure, at most 3 restarts; unless-stopped is always (no daemon to restart). */
-function restartPolicy(raw: string | undefined): { policy: "no" | "always" | "on-failure"; maxRestarts: number | null } {
-  if (raw === undefined || raw === "no") return { policy: "no", maxRestarts: null };
-  if (raw === "always" || raw === "unless-stopped") return { policy: "always", maxRestarts: null };
-  const n = raw.split(":")[1];
-  return { policy: "on-failure", maxRestarts: n === undefined ? null : Number(n) };
 }
 
 /** ipc or pid as written: unset, private and shareable are a namespace of the container's own. */
@@ -258,17 +243,11 @@ function logging(l: Service["logging"], maxSizeBytes: number | null): Omit<Servi
 }
 
 /** Compose's defaults (defaults.ts): every 30s, 30s timeout, 3 retries, no start period, 5s during it. */
-function healthcheck(h: Service["healthcheck"], timings: HealthTimings): ServicePlan["healthcheck"]["check"] {
-  if (h === undefined || h.disable === true || h.test === undefined) return null;
-  const test = h.test;
-  let argv: string[];
-  if (typeof test === "string") argv = ["/bin/sh", "-c", test];
-  else if (test[0] === "NONE") return null;
-  else if (test[0] === "CMD-SHELL") argv = ["/bin/sh", "-c", test[1]!];
-  else argv = test.slice(1);
+function healthcheck(h: Service["healthcheck"], timings: HealthValues): ServicePlan["healthcheck"]["check"] {
+  if (h === undefined || h.disable === true || timings.argv === null) return null;
   const d = DEFAULTS.healthcheck;
   return {
-    argv,
+    argv: timings.argv,
     intervalMs: timings.intervalMs ?? d.intervalMs,
     timeoutMs: timings.timeoutMs ?? d.timeoutMs,
     retries: h.retries ?? d.retries,
@@ -278,9 +257,10 @@ function healthcheck(h: Service["healthcheck"], timings: HealthTimings): Service
 }
 
 /** A healthcheck without test: the image's, with the timings given here. */
-function imageHealthcheck(h: Service["healthcheck"], timings: HealthTimings): ServicePlan["healthcheck"]["fromImage"] {
+function imageHealthcheck(h: Service["healthcheck"], timings: HealthValues): ServicePlan["healthcheck"]["fromImage"] {
   if (h === undefined || h.disable === true || h.test !== undefined) return null;
-  return { ...timings, retries: h.retries ?? null };
+  const { argv: _none, ...durations } = timings;
+  return { ...durations, retries: h.retries ?? null };
 }
 
 /**
@@ -313,46 +293,22 @@ function hostEntries(self: string, s: Service, net: Networking, project: string,
 }
 
 /**
- * Compose environment, map or list form. Values keep the text as written (1.0 stays "1.0");
- * a name without a value passes the host's value through at run time.
+ * environment over env_file: each variable once (a later file overrides an earlier one, and
+ * environment: them all), in the spec's order for the spec's own; null passes the host's value.
  */
-function environment(raw: KeyValues | undefined, writtenAt: (key: string | number) => string | undefined, fromFiles: [string, string][] = []) {
-  const values = new Map<string, string | null>(fromFiles); // a later file overrides; environment: overrides the files
-  for (const [name, value] of keyValues(raw, writtenAt)) {
+function environment(spec: [string, ShellText | null][], fromFiles: [string, string][]) {
+  const values = new Map<string, ShellText | null>(fromFiles);
+  for (const [name, value] of spec) {
     values.delete(name); // keep the spec's order for the spec's own variables
     values.set(name, value);
   }
-  const set: { name: string; value: string }[] = [];
+  const set: { name: string; value: ShellText }[] = [];
   const passThrough: string[] = [];
   for (const [name, value] of values) {
     if (value === null) passThrough.push(name);
     else set.push({ name, value });
   }
   return { set, passThrough };
-}
-
-/** labels, map or list form, in the spec's order (a label without value is empty, as in Docker). */
-function labels(raw: KeyValues | undefined, writtenAt: (key: string | number) => string | undefined) {
-  return keyValues(raw, writtenAt).map(([name, value]) => ({ name, value: value ?? "" }));
-}
-
-type KeyValues = string[] | Record<string, string | number | boolean | null>;
-
-/** NAME=VALUE list or NAME: VALUE map → [name, value], value null where none is given. */
-function keyValues(raw: KeyValues | undefined, writtenAt: (key: string | number) => string | undefined): [string, string | null][] {
-  if (Array.isArray(raw)) {
-    return raw.map((entry): [string, string | null] => {
-      const eq = entry.indexOf("=");
-      return eq < 0 ? [entry, null] : [entry.slice(0, eq), entry.slice(eq + 1)];
-    });
-  }
-  if (raw !== undefined) {
-    return Object.entries(raw).map(([name, value]): [string, string | null] => [
-      name,
-      value === null ? null : typeof value === "string" ? value : (writtenAt(name) ?? String(value)),
-    ]);
-  }
-  return [];
 }
 
 /** Compose's default project name: the spec directory's name, lowercased, other characters dropped. */

@@ -16,6 +16,7 @@ import type { NetworkMode } from "./network.js";
 import type { PublishedPort } from "./ports.js";
 import type { SeccompProfile } from "./seccomp.js";
 import type { RuntimeVariable } from "../spec/interpolate.js";
+import type { ShellText } from "../spec/runtime.js";
 
 export type StorageMode = "auto" | "btrfs" | "overlay" | "copy";
 
@@ -83,9 +84,9 @@ export interface ServicePlan {
   /** platform: the os/arch[/variant] the spec names, which the host must be (checked before a start); null: any. */
   platform: Origin & { value: string | null };
   /** Entrypoint then command, Compose semantics; `run SERVICE CMD...` replaces the command part. */
-  argv: { entrypoint: string[]; command: string[]; entrypointOrigin: Origin; commandOrigin: Origin };
+  argv: { entrypoint: ShellText[]; command: ShellText[]; entrypointOrigin: Origin; commandOrigin: Origin };
   /** environment over env_file: the variables set (each once), those passed from the host, and the env files read. */
-  env: Origin & { set: { name: string; value: string }[]; passThrough: string[]; files: (Origin & { path: string; names: string[] })[] };
+  env: Origin & { set: { name: string; value: ShellText }[]; passThrough: string[]; files: (Origin & { path: string; names: string[] })[] };
   /** container_name: the container's name; null: Compose's PROJECT-SERVICE-1. */
   containerName: Origin & { name: string | null };
   labels: Origin & { set: { name: string; value: string }[] };
@@ -179,7 +180,7 @@ export interface ServicePlan {
   logging: Origin & { driver: "json-file" | "none"; maxSize: number | null; maxFiles: number };
   /** healthcheck: the command (already wrapped in /bin/sh -c for CMD-SHELL) and its timings; null: none. */
   healthcheck: Origin & {
-    check: { argv: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number; startIntervalMs: number } | null;
+    check: { argv: ShellText[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number; startIntervalMs: number } | null;
     /** healthcheck without test: the image's HEALTHCHECK (read when the service starts), with the timings the spec gives (null: the image's, then Compose's). */
     fromImage: { intervalMs: number | null; timeoutMs: number | null; retries: number | null; startPeriodMs: number | null; startIntervalMs: number | null } | null;
   };

@@ -1,5 +1,7 @@
 // Parsers for the value formats Compose uses. Each returns a value or an explanation, never throws.
 
+import { partsOf, textOf, type RuntimeRef, type ShellText } from "../spec/runtime.js";
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; why: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = <T>(why: string): Parsed<T> => ({ ok: false, why });
@@ -117,39 +119,47 @@ export function parseGroup(raw: string | number): Parsed<string> {
 
 /**
  * Splits a command string into words the way Compose does (shell quoting rules, no expansion):
- * 'echo "a b" c\ d' → ["echo", "a b", "c d"].
+ * 'echo "a b" c\\ d' → ["echo", "a b", "c d"]. A runtime variable (x-tupper.runtime_env) is
+ * part of the word it stands in, quoted or not, and never splits it: its value is one word.
  */
-export function splitShellWords(text: string): Parsed<string[]> {
-  const words: string[] = [];
-  let word = "";
+export function splitShellWords(text: ShellText): Parsed<ShellText[]> {
+  const words: ShellText[] = [];
+  let word: (string | RuntimeRef)[] = [];
   let inWord = false;
   let quote: "'" | '"' | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = null;
-      else word += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = null;
-      else if (c === "\\" && i + 1 < text.length && '"\\$`\n'.includes(text[i + 1]!)) word += text[++i];
-      else word += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
+  for (const part of partsOf(text)) {
+    if (typeof part !== "string") {
+      word.push(part);
       inWord = true;
-    } else if (c === "\\") {
-      if (i + 1 >= text.length) return bad("ends with a lone backslash");
-      word += text[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = "";
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
+      continue;
+    }
+    for (let i = 0; i < part.length; i++) {
+      const c = part[i]!;
+      if (quote === "'") {
+        if (c === "'") quote = null;
+        else word.push(c);
+      } else if (quote === '"') {
+        if (c === '"') quote = null;
+        else if (c === "\\" && i + 1 < part.length && '"\\$`\n'.includes(part[i + 1]!)) word.push(part[++i]!);
+        else word.push(c);
+      } else if (c === "'" || c === '"') {
+        quote = c;
+        inWord = true;
+      } else if (c === "\\") {
+        if (i + 1 >= part.length) return bad("ends with a lone backslash");
+        word.push(part[++i]!);
+        inWord = true;
+      } else if (/\s/.test(c)) {
+        if (inWord) words.push(textOf(word));
+        word = [];
+        inWord = false;
+      } else {
+        word.push(c);
+        inWord = true;
+      }
     }
   }
   if (quote) return bad(`has an unclosed ${quote} quote`);
-  if (inWord) words.push(word);
+  if (inWord) words.push(textOf(word));
   return ok(words);
 }

@@ -4,23 +4,29 @@
 // inside which bash expands nothing. A Comment is text safe to put after a '#': it can
 // never end the comment line. The renderer gives templates nothing else (see view.ts).
 
-import { RUNTIME_MARK, RUNTIME_TOKEN } from "../spec/interpolate.js";
+import { partsOf, type ShellText } from "../spec/runtime.js";
 
 declare const wordBrand: unique symbol;
 declare const commentBrand: unique symbol;
 export type Word = string & { readonly [wordBrand]: true };
 export type Comment = string & { readonly [commentBrand]: true };
 
-export function shWord(value: string): Word {
-  if (value.includes("\0")) throw new Error("internal error: a NUL byte cannot be passed to bash");
-  if (!value.includes(RUNTIME_MARK)) return singleQuoted(value);
+export function shWord(value: ShellText): Word {
+  if (typeof value === "string") return singleQuoted(value);
   // x-tupper.runtime_env variables: their value, read when the script runs, is expanded in
-  // double quotes, so it is one word and nothing in it is evaluated.
-  const parts = value.split(new RegExp(RUNTIME_TOKEN.source));
-  return parts.map((part, i) => (i % 2 === 1 ? `"\${RUNTIME_ENV[${part}]}"` : part === "" ? "" : singleQuoted(part))).join("") as Word;
+  // double quotes, so it is one word and nothing in it is evaluated. The name is one the
+  // interpolation matched as [A-Za-z_][A-Za-z0-9_]*, checked again here: it is written unquoted.
+  return partsOf(value)
+    .map((part) => {
+      if (typeof part === "string") return singleQuoted(part);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(part.runtime)) throw new Error(`internal error: ${JSON.stringify(part.runtime)} is not a variable name`);
+      return `"\${RUNTIME_ENV[${part.runtime}]}"`;
+    })
+    .join("") as Word;
 }
 
 function singleQuoted(value: string): Word {
+  if (value.includes("\0")) throw new Error("internal error: a NUL byte cannot be passed to bash");
   return `'${value.replaceAll("'", `'\\''`)}'` as Word;
 }
 

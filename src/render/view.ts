@@ -4,6 +4,7 @@ import type { Origin, Plan, ServicePlan } from "../model/plan.js";
 import { ruleText } from "../model/seccomp.js";
 import type { HelperInfo } from "../helper/helper.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
+import { joinText } from "../spec/runtime.js";
 import { layerKeys } from "../lock/lock.js";
 import { SELINUX_NOTE } from "../model/volumes.js";
 import { DEFAULTS } from "../model/defaults.js";
@@ -141,7 +142,7 @@ function serviceView(s: ServicePlan) {
           : comment(`${s.env.key}: ${[...s.env.set.map((e) => e.name), ...s.env.passThrough.map((n) => `${n} (from the host)`)].join(", ")}`),
       // env_file: read when compiling; environment: overrides what they set
       files: s.env.files.map((f) => comment(`${f.key}: ${f.written} → ${f.names.length ? f.names.join(", ") : "no variables"}`)),
-      set: s.env.set.map((e) => shWord(`${e.name}=${e.value}`)),
+      set: s.env.set.map((e) => shWord(joinText(`${e.name}=`, e.value))),
       passThrough: s.env.passThrough.map(shWord),
     },
     containerName: s.containerName.name === null ? null : { comment: describe(s.containerName, ""), value: shWord(s.containerName.name) },

@@ -12,6 +12,8 @@ export type Report = (path: SpecPath, message: string, severity?: Diagnostic["se
 export interface Resolver {
   /** The spec's file: files it names (env_file, seccomp profiles) are relative to its directory. */
   file: string;
+  /** The text of the value at PATH as written (after interpolation): 1.0 stays "1.0". */
+  writtenAt: (path: SpecPath) => string | undefined;
   report: Report;
   diagnostics: Diagnostic[];
 }
@@ -20,7 +22,7 @@ export function resolverFor(spec: ParsedSpec): Resolver {
   const diagnostics: Diagnostic[] = [];
   const report: Report = (path, message, severity = "error", at = "value") =>
     diagnostics.push({ file: spec.file, ...spec.positionOf(path, at), path: dottedPath(path), message, severity });
-  return { file: spec.file, report, diagnostics };
+  return { file: spec.file, writtenAt: spec.sourceTextOf, report, diagnostics };
 }
 
 /**

@@ -6,6 +6,7 @@ import { replicasOf } from "../model/network.js";
 import { closest } from "../spec/suggest.js";
 import { type Obj, type Report, isObj } from "./context.js";
 import type { PublishedPort } from "../model/ports.js";
+import { RuntimeText, partsOf } from "../spec/runtime.js";
 
 export function checkDocument(report: Report, root: Obj): void {
   findNulBytes(root, [], report);
@@ -119,8 +120,8 @@ export function checkContainerNames(report: Report, services: Record<string, Obj
 
 /** Values reach the workload through argv and environ, which cannot carry a NUL byte. */
 function findNulBytes(value: unknown, path: (string | number)[], report: Report): void {
-  if (typeof value === "string") {
-    if (value.includes("\0")) report(path, "contains a NUL byte, which no command line can carry; remove it");
+  if (typeof value === "string" || value instanceof RuntimeText) {
+    if (partsOf(value).some((p) => typeof p === "string" && p.includes("\0"))) report(path, "contains a NUL byte, which no command line can carry; remove it");
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => findNulBytes(v, [...path, i], report));
   } else if (isObj(value)) {

@@ -6,6 +6,7 @@
 import type { Diagnostic } from "../spec/diagnostics.js";
 import type { ParsedSpec } from "../spec/parse.js";
 import { secretFiles } from "../model/secrets.js";
+import { dependenciesOf } from "../model/dependencies.js";
 import { type Obj, isObj, resolverFor } from "./context.js";
 import { resolveProjectNetworking } from "./networking.js";
 import { checkContainerNames, checkDocument, checkReplicas, checkSharing, resolveStartOrder } from "./project.js";
@@ -26,7 +27,8 @@ export function resolveSpec(spec: ParsedSpec): { values: SpecValues; diagnostics
   for (const [name, s] of Object.entries(raw)) {
     const { ports, extraHosts } = addresses.get(name) ?? { ports: [], extraHosts: [] };
     checkReplicas(r.report, ["services", name], s, ports);
-    services.set(name, { ...resolveService(r, ["services", name], s, context), ports, extraHosts });
+    const dependsOn = dependenciesOf(name, s).filter((d) => d.service in raw).map(({ service, condition }) => ({ service, condition }));
+    services.set(name, { ...resolveService(r, ["services", name], s, context), ports, extraHosts, dependsOn });
   }
   return { values: { networking, services, startOrder }, diagnostics: r.diagnostics };
 }

@@ -48,11 +48,13 @@ export function resolveSecurity(r: Resolver, at: SpecPath, s: Obj, user: User | 
     const parsed = valueOr(report, at === null ? p("tmpfs") : p("tmpfs", at), parseTmpfs(t));
     return parsed === null ? [] : [{ at, ...parsed }];
   });
-  for (const { key, value, at: where } of sysctlEntries(s.sysctls)) {
+  const sysctls = sysctlEntries(s.sysctls).flatMap(({ key, value, at: where }) => {
     const why = checkSysctl(key, s.network_mode === "host");
     if (why !== null) report(p("sysctls", where), why, "error", typeof where === "string" ? "key" : "value");
     else if (/[\n\r\0]/.test(value) || value === "") report(p("sysctls", where), `give ${key} a value on one line, e.g. ${key}=1`);
-  }
+    else return [{ at: where, name: key, value }];
+    return [];
+  });
   const listed = <T>(key: string, parse: (text: string) => { ok: true; value: T } | { ok: false; why: string }): { at: number; value: T }[] =>
     Array.isArray(s[key])
       ? (s[key] as unknown[]).flatMap((d, i) => {
@@ -73,7 +75,7 @@ export function resolveSecurity(r: Resolver, at: SpecPath, s: Obj, user: User | 
       else ulimits.push(u.value);
     }
   }
-  return { capAdd, capDrop, securityOpt, seccomp, tmpfs, ulimits, devices, deviceCgroupRules };
+  return { capAdd, capDrop, securityOpt, seccomp, tmpfs, sysctls, ulimits, devices, deviceCgroupRules };
 }
 
 /** x-tupper.userns: what it cannot go with, and ids that the range must hold. */

@@ -9,9 +9,10 @@ import { secretBind, secretUses } from "../model/secrets.js";
 import { parseImage, type ImageSource } from "../model/image.js";
 import { parsePlatform } from "../lock/registry.js";
 import { type Obj, type Report, type Resolver, isObj, valueOr } from "./context.js";
+import { RuntimeText, showText, splitAtEquals, type ShellText } from "../spec/runtime.js";
 import { resolveLimits } from "./limits.js";
 import { resolveSecurity } from "./security.js";
-import type { HealthTimings, ServiceValues } from "./values.js";
+import type { HealthValues, RestartPolicy, ServiceValues } from "./values.js";
 
 const HOSTNAME_MAX = 64; // the kernel's limit for sethostname
 
@@ -22,18 +23,18 @@ export interface ServiceContext {
   secrets: Map<string, string | null>;
 }
 
-export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: ServiceContext): Omit<ServiceValues, "ports" | "extraHosts"> {
+export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: ServiceContext): Omit<ServiceValues, "ports" | "extraHosts" | "dependsOn"> {
   const p = (...rest: (string | number)[]) => [...at, ...rest];
   const report = r.report;
   const image = typeof s.image === "string" ? resolveImage(report, p("image"), s.image) : null;
   const { entrypoint, command } = resolveArgv(report, at, s);
 
-  checkEnvironment(report, p("environment"), s.environment);
+  const environment = resolveEnvironment(r, p("environment"), s.environment);
   const envFiles = envFileEntries(s.env_file).flatMap((entry) => {
     const loaded = valueOr(report, entry.at === null ? p("env_file") : p("env_file", entry.at), loadEnvFile(r.file, entry));
     return loaded === null ? [] : [{ at: entry.at, path: entry.path, vars: loaded.vars }];
   });
-  checkLabels(report, p("labels"), s.labels);
+  const labels = resolveLabels(r, p("labels"), s.labels);
   const secrets = secretUses(s.secrets).flatMap((use) => {
     const file = context.secrets.get(use.source);
     const bind = secretBind(use, file);
@@ -51,7 +52,7 @@ export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: Servi
   const stopSignal = typeof s.stop_signal === "string" ? valueOr(report, p("stop_signal"), parseSignal(s.stop_signal), "use a name such as SIGTERM or SIGINT") : null;
   const stopGraceMs =
     typeof s.stop_grace_period === "string" ? valueOr(report, p("stop_grace_period"), parseDuration(s.stop_grace_period), "use e.g. 10s, 1m30s or 500ms") : null;
-  const healthcheck = isObj(s.healthcheck) ? resolveHealthcheck(report, p("healthcheck"), s.healthcheck) : NO_TIMINGS;
+  const healthcheck = isObj(s.healthcheck) ? resolveHealthcheck(report, p("healthcheck"), s.healthcheck) : NO_HEALTHCHECK;
   const logMaxSizeBytes = isObj(s.logging) ? resolveLogging(report, p("logging"), s.logging) : null;
   const limits = resolveLimits(report, at, s);
   const volumes = Array.isArray(s.volumes) ? resolveVolumes(report, p("volumes"), s.volumes, context.declaredVolumes) : [];
@@ -63,10 +64,32 @@ export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: Servi
       })
     : [];
   const security = resolveSecurity(r, at, s, user);
-  return { image, entrypoint, command, envFiles, user, groupAdd, stopSignal, stopGraceMs, healthcheck, logMaxSizeBytes, volumes, secrets, limits, security };
+  const restart = typeof s.restart === "string" ? restartPolicy(s.restart) : null;
+  const tupper = isObj(s["x-tupper"]) ? s["x-tupper"] : {};
+  const egress = isObj(tupper.network) && typeof tupper.network.egress_rate === "string" ? egressRate(tupper.network.egress_rate) : null;
+  return { image, entrypoint, command, environment, labels, envFiles, user, groupAdd, stopSignal, stopGraceMs, healthcheck, logMaxSizeBytes, volumes, secrets, limits, security, restart, egressRate: egress };
 }
 
-const NO_TIMINGS: HealthTimings = { intervalMs: null, timeoutMs: null, startPeriodMs: null, startIntervalMs: null };
+/** "on-failure:3" → on-failure, at most 3 restarts; unless-stopped is always (no daemon to restart). Null: not a policy (the schema says so). */
+function restartPolicy(raw: string): RestartPolicy | null {
+  if (raw === "no") return { policy: "no", maxRestarts: null };
+  if (raw === "always" || raw === "unless-stopped") return { policy: "always", maxRestarts: null };
+  const m = /^on-failure(?::([0-9]+))?$/.exec(raw);
+  if (m === null) return null;
+  return { policy: "on-failure", maxRestarts: m[1] === undefined ? null : Number(m[1]) };
+}
+
+const RATE_UNITS = { bit: 1 / 8, kbit: 125, mbit: 125_000, gbit: 125_000_000, bps: 1, kbps: 1000, mbps: 1_000_000, gbps: 1_000_000_000 } as const;
+
+/** x-tupper.network.egress_rate: the rate as tc takes it, and a burst of 10 ms of it (at least 32 KiB, tbf's need at HZ 250). Null: not a rate (the schema says so). */
+function egressRate(rate: string): { rate: string; burstBytes: number } | null {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/.exec(rate);
+  if (m === null) return null;
+  const unit = RATE_UNITS[m[2] as keyof typeof RATE_UNITS];
+  return { rate, burstBytes: Math.max(32 * 1024, Math.ceil((Number(m[1]) * unit) / 100)) };
+}
+
+const NO_HEALTHCHECK: HealthValues = { argv: null, intervalMs: null, timeoutMs: null, startPeriodMs: null, startIntervalMs: null };
 
 function resolveImage(report: Report, path: SpecPath, text: string): ImageSource | null {
   const parsed = parseImage(text);
@@ -81,19 +104,20 @@ function checkPlatform(report: Report, path: SpecPath, text: string): void {
 }
 
 /** entrypoint and command as argv words; a rootfs: image needs one of them, as it carries no default command. */
-function resolveArgv(report: Report, at: SpecPath, s: Obj): { entrypoint: string[]; command: string[] } {
-  const out = { entrypoint: [] as string[], command: [] as string[] };
+function resolveArgv(report: Report, at: SpecPath, s: Obj): { entrypoint: ShellText[]; command: ShellText[] } {
+  const out = { entrypoint: [] as ShellText[], command: [] as ShellText[] };
   let unreadable = false;
   for (const key of ["entrypoint", "command"] as const) {
     const v = s[key];
-    if (typeof v === "string") {
+    if (typeof v === "string" || v instanceof RuntimeText) {
       const split = splitShellWords(v);
       if (!split.ok) report([...at, key], `${split.why}; close the quote or use the list form`);
       if (split.ok) out[key] = split.value;
       else unreadable = true;
-    } else if (Array.isArray(v)) out[key] = v.map((w) => (typeof w === "string" ? w : String(w)));
+    } else if (Array.isArray(v)) out[key] = v.map(asText);
   }
-  const shapesOk = ["entrypoint", "command"].every((k) => s[k] === undefined || typeof s[k] === "string" || Array.isArray(s[k]));
+  const isText = (v: unknown) => typeof v === "string" || v instanceof RuntimeText;
+  const shapesOk = ["entrypoint", "command"].every((k) => s[k] === undefined || isText(s[k]) || Array.isArray(s[k]));
   const words = out.entrypoint.length + out.command.length;
   // (a registry image or a build would bring its own command; those are reported on their own)
   if (shapesOk && !unreadable && words === 0 && typeof s.image === "string" && s.image.startsWith("rootfs:")) {
@@ -102,7 +126,10 @@ function resolveArgv(report: Report, at: SpecPath, s: Obj): { entrypoint: string
   return out;
 }
 
-function resolveHealthcheck(report: Report, path: SpecPath, h: Obj): HealthTimings {
+/** A list item the schema takes for a string (it reports anything else). */
+const asText = (w: unknown): ShellText => (typeof w === "string" || w instanceof RuntimeText ? w : String(w));
+
+function resolveHealthcheck(report: Report, path: SpecPath, h: Obj): HealthValues {
   const timing = (key: string): number | null => {
     const v = h[key];
     if (typeof v !== "string") return null;
@@ -112,16 +139,19 @@ function resolveHealthcheck(report: Report, path: SpecPath, h: Obj): HealthTimin
   };
   const timings = { intervalMs: timing("interval"), timeoutMs: timing("timeout"), startPeriodMs: timing("start_period"), startIntervalMs: timing("start_interval") };
   const test = h.test;
-  if (Array.isArray(test) && test.every((w) => typeof w === "string")) {
-    const [kind, ...rest] = test as string[];
+  let argv: ShellText[] | null = null;
+  if (Array.isArray(test) && test.every((w) => typeof w === "string" || w instanceof RuntimeText)) {
+    const [kind, ...rest] = test.map(asText);
     if (kind !== "CMD" && kind !== "CMD-SHELL" && kind !== "NONE") {
-      report([...path, "test"], `a test list starts with CMD, CMD-SHELL or NONE, not ${JSON.stringify(kind ?? "")}; e.g. ["CMD", "wget", "-qO-", "http://localhost/"]`);
+      report([...path, "test"], `a test list starts with CMD, CMD-SHELL or NONE, not ${JSON.stringify(showText(kind ?? ""))}; e.g. ["CMD", "wget", "-qO-", "http://localhost/"]`);
     } else if (kind !== "NONE" && (rest.length === 0 || (kind === "CMD-SHELL" && rest.length !== 1))) {
       report([...path, "test"], kind === "CMD" ? "CMD needs a command after it" : "CMD-SHELL takes one command string after it");
-    }
+    } else if (kind === "CMD") argv = rest;
+    else if (kind === "CMD-SHELL") argv = ["/bin/sh", "-c", rest[0]!];
   } else if (typeof test === "string" && test.trim() === "") report([...path, "test"], "is empty; give a command");
+  else if (typeof test === "string" || test instanceof RuntimeText) argv = ["/bin/sh", "-c", test];
   // no test: the image's HEALTHCHECK, with the timings given here (as Compose)
-  return timings;
+  return { argv, ...timings };
 }
 
 /** logging: what the none driver cannot take, and max-size in bytes. */
@@ -141,36 +171,67 @@ function resolveLogging(report: Report, path: SpecPath, logging: Obj): number | 
   return bytes;
 }
 
-function checkEnvironment(report: Report, path: SpecPath, env: unknown): void {
+/**
+ * environment, map or list form, in the spec's order: [NAME, VALUE], VALUE null where none is
+ * given (the host's value passes through at run time). Values keep the text as written (1.0
+ * stays "1.0").
+ */
+function resolveEnvironment(r: Resolver, path: SpecPath, env: unknown): [string, ShellText | null][] {
+  const report = r.report;
+  const out: [string, ShellText | null][] = [];
   const seen = new Set<string>();
-  const checkName = (name: string, where: SpecPath, passThrough: boolean, at: "key" | "value") => {
+  const add = (name: string, value: ShellText | null, where: SpecPath, at: "key" | "value") => {
     if (name === "" || name.includes("=")) report(where, `${JSON.stringify(name)} is not a variable name; use NAME=value`, "error", at);
-    else if (passThrough && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    else if (value === null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       report(where, `${JSON.stringify(name)} has no value and is not a shell name, so it cannot be passed through; give it a value`, "error", at);
     }
     if (seen.has(name)) report(where, `${name} is set twice; keep one`, "error", at);
     seen.add(name);
+    out.push([name, value]);
   };
   if (Array.isArray(env)) {
-    env.forEach((entry, i) => {
-      if (typeof entry !== "string") return;
-      const eq = entry.indexOf("=");
-      checkName(eq < 0 ? entry : entry.slice(0, eq), [...path, i], eq < 0, "value");
+    env.forEach((entry: unknown, i) => {
+      if (entry instanceof RuntimeText) {
+        const split = splitAtEquals(entry);
+        if (split === null) report([...path, i], `${JSON.stringify(entry.toString())}: a variable's name cannot come from x-tupper.runtime_env; write NAME=\${VAR}`);
+        else add(split[0], split[1], [...path, i], "value");
+      } else if (typeof entry === "string") {
+        const eq = entry.indexOf("=");
+        add(eq < 0 ? entry : entry.slice(0, eq), eq < 0 ? null : entry.slice(eq + 1), [...path, i], "value");
+      }
     });
   } else if (isObj(env)) {
-    for (const [name, value] of Object.entries(env)) checkName(name, [...path, name], value === null, "key");
+    for (const [name, value] of Object.entries(env)) {
+      const text = value === null ? null : typeof value === "string" || value instanceof RuntimeText ? value : (r.writtenAt([...path, name]) ?? String(value));
+      add(name, text, [...path, name], "key");
+    }
   }
+  return out;
 }
 
-function checkLabels(report: Report, path: SpecPath, labels: unknown): void {
+/** labels, map or list form, in the spec's order (a label without value is empty, as in Docker). */
+function resolveLabels(r: Resolver, path: SpecPath, labels: unknown): [string, string][] {
+  const out: [string, string][] = [];
   const seen = new Set<string>();
-  const check = (name: string, where: SpecPath, at: "key" | "value") => {
-    if (name === "" || name.includes("=") || /\s/.test(name)) report(where, `${JSON.stringify(name)} is not a label name; use e.g. com.example.team=shop`, "error", at);
-    else if (seen.has(name)) report(where, `the label ${name} is set twice; keep one`, "error", at);
+  const add = (name: string, value: string, where: SpecPath, at: "key" | "value") => {
+    if (name === "" || name.includes("=") || /\s/.test(name)) r.report(where, `${JSON.stringify(name)} is not a label name; use e.g. com.example.team=shop`, "error", at);
+    else if (seen.has(name)) r.report(where, `the label ${name} is set twice; keep one`, "error", at);
     seen.add(name);
+    out.push([name, value]);
   };
-  if (Array.isArray(labels)) labels.forEach((e, i) => typeof e === "string" && check(e.split("=")[0]!, [...path, i], "value"));
-  else if (isObj(labels)) for (const name of Object.keys(labels)) check(name, [...path, name], "key");
+  if (Array.isArray(labels)) {
+    labels.forEach((e: unknown, i) => {
+      if (typeof e !== "string") return;
+      const eq = e.indexOf("=");
+      add(eq < 0 ? e : e.slice(0, eq), eq < 0 ? "" : e.slice(eq + 1), [...path, i], "value");
+    });
+  } else if (isObj(labels)) {
+    for (const [name, value] of Object.entries(labels)) {
+      const text = value === null ? "" : typeof value === "string" ? value : (r.writtenAt([...path, name]) ?? String(value));
+      add(name, text, [...path, name], "key");
+    }
+  }
+  return out;
 }
 
 /** DECLARED: the keys of the top-level volumes, which a service's named volume must be one of. */

@@ -8,9 +8,12 @@ import type { SecurityOpt } from "../model/security.js";
 import type { SeccompSource } from "../model/seccomp.js";
 import type { Networking } from "../model/network.js";
 import type { User } from "../model/units.js";
+import type { ShellText } from "../spec/runtime.js";
+import type { Condition } from "../model/dependencies.js";
 
-/** Durations of healthcheck, in ms (null: not given). */
-export interface HealthTimings {
+/** healthcheck: the command as argv (CMD-SHELL and a string wrapped in /bin/sh -c; null: no test, or NONE), and durations in ms (null: not given). */
+export interface HealthValues {
+  argv: ShellText[] | null;
   intervalMs: number | null;
   timeoutMs: number | null;
   startPeriodMs: number | null;
@@ -41,6 +44,7 @@ export interface SecurityValues {
   /** security_opt seccomp=PATH: the profile read and checked; compiled for the service's capabilities in the model. */
   seccomp: { path: string; profile: SeccompSource } | null;
   tmpfs: { at: number | null; target: string; options: string }[];
+  sysctls: { at: string | number; name: string; value: string }[];
   ulimits: { name: string; soft: string; hard: string }[];
   devices: { at: number; host: string; container: string; permissions: string }[];
   deviceCgroupRules: { at: number; rule: string }[];
@@ -48,15 +52,18 @@ export interface SecurityValues {
 
 export interface ServiceValues {
   image: ImageSource | null;
-  entrypoint: string[];
-  command: string[];
+  entrypoint: ShellText[];
+  command: ShellText[];
+  /** environment, in the spec's order: NAME and its value (null: passed from the host). */
+  environment: [string, ShellText | null][];
+  labels: [string, string][];
   /** env_file entries that were read (a missing required: false file is left out). */
   envFiles: { at: number | null; path: string; vars: [string, string][] }[];
   user: User | null;
   groupAdd: string[];
   stopSignal: string | null;
   stopGraceMs: number | null;
-  healthcheck: HealthTimings;
+  healthcheck: HealthValues;
   /** logging.options.max-size, in bytes (null: not given). */
   logMaxSizeBytes: number | null;
   /** volumes, by index. */
@@ -67,6 +74,17 @@ export interface ServiceValues {
   extraHosts: { key: string | number; host: ExtraHost }[];
   limits: LimitValues;
   security: SecurityValues;
+  /** restart: when tupper-init starts the workload again (null: not given). */
+  restart: RestartPolicy | null;
+  /** x-tupper.network.egress_rate: the rate as tc takes it, and its burst (null: not given). */
+  egressRate: { rate: string; burstBytes: number } | null;
+  /** depends_on (and the dependencies service:NAME namespaces imply) on services of the project. */
+  dependsOn: { service: string; condition: Condition }[];
+}
+
+export interface RestartPolicy {
+  policy: "no" | "always" | "on-failure";
+  maxRestarts: number | null;
 }
 
 export interface SpecValues {

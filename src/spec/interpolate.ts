@@ -11,34 +11,25 @@
 // interpolated, nor x-* extension fields, as in Compose.
 //
 // The variables x-tupper.runtime_env names are the exception: they stay variables, read
-// from the environment of the generated script when it runs. Their place in a value is
-// marked with a token (RUNTIME_MARK NAME RUNTIME_END) that the one quoting function
-// (render/quote.ts shWord) turns into a bash expansion; each variable's default or
-// requirement is kept once for the script's preamble.
+// from the environment of the generated script when it runs. A value that uses one becomes a
+// RuntimeText (spec/runtime.ts): its text and references, typed, which the one quoting function
+// (render/quote.ts shWord) turns into bash expansions; each variable's default or requirement
+// is kept once for the script's preamble.
 import type { Diagnostic } from "./diagnostics.js";
 import { dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
+import { RuntimeText, textOf, type RuntimeRef, type ShellText } from "./runtime.js";
 
 export type Variables = Readonly<Record<string, string | undefined>>;
 
 /** Where variable NAME's value was set, for messages ("in .env line 3"); undefined: not known. */
 export type VariableOrigin = (name: string) => string | undefined;
 
-/** Marks a runtime variable in a value: RUNTIME_MARK + NAME + RUNTIME_END. */
-export const RUNTIME_MARK = "\uE000";
-export const RUNTIME_END = "\uE001";
-export const RUNTIME_TOKEN = /\uE000([A-Za-z_][A-Za-z0-9_]*)\uE001/g;
-
 /** A variable of x-tupper.runtime_env as the spec uses it: op "" (plain), "-", ":-", "?" or ":?", with its default or message. */
 export interface RuntimeVariable {
   name: string;
   op: "" | "-" | ":-" | "?" | ":?";
   word: string;
-}
-
-/** TEXT with runtime tokens written back as ${NAME}, for comments and messages. */
-export function showRuntime(text: string): string {
-  return text.replace(RUNTIME_TOKEN, (_, name: string) => `\${${name}}`);
 }
 
 /** Where a runtime variable may stand: values that are words of the script, not settings it must know. */
@@ -55,7 +46,8 @@ interface Runtime {
 }
 
 /**
- * SPEC with every string value interpolated (and converted to its key's type), whose
+ * SPEC with every string value interpolated (and converted to its key's type; a RuntimeText
+ * where it uses a runtime variable), whose
  * sourceTextOf answers with the interpolated text for those values; SPEC itself is left as
  * parsed. With the problems, positioned.
  */
@@ -72,10 +64,6 @@ export function interpolateSpec(
   const changed = new Map<string, string>();
   const walk = (value: unknown, path: SpecPath): unknown => {
     if (typeof value === "string") {
-      if (value.includes(RUNTIME_MARK) || value.includes(RUNTIME_END)) {
-        report(path, "contains U+E000 or U+E001, which tupper reserves for x-tupper.runtime_env; remove them", "error");
-        return value.replaceAll(RUNTIME_MARK, "").replaceAll(RUNTIME_END, "");
-      }
       if (!value.includes("$")) return value;
       // one warning per variable per value, at the line that uses it (a block scalar spans many)
       const warned = new Set<string>();
@@ -86,10 +74,13 @@ export function interpolateSpec(
         out.push({ file: spec.file, ...useOf(spec, path, name), path: dottedPath(path), message, severity });
       };
       const result = interpolate(value, vars, problem, runtime);
-      if (result.includes(RUNTIME_MARK) && !RUNTIME_ALLOWED.some((re) => re.test(dottedPath(path)))) {
+      if (result instanceof RuntimeText) {
+        changed.set(JSON.stringify(path), value);
+        if (RUNTIME_ALLOWED.some((re) => re.test(dottedPath(path)))) return result;
         report(path, `uses a variable of x-tupper.runtime_env, which only environment, command, entrypoint and healthcheck.test may: this value must be known when compiling`, "error");
+        return result.toString();
       }
-      changed.set(JSON.stringify(path), result.includes(RUNTIME_MARK) ? value : result);
+      changed.set(JSON.stringify(path), result);
       // platform: ${DOCKER_PLATFORM:-}, hostname: "${MAIL_HOST:-}": empty is unset, as in Compose
       if (result === "" && path.length === 3 && path[0] === "services" && EMPTY_IS_UNSET.has(String(path[2]))) return UNCONVERTED;
       return typed(result, path, value);
@@ -197,36 +188,48 @@ function useOf(spec: ParsedSpec, path: SpecPath, name: string): { line: number; 
   return { line, col: m.index - before.lastIndexOf("\n") };
 }
 
-/** TEXT with its variables replaced; problems go to REPORT. */
-export function interpolate(text: string, vars: Variables, report: Problem, runtime?: Runtime): string {
-  let out = "";
+/** TEXT with its variables replaced (a RuntimeText where it uses a runtime variable); problems go to REPORT. */
+export function interpolate(text: string, vars: Variables, report: Problem, runtime?: Runtime): ShellText {
+  return textOf(pieces(text, vars, report, runtime));
+}
+
+/** TEXT with its variables replaced, where no runtime variable may stand (a default, a message). */
+function interpolatePlain(text: string, vars: Variables, report: Problem): string {
+  return pieces(text, vars, report).filter((p): p is string => typeof p === "string").join("");
+}
+
+type Piece = string | RuntimeRef;
+
+function pieces(text: string, vars: Variables, report: Problem, runtime?: Runtime): Piece[] {
+  const out: Piece[] = [];
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
     if (c !== "$") {
-      out += c;
+      out.push(c);
       i++;
       continue;
     }
     const next = text[i + 1];
     if (next === "$") {
-      out += "$";
+      out.push("$");
       i += 2;
     } else if (next === "{") {
       const end = closingBrace(text, i + 2);
       if (end < 0) {
         report(`${JSON.stringify(text.slice(i))} has no closing }; close it, or write $$ for a literal $`, "error");
-        return out + text.slice(i);
+        out.push(text.slice(i));
+        return out;
       }
-      out += expand(text.slice(i + 2, end), vars, report, runtime);
+      out.push(expand(text.slice(i + 2, end), vars, report, runtime));
       i = end + 1;
     } else {
       const name = NAME.exec(text.slice(i + 1))?.[0];
       if (name === undefined) {
-        out += "$"; // a lone $ stays, as in Compose
+        out.push("$"); // a lone $ stays, as in Compose
         i++;
       } else {
-        out += runtime?.names.has(name) ? runtimeToken(name, "", "", report, runtime) : lookup(name, vars, report);
+        out.push(runtime?.names.has(name) ? runtimeRef(name, "", "", report, runtime) : lookup(name, vars, report));
         i += 1 + name.length;
       }
     }
@@ -246,7 +249,7 @@ function closingBrace(text: string, from: number): number {
   return -1;
 }
 
-function expand(inner: string, vars: Variables, report: Problem, runtime?: Runtime): string {
+function expand(inner: string, vars: Variables, report: Problem, runtime?: Runtime): Piece {
   const name = NAME.exec(inner)?.[0];
   if (name === undefined) {
     report(`\${${inner}} does not start with a variable name; use e.g. \${PORT} or \${PORT:-8080}`, "error");
@@ -260,8 +263,8 @@ function expand(inner: string, vars: Variables, report: Problem, runtime?: Runti
       report(`\${${inner}}: a variable of x-tupper.runtime_env takes only \${${name}}, \${${name}:-default} or \${${name}:?message}`, "error");
       return "";
     }
-    const word = m ? interpolate(m[2]!, vars, report) : "";
-    return runtimeToken(name, (m?.[1] ?? "") as RuntimeVariable["op"], word, report, runtime);
+    const word = m ? interpolatePlain(m[2]!, vars, report) : "";
+    return runtimeRef(name, (m?.[1] ?? "") as RuntimeVariable["op"], word, report, runtime);
   }
   if (rest === "") return lookup(name, vars, report);
   const m = /^(:?)([-?+])([\s\S]*)$/.exec(rest);
@@ -271,7 +274,7 @@ function expand(inner: string, vars: Variables, report: Problem, runtime?: Runti
   }
   const [, colon, op, word] = m as unknown as [string, string, string, string];
   const set = colon ? value !== undefined && value !== "" : value !== undefined;
-  const arg = () => interpolate(word, vars, report);
+  const arg = () => interpolatePlain(word, vars, report);
   switch (op) {
     case "-":
       return set ? value! : arg();
@@ -287,15 +290,15 @@ function expand(inner: string, vars: Variables, report: Problem, runtime?: Runti
   }
 }
 
-/** The token for runtime variable NAME used with OP and WORD; one variable keeps one default or requirement. */
-function runtimeToken(name: string, op: RuntimeVariable["op"], word: string, report: Problem, runtime: Runtime): string {
+/** The reference to runtime variable NAME used with OP and WORD; one variable keeps one default or requirement. */
+function runtimeRef(name: string, op: RuntimeVariable["op"], word: string, report: Problem, runtime: Runtime): RuntimeRef {
   const seen = runtime.used.get(name);
   const show = (v: RuntimeVariable) => `\${${v.name}${v.op}${v.word}}`;
   if (seen === undefined || seen.op === "") runtime.used.set(name, { name, op, word });
   else if (op !== "" && (seen.op !== op || seen.word !== word)) {
     report(`${show({ name, op, word })} and ${show(seen)} ask different things of the runtime variable ${name}; give it one default or message, and write \${${name}} elsewhere`, "error");
   }
-  return `${RUNTIME_MARK}${name}${RUNTIME_END}`;
+  return { runtime: name };
 }
 
 function lookup(name: string, vars: Variables, report: Problem): string {

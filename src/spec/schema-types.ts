@@ -1,6 +1,7 @@
 // Generated from src/spec/schema.json by scripts/schema-types.mjs: do not edit, change the schema
 // and run `make src/spec/schema-types.ts` (test/unit/schema-types.test.ts fails while they differ).
-// The shape of a spec that the schema accepts; the resolvers (src/resolve) give the values' meaning.
+// The shape of a spec that the schema accepts, once interpolated; the resolvers (src/resolve) give the values' meaning.
+import type { ShellText } from "./runtime.js";
 
 /** service */
 export type Service = {
@@ -59,7 +60,7 @@ export type Service = {
   /** it comes with the full cgroup surface */
   cgroup_parent?: never;
   /** Arguments after the entrypoint (Compose semantics). */
-  command?: string | string[];
+  command?: ShellText | ShellText[];
   /** configs are not implemented yet; bind-mount the file read-only (volumes: ["./app.conf:/etc/app.conf:ro"]) */
   configs?: never;
   /** The container's name instead of PROJECT-SERVICE-1: its state directory, its default hostname, and a name other services reach it by. */
@@ -147,7 +148,7 @@ export type Service = {
   /** The container's NIS domain name. */
   domainname?: string;
   /** The program to run; setting it clears the default command. */
-  entrypoint?: string | string[];
+  entrypoint?: ShellText | ShellText[];
   /** Files of NAME=VALUE lines (the .env format) whose variables the workload gets, read when compiling: the script holds the values. Later files override earlier ones; environment: overrides them all. */
   env_file?: string | (string | {
     /** The file, relative to the spec's directory. */
@@ -159,8 +160,8 @@ export type Service = {
   })[];
   /** Variables for the workload; a name without value passes the host's value at run time. */
   environment?: {
-    [key: string]: string | number | boolean | null;
-  } | string[];
+    [key: string]: ShellText | number | boolean | null;
+  } | ShellText[];
   /** Documentation only, as in Docker: every port is reachable from the container's networks. */
   expose?: (string | number)[];
   /** extends is not implemented yet; copy the base service's keys into this one */
@@ -178,7 +179,7 @@ export type Service = {
   /** A command tupper-init runs in the container now and then; ps and inspect show starting, healthy or unhealthy. */
   healthcheck?: {
     /** The check: exit status 0 is healthy. A string runs with /bin/sh -c, as CMD-SHELL. Without test, the image's HEALTHCHECK runs (read from the image config when the service starts), with the timings given here over the image's, as in Compose. */
-    test?: string | string[];
+    test?: ShellText | ShellText[];
     /** Time between checks. */
     interval?: string;
     /** A check running longer fails. */

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { type Diagnostic, dottedPath } from "./diagnostics.js";
 import type { ParsedSpec, SpecPath } from "./parse.js";
 import { closest } from "./suggest.js";
+import { RuntimeText } from "./runtime.js";
 import { schemaFile } from "../paths.js";
 
 type SchemaNode = { hint?: string; notSupportedYet?: string; properties?: Record<string, unknown>; type?: string | string[] };
@@ -17,6 +18,8 @@ function schemaValidator() {
   ajv.addKeyword({ keyword: "hint", schemaType: "string" });
   // compose: how tupper's meaning differs from Compose's, for docs/spec.md.
   ajv.addKeyword({ keyword: "compose", schemaType: "string" });
+  // runtimeText: its strings may hold x-tupper.runtime_env variables (a ShellText once interpolated).
+  ajv.addKeyword({ keyword: "runtimeText", schemaType: "boolean" });
   // A Compose key tupper does not implement yet: always an error, with the reason as its message.
   ajv.addKeyword({ keyword: "notSupportedYet", schemaType: "string", validate: () => false, errors: false });
   compiled = ajv.compile(JSON.parse(readFileSync(schemaFile, "utf8")) as object);
@@ -30,7 +33,7 @@ export function validateSpec(spec: ParsedSpec): Diagnostic[] {
 
 function schemaDiagnostics(spec: ParsedSpec): Diagnostic[] {
   const validate = schemaValidator();
-  if (validate(spec.data)) return [];
+  if (validate(asWritten(spec.data))) return [];
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const e of validate.errors ?? []) {
@@ -122,6 +125,14 @@ function toDiagnostic(spec: ParsedSpec, e: ErrorObject): Diagnostic | null {
     default:
       return make(path, `${e.message ?? "is not valid"}${hint}`);
   }
+}
+
+/** DATA with each RuntimeText as the text the spec writes (the schema checks its shape, as a string). */
+function asWritten(data: unknown): unknown {
+  if (data instanceof RuntimeText) return data.toString();
+  if (Array.isArray(data)) return data.map(asWritten);
+  if (data !== null && typeof data === "object") return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, asWritten(v)]));
+  return data;
 }
 
 /** "/services/web/volumes/0" → ["services", "web", "volumes", 0] (array indexes as numbers). */

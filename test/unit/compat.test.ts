@@ -187,4 +187,6 @@ test("tupper's defaults are one table (src/model/defaults.ts), and the schema do
   );
   assert.equal(schema.properties["x-tupper"].properties.storage.default, DEFAULTS.storage);
   assert.equal(Number(service.logging.properties.options.properties["max-file"].default), DEFAULTS.logFiles.jsonFile);
+  assert.equal(service.restart.default, DEFAULTS.restart.policy);
+  assert.equal(service.stop_signal.default, `SIG${DEFAULTS.stopSignal}`);
 });

@@ -96,13 +96,23 @@ services:
   assert.deepEqual(
     errors(`x-tupper: {runtime_env: [P]}
 services:
-  app: {image: "rootfs:./\${P}", command: ["\${P:-a}", "\${P:-b}", "\${P:+c}"], environment: {X: "\\uE000P\\uE001"}}
+  app: {image: "rootfs:./\${P}", command: ["\${P:-a}", "\${P:-b}", "\${P:+c}"]}
 `),
     [
       "services.app.image: uses a variable of x-tupper.runtime_env, which only environment, command, entrypoint and healthcheck.test may: this value must be known when compiling",
       "services.app.command[1]: ${P:-b} and ${P:-a} ask different things of the runtime variable P; give it one default or message, and write ${P} elsewhere",
       "services.app.command[2]: ${P:+c}: a variable of x-tupper.runtime_env takes only ${P}, ${P:-default} or ${P:?message}",
-      "services.app.environment.X: contains U+E000 or U+E001, which tupper reserves for x-tupper.runtime_env; remove them",
     ],
   );
+  // A runtime variable is a typed value, not a mark in the text: no text a spec (or a
+  // variable's value) holds can become an expansion, whatever characters it has; the script
+  // carries it single-quoted. (U+E000/U+E001 were the marks before, and were refused.)
+  const literal = compileText(`x-tupper: {runtime_env: [P]}
+services:
+  app: {image: "rootfs:./r", command: ["/bin/echo", "\\uE000P\\uE001", "$\${P}", "\${Q}"], environment: {X: "\\uE000P\\uE001"}}
+`, "/project/specs/app.yaml", { Q: "\uE000P\uE001 ${P}" });
+  assert.deepEqual(literal.diagnostics.filter((d) => d.severity === "error"), []);
+  assert.match(literal.script!, /svc_command=\('\/bin\/echo' '\uE000P\uE001' '\$\{P\}' '\uE000P\uE001 \$\{P\}'\)/);
+  assert.match(literal.script!, /svc_env=\('X=\uE000P\uE001'\)/);
+  assert.doesNotMatch(literal.script!, /RUNTIME_ENV\[P\]/);
 });
