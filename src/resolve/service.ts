@@ -248,10 +248,17 @@ function resolveVolumes(report: Report, path: SpecPath, volumes: unknown[], decl
       const name = JSON.stringify(v.value.source);
       report([...path, i], `volume ${name} is not declared; add it to the top-level volumes (volumes: {${v.value.source}: {}}), or use ./${v.value.source} for a directory beside the spec`);
     }
-    const target = v.value.target.replace(/\/+$/, "").replace(/\/+/g, "/");
-    const first = targets.get(target);
-    if (first !== undefined) report([...path, i], `mounts on ${target} again (also volumes[${first}]); keep one`);
-    else targets.set(target, i);
+    // Two entries on one target: Compose mounts the last one only (docker/compose
+    // pkg/compose/create.go fillBindMounts keeps one mount per target, the later replacing the
+    // earlier; compose-go checks nothing), so the file runs there. tupper does the same, and
+    // says which entry is left out.
+    const target = v.value.target.replace(/\/+$/, "").replace(/\/+/g, "/") || "/";
+    const earlier = targets.get(target);
+    if (earlier !== undefined) {
+      report([...path, i], `mounts on ${target} as volumes[${earlier}] does: as in Compose, the last entry for a target is the one mounted, so volumes[${earlier}] is left out; remove one of them`, "warning");
+      out.splice(out.findIndex((e) => e.at === earlier), 1);
+    }
+    targets.set(target, i);
   });
   return out;
 }
