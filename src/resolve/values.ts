@@ -33,8 +33,8 @@ export interface LimitValues {
   cpusetMems: string | null;
   /** x-tupper.hugetlb, by page size as written. */
   hugetlbBytes: Map<string, number>;
-  /** blkio_config device_*_bps rates, by key then index. */
-  blkioRateBytes: Map<string, number>;
+  /** blkio_config device_read_bps and device_write_bps, each entry's rate in bytes per second. */
+  blkioRates: { key: "device_read_bps" | "device_write_bps"; at: number; path: string; bytes: number }[];
 }
 
 export interface SecurityValues {
