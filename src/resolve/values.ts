@@ -64,8 +64,8 @@ export interface ServiceValues {
   stopSignal: string | null;
   stopGraceMs: number | null;
   healthcheck: HealthValues;
-  /** logging.options.max-size, in bytes (null: not given). */
-  logMaxSizeBytes: number | null;
+  /** logging.options: max-size in bytes, max-file a count (null: not given). */
+  logRotation: { maxSizeBytes: number | null; maxFiles: number | null };
   /** volumes, by index. */
   volumes: { at: number; bind: BindSpec }[];
   /** secrets, by index: the bind each becomes. */
