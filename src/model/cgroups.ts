@@ -70,9 +70,7 @@ export function blkioSettings(s: Service, limits: LimitValues, o: (...key: (stri
   if (b.weight !== undefined) out.push({ ...o("blkio_config", "weight"), kind: "weight", path: null, value: b.weight });
   (b.weight_device ?? []).forEach((d, i) => out.push({ ...o("blkio_config", "weight_device", i), kind: "weight", path: d.path, value: d.weight }));
   for (const kind of ["read_bps", "write_bps"] as const) {
-    (b[`device_${kind}`] ?? []).forEach((d, i) =>
-      out.push({ ...o("blkio_config", `device_${kind}`, i), kind, path: d.path, value: limits.blkioRateBytes.get(`device_${kind}[${i}]`) ?? 0 }),
-    );
+    for (const r of limits.blkioRates.filter((r) => r.key === `device_${kind}`)) out.push({ ...o("blkio_config", r.key, r.at), kind, path: r.path, value: r.bytes });
   }
   for (const kind of ["read_iops", "write_iops"] as const) {
     (b[`device_${kind}`] ?? []).forEach((d, i) => out.push({ ...o("blkio_config", `device_${kind}`, i), kind, path: d.path, value: d.rate }));

@@ -162,7 +162,7 @@ function normaliseService(
     macAddress: { ...o("mac_address"), address: s.mac_address?.toLowerCase() ?? null },
     restart: { ...o("restart"), ...(v.restart ?? DEFAULTS.restart) },
     healthcheck: { ...o("healthcheck"), check: healthcheck(s.healthcheck, v.healthcheck), fromImage: imageHealthcheck(s.healthcheck, v.healthcheck) },
-    logging: { ...o("logging"), ...logging(s.logging, v.logMaxSizeBytes) },
+    logging: { ...o("logging"), ...logging(s.logging, v.logRotation) },
     dependsOn: {
       ...o("depends_on"),
       on: v.dependsOn,
@@ -229,16 +229,15 @@ function projectVolumes(root: Compose, project: string): Omit<VolumePlan, keyof 
   });
 }
 
-/** Docker's defaults: json-file grows without limit; local rotates at 20m, keeping 5 files. MAX_SIZE: max-size, resolved. */
-function logging(l: Service["logging"], maxSizeBytes: number | null): Omit<ServicePlan["logging"], keyof Origin> {
+/** Docker's defaults (defaults.ts): json-file grows without limit; local rotates at 20m, keeping 5 files. ROTATION: the options, resolved. */
+function logging(l: Service["logging"], rotation: ServiceValues["logRotation"]): Omit<ServicePlan["logging"], keyof Origin> {
   const driver = l?.driver ?? "json-file";
   if (driver === "none") return { driver, maxSize: null, maxFiles: DEFAULTS.logFiles.jsonFile };
-  const options = l?.options ?? {};
   const local = driver === "local";
   return {
     driver: "json-file", // local is Docker's other file format; tupper writes one format for both
-    maxSize: maxSizeBytes ?? (local ? DEFAULTS.logMaxSizeLocal : null),
-    maxFiles: Number(options["max-file"] ?? (local ? DEFAULTS.logFiles.local : DEFAULTS.logFiles.jsonFile)),
+    maxSize: rotation.maxSizeBytes ?? (local ? DEFAULTS.logMaxSizeLocal : null),
+    maxFiles: rotation.maxFiles ?? (local ? DEFAULTS.logFiles.local : DEFAULTS.logFiles.jsonFile),
   };
 }
 

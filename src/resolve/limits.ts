@@ -75,20 +75,20 @@ function cgroupSettings(report: Report, at: SpecPath, s: Obj, limitBytes: number
     if (!c.ok) report([...at, "x-tupper", "cpuset_mems"], `${c.why.replace("CPU", "memory node")}; use e.g. 0 or 0-1`);
     else cpusetMems = c.value;
   }
-  return { memReservationBytes, memswapBytes, shmBytes, hugetlbBytes, cpusetMems, blkioRateBytes: blkioRates(report, at, s) };
+  return { memReservationBytes, memswapBytes, shmBytes, hugetlbBytes, cpusetMems, blkioRates: blkioRates(report, at, s) };
 }
 
-/** blkio_config device_*_bps rates in bytes, by "KEY[INDEX]" (iops are counts, taken as written). */
-function blkioRates(report: Report, at: SpecPath, s: Obj): Map<string, number> {
-  const out = new Map<string, number>();
+/** blkio_config device_*_bps rates in bytes per second (iops are counts, taken as written). */
+function blkioRates(report: Report, at: SpecPath, s: Obj): LimitValues["blkioRates"] {
+  const out: LimitValues["blkioRates"] = [];
   const b = isObj(s.blkio_config) ? s.blkio_config : {};
-  for (const key of ["device_read_bps", "device_write_bps"]) {
+  for (const key of ["device_read_bps", "device_write_bps"] as const) {
     const list = b[key];
     if (!Array.isArray(list)) continue;
     list.forEach((d: unknown, i) => {
-      if (!isObj(d) || (typeof d.rate !== "string" && typeof d.rate !== "number")) return;
+      if (!isObj(d) || typeof d.path !== "string" || (typeof d.rate !== "string" && typeof d.rate !== "number")) return;
       const bytes = valueOr(report, [...at, "blkio_config", key, i, "rate"], parseSize(d.rate), "use a number with b, k, m or g (e.g. 10m)");
-      if (bytes !== null) out.set(`${key}[${i}]`, bytes);
+      if (bytes !== null) out.push({ key, at: i, path: d.path, bytes });
     });
   }
   return out;

@@ -1,6 +1,8 @@
-// Stage 3: resolve. Every key of the spec, once: its value parsed into its final type, or a
-// positioned diagnostic (file, line, column, key, what is wrong; what would be right). The
-// model (src/model/normalise.ts) builds the plan from these values and parses nothing again.
+// Stage 3: resolve. Every key of the spec that needs parsing, once: its value parsed into its
+// final type, or a positioned diagnostic (file, line, column, key, what is wrong; what would be
+// right). The model (src/model/normalise.ts) builds the plan from these values and parses
+// nothing again; a key whose schema type is already its value (init: true, hostname: web) it
+// reads through the types generated from the schema (spec/schema-types.ts).
 // Runs beside the schema (spec/validate.ts) on the same document, tolerating what the schema
 // reports, so that one run shows every problem.
 import type { Diagnostic } from "../spec/diagnostics.js";

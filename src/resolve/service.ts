@@ -53,7 +53,7 @@ export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: Servi
   const stopGraceMs =
     typeof s.stop_grace_period === "string" ? valueOr(report, p("stop_grace_period"), parseDuration(s.stop_grace_period), "use e.g. 10s, 1m30s or 500ms") : null;
   const healthcheck = isObj(s.healthcheck) ? resolveHealthcheck(report, p("healthcheck"), s.healthcheck) : NO_HEALTHCHECK;
-  const logMaxSizeBytes = isObj(s.logging) ? resolveLogging(report, p("logging"), s.logging) : null;
+  const logRotation = isObj(s.logging) ? resolveLogging(report, p("logging"), s.logging) : { maxSizeBytes: null, maxFiles: null };
   const limits = resolveLimits(report, at, s);
   const volumes = Array.isArray(s.volumes) ? resolveVolumes(report, p("volumes"), s.volumes, context.declaredVolumes) : [];
   const groupAdd = Array.isArray(s.group_add)
@@ -67,7 +67,7 @@ export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: Servi
   const restart = typeof s.restart === "string" ? restartPolicy(s.restart) : null;
   const tupper = isObj(s["x-tupper"]) ? s["x-tupper"] : {};
   const egress = isObj(tupper.network) && typeof tupper.network.egress_rate === "string" ? egressRate(tupper.network.egress_rate) : null;
-  return { image, entrypoint, command, environment, labels, envFiles, user, groupAdd, stopSignal, stopGraceMs, healthcheck, logMaxSizeBytes, volumes, secrets, limits, security, restart, egressRate: egress };
+  return { image, entrypoint, command, environment, labels, envFiles, user, groupAdd, stopSignal, stopGraceMs, healthcheck, logRotation, volumes, secrets, limits, security, restart, egressRate: egress };
 }
 
 /** "on-failure:3" → on-failure, at most 3 restarts; unless-stopped is always (no daemon to restart). Null: not a policy (the schema says so). */
@@ -154,8 +154,8 @@ function resolveHealthcheck(report: Report, path: SpecPath, h: Obj): HealthValue
   return { argv, ...timings };
 }
 
-/** logging: what the none driver cannot take, and max-size in bytes. */
-function resolveLogging(report: Report, path: SpecPath, logging: Obj): number | null {
+/** logging: what the none driver cannot take; max-size in bytes, max-file as a count. */
+function resolveLogging(report: Report, path: SpecPath, logging: Obj): ServiceValues["logRotation"] {
   const options = isObj(logging.options) ? logging.options : {};
   if (logging.driver === "none" && Object.keys(options).length > 0) {
     report([...path, "options"], "the none driver keeps no log, so it takes no options; remove options or use json-file", "error", "key");
@@ -168,7 +168,10 @@ function resolveLogging(report: Report, path: SpecPath, logging: Obj): number | 
   if (options["max-file"] !== undefined && maxSize === undefined && logging.driver !== "local") {
     report([...path, "options", "max-file"], "has no effect without max-size (the log would never rotate); add max-size, e.g. 10m", "error", "key");
   }
-  return bytes;
+  // max-file: the schema's pattern holds it to a whole number of 1 or more, string or integer
+  const files = options["max-file"];
+  const maxFiles = typeof files === "number" ? files : typeof files === "string" && /^[1-9][0-9]*$/.test(files) ? Number(files) : null;
+  return { maxSizeBytes: bytes, maxFiles };
 }
 
 /**
@@ -248,10 +251,17 @@ function resolveVolumes(report: Report, path: SpecPath, volumes: unknown[], decl
       const name = JSON.stringify(v.value.source);
       report([...path, i], `volume ${name} is not declared; add it to the top-level volumes (volumes: {${v.value.source}: {}}), or use ./${v.value.source} for a directory beside the spec`);
     }
-    const target = v.value.target.replace(/\/+$/, "").replace(/\/+/g, "/");
-    const first = targets.get(target);
-    if (first !== undefined) report([...path, i], `mounts on ${target} again (also volumes[${first}]); keep one`);
-    else targets.set(target, i);
+    // Two entries on one target: Compose mounts the last one only (docker/compose
+    // pkg/compose/create.go fillBindMounts keeps one mount per target, the later replacing the
+    // earlier; compose-go checks nothing), so the file runs there. tupper does the same, and
+    // says which entry is left out.
+    const target = v.value.target.replace(/\/+$/, "").replace(/\/+/g, "/") || "/";
+    const earlier = targets.get(target);
+    if (earlier !== undefined) {
+      report([...path, i], `mounts on ${target} as volumes[${earlier}] does: as in Compose, the last entry for a target is the one mounted, so volumes[${earlier}] is left out; remove one of them`, "warning");
+      out.splice(out.findIndex((e) => e.at === earlier), 1);
+    }
+    targets.set(target, i);
   });
   return out;
 }

@@ -33,8 +33,8 @@ export interface LimitValues {
   cpusetMems: string | null;
   /** x-tupper.hugetlb, by page size as written. */
   hugetlbBytes: Map<string, number>;
-  /** blkio_config device_*_bps rates, by key then index. */
-  blkioRateBytes: Map<string, number>;
+  /** blkio_config device_read_bps and device_write_bps, each entry's rate in bytes per second. */
+  blkioRates: { key: "device_read_bps" | "device_write_bps"; at: number; path: string; bytes: number }[];
 }
 
 export interface SecurityValues {
@@ -64,8 +64,8 @@ export interface ServiceValues {
   stopSignal: string | null;
   stopGraceMs: number | null;
   healthcheck: HealthValues;
-  /** logging.options.max-size, in bytes (null: not given). */
-  logMaxSizeBytes: number | null;
+  /** logging.options: max-size in bytes, max-file a count (null: not given). */
+  logRotation: { maxSizeBytes: number | null; maxFiles: number | null };
   /** volumes, by index. */
   volumes: { at: number; bind: BindSpec }[];
   /** secrets, by index: the bind each becomes. */

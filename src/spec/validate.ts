@@ -43,7 +43,31 @@ function schemaDiagnostics(spec: ParsedSpec): Diagnostic[] {
     if (!seen.has(key)) out.push(d);
     seen.add(key);
   }
-  return sayBuildOnce(out);
+  return sayVersion1Once(spec, sayBuildOnce(out));
+}
+
+/**
+ * A file in Compose's first format (services at the top level, no services:): Compose v2
+ * no longer reads it either (its schema refuses the top-level keys), so say that once, at
+ * services is missing, instead of one unknown key per service.
+ */
+function sayVersion1Once(spec: ParsedSpec, diagnostics: Diagnostic[]): Diagnostic[] {
+  const root = spec.data;
+  if (root === null || typeof root !== "object" || Array.isArray(root) || "services" in root) return diagnostics;
+  const looksLikeService = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v) && ("image" in v || "build" in v);
+  const services = Object.entries(root).filter(([key, v]) => !key.startsWith("x-") && looksLikeService(v)).map(([key]) => key);
+  if (services.length === 0) return diagnostics;
+  const isServiceKey = (d: Diagnostic) => services.includes(d.path) && d.message.startsWith("unknown key ");
+  return diagnostics
+    .filter((d) => !isServiceKey(d))
+    .map((d) =>
+      d.path === "" && d.message.startsWith("services is missing")
+        ? {
+            ...d,
+            message: `services is missing: this file is in Compose's first format, with its services (${services.join(", ")}) at the top level, which Compose v2 no longer reads either; put them under services:`,
+          }
+        : d,
+    );
 }
 
 /**

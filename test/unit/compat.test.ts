@@ -92,6 +92,26 @@ test("every problem of a volume entry is reported at once", () => {
   assert.match(errorsOf(service("tmpfs: ['/run:size=16M,bogus,exec,nope']")).join("\n"), /tmpfs options "bogus", "nope" are not one of/);
 });
 
+test("two volumes on one target: the last is mounted, as Compose mounts it, with a warning that names the one left out", () => {
+  const text = `${service("volumes: ['./etc/prometheus:/prometheus', 'prom_data:/prometheus/', './conf:/etc/app']")}volumes:\n  prom_data:\n`;
+  const result = compileText(text);
+  assert.deepEqual(result.diagnostics.map(formatDiagnostic), [
+    "/project/specs/app.yaml:5:47: warning: services.app.volumes[1]: mounts on /prometheus as volumes[0] does: as in Compose, the last entry for a target is the one mounted, so volumes[0] is left out; remove one of them",
+  ]);
+  const binds = result.plan!.services[0]!.binds.map((b) => [b.key, b.source, b.target]);
+  assert.deepEqual(binds, [
+    ["services.app.volumes[1]", "prom_data", "/prometheus/"],
+    ["services.app.volumes[2]", "./conf", "/etc/app"],
+  ]);
+  assert.doesNotMatch(result.script!, /etc\/prometheus/);
+});
+
+test("a file in Compose's first format (services at the top level) is said once, as Compose v2 refuses it too", () => {
+  assert.deepEqual(errorsOf("db:\n  image: postgres\nweb:\n  image: nginx\n  links: [db]\nx-note: 1\n"), [
+    "/project/specs/app.yaml:1:1: error: services is missing: this file is in Compose's first format, with its services (db, web) at the top level, which Compose v2 no longer reads either; put them under services:",
+  ]);
+});
+
 test("tmpfs sizes take their unit in either case, as the kernel and Docker do", () => {
   assert.match(scriptOf(service("tmpfs: ['/run:size=16M,mode=1750,exec', '/tmp:size=1g']")), /svc_tmpfs\+=\('\/run' 'size=16M,mode=1750,exec'\)/);
 });

@@ -8,6 +8,11 @@ import { tempDir, testHelper } from "./helpers.js";
 
 export const corpusDir = join(packageRoot, "test", "fixtures", "corpus");
 
+/** The corpus files that the user's setup (FILE.setup/) makes compile, sorted. */
+export function corpusSetups(): string[] {
+  return readdirSync(corpusDir).filter((f) => f.endsWith(".setup")).map((f) => `${f.slice(0, -".setup".length)}.yaml`).sort();
+}
+
 /** The corpus files, sorted. */
 export function corpusFiles(): string[] {
   return readdirSync(corpusDir).filter((f) => f.endsWith(".yaml")).sort();
@@ -17,9 +22,11 @@ export function corpusFiles(): string[] {
  * Compiles corpus file FILE as its project would: in a directory of its own, next to the
  * files its project ships beside it (FILE's stem + ".files/": a .env, an env_file), with
  * the variables of that .env only (the tests' environment stays out; what is unset stays
- * unset, as on a host that has not configured the project).
+ * unset, as on a host that has not configured the project). SETUP: also with the files a
+ * user makes as the project's docs say before the first start (FILE's stem + ".setup/": the
+ * .env copied from an example), for files that Compose too refuses without them.
  */
-export function compileCorpusFile(file: string, onDir: (dir: string) => void = () => {}): CompileResult {
+export function compileCorpusFile(file: string, onDir: (dir: string) => void = () => {}, setup = false): CompileResult {
   // a directory of a fixed name: Compose's default project name is the directory's
   const dir = join(tempDir("tupper-corpus-"), "corpus");
   mkdirSync(dir);
@@ -28,6 +35,8 @@ export function compileCorpusFile(file: string, onDir: (dir: string) => void = (
   copyFileSync(join(corpusDir, file), spec);
   const beside = join(corpusDir, `${file.slice(0, -".yaml".length)}.files`);
   if (existsSync(beside)) cpSync(beside, dir, { recursive: true });
+  const made = join(corpusDir, `${file.slice(0, -".yaml".length)}.setup`);
+  if (setup) cpSync(made, dir, { recursive: true });
   const dotEnv = join(dir, ".env");
   const values = existsSync(dotEnv) ? parseDotEnv(readFileSync(dotEnv, "utf8")).vars : {};
   return compileSpec(spec, readFileSync(spec, "utf8"), join(dir, "app.sh"), testHelper, { values, problems: [] });
