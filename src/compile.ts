@@ -26,7 +26,7 @@ export function specVariables(spec: string): Variables {
   const dotEnv = readDotEnv(spec);
   const fromEnvironment = "in the environment of tupper compile";
   if (dotEnv === undefined) return { values: process.env, problems: [], origin: (name) => (process.env[name] === undefined ? undefined : fromEnvironment) };
-  const parsed = parseDotEnv(dotEnv.text);
+  const parsed = parseDotEnv(dotEnv.text, process.env);
   const problems: Diagnostic[] = parsed.problems.map((p) => ({ file: dotEnv.file, line: p.line, col: 1, path: "", message: `${p.message}; write NAME=VALUE`, severity: "error" }));
   const origin: VariableOrigin = (name) =>
     process.env[name] !== undefined ? fromEnvironment : parsed.lines[name] !== undefined ? `in ${dotEnv.file} line ${parsed.lines[name]}` : undefined;
@@ -58,7 +58,7 @@ export function compileSpec(file: string, text: string, outputFile: string, help
     parsed.spec.data === undefined ? { spec: parsed.spec, diagnostics: [], runtime: [] } : interpolateSpec(parsed.spec, vars.values, runtimeNames(parsed.spec.data), vars.origin);
   const spec = interpolated.spec;
   const locked = readLock(file);
-  const resolved = spec.data === undefined ? undefined : resolveSpec(spec);
+  const resolved = spec.data === undefined ? undefined : resolveSpec(spec, vars.values);
   const diagnostics = sortDiagnostics([
     ...parsed.diagnostics,
     ...vars.problems,

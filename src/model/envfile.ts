@@ -5,7 +5,7 @@
 // ones, and `environment:` overrides them all; `required: false` lets a file be missing.
 // The lines follow the .env format (src/spec/interpolate.ts parseDotEnv).
 import { resolve, dirname } from "node:path";
-import { parseDotEnv } from "../spec/interpolate.js";
+import { parseDotEnv, type Variables } from "../spec/interpolate.js";
 import { readTextFile } from "../spec/load.js";
 import type { Parsed } from "./units.js";
 
@@ -31,14 +31,14 @@ export function envFileEntries(raw: unknown): EnvFileEntry[] {
 }
 
 /** The variables of one env file, in file order; null when it is missing and not required. */
-export function loadEnvFile(specFile: string, entry: EnvFileEntry): Parsed<{ file: string; vars: [string, string][] } | null> {
+export function loadEnvFile(specFile: string, entry: EnvFileEntry, variables: Variables = {}): Parsed<{ file: string; vars: [string, string][] } | null> {
   const file = resolve(dirname(resolve(specFile)), entry.path);
   const text = readTextFile(file);
   if (text === undefined) {
     if (!entry.required) return { ok: true, value: null };
     return { ok: false, why: `${file}: no such file; give a path relative to the spec's directory, or mark it required: false` };
   }
-  const parsed = parseDotEnv(text);
+  const parsed = parseDotEnv(text, variables);
   const first = parsed.problems[0];
   if (first) return { ok: false, why: `${file}:${first.line}: ${first.message}; write NAME=VALUE` };
   return { ok: true, value: { file, vars: Object.entries(parsed.vars) } };

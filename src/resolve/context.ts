@@ -2,6 +2,7 @@
 import { type Diagnostic, dottedPath } from "../spec/diagnostics.js";
 import type { ParsedSpec, SpecPath } from "../spec/parse.js";
 import type { Parsed } from "../model/units.js";
+import type { Variables } from "../spec/interpolate.js";
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -16,13 +17,15 @@ export interface Resolver {
   writtenAt: (path: SpecPath) => string | undefined;
   report: Report;
   diagnostics: Diagnostic[];
+  /** What ${VAR} took in the spec (the environment, then .env): env_file values expand from it. */
+  variables: Variables;
 }
 
-export function resolverFor(spec: ParsedSpec): Resolver {
+export function resolverFor(spec: ParsedSpec, variables: Variables = {}): Resolver {
   const diagnostics: Diagnostic[] = [];
   const report: Report = (path, message, severity = "error", at = "value") =>
     diagnostics.push({ file: spec.file, ...spec.positionOf(path, at), path: dottedPath(path), message, severity });
-  return { file: spec.file, writtenAt: spec.sourceTextOf, report, diagnostics };
+  return { file: spec.file, writtenAt: spec.sourceTextOf, report, diagnostics, variables };
 }
 
 /**

@@ -7,6 +7,7 @@
 // reports, so that one run shows every problem.
 import type { Diagnostic } from "../spec/diagnostics.js";
 import type { ParsedSpec } from "../spec/parse.js";
+import type { Variables } from "../spec/interpolate.js";
 import { secretFiles } from "../model/secrets.js";
 import { dependenciesOf } from "../model/dependencies.js";
 import { type Obj, isObj, resolverFor } from "./context.js";
@@ -15,8 +16,9 @@ import { checkContainerNames, checkDocument, checkReplicas, checkSharing, resolv
 import { resolveService } from "./service.js";
 import type { ServiceValues, SpecValues } from "./values.js";
 
-export function resolveSpec(spec: ParsedSpec): { values: SpecValues; diagnostics: Diagnostic[] } {
-  const r = resolverFor(spec);
+/** VARIABLES: what ${VAR} took in the spec; env_file values expand theirs from it too, as in Compose. */
+export function resolveSpec(spec: ParsedSpec, variables: Variables = {}): { values: SpecValues; diagnostics: Diagnostic[] } {
+  const r = resolverFor(spec, variables);
   const root = isObj(spec.data) ? spec.data : {};
   if (isObj(spec.data)) checkDocument(r.report, root);
   const { networking, services: addresses } = resolveProjectNetworking(root, r.report);

@@ -31,7 +31,7 @@ export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: Servi
 
   const environment = resolveEnvironment(r, p("environment"), s.environment);
   const envFiles = envFileEntries(s.env_file).flatMap((entry) => {
-    const loaded = valueOr(report, entry.at === null ? p("env_file") : p("env_file", entry.at), loadEnvFile(r.file, entry));
+    const loaded = valueOr(report, entry.at === null ? p("env_file") : p("env_file", entry.at), loadEnvFile(r.file, entry, r.variables));
     return loaded === null ? [] : [{ at: entry.at, path: entry.path, vars: loaded.vars }];
   });
   const labels = resolveLabels(r, p("labels"), s.labels);

@@ -313,9 +313,16 @@ function lookup(name: string, vars: Variables, report: Problem): string {
 /**
  * A .env file, as Compose reads it: NAME=VALUE lines, # comments, `export ` allowed before
  * the name; 'single quotes' keep the text as is, "double quotes" take \n, \t, \\ and \";
- * an unquoted value ends at a space before #. Values are not interpolated further.
+ * an unquoted value ends at a space before #. An unquoted or double-quoted value has its
+ * ${VAR} expanded as in the spec (defaults, :? errors, $$), from ENVIRONMENT first, then from
+ * the lines above it (compose-go's dotenv does the same: its lookup asks the environment
+ * before the file); a single-quoted one never. An unset variable is empty there, silently, as
+ * in Compose.
  */
-export function parseDotEnv(text: string): { vars: Record<string, string>; lines: Record<string, number>; problems: { line: number; message: string }[] } {
+export function parseDotEnv(
+  text: string,
+  environment: Variables = {},
+): { vars: Record<string, string>; lines: Record<string, number>; problems: { line: number; message: string }[] } {
   const vars: Record<string, string> = {};
   const lines: Record<string, number> = {};
   const problems: { line: number; message: string }[] = [];
@@ -332,15 +339,31 @@ export function parseDotEnv(text: string): { vars: Record<string, string>; lines
     if (rest.startsWith("'")) {
       const end = rest.indexOf("'", 1);
       value = end < 0 ? rest.slice(1) : rest.slice(1, end);
-    } else if (rest.startsWith('"')) {
-      let end = 1;
-      while (end < rest.length && !(rest[end] === '"' && rest[end - 1] !== "\\")) end++;
-      value = rest.slice(1, end).replace(/\\(.)/g, (_, ch: string) => ({ n: "\n", t: "\t", r: "\r" })[ch] ?? ch);
     } else {
-      value = rest.replace(/\s+#.*$/, "").trim();
+      if (rest.startsWith('"')) {
+        let end = 1;
+        while (end < rest.length && !(rest[end] === '"' && rest[end - 1] !== "\\")) end++;
+        value = rest.slice(1, end).replace(/\\(.)/g, (_, ch: string) => ({ n: "\n", t: "\t", r: "\r" })[ch] ?? ch);
+      } else {
+        value = rest.replace(/\s+#.*$/, "").trim();
+      }
+      if (value.includes("$")) value = expandDotEnvValue(value, { ...vars, ...definedOnly(environment) }, (message) => problems.push({ line: index + 1, message }));
     }
     vars[name] = value;
     lines[name] = index + 1;
   });
   return { vars, lines, problems };
+}
+
+/** VALUE of a .env line with its variables expanded from VARS; an error (a :? message, no closing brace) goes to PROBLEM. */
+function expandDotEnvValue(value: string, vars: Variables, problem: (message: string) => void): string {
+  const quiet: Problem = (message, severity) => {
+    if (severity === "error") problem(message);
+  };
+  return interpolatePlain(value, vars, quiet);
+}
+
+/** The variables of ENVIRONMENT that are set (process.env's type allows undefined values). */
+function definedOnly(environment: Variables): Record<string, string> {
+  return Object.fromEntries(Object.entries(environment).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -75,6 +75,32 @@ not a line
   assert.deepEqual(problems, [{ line: 7, message: '"not a line" is not NAME=VALUE' }]);
 });
 
+test(".env: unquoted and double-quoted values expand ${VAR} from the environment first, then the lines above; single-quoted ones never (as compose-go's dotenv)", () => {
+  const { vars, problems } = parseDotEnv(
+    `USER_NAME=mm
+HOST=db
+DSN=postgres://\${USER_NAME}@\${HOST}:\${PORT:-5432}/x
+QUOTED="\${USER_NAME} and $$ and $HOST"
+SINGLE='\${USER_NAME}'
+FROM_ENV=\${SHELL_ONLY}
+REQUIRED=\${MISSING:?set MISSING}
+`,
+    { HOST: "from-environment", SHELL_ONLY: "shell" },
+  );
+  assert.deepEqual(vars, {
+    USER_NAME: "mm",
+    HOST: "db",
+    DSN: "postgres://mm@from-environment:5432/x",
+    QUOTED: "mm and $ and from-environment",
+    SINGLE: "${USER_NAME}",
+    FROM_ENV: "shell",
+    REQUIRED: "",
+  });
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]!.line, 7);
+  assert.match(problems[0]!.message, /set MISSING/);
+});
+
 test("x-tupper.runtime_env: those variables stay variables, expanded in double quotes when the script runs; one default each; only where the script has words", () => {
   const spec = `x-tupper: {runtime_env: [PW, TAG]}
 services:
