@@ -495,6 +495,7 @@ static void hash_visit(struct walk *w, struct node *n) {
     size = (unsigned long long)st.st_size;
   } else if (n->kind == SYMLINK) {
     ssize_t len = readlinkat(n->dir_fd, n->name, target, sizeof target);
+    if (len < 0 && errno == EINVAL) die("%s/%s was replaced while the context was read (no longer a symlink)", w->context_name, rel);
     if (len < 0) die_errno("readlink %s/%s", w->context_name, rel);
     if ((size_t)len >= sizeof target) die("%s/%s: a symlink target longer than %d bytes", w->context_name, rel, PATH_MAX - 1);
     size = (unsigned long long)len;
@@ -620,6 +621,7 @@ static void copy_leaf(struct walk *w, struct node *n, int dir, const char *name,
   if (n->kind == SYMLINK) {
     char target[PATH_MAX];
     ssize_t len = readlinkat(n->dir_fd, n->name, target, sizeof target);
+    if (len < 0 && errno == EINVAL) die("%s/%s was replaced while the context was read (no longer a symlink)", w->context_name, n->rel);
     if (len < 0) die_errno("readlink %s/%s", w->context_name, n->rel);
     if ((size_t)len >= sizeof target) die("%s/%s: a symlink target longer than %d bytes", w->context_name, n->rel, PATH_MAX - 1);
     target[len] = '\0';
