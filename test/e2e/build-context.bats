@@ -250,8 +250,10 @@ secret_untouched() {
 @test "attack: a directory of the context swapped for a symlink to the host in the middle of its walk (inotify) is read from the directory that was opened" {
   make_context
   gcc -static -O2 -o "$TEST_DIR/exchange-on-read" "$BATS_TEST_DIRNAME/exchange-on-read.c"
-  printf 'host secret\n' > "$OUT/z.txt" # what a walker that goes by path would read after the swap
   local mode i
+  # what a walker that goes by path would read after the swap: the same names, and a secret
+  printf 'host secret\n' > "$OUT/z.txt"
+  for ((i = 0; i < 2000; i++)); do printf '%s\n' "$i" > "$OUT/m$i"; done
   for mode in hash copy; do
     rm -rf "$CTX" "$ROOT" && mkdir -p "$CTX/d" "$ROOT"
     printf 'first\n' > "$CTX/d/a.txt" # read first (byte order); its close triggers the swap
