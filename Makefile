@@ -72,10 +72,18 @@ FUZZ_TIME ?= 60
 $(FUZZ_TARGET): helper/fuzz/untar-fuzz.c helper/untar.c helper/untar.h helper/util.c helper/util.h
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -DUTIL_EXIT=fuzz_exit -o $@ helper/fuzz/untar-fuzz.c helper/untar.c helper/util.c
-test-fuzz: deps $(FUZZ_TARGET)
+# The .dockerignore/COPY wildcard matcher (helper/pattern.c) the same way, from helper/fuzz/pattern-corpus.
+FUZZ_PATTERN := build/fuzz/pattern-fuzz
+$(FUZZ_PATTERN): helper/fuzz/pattern-fuzz.c helper/pattern.c helper/pattern.h helper/util.c helper/util.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -DUTIL_EXIT=fuzz_exit -o $@ helper/fuzz/pattern-fuzz.c helper/pattern.c helper/util.c
+test-fuzz: deps $(FUZZ_TARGET) $(FUZZ_PATTERN)
 	rm -rf build/fuzz/corpus build/fuzz/artifacts && mkdir -p build/fuzz/corpus build/fuzz/artifacts
 	$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  -artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus helper/fuzz/corpus
+	rm -rf build/fuzz/pattern-corpus && mkdir -p build/fuzz/pattern-corpus
+	$(FUZZ_PATTERN) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  -artifact_prefix=build/fuzz/artifacts/ build/fuzz/pattern-corpus helper/fuzz/pattern-corpus
 
 test-shellcheck:
 	shellcheck --severity=style generated/*.sh

@@ -418,7 +418,8 @@ static void expand(struct walk *w, char **components, size_t count, size_t i, co
     return;
   }
   out->wildcard = true;
-  struct glob *g = glob_compile(c, strlen(c), "COPY source");
+  struct glob *g = NULL;
+  glob_compile(&g, c, strlen(c), "COPY source");
   int fd = open_canonical(w->context, dir, O_RDONLY | O_DIRECTORY, w->context_name);
   size_t n;
   char **names = list_directory(fd, dir, w->context_name, &n);

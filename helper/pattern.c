@@ -272,23 +272,22 @@ void ignore_add(struct ignore *ig, const char *line, size_t len, const char *whe
   char *cleaned = clean_path_text(line, len, false);
   struct pattern *p = xmalloc(sizeof *p);
   *p = (struct pattern){0};
-  if (cleaned[0] == '!') {
-    if (cleaned[1] == '\0') die("%s: illegal exclusion pattern: \"!\"", where);
-    p->exclusion = true;
-    ig->has_exceptions = true;
-    p->text = xstrdup(cleaned + 1);
-    free(cleaned);
-  } else {
-    p->text = cleaned;
-  }
-  p->len = strlen(p->text);
-  compile_ignore_pattern(p, where);
-  alloc_states(p);
+  /* IG owns it from here, so that the fuzz target frees it after a die() */
   if (ig->n == ig->cap) {
     ig->cap = ig->cap ? ig->cap * 2 : 16;
     ig->patterns = xreallocarray(ig->patterns, ig->cap, sizeof *ig->patterns);
   }
   ig->patterns[ig->n++] = p;
+  p->text = cleaned;
+  if (cleaned[0] == '!') {
+    p->exclusion = true;
+    ig->has_exceptions = true;
+    memmove(cleaned, cleaned + 1, strlen(cleaned)); /* the NUL with it */
+    if (cleaned[0] == '\0') die("%s: illegal exclusion pattern: \"!\"", where);
+  }
+  p->len = strlen(p->text);
+  compile_ignore_pattern(p, where);
+  alloc_states(p);
 }
 
 void ignore_read_file(struct ignore *ig, const char *file) {
@@ -331,7 +330,7 @@ void ignore_free(struct ignore *ig) {
 static bool in_class(const struct pattern *p, const struct token *t, uint32_t r) {
   bool found = false;
   for (uint32_t k = 0; k < t->count && !found; k++) {
-    uint32_t lo = p->ranges[2 * (t->first + k)], hi = p->ranges[2 * (t->first + k) + 1];
+    uint32_t lo = p->ranges[t->first + 2 * k], hi = p->ranges[t->first + 2 * k + 1]; /* FIRST indexes the array */
     found = r >= lo && r <= hi;
   }
   return found != t->negated;
@@ -473,11 +472,12 @@ bool has_wildcards(const char *text, size_t len) {
   return false;
 }
 
-struct glob *glob_compile(const char *text, size_t len, const char *where) {
+void glob_compile(struct glob **slot, const char *text, size_t len, const char *where) {
   if (len > MAX_PATTERN) die("%s: a wildcard of %zu bytes (at most %d)", where, len, MAX_PATTERN);
   struct glob *g = xmalloc(sizeof *g);
   struct pattern *p = &g->p;
   *p = (struct pattern){0};
+  *slot = g; /* the caller's from here, so that the fuzz target frees it after a die() */
   p->text = xstrndup(text, len);
   p->len = len;
   p->type = REGEXP;
@@ -494,7 +494,6 @@ struct glob *glob_compile(const char *text, size_t len, const char *where) {
     }
   }
   alloc_states(p);
-  return g;
 }
 
 bool glob_match(struct glob *g, const char *name) {

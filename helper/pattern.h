@@ -33,7 +33,8 @@ bool ignore_match(const struct ignore *ig, const char *path, const unsigned char
 
 /* A COPY source wildcard for one path component (Go's filepath.Match: '*', '?', '[...]', '\'). */
 struct glob;
-struct glob *glob_compile(const char *text, size_t len, const char *where);
+/* Compiles TEXT into *SLOT (set first: the caller frees it with glob_free, even after a die()). */
+void glob_compile(struct glob **slot, const char *text, size_t len, const char *where);
 bool glob_match(struct glob *g, const char *name);
 void glob_free(struct glob *g);
 /* Whether TEXT holds a wildcard character at all (Docker's containsWildcards). */

@@ -364,6 +364,14 @@ included Dockerfile" ]
   [ ! -e "$ROOT/app2/Dockerfile" ] && [ ! -e "$ROOT/app2/.dockerignore" ] && [ -e "$ROOT/app2/README.md" ]
   # an excluded file named as a source is not in the context
   copy_both_ways 125 --ignore-file "$TEST_DIR/ignore" --dest /x x.md
+  # classes (the second one in a pattern once read the first one's ranges: found by pattern-fuzz)
+  printf '[x][a-c]\n[^a]?z\n' > "$TEST_DIR/classes"
+  run -0 "$H" context-match --ignore-file "$TEST_DIR/classes" xb xd ab bqz aqz
+  [ "$output" = "excluded xb
+included xd
+included ab
+excluded bqz
+included aqz" ]
   # a pattern Go's filepath.Match refuses is an error naming its line
   printf 'ok\n[unclosed\n' > "$TEST_DIR/bad"
   run -125 --separate-stderr hash_of --ignore-file "$TEST_DIR/bad"
