@@ -2,7 +2,9 @@
  * context.c: a build context, read as hostile input (helper/CONTEXT.md has the formats).
  *
  *   tupper-init context-hash --context DIR [--ignore-file F] [--include SOURCE]...
- *       prints sha256:HEX over the selected entries of DIR (all of it, or the COPY sources).
+ *       [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...
+ *       prints sha256:HEX, the tupper-files-v1 digest of what a COPY of the sources (all of
+ *       DIR without --include) writes: names, types, modes, owners, contents.
  *   tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]
  *       [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]... [--] SOURCE...
  *       copies as Docker's COPY does, from DIR into PATH of the image's root ROOT.
@@ -470,53 +472,108 @@ static void resolve_sources(struct walk *w, char **given, size_t n_given, struct
 
 /* ---- context-hash -------------------------------------------------------- */
 
+/* One entry of the digest, as the copy will write it (CONTEXT.md). */
+struct record {
+  char *path;     /* relative to the copy's source: where it lands below the destination */
+  size_t order;   /* the walk's order: equal paths (two sources) keep it */
+  char type;
+  unsigned mode, uid, gid;
+  char *payload;  /* f: the content's sha256 in hex; l: the link's target; d, p: "" */
+};
+
 struct hasher {
-  struct sha256 sha;
+  struct record *records;
+  size_t n, cap;
+  uid_t uid;      /* the owner the copy gives everything: --chown, or 0:0 as Docker */
+  gid_t gid;
+  int chmod_mode; /* -1: the source's mode */
   unsigned char *buffer;
 };
 
-/* The digest's record of N: "REL\0TYPE MODE UID GID SIZE\0" then the content or the link's
-   target (CONTEXT.md). A regular file is read through a descriptor opened with O_NOFOLLOW
-   relative to its directory, and must still be the file that was listed. */
+/* The sha256 of the regular file N, read through a descriptor opened with O_NOFOLLOW
+   relative to its directory, which must still be the file the walk saw. */
+static char *content_digest(struct walk *w, struct hasher *h, const struct node *n) {
+  int fd = openat(n->dir_fd, n->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) die_errno("open %s/%s", w->context_name, n->rel);
+  struct stat st;
+  if (fstat(fd, &st) < 0) die_errno("fstat %s/%s", w->context_name, n->rel);
+  if (!S_ISREG(st.st_mode) || st.st_dev != n->st.st_dev || st.st_ino != n->st.st_ino)
+    die("%s/%s was replaced while the context was read", w->context_name, n->rel);
+  struct sha256 sha;
+  sha256_init(&sha);
+  for (;;) {
+    ssize_t got = read(fd, h->buffer, COPY_BUFFER);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) die_errno("read %s/%s", w->context_name, n->rel);
+    if (got == 0) break;
+    sha256_update(&sha, h->buffer, (size_t)got);
+  }
+  if (close(fd) < 0) die_errno("close %s/%s", w->context_name, n->rel);
+  char *hex = xmalloc(65);
+  sha256_hex(&sha, hex);
+  return hex;
+}
+
+static char *link_target(struct walk *w, const struct node *n) {
+  char target[PATH_MAX];
+  ssize_t len = readlinkat(n->dir_fd, n->name, target, sizeof target);
+  if (len < 0 && errno == EINVAL) die("%s/%s was replaced while the context was read (no longer a symlink)", w->context_name, n->rel);
+  if (len < 0) die_errno("readlink %s/%s", w->context_name, n->rel);
+  if ((size_t)len >= sizeof target) die("%s/%s: a symlink target longer than %d bytes", w->context_name, n->rel, PATH_MAX - 1);
+  return xstrndup(target, (size_t)len);
+}
+
+/* N's record, named where the copy puts it: below a directory source, its path from there;
+   a file source, its name. A directory source's own directory has none (the destination
+   directory is the copy's, not the source's). */
 static void hash_visit(struct walk *w, struct node *n) {
   struct hasher *h = w->data;
   static const char type[] = {[REGULAR] = 'f', [DIRECTORY] = 'd', [SYMLINK] = 'l', [FIFO] = 'p'};
-  if (n->rel[0] == '\0' || strcmp(n->rel, ".") == 0) return; /* the context's own directory: not content */
-  const char *rel = n->rel;
-  char target[PATH_MAX];
-  unsigned long long size = 0;
-  int fd = -1;
-  struct stat st = n->st;
-  if (n->kind == REGULAR) {
-    fd = openat(n->dir_fd, n->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) die_errno("open %s/%s", w->context_name, rel);
-    if (fstat(fd, &st) < 0) die_errno("fstat %s/%s", w->context_name, rel);
-    if (!S_ISREG(st.st_mode) || st.st_dev != n->st.st_dev || st.st_ino != n->st.st_ino)
-      die("%s/%s was replaced while the context was read", w->context_name, rel);
-    size = (unsigned long long)st.st_size;
-  } else if (n->kind == SYMLINK) {
-    ssize_t len = readlinkat(n->dir_fd, n->name, target, sizeof target);
-    if (len < 0 && errno == EINVAL) die("%s/%s was replaced while the context was read (no longer a symlink)", w->context_name, rel);
-    if (len < 0) die_errno("readlink %s/%s", w->context_name, rel);
-    if ((size_t)len >= sizeof target) die("%s/%s: a symlink target longer than %d bytes", w->context_name, rel, PATH_MAX - 1);
-    size = (unsigned long long)len;
+  if (n->parent == NULL && n->kind == DIRECTORY) return;
+  if (h->n == h->cap) h->cap = h->cap ? h->cap * 2 : 1024, h->records = xreallocarray(h->records, h->cap, sizeof *h->records);
+  struct record *r = &h->records[h->n];
+  *r = (struct record){.path = xstrdup(n->parent == NULL ? n->name : n->sub), .order = h->n, .type = type[n->kind]};
+  /* what the copy writes: a symlink's mode is always 0777; --chmod and --chown as given */
+  r->mode = n->kind == SYMLINK ? 0777 : h->chmod_mode >= 0 ? (unsigned)h->chmod_mode : (unsigned)(n->st.st_mode & 07777);
+  r->uid = (unsigned)h->uid, r->gid = (unsigned)h->gid;
+  r->payload = n->kind == REGULAR ? content_digest(w, h, n) : n->kind == SYMLINK ? link_target(w, n) : xstrdup("");
+  h->n++;
+}
+
+static int by_path(const void *a, const void *b) {
+  const struct record *x = a, *y = b;
+  int c = strcmp(x->path, y->path);
+  return c != 0 ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void netstring(struct sha256 *sha, const char *bytes, size_t len) {
+  char head[32];
+  int n = snprintf(head, sizeof head, "%zu:", len);
+  sha256_update(sha, head, (size_t)n);
+  sha256_update(sha, bytes, len);
+  sha256_update(sha, ",", 1);
+}
+
+/* sha256("tupper-files-v1\n" + per record, sorted by path bytes: six netstrings). */
+static void files_digest(struct hasher *h, char hex[65]) {
+  qsort(h->records, h->n, sizeof *h->records, by_path);
+  struct sha256 sha;
+  sha256_init(&sha);
+  sha256_update(&sha, "tupper-files-v1\n", 16);
+  for (size_t i = 0; i < h->n; i++) {
+    const struct record *r = &h->records[i];
+    char mode[16], uid[16], gid[16];
+    snprintf(mode, sizeof mode, "%04o", r->mode);
+    snprintf(uid, sizeof uid, "%u", r->uid);
+    snprintf(gid, sizeof gid, "%u", r->gid);
+    netstring(&sha, r->path, strlen(r->path));
+    netstring(&sha, &r->type, 1);
+    netstring(&sha, mode, strlen(mode));
+    netstring(&sha, uid, strlen(uid));
+    netstring(&sha, gid, strlen(gid));
+    netstring(&sha, r->payload, strlen(r->payload));
   }
-  sha256_update(&h->sha, rel, strlen(rel) + 1);
-  char header[128];
-  int len = snprintf(header, sizeof header, "%c %04o %u %u %llu", type[n->kind], (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid, size);
-  sha256_update(&h->sha, header, (size_t)len + 1);
-  if (n->kind == SYMLINK) sha256_update(&h->sha, target, size);
-  if (fd < 0) return;
-  unsigned long long left = size;
-  while (left > 0) {
-    ssize_t got = read(fd, h->buffer, left < COPY_BUFFER ? (size_t)left : COPY_BUFFER);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) die_errno("read %s/%s", w->context_name, rel);
-    if (got == 0) die("%s/%s shrank while it was read", w->context_name, rel);
-    sha256_update(&h->sha, h->buffer, (size_t)got);
-    left -= (unsigned long long)got;
-  }
-  if (close(fd) < 0) die_errno("close %s/%s", w->context_name, rel);
+  sha256_hex(&sha, hex);
 }
 
 /* ---- context-copy -------------------------------------------------------- */
@@ -741,6 +798,7 @@ struct context_args {
 
 static void context_usage(void) {
   fputs("usage: tupper-init context-hash --context DIR [--ignore-file F] [--include SOURCE]...\n"
+        "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...\n"
         "       tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]\n"
         "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]... [--] SOURCE...\n"
         "       tupper-init context-match --ignore-file F PATH...\n"
@@ -802,17 +860,19 @@ static void context_hash(struct context_args *a) {
   struct ignore ignore = {0};
   struct walk w = {0};
   setup_walk(&w, a, &ignore);
-  struct hasher h;
-  sha256_init(&h.sha);
+  struct hasher h = {.chmod_mode = -1};
   h.buffer = xmalloc(COPY_BUFFER);
+  if (a->chown != NULL) parse_chown(a->chown, &h.uid, &h.gid);
+  if (a->chmod != NULL) h.chmod_mode = (int)parse_number(a->chmod, 8, 07777, "--chmod");
   w.data = &h;
   w.visit = hash_visit;
+  w.exclude = &a->exclude;
   struct sources sources = {0};
   char *everything[] = {"."};
   resolve_sources(&w, a->n_sources > 0 ? a->sources : everything, a->n_sources > 0 ? a->n_sources : 1, &sources);
   for (size_t i = 0; i < sources.n; i++) walk_source(&w, sources.rel[i]);
   char hex[65];
-  sha256_hex(&h.sha, hex);
+  files_digest(&h, hex);
   printf("sha256:%s\n", hex);
   if (fflush(stdout) != 0 || ferror(stdout)) die_errno("write the digest");
   exit(0);

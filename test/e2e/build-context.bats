@@ -43,7 +43,7 @@ secret_untouched() {
   done
 }
 
-@test "context-hash: stable across runs and mtimes, and changed by content, mode, owner, name, link target and an empty directory" {
+@test "context-hash: stable across runs and mtimes; changed by content, mode, name, link target, an empty directory, --chown and --chmod" {
   make_context
   mkdir -p "$CTX/src/lib"
   printf 'one\n' > "$CTX/src/a.c"
@@ -63,14 +63,18 @@ secret_untouched() {
   # mode
   chmod 0600 "$CTX/src/a.c"
   [ "$(hash_of)" != "$base" ]
+  chmod 4755 "$CTX/src/a.c"
+  [ "$(hash_of)" != "$base" ]
   chmod 0644 "$CTX/src/a.c"
-  # owner, then group
-  chown 1234 "$CTX/src/a.c"
-  [ "$(hash_of)" != "$base" ]
-  chown 0:1234 "$CTX/src/a.c"
-  [ "$(hash_of)" != "$base" ]
-  chown 0:0 "$CTX/src/a.c"
+  # owner: the digest holds the owner the copy writes: --chown's, or 0:0 whoever owns the
+  # context's file (Docker's COPY writes 0:0), so a chown in the context changes no layer
+  chown 1234:1234 "$CTX/src/a.c"
   [ "$(hash_of)" = "$base" ]
+  [ "$(hash_of --chown 1000:1000)" != "$base" ]
+  [ "$(hash_of --chown 1000:1000)" != "$(hash_of --chown 1000:1001)" ]
+  [ "$(hash_of --chown 1000)" = "$(hash_of --chown 1000:1000)" ]
+  [ "$(hash_of --chmod 644)" != "$base" ]
+  chown 0:0 "$CTX/src/a.c"
   # name
   mv "$CTX/src/lib/b.c" "$CTX/src/lib/c.c"
   [ "$(hash_of)" != "$base" ]
@@ -84,13 +88,43 @@ secret_untouched() {
   [ "$(hash_of)" != "$base" ]
   rmdir "$CTX/src/empty"
   [ "$(hash_of)" = "$base" ]
-  # a file's content cannot pose as its name (the record's fields are delimited)
+  # a file's content cannot pose as its name (every field is a netstring)
   printf 'x' > "$CTX/src/lib/b.c"
   local split
   split=$(hash_of)
   rm "$CTX/src/lib/b.c"
   printf '' > "$CTX/src/lib/b.cx"
   [ "$(hash_of)" != "$split" ]
+}
+
+@test "context-hash is the documented tupper-files-v1 digest: bash recomputes it from find and sha256sum" {
+  make_context
+  mkdir -p "$CTX/src/sub/empty"
+  printf 'one\n' > "$CTX/src/main.c"
+  printf 'x' > "$CTX/ünï name"
+  chmod 4755 "$CTX/ünï name"
+  ln -s main.c "$CTX/src/link"
+  printf 'a.c\n' > "$CTX/src/a.c" # 'a.c' sorts before 'a/...' would: whole paths in byte order
+  mkdir "$CTX/a" && printf 'q' > "$CTX/a/q"
+  # helper/CONTEXT.md's format, written independently: every entry below the source, sorted by
+  # path bytes, six netstrings each, the owner 0:0 that the copy writes
+  run -0 bash -c '
+    set -euo pipefail
+    export LC_ALL=C
+    ns() { printf "%d:%s," "${#1}" "$1"; }
+    cd "$1"
+    {
+      printf "tupper-files-v1\n"
+      find . -mindepth 1 -printf "%P\t%y\t%m\n" | sort -t "	" -k1,1 | while IFS="	" read -r path type mode; do
+        payload=""
+        case $type in
+          f) payload=$(sha256sum < "$path" | cut -c1-64) ;;
+          l) payload=$(readlink "$path") mode=777 ;;
+        esac
+        ns "$path"; ns "$type"; ns "$(printf "%04o" "0$mode")"; ns 0; ns 0; ns "$payload"
+      done
+    } | sha256sum | cut -c1-64' bash "$CTX"
+  [ "$(hash_of)" = "sha256:$output" ]
 }
 
 @test "context-hash --include: only one COPY's sources, with Docker's wildcards" {
