@@ -677,13 +677,9 @@ static void copy_leaf(struct walk *w, struct node *n, int dir, const char *name,
     return;
   }
   if (n->kind == SYMLINK) {
-    char target[PATH_MAX];
-    ssize_t len = readlinkat(n->dir_fd, n->name, target, sizeof target);
-    if (len < 0 && errno == EINVAL) die("%s/%s was replaced while the context was read (no longer a symlink)", w->context_name, n->rel);
-    if (len < 0) die_errno("readlink %s/%s", w->context_name, n->rel);
-    if ((size_t)len >= sizeof target) die("%s/%s: a symlink target longer than %d bytes", w->context_name, n->rel, PATH_MAX - 1);
-    target[len] = '\0';
+    char *target = link_target(w, n);
     if (symlinkat(target, dir, name) < 0) die_errno("symlink %s/%s -> %s", c->root_name, where, target);
+    free(target);
   } else { /* FIFO: made, never opened */
     if (mknodat(dir, name, S_IFIFO | 0600, 0) < 0) die_errno("mkfifo %s/%s", c->root_name, where);
     if (fchmodat(dir, name, mode_for(c, n), AT_SYMLINK_NOFOLLOW) < 0) die_errno("chmod %s/%s", c->root_name, where);
