@@ -35,6 +35,15 @@
  * - Files in the destination are replaced, never written through: an existing file or
  *   symlink at a name is unlinked and the new file made with O_CREAT | O_EXCL | O_NOFOLLOW.
  *
+ * The same class of bug elsewhere: `docker cp` resolved a container path, then used it, and
+ * a symlink swapped in between made it read or write the host (CVE-2018-15664); Docker's fix
+ * pauses the container and copies chrooted into it. Kubernetes' subPath followed a symlink
+ * out of a volume (CVE-2017-1002101); its fix opens the path one component at a time with
+ * openat(O_NOFOLLOW) from the volume's descriptor (doSafeOpen), as the fallback here does.
+ * tupper pauses nothing: no path is used twice, every open is relative to a descriptor
+ * already checked, and no symlink is followed by the kernel at all (test/e2e/build-context.bats
+ * swaps a directory for a symlink in the middle of a walk, by inotify and by RENAME_EXCHANGE).
+ *
  * Special files: a socket is skipped (Docker's archive skips sockets too); a FIFO is hashed
  * and copied as a FIFO and never opened (Docker copies FIFOs); a character or block device
  * is refused by name (Docker would copy it; a device node in a build context is never
