@@ -210,6 +210,7 @@ struct node {
   char *rel;     /* relative to the context: what .dockerignore matches, what the digest names */
   char *sub;     /* relative to the COPY source: what --exclude matches ("" for the source) */
   const char *name;
+  const char *as; /* a source's top: the name it is copied as (struct sources) */
   int dir_fd;    /* the directory that holds it (-1 for a source's top) */
   int fd;        /* a directory's own descriptor; for a source's top, the entry's O_PATH fd */
   struct stat st;
@@ -340,11 +341,11 @@ static void walk_directory(struct walk *w, struct node *dir, int depth) {
 }
 
 /*
- * One COPY source (or all of the context for "."), at REL (canonical), walked: the entry
- * itself is visited unless it is the context's root, then everything selected below it.
+ * One COPY source (or all of the context for "."), at REL (canonical), copied as AS,
+ * walked: the entry itself is visited, then everything selected below it.
  */
-static void walk_source(struct walk *w, const char *rel) {
-  struct node top = {.name = NULL, .dir_fd = -1, .fd = -1, .out_fd = -1};
+static void walk_source(struct walk *w, const char *rel, const char *as) {
+  struct node top = {.name = NULL, .as = as, .dir_fd = -1, .fd = -1, .out_fd = -1};
   top.rel = xstrdup(rel);
   top.sub = xstrdup("");
   top.bits = xmalloc(w->ignore->n + 1);
@@ -391,15 +392,23 @@ static void walk_source(struct walk *w, const char *rel) {
 /* ---- COPY sources -------------------------------------------------------- */
 
 struct sources {
-  char **rel; /* canonical, relative to the context */
+  char **rel;  /* canonical, relative to the context */
+  char **name; /* the name it is copied as: the source's last component as the Dockerfile
+                  wrote it, or the name a wildcard matched (a followed symlink keeps its own
+                  name, as BuildKit's copy takes the base of the source path) */
   size_t n, cap;
   bool wildcard; /* some source held a wildcard */
 };
 
-static void add_source(struct sources *s, const char *rel) {
+static void add_source(struct sources *s, const char *rel, const char *name) {
   if (s->n == MAX_SOURCES) die("more than %d COPY sources", MAX_SOURCES);
-  if (s->n == s->cap) s->cap = s->cap ? s->cap * 2 : 16, s->rel = xreallocarray(s->rel, s->cap, sizeof *s->rel);
-  s->rel[s->n++] = xstrdup(rel);
+  if (s->n == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 16;
+    s->rel = xreallocarray(s->rel, s->cap, sizeof *s->rel);
+    s->name = xreallocarray(s->name, s->cap, sizeof *s->name);
+  }
+  s->rel[s->n] = xstrdup(rel);
+  s->name[s->n++] = xstrdup(name);
 }
 
 /* Expands the components of PATTERN from index I (components split at '/') below the
@@ -408,7 +417,7 @@ static void add_source(struct sources *s, const char *rel) {
    names left out; each resolved beneath the context. */
 static void expand(struct walk *w, char **components, size_t count, size_t i, const char *dir, struct sources *out) {
   if (i == count) {
-    add_source(out, dir);
+    add_source(out, dir, ".");
     return;
   }
   const char *c = components[i];
@@ -422,7 +431,7 @@ static void expand(struct walk *w, char **components, size_t count, size_t i, co
       /* the source itself: a named symlink is followed beneath the context, as BuildKit's
          COPY follows it (FollowSymlinks) */
       char *canonical = resolve_path(w->context, next, BENEATH, true, NULL, w->context_name);
-      add_source(out, canonical);
+      add_source(out, canonical, c);
       free(canonical);
     }
     free(next);
@@ -444,7 +453,7 @@ static void expand(struct walk *w, char **components, size_t count, size_t i, co
       if (!excluded) {
         char *canonical = resolve_path(w->context, next, BENEATH, i + 1 < count, NULL, w->context_name);
         if (i + 1 < count) expand(w, components, count, i + 1, canonical, out);
-        else add_source(out, canonical);
+        else add_source(out, canonical, names[k]);
         free(canonical);
       }
       free(next);
@@ -461,7 +470,7 @@ static void resolve_sources(struct walk *w, char **given, size_t n_given, struct
     size_t before = out->n;
     char *cleaned = clean_path_text(given[i], strlen(given[i]), true); /* "../x", "/x": "x" */
     if (strcmp(cleaned, ".") == 0) {
-      add_source(out, ".");
+      add_source(out, ".", ".");
     } else {
       char **components = NULL;
       size_t count = 0;
@@ -541,7 +550,7 @@ static void hash_visit(struct walk *w, struct node *n) {
   if (n->parent == NULL && n->kind == DIRECTORY) return;
   if (h->n == h->cap) h->cap = h->cap ? h->cap * 2 : 1024, h->records = xreallocarray(h->records, h->cap, sizeof *h->records);
   struct record *r = &h->records[h->n];
-  *r = (struct record){.path = xstrdup(n->parent == NULL ? n->name : n->sub), .order = h->n, .type = type[n->kind]};
+  *r = (struct record){.path = xstrdup(n->parent == NULL ? n->as : n->sub), .order = h->n, .type = type[n->kind]};
   /* what the copy writes: a symlink's mode is always 0777; --chmod and --chown as given */
   r->mode = n->kind == SYMLINK ? 0777 : h->chmod_mode >= 0 ? (unsigned)h->chmod_mode : (unsigned)(n->st.st_mode & 07777);
   r->uid = (unsigned)h->uid, r->gid = (unsigned)h->gid;
@@ -754,7 +763,7 @@ static void copy_visit(struct walk *w, struct node *n) {
   char *dir_path, *name;
   if (into) {
     dir_path = xstrdup(c->dest);
-    name = xstrdup(n->name);
+    name = xstrdup(n->as);
   } else {
     char *cleaned = clean_path_text(c->dest, len, true);
     if (strcmp(cleaned, ".") == 0) die("COPY to the image's root needs a directory source or a trailing '/'");
@@ -875,7 +884,7 @@ static void context_hash(struct context_args *a) {
   struct sources sources = {0};
   char *everything[] = {"."};
   resolve_sources(&w, a->n_sources > 0 ? a->sources : everything, a->n_sources > 0 ? a->n_sources : 1, &sources);
-  for (size_t i = 0; i < sources.n; i++) walk_source(&w, sources.rel[i]);
+  for (size_t i = 0; i < sources.n; i++) walk_source(&w, sources.rel[i], sources.name[i]);
   char hex[65];
   files_digest(&h, hex);
   printf("sha256:%s\n", hex);
@@ -904,7 +913,7 @@ static void context_copy(struct context_args *a) {
   w.visit = copy_visit;
   w.exclude = &a->exclude;
   umask(0);
-  for (size_t i = 0; i < sources.n; i++) walk_source(&w, sources.rel[i]);
+  for (size_t i = 0; i < sources.n; i++) walk_source(&w, sources.rel[i], sources.name[i]);
   exit(0);
 }
 

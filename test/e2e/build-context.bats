@@ -442,6 +442,14 @@ included aqz" ]
   [ "$(stat -c '%u:%g' "$ROOT/uidonly")" = '77:77' ]
   copy_both_ways 0 --dest /ex/ --exclude '**/*.txt' --exclude '!sub/b.txt' dir
   [ ! -e "$ROOT/ex/a.txt" ] && [ -f "$ROOT/ex/sub/b.txt" ]
+  # a named symlink is followed inside the context and keeps its name; one a wildcard
+  # matched is copied as a link
+  ln -s dir/a.txt "$CTX/link.txt"
+  copy_both_ways 0 --dest /named/ link.txt
+  [ -f "$ROOT/named/link.txt" ] && [ ! -L "$ROOT/named/link.txt" ] && [ "$(cat "$ROOT/named/link.txt")" = a ]
+  copy_both_ways 0 --dest /matched/ 'link.*'
+  [ "$(readlink "$ROOT/matched/link.txt")" = dir/a.txt ]
+  [ "$(hash_of --include link.txt)" != "$(hash_of --include 'link.*')" ]
   # without --chown the copy is root's, whoever owned the context's file (Docker)
   chown 4321 "$CTX/f2.txt"
   copy_both_ways 0 --dest /rootowned f2.txt
