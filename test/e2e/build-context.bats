@@ -298,13 +298,22 @@ secret_untouched() {
     ln -s "$OUT" "$CTX/d.l"
     "$TEST_DIR/exchange-on-read" "$CTX/d/a.txt" "$CTX/d" "$CTX/d.l" > "$TEST_DIR/swap.out" 2>&1 3>&- &
     local swapper=$!
-    for ((i = 0; i < 200; i++)); do grep -q watching "$TEST_DIR/swap.out" && break; sleep 0.05; done
+    # the reader starts only once the watch is set (however loaded the machine is)
+    for ((i = 0; i < 1200; i++)); do grep -q watching "$TEST_DIR/swap.out" && break; sleep 0.05; done
+    grep -q watching "$TEST_DIR/swap.out"
     if [[ $mode == hash ]]; then
       "$H" context-hash --context "$CTX" > "$TEST_DIR/digest"
     else
       "$H" context-copy --context "$CTX" --rootfs "$ROOT" --dest /app .
     fi
-    wait "$swapper" # the swap was made
+    # the swap was made (a.txt was read): the swapper exits; it is never waited for forever
+    for ((i = 0; i < 600; i++)); do kill -0 "$swapper" 2> /dev/null || break; sleep 0.05; done
+    if kill -0 "$swapper" 2> /dev/null; then
+      kill "$swapper"
+      echo "the swap did not happen: $(cat "$TEST_DIR/swap.out")" >&2
+      false
+    fi
+    wait "$swapper"
     [ -L "$CTX/d" ] && [ -d "$CTX/d.l" ]
     if [[ $mode == hash ]]; then
       # the digest is that of the directory that was opened, under both names (d, then d.l
