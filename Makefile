@@ -6,8 +6,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 HELPER := helper/tupper-init
-HELPER_C := helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c
-HELPER_SOURCES := $(HELPER_C) helper/security.h helper/log.h helper/untar.h helper/port.h helper/util.h helper/pty.h
+HELPER_C := helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/pattern.c helper/sha256.c
+HELPER_SOURCES := $(HELPER_C) helper/security.h helper/log.h helper/untar.h helper/port.h helper/util.h helper/pty.h helper/context.h helper/pattern.h helper/sha256.h
 ROOTFS := build/rootfs
 SPECS := $(wildcard specs/*.yaml)
 GENERATED := $(patsubst specs/%.yaml,generated/%.sh,$(SPECS))
@@ -72,10 +72,18 @@ FUZZ_TIME ?= 60
 $(FUZZ_TARGET): helper/fuzz/untar-fuzz.c helper/untar.c helper/untar.h helper/util.c helper/util.h
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -DUTIL_EXIT=fuzz_exit -o $@ helper/fuzz/untar-fuzz.c helper/untar.c helper/util.c
-test-fuzz: deps $(FUZZ_TARGET)
+# The .dockerignore/COPY wildcard matcher (helper/pattern.c) the same way, from helper/fuzz/pattern-corpus.
+FUZZ_PATTERN := build/fuzz/pattern-fuzz
+$(FUZZ_PATTERN): helper/fuzz/pattern-fuzz.c helper/pattern.c helper/pattern.h helper/util.c helper/util.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror -DUTIL_EXIT=fuzz_exit -o $@ helper/fuzz/pattern-fuzz.c helper/pattern.c helper/util.c
+test-fuzz: deps $(FUZZ_TARGET) $(FUZZ_PATTERN)
 	rm -rf build/fuzz/corpus build/fuzz/artifacts && mkdir -p build/fuzz/corpus build/fuzz/artifacts
 	$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  -artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus helper/fuzz/corpus
+	rm -rf build/fuzz/pattern-corpus && mkdir -p build/fuzz/pattern-corpus
+	$(FUZZ_PATTERN) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  -artifact_prefix=build/fuzz/artifacts/ build/fuzz/pattern-corpus helper/fuzz/pattern-corpus
 
 test-shellcheck:
 	shellcheck --severity=style generated/*.sh

@@ -71,6 +71,7 @@
 #include "port.h"
 #include "pty.h"
 #include "untar.h"
+#include "context.h"
 #include "util.h"
 
 #define EXIT_RUNTIME_FAILED 125
@@ -245,6 +246,7 @@ static void usage(void) {
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
+        "       tupper-init context-hash|context-copy|context-match ... (a build context: helper/CONTEXT.md)\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env-fd N]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env-fd N]... [--init] [--keep-pidns]\n"
@@ -1714,6 +1716,7 @@ int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[3], "--overlay-whiteouts") == 0) untar_layer(argv[2], true);
     usage();
   }
+  context_main(argc, argv); /* context-hash, context-copy, ...: a build context (context.c) */
   if (argc > 1 && strcmp(argv[1], "--port-free") == 0) {
     if (argc == 4) port_check(argv[2], argv[3]);
     usage();
