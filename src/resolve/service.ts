@@ -188,7 +188,12 @@ function resolveEnvironment(r: Resolver, path: SpecPath, env: unknown): [string,
     else if (value === null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       report(where, `${JSON.stringify(name)} has no value and is not a shell name, so it cannot be passed through; give it a value`, "error", at);
     }
-    if (seen.has(name)) report(where, `${name} is set twice; keep one`, "error", at);
+    // Compose reads the list as a map: a name given again replaces the earlier value
+    const earlier = seen.has(name) ? out.findIndex(([n]) => n === name) : -1;
+    if (earlier >= 0) {
+      report(where, `${name} is set twice; the last value counts, as in Compose; keep one`, "warning", at);
+      out.splice(earlier, 1);
+    }
     seen.add(name);
     out.push([name, value]);
   };
@@ -218,7 +223,14 @@ function resolveLabels(r: Resolver, path: SpecPath, labels: unknown): [string, s
   const seen = new Set<string>();
   const add = (name: string, value: string, where: SpecPath, at: "key" | "value") => {
     if (name === "" || name.includes("=") || /\s/.test(name)) r.report(where, `${JSON.stringify(name)} is not a label name; use e.g. com.example.team=shop`, "error", at);
-    else if (seen.has(name)) r.report(where, `the label ${name} is set twice; keep one`, "error", at);
+    else if (seen.has(name)) {
+      // Compose reads the list as a map: a label given again replaces the earlier value
+      r.report(where, `the label ${name} is set twice; the last value counts, as in Compose; keep one`, "warning", at);
+      out.splice(
+        out.findIndex(([n]) => n === name),
+        1,
+      );
+    }
     seen.add(name);
     out.push([name, value]);
   };

@@ -76,12 +76,19 @@ services:
   );
 });
 
-test("labels: map or list, values as written; a label twice is an error", () => {
+test("labels and environment: map or list, values as written; a name given twice in a list is a warning and the last value counts, as Compose reads a list as a map", () => {
   const r = compileText(`services:\n  app:\n    image: rootfs:./r\n    command: [/bin/true]\n    labels: {com.example.v: 1.10, team: "it's ours"}\n`);
   assert.match(r.script!, /svc_labels=\('com\.example\.v=1\.10' 'team=it'\\''s ours'\)/);
-  assert.deepEqual(errorsOf(`services:\n  app:\n    image: rootfs:./r\n    command: [/bin/true]\n    labels: [a=1, a=2]\n`), [
-    "/project/specs/app.yaml:5:19: error: services.app.labels[1]: the label a is set twice; keep one",
-  ]);
+  const twice = compileText(`services:\n  app:\n    image: rootfs:./r\n    command: [/bin/true]\n    labels: [a=1, b=2, a=3]\n    environment: [A=1, B=2, A=3]\n`);
+  assert.deepEqual(
+    twice.diagnostics.map((d) => `${d.line}:${d.col}: ${d.severity}: ${d.path}: ${d.message}`),
+    [
+      "5:24: warning: services.app.labels[2]: the label a is set twice; the last value counts, as in Compose; keep one",
+      "6:29: warning: services.app.environment[2]: A is set twice; the last value counts, as in Compose; keep one",
+    ],
+  );
+  assert.match(twice.script!, /svc_labels=\('b=2' 'a=3'\)/);
+  assert.match(twice.script!, /'B=2' 'A=3'/);
 });
 
 test("profiles: kept per service for up to choose from at run time", () => {

@@ -55,7 +55,6 @@ const cases: [string, string, RegExp][] = [
   ["unknown volume modes (z and Z are SELinux's, accepted)", "volumes: ['./d:/d:z,shared,zz']", /mode "shared", "zz" are not known; use ro or rw, and z or Z/],
   ["tmpfs volumes", "volumes: [{type: tmpfs, target: /t}]", /type "tmpfs" is not supported yet; use type: bind or type: volume/],
   ["a NUL byte", 'environment: {A: "x\\0y"}', /contains a NUL byte/],
-  ["a variable set twice", "environment: [A=1, A=2]", /A is set twice/],
   ["a pass-through that is no shell name", "environment: [A-B]", /cannot be passed through/],
   ["limits set twice, differently", "mem_limit: 64m\n    deploy: {resources: {limits: {memory: 128m}}}", /differs from mem_limit/],
   ["build:", "build: .", /build: tupper runs images and does not build images: build each elsewhere \(docker build, buildah\) and name it in image:, or docker save it and use image: docker-archive:FILE$/],
