@@ -68,6 +68,7 @@
 
 #include "log.h"
 #include "net6.h"
+#include "proxy6.h"
 #include "security.h"
 #include "port.h"
 #include "pty.h"
@@ -1724,6 +1725,10 @@ int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--untar") == 0) {
     if (argc == 3) untar_layer(argv[2], false);
     if (argc == 4 && strcmp(argv[3], "--overlay-whiteouts") == 0) untar_layer(argv[2], true);
+    usage();
+  }
+  if (argc > 1 && strcmp(argv[1], "--proxy6") == 0) {
+    if (argc == 5) proxy6_main(argv[2], argv[3], argv[4]);
     usage();
   }
   context_main(argc, argv); /* context-hash, context-copy, ...: a build context (context.c) */

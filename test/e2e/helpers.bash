@@ -79,7 +79,8 @@ leftovers_of() {
   ip6tables-save 2> /dev/null | grep -F TUPPER | sed 's/^/ip6tables: /'
   local pid
   for pid in /proc/[0-9]*; do
-    if tr '\0' ' ' < "$pid/cmdline" 2> /dev/null | grep -qF -- "$TEST_DIR/root/containers"; then
+    # (TUPPER_RUN/helpers: tupper-init's copy, e.g. the [::1] relay of a published port)
+    if tr '\0' ' ' < "$pid/cmdline" 2> /dev/null | grep -qF -e "$TEST_DIR/root/containers" -e "$TEST_DIR/run/helpers"; then
       echo "process: ${pid#/proc/} $(tr '\0' ' ' < "$pid/cmdline")"
     fi
   done

@@ -50,6 +50,17 @@ networks:
 EOF
 }
 
+# Whether process $1 ends (or is a zombie) within a few seconds of being signalled.
+process_ends() {
+  local i state
+  for ((i = 0; i < 100; i++)); do
+    state=$(awk '{print $3}' "/proc/$1/stat" 2> /dev/null) || return 0
+    [[ $state != Z ]] || return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 @test "containers on a dual-stack network reach each other over IPv6 by name and by address, at the address the spec pinned" {
   local n=$BATS_TEST_NUMBER
   compile_spec app < <(dual_stack_spec 18180)
@@ -84,7 +95,7 @@ EOF
   [[ $output != *inet6* ]]
 }
 
-@test "a port published on a dual-stack network answers over IPv6 on the host's address and from another host, not on [::1]" {
+@test "a port published on a dual-stack network answers over IPv6 on [::1], the host's address and from another host" {
   local n=$BATS_TEST_NUMBER
   make_peer
   ip addr add "fd98:$n::1/64" dev "$PEER_LINK" nodad
@@ -95,9 +106,16 @@ EOF
   [ "$(fetch "http://[fd98:$n::1]:18182/hostname")" = "$PROJECT-web-1" ]
   [ "$(on_peer curl -sS --max-time 3 "http://[fd98:$n::1]:18182/hostname")" = "$PROJECT-web-1" ]
   [ "$(fetch http://127.0.0.1:18182/hostname)" = "$PROJECT-web-1" ]
-  # [::1] is not forwarded (README: no userland proxy), and is refused at once rather than dropped
-  run curl -sS --max-time 3 "http://[::1]:18182/hostname"
-  [ "$status" -eq 7 ]
+  # [::1]: through the relay (the kernel routes no loopback IPv6 to a bridge), twice at once
+  local first second
+  first=$(fetch "http://[::1]:18182/hostname") &
+  second=$(fetch "http://[::1]:18182/hostname")
+  wait
+  [ "$second" = "$PROJECT-web-1" ]
+  [ "$(fetch "http://[::1]:18182/hostname")" = "$PROJECT-web-1" ]
+  local relay
+  relay=$(awk '$1 == "proxy6" {print $2}' "$TUPPER_RUN/$PROJECT/$PROJECT-web-1/net")
+  [ -n "$relay" ] && kill -0 "$relay"
   # the DNAT rule is in a chain of the container's own, gone with the container
   ip6tables-save -t nat | grep -q -- "--to-destination \[fd00:$n:1::10\]:80"
   run -0 "$SCRIPT" down
@@ -105,6 +123,35 @@ EOF
   [[ $output != *TUPPER* ]]
   run fetch "http://[fd98:$n::1]:18182/hostname"
   [ "$status" -ne 0 ]
+  run fetch "http://[::1]:18182/hostname"
+  [ "$status" -eq 7 ]
+  process_ends "$relay"
+}
+
+@test "after the script that started them is killed (SIGKILL), down removes the [::1] relay, the ip6tables rules and the bridge" {
+  local n=$BATS_TEST_NUMBER
+  compile_spec app < <(dual_stack_spec 18184)
+  "$SCRIPT" up web > "$TEST_DIR/up.out" 2>&1 &
+  local up=$!
+  wait_running "$PROJECT-web-1"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [ "$(fetch "http://[::1]:18184/hostname" 2> /dev/null)" != "$PROJECT-web-1" ] || break
+    sleep 0.05
+  done
+  [ "$(fetch "http://[::1]:18184/hostname")" = "$PROJECT-web-1" ]
+  local relay
+  relay=$(awk '$1 == "proxy6" {print $2}' "$TUPPER_RUN/$PROJECT/$PROJECT-web-1/net")
+  kill -KILL "$up"
+  wait "$up" || true
+  run -0 "$SCRIPT" down
+  process_ends "$relay"
+  run fetch "http://[::1]:18184/hostname"
+  [ "$status" -eq 7 ]
+  run -0 ip6tables-save
+  [[ $output != *TUPPER* ]]
+  run -0 ip -br link
+  [[ $output != *"tpc-$n"* ]]
 }
 
 @test "a dual-stack network is isolated from another one over IPv6; down leaves no bridge, rule or record" {
