@@ -30,11 +30,11 @@ readonly SPEC_CGROUP_PARENT=''
 readonly TUPPER_ROOT="${TUPPER_ROOT:-/var/lib/tupper}"   # images and container filesystems, logs
 readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup records (gone at reboot)
 # tupper-init, which enters each container: this script runs only the one with this sha256.
-# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/pattern.c helper/sha256.c
+# tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 7741588b62e88041b8646c97264001861f315d7d0e406208f0be4b4083ab9eb2, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 7686131174472c116d043ca2acf0ab04105f8fd4c09ac35c7b92bcc91a28d7ba, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f
+# sources: helper/tupper-init.c sha256 e3e2cb9bf1f1332c45d5282a6b6ed3db085b7163fee3076316aef4da79795cc5, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 7686131174472c116d043ca2acf0ab04105f8fd4c09ac35c7b92bcc91a28d7ba, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='16d6959068145b3605745ba107de39137a1c40a85f8a5698012dae01b3e71744'
+readonly HELPER_SHA256='07d63a87a7d9ea06754ae478e7a09073da5b934622653b74a710a3819288a813'
 readonly HELPER_EMBEDDED=0
 TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 # (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
@@ -142,8 +142,8 @@ load_service() {
   svc_cgroup_settings=() svc_blkio=() svc_tmpfs=() svc_sysctls=() svc_ulimits=() svc_group_add=() svc_devices=() svc_device_rules=()
   svc_seccomp_default='' svc_seccomp_rules=() svc_depends=() svc_labels=() svc_profiles=()
   svc_image_applied=''
-  svc_net_names=() svc_net_offsets=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
-  svc_host_network=() svc_host_offset=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
+  svc_net_names=() svc_net_offsets=() svc_net_offsets6=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
+  svc_host_network=() svc_host_offset=() svc_host_offset6=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
   case $1 in
     'ticker')
       svc_name='ticker'
@@ -213,9 +213,9 @@ load_service() {
       # services.ticker.pid: not set (the container's own)
       svc_pid='private' svc_pid_peer=''
       # services.ticker.networks: not set (network default)
-      add_network 'default' 2
-      # /etc/hosts: the services on this container's networks (network, offset of the address in its subnet, names)
-      add_host 'default' 2 'ticker service-ticker-1'
+      add_network 'default' 2 0
+      # /etc/hosts: the services on this container's networks (network, offset of the address in its subnet, of its IPv6 address or 0, names)
+      add_host 'default' 2 0 'ticker service-ticker-1'
       # services.ticker.dns: not set (the host's nameservers, without loopback ones)
       svc_dns=()
       # services.ticker.dns_search: not set (the host's)
@@ -269,11 +269,11 @@ add_volume() {
 }
 
 # The loaded service's networks, ports and /etc/hosts lines, one call per spec entry.
-add_network() { svc_net_names+=("$1") svc_net_offsets+=("$2"); }
+add_network() { svc_net_names+=("$1") svc_net_offsets+=("$2") svc_net_offsets6+=("$3"); }
 add_port() {
   svc_port_protocol+=("$1") svc_port_host_ip+=("$2") svc_port_min+=("$3") svc_port_max+=("$4") svc_port_container+=("$5")
 }
-add_host() { svc_host_network+=("$1") svc_host_offset+=("$2") svc_host_names+=("$3"); }
+add_host() { svc_host_network+=("$1") svc_host_offset+=("$2") svc_host_offset6+=("$3") svc_host_names+=("$4"); }
 add_extra_host() { svc_extra_host_name+=("$1") svc_extra_host_address+=("$2"); }
 
 # ---- The networks, resolved from the spec -------------------------------------------
@@ -285,6 +285,8 @@ load_network() {
       # subnet: chosen when the network is created (172.17-31.0.0/16, then 192.168.N.0/20)
       net_subnet=''
       net_gateway_offset=1 net_internal=0 net_first_free=3
+      net_ipv6=0 net_subnet6='' net_gateway6_offset=0 net_first_free6=0
+      net_bridge_name=''
       ;;
     *) die "there is no network '$1' in this project" ;;
   esac
@@ -1474,9 +1476,11 @@ cgroup_remove_all() {
 # host end on the bridge, the other end eth0, eth1, ... inside). Unmounting the netns at
 # stop is all the teardown the pair needs: the kernel deletes it with the namespace, off
 # the start and stop paths. PORTS_DIR/PROTOCOL-PORT holds the container publishing a port.
+# An enable_ipv6 network has an IPv6 side as well (the functions under "IPv6" below):
+# subnet6, leases/IPV6-ADDRESS, and ip6tables chains mirroring the IPv4 ones.
 readonly NETWORKS_DIR="$TUPPER_RUN/networks"
 readonly PORTS_DIR="$TUPPER_RUN/ports"
-declare -A NET_ADDRESSES=() NET_GATEWAYS=()
+declare -A NET_ADDRESSES=() NET_GATEWAYS=() NET_ADDRESSES6=()
 
 # REPLY = dotted IPv4 address $1 as a number.
 ip_to_number() {
@@ -1518,6 +1522,8 @@ network_names() {
   # hashed once per run: bash hashes a character at a time
   if [[ -z ${NET_HASH[$1]:-} ]]; then hash_text "$PROJECT/$1" && NET_HASH[$1]=$REPLY; fi
   NET_BRIDGE="tpb-${NET_HASH[$1]:0:10}" NET_ID=${NET_HASH[$1]:0:12}
+  # driver_opts com.docker.network.bridge.name (net_bridge_name: load_network "$1" came first)
+  if [[ -n ${net_bridge_name:-} ]]; then NET_BRIDGE=$net_bridge_name; fi
 }
 declare -A NET_HASH=()
 
@@ -1533,6 +1539,7 @@ network_read() {
   NET_BASE=$REPLY NET_LAST=$(((1 << (32 - NET_PREFIX)) - 2))
   number_to_ip $((NET_BASE + net_gateway_offset))
   NET_GATEWAY=$REPLY
+  if ((net_ipv6)); then network_read6 || return 1; fi
   [[ -n ${NET_MADE[$NET_DIR]:-} ]] || { [[ -e $NET_DIR/bridge ]] && interface_exists "$NET_BRIDGE"; }
 }
 
@@ -1562,9 +1569,15 @@ network_create() {
     subnet_choose || die "network $name: every subnet tupper picks from (172.17-31.0.0/16, 192.168.N.0/20) is in use on this host; give the network an ipam.config subnet"
     subnet=$REPLY
   fi
+  # driver_opts com.docker.network.bridge.name: the name must be free on this host
+  if [[ -n $net_bridge_name ]] && interface_exists "$NET_BRIDGE"; then
+    die "network $name: interface $NET_BRIDGE (driver_opts com.docker.network.bridge.name) already exists on this host; remove it, or choose another name in the spec"
+  fi
+  if ((net_ipv6)); then subnet6_for "$name"; fi
   host mkdir -p -- "$NET_DIR/leases"
   host_write "$NET_DIR/project" "$PROJECT"
   host_write "$NET_DIR/subnet" "$subnet"
+  if ((net_ipv6)); then host_write "$NET_DIR/subnet6" "$NET6_SUBNET"; fi
   host_write "$NET_DIR/bridge" "$NET_BRIDGE"
   NET_MADE[$NET_DIR]=$subnet
   network_read
@@ -1579,6 +1592,7 @@ network_create() {
   # to the bridge's MAC with a loopback destination, CVE-2020-8558): the INPUT chain of
   # network_rules drops what it lets in besides the replies.
   host_write "/proc/sys/net/ipv4/conf/$NET_BRIDGE/route_localnet" 1
+  if ((net_ipv6)); then bridge_ipv6 "$name"; else bridge_ipv6_off; fi
   if ((!net_internal)); then
     # NAT needs forwarding. It is left on when the network goes (other users may rely on it).
     read_file /proc/sys/net/ipv4/ip_forward
@@ -1586,6 +1600,10 @@ network_create() {
   fi
   network_rules add
   iptables_apply "${RULES[@]}" || die "network $name: could not add its iptables rules (the message is above); this needs iptables with the nat table"
+  if ((net_ipv6)); then
+    network_rules6 add
+    ip6tables_apply "${RULES[@]}" || die "network $name: could not add its ip6tables rules (the message is above); this needs ip6tables with the nat table"
+  fi
 }
 
 # RULES = network $1's iptables rules, as iptables-restore lines: three chains of its own,
@@ -1614,6 +1632,7 @@ network_rules() {
     "-A $fwd -i $br -o $br -j ACCEPT"
     "-A $fwd -i $br -o tpb-+ -j DROP"
     "-A $fwd -i tpb-+ -o $br -j DROP")
+  isolation_rules "$fwd"
   if ((net_internal)); then
     RULES+=("-A $fwd -i $br -j DROP" "-A $fwd -o $br -j DROP")
   else
@@ -1637,26 +1656,56 @@ network_rules() {
     "-I INPUT -i $br -m comment --comment $tag -j $in" COMMIT)
 }
 
+# RULES += the FORWARD rules (into chain $1) that keep this network's bridge apart from the
+# other tupper bridges the spec named (driver_opts com.docker.network.bridge.name), which
+# tpb-+ does not match. The newest network's chain comes first in FORWARD (-I), so the
+# rules of the later of two networks keep the pair apart, as Docker's DOCKER-ISOLATION
+# chains list every bridge; made under the network lock, so no network is missed.
+isolation_rules() {
+  local file other
+  for file in "$NETWORKS_DIR"/*/bridge; do
+    [[ $file != "$NET_DIR/bridge" ]] || continue
+    read_file "$file" || continue
+    other=$REPLY
+    [[ $other != tpb-* && $other != "$NET_BRIDGE" ]] || continue
+    RULES+=("-A $1 -i $NET_BRIDGE -o $other -j DROP" "-A $1 -i $other -o $NET_BRIDGE -j DROP")
+  done
+}
+
 # Applies the iptables-restore lines given as arguments, keeping every other rule of the host.
 iptables_apply() {
-  local rules
+  xtables_apply 4 "$@"
+}
+
+# Applies the restore lines $2... with iptables-restore ($1 = 4) or ip6tables-restore ($1 = 6).
+xtables_apply() {
+  local tool=iptables rules
+  if (($1 == 6)); then tool=ip6tables; fi
+  shift
   printf -v rules '%s\n' "$@"
-  host_feed iptables-restore --wait --noflush <<< "${rules%$'\n'}"
+  host_feed "$tool-restore" --wait --noflush <<< "${rules%$'\n'}"
 }
 
 # Removes what the iptables-restore lines given as arguments (-D/-F/-X) name: all at once,
 # or, when that fails, line by line, ignoring what is already gone.
 iptables_remove() {
-  local line table=filter
-  if ((PLAN)); then iptables_apply "$@"; return 0; fi
-  if iptables_apply "$@" 2>/dev/null; then return 0; fi
+  xtables_remove 4 "$@"
+}
+
+# iptables_remove for IPv4 ($1 = 4) or IPv6 ($1 = 6).
+xtables_remove() {
+  local family=$1 tool=iptables line table=filter
+  if (($1 == 6)); then tool=ip6tables; fi
+  shift
+  if ((PLAN)); then xtables_apply "$family" "$@"; return 0; fi
+  if xtables_apply "$family" "$@" 2>/dev/null; then return 0; fi
   for line in "$@"; do
     case $line in
       '*'*) table=${line#'*'} ;;
       COMMIT) ;;
       *)
         split ' ' "$line"
-        host iptables --wait -t "$table" "${SPLIT[@]}" 2>/dev/null || true
+        host "$tool" --wait -t "$table" "${SPLIT[@]}" 2>/dev/null || true
         ;;
     esac
   done
@@ -1668,6 +1717,11 @@ network_destroy() {
   net_name=$1
   network_rules del
   iptables_remove "${RULES[@]}"
+  # enable_ipv6: its ip6tables chains (the record says so: network_gc has no spec to ask)
+  if ((net_ipv6)) || [[ -e $NET_DIR/subnet6 ]]; then
+    network_rules6 del
+    xtables_remove 6 "${RULES[@]}"
+  fi
   if interface_exists "$NET_BRIDGE"; then
     host ip link delete "$NET_BRIDGE" || die "could not delete bridge $NET_BRIDGE (ip's message is above)"
   fi
@@ -1765,7 +1819,8 @@ address_lease() {
 RUN_SERVICE_PORTS=''
 container_net_attach() {
   local name=$1 state="$STATE_DIR/$1" i ns veth batch='' gateway='' nsfd dnat_to='' own_address='' shaping=''
-  NET_HELPER_ARGS=() NET_ADDRESSES=() NET_GATEWAYS=()
+  local gateway6='' dnat_to6=''
+  NET_HELPER_ARGS=() NET_ADDRESSES=() NET_GATEWAYS=() NET_ADDRESSES6=()
   if [[ $svc_network_mode == service ]]; then
     # network_mode: service:PEER: the peer's network namespace (its file when the script made
     # one, else its PID 1's), kept alive by the kernel as long as any member runs
@@ -1790,7 +1845,18 @@ container_net_attach() {
     NET_ADDRESSES[$net_name]=$REPLY NET_GATEWAYS[$net_name]=$NET_GATEWAY
     NET_HELPER_ARGS+=(--ip "eth$i" "$REPLY/$NET_PREFIX")
     # The default route goes through the first network that reaches outside.
-    if [[ -z $gateway ]] && ((!net_internal)); then gateway=$NET_GATEWAY dnat_to=$REPLY; fi
+    if [[ -z $gateway ]] && ((!net_internal)); then
+      gateway=$NET_GATEWAY dnat_to=$REPLY
+      if ((net_ipv6)); then dnat_to6=-; fi # the address comes from container_attach6 below
+    fi
+    # enable_ipv6: an IPv6 address on this interface too; else IPv6 off on it, as in Docker
+    if ((net_ipv6)); then
+      container_attach6 "$name" "$i" "${svc_net_offsets6[i]}" "$own_address"
+      if [[ $dnat_to6 == - ]]; then dnat_to6=$REPLY; fi
+      if [[ -z $gateway6 ]] && ((!net_internal)); then gateway6=$NET6_GATEWAY; fi
+    else
+      NET_HELPER_ARGS+=(--no-ipv6 "eth$i")
+    fi
     printf -v veth 'tpv-%04x%04x' "$RANDOM" "$RANDOM"
     batch+="link add $veth type veth peer name eth$i"
     # mac_address is the service's container's: a one-off copy of it must not clash with it.
@@ -1815,11 +1881,16 @@ container_net_attach() {
   fi
   NET_HELPER_ARGS+=(--netns "$ns")
   if [[ -n $gateway ]]; then NET_HELPER_ARGS+=(--gateway "$gateway"); fi
-  if [[ (-n $own_address || -n $RUN_SERVICE_PORTS) && ${#svc_port_protocol[@]} -gt 0 ]]; then container_publish "$name" "$dnat_to"; fi
+  if [[ -n $gateway6 ]]; then NET_HELPER_ARGS+=(--gateway6 "$gateway6"); fi
+  if [[ (-n $own_address || -n $RUN_SERVICE_PORTS) && ${#svc_port_protocol[@]} -gt 0 ]]; then
+    container_publish "$name" "$dnat_to"
+    if [[ -n $dnat_to6 && $dnat_to6 != - ]]; then container_publish6 "$name" "$dnat_to6"; fi
+  fi
 }
 
 # Publishes the loaded service's ports for container $1 at address $2: a host port each
-# (reserved in PORTS_DIR, and free of listening sockets), then DNAT rules in a chain of
+# (reserved in PORTS_DIR, and free of listening sockets, listed in PUBLISHED for
+# container_publish6), then DNAT rules in a chain of
 # the container's own, jumped to for traffic to any local address (from outside the
 # host, from the host itself, and from containers).
 container_publish() {
@@ -1828,10 +1899,12 @@ container_publish() {
   hash_text "$PROJECT/$name"
   chain="TUPPER-${REPLY:0:12}-DNAT"
   rules=('*nat' ":$chain - [0:0]")
+  PUBLISHED=()
   for i in "${!svc_port_protocol[@]}"; do
     port_reserve "$name" "${svc_port_protocol[i]}" "${svc_port_min[i]}" "${svc_port_max[i]}"
     port=$REPLY
     host_append "$STATE_DIR/$name/net" "port ${svc_port_protocol[i]} $port ${svc_port_host_ip[i]:-0.0.0.0} ${svc_port_container[i]}"
+    PUBLISHED+=("port ${svc_port_protocol[i]} $port ${svc_port_host_ip[i]:-0.0.0.0} ${svc_port_container[i]}")
     match=''
     if [[ -n ${svc_port_host_ip[i]} ]]; then match="-d ${svc_port_host_ip[i]}/32 "; fi
     rules+=("-A $chain $match-p ${svc_port_protocol[i]} -m ${svc_port_protocol[i]} --dport $port -j DNAT --to-destination $address:${svc_port_container[i]}")
@@ -1893,9 +1966,11 @@ container_net_detach() {
         iptables_remove '*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" \
           "-D OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" "-F $a" "-X $a" COMMIT
         ;;
+      dnat6) publish6_rules del "$name" "$a" && xtables_remove 6 "${RULES[@]}" ;;
+      proxy6) proxy6_stop "$a" "$b" ;;
       port) if held_by "$PORTS_DIR/$a-$b" "$name"; then files+=("$PORTS_DIR/$a-$b"); fi ;;
       netns) if [[ -e $STATE_DIR/$name/netns ]]; then host umount -- "$STATE_DIR/$name/netns" 2>/dev/null || true; fi ;;
-      lease) if held_by "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$name"; then files+=("$NETWORKS_DIR/${PROJECT}_$a/leases/$b"); fi ;;
+      lease | lease6) if held_by "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$name"; then files+=("$NETWORKS_DIR/${PROJECT}_$a/leases/$b"); fi ;;
     esac
   done
   host rm -f -- "${files[@]}"
@@ -1925,13 +2000,271 @@ network_gc() {
     [[ $REPLY == "$PROJECT" ]] || continue # another project whose name starts like this one
     net=${dir##*/} net=${net#"${PROJECT}_"}
     [[ -z ${used[$net]:-} ]] || continue
+    net_bridge_name=''
     network_names "$net"
     if [[ $NET_DIR == "$dir" ]]; then
-      net_gateway_offset=1 net_internal=0
+      # the bridge's name as it was made (driver_opts com.docker.network.bridge.name)
+      if read_file "$dir/bridge"; then NET_BRIDGE=$REPLY; fi
+      net_gateway_offset=1 net_internal=0 net_ipv6=0
       network_destroy "$net"
     fi
   done
   network_unlock
+}
+
+# ---- IPv6: the side of an enable_ipv6 network --------------------------------------------
+# As Docker's bridge driver does with IPv6 on (libnetwork drivers/bridge: setupBridgeIPv6,
+# the ip6tables rules of setup_ip_tables, and ULA masquerade since Docker 27): the bridge
+# takes the subnet's gateway (its first address unless ipam.config says), each container an
+# address from the subnet and a default route through the gateway, and ip6tables chains of
+# the network's own mirror the IPv4 ones. The compiler gives the subnet as 32 hex digits
+# and the addresses as offsets: nothing here parses IPv6 text, and every word that reaches
+# ip or ip6tables is a hex digit, a colon, a number or a name tupper made.
+
+# REPLY = the address at offset $2 in the IPv6 subnet whose first address is $1 (32 hex
+# digits), in RFC 5952 text (hex groups without leading zeros, the longest run of zero
+# groups as ::). Offsets are below 2^32 and land in the last 32 bits, whose host bits the
+# compiler checked are zero, so nothing carries past them.
+ip6_at() {
+  local hex=$1 low i text='' best=-1 best_length=1 run=0
+  local -a groups=()
+  printf -v low '%08x' $(((16#${hex:24:8} + $2) & 0xffffffff))
+  hex=${hex:0:24}$low
+  for ((i = 0; i < 8; i++)); do
+    printf -v 'groups[i]' '%x' "$((16#${hex:i*4:4}))"
+    if [[ ${groups[i]} == 0 ]]; then
+      run=$((run + 1))
+      if ((run > best_length)); then best=$((i - run + 1)) best_length=$run; fi
+    else
+      run=0
+    fi
+  done
+  for ((i = 0; i < 8; i++)); do
+    if ((i == best)); then
+      text+=::
+      i=$((i + best_length - 1))
+      continue
+    fi
+    if [[ -n $text && $text != *:: ]]; then text+=:; fi
+    text+=${groups[i]}
+  done
+  REPLY=$text
+}
+
+# Reads the IPv6 side of the open network: NET6_HEX, NET6_PREFIX, NET6_GATEWAY, NET6_LAST
+# (the highest offset given) and NET6_SUBNET (HEX/PREFIX, as recorded in subnet6).
+declare -A NET_MADE6=()
+network_read6() {
+  if [[ -n ${NET_MADE6[$NET_DIR]:-} ]]; then REPLY=${NET_MADE6[$NET_DIR]}; else read_file "$NET_DIR/subnet6" || return 1; fi
+  NET6_SUBNET=$REPLY NET6_HEX=${REPLY%/*} NET6_PREFIX=${REPLY#*/}
+  if ((NET6_PREFIX <= 96)); then NET6_LAST=$((0xffffffff)); else NET6_LAST=$(((1 << (128 - NET6_PREFIX)) - 1)); fi
+  ip6_at "$NET6_HEX" "$net_gateway6_offset"
+  NET6_GATEWAY=$REPLY
+}
+
+# NET6_SUBNET = the IPv6 subnet of network $1, as it is about to be made: the spec's, or a
+# unique local /64 (RFC 4193: fd, a 40-bit global ID, a 16-bit subnet ID of 0) whose ID is
+# the hash of the project and network names; Docker 27+ allocates /64s from a ULA prefix
+# of its own in the same way. Either must be free on this host.
+subnet6_for() {
+  local name=$1
+  NET6_SUBNET=$net_subnet6
+  if [[ -z $NET6_SUBNET ]]; then NET6_SUBNET="fd${NET_HASH[$name]:0:10}00000000000000000000/64"; fi
+  if subnet6_in_use "$NET6_SUBNET"; then
+    die "network $name: IPv6 subnet $NET6_SUBNET (hex digits/prefix) overlaps $REPLY; choose another IPv6 ipam.config subnet in the spec, or remove what uses it"
+  fi
+  NET_MADE6[$NET_DIR]=$NET6_SUBNET
+}
+
+# Whether IPv6 subnets $1 and $2 (HEX/PREFIX) overlap: their first min(prefix) bits agree.
+subnets6_overlap() {
+  local a=${1%/*} b=${2%/*} p n r
+  p=$((${1#*/} < ${2#*/} ? ${1#*/} : ${2#*/}))
+  n=$((p / 4)) r=$((p % 4))
+  [[ ${a:0:n} == "${b:0:n}" ]] || return 1
+  ((r == 0 || (16#${a:n:1} >> (4 - r)) == (16#${b:n:1} >> (4 - r))))
+}
+
+# REPLY = what on this host overlaps IPv6 subnet $1 (HEX/PREFIX): a route (from
+# /proc/net/ipv6_route, where addresses are 32 hex digits too) or another tupper network;
+# fails when nothing does. The default route, lo's, and link-local and multicast routes
+# (fe80::/10, ff00::/8, which no subnet tupper takes overlaps) are not in the way.
+subnet6_in_use() {
+  local dest prefix _src _sprefix _hop _metric _ref _use _flags iface other
+  if [[ -r /proc/net/ipv6_route ]]; then
+    while read -r dest prefix _src _sprefix _hop _metric _ref _use _flags iface; do
+      prefix=$((16#$prefix))
+      ((prefix > 0)) || continue
+      [[ $iface != "$NET_BRIDGE" && $iface != lo ]] || continue
+      [[ $dest != fe[89ab]* && $dest != ff* ]] || continue
+      if subnets6_overlap "$1" "$dest/$prefix"; then
+        REPLY="the route to $dest/$prefix on $iface"
+        return 0
+      fi
+    done < /proc/net/ipv6_route
+  fi
+  for other in "$NETWORKS_DIR"/*/subnet6; do
+    [[ $other != "$NET_DIR/subnet6" ]] || continue
+    read_file "$other" || continue
+    subnets6_overlap "$1" "$REPLY" || continue
+    REPLY="tupper network ${other%/subnet6}"
+    REPLY=${REPLY##*/}
+    return 0
+  done
+  return 1
+}
+
+# The bridge of enable_ipv6 network $1 gets IPv6 (on even where the host's default has it
+# off) and the gateway address, without duplicate address detection (Docker adds it with
+# IFA_F_NODAD), and the host forwards IPv6 when the network reaches outside.
+bridge_ipv6() {
+  local name=$1
+  host_write "/proc/sys/net/ipv6/conf/$NET_BRIDGE/disable_ipv6" 0
+  host ip -6 addr add "$NET6_GATEWAY/$NET6_PREFIX" dev "$NET_BRIDGE" nodad ||
+    die "network $name: could not give bridge $NET_BRIDGE its IPv6 gateway $NET6_GATEWAY (ip's message is above)"
+  if ((!net_internal)); then
+    # Left on when the network goes, as for IPv4. With forwarding on, the host ignores router
+    # advertisements on interfaces whose accept_ra is 1 (Docker 27 warns of the same).
+    read_file /proc/sys/net/ipv6/conf/all/forwarding
+    if [[ $REPLY != 1 ]]; then host_write /proc/sys/net/ipv6/conf/all/forwarding 1; fi
+  fi
+}
+
+# An IPv4-only network's bridge has IPv6 off (no link-local address), as Docker's has since
+# 26. A host without IPv6 has nothing to turn off.
+bridge_ipv6_off() {
+  if exists "/proc/sys/net/ipv6/conf/$NET_BRIDGE"; then host_write "/proc/sys/net/ipv6/conf/$NET_BRIDGE/disable_ipv6" 1; fi
+}
+
+# RULES = the ip6tables rules of the open enable_ipv6 network, as ip6tables-restore lines:
+# the IPv4 ones (network_rules) less the loopback guard, which IPv6 does not need (the
+# kernel never routes ::1 to a bridge). $1 = add or del.
+network_rules6() {
+  local post="TUPPER-$NET_ID-POST6" fwd="TUPPER-$NET_ID-FWD6" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name" subnet
+  if [[ $1 == del ]]; then
+    RULES=('*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT
+      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd" COMMIT)
+    return 0
+  fi
+  ip6_at "$NET6_HEX" 0
+  subnet=$REPLY/$NET6_PREFIX
+  RULES=('*nat' ":$post - [0:0]")
+  # Outbound NAT for the subnet, as Docker 27+ does for IPv6 with ip6tables on.
+  if ((!net_internal)); then RULES+=("-A $post -s $subnet ! -o $br -j MASQUERADE"); fi
+  RULES+=("-A $post -o $br -m addrtype --src-type LOCAL -j MASQUERADE"
+    "-A $post -o $br -s $subnet -m conntrack --ctstate DNAT -j MASQUERADE"
+    "-A POSTROUTING -m comment --comment $tag -j $post" COMMIT)
+  RULES+=('*filter' ":$fwd - [0:0]"
+    "-A $fwd -i $br -o $br -j ACCEPT"
+    "-A $fwd -i $br -o tpb-+ -j DROP"
+    "-A $fwd -i tpb-+ -o $br -j DROP")
+  isolation_rules "$fwd"
+  if ((net_internal)); then
+    RULES+=("-A $fwd -i $br -j DROP" "-A $fwd -o $br -j DROP")
+  else
+    RULES+=("-A $fwd -o $br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+      "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT"
+      "-A $fwd -i $br -j ACCEPT")
+  fi
+  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd" COMMIT)
+}
+
+# Container $1's IPv6 address on the open network, interface eth$2: offset $3 when $4 says
+# it is the service's own container, else the first free one; leased as IPv4 addresses are
+# (leases/ADDRESS), recorded, and passed to tupper-init. REPLY = the address.
+container_attach6() {
+  local name=$1 i=$2 offset=$3 own_address=$4
+  if [[ -n $own_address ]]; then address_lease6 $((offset + REPLICA - 1)) "$name"; else address_lease6 '' "$name"; fi
+  host_append "$STATE_DIR/$name/net" "lease6 $net_name $REPLY"
+  NET_ADDRESSES6[$net_name]=$REPLY
+  NET_HELPER_ARGS+=(--ip6 "eth$i" "$REPLY/$NET6_PREFIX")
+}
+
+# address_lease for IPv6: REPLY = the address at offset $1 (empty: the first free one) for container $2.
+address_lease6() {
+  local offset=${1:-$net_first_free6} address
+  while ((offset <= NET6_LAST)); do
+    if ((offset != net_gateway6_offset)); then
+      ip6_at "$NET6_HEX" "$offset"
+      address=$REPLY
+      if host_create "$NET_DIR/leases/$address" "$2"; then REPLY=$address && return 0; fi
+      read_file "$NET_DIR/leases/$address" || true
+      if [[ $REPLY == "$2" ]]; then REPLY=$address && return 0; fi
+      if [[ -n $1 ]]; then die "IPv6 address $address of $2 on network $net_name is held by container $REPLY; stop it first (or run down)"; fi
+    fi
+    offset=$((offset + 1))
+  done
+  die "network $net_name has no free IPv6 address left for $2; give it a larger subnet"
+}
+
+# RULES = the ip6tables lines that publish container $2's reserved ports (PUBLISHED)
+# at IPv6 address $3 ($1 = add; CHAIN6 = the chain), or remove them ($1 = del; $3 = the
+# chain). Ports bound to an IPv4 host_ip stay IPv4 only. The host's IPv6 addresses reach
+# them, except ::1: the kernel drops a packet from ::1 on any interface but lo and has no
+# route_localnet for IPv6, so ::1 is left to proxy6_start's relay, as Docker leaves it to
+# docker-proxy.
+publish6_rules() {
+  local name=$2 chain line protocol
+  if [[ $1 == del ]]; then
+    chain=$3
+    RULES=('*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain"
+      "-D OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" "-F $chain" "-X $chain" COMMIT)
+    return 0
+  fi
+  hash_text "$PROJECT/$name"
+  chain="TUPPER-${REPLY:0:12}-DNAT6"
+  RULES=('*nat' ":$chain - [0:0]")
+  for line in "${PUBLISHED[@]}"; do
+    split ' ' "$line"
+    [[ ${SPLIT[0]} == port && ${SPLIT[3]} == 0.0.0.0 ]] || continue
+    protocol=${SPLIT[1]}
+    RULES+=("-A $chain -p $protocol -m $protocol --dport ${SPLIT[2]} -j DNAT --to-destination [$3]:${SPLIT[4]}")
+  done
+  RULES+=("-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain"
+    "-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" COMMIT)
+  CHAIN6=$chain
+}
+
+# Publishes container $1's ports (reserved by container_publish) at its IPv6 address $2:
+# DNAT for the host's addresses, and a relay on [::1] for each TCP port.
+container_publish6() {
+  local line
+  publish6_rules add "$1" "$2"
+  host_append "$STATE_DIR/$1/net" "dnat6 $CHAIN6"
+  ip6tables_apply "${RULES[@]}" || die "could not publish the ports of $1 over IPv6 (ip6tables' message is above)"
+  for line in "${PUBLISHED[@]}"; do
+    split ' ' "$line"
+    if [[ ${SPLIT[1]} == tcp && ${SPLIT[3]} == 0.0.0.0 ]]; then proxy6_start "$1" "${SPLIT[2]}" "$2" "${SPLIT[4]}"; fi
+  done
+}
+
+# Starts the relay of host port $2 on [::1] to [$3]:$4 for container $1 (tupper-init
+# --proxy6, helper/proxy6.c): it listens before this returns, and runs in a session of its
+# own, recorded as "proxy6 PID PORT" so that container_net_detach ends it, after a
+# SIGKILL of this script too. UDP has no relay (nor in Docker's default of today, which
+# proxies UDP but loses replies of long flows): a UDP port on [::1] is not reached.
+proxy6_start() {
+  local name=$1 port=$2 pid
+  if ((PLAN)); then
+    plan_print "$TUPPER_HELPER" --proxy6 "$port" "$3" "$4"
+    return 0
+  fi
+  pid=$("$TUPPER_HELPER" --proxy6 "$port" "$3" "$4") || die "could not listen on [::1]:$port for $name (tupper-init's message is above)"
+  host_append "$STATE_DIR/$name/net" "proxy6 $pid $port"
+}
+
+# Ends the [::1] relay PID $1 of host port $2 (and its connections, its session), when that
+# PID is still the relay: a PID the kernel gave to another process since is left alone.
+proxy6_stop() {
+  local -a argv
+  [[ -r /proc/$1/cmdline ]] || return 0
+  mapfile -d '' -t argv < "/proc/$1/cmdline" || return 0
+  if [[ ${argv[1]:-} == --proxy6 && ${argv[2]:-} == "$2" ]]; then host kill -- "-$1" 2>/dev/null || true; fi
+}
+
+# Applies the ip6tables-restore lines given as arguments, keeping every other rule of the host.
+ip6tables_apply() {
+  xtables_apply 6 "$@"
 }
 
 # ---- /etc/hostname, /etc/hosts and /etc/resolv.conf of a container --------------------
@@ -1955,12 +2288,19 @@ container_etc_files() {
   fi
   if [[ $svc_network_mode == bridge ]]; then
     hosts+="${NET_ADDRESSES[${svc_net_names[0]}]}"$'\t'"$own"$'\n'
+    # enable_ipv6: the container's own IPv6 address on its first network, as Docker writes it
+    if [[ -n ${NET_ADDRESSES6[${svc_net_names[0]}]:-} ]]; then hosts+="${NET_ADDRESSES6[${svc_net_names[0]}]}"$'\t'"$own"$'\n'; fi
     for i in "${!svc_host_network[@]}"; do
-      network_names "${svc_host_network[i]}"
       load_network "${svc_host_network[i]}"
+      network_names "${svc_host_network[i]}"
       network_read || continue
       number_to_ip $((NET_BASE + svc_host_offset[i]))
       hosts+="$REPLY"$'\t'"${svc_host_names[i]}"$'\n'
+      # enable_ipv6: each service by its IPv6 address as well
+      if ((net_ipv6 && svc_host_offset6[i])); then
+        ip6_at "$NET6_HEX" "${svc_host_offset6[i]}"
+        hosts+="$REPLY"$'\t'"${svc_host_names[i]}"$'\n'
+      fi
     done
   elif [[ $svc_network_mode == none ]]; then
     hosts+=$'127.0.0.1\t'"$own"$'\n'

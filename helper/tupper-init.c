@@ -67,6 +67,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "net6.h"
+#include "proxy6.h"
 #include "security.h"
 #include "port.h"
 #include "pty.h"
@@ -143,6 +145,7 @@ struct options {
   int n_interfaces;
   const char *gateway_text;
   struct in_addr gateway;
+  struct net6 net6; /* --ip6, --no-ipv6, --gateway6: enable_ipv6 networks (net6.c) */
   const char *hostname;
   const char *domainname;
   uid_t uid;
@@ -416,6 +419,13 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       if (opt->n_interfaces == MAX_INTERFACES) die("more than %d interfaces", MAX_INTERFACES);
       const char *name = need(argc, argv, i++, flag);
       parse_interface(name, need(argc, argv, i++, flag), &opt->interfaces[opt->n_interfaces++]);
+    } else if (strcmp(flag, "--ip6") == 0) {
+      const char *name = need(argc, argv, i++, flag);
+      net6_add_address(&opt->net6, name, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--no-ipv6") == 0) {
+      net6_add_disabled(&opt->net6, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--gateway6") == 0) {
+      net6_set_gateway(&opt->net6, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--gateway") == 0) {
       opt->gateway_text = need(argc, argv, i++, flag);
       opt->gateway = parse_ipv4(flag, opt->gateway_text);
@@ -956,6 +966,7 @@ static void configure_network(const struct options *opt) {
   for (int i = 0; i < opt->n_interfaces; i++) configure_interface(sock, &opt->interfaces[i]);
   if (opt->gateway_text != NULL) add_default_route(sock, opt);
   close(sock);
+  net6_configure(&opt->net6);
 }
 
 /* ---- entering the root ------------------------------------------------- */
@@ -1714,6 +1725,10 @@ int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--untar") == 0) {
     if (argc == 3) untar_layer(argv[2], false);
     if (argc == 4 && strcmp(argv[3], "--overlay-whiteouts") == 0) untar_layer(argv[2], true);
+    usage();
+  }
+  if (argc > 1 && strcmp(argv[1], "--proxy6") == 0) {
+    if (argc == 5) proxy6_main(argv[2], argv[3], argv[4]);
     usage();
   }
   context_main(argc, argv); /* context-hash, context-copy, ...: a build context (context.c) */

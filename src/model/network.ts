@@ -6,7 +6,10 @@
 // spec order, so every container's /etc/hosts can name every service on its networks
 // before those have started, and the same spec always gives the same addresses.
 import type { SpecPath } from "../spec/parse.js";
-import { formatIPv4, formatSubnet, hostOffset, lastHostOffset, overlaps, parseIPv4, parseSubnet, type Subnet } from "./addresses.js";
+import {
+  formatIPv4, formatIPv6, formatSubnet, formatSubnet6, hostOffset, hostOffset6, isIPv6Text, lastHostOffset, lastHostOffset6, overlaps, overlaps6,
+  parseIPv4, parseIPv6, parseSubnet, parseSubnet6, type Subnet, type Subnet6,
+} from "./addresses.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -30,7 +33,28 @@ export interface NetworkDef {
   internal: boolean;
   /** Offsets from here up are free for one-off containers (`run`). */
   firstFreeOffset: number;
+  /** enable_ipv6: true: the IPv6 side (null: an IPv4-only network). */
+  ipv6: NetworkIPv6 | null;
+  /** driver_opts com.docker.network.bridge.name (null: tupper names the bridge tpb-HASH). */
+  bridgeName: string | null;
 }
+
+/** A network's IPv6 subnet and offsets, allocated as for IPv4 (the same rules, their own offsets). */
+export interface NetworkIPv6 {
+  /** null: a ULA /64 derived from the project and network name when the network is created. */
+  subnet: Subnet6 | null;
+  gatewayOffset: number;
+  firstFreeOffset: number;
+}
+
+/** The one driver_opts key tupper applies; Docker's other bridge options are refused. */
+export const BRIDGE_NAME_OPTION = "com.docker.network.bridge.name";
+/**
+ * A bridge name the spec chooses: an interface name (at most 15 bytes, IFNAMSIZ - 1, no '/',
+ * ':' or blank, as the kernel's dev_valid_name wants), and no '+', which iptables reads as a
+ * wildcard in -i/-o. tupper's own prefixes are kept for tupper (its rules match tpb-+).
+ */
+export const BRIDGE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
 
 export interface Attachment {
   network: string;
@@ -42,6 +66,9 @@ export interface Attachment {
   aliases: string[];
   /** scale: how many containers of the service take consecutive offsets here. */
   replicas: number;
+  /** On an enable_ipv6 network: the first replica's offset in the IPv6 subnet (0 on IPv4-only networks). */
+  offset6: number;
+  fixed6: boolean;
 }
 
 export interface ServiceNetworking {
@@ -76,6 +103,7 @@ export function resolveNetworking(root: Obj): Networking {
     services.set(name, networking);
   }
   allocateOffsets(defs, services, problems);
+  allocateOffsets6(defs, services, problems);
   const used = new Set([...services.values()].flatMap((s) => s.attachments.map((a) => a.network)));
   return { networks: [...defs.values()].filter((d) => used.has(d.name)), services, problems };
 }
@@ -86,40 +114,111 @@ function declaredNetworks(root: Obj, problems: Networking["problems"]): Map<stri
   for (const [name, raw] of Object.entries(declared)) {
     const at: SpecPath = ["networks", name];
     const n = isObj(raw) ? raw : {};
-    const def: NetworkDef = { name, path: at, subnet: null, gatewayOffset: 1, internal: n.internal === true, firstFreeOffset: 2 };
-    const config = isObj(n.ipam) && Array.isArray(n.ipam.config) && isObj(n.ipam.config[0]) ? n.ipam.config[0] : {};
-    const configAt: SpecPath = [...at, "ipam", "config", 0];
-    if (typeof config.subnet === "string") {
-      const subnet = parseSubnet(config.subnet);
-      if (subnet.ok) def.subnet = subnet.value;
-      else problems.push({ path: [...configAt, "subnet"], message: `${subnet.why}; use e.g. 172.28.0.0/16` });
-    }
-    if (typeof config.gateway === "string") {
-      const gw = parseIPv4(config.gateway);
-      if (!gw.ok) problems.push({ path: [...configAt, "gateway"], message: `${gw.why}; use an address inside the subnet` });
-      else if (config.subnet === undefined) {
-        problems.push({ path: [...configAt, "gateway"], message: "needs the subnet it belongs to; add ipam.config subnet" });
-      } else if (def.subnet) {
-        const offset = hostOffset(def.subnet, gw.value);
-        if (offset === null) {
-          problems.push({ path: [...configAt, "gateway"], message: `${config.gateway} is not a host address of ${formatSubnet(def.subnet)}; use one inside it` });
-        } else def.gatewayOffset = offset;
+    const def: NetworkDef = {
+      name, path: at, subnet: null, gatewayOffset: 1, internal: n.internal === true, firstFreeOffset: 2,
+      ipv6: n.enable_ipv6 === true ? { subnet: null, gatewayOffset: 1, firstFreeOffset: 2 } : null, bridgeName: null,
+    };
+    const configs = isObj(n.ipam) && Array.isArray(n.ipam.config) ? n.ipam.config : [];
+    let seen4 = false;
+    let seen6 = false;
+    configs.forEach((config, i) => {
+      if (!isObj(config)) return;
+      const configAt: SpecPath = [...at, "ipam", "config", i];
+      // ipam.config: one entry per address family, as Docker's default IPAM takes them
+      const v6 = typeof config.subnet === "string" ? isIPv6Text(config.subnet) : typeof config.gateway === "string" && isIPv6Text(config.gateway);
+      if (v6 ? seen6 : seen4) {
+        return void problems.push({ path: configAt, message: `a second ${v6 ? "IPv6" : "IPv4"} entry; a tupper network has one subnet of each family` });
       }
-    }
+      if (v6) seen6 = true;
+      else seen4 = true;
+      if (v6) return void ipv6Config(def, config, configAt, problems);
+      if (typeof config.subnet === "string") {
+        const subnet = parseSubnet(config.subnet);
+        if (subnet.ok) def.subnet = subnet.value;
+        else problems.push({ path: [...configAt, "subnet"], message: `${subnet.why}; use e.g. 172.28.0.0/16` });
+      }
+      if (typeof config.gateway === "string") {
+        const gw = parseIPv4(config.gateway);
+        if (!gw.ok) problems.push({ path: [...configAt, "gateway"], message: `${gw.why}; use an address inside the subnet` });
+        else if (config.subnet === undefined) {
+          problems.push({ path: [...configAt, "gateway"], message: "needs the subnet it belongs to; add ipam.config subnet" });
+        } else if (def.subnet) {
+          const offset = hostOffset(def.subnet, gw.value);
+          if (offset === null) {
+            problems.push({ path: [...configAt, "gateway"], message: `${config.gateway} is not a host address of ${formatSubnet(def.subnet)}; use one inside it` });
+          } else def.gatewayOffset = offset;
+        }
+      }
+      for (const other of defs.values()) {
+        if (def.subnet && other.subnet && overlaps(def.subnet, other.subnet)) {
+          problems.push({
+            path: [...configAt, "subnet"],
+            message: `${formatSubnet(def.subnet)} overlaps ${formatSubnet(other.subnet)} of network ${other.name}; give each network its own subnet`,
+          });
+        }
+      }
+    });
     for (const other of defs.values()) {
-      if (def.subnet && other.subnet && overlaps(def.subnet, other.subnet)) {
+      const [mine, theirs] = [def.ipv6?.subnet, other.ipv6?.subnet];
+      if (mine && theirs && overlaps6(mine, theirs)) {
         problems.push({
-          path: [...configAt, "subnet"],
-          message: `${formatSubnet(def.subnet)} overlaps ${formatSubnet(other.subnet)} of network ${other.name}; give each network its own subnet`,
+          path: [...at, "ipam", "config"],
+          message: `${formatSubnet6(mine)} overlaps ${formatSubnet6(theirs)} of network ${other.name}; give each network its own IPv6 subnet`,
         });
       }
+    }
+    if (isObj(n.driver_opts) && typeof n.driver_opts[BRIDGE_NAME_OPTION] === "string") {
+      def.bridgeName = bridgeName(def, n.driver_opts[BRIDGE_NAME_OPTION], [...at, "driver_opts", BRIDGE_NAME_OPTION], defs, problems);
     }
     defs.set(name, def);
   }
   if (!defs.has(DEFAULT_NETWORK)) {
-    defs.set(DEFAULT_NETWORK, { name: DEFAULT_NETWORK, path: null, subnet: null, gatewayOffset: 1, internal: false, firstFreeOffset: 2 });
+    defs.set(DEFAULT_NETWORK, { name: DEFAULT_NETWORK, path: null, subnet: null, gatewayOffset: 1, internal: false, firstFreeOffset: 2, ipv6: null, bridgeName: null });
   }
   return defs;
+}
+
+/** ipam.config's IPv6 entry: its subnet and gateway (the subnet's first address unless given), on an enable_ipv6 network. */
+function ipv6Config(def: NetworkDef, config: Obj, configAt: SpecPath, problems: Networking["problems"]): void {
+  if (!def.ipv6) {
+    const key = typeof config.subnet === "string" ? "subnet" : "gateway";
+    return void problems.push({ path: [...configAt, key], message: `is IPv6, but network ${def.name} does not enable IPv6; add enable_ipv6: true to it` });
+  }
+  if (typeof config.subnet === "string") {
+    const subnet = parseSubnet6(config.subnet);
+    if (subnet.ok) def.ipv6.subnet = subnet.value;
+    else problems.push({ path: [...configAt, "subnet"], message: `${subnet.why}; use e.g. fd00:1::/64` });
+  }
+  if (typeof config.gateway === "string") {
+    const gw = parseIPv6(config.gateway);
+    if (!gw.ok) problems.push({ path: [...configAt, "gateway"], message: `${gw.why}; use an address inside the subnet` });
+    else if (config.subnet === undefined) {
+      problems.push({ path: [...configAt, "gateway"], message: "needs the subnet it belongs to; add an IPv6 subnet to this ipam.config entry" });
+    } else if (def.ipv6.subnet) {
+      const offset = hostOffset6(def.ipv6.subnet, gw.value);
+      if (offset === null) {
+        problems.push({ path: [...configAt, "gateway"], message: `${config.gateway} is not a host address of ${formatSubnet6(def.ipv6.subnet)} (or lies past its first 2^32 addresses); use one inside it` });
+      } else def.ipv6.gatewayOffset = offset;
+    }
+  }
+}
+
+/** driver_opts com.docker.network.bridge.name: an interface name, unique in the project; tupper checks the host at run time. */
+function bridgeName(def: NetworkDef, name: string, path: SpecPath, defs: Map<string, NetworkDef>, problems: Networking["problems"]): string | null {
+  if (!BRIDGE_NAME.test(name) || name === "." || name === "..") {
+    problems.push({ path, message: `${JSON.stringify(name)} is not an interface name; use 1 to 15 letters, digits, ., - and _ (e.g. br-${def.name.slice(0, 12)})` });
+    return null;
+  }
+  if (/^tp[bv]-/.test(name)) {
+    problems.push({ path, message: `${JSON.stringify(name)} starts with tpb- or tpv-, which tupper keeps for the bridges and veths it names; choose another name` });
+    return null;
+  }
+  const other = [...defs.values()].find((d) => d.bridgeName === name);
+  if (other) {
+    problems.push({ path, message: `${JSON.stringify(name)} is the bridge of network ${other.name} too; give each network its own bridge name` });
+    return null;
+  }
+  return name;
 }
 
 function serviceNetworking(at: SpecPath, s: Obj, defs: Map<string, NetworkDef>, problems: Networking["problems"]): ServiceNetworking {
@@ -168,13 +267,14 @@ function serviceNetworking(at: SpecPath, s: Obj, defs: Map<string, NetworkDef>, 
       }
     });
     if (typeof options.ipv4_address === "string") fixAddress(a, options.ipv4_address, defs.get(a.network)!, problems);
+    if (typeof options.ipv6_address === "string") fixAddress6(a, options.ipv6_address, defs.get(a.network)!, problems);
   }
   return { mode: "bridge", attachments };
 }
 
 function attach(network: string, path: SpecPath, options: Obj): Attachment {
   const aliases = Array.isArray(options.aliases) ? options.aliases.filter((x): x is string => typeof x === "string") : [];
-  return { network, path, offset: 0, fixed: false, aliases, replicas: 1 };
+  return { network, path, offset: 0, fixed: false, aliases, replicas: 1, offset6: 0, fixed6: false };
 }
 
 function fixAddress(a: Attachment, text: string, def: NetworkDef, problems: Networking["problems"]): void {
@@ -193,6 +293,26 @@ function fixAddress(a: Attachment, text: string, def: NetworkDef, problems: Netw
   }
   a.offset = offset;
   a.fixed = true;
+}
+
+/** networks.NAME.ipv6_address: a fixed address in the network's IPv6 subnet. */
+function fixAddress6(a: Attachment, text: string, def: NetworkDef, problems: Networking["problems"]): void {
+  const path = [...a.path, "ipv6_address"];
+  if (!def.ipv6) return void problems.push({ path, message: `network ${def.name} does not enable IPv6; add enable_ipv6: true and an IPv6 subnet to it` });
+  const address = parseIPv6(text);
+  if (!address.ok) return void problems.push({ path, message: `${address.why}; use e.g. fd00:1::10` });
+  if (!def.ipv6.subnet) {
+    return void problems.push({ path, message: `needs a fixed IPv6 subnet; add an ipam.config entry with an IPv6 subnet to network ${def.name}` });
+  }
+  const offset = hostOffset6(def.ipv6.subnet, address.value);
+  if (offset === null) {
+    return void problems.push({ path, message: `${text} is not a host address of ${formatSubnet6(def.ipv6.subnet)} (tupper gives the first 2^32 addresses of a subnet); use one inside it` });
+  }
+  if (offset === def.ipv6.gatewayOffset) {
+    return void problems.push({ path, message: `${text} is the IPv6 gateway of network ${def.name}; use another address` });
+  }
+  a.offset6 = offset;
+  a.fixed6 = true;
 }
 
 /** Fixed addresses first, then every other attachment the lowest free offset, in spec order. */
@@ -224,5 +344,38 @@ function allocateOffsets(defs: Map<string, NetworkDef>, services: Map<string, Se
       });
     }
     def.firstFreeOffset = highestService + 1; // the gateway may sit above: the script skips it
+  }
+}
+
+/**
+ * The IPv6 side of enable_ipv6 networks, by the same rules as IPv4 (fixed ipv6_address
+ * first, then the lowest free offsets in spec order) but offsets of their own: Docker's
+ * IPAM allocates each family from its own pool, so a service pinned to .254 in IPv4 takes
+ * ::2 in IPv6 when nothing pins it.
+ */
+function allocateOffsets6(defs: Map<string, NetworkDef>, services: Map<string, ServiceNetworking>, problems: Networking["problems"]): void {
+  for (const def of defs.values()) {
+    if (!def.ipv6) continue;
+    const v6 = def.ipv6;
+    const attachments = [...services.values()].flatMap((s) => s.attachments.filter((a) => a.network === def.name));
+    const taken = new Set<number>([v6.gatewayOffset]);
+    for (const a of attachments.filter((x) => x.fixed6)) {
+      if (taken.has(a.offset6)) {
+        problems.push({ path: [...a.path, "ipv6_address"], message: `${formatIPv6(v6.subnet!.base + BigInt(a.offset6))} is given to another service too (or is the gateway); give each its own` });
+      }
+      taken.add(a.offset6);
+    }
+    let next = 1;
+    for (const a of attachments.filter((x) => !x.fixed6)) {
+      const free = (from: number) => Array.from({ length: a.replicas }, (_, k) => from + k).every((o) => !taken.has(o));
+      while (!free(next)) next++;
+      a.offset6 = next;
+      for (let k = 0; k < a.replicas; k++) taken.add(next + k);
+    }
+    const capacity = v6.subnet ? lastHostOffset6(v6.subnet) : RUNTIME_SUBNET_HOSTS;
+    if (Math.max(...taken) > capacity) {
+      problems.push({ path: [...def.path!, "ipam", "config"], message: `the IPv6 subnet has ${capacity} host addresses, too few for the gateway and ${attachments.length} containers; use a shorter prefix` });
+    }
+    v6.firstFreeOffset = Math.max(0, ...attachments.map((a) => a.offset6 + a.replicas - 1)) + 1;
   }
 }

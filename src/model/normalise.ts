@@ -6,7 +6,7 @@ import { DEFAULTS } from "./defaults.js";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { ParsedSpec, SpecPath } from "../spec/parse.js";
 import type { HostEntryPlan, Origin, Plan, ServicePlan, StorageMode, VolumePlan } from "./plan.js";
-import { formatSubnet } from "./addresses.js";
+import { formatSubnet, formatSubnet6 } from "./addresses.js";
 import { stringList } from "./hosts.js";
 import { replicasOf, type Networking } from "./network.js";
 import { sharedService } from "./dependencies.js";
@@ -64,6 +64,8 @@ export function normalise({ spec, values, outputFile, tupperVersion, runtime = [
       gatewayOffset: n.gatewayOffset,
       internal: n.internal,
       firstFreeOffset: n.firstFreeOffset,
+      ipv6: n.ipv6 && { subnet: n.ipv6.subnet ? formatSubnet6(n.ipv6.subnet) : null, gatewayOffset: n.ipv6.gatewayOffset, firstFreeOffset: n.ipv6.firstFreeOffset },
+      bridgeName: n.bridgeName,
     })),
     volumes: volumes.map((v) => ({ ...origin(["volumes", v.declared]), ...v })),
     services: values.startOrder.map((name) =>
@@ -146,7 +148,7 @@ function normaliseService(
     network: {
       ...(s.network_mode !== undefined ? o("network_mode") : o("networks")),
       mode: net.services.get(name)!.mode,
-      attachments: net.services.get(name)!.attachments.map((a) => ({ ...originOf(a.path), network: a.network, offset: a.offset })),
+      attachments: net.services.get(name)!.attachments.map((a) => ({ ...originOf(a.path), network: a.network, offset: a.offset, offset6: a.offset6 })),
       peer: net.services.get(name)!.peer ?? null,
     },
     ipc: { ...o("ipc"), ...sharing(s.ipc) },
@@ -283,7 +285,7 @@ function hostEntries(self: string, s: Service, net: Networking, project: string,
       for (let k = 1; k <= there.replicas; k++) {
         const names = [other, ...there.aliases, containerNames.get(other) ?? `${project}-${other}-${k}`];
         if (!linked.has(other)) names.push(...(linkAliases.get(other) ?? []));
-        out.push({ network: mine.network, offset: there.offset + k - 1, names: [...new Set(names)] });
+        out.push({ network: mine.network, offset: there.offset + k - 1, offset6: there.offset6 ? there.offset6 + k - 1 : 0, names: [...new Set(names)] });
       }
       linked.add(other);
     }

@@ -57,18 +57,26 @@ export interface NetworkPlan extends Origin {
   internal: boolean;
   /** One-off containers (`run`) take addresses from this offset up. */
   firstFreeOffset: number;
+  /** enable_ipv6: the IPv6 side; null on an IPv4-only network. */
+  ipv6: { subnet: string | null; gatewayOffset: number; firstFreeOffset: number } | null;
+  /** driver_opts com.docker.network.bridge.name; null: tpb-HASH. */
+  bridgeName: string | null;
 }
 
 /** A service on a network: its address is the network's subnet plus offset. */
 export interface AttachmentPlan extends Origin {
   network: string;
   offset: number;
+  /** Its offset in the network's IPv6 subnet (0: an IPv4-only network). */
+  offset6: number;
 }
 
 /** One /etc/hosts line about a service on a network the container shares with it. */
 export interface HostEntryPlan {
   network: string;
   offset: number;
+  /** On an enable_ipv6 network, the offset of its IPv6 address (0: none). */
+  offset6: number;
   names: string[];
 }
 

@@ -1,6 +1,7 @@
 // Plan → the view the templates see. Every string in it is a Word (a quoted bash word) or a
 // Comment: templates place them and can forget nothing, because there is nothing raw to place.
-import type { Origin, Plan, ServicePlan } from "../model/plan.js";
+import type { NetworkPlan, Origin, Plan, ServicePlan } from "../model/plan.js";
+import { hexSubnet6, parseSubnet6 } from "../model/addresses.js";
 import { ruleText } from "../model/seccomp.js";
 import type { HelperInfo } from "../helper/helper.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
@@ -77,6 +78,8 @@ export function buildView(plan: Plan, helper: HelperInfo) {
       gatewayOffset: shNumber(n.gatewayOffset),
       internal: flag(n.internal),
       firstFreeOffset: shNumber(n.firstFreeOffset),
+      ipv6: ipv6View(n),
+      bridgeName: { comment: n.bridgeName === null ? null : comment(`driver_opts: com.docker.network.bridge.name: ${n.bridgeName}`), value: shWord(n.bridgeName ?? "") },
     })),
     passThroughNames: passThrough.map(shWord),
     helper: {
@@ -190,6 +193,7 @@ function serviceView(s: ServicePlan) {
         comment: describe(a, `network ${a.network}`),
         network: shWord(a.network),
         offset: shNumber(a.offset),
+        offset6: shNumber(a.offset6),
       })),
       peer: shWord(s.network.peer ?? ""),
     },
@@ -204,7 +208,7 @@ function serviceView(s: ServicePlan) {
       container: shNumber(p.containerPort),
     })),
     expose: s.expose.written === null ? null : comment(`${s.expose.key}: ${s.expose.written} (documentation only: every port is reachable on the container's networks, as in Docker)`),
-    hosts: s.hosts.map((h) => ({ network: shWord(h.network), offset: shNumber(h.offset), names: shWord(h.names.join(" ")) })),
+    hosts: s.hosts.map((h) => ({ network: shWord(h.network), offset: shNumber(h.offset), offset6: shNumber(h.offset6), names: shWord(h.names.join(" ")) })),
     extraHosts: s.extraHosts.map((h) => ({ comment: describe(h, ""), name: shWord(h.name), address: shWord(h.address) })),
     dns: { comment: describe(s.dns, "the host's nameservers, without loopback ones"), value: s.dns.servers.map(shWord) },
     dnsSearch: { comment: describe(s.dnsSearch, "the host's"), value: s.dnsSearch.domains.map(shWord) },
@@ -306,4 +310,18 @@ export type ScriptView = ReturnType<typeof buildView>;
 function base64Line(line: string): string {
   if (!/^[A-Za-z0-9+/=]+$/.test(line)) throw new Error("internal error: an embedded helper line is not base64");
   return line;
+}
+
+/** enable_ipv6: the IPv6 subnet as the script takes it (32 hex digits/prefix; empty: derived when the network is made) and its offsets. */
+function ipv6View(n: NetworkPlan) {
+  if (!n.ipv6) return { enabled: flag(false), comment: null, subnet: shWord(""), gatewayOffset: shNumber(0), firstFreeOffset: shNumber(0) };
+  const parsed = n.ipv6.subnet === null ? null : parseSubnet6(n.ipv6.subnet);
+  if (parsed && !parsed.ok) throw new Error(`${n.key}: ${parsed.why}`); // the resolver checked it
+  return {
+    enabled: flag(true),
+    comment: comment(`enable_ipv6: true, IPv6 subnet ${n.ipv6.subnet ?? "fdXX:XXXX:XXXX::/64, derived from the project and network names when the network is made"}`),
+    subnet: shWord(parsed ? hexSubnet6(parsed.value) : ""),
+    gatewayOffset: shNumber(n.ipv6.gatewayOffset),
+    firstFreeOffset: shNumber(n.ipv6.firstFreeOffset),
+  };
 }

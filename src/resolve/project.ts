@@ -98,8 +98,10 @@ export function checkReplicas(report: Report, at: SpecPath, s: Obj, ports: { at:
   }
   if (isObj(s.networks)) {
     for (const [net, options] of Object.entries(s.networks)) {
-      if (isObj(options) && options.ipv4_address !== undefined) {
-        report([...at, "networks", net, "ipv4_address"], `is one address, but ${key} makes ${n} containers; remove ipv4_address`, "error", "key");
+      for (const address of ["ipv4_address", "ipv6_address"]) {
+        if (isObj(options) && options[address] !== undefined) {
+          report([...at, "networks", net, address], `is one address, but ${key} makes ${n} containers; remove ${address}`, "error", "key");
+        }
       }
     }
   }

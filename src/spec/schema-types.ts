@@ -256,8 +256,8 @@ export type Service = {
       aliases?: string[];
       /** A fixed address (the network needs ipam.config subnet). */
       ipv4_address?: string;
-      /** tupper networks are IPv4 only */
-      ipv6_address?: never;
+      /** A fixed IPv6 address (the network needs enable_ipv6 and an ipam.config IPv6 subnet). */
+      ipv6_address?: string;
       /** tupper does not implement it */
       link_local_ips?: never;
       /** tupper does not implement it per network; use the service's mac_address */
@@ -436,15 +436,17 @@ export type Service = {
 export type Network = {
   /** Only bridge: a Linux bridge on this host. */
   driver?: "bridge";
-  /** tupper does not implement it (the bridge's settings are tupper's) */
-  driver_opts?: never;
+  driver_opts?: {
+    /** The bridge's interface name on the host (default: tpb-HASH). At most 15 bytes of letters, digits, ., - and _; unique in the project, and checked free on the host when the network is made. */
+    "com.docker.network.bridge.name"?: string;
+  };
   ipam?: {
     /** Only the default address manager. */
     driver?: "default";
     config?: ({
-      /** IPv4 subnet in CIDR form (default: a free /16 from 172.17-31, then /20s from 192.168, chosen at run time). */
+      /** Subnet in CIDR form: IPv4 (default: a free /16 from 172.17-31, then /20s from 192.168, chosen at run time), or IPv6 on an enable_ipv6 network (default: a ULA /64, fdXX:XXXX:XXXX::/64 derived from the project and network names). */
       subnet?: string;
-      /** The bridge's address and the containers' default route (default: the subnet's first address). */
+      /** The bridge's address in that family and the containers' default route (default: the subnet's first address). */
       gateway?: string;
       /** tupper does not implement it (addresses come from the whole subnet) */
       ip_range?: never;
@@ -460,7 +462,8 @@ export type Network = {
   internal?: boolean;
   /** tupper does not implement it (no swarm) */
   attachable?: never;
-  enable_ipv6?: false;
+  /** Dual stack, as Docker's bridge driver: the bridge takes the IPv6 subnet's gateway, each container an IPv6 address and a default route through it, and ip6tables chains mirror the IPv4 ones (masquerade, isolation, published ports). Without it a container's interfaces on the network have IPv6 disabled, as in Docker. */
+  enable_ipv6?: boolean;
   enable_ipv4?: true;
   /** tupper does not implement it (networks belong to their project) */
   external?: never;

@@ -57,7 +57,7 @@ compile_app() {
 }
 
 # Prints everything of project $1 still on the host: records, container directories,
-# cgroups, mounts, processes, network records, interfaces and iptables rules. Empty when
+# cgroups, mounts, processes, network records, interfaces and ip(6)tables rules. Empty when
 # all is gone. (The tests run in a network namespace of their own, see the Makefile, so
 # every tupper interface and rule in it is the test's.)
 leftovers_of() {
@@ -68,16 +68,19 @@ leftovers_of() {
   find /sys/fs/cgroup -maxdepth 8 -type d -name "$project-*" 2> /dev/null | sed 's/^/cgroup: /'
   grep -F -e "$TEST_DIR/root" -e "$TEST_DIR/run" /proc/self/mountinfo | sed 's/^/mount: /'
   # The kernel deletes a container's veth pair with its network namespace, shortly after.
+  # (tpc-: the bridge names tests give with driver_opts com.docker.network.bridge.name)
   local i
   for ((i = 0; i < 40; i++)); do
-    ip -br link | grep -q '^tp[bv]-' || break
+    ip -br link | grep -q '^tp[bvc]-' || break
     sleep 0.05
   done
-  ip -br link | grep '^tp[bv]-' | sed 's/^/interface: /'
+  ip -br link | grep '^tp[bvc]-' | sed 's/^/interface: /'
   iptables-save 2> /dev/null | grep -F TUPPER | sed 's/^/iptables: /'
+  ip6tables-save 2> /dev/null | grep -F TUPPER | sed 's/^/ip6tables: /'
   local pid
   for pid in /proc/[0-9]*; do
-    if tr '\0' ' ' < "$pid/cmdline" 2> /dev/null | grep -qF -- "$TEST_DIR/root/containers"; then
+    # (TUPPER_RUN/helpers: tupper-init's copy, e.g. the [::1] relay of a published port)
+    if tr '\0' ' ' < "$pid/cmdline" 2> /dev/null | grep -qF -e "$TEST_DIR/root/containers" -e "$TEST_DIR/run/helpers"; then
       echo "process: ${pid#/proc/} $(tr '\0' ' ' < "$pid/cmdline")"
     fi
   done

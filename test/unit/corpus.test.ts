@@ -12,10 +12,10 @@ import { compileCorpusFile, corpusDir, corpusFiles, corpusSetups } from "./corpu
 
 /** How many corpus files there are, and how many compile as published. */
 const FILES = 54;
-const COMPILED = 28;
+const COMPILED = 29;
 /** Of the files without build: (which tupper refuses until it builds images), how many compile as published. */
 const WITHOUT_BUILD = 34;
-const COMPILED_WITHOUT_BUILD = 28;
+const COMPILED_WITHOUT_BUILD = 29;
 
 /**
  * Files that Compose refuses as published too (an env_file or a variable the project leaves to
@@ -50,7 +50,6 @@ const REFUSED: Record<string, string> = {
   "getsentry__self-hosted__docker-compose.yaml": "does not build images",
   "healthchecks__healthchecks__docker__docker-compose.yaml": "does not build images",
   "immich-app__immich__docker__docker-compose.yaml": ".env: no such file",
-  "mailcow__mailcow-dockerized__docker-compose.yaml": "networks.mailcow-network.enable_ipv6: true is not allowed",
   "mastodon__mastodon__docker-compose.yaml": ".env.production: no such file",
   "mattermost__docker__docker-compose.yaml": "${MATTERMOST_CONTAINER_READONLY} gives \"\" (MATTERMOST_CONTAINER_READONLY is not set), which is not true or false",
   "open-webui__open-webui__docker-compose.yaml": "does not build images",

@@ -10,7 +10,7 @@ import { join } from "node:path";
 
 const partials = join(process.cwd(), "templates", "partials");
 
-const CHANGING = /(^|[\s;(|&{!]|then |else |do )(mkdir|rm|rmdir|mv|ln|cp|touch|mount|umount|btrfs|losetup|ip|iptables|iptables-restore|tar|unshare|chmod|chown|kill|sysctl|tc|truncate|exec)(\s|$)/;
+const CHANGING = /(^|[\s;(|&{!]|then |else |do )(mkdir|rm|rmdir|mv|ln|cp|touch|mount|umount|btrfs|losetup|ip|iptables|iptables-restore|ip6tables|ip6tables-restore|tar|unshare|chmod|chown|kill|sysctl|tc|truncate|exec)(\s|$)/;
 const WRITES_FILE = />>?\s*"?[$/]/;
 const WRAPPED = /\bhost(_write0?|_append|_create|_feed|_pipe)?\s/;
 

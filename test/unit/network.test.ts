@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compileText, errorsOf } from "./helpers.js";
 import { parsePort } from "../../src/model/ports.js";
-import { parseSubnet } from "../../src/model/addresses.js";
+import { formatIPv6, parseIPv6, parseSubnet, parseSubnet6 } from "../../src/model/addresses.js";
 
 const service = (name: string, ...lines: string[]) =>
   `  ${name}:\n    image: rootfs:./r\n    command: [/bin/true]\n${lines.map((l) => `    ${l}\n`).join("")}`;
@@ -66,6 +66,55 @@ const bad: [string, string, RegExp][] = [
   ["a link across networks", spec(service("a", "networks: [x]") + service("b", "networks: [y]", "links: [a]"), "networks:\n  x: {}\n  y: {}\n"), /a shares no network with this service/],
   ["a non-bridge driver", spec(service("web"), "networks:\n  default: {driver: overlay}\n"), /networks\.default\.driver: "overlay" is not allowed; use one of "bridge"/],
   ["an external network", spec(service("web"), "networks:\n  default: {external: true}\n"), /external: not supported yet: tupper does not implement it/],
+  [
+    "an IPv6 subnet on a network without enable_ipv6",
+    spec(service("web"), "networks:\n  default: {ipam: {config: [{subnet: 10.1.0.0/16}, {subnet: 'fd00:1::/64'}]}}\n"),
+    /networks\.default\.ipam\.config\[1\]\.subnet: is IPv6, but network default does not enable IPv6; add enable_ipv6: true to it/,
+  ],
+  [
+    "two IPv6 subnets",
+    spec(service("web"), "networks:\n  default: {enable_ipv6: true, ipam: {config: [{subnet: 'fd00:1::/64'}, {subnet: 'fd00:2::/64'}]}}\n"),
+    /networks\.default\.ipam\.config\[1\]: a second IPv6 entry; a tupper network has one subnet of each family/,
+  ],
+  ["an IPv6 subnet with host bits", spec(service("web"), "networks:\n  default: {enable_ipv6: true, ipam: {config: [{subnet: 'fd00:1::5/64'}]}}\n"), /has host bits set; the subnet is fd00:1::\/64/],
+  [
+    "overlapping IPv6 subnets",
+    spec(service("web", "networks: [a, b]"), "networks:\n  a: {enable_ipv6: true, ipam: {config: [{subnet: 'fd00::/48'}]}}\n  b: {enable_ipv6: true, ipam: {config: [{subnet: 'fd00:0:0:7::/64'}]}}\n"),
+    /networks\.b\.ipam\.config: fd00:0:0:7::\/64 overlaps fd00::\/48 of network a/,
+  ],
+  [
+    "ipv6_address on an IPv4-only network",
+    spec(service("web", "networks: {n: {ipv6_address: 'fd00::5'}}"), "networks:\n  n: {}\n"),
+    /services\.web\.networks\.n\.ipv6_address: network n does not enable IPv6/,
+  ],
+  [
+    "ipv6_address outside the subnet",
+    spec(service("web", "networks: {n: {ipv6_address: 'fd01::5'}}"), "networks:\n  n: {enable_ipv6: true, ipam: {config: [{subnet: 'fd00::/64'}]}}\n"),
+    /ipv6_address: fd01::5 is not a host address of fd00::\/64/,
+  ],
+  [
+    "ipv6_address on the gateway",
+    spec(service("web", "networks: {n: {ipv6_address: 'fd00::1'}}"), "networks:\n  n: {enable_ipv6: true, ipam: {config: [{subnet: 'fd00::/64'}]}}\n"),
+    /ipv6_address: fd00::1 is the IPv6 gateway of network n/,
+  ],
+  [
+    "one IPv6 address twice",
+    spec(service("a", "networks: {n: {ipv6_address: 'fd00::9'}}") + service("b", "networks: {n: {ipv6_address: 'fd00:0::9'}}"), "networks:\n  n: {enable_ipv6: true, ipam: {config: [{subnet: 'fd00::/64'}]}}\n"),
+    /services\.b\.networks\.n\.ipv6_address: fd00::9 is given to another service too/,
+  ],
+  [
+    "a bridge name longer than an interface name",
+    spec(service("web"), "networks:\n  default: {driver_opts: {com.docker.network.bridge.name: br-0123456789abc}}\n"),
+    /driver_opts\.com\.docker\.network\.bridge\.name: "br-0123456789abc" is not an interface name; use 1 to 15/,
+  ],
+  ["a bridge name with a slash", spec(service("web"), "networks:\n  default: {driver_opts: {com.docker.network.bridge.name: br/x}}\n"), /"br\/x" is not an interface name/],
+  ["a bridge name of tupper's", spec(service("web"), "networks:\n  default: {driver_opts: {com.docker.network.bridge.name: tpb-x}}\n"), /starts with tpb- or tpv-, which tupper keeps/],
+  [
+    "one bridge name twice",
+    spec(service("web", "networks: [a, b]"), "networks:\n  a: {driver_opts: {com.docker.network.bridge.name: br-x}}\n  b: {driver_opts: {com.docker.network.bridge.name: br-x}}\n"),
+    /networks\.b\.driver_opts\.com\.docker\.network\.bridge\.name: "br-x" is the bridge of network a too/,
+  ],
+  ["another driver option", spec(service("web"), "networks:\n  default: {driver_opts: {com.docker.network.bridge.enable_icc: 'false'}}\n"), /com\.docker\.network\.bridge\.enable_icc/],
   ["ports on internal networks only", spec(service("web", 'ports: ["80:80"]'), "networks:\n  default: {internal: true}\n"), /only on internal networks/],
 ];
 for (const [what, text, expected] of bad) {
@@ -106,11 +155,11 @@ test("each service has a fixed offset per network; /etc/hosts lines name every s
   assert.deepEqual(result.diagnostics, []);
   const script = result.script!;
   // web: offset 1 on back (the gateway is .254, db has .9), its first free one; 2 on front.
-  assert.match(script, /'web'\)[\s\S]*?add_network 'front' 2\n[\s\S]*?add_network 'back' 1\n/);
+  assert.match(script, /'web'\)[\s\S]*?add_network 'front' 2 0\n[\s\S]*?add_network 'back' 1 0\n/);
   assert.match(script, /# services\.web\.networks\.front: \{"aliases":\["www"\]\}\n/);
-  assert.match(script, /'db'\)[\s\S]*?add_network 'back' 9\n/);
-  assert.match(script, /'cli'\)[\s\S]*?add_host 'front' 2 'web www p-web-1 site'\n\s+add_host 'front' 3 'cli p-cli-1'\n/);
-  assert.match(script, /'web'\)[\s\S]*?add_host 'back' 9 'db p-db-1'\n/);
+  assert.match(script, /'db'\)[\s\S]*?add_network 'back' 9 0\n/);
+  assert.match(script, /'cli'\)[\s\S]*?add_host 'front' 2 0 'web www p-web-1 site'\n\s+add_host 'front' 3 0 'cli p-cli-1'\n/);
+  assert.match(script, /'web'\)[\s\S]*?add_host 'back' 9 0 'db p-db-1'\n/);
   assert.match(script, /'back'\)\n\s+# networks\.back: .*\n\s+# subnet: 10\.5\.0\.0\/24\n\s+net_subnet='10\.5\.0\.0\/24'\n\s+net_gateway_offset=254 net_internal=0 net_first_free=10\n/);
   // The gateway sits above every service; one-off containers start after the last service.
   assert.match(script, /'front'\)\n[\s\S]*?net_subnet=''\n\s+net_gateway_offset=1 net_internal=0 net_first_free=4\n/);
@@ -119,6 +168,45 @@ test("each service has a fixed offset per network; /etc/hosts lines name every s
 test("a spec without network keys joins the project's default network, like Compose", () => {
   const script = compileText(spec(service("web"))).script!;
   assert.match(script, /# services\.web\.networks: not set \(the project's default network\)\n\s+svc_network_mode='bridge' svc_network_peer=''/);
-  assert.match(script, /add_network 'default' 2\n/);
+  assert.match(script, /add_network 'default' 2 0\n/);
   assert.doesNotMatch(compileText(spec(service("web", "network_mode: none"))).script!, /add_network '/);
+});
+
+test("IPv6: addresses and subnets parse and print as RFC 5952 says", () => {
+  const round = (text: string) => {
+    const r = parseIPv6(text);
+    assert.ok(r.ok, text);
+    return formatIPv6(r.value);
+  };
+  assert.equal(round("fd4d:6169:6c63:6f77::"), "fd4d:6169:6c63:6f77::");
+  assert.equal(round("FD00:0:0:0:0:0:0:10"), "fd00::10");
+  assert.equal(round("::1"), "::1");
+  assert.equal(round("1:0:0:2:0:0:0:3"), "1:0:0:2::3");
+  assert.equal(round("1:0:2:3:4:5:6:7"), "1:0:2:3:4:5:6:7");
+  for (const bad of ["fd00:::1", "1::2::3", "fd00:1", "12345::", "::ffff:1.2.3.4", "fe80::1%eth0"]) assert.equal(parseIPv6(bad).ok, false, bad);
+  assert.equal(parseSubnet6("fd00:1::/64").ok, true);
+  for (const bad of ["fd00:1::", "fd00:1::/129", "fd00::/8", "fd00:1::1/64"]) assert.equal(parseSubnet6(bad).ok, false, bad);
+});
+
+test("IPv6: enable_ipv6 networks give each service an IPv6 offset of its own, allocated as IPv4's (mailcow's shape)", () => {
+  const result = compileText(
+    spec(
+      service("unbound", "networks: {m: {ipv4_address: 172.22.1.254}}") + service("mysql", "networks: [m]") + service("web", "networks: {m: {ipv6_address: 'fd4d:6169:6c63:6f77::10'}}"),
+      "networks:\n  m:\n    enable_ipv6: true\n    driver_opts: {com.docker.network.bridge.name: br-mailcow}\n    ipam:\n      config:\n        - subnet: 172.22.1.0/24\n        - subnet: 'fd4d:6169:6c63:6f77::/64'\n",
+    ),
+  );
+  assert.deepEqual(result.diagnostics, []);
+  const script = result.script!;
+  // IPv4 .254 pinned, IPv6 the first free offset; the pinned IPv6 ::10 (offset 16)
+  assert.match(script, /'unbound'\)[\s\S]*?add_network 'm' 254 2\n/);
+  assert.match(script, /'mysql'\)[\s\S]*?add_network 'm' 2 3\n/);
+  assert.match(script, /'web'\)[\s\S]*?add_network 'm' 3 16\n/);
+  assert.match(script, /add_host 'm' 254 2 'unbound p-unbound-1'\n/);
+  assert.match(script, /net_ipv6=1 net_subnet6='fd4d61696c636f770000000000000000\/64' net_gateway6_offset=1 net_first_free6=17\n/);
+  assert.match(script, /# driver_opts: com\.docker\.network\.bridge\.name: br-mailcow\n\s+net_bridge_name='br-mailcow'\n/);
+});
+
+test("IPv6: a network without enable_ipv6 has no IPv6 side, and the default network keeps tupper's bridge name", () => {
+  const script = compileText(spec(service("web"))).script!;
+  assert.match(script, /net_ipv6=0 net_subnet6='' net_gateway6_offset=0 net_first_free6=0\n\s+net_bridge_name=''\n/);
 });

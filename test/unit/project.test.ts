@@ -55,8 +55,8 @@ services:
 `);
   assert.deepEqual(r.diagnostics, []);
   assert.match(r.script!, /container_name_of\(\) \{\n  case \$1 in\n    'db'\) REPLY='shop-db' ;; # services\.db\.container_name: shop-db\n    \*\) REPLY="\$PROJECT-\$1-\$\{2:-1\}" ;;\n  esac\n\}/);
-  assert.match(r.script!, /add_host 'default' 2 'db shop-db'/);
-  assert.match(r.script!, /add_host 'default' 3 'web shop-web-1'/);
+  assert.match(r.script!, /add_host 'default' 2 0 'db shop-db'/);
+  assert.match(r.script!, /add_host 'default' 3 0 'web shop-web-1'/);
 });
 
 test("container_name: twice the same, another service's name, or not a name, is an error", () => {
