@@ -280,6 +280,8 @@ load_network() {
   # This project has no networks (every service has network_mode none or host), so no
   # call reaches here; written as a test, so that shellcheck sees the callers can return.
   if [[ -n $1 ]]; then die "there is no network '$1' in this project"; fi
+  # what the network functions read of a network (they are never called here)
+  net_subnet6='' net_gateway6_offset=1
 }
 
 # ---- Helpers ---------------------------------------------------------------------
