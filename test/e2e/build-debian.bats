@@ -76,7 +76,12 @@ compile_with_context() {
 	services:
 	  app:
 	    image: $BASE
+	  keeper:
+	    image: $BASE
+	    command: ["sleep", "600"]
 	EOF
+  # a container that keeps the project's network while app runs, so it can be looked at after
+  "$SCRIPT" up -d keeper
   run -0 --separate-stderr "$SCRIPT" run --rm app bash -c '. /etc/os-release && echo "$VERSION_CODENAME"
     awk "\$2 == \"00000000\" { print \$3 }" /proc/net/route
     apt-get update -qq && apt-get install -y -qq --no-install-recommends hello > /dev/null && hello'
