@@ -72,7 +72,7 @@ services:
 SPEC
 rows=()
 if node "$repo/dist/src/cli.js" compile "$work/build.yaml" -o "$script" > /dev/null 2> "$work/compile.err" &&
-  "$script" --help | grep -q '^  build '; then
+  { "$script" --help | grep -qE '^ +build\b' || grep -qE '^ +build\) ' "$script"; }; then
   "$script" build > /dev/null
   rows+=(-n "tupper build --no-cache (cold)" "$script build --no-cache")
   tupper_rows=1
