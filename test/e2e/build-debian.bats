@@ -54,18 +54,15 @@ teardown_file() {
 }
 
 # In the host's network namespace, interfaces and iptables rules that were there before the
-# test are not its leftovers: the helpers' check, less what it printed before the test began.
+# test are not its leftovers: the helpers' check, less the interfaces and rules setup saw.
 eval "namespace_$(declare -f leftovers_of)"
 leftovers_of() {
   namespace_leftovers_of "$@" | grep -vxF -f "$TEST_DIR/before" || true
-  # the shared store: the project's mounts and processes (the helpers' check looks in TEST_DIR)
+  # the shared store: the project's mounts and processes (the helpers' check looks in TEST_DIR);
+  # one grep over every command line, its pattern in a file so that it does not find itself
   grep -F "$TUPPER_ROOT/containers/$1/" /proc/self/mountinfo | sed 's/^/mount: /'
-  local pid
-  for pid in /proc/[0-9]*; do
-    if { tr '\0' ' ' < "$pid/cmdline"; } 2> /dev/null | grep -qF -- "$TUPPER_ROOT/containers/$1/"; then
-      echo "process: ${pid#/proc/}"
-    fi
-  done
+  printf '%s\n' "$TUPPER_ROOT/containers/$1/" > "$TEST_DIR/process-pattern"
+  grep -lsF -f "$TEST_DIR/process-pattern" /proc/[0-9]*/cmdline | sed -E 's,^/proc/([0-9]+)/cmdline$,process: \1,' || true
 }
 setup() {
   TEST_DIR=$(mktemp -d /tmp/tp-e2e.XXXXXX)
@@ -73,7 +70,11 @@ setup() {
   PROJECT="b${BATS_TEST_NUMBER}p$$"
   mkdir -p "$TEST_DIR/spec"
   SCRIPT='' PEER_NS='' PEER_PIDS=() LOOP='' CGROUP_PARENT_MADE=''
-  namespace_leftovers_of "$PROJECT" > "$TEST_DIR/before"
+  # what the helpers' check would call leftovers before the test did anything
+  {
+    ip -br link | grep '^tp[bv]-' | sed 's/^/interface: /'
+    iptables-save 2> /dev/null | grep -F TUPPER | sed 's/^/iptables: /'
+  } > "$TEST_DIR/before" || true
 }
 
 require_build() {
