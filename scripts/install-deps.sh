@@ -10,12 +10,17 @@ declare -A NEEDS=(
   [nsenter]=util-linux [ip]=iproute2 [iptables]=iptables [iptables-restore]=iptables [curl]=curl [mkfs.btrfs]=btrfs-progs [btrfs]=btrfs-progs
   [shellcheck]=shellcheck [zstd]=zstd [tar]=tar [gzip]=gzip [strace]=strace
   [docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [setfattr]=attr [mkfs.ext4]=e2fsprogs [criu]=criu
-  [clang]=clang
+  [clang]=clang [debootstrap]=debootstrap
 )
 # `install-deps.sh vm` (make test-vm): the test guest too. QEMU, kmod (modprobe and depmod
 # for the guest's modules) and systemd, which the guest boots as PID 1 from this host's tree.
 if [[ ${1:-} == vm ]]; then
   NEEDS+=([qemu-system-x86_64]=qemu-system-x86 [modprobe]=kmod [depmod]=kmod [systemctl]=systemd)
+fi
+# `install-deps.sh bench` (make bench): the peers of bench/build.sh. podman with runc (crun
+# refuses hybrid cgroup hosts), and hyperfine.
+if [[ ${1:-} == bench ]]; then
+  NEEDS+=([podman]=podman [runc]=runc [hyperfine]=hyperfine)
 fi
 missing=()
 for cmd in "${!NEEDS[@]}"; do

@@ -10,6 +10,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 load oci-layout
+load registry
 
 REGISTRY_PORT=5000 TOKEN_PORT=5001
 
@@ -71,15 +72,9 @@ setup_file() {
   # zstd: an OCI layout written here by hand, its one layer compressed with zstd
   make_zstd_layout "$IMAGES/zstd-layout"
   # the registry, and the token stub in front of it
-  mkdir -p "$IMAGES/registry"
-  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\nlog:\n  level: info\n' \
-    "$IMAGES/registry" "$REGISTRY_PORT" > "$IMAGES/registry.yml"
-  docker-registry serve "$IMAGES/registry.yml" > "$IMAGES/registry.log" 2>&1 &
-  echo $! > "$IMAGES/registry.pid"
+  registry_start "$IMAGES/registry" "$REGISTRY_PORT"
   node "$BATS_TEST_DIRNAME/token-registry.mjs" "$TOKEN_PORT" "$REGISTRY_PORT" > "$IMAGES/token.log" 2>&1 &
   echo $! > "$IMAGES/token.pid"
-  local i
-  for ((i = 0; i < 100; i++)); do curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/" > /dev/null && break; sleep 0.05; done
   for name in base derived; do
     skopeo copy -q --dest-tls-verify=false "oci:$layout:$name" "docker://127.0.0.1:$REGISTRY_PORT/test/$name:1"
   done
