@@ -106,10 +106,24 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   v2=$(grep '^c ' "$TUPPER_RUN/$PROJECT/$PROJECT-app-1/cgroups" | awk '{print $2}' | while read -r d; do [ -e "$d/cgroup.kill" ] && echo "$d"; done)
   [ -n "$v2" ]
   [ "$(wc -l < "$v2/cgroup.procs")" -ge 2 ] # the supervisor and PID 1
+  # Under systemd (PID 1, pure v2) the container's cgroup is tupper's own below a unit of
+  # its own that delegates its subtree, in tupper.slice (see cgroup_under_systemd).
+  if systemd_is_pid1 && cgroup_v2_controller memory; then
+    local unit=tupper-container-$PROJECT-app-1.service
+    [ "$v2" = "/sys/fs/cgroup/tupper.slice/$unit/$PROJECT-app-1" ]
+    [ "$(systemctl show -P Delegate "$unit")" = yes ]
+    systemctl is-active -q "$unit"
+    [ -z "$(cat "/sys/fs/cgroup/tupper.slice/$unit/cgroup.procs")" ] # all in tupper's cgroup below
+    grep -qw memory "/sys/fs/cgroup/tupper.slice/$unit/cgroup.subtree_control"
+    [ -e "$v2/memory.max" ] && [ -e "$v2/pids.max" ] && [ -e "$v2/cpu.max" ]
+    "$SCRIPT" down
+    [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
+    run systemctl show -P LoadState "$unit"
+    [ "$output" = not-found ]
   # On a pure v2 host the controllers must be passed down, and a cgroup with processes
   # cannot pass them ("no internal processes"): the parent is …/tupper under the nearest
   # ancestor of this shell's cgroup that has none (a login's session scope: its user slice).
-  if cgroup_v2_controller memory; then
+  elif cgroup_v2_controller memory; then
     local mnt base
     mnt=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
     base=$(awk -F: '$1 == 0 {print $3}' /proc/self/cgroup)
@@ -164,4 +178,35 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   "$SCRIPT" down
   run -0 "$SCRIPT" ps -a
   [[ $output != *"$PROJECT-app-1"*running* ]]
+}
+
+@test "under systemd, a container killed with SIGKILL leaves its unit and cgroups to down; stop then rm leaves nothing either" {
+  systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
+  cgroup_v2_controller memory || skip "not a pure cgroup v2 host"
+  compile_app 'network_mode: none' 'pids_limit: 9' 'command: ["/bin/sh", "-c", "sleep 600 & exec sleep 600"]'
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  local unit=tupper-container-$PROJECT-app-1.service dir
+  dir=$(dirname "$(cgroup_file "$PROJECT-app-1" pids.max)")
+  [ "$dir" = "/sys/fs/cgroup/tupper.slice/$unit/$PROJECT-app-1" ]
+  # everything of the container dies at once, the supervisor too, as in a crash
+  echo 1 > "$dir/cgroup.kill"
+  for _ in $(seq 100); do [ -z "$(cat "$dir/cgroup.procs")" ] && break; sleep 0.05; done
+  [ -z "$(cat "$dir/cgroup.procs")" ]
+  # the unit stays (it has no process of its own), and down takes it with the cgroups
+  systemctl is-active -q "$unit"
+  "$SCRIPT" down
+  [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
+  [ "$(systemctl show -P LoadState "$unit")" = not-found ]
+  # stop, then rm: the unit goes at stop, and rm has nothing left to trip on
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  systemctl is-active -q "$unit"
+  "$SCRIPT" stop
+  [ "$(systemctl show -P LoadState "$unit")" = not-found ]
+  "$SCRIPT" rm -f
+  [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
+  # a plan names the unit it would start
+  run -0 "$SCRIPT" plan up -d
+  [[ $output == *"systemd-run --quiet --collect --unit=$unit --slice=tupper.slice"*"Delegate=yes"* ]]
 }

@@ -8,16 +8,29 @@ ROOTFS="$REPO/build/rootfs"
 CLI="$REPO/dist/src/cli.js"
 export TUPPER_HELPER="$REPO/helper/tupper-init"
 
+# TUPPER_E2E_PROFILE=FILE (the VM lane sets it): each test appends where its time went,
+# "SECONDS WHAT TEST" lines: its setup, each compile, its teardown.
+profile() {
+  [[ -n ${TUPPER_E2E_PROFILE:-} ]] || return 0
+  local s=${EPOCHREALTIME/./} t=${2/./}
+  printf '%d.%06d %s %s\n' $(((s - t) / 1000000)) $(((s - t) % 1000000)) "$1" "${BATS_TEST_DESCRIPTION:0:60}" >> "$TUPPER_E2E_PROFILE"
+}
+
 setup() {
+  local t0=$EPOCHREALTIME
   TEST_DIR=$(mktemp -d /tmp/tp-e2e.XXXXXX)
   export TUPPER_ROOT="$TEST_DIR/root" TUPPER_RUN="$TEST_DIR/run"
   PROJECT="t${BATS_TEST_NUMBER}p$$"
   mkdir -p "$TEST_DIR/spec"
   SCRIPT=''
   PEER_NS='' PEER_PIDS=() LOOP='' CGROUP_PARENT_MADE=''
+  TEST_STARTED=$EPOCHREALTIME
+  profile setup "$t0"
 }
 
 teardown() {
+  local t0=$EPOCHREALTIME
+  profile body "${TEST_STARTED:-$t0}"
   if [[ -n $SCRIPT && -x $SCRIPT ]]; then "$SCRIPT" down > /dev/null 2>&1 || true; fi
   drop_peer
   if mountpoint -q "$TEST_DIR/mnt" 2> /dev/null; then umount "$TEST_DIR/mnt"; fi # a test's filesystem on LOOP
@@ -30,6 +43,7 @@ teardown() {
   leftovers=$(leftovers_of "$PROJECT")
   if mountpoint -q "$TEST_DIR/btrfs" 2> /dev/null; then umount "$TEST_DIR/btrfs"; fi
   rm -rf "$TEST_DIR"
+  profile teardown "$t0"
   if [[ -n $leftovers ]]; then
     echo "leftovers after down:" >&2
     echo "$leftovers" >&2
@@ -39,12 +53,14 @@ teardown() {
 
 # Writes the spec NAME from stdin into the test's spec directory and compiles it to $SCRIPT.
 compile_spec() {
+  local t0=$EPOCHREALTIME
   cat > "$TEST_DIR/spec/$1.yaml"
   tupper_cli compile "$TEST_DIR/spec/$1.yaml" -o "$TEST_DIR/$1.sh" 2> "$TEST_DIR/compile.err" || {
     cat "$TEST_DIR/compile.err" >&2
     return 1
   }
   SCRIPT="$TEST_DIR/$1.sh"
+  profile compile "$t0"
 }
 
 # Runs `tupper ARGS...` (dist/src/cli.js): through the warm compiler of compile-server.mjs
