@@ -36,12 +36,20 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   compile_app 'mem_limit: 16m' "command: [\"/bin/sh\", \"-c\", \"until [ -e /tmp/go ]; do sleep 0.05; done; $HOG\"]"
   "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
-  "$SCRIPT" exec app touch /tmp/go
   limit=$(cgroup_file "$PROJECT-app-1" memory.limit_in_bytes || cgroup_file "$PROJECT-app-1" memory.max)
   [ "$(cat "$limit")" -eq $((16 * 1024 * 1024)) ]
   events=$(cgroup_file "$PROJECT-app-1" memory.failcnt || cgroup_file "$PROJECT-app-1" memory.events)
+  "$SCRIPT" exec app touch /tmp/go
   for _ in $(seq 100); do "$SCRIPT" ps | grep -q running || break; sleep 0.05; done
-  if [[ $events == *failcnt ]]; then [ "$(cat "$events")" -gt 0 ]; else grep -q '^oom_kill [1-9]' "$events"; fi
+  if [[ $events == *failcnt ]]; then [ "$(cat "$events")" -gt 0 ]
+  elif [[ -e $events ]]; then grep -q '^oom_kill [1-9]' "$events"
+  else
+    # under systemd the container's cgroup went with its scope, whose last process it was
+    # (as a Docker container's scope does): tupper-init read oom_kill before it ended
+    systemd_is_pid1
+    run -0 "$SCRIPT" ps -a
+    [[ $output == *"$PROJECT-app-1 "*"exited (137, OOMKilled)"* ]]
+  fi
   compile_app 'mem_limit: 16m' "command: [\"/bin/sh\", \"-c\", \"$HOG\"]"
   run -137 --separate-stderr "$SCRIPT" run --rm app
 }

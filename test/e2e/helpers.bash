@@ -31,7 +31,13 @@ setup() {
 teardown() {
   local t0=$EPOCHREALTIME
   profile body "${TEST_STARTED:-$t0}"
-  if [[ -n $SCRIPT && -x $SCRIPT ]]; then "$SCRIPT" down > /dev/null 2>&1 || true; fi
+  # SIGKILL first: a workload that ignores SIGTERM (a shell or sleep as PID 1) would hold
+  # down for the whole stop grace period, 10 s, in most tests (the graceful stop has tests
+  # of its own); down then removes what is left, which the leftover check below checks
+  if [[ -n $SCRIPT && -x $SCRIPT ]]; then
+    "$SCRIPT" kill > /dev/null 2>&1 || true
+    "$SCRIPT" down > /dev/null 2>&1 || true
+  fi
   drop_peer
   if mountpoint -q "$TEST_DIR/mnt" 2> /dev/null; then umount "$TEST_DIR/mnt"; fi # a test's filesystem on LOOP
   if [[ -n $LOOP ]]; then losetup -d "$LOOP"; fi
