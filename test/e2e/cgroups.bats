@@ -117,7 +117,7 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   # Under systemd (PID 1, pure v2) the container's cgroup is tupper's own below a unit of
   # its own that delegates its subtree, in tupper.slice (see cgroup_under_systemd).
   if systemd_is_pid1 && cgroup_v2_controller memory; then
-    local unit=tupper-container-$PROJECT-app-1.service
+    local unit=tupper-container-$PROJECT-app-1.scope
     [ "$v2" = "/sys/fs/cgroup/tupper.slice/$unit/$PROJECT-app-1" ]
     [ "$(systemctl show -P Delegate "$unit")" = yes ]
     systemctl is-active -q "$unit"
@@ -188,21 +188,23 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   [[ $output != *"$PROJECT-app-1"*running* ]]
 }
 
-@test "under systemd, a container killed with SIGKILL leaves its unit and cgroups to down; stop then rm leaves nothing either" {
+@test "under systemd, a container killed with SIGKILL leaves no scope or cgroup, nor does down, nor stop then rm" {
   systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
   cgroup_v2_controller memory || skip "not a pure cgroup v2 host"
   compile_app 'network_mode: none' 'pids_limit: 9' 'command: ["/bin/sh", "-c", "sleep 600 & exec sleep 600"]'
   "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
-  local unit=tupper-container-$PROJECT-app-1.service dir
+  local unit=tupper-container-$PROJECT-app-1.scope dir
   dir=$(dirname "$(cgroup_file "$PROJECT-app-1" pids.max)")
   [ "$dir" = "/sys/fs/cgroup/tupper.slice/$unit/$PROJECT-app-1" ]
   # everything of the container dies at once, the supervisor too, as in a crash
   echo 1 > "$dir/cgroup.kill"
   for _ in $(seq 100); do [ -z "$(cat "$dir/cgroup.procs")" ] && break; sleep 0.05; done
   [ -z "$(cat "$dir/cgroup.procs")" ]
-  # the unit stays (it has no process of its own), and down takes it with the cgroups
-  systemctl is-active -q "$unit"
+  # the scope ends with its last process (systemd stops it, and removes its cgroups, by
+  # itself); down still finds and removes whatever is left
+  for _ in $(seq 100); do [ -d "/sys/fs/cgroup/tupper.slice/$unit" ] || break; sleep 0.05; done
+  [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
   "$SCRIPT" down
   [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
   [ "$(systemctl show -P LoadState "$unit")" = not-found ]
@@ -214,7 +216,7 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   [ "$(systemctl show -P LoadState "$unit")" = not-found ]
   "$SCRIPT" rm -f
   [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
-  # a plan names the unit it would start
+  # a plan names the scope it would ask systemd for
   run -0 "$SCRIPT" plan up -d
-  [[ $output == *"systemd-run --quiet --collect --unit=$unit --slice=tupper.slice"*"Delegate=yes"* ]]
+  [[ $output == *"busctl --quiet call org.freedesktop.systemd1 "*" StartTransientUnit "*" $unit fail 5 PIDs au 1 PID Delegate b 1 Slice s tupper.slice "* ]]
 }
