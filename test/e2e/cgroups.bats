@@ -9,6 +9,7 @@ load helpers
 # helpers' teardown (down, and the check that nothing is left).
 eval "helpers_$(declare -f teardown)"
 teardown() {
+  if [[ -n ${LOGIN_SESSION:-} ]]; then loginctl terminate-session "$LOGIN_SESSION" 2> /dev/null || true; fi
   if [[ -n ${SESSION_SLICE:-} ]]; then
     local status=0
     systemctl stop "tp-session-$PROJECT.scope" 2> /dev/null || true
@@ -219,4 +220,27 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   # a plan names the scope it would ask systemd for
   run -0 "$SCRIPT" plan up -d
   [[ $output == *"busctl --quiet call org.freedesktop.systemd1 "*" StartTransientUnit "*" $unit fail 5 PIDs au 1 PID Delegate b 1 Slice s tupper.slice "* ]]
+}
+
+@test "under systemd with logind, a container started with up -d in a login session outlives loginctl terminate-session" {
+  systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
+  systemctl is-active -q systemd-logind || skip "systemd-logind is not running here"
+  compile_app 'network_mode: none' 'pids_limit: 9' 'command: ["/bin/sleep", "600"]'
+  # a real login: su's PAM session (pam_systemd) registers it with logind, in a scope of its own
+  su - root -c "TUPPER_ROOT=$TUPPER_ROOT TUPPER_RUN=$TUPPER_RUN TUPPER_HELPER=$TUPPER_HELPER $SCRIPT up -d && exec sleep 600" > /dev/null 2>&1 < /dev/null 3>&- &
+  local su=$! session=''
+  wait_running "$PROJECT-app-1"
+  # the session of the login that ran up -d
+  session=$(sed -n 's|^0::/user.slice/user-0.slice/session-\(.*\)\.scope$|\1|p' "/proc/$su/cgroup")
+  [ -n "$session" ]
+  LOGIN_SESSION=$session
+  loginctl show-session "$session" -P Class | grep -qx user
+  loginctl terminate-session "$session"
+  for _ in $(seq 100); do kill -0 "$su" 2> /dev/null || break; sleep 0.05; done
+  ! kill -0 "$su" 2> /dev/null
+  run -0 "$SCRIPT" ps
+  [[ $output == *"$PROJECT-app-1 "*" running "* ]]
+  [[ $(cgroup_file "$PROJECT-app-1" pids.max) == /sys/fs/cgroup/tupper.slice/* ]]
+  run -0 "$SCRIPT" exec app echo still here
+  [ "$output" = "still here" ]
 }
