@@ -256,10 +256,16 @@ seconds_of() {
   t=$(seconds_of "$SCRIPT" exec app dd if=/dev/xvdb of=/dev/null bs=64k count=32 iflag=direct)
   echo "direct read of 2 MiB: $t s" >&3
   awk -v t="$t" 'BEGIN { exit !(t >= 1.5) }'
-  # 200 writes a second: 300 of 512 bytes take about 1.5 s
-  t=$(seconds_of "$SCRIPT" exec app dd if=/dev/zero of=/dev/xvdb bs=512 count=300 oflag=direct)
+  # 200 writes a second: 300 of 512 bytes take about 1.5 s (the first slice's few at once).
+  # Timed inside the container by the kernel's clock (/proc/uptime), around dd alone: from
+  # outside, the time of exec itself (seconds in the VM lane's guest) hid how fast dd went,
+  # and the test passed or failed by how slow the machine was, not by the limit.
+  run -0 --separate-stderr "$SCRIPT" exec app sh -c 'read -r a _ < /proc/uptime
+    dd if=/dev/zero of=/dev/xvdb bs=512 count=300 oflag=direct 2> /dev/null
+    read -r b _ < /proc/uptime; echo "$a $b"'
+  t=$(awk '{ printf "%.2f", $2 - $1 }' <<< "$output")
   echo "300 direct writes: $t s" >&3
-  awk -v t="$t" 'BEGIN { exit !(t >= 1.0) }'
+  awk -v t="$t" 'BEGIN { exit !(t >= 1.2) }'
 }
 
 # bats test_tags=vm
