@@ -118,6 +118,7 @@ YAML
 
 # bats test_tags=vm-boot2
 @test "systemd: after a reboot, the enabled unit has started the project again, under systemd's tupper.slice" {
+  [[ $(cat /tupper-vm/out/phase 2> /dev/null) == 2 ]] || skip "runs in the VM lane's guest after its reboot (test/vm)"
   [[ -e $REBOOT_DIR/app.sh ]] || skip "no project of the first boot (its test did not run)"
   reboot_project
   # started by systemd during the boot, not by this test
