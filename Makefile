@@ -62,12 +62,13 @@ demo: build rootfs
 # Every test, in two lanes at once: the VM lane (test-vm: one QEMU vCPU, so one core) boots
 # in the background first and runs beside the host's lanes; `make test` waits for it at the
 # end, prints its TAP and summary, and fails when it failed or could not boot. Then one
-# line for both TAP lanes: "total: N passed, N failed".
+# line for both TAP lanes: "total: N passed, N failed". (`make`, not $(MAKE): make -n would
+# run a line with $(MAKE) in it, and with it the VM lane.)
 test: build rootfs
 	scripts/install-deps.sh vm
 	@rm -f build/vm.log build/vm.status build/e2e.tap build/vm.tap
 	@{ test/vm/run.sh > build/vm.log 2>&1; echo $$? > build/vm.status; } & \
-	  status=0; $(MAKE) --no-print-directory test-unit test-shellcheck test-fuzz test-e2e || status=$$?; \
+	  status=0; make --no-print-directory test-unit test-shellcheck test-fuzz test-e2e || status=$$?; \
 	  echo "waiting for the VM lane (build/vm.log)"; wait; cat build/vm.log; \
 	  [ "$$(cat build/vm.status 2> /dev/null)" = 0 ] || { echo "vm: the VM lane failed"; status=1; }; \
 	  cat build/e2e.tap build/vm.tap 2> /dev/null | \
