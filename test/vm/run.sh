@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
-timeout_s=${TUPPER_VM_TIMEOUT:-1500}
+timeout_s=${TUPPER_VM_TIMEOUT:-2700}
 tags=${TUPPER_VM_TAGS:-vm}
 
 # one line per file: FILE [REGEX] (see test/vm/tests)
