@@ -14,8 +14,14 @@ load helpers
   run -0 v2_only "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
   run cat "$TUPPER_RUN/$PROJECT/$PROJECT-app-1/cgroups"
-  [ "${#lines[@]}" -eq 2 ] # the container's cgroup and the parent tupper made
-  [[ ${lines[0]} == "c "*"/tupper/$PROJECT-app-1" ]]
+  # the container's cgroup, and the parent tupper made (under systemd: the scope it asked for)
+  [ "${#lines[@]}" -eq 2 ]
+  if systemd_is_pid1 && [[ -n $(findmnt -n -t cgroup2 /sys/fs/cgroup) ]]; then
+    [ "${lines[0]}" = "c /sys/fs/cgroup/tupper.slice/tupper-container-$PROJECT-app-1.scope/$PROJECT-app-1" ]
+    [ "${lines[1]}" = "u /sys/fs/cgroup/tupper.slice/tupper-container-$PROJECT-app-1.scope" ]
+  else
+    [[ ${lines[0]} == "c "*"/tupper/$PROJECT-app-1" ]]
+  fi
   dir=${lines[0]#c }
   [ -e "$dir/cgroup.kill" ]
   [ "$(wc -l < "$dir/cgroup.procs")" -ge 4 ] # supervisor, sh and two sleeps

@@ -9,6 +9,7 @@ load helpers
 # helpers' teardown (down, and the check that nothing is left).
 eval "helpers_$(declare -f teardown)"
 teardown() {
+  if [[ -n ${LOGIN_SESSION:-} ]]; then loginctl terminate-session "$LOGIN_SESSION" 2> /dev/null || true; fi
   if [[ -n ${SESSION_SLICE:-} ]]; then
     local status=0
     systemctl stop "tp-session-$PROJECT.scope" 2> /dev/null || true
@@ -36,12 +37,20 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   compile_app 'mem_limit: 16m' "command: [\"/bin/sh\", \"-c\", \"until [ -e /tmp/go ]; do sleep 0.05; done; $HOG\"]"
   "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
-  "$SCRIPT" exec app touch /tmp/go
   limit=$(cgroup_file "$PROJECT-app-1" memory.limit_in_bytes || cgroup_file "$PROJECT-app-1" memory.max)
   [ "$(cat "$limit")" -eq $((16 * 1024 * 1024)) ]
   events=$(cgroup_file "$PROJECT-app-1" memory.failcnt || cgroup_file "$PROJECT-app-1" memory.events)
+  "$SCRIPT" exec app touch /tmp/go
   for _ in $(seq 100); do "$SCRIPT" ps | grep -q running || break; sleep 0.05; done
-  if [[ $events == *failcnt ]]; then [ "$(cat "$events")" -gt 0 ]; else grep -q '^oom_kill [1-9]' "$events"; fi
+  if [[ $events == *failcnt ]]; then [ "$(cat "$events")" -gt 0 ]
+  elif [[ -e $events ]]; then grep -q '^oom_kill [1-9]' "$events"
+  else
+    # under systemd the container's cgroup went with its scope, whose last process it was
+    # (as a Docker container's scope does): tupper-init read oom_kill before it ended
+    systemd_is_pid1
+    run -0 "$SCRIPT" ps -a
+    [[ $output == *"$PROJECT-app-1 "*"exited (137, OOMKilled)"* ]]
+  fi
   compile_app 'mem_limit: 16m' "command: [\"/bin/sh\", \"-c\", \"$HOG\"]"
   run -137 --separate-stderr "$SCRIPT" run --rm app
 }
@@ -106,10 +115,24 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   v2=$(grep '^c ' "$TUPPER_RUN/$PROJECT/$PROJECT-app-1/cgroups" | awk '{print $2}' | while read -r d; do [ -e "$d/cgroup.kill" ] && echo "$d"; done)
   [ -n "$v2" ]
   [ "$(wc -l < "$v2/cgroup.procs")" -ge 2 ] # the supervisor and PID 1
+  # Under systemd (PID 1, pure v2) the container's cgroup is tupper's own below a unit of
+  # its own that delegates its subtree, in tupper.slice (see cgroup_under_systemd).
+  if systemd_is_pid1 && cgroup_v2_controller memory; then
+    local unit=tupper-container-$PROJECT-app-1.scope
+    [ "$v2" = "/sys/fs/cgroup/tupper.slice/$unit/$PROJECT-app-1" ]
+    [ "$(systemctl show -P Delegate "$unit")" = yes ]
+    systemctl is-active -q "$unit"
+    [ -z "$(cat "/sys/fs/cgroup/tupper.slice/$unit/cgroup.procs")" ] # all in tupper's cgroup below
+    grep -qw memory "/sys/fs/cgroup/tupper.slice/$unit/cgroup.subtree_control"
+    [ -e "$v2/memory.max" ] && [ -e "$v2/pids.max" ] && [ -e "$v2/cpu.max" ]
+    "$SCRIPT" down
+    [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
+    run systemctl show -P LoadState "$unit"
+    [ "$output" = not-found ]
   # On a pure v2 host the controllers must be passed down, and a cgroup with processes
   # cannot pass them ("no internal processes"): the parent is …/tupper under the nearest
   # ancestor of this shell's cgroup that has none (a login's session scope: its user slice).
-  if cgroup_v2_controller memory; then
+  elif cgroup_v2_controller memory; then
     local mnt base
     mnt=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
     base=$(awk -F: '$1 == 0 {print $3}' /proc/self/cgroup)
@@ -164,4 +187,60 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   "$SCRIPT" down
   run -0 "$SCRIPT" ps -a
   [[ $output != *"$PROJECT-app-1"*running* ]]
+}
+
+@test "under systemd, a container killed with SIGKILL leaves no scope or cgroup, nor does down, nor stop then rm" {
+  systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
+  cgroup_v2_controller memory || skip "not a pure cgroup v2 host"
+  compile_app 'network_mode: none' 'pids_limit: 9' 'command: ["/bin/sh", "-c", "sleep 600 & exec sleep 600"]'
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  local unit=tupper-container-$PROJECT-app-1.scope dir
+  dir=$(dirname "$(cgroup_file "$PROJECT-app-1" pids.max)")
+  [ "$dir" = "/sys/fs/cgroup/tupper.slice/$unit/$PROJECT-app-1" ]
+  # everything of the container dies at once, the supervisor too, as in a crash
+  echo 1 > "$dir/cgroup.kill"
+  for _ in $(seq 100); do [ -z "$(cat "$dir/cgroup.procs")" ] && break; sleep 0.05; done
+  [ -z "$(cat "$dir/cgroup.procs")" ]
+  # the scope ends with its last process (systemd stops it, and removes its cgroups, by
+  # itself); down still finds and removes whatever is left
+  for _ in $(seq 100); do [ -d "/sys/fs/cgroup/tupper.slice/$unit" ] || break; sleep 0.05; done
+  [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
+  "$SCRIPT" down
+  [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
+  [ "$(systemctl show -P LoadState "$unit")" = not-found ]
+  # stop, then rm: the unit goes at stop, and rm has nothing left to trip on
+  "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  systemctl is-active -q "$unit"
+  "$SCRIPT" stop
+  [ "$(systemctl show -P LoadState "$unit")" = not-found ]
+  "$SCRIPT" rm -f
+  [ ! -d "/sys/fs/cgroup/tupper.slice/$unit" ]
+  # a plan names the scope it would ask systemd for
+  run -0 "$SCRIPT" plan up -d
+  [[ $output == *"busctl --quiet call org.freedesktop.systemd1 "*" StartTransientUnit "*" $unit fail 5 PIDs au 1 PID Delegate b 1 Slice s tupper.slice "* ]]
+}
+
+@test "under systemd with logind, a container started with up -d in a login session outlives loginctl terminate-session" {
+  systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
+  systemctl is-active -q systemd-logind || skip "systemd-logind is not running here"
+  compile_app 'network_mode: none' 'pids_limit: 9' 'command: ["/bin/sleep", "600"]'
+  # a real login: su's PAM session (pam_systemd) registers it with logind, in a scope of its own
+  su - root -c "TUPPER_ROOT=$TUPPER_ROOT TUPPER_RUN=$TUPPER_RUN TUPPER_HELPER=$TUPPER_HELPER $SCRIPT up -d && exec sleep 600" > /dev/null 2>&1 < /dev/null 3>&- &
+  local su=$! session=''
+  wait_running "$PROJECT-app-1"
+  # the session of the login that ran up -d
+  session=$(sed -n 's|^0::/user.slice/user-0.slice/session-\(.*\)\.scope$|\1|p' "/proc/$su/cgroup")
+  [ -n "$session" ]
+  LOGIN_SESSION=$session
+  loginctl show-session "$session" > /dev/null
+  loginctl terminate-session "$session"
+  for _ in $(seq 100); do kill -0 "$su" 2> /dev/null || break; sleep 0.05; done
+  ! kill -0 "$su" 2> /dev/null
+  run -0 "$SCRIPT" ps
+  [[ $output == *"$PROJECT-app-1 "*" running "* ]]
+  [[ $(cgroup_file "$PROJECT-app-1" pids.max) == /sys/fs/cgroup/tupper.slice/* ]]
+  run -0 "$SCRIPT" exec app echo still here
+  [ "$output" = "still here" ]
 }

@@ -8,17 +8,36 @@ ROOTFS="$REPO/build/rootfs"
 CLI="$REPO/dist/src/cli.js"
 export TUPPER_HELPER="$REPO/helper/tupper-init"
 
+# TUPPER_E2E_PROFILE=FILE (the VM lane sets it): each test appends where its time went,
+# "SECONDS WHAT TEST" lines: its setup, each compile, its teardown.
+profile() {
+  [[ -n ${TUPPER_E2E_PROFILE:-} ]] || return 0
+  local s=${EPOCHREALTIME/./} t=${2/./}
+  printf '%d.%06d %s %s\n' $(((s - t) / 1000000)) $(((s - t) % 1000000)) "$1" "${BATS_TEST_DESCRIPTION:0:60}" >> "$TUPPER_E2E_PROFILE"
+}
+
 setup() {
+  local t0=$EPOCHREALTIME
   TEST_DIR=$(mktemp -d /tmp/tp-e2e.XXXXXX)
   export TUPPER_ROOT="$TEST_DIR/root" TUPPER_RUN="$TEST_DIR/run"
   PROJECT="t${BATS_TEST_NUMBER}p$$"
   mkdir -p "$TEST_DIR/spec"
   SCRIPT=''
   PEER_NS='' PEER_PIDS=() LOOP='' CGROUP_PARENT_MADE=''
+  TEST_STARTED=$EPOCHREALTIME
+  profile setup "$t0"
 }
 
 teardown() {
-  if [[ -n $SCRIPT && -x $SCRIPT ]]; then "$SCRIPT" down > /dev/null 2>&1 || true; fi
+  local t0=$EPOCHREALTIME
+  profile body "${TEST_STARTED:-$t0}"
+  # SIGKILL first: a workload that ignores SIGTERM (a shell or sleep as PID 1) would hold
+  # down for the whole stop grace period, 10 s, in most tests (the graceful stop has tests
+  # of its own); down then removes what is left, which the leftover check below checks
+  if [[ -n $SCRIPT && -x $SCRIPT ]]; then
+    "$SCRIPT" kill > /dev/null 2>&1 || true
+    "$SCRIPT" down > /dev/null 2>&1 || true
+  fi
   drop_peer
   if mountpoint -q "$TEST_DIR/mnt" 2> /dev/null; then umount "$TEST_DIR/mnt"; fi # a test's filesystem on LOOP
   if [[ -n $LOOP ]]; then losetup -d "$LOOP"; fi
@@ -30,6 +49,7 @@ teardown() {
   leftovers=$(leftovers_of "$PROJECT")
   if mountpoint -q "$TEST_DIR/btrfs" 2> /dev/null; then umount "$TEST_DIR/btrfs"; fi
   rm -rf "$TEST_DIR"
+  profile teardown "$t0"
   if [[ -n $leftovers ]]; then
     echo "leftovers after down:" >&2
     echo "$leftovers" >&2
@@ -39,12 +59,37 @@ teardown() {
 
 # Writes the spec NAME from stdin into the test's spec directory and compiles it to $SCRIPT.
 compile_spec() {
+  local t0=$EPOCHREALTIME
   cat > "$TEST_DIR/spec/$1.yaml"
-  node "$CLI" compile "$TEST_DIR/spec/$1.yaml" -o "$TEST_DIR/$1.sh" 2> "$TEST_DIR/compile.err" || {
+  tupper_cli compile "$TEST_DIR/spec/$1.yaml" -o "$TEST_DIR/$1.sh" 2> "$TEST_DIR/compile.err" || {
     cat "$TEST_DIR/compile.err" >&2
     return 1
   }
   SCRIPT="$TEST_DIR/$1.sh"
+  profile compile "$t0"
+}
+
+# Runs `tupper ARGS...` (dist/src/cli.js): through the warm compiler of compile-server.mjs
+# when TUPPER_COMPILE_SERVER names its FIFO and TUPPER_COMPILE_SERVER_PID is alive (the VM
+# lane and make test-e2e start one: node's start and its first compile cost 1 s here, 13 s
+# in the guest), else with a node of its own. Same arguments, environment, working
+# directory, output and status either way.
+tupper_cli() {
+  if [[ -z ${TUPPER_COMPILE_SERVER:-} ]] || ! kill -0 "${TUPPER_COMPILE_SERVER_PID:-x}" 2> /dev/null; then
+    node "$CLI" "$@"
+    return
+  fi
+  # a request directory per test, made once (builtins from then on: forks are dear in the guest)
+  local request=$TEST_DIR/cli status name text
+  if [[ ! -p $request/done ]]; then mkdir -p "$request" && mkfifo "$request/done"; fi
+  printf '%s\0' "$@" > "$request/argv"
+  for name in $(compgen -e); do printf '%s=%s\0' "$name" "${!name}"; done > "$request/env"
+  printf '%s' "$PWD" > "$request/cwd"
+  printf '%s\n' "$request" > "$TUPPER_COMPILE_SERVER"
+  read -r status < "$request/done"
+  IFS= read -r -d '' text < "$request/stdout" || printf '%s' "$text"
+  IFS= read -r -d '' text < "$request/stderr" || printf '%s' "$text" >&2
+  return "$status"
 }
 
 # A one-service spec: SERVICE app from the busybox rootfs with the extra YAML lines given.
@@ -77,11 +122,14 @@ leftovers_of() {
   ip -br link | grep '^tp[bvc]-' | sed 's/^/interface: /'
   iptables-save 2> /dev/null | grep -F TUPPER | sed 's/^/iptables: /'
   ip6tables-save 2> /dev/null | grep -F TUPPER | sed 's/^/ip6tables: /'
+  # (builtins only: two forks a process cost seconds in the VM lane's guest)
   local pid
+  local -a words
   for pid in /proc/[0-9]*; do
     # (TUPPER_RUN/helpers: tupper-init's copy, e.g. the [::1] relay of a published port)
-    if tr '\0' ' ' < "$pid/cmdline" 2> /dev/null | grep -qF -e "$TEST_DIR/root/containers" -e "$TEST_DIR/run/helpers"; then
-      echo "process: ${pid#/proc/} $(tr '\0' ' ' < "$pid/cmdline")"
+    mapfile -d '' -t words 2> /dev/null < "$pid/cmdline" || continue
+    if [[ "${words[*]}" == *"$TEST_DIR/root/containers"* || "${words[*]}" == *"$TEST_DIR/run/helpers"* ]]; then
+      echo "process: ${pid#/proc/} ${words[*]}"
     fi
   done
 }

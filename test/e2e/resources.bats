@@ -29,7 +29,9 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
     events=$(cgroup_file "$PROJECT-app-1" memory.events)
     "$SCRIPT" exec app touch /tmp/go
     for _ in $(seq 200); do "$SCRIPT" ps | grep -q running || break; sleep 0.05; done
-    grep -q '^oom_kill [1-9]' "$events"
+    # (under systemd the cgroup goes with the container's scope when its last process ends:
+    # then ps's OOMKilled below, which tupper-init read from memory.events, is the evidence)
+    if [[ -e $events ]]; then grep -q '^oom_kill [1-9]' "$events"; else systemd_is_pid1; fi
     run -0 "$SCRIPT" ps -a
     [[ $output == *"$PROJECT-app-1 "*"exited (137, OOMKilled)"* ]]
     return 0
@@ -118,6 +120,12 @@ cpu_used_ns() {
     # runc's conversion to cpu.weight: 1 + (shares - 2) * 9999 / 262142
     [ "$(cat "$(cgroup_file "$PROJECT-heavy-1" cpu.weight)")" = 39 ]
     [ "$(cat "$(cgroup_file "$PROJECT-light-1" cpu.weight)")" = 10 ]
+    # under systemd each container's cgroup is alone in its scope: the weights count
+    # between the scopes, which carry them as properties (docs/placement.md)
+    if systemd_is_pid1; then
+      [ "$(systemctl show -P CPUWeight "tupper-container-$PROJECT-heavy-1.scope")" = 39 ]
+      [ "$(systemctl show -P CPUWeight "tupper-container-$PROJECT-light-1.scope")" = 10 ]
+    fi
   else
     [ "$(cat "$(cgroup_file "$PROJECT-heavy-1" cpu.shares)")" = 1024 ]
     [ "$(cat "$(cgroup_file "$PROJECT-light-1" cpu.shares)")" = 256 ]
@@ -221,6 +229,18 @@ seconds_of() {
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
 }
 
+# The writes container app's block I/O cgroup counted on device $1 (MAJ:MIN), from its
+# file $2 (v2's io.stat: "MAJ:MIN ... wios=N"; v1's io_serviced: "MAJ:MIN Write N").
+device_writes() {
+  local file
+  file=$(cgroup_file "$PROJECT-app-1" "$2")
+  if [[ $3 == wios= ]]; then
+    awk -v dev="$1" '$1 == dev { for (i = 2; i <= NF; i++) if ($i ~ /^wios=/) { sub(/wios=/, "", $i); n = $i } } END { print n + 0 }' "$file"
+  else
+    awk -v dev="$1" '$1 == dev && $2 == "Write" { n = $3 } END { print n + 0 }' "$file"
+  fi
+}
+
 # bats test_tags=vm
 @test "blkio_config: direct writes and reads of a loop device slow to their limits, in bytes and in operations per second" {
   truncate -s 8M "$TEST_DIR/disk.img"
@@ -248,10 +268,24 @@ seconds_of() {
   t=$(seconds_of "$SCRIPT" exec app dd if=/dev/xvdb of=/dev/null bs=64k count=32 iflag=direct)
   echo "direct read of 2 MiB: $t s" >&3
   awk -v t="$t" 'BEGIN { exit !(t >= 1.5) }'
-  # 200 writes a second: 300 of 512 bytes take about 1.5 s
-  t=$(seconds_of "$SCRIPT" exec app dd if=/dev/zero of=/dev/xvdb bs=512 count=300 oflag=direct)
-  echo "300 direct writes: $t s" >&3
-  awk -v t="$t" 'BEGIN { exit !(t >= 1.0) }'
+  # 200 writes a second: 300 direct writes take about 1.5 s (the first slice's few at once).
+  # Timed inside the container by the kernel's clock (/proc/uptime), around dd alone: from
+  # outside, the time of exec itself (seconds in the VM lane's guest) hid how fast dd went.
+  # Of 4 KiB, not 512 bytes: busybox dd quietly drops O_DIRECT when a write fails with
+  # EINVAL (its buffer is not aligned to the device's block), and then writes through the
+  # page cache: 38 page-sized writes for 300 in the guest, so no iops limit could show.
+  # The device's own count of writes (io.stat, blkio.throttle.io_serviced) says they were 300.
+  local count before after
+  if cgroup_v2_controller io; then count=(io.stat "wios="); else count=(blkio.throttle.io_serviced "Write"); fi
+  before=$(device_writes "$numbers" "${count[@]}")
+  run -0 --separate-stderr "$SCRIPT" exec app sh -c 'read -r a _ < /proc/uptime
+    dd if=/dev/zero of=/dev/xvdb bs=4096 count=300 oflag=direct 2> /dev/null
+    read -r b _ < /proc/uptime; echo "$a $b"'
+  after=$(device_writes "$numbers" "${count[@]}")
+  t=$(awk '{ printf "%.2f", $2 - $1 }' <<< "$output")
+  echo "300 direct writes: $t s; the device counted $((after - before))" >&3
+  ((after - before >= 300))
+  awk -v t="$t" 'BEGIN { exit !(t >= 1.2) }'
 }
 
 # bats test_tags=vm

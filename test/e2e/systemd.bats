@@ -76,3 +76,63 @@ install_units() {
   [[ $output == *"$PROJECT-app-1 "*" exited "* ]]
   [ "$(log_text "$PROJECT-app-1" | grep -c '^up$')" -eq 2 ]
 }
+
+# A reboot of the guest (test/vm/run.sh boots the same disk twice): the first boot enables
+# a project's unit and leaves it running; the second finds it started again by systemd at
+# boot. The project lives in /var/lib/tupper-vm (the guest's own disk, kept across the
+# reboot); its TUPPER_RUN is in /run, gone at reboot as on any host.
+REBOOT_DIR=/var/lib/tupper-vm/reboot
+
+# Sets PROJECT, SCRIPT, TUPPER_ROOT and TUPPER_RUN to the reboot test's project.
+reboot_project() {
+  PROJECT=vmreboot SCRIPT=$REBOOT_DIR/app.sh
+  export TUPPER_ROOT=$REBOOT_DIR/root TUPPER_RUN=/run/tupper-vmreboot
+  UNITS=(tupper-vmreboot-app.service)
+}
+
+# bats test_tags=vm
+@test "systemd: before a reboot, enable --now starts the project (the next boot checks it came back)" {
+  systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
+  [[ -d /var/lib/tupper-vm && -e /tupper-vm/out/phase ]] || skip "not the VM lane's guest (test/vm), whose disk outlives a reboot"
+  rm -rf "$REBOOT_DIR"
+  mkdir -p "$REBOOT_DIR/spec"
+  local test_dir=$TEST_DIR
+  reboot_project
+  TEST_DIR=$REBOOT_DIR compile_spec app <<YAML
+name: vmreboot
+services:
+  app:
+    image: rootfs:$ROOTFS
+    network_mode: none
+    mem_limit: 24m
+    command: ["/bin/sh", "-c", "echo booted; exec sleep 100000"]
+YAML
+  TEST_DIR=$test_dir
+  run -0 --separate-stderr "$SCRIPT" systemd /etc/systemd/system
+  systemctl daemon-reload
+  systemctl enable --now tupper-vmreboot-app.service
+  wait_running vmreboot-app-1
+  # left running and enabled for the second boot: not this test's teardown's to remove
+  UNITS=() SCRIPT='' PROJECT=none
+}
+
+# bats test_tags=vm-boot2
+@test "systemd: after a reboot, the enabled unit has started the project again, under systemd's tupper.slice" {
+  [[ $(cat /tupper-vm/out/phase 2> /dev/null) == 2 ]] || skip "runs in the VM lane's guest after its reboot (test/vm)"
+  [[ -e $REBOOT_DIR/app.sh ]] || skip "no project of the first boot (its test did not run)"
+  reboot_project
+  # started by systemd during the boot, not by this test
+  systemctl is-active -q tupper-vmreboot-app.service
+  systemctl is-enabled -q tupper-vmreboot-app.service
+  wait_running vmreboot-app-1
+  log_text vmreboot-app-1 | grep -qx booted
+  [ "$(cat "$(cgroup_file vmreboot-app-1 memory.max)")" = $((24 * 1024 * 1024)) ]
+  [[ $(cgroup_file vmreboot-app-1 memory.max) == /sys/fs/cgroup/tupper.slice/tupper-container-vmreboot-app-1.scope/vmreboot-app-1/memory.max ]]
+  systemctl stop tupper-vmreboot-app.service
+  run -0 "$SCRIPT" ps -a
+  [[ $output == *"vmreboot-app-1 "*" exited "* ]]
+  systemctl disable tupper-vmreboot-app.service
+  "$SCRIPT" down
+  [ -z "$(leftovers_of vmreboot)" ]
+  rm -rf "$REBOOT_DIR"
+}

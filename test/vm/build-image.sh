@@ -2,7 +2,7 @@
 # Builds what `make test-vm` boots, from Debian packages only: the generic kernel
 # (linux-image-amd64 names today's version; the cloud flavour has no 9p), unpacked with
 # dpkg-deb, and a small initramfs (static busybox, the modules that reach the host's tree
-# over 9p, and test/vm/stage1-init). Everything lands in build/vm/KEY, KEY being the kernel
+# over 9p and the guest's own disk, and test/vm/stage1-init). Everything lands in build/vm/KEY, KEY being the kernel
 # package and its version, so a second run reuses it. Prints KEY's directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,7 +43,7 @@ if [[ ! -e $initrd || test/vm/stage1-init -nt $initrd || test/vm/build-image.sh 
     [[ $kind == insmod ]] || continue
     name=${path##*/}
     grep -qx "$name" "$work/modules" || { cp "$path" "$work/lib/modules/$name"; echo "$name" >> "$work/modules"; }
-  done < <(for m in virtio_pci 9pnet_virtio 9p overlay; do modprobe -d "$dir/k" -S "$kver" --show-depends "$m"; done)
+  done < <(for m in virtio_pci 9pnet_virtio 9p overlay virtio_blk ext4; do modprobe -d "$dir/k" -S "$kver" --show-depends "$m"; done)
   cp test/vm/stage1-init "$work/init"
   chmod 0755 "$work/init"
   (cd "$work" && find . -mindepth 1 | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null | gzip -1) > "$initrd.tmp"
