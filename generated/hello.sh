@@ -1226,7 +1226,7 @@ cg_write() {
 # the cgroup this script runs in, so containers nest under whoever started them.
 cgroup_plan() {
   local name=$1 i c parent
-  CG_DIRS=() CG_PARENTS=() CG_DIR_OF=() CG_V2_DIR=''
+  CG_DIRS=() CG_PARENTS=() CG_DIR_OF=() CG_V2_DIR='' CG_UNIT=''
   for i in "${!CG_MOUNT[@]}"; do
     # A v1 cpuset must be filled in before a process may join, so it is joined only when used.
     if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,cpuset, && -z $svc_cpuset$svc_cpuset_mems ]]; then continue; fi
@@ -1235,6 +1235,11 @@ cgroup_plan() {
     if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,hugetlb, && " ${svc_cgroup_settings[*]} " != *" hugetlb "* ]]; then continue; fi
     if [[ -n $TUPPER_CGROUP_PARENT ]]; then
       parent=${TUPPER_CGROUP_PARENT%/}
+    elif cgroup_under_systemd "$i"; then
+      # systemd owns this tree: the container's cgroup is tupper's own below a scope that
+      # delegates its subtree (made by cgroup_scope, stopped by cgroup_remove_all)
+      CG_UNIT="tupper-container-$name.scope"
+      parent="/$CG_SLICE/$CG_UNIT"
     else
       cgroup_default_parent "$i"
       parent=$REPLY
@@ -1242,15 +1247,80 @@ cgroup_plan() {
     fi
     CG_DIRS+=("${CG_MOUNT[i]}$parent/$name")
     if [[ ${CG_VERSION[i]} == 2 ]]; then
-      CG_V2_DIR="${CG_MOUNT[i]}$parent/$name"
-      cgroup_v2_enable "$i" "$parent"
+      CG_V2_DIR="${CG_MOUNT[i]}$parent/$name" CG_V2_INDEX=$i
+      # (under systemd the scope's cgroup exists only once cgroup_scope has made it)
+      if [[ -z $CG_UNIT ]]; then cgroup_v2_enable "$i" "$parent"; fi
     fi
     split , "${CG_CONTROLLERS[i]#,}"
     for c in "${SPLIT[@]}"; do CG_DIR_OF[$c]="${CG_MOUNT[i]}$parent/$name"; done
   done
 }
 declare -A CG_DIR_OF=()
-CG_V=0 CG_V2_DIR=''
+CG_V=0 CG_V2_DIR='' CG_V2_INDEX=0 CG_UNIT=''
+readonly CG_SLICE=tupper.slice
+
+# Where systemd is PID 1 (sd_booted(3)'s test) on a pure cgroup v2 host, systemd owns the
+# cgroup tree: it rewrites the attributes of the slices and units it manages (a
+# daemon-reload writes memory.max, pids.max ... of each unit again from its properties), and
+# stops (kills) a login session's scope, and a user's slice, at logout. Writing below the
+# nearest cgroup without processes, a user's slice, as tupper does elsewhere, would leave a
+# container of `up -d` to both. There each container gets a transient scope of its own,
+# tupper-container-NAME.scope in tupper.slice, that delegates its subtree (Delegate=yes:
+# systemd then never touches what is below it, CGROUP_DELEGATION.md), and the container's
+# cgroup, whose files are tupper's alone, is a child of the scope's:
+#   /sys/fs/cgroup/tupper.slice/tupper-container-NAME.scope/NAME
+# as Docker (runc's systemd driver: docker-ID.scope in system.slice) and Podman (crun:
+# libpod-ID.scope in machine.slice) do, both with Delegate=yes, over D-Bus, around the
+# container's first process while it waits. They write the limits into the scope itself and
+# pass them as unit properties too, so that a daemon-reload writes the same values again
+# (runc learnt it when reloads reset its limits); tupper writes them one level down, where
+# systemd never writes, the way systemd's documentation asks of a delegate ("Some Dos" 1:
+# the executor in a sub-cgroup of the one delegated to it). Elsewhere (no systemd, hybrid
+# hosts, or a parent named by TUPPER_CGROUP_PARENT or x-tupper.cgroup_parent) containers
+# nest under the script's own cgroup, as before.
+cgroup_under_systemd() {
+  [[ -z $TUPPER_CGROUP_PARENT && ${CG_VERSION[$1]} == 2 && ${CG_MOUNT[$1]} == /sys/fs/cgroup && -d /run/systemd/system ]]
+}
+
+# Under systemd (see cgroup_under_systemd), for container $1 whose supervisor, PID $2, waits
+# on CG_GATE (enter_container): systemd makes the scope CG_UNIT around the supervisor, which
+# then moves down into the container's own cgroup (so that the scope's has no process and
+# may pass controllers down), where the limits are written; then the supervisor goes on.
+# Costs two forks (busctl, mkdir) and systemd's round trip.
+cgroup_scope() {
+  local name=$1 pid=$2 scope=${CG_MOUNT[CG_V2_INDEX]}/$CG_SLICE/$CG_UNIT tries=0 i n=5
+  local -a props=(PIDs au 1 "$pid" Delegate b 1 Slice s "$CG_SLICE" CollectMode s inactive-or-failed Description s "tupper container $name")
+  # A weight counts against siblings: the container's cgroup has none but the scope's,
+  # whose siblings are the other containers' scopes; so the scope carries cpu_shares' and
+  # blkio_config's weight as unit properties (as runc does), and systemd writes them there.
+  for ((i = 0; i < ${#svc_cgroup_settings[@]}; i += 6)); do
+    if [[ ${svc_cgroup_settings[i + 4]} == cpu.weight ]]; then props+=(CPUWeight t "${svc_cgroup_settings[i + 5]}") && ((++n)); fi
+  done
+  for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do
+    if [[ ${svc_blkio[i]} == weight && -z ${svc_blkio[i + 1]} ]]; then props+=(IOWeight t "${svc_blkio[i + 2]}") && ((++n)); fi
+  done
+  # (a scope of the same name that has just stopped may not be unloaded yet: a few tries)
+  until host busctl --quiet call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager \
+    StartTransientUnit 'ssa(sv)a(sa(sv))' "$CG_UNIT" fail "$n" "${props[@]}" 0 2>/dev/null; do
+    ((tries++ < 25)) || die "systemd could not make the scope $CG_UNIT for $name (busctl needs the system bus; TUPPER_CGROUP_PARENT places containers without systemd)"
+    sleep 0.02
+  done
+  tries=0
+  # systemd moves the supervisor once the scope's start job runs
+  while ! ((PLAN)) && ! { read_file "/proc/$pid/cgroup" && [[ $REPLY == "0::/$CG_SLICE/$CG_UNIT" ]]; }; do
+    ((tries++ < 500)) || die "systemd did not move the supervisor of $name into $CG_UNIT"
+    sleep 0.01
+  done
+  PLAN_PATH[$scope]=made
+  host mkdir -- "$CG_V2_DIR"
+  host_write "$CG_V2_DIR/cgroup.procs" "$pid"
+  cgroup_v2_enable "$CG_V2_INDEX" "/$CG_SLICE/$CG_UNIT"
+  CG_SCOPE_READY=1 cgroup_create
+  if ! ((PLAN)); then
+    printf 'go\n' >&"$CG_GATE"
+    exec {CG_GATE}>&-
+  fi
+}
 DEVICE_ARGS=() DEVICE_EXTRA_RULES=()
 
 # REPLY = the default parent in hierarchy $1: …/tupper under this script's own cgroup. On v2,
@@ -1283,18 +1353,30 @@ cgroup_v2_wanted() {
 
 # On v2 a controller works in a cgroup only when each ancestor passes it down in
 # cgroup.subtree_control: enable what the service needs from the root to the parent $2.
+# Only what a level lacks is written: under systemd, the slice and the unit above tupper's
+# cgroups already pass down what systemd delegates (a rewrite would be a write to systemd's
+# own attributes); what it does not manage (hugetlb) is added.
 cgroup_v2_enable() {
   local mnt=${CG_MOUNT[$1]} want path='' part
   cgroup_v2_wanted "$1"
   want=$REPLY
   [[ -n $want ]] || return 0
-  cg_write "$mnt/cgroup.subtree_control" "$want"
+  cgroup_v2_pass "$mnt" "$want"
   split / "${2#/}"
   for part in "${SPLIT[@]}"; do
     path+="/$part"
     exists "$mnt$path" || host mkdir -- "$mnt$path"
-    cg_write "$mnt$path/cgroup.subtree_control" "$want"
+    cgroup_v2_pass "$mnt$path" "$want"
   done
+}
+
+# Writes into cgroup $1's cgroup.subtree_control those of the controllers $2 ("+memory
+# +pids ...") it does not pass down yet.
+cgroup_v2_pass() {
+  local c lacking=''
+  if ! ((PLAN)) || [[ ${PLAN_PATH[$1]:-} != made ]]; then read_file "$1/cgroup.subtree_control" || REPLY=''; else REPLY=''; fi
+  for c in $2; do [[ " $REPLY " == *" ${c#+} "* ]] || lacking+=" $c"; done
+  [[ -z $lacking ]] || cg_write "$1/cgroup.subtree_control" "${lacking# }"
 }
 
 # Records container $1's cgroups before they exist, so that a start killed at any point
@@ -1304,12 +1386,16 @@ cgroup_record() {
   local -a lines=()
   for dir in "${CG_DIRS[@]}"; do lines+=("c $dir"); done
   for dir in "${CG_PARENTS[@]}"; do lines+=("p $dir"); done
+  if [[ -n $CG_UNIT ]]; then lines+=("u ${CG_MOUNT[CG_V2_INDEX]}/$CG_SLICE/$CG_UNIT"); fi
   host_write "$STATE_DIR/$1/cgroups" "${lines[@]}"
 }
 
 # Creates the planned cgroups and writes the loaded service's limits into them.
 cgroup_create() {
   local dir
+  # under systemd the cgroups are made once the scope exists (cgroup_scope): the device
+  # rules only, now
+  if [[ -n $CG_UNIT && -z ${CG_SCOPE_READY:-} ]]; then cgroup_devices; return 0; fi
   host mkdir -p -- "${CG_DIRS[@]}"
   # mem_limit / deploy.resources.limits.memory
   if [[ -n $svc_memory_max ]]; then
@@ -1364,6 +1450,12 @@ cgroup_create() {
     cg_write "$dir/${svc_cgroup_settings[i + 2]}" "${svc_cgroup_settings[i + 3]}"
   done
   if ((${#svc_blkio[@]})); then cgroup_blkio; fi
+  cgroup_devices
+}
+
+# The loaded service's device rules: written into the v1 devices cgroup, or (v2) DEVICE_ARGS.
+cgroup_devices() {
+  local dir
   # devices (privileged: every device): a v1 devices cgroup takes one rule per write. cgroup
   # v2 has no such files: there tupper-init attaches a BPF program with the same rules.
   DEVICE_ARGS=()
@@ -1445,16 +1537,39 @@ cgroup_kill_all() {
 # tupper made, when no other container uses them.
 cgroup_remove_all() {
   local record="$STATE_DIR/$1/cgroups" kind dir tries=0
-  local -a dirs=() parents=()
+  local -a dirs=() parents=() units=()
   [[ -f $record ]] || return 0
   # Only what still exists: removing twice (stop, then rm) must be harmless.
   while read -r kind dir; do
     if [[ $kind == c && -d $dir ]]; then dirs+=("$dir"); fi
     if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
+    if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
   done < "$record"
   # The parents alone were tried with the container's own cgroups already (stop, then rm):
   # they stay while other containers use them.
-  ((${#dirs[@]})) || return 0
+  if ((${#dirs[@]})); then cgroup_remove_dirs "$1"; fi
+  # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
+  # cgroup, and --collect'ed, the unit itself
+  # A scope whose processes are all gone stops by itself, and systemd removes its cgroup
+  # then, with the empty ones below it; but when tupper's was still busy for a moment (an
+  # exiting process) systemd leaves the scope's cgroup behind, empty, with no unit: the VM
+  # lane saw it after a SIGBUS. So what is left once the scope is stopped is removed here.
+  if ((${#units[@]})); then
+    host systemctl stop --quiet -- "${units[@]##*/}" 2>/dev/null || true
+    ((!PLAN)) || return 0
+    for dir in "${units[@]}"; do
+      for ((tries = 0; tries < 250; tries++)); do
+        [[ -d $dir ]] || break
+        ! host rmdir -- "$dir" 2>/dev/null || break
+        sleep 0.02
+      done
+      [[ ! -d $dir ]] || die "cannot remove $dir, the cgroup of systemd's scope that held those of $1"
+    done
+  fi
+}
+
+# cgroup_remove_all's removal of the cgroups of container $1 (its locals dirs, parents, tries).
+cgroup_remove_dirs() {
   for dir in "${dirs[@]}"; do cgroup_kill_all "$dir"; done
   # One rmdir for all: the container's cgroups (never non-empty: they have no children),
   # then the parents tupper made, which stay while other containers use them.
@@ -2541,6 +2656,7 @@ container_launch() {
   if [[ $mode == detached && $svc_log_driver != none ]]; then log="$CONTAINERS_DIR/$name/log"; fi
   if ((PLAN)); then
     plan_note "the environment, fed to tupper-init on descriptor $ENV_FD: ${ENV_VARS[*]@Q}"
+    if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" PID; fi
     if [[ $mode == detached ]]; then
       plan_note "in a new process, its output going to $log:"
       enter_container "$name" setsid
@@ -2552,12 +2668,15 @@ container_launch() {
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID STARTTIME"
     return 0
   fi
+  # under systemd the child waits on this pipe until its scope and cgroup are ready
+  if [[ -n $CG_UNIT ]]; then exec {CG_GATE}<> <(:); fi
   if [[ $mode == detached ]]; then
     enter_container "$name" setsid >> "$log" 2>&1 < /dev/null &
   else
     enter_container "$name" <&0 &
   fi
   LAUNCHED_PID=$!
+  if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" "$LAUNCHED_PID"; fi
   # The child writes this record first thing (so that a kill of this script at any point
   # leaves it); writing the same line here too means it exists once launch returns.
   if proc_start_time "$LAUNCHED_PID"; then
@@ -2587,6 +2706,12 @@ enter_container() {
     start=$REPLY
   fi
   host_write "$STATE_DIR/$name/pid" "$pid $start"
+  # under systemd: until the parent has put this process into its scope, then into the
+  # container's cgroup, and written the limits (cgroup_scope)
+  if [[ -n $CG_UNIT ]] && ((!PLAN)); then
+    read -r -t 60 -u "$CG_GATE" _ || exit 1
+    exec {CG_GATE}>&-
+  fi
   for dir in "${CG_DIRS[@]}"; do host_write "$dir/cgroup.procs" "$pid"; done
   # the environment on ENV_FD: a here-string is a pipe bash fills before exec (a deleted 0600
   # file in TMPDIR when larger than a pipe holds), no process of its own

@@ -20,7 +20,7 @@ const ALLOWED: [RegExp, string][] = [
   [/plan_note |note "|die "|usage|missing\+=|gaps\+=/, "text for people, not a command"],
   [/exec \{\w+\}[<>]+ *"\$(IMAGES_DIR|NETWORKS_DIR)\/\.lock"|exec \{\w+\}>&-/, "a lock file: it serialises, it changes nothing"],
   [/exec \{\w+\}<( |&-)/, "opens a file for reading, or closes a descriptor"],
-  [/exec \{wait_fd\}<> <\(:\)/, "a pipe of its own, only to wait on"],
+  [/exec \{(wait_fd|CG_GATE)\}<> <\(:\)/, "a pipe of its own, only to wait on (CG_GATE: the supervisor waits on it while systemd makes its scope)"],
   [/exec \{TRACE_FD\}>> "\$TUPPER_TRACE"/, "the audit log the user asked for"],
   [/chmod 0600 -- "\/proc\/self\/fd\/\$TRACE_FD"/, "the audit log the user asked for, made root's alone (it holds secrets)"],
   [/enter_container "\$name" setsid >> "\$log"/, "the container's log, opened for its output (a plan says so in a note)"],
