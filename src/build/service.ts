@@ -4,7 +4,7 @@
 // script's build verb (templates/partials/build.sh.hbs), one commented block per instruction.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import type { Diagnostic } from "../spec/diagnostics.js";
 import type { BuildValues } from "../resolve/build.js";
 import { parseImage, type ImageSource } from "../model/image.js";
@@ -67,7 +67,9 @@ export function compileServiceBuild(
     dockerfile = `${specFile}:services.${service}.build.dockerfile_inline`;
   } else {
     const path = join(contextDir, b.dockerfile ?? "Dockerfile");
-    dockerfile = relative(process.cwd(), resolve(path)) || path;
+    // named as the spec is (its path as given, then the context and the file): the same text
+    // in messages and in the script's comments, wherever tupper compile runs
+    dockerfile = path;
     try {
       text = readFileSync(path, "utf8");
     } catch (e) {
@@ -86,7 +88,7 @@ export function compileServiceBuild(
   for (const path of candidates) {
     if (!existsSync(path)) continue;
     const ignoreText = readFileSync(path, "utf8");
-    const shown = relative(process.cwd(), resolve(path)) || path;
+    const shown = path;
     const parsed = parseDockerignore(ignoreText, shown);
     diagnostics.push(...parsed.diagnostics);
     ignoreFile = { path: shown, sha256: sha256(ignoreText), list: compileIgnoreList(parsed.patterns) };
