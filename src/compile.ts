@@ -78,7 +78,7 @@ export function compileSpec(file: string, text: string, outputFile: string, help
   for (const service of plan.services) {
     const values = resolved.values.services.get(service.name);
     if (values?.build == null) continue;
-    const compiled = compileServiceBuild(file, service.name, plan.project.name, values.build, values.image, secretFiles(isObj(spec.data) ? spec.data : {}));
+    const compiled = compileServiceBuild(file, service.name, plan.project.name, values.build, values.image, secretFiles(isObj(spec.data) ? spec.data : {}), spec.positionOf(["services", service.name, "build"], "value"));
     buildProblems.push(...compiled.diagnostics);
     service.build = compiled.plan;
   }

@@ -50,11 +50,12 @@ export function compileServiceBuild(
   b: BuildValues,
   image: ImageSource | null,
   secretFiles: Map<string, string | null>,
+  position: { line: number; col: number } = { line: 1, col: 1 },
 ): { plan: BuildPlan | null; diagnostics: Diagnostic[] } {
   const specDir = dirname(specFile);
   const diagnostics: Diagnostic[] = [];
   const at = `services.${service}.build`;
-  const problem = (message: string, severity: Diagnostic["severity"] = "error") => diagnostics.push({ file: specFile, line: 1, col: 1, path: at, message, severity });
+  const problem = (message: string, severity: Diagnostic["severity"] = "error") => diagnostics.push({ file: specFile, ...position, path: at, message, severity });
   const contextDir = join(specDir, b.context);
   if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
     problem(`the context ${JSON.stringify(b.context)} is not a directory (${contextDir}); make it, or fix build.context`);
