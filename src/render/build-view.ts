@@ -39,7 +39,7 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
   switch (ins.kind) {
     case "RUN": {
       const [a] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
-      const calls: Call[] = [{ fn: "build_step_env", args: [...ins.env, ...ins.proxyEnv].map(([k, v]) => w(`${k}=${v}`)) }];
+      const calls: Call[] = [{ fn: "build_step_env", args: [at, ...[...ins.env, ...ins.proxyEnv].map(([k, v]) => w(`${k}=${v}`))] }];
       for (const m of ins.mounts) {
         if (m.type === "cache") calls.push({ fn: "build_step_mount", args: [w("cache"), w(m.target), w(m.id), w(m.readonly ? "ro" : "rw")] });
         else if (m.type === "tmpfs") calls.push({ fn: "build_step_mount", args: [w("tmpfs"), w(m.target), w(""), w("rw")] });
@@ -60,7 +60,7 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
       return [
         {
           fn: "build_copy",
-          args: [at, label, w(ins.kind), w(ins.from?.kind === "stage" ? String(ins.from.index) : ""), w(ins.chown ?? ""), w(chmod), w(ins.dest), w(a.toString("utf8")), w(b.toString("utf8")), shNumber(ins.exclude.length), ...ins.exclude.map(w), ...sources],
+          args: [at, label, w(ins.kind), w(ins.from?.kind === "stage" ? String(ins.from.index) : ""), w(ins.chown ?? ""), w(chmod), shNumber(ins.kind === "ADD" && ins.unpack !== false ? 1 : 0), w(ins.dest), w(a.toString("utf8")), w(b.toString("utf8")), shNumber(ins.exclude.length), ...ins.exclude.map(w), ...sources],
         },
       ];
     }

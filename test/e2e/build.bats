@@ -198,3 +198,204 @@ DOCKERFILE
   [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
   ! grep -rqs tupper-half-made-7f3 "$TUPPER_ROOT/images/layers/"
 }
+
+@test "build: .dockerignore with ** and ! exceptions: what the compiler writes is what the helper reads, for the copy and for the cache key" {
+  mkdir -p "$TEST_DIR/spec/ctx/logs" "$TEST_DIR/spec/ctx/sub/deep" "$TEST_DIR/spec/ctx/node_modules/x"
+  echo keep > "$TEST_DIR/spec/ctx/keep.txt"
+  echo a > "$TEST_DIR/spec/ctx/logs/a.log"
+  echo b > "$TEST_DIR/spec/ctx/sub/deep/b.log"
+  echo important > "$TEST_DIR/spec/ctx/sub/deep/important.log"
+  echo y > "$TEST_DIR/spec/ctx/node_modules/x/y.js"
+  printf '# build noise\n**/*.log\n!sub/**/important.log\nnode_modules\n' > "$TEST_DIR/spec/ctx/.dockerignore"
+  compile_build << 'DOCKERFILE'
+FROM base
+COPY . /ctx
+CMD ["sh", "-c", "cd /ctx && find . -type f | sort"]
+DOCKERFILE
+  # the script holds the cleaned patterns, one a line, as helper/CONTEXT.md says the helper reads them
+  grep -qF "BUILD_IGNORE='**/*.log" "$SCRIPT"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run "$SCRIPT" run --rm app
+  echo "$output"
+  [ "$output" = "$(printf './.dockerignore\n./Dockerfile\n./keep.txt\n./sub/deep/important.log')" ]
+  # an ignored file changes no key; a taken-back one does
+  echo b2 > "$TEST_DIR/spec/ctx/sub/deep/b.log"
+  echo y2 > "$TEST_DIR/spec/ctx/node_modules/x/y.js"
+  run "$SCRIPT" build
+  [ "$status" -eq 0 ]
+  [ "$(count_of CACHED)" -eq 1 ]
+  [ "$(count_of DONE)" -eq 0 ]
+  echo important2 > "$TEST_DIR/spec/ctx/sub/deep/important.log"
+  run "$SCRIPT" build
+  [ "$status" -eq 0 ]
+  [ "$(count_of DONE)" -eq 1 ]
+  [ -z "$(build_containers)" ]
+}
+
+@test "build: COPY --chown names from the image's /etc/passwd and /etc/group; ADD of a local tar unpacks it, confined; RUN --network=none" {
+  mkdir -p "$TEST_DIR/spec/ctx" "$TEST_DIR/tree/d"
+  echo file > "$TEST_DIR/spec/ctx/f.txt"
+  echo in-tar > "$TEST_DIR/tree/d/t.txt"
+  tar -czf "$TEST_DIR/spec/ctx/files.tar.gz" -C "$TEST_DIR/tree" d
+  # a hostile archive: ../ and an absolute name
+  python3 - "$TEST_DIR/spec/ctx/evil.tar" << 'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name in ("../../../../../../tmp/tupper-add-escape-5d1", "/tupper-add-escape-5d1"):
+        data = b"escaped\n"
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+PY
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo 'app:x:1234:2345::/home/app:/bin/sh' >> /etc/passwd && echo 'crew:x:3456:' >> /etc/group
+COPY --chown=app f.txt /f-app
+COPY --chown=app:crew f.txt /f-app-crew
+ADD files.tar.gz /unpacked/
+ADD --chown=app files.tar.gz /unpacked-app
+ADD evil.tar /evil/
+ADD --unpack=false files.tar.gz /kept/
+RUN cat /proc/net/dev > /net-default
+RUN --network=none cat /proc/net/dev > /net-none
+CMD ["sh", "-c", "stat -c '%n %u:%g' /f-app /f-app-crew /unpacked-app/d/t.txt; cat /unpacked/d/t.txt; find /evil -type f | sort; ls /kept; grep -c eth0 /net-default; grep -c eth0 /net-none"]
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e /tmp/tupper-add-escape-5d1 ]
+  [ ! -e /tupper-add-escape-5d1 ]
+  run "$SCRIPT" run --rm app
+  echo "$output"
+  [ "${lines[0]}" = "/f-app 1234:2345" ]
+  [ "${lines[1]}" = "/f-app-crew 1234:3456" ]
+  [ "${lines[2]}" = "/unpacked-app/d/t.txt 1234:2345" ]
+  [ "${lines[3]}" = in-tar ]
+  [ "${lines[4]}" = /evil/tmp/tupper-add-escape-5d1 ]
+  [ "${lines[5]}" = /evil/tupper-add-escape-5d1 ]
+  [ "${lines[6]}" = files.tar.gz ]
+  [ "${lines[7]}" = 1 ]
+  [ "${lines[8]}" = 0 ]
+  [ -z "$(build_containers)" ]
+  [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+}
+
+@test "build: --chown of a user the image lacks is an error at its line; the image's /etc/passwd is read inside the image, not through its link to the host's" {
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN rm /etc/passwd && ln -s /etc/shadow /etc/passwd
+COPY --chown=root Dockerfile /d
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ $output == *"Dockerfile:3: --chown=root: no such user or group in the image"* ]]
+  [[ $output == *"unable to find user root"* ]]
+  [ -z "$(build_containers)" ]
+}
+
+@test "build: build SERVICE and build.network: none; images lists the built image; tupper check notices a changed Dockerfile and .dockerignore; image prune removes unused build layers and caches" {
+  mkdir -p "$TEST_DIR/spec/ctx" "$TEST_DIR/work/generated"
+  cat > "$TEST_DIR/spec/ctx/Dockerfile" << 'DOCKERFILE'
+FROM base AS tmp
+RUN echo intermediate > /i
+FROM base
+COPY --from=tmp /i /i
+RUN --mount=type=cache,target=/c grep -c eth0 /proc/net/dev > /net || echo 0 > /net; touch /c/was-here
+ENV MODE=built
+WORKDIR /srv
+USER nobody
+EXPOSE 8080
+LABEL org.example.kind=test
+STOPSIGNAL SIGINT
+ENTRYPOINT ["sh", "-c"]
+CMD ["echo $MODE; cat /net; pwd; id -u; sleep 30"]
+DOCKERFILE
+  compile_spec app << SPEC
+name: $PROJECT
+services:
+  app:
+    build:
+      context: ./ctx
+      network: none
+      additional_contexts:
+        base: rootfs:$ROOTFS
+SPEC
+  run "$SCRIPT" build nosuch
+  [ "$status" -ne 0 ]
+  # plan build prints the build's host commands, and changes nothing
+  host_snapshot > "$TEST_DIR/snapshot.before"
+  run "$SCRIPT" plan build app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *"tupper-init context-copy --context '(stage 0)'"* ]]
+  [[ $output == *"a container over layers"*"running '/bin/sh' '-c' 'echo intermediate > /i'"* ]]
+  [[ $output == *"mv -T -- $TUPPER_ROOT/images/.build-"*"/image $TUPPER_ROOT/images/"* ]]
+  host_snapshot > "$TEST_DIR/snapshot.after"
+  diff "$TEST_DIR/snapshot.before" "$TEST_DIR/snapshot.after"
+  run "$SCRIPT" build app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run "$SCRIPT" images
+  echo "$output"
+  [[ $output == *"$PROJECT-app"* ]]
+  [[ $output != *"not pulled"* ]]
+  # the image's config, as up runs a pulled one
+  run "$SCRIPT" up -d
+  [ "$status" -eq 0 ]
+  wait_running "$PROJECT-app-1"
+  for ((i = 0; i < 100; i++)); do [ "$(log_text "$PROJECT-app-1" | wc -l)" -ge 4 ] && break; sleep 0.1; done
+  run log_text "$PROJECT-app-1"
+  echo "$output"
+  [ "${lines[0]}" = built ]
+  [ "${lines[1]}" = 0 ] # network: none: no eth0 in the RUN step
+  [ "${lines[2]}" = /srv ]
+  [ "${lines[3]}" = 65534 ]
+  run "$SCRIPT" down
+  [ "$status" -eq 0 ]
+  # tupper check: the script is what the spec and its Dockerfile make, until either changes
+  node "$CLI" compile "$TEST_DIR/spec/app.yaml" -o "$TEST_DIR/work/generated/app.sh"
+  cd "$TEST_DIR/work"
+  run node "$CLI" check "$TEST_DIR/spec/app.yaml"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  echo 'LABEL more=1' >> "$TEST_DIR/spec/ctx/Dockerfile"
+  run node "$CLI" check "$TEST_DIR/spec/app.yaml"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ $output == *"LABEL more=1"* ]]
+  sed -i '$d' "$TEST_DIR/spec/ctx/Dockerfile"
+  echo '*.tmp' > "$TEST_DIR/spec/ctx/.dockerignore"
+  run node "$CLI" check "$TEST_DIR/spec/app.yaml"
+  [ "$status" -eq 1 ]
+  rm "$TEST_DIR/spec/ctx/.dockerignore"
+  cd "$TEST_DIR"
+  # prune: the stage tmp's layer and the cache mount are no image's; the image's layers stay
+  [ -n "$(find "$TUPPER_ROOT/images/cache" -mindepth 1 -maxdepth 1)" ]
+  layers_before=$(find "$TUPPER_ROOT"/images/layers/*/ -mindepth 1 -maxdepth 1 | wc -l)
+  run "$SCRIPT" image prune
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$(find "$TUPPER_ROOT/images/cache" -mindepth 1 -maxdepth 1)" ]
+  [ "$(find "$TUPPER_ROOT"/images/layers/*/ -mindepth 1 -maxdepth 1 | wc -l)" -lt "$layers_before" ]
+  # what went was stage tmp's RUN layer: a rebuild runs it again, and finds the image's own layers
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(count_of DONE)" -eq 1 ]
+  [ "$(count_of CACHED)" -eq 2 ]
+}
+
+@test "build: ADD of a git URL is an error of tupper compile at its line and column; nothing is built" {
+  run compile_build << 'DOCKERFILE'
+FROM base
+ADD https://github.com/moby/buildkit.git#v0.12 /src
+DOCKERFILE
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ $output == *"ctx/Dockerfile:2:5: error: ADD: https://github.com/moby/buildkit.git#v0.12 is a git repository; tupper does not fetch git sources"* ]]
+  [ ! -e "$TEST_DIR/app.sh" ]
+  [ ! -e "$TUPPER_ROOT/images" ]
+}
