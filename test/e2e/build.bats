@@ -258,9 +258,10 @@ ADD files.tar.gz /unpacked/
 ADD --chown=app files.tar.gz /unpacked-app
 ADD evil.tar /evil/
 ADD --unpack=false files.tar.gz /kept/
+ADD f*.t?t /txts/
 RUN cat /proc/net/dev > /net-default
 RUN --network=none cat /proc/net/dev > /net-none
-CMD ["sh", "-c", "stat -c '%n %u:%g' /f-app /f-app-crew /unpacked-app/d/t.txt; cat /unpacked/d/t.txt; find /evil -type f | sort; ls /kept; grep -c eth0 /net-default; grep -c eth0 /net-none"]
+CMD ["sh", "-c", "stat -c '%n %u:%g' /f-app /f-app-crew /unpacked-app/d/t.txt; cat /unpacked/d/t.txt; find /evil -type f | sort; ls /kept; grep -c eth0 /net-default; grep -c eth0 /net-none; cat /txts/f.txt"]
 DOCKERFILE
   run "$SCRIPT" build
   echo "$output"
@@ -278,6 +279,7 @@ DOCKERFILE
   [ "${lines[6]}" = files.tar.gz ]
   [ "${lines[7]}" = 1 ]
   [ "${lines[8]}" = 0 ]
+  [ "${lines[9]}" = file ]
   [ -z "$(build_containers)" ]
   [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
 }
