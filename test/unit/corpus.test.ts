@@ -50,7 +50,7 @@ const REFUSED: Record<string, string> = {
   "docker__awesome-compose__react-nginx__compose.yaml": "write it, or fix build.dockerfile",
   "docker__awesome-compose__react-rust-postgres__compose.yaml": "make it, or fix build.context",
   "docker__awesome-compose__traefik-golang__compose.yaml": "make it, or fix build.context",
-  "element-hq__synapse__contrib__docker__docker-compose.yaml": "the label traefik.enable is set twice",
+  "element-hq__synapse__contrib__docker__docker-compose.yaml": "write it, or fix build.dockerfile",
   "getsentry__self-hosted__docker-compose.yaml": "make it, or fix build.context",
   "healthchecks__healthchecks__docker__docker-compose.yaml": ".env: no such file",
   "immich-app__immich__docker__docker-compose.yaml": ".env: no such file",
