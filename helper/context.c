@@ -8,6 +8,8 @@
  *   tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]
  *       [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]... [--] SOURCE...
  *       copies as Docker's COPY does, from DIR into PATH of the image's root ROOT.
+ *   tupper-init context-owner --rootfs ROOT USER[:GROUP]
+ *       prints UID:GID, COPY --chown's names resolved in ROOT's /etc/passwd and /etc/group.
  *   tupper-init context-match --ignore-file F PATH...   (tests, the TS side's cross-check)
  *   tupper-init context-sha256 < FILE                   (tests: sha256.c against sha256sum)
  *
@@ -52,6 +54,7 @@
 #define _GNU_SOURCE
 #include "context.h"
 #include "pattern.h"
+#include "security.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -815,6 +818,7 @@ static void context_usage(void) {
         "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...\n"
         "       tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]\n"
         "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]... [--] SOURCE...\n"
+        "       tupper-init context-owner --rootfs ROOT USER[:GROUP]\n"
         "       tupper-init context-match --ignore-file F PATH...\n"
         "       tupper-init context-sha256 < FILE\n",
         stderr);
@@ -929,6 +933,59 @@ static void context_match(struct context_args *a) {
   exit(0);
 }
 
+/* An image's user database, before it is read: a regular file or nothing. A FIFO would block
+   the build forever and a device (/etc/passwd -> /dev/zero) would be read without end. */
+static void check_database(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) < 0) {
+    if (errno == ENOENT) return;
+    die_errno("lstat %s in the image", path);
+  }
+  if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
+    if (errno == ENOENT) return;
+    die_errno("stat %s in the image", path);
+  }
+  if (!S_ISREG(st.st_mode)) die("%s in the image is not a regular file; tupper reads no user names from it", path);
+}
+
+/*
+ * COPY/ADD --chown=USER[:GROUP] with names: resolved in the image's own /etc/passwd and
+ * /etc/group, as BuildKit's file op does (solver/llbsolver/file/user_linux.go readUser): a
+ * name takes its passwd uid and primary gid, a number alone the same number as gid, GROUP
+ * (a name in /etc/group, or a number) replaces the gid. The image's root is hostile (its
+ * /etc/passwd may be a link to the host's /etc/shadow): as Docker's chrootarchive does, the
+ * process chroot()s into ROOT before it opens anything there, so every link resolves inside
+ * the image; then users.c reads the files, as it does for a service's USER.
+ */
+static void context_owner(struct context_args *a) {
+  if (a->rootfs == NULL || a->n_sources != 1) context_usage();
+  char *spec = xstrdup(a->sources[0]);
+  char *group = strchr(spec, ':');
+  if (group != NULL) *group++ = '\0';
+  if (spec[0] == '\0' || (group != NULL && group[0] == '\0')) die("--chown=%s is not USER[:GROUP]", a->sources[0]);
+  if (chdir(a->rootfs) < 0) die_errno("chdir %s", a->rootfs);
+  if (chroot(".") < 0) die_errno("chroot %s", a->rootfs);
+  if (chdir("/") < 0) die_errno("chdir / in %s", a->rootfs);
+  check_database("/etc/passwd");
+  check_database("/etc/group");
+  uid_t uid;
+  gid_t gid;
+  if (spec[strspn(spec, "0123456789")] == '\0') {
+    uid = (uid_t)parse_number(spec, 10, 0xfffffffeUL, "--chown");
+    gid = (gid_t)uid;
+  } else {
+    struct credentials who = {0};
+    resolve_user(spec, &who);
+    uid = who.uid;
+    gid = who.gid;
+  }
+  if (group != NULL) gid = resolve_group(group);
+  printf("%lu:%lu\n", (unsigned long)uid, (unsigned long)gid);
+  if (fflush(stdout) != 0 || ferror(stdout)) die_errno("write the owner");
+  free(spec);
+  exit(0);
+}
+
 static void context_sha256(void) {
   struct sha256 sha;
   sha256_init(&sha);
@@ -951,9 +1008,10 @@ void context_main(int argc, char **argv) {
   struct context_args a = {0};
   if (strcmp(argv[1], "context-sha256") == 0) context_sha256();
   bool hash = strcmp(argv[1], "context-hash") == 0, copy = strcmp(argv[1], "context-copy") == 0;
-  bool match = strcmp(argv[1], "context-match") == 0;
-  if (!hash && !copy && !match) return;
+  bool match = strcmp(argv[1], "context-match") == 0, owner = strcmp(argv[1], "context-owner") == 0;
+  if (!hash && !copy && !match && !owner) return;
   parse_context_args(argc, argv, &a);
+  if (owner) context_owner(&a);
   if (hash) context_hash(&a);
   if (copy) context_copy(&a);
   context_match(&a);

@@ -8,6 +8,9 @@ import { resolveSpec } from "./resolve/resolve.js";
 import { type Diagnostic, hasErrors, sortDiagnostics } from "./spec/diagnostics.js";
 import { normalise } from "./model/normalise.js";
 import { renderScript } from "./render/render.js";
+import { compileServiceBuild } from "./build/service.js";
+import { secretFiles } from "./model/secrets.js";
+import { isObj } from "./resolve/context.js";
 import { readLock, unlockedImages } from "./lock/lock.js";
 import type { Plan } from "./model/plan.js";
 import { tupperVersion } from "./paths.js";
@@ -70,5 +73,16 @@ export function compileSpec(file: string, text: string, outputFile: string, help
   ]);
   if (hasErrors(diagnostics) || resolved === undefined) return { diagnostics };
   const plan = normalise({ spec, values: resolved.values, outputFile, tupperVersion, runtime: interpolated.runtime, locks: locked.lock?.images });
-  return { diagnostics, plan, script: renderScript(plan, helper ?? packagedHelper()), data: spec.data };
+  // build: each service's Dockerfile, read and compiled now (its problems at Dockerfile:LINE:COL)
+  const buildProblems: Diagnostic[] = [];
+  for (const service of plan.services) {
+    const values = resolved.values.services.get(service.name);
+    if (values?.build == null) continue;
+    const compiled = compileServiceBuild(file, service.name, plan.project.name, values.build, values.image, secretFiles(isObj(spec.data) ? spec.data : {}), spec.positionOf(["services", service.name, "build"], "value"));
+    buildProblems.push(...compiled.diagnostics);
+    service.build = compiled.plan;
+  }
+  const all = sortDiagnostics([...diagnostics, ...buildProblems]);
+  if (hasErrors(all)) return { diagnostics: all };
+  return { diagnostics: all, plan, script: renderScript(plan, helper ?? packagedHelper()), data: spec.data };
 }

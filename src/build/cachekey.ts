@@ -77,8 +77,23 @@ export interface StepInputs {
 
 /** The bytes hashed for a step: exact, so the bash/C side can rebuild them (README.md). */
 export function stepRecord(parent: string, ins: Instruction, inputs: StepInputs = {}): Buffer {
+  if ((ins.kind === "COPY" || ins.kind === "ADD") && inputs.files === undefined && ins.sources.some((s) => s.kind === "path")) {
+    throw new Error(`${ins.kind} at line ${ins.source.line}: the key needs the digest of the copied files`);
+  }
   const from = inputs.fromKey ?? ((s: StageOrImage) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
-  const parts: Buffer[] = [Buffer.from(`${CACHE_VERSION}\n`), netstring(parent), netstring(ins.kind)];
+  const [a, b] = stepRecordParts(ins, inputs.fromKey);
+  const fromField = ins.kind === "COPY" || ins.kind === "ADD" ? [netstring(ins.from ? from(ins.from) : ""), b, netstring(inputs.files ?? "")] : [];
+  return Buffer.concat([Buffer.from(`${CACHE_VERSION}\n`), netstring(parent), a, ...fromField]);
+}
+
+/**
+ * The fixed parts of a step's record, for the script to complete at build time: RUN's record is
+ * `tupper-cache-v1\n` ns(parent) A; COPY/ADD's is `tupper-cache-v1\n` ns(parent) A ns(from key) B
+ * ns(files digest), the parent, the --from stage's key and the files digest known only then.
+ */
+export function stepRecordParts(ins: Instruction, fromKey?: (s: StageOrImage) => string): [Buffer, Buffer] {
+  const from = fromKey ?? ((s: StageOrImage) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
+  const parts: Buffer[] = [netstring(ins.kind)];
   if (ins.kind === "RUN") {
     // ins.proxyEnv (undeclared proxy build args) reaches the step but stays out of the key, as in Docker
     parts.push(
@@ -91,11 +106,8 @@ export function stepRecord(parent: string, ins: Instruction, inputs: StepInputs 
       ...list(ins.heredocs.flatMap((h) => [h.name, h.content])),
     );
   } else if (ins.kind === "COPY" || ins.kind === "ADD") {
-    if (inputs.files === undefined && ins.sources.some((s) => s.kind === "path")) throw new Error(`${ins.kind} at line ${ins.source.line}: the key needs the digest of the copied files`);
-    parts.push(
-      ...list(ins.sources.map((s) => (s.kind === "path" ? `path:${s.path}` : s.kind === "url" ? `url:${s.url}` : `heredoc:${s.name}:${s.content}`))),
-      netstring(ins.dest),
-      netstring(ins.from ? from(ins.from) : ""),
+    parts.push(...list(ins.sources.map((s) => (s.kind === "path" ? `path:${s.path}` : s.kind === "url" ? `url:${s.url}` : `heredoc:${s.name}:${s.content}`))), netstring(ins.dest));
+    const b: Buffer[] = [
       netstring(ins.chown ?? ""),
       netstring(ins.chmod ? ("octal" in ins.chmod ? ins.chmod.octal.toString(8).padStart(4, "0") : ins.chmod.symbolic) : ""),
       netstring(ins.link ? "link" : ""),
@@ -103,10 +115,10 @@ export function stepRecord(parent: string, ins: Instruction, inputs: StepInputs 
       netstring(ins.checksum ?? ""),
       netstring(ins.unpack === undefined ? "" : String(ins.unpack)),
       netstring(ins.workingDir),
-      netstring(inputs.files ?? ""),
-    );
+    ];
+    return [Buffer.concat(parts), Buffer.concat(b)];
   } else throw new Error(`${ins.kind} makes no layer, so it has no cache key of its own (its effect enters the keys of later RUN, COPY and ADD)`);
-  return Buffer.concat(parts);
+  return [Buffer.concat(parts), Buffer.alloc(0)];
 }
 
 /** The cache key of a RUN, COPY or ADD step: sha256 of stepRecord, in hex. */

@@ -225,11 +225,12 @@ export function isIgnored(rel: string, patterns: readonly IgnorePattern[]): bool
 }
 
 /**
- * The list the C helper reads (README.md, "The ignore list"): a header line, then one pattern per
- * line: `-` (leave out) or `+` (take back: an exception), a space, the anchored ERE.
+ * The file tupper-init's --ignore-file reads (helper/CONTEXT.md): what moby's ignorefile.ReadAll
+ * returns, one cleaned pattern a line in the file's order, `!` before an exception. The helper
+ * matches them itself, with Docker's rules; the EREs above serve `plan` and the tests.
  */
 export function compileIgnoreList(patterns: readonly IgnorePattern[]): string {
-  return ["tupper-ignore 1", ...patterns.map((p) => `${p.exception ? "+" : "-"} ${p.ere}`)].join("\n") + "\n";
+  return patterns.map((p) => `${p.exception ? "!" : ""}${p.pattern}\n`).join("");
 }
 
 /**

@@ -19,6 +19,8 @@ import type { RuntimeVariable } from "../spec/interpolate.js";
 import type { Compose, Service } from "../spec/schema-types.js";
 import type { HealthValues, ServiceValues, SpecValues } from "../resolve/values.js";
 import type { ShellText } from "../spec/runtime.js";
+import { parseImage, type ImageSource } from "./image.js";
+import { builtImageName } from "../build/service.js";
 
 const CPU_PERIOD_US = DEFAULTS.cpuPeriodUs;
 
@@ -93,7 +95,8 @@ function normaliseService(
   const limitOrigin = (key: "mem_limit" | "cpus" | "pids_limit", deployKey: "memory" | "cpus" | "pids") =>
     s[key] !== undefined ? o(key) : limits[deployKey] !== undefined ? o("deploy", "resources", "limits", deployKey) : o(key);
   const pidsRaw = s.pids_limit ?? limits.pids;
-  const image = v.image!; // required by the schema, resolved without error
+  // image: is required by the schema unless build: names the image built (PROJECT-SERVICE, as Compose)
+  const image = v.image ?? (parseImage(builtImageName(project, name)) as { ok: true; image: ImageSource }).image;
   const envFiles = v.envFiles.map((f) => ({ ...(f.at === null ? o("env_file") : o("env_file", f.at)), path: f.path, vars: f.vars }));
   const env = environment(v.environment, envFiles.flatMap((f) => f.vars));
   const user = v.user ?? { uid: 0, gid: 0, name: null };
@@ -106,7 +109,8 @@ function normaliseService(
     attach: { ...o("attach"), enabled: s.attach !== false },
     platform: { ...o("platform"), value: typeof s.platform === "string" ? s.platform : null },
     pullPolicy: { ...o("pull_policy"), policy: s.pull_policy === "always" || s.pull_policy === "never" ? s.pull_policy : "missing" },
-    image: { ...o("image"), ...image, lock: image.kind === "registry" ? (locks.get(image.reference) ?? null) : null },
+    image: { ...o("image"), ...image, lock: image.kind === "registry" && v.build === null ? (locks.get(image.reference) ?? null) : null },
+    build: null, // compiled from its Dockerfile by compile.ts (src/build/service.ts)
     argv: { entrypoint: v.entrypoint, command: v.command, entrypointOrigin: o("entrypoint"), commandOrigin: o("command") },
     env: { ...o("environment"), ...env, files: envFiles.map(({ vars, ...f }) => ({ ...f, names: [...new Set(vars.map(([n]) => n))] })) },
     containerName: { ...o("container_name"), name: s.container_name ?? null },

@@ -17,6 +17,7 @@ import type { PublishedPort } from "./ports.js";
 import type { SeccompProfile } from "./seccomp.js";
 import type { RuntimeVariable } from "../spec/interpolate.js";
 import type { ShellText } from "../spec/runtime.js";
+import type { BuildPlan } from "../build/service.js";
 
 export type StorageMode = "auto" | "btrfs" | "overlay" | "copy";
 
@@ -85,6 +86,8 @@ export interface ServicePlan {
   key: string;
   /** lock: the lock file's pin of a registry image (null: none, or not a registry image). */
   image: Origin & ImageSource & { lock: LockedImage | null };
+  /** build: the compiled Dockerfile and the build's options (null: none; the image is then pulled or imported). */
+  build: BuildPlan | null;
   /** pull_policy: if_not_present is written as missing. */
   pullPolicy: Origin & { policy: "missing" | "always" | "never" };
   /** attach: false: `up` in the foreground does not print the service's output. */

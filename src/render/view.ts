@@ -9,6 +9,8 @@ import { joinText } from "../spec/runtime.js";
 import { layerKeys } from "../lock/lock.js";
 import { SELINUX_NOTE } from "../model/volumes.js";
 import { DEFAULTS } from "../model/defaults.js";
+import { buildView as serviceBuildView } from "./build-view.js";
+import { DOCKER_DEFAULT_CAPS } from "../model/security.js";
 
 interface Setting {
   comment: Comment;
@@ -38,7 +40,10 @@ export function buildView(plan: Plan, helper: HelperInfo) {
     specSha256: comment(plan.specSha256),
     specDir: shWord(plan.specDirFromScript),
     // a registry image or an archive: the script carries the code that pulls and unpacks them
-    layeredImages: plan.services.some((s) => s.image.kind !== "dir" && s.image.kind !== "tar"),
+    layeredImages: plan.services.some((s) => (s.image.kind !== "dir" && s.image.kind !== "tar") || s.build !== null),
+    // build: the services that build their image, each Dockerfile as one block per instruction
+    builds: plan.services.flatMap((s) => serviceBuildView(s) ?? []),
+    buildCaps: shWord(DOCKER_DEFAULT_CAPS.join(",")),
     anyPlatform: plan.services.some((s) => s.platform.value !== null),
     // a healthcheck without test: image_config_apply takes the image's
     anyImageHealthcheck: plan.services.some((s) => s.healthcheck.fromImage !== null),
@@ -96,7 +101,7 @@ export function buildView(plan: Plan, helper: HelperInfo) {
 function imageView(s: ServicePlan) {
   // (the lock's layer keys are computed here so that the script needs no sha256 for them)
   const image = s.image;
-  const base = { comment: describe(image, ""), kind: shWord(image.kind), layered: image.kind !== "dir" && image.kind !== "tar" };
+  const base = { comment: describe(image, ""), kind: shWord(s.build !== null ? "build" : image.kind), layered: image.kind !== "dir" && image.kind !== "tar" };
   if (image.kind === "registry") {
     const lock = image.lock;
     const keys = lock ? layerKeys(lock.layers.map((l) => l.digest)) : [];

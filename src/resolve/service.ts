@@ -13,6 +13,7 @@ import { RuntimeText, showText, splitAtEquals, type ShellText } from "../spec/ru
 import { resolveLimits } from "./limits.js";
 import { resolveSecurity } from "./security.js";
 import type { HealthValues, RestartPolicy, ServiceValues } from "./values.js";
+import { resolveBuild } from "./build.js";
 
 const HOSTNAME_MAX = 64; // the kernel's limit for sethostname
 
@@ -26,7 +27,11 @@ export interface ServiceContext {
 export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: ServiceContext): Omit<ServiceValues, "ports" | "extraHosts" | "dependsOn"> {
   const p = (...rest: (string | number)[]) => [...at, ...rest];
   const report = r.report;
+  const build = s.build !== undefined ? resolveBuild(report, p("build"), s.build, context.secrets) : null;
   const image = typeof s.image === "string" ? resolveImage(report, p("image"), s.image) : null;
+  if (build !== null && image !== null && image.kind !== "registry") {
+    report(p("image"), "next to build: image: names the image built, as a reference (e.g. app:1.2); a path (rootfs:, oci:...) cannot be one");
+  }
   const { entrypoint, command } = resolveArgv(report, at, s);
 
   const environment = resolveEnvironment(r, p("environment"), s.environment);
@@ -67,7 +72,7 @@ export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: Servi
   const restart = typeof s.restart === "string" ? restartPolicy(s.restart) : null;
   const tupper = isObj(s["x-tupper"]) ? s["x-tupper"] : {};
   const egress = isObj(tupper.network) && typeof tupper.network.egress_rate === "string" ? egressRate(tupper.network.egress_rate) : null;
-  return { image, entrypoint, command, environment, labels, envFiles, user, groupAdd, stopSignal, stopGraceMs, healthcheck, logRotation, volumes, secrets, limits, security, restart, egressRate: egress };
+  return { image, build, entrypoint, command, environment, labels, envFiles, user, groupAdd, stopSignal, stopGraceMs, healthcheck, logRotation, volumes, secrets, limits, security, restart, egressRate: egress };
 }
 
 /** "on-failure:3" → on-failure, at most 3 restarts; unless-stopped is always (no daemon to restart). Null: not a policy (the schema says so). */

@@ -1,6 +1,7 @@
 // What the resolvers give the model: each key's value parsed once, in its final type. A key
 // whose value is wrong has been reported (the compile stops there) and holds null or nothing.
 import type { ImageSource } from "../model/image.js";
+import type { BuildValues } from "./build.js";
 import type { BindSpec } from "../model/volumes.js";
 import type { PublishedPort } from "../model/ports.js";
 import type { ExtraHost } from "../model/hosts.js";
@@ -52,6 +53,8 @@ export interface SecurityValues {
 
 export interface ServiceValues {
   image: ImageSource | null;
+  /** build: where the context and Dockerfile are, and the build's options (null: no build:). */
+  build: BuildValues | null;
   entrypoint: ShellText[];
   command: ShellText[];
   /** environment, in the spec's order: NAME and its value (null: passed from the host). */

@@ -49,8 +49,54 @@ export type Service = {
       rate: number;
     })[];
   };
-  /** tupper runs images and does not build images; build each elsewhere (docker build, buildah) and name it in image:, or docker save it and use image: docker-archive:FILE */
-  build?: never;
+  /** Build the service's image from a Dockerfile, in tupper's own containers, with a layer cache in the image store. The string form is the context. `tupper compile` reads and compiles the Dockerfile into the script's build verb; `up` and `run` build a missing image first. The image is named by image:, else PROJECT-SERVICE. */
+  build?: string | {
+    /** The build context: a directory, relative to the spec's directory (default: .). A git URL or a remote tar is not supported. */
+    context?: string;
+    /** The Dockerfile, relative to the context (default: Dockerfile). */
+    dockerfile?: string;
+    /** The Dockerfile's text itself, in place of dockerfile. */
+    dockerfile_inline?: string;
+    /** Build args (ARG values): a map, or a list of NAME=VALUE (NAME alone: from the environment of tupper compile). */
+    args?: unknown;
+    /** The stage to build (default: the last). */
+    target?: string;
+    /** Labels added to the image's config. */
+    labels?: unknown;
+    /** Build without the layer cache, as build --no-cache. */
+    no_cache?: boolean;
+    /** Resolve the registry base images again, as build --pull. */
+    pull?: boolean;
+    /** The network of RUN steps: default (the project's bridge, with NAT), or none. */
+    network?: "default" | "bridge" | "none";
+    /** The size of /dev/shm in RUN steps. */
+    shm_size?: string | number;
+    /** /etc/hosts lines in RUN steps (HOST=IP or HOST:IP). */
+    extra_hosts?: unknown;
+    /** Top-level secrets that RUN --mount=type=secret,id=NAME may read. */
+    secrets?: string[];
+    /** More names the built image gets in the store. */
+    tags?: string[];
+    /** Named contexts (NAME=PATH) that COPY --from=NAME reads. */
+    additional_contexts?: unknown;
+    /** Accepted when it names only this host's platform. */
+    platforms?: string[];
+    /** Accepted and ignored, with a warning: tupper's layer cache is its image store, with nothing to import from a registry (Compose, too, goes on without a cache it cannot reach). */
+    cache_from?: string[];
+    /** Accepted and ignored, with a warning: tupper's layer cache is its image store, with nothing to export. */
+    cache_to?: string[];
+    /** tupper does not forward an SSH agent into a build (RUN --mount=type=ssh); copy a deploy key as a secret instead */
+    ssh?: never;
+    /** isolation is a Windows containers option */
+    isolation?: never;
+    /** a RUN step runs with Docker's default capabilities, as in BuildKit without entitlements */
+    privileged?: never;
+    /** a RUN step runs with Docker's default capabilities, as in BuildKit without entitlements */
+    entitlements?: never;
+    /** RUN steps run with the host's limits */
+    ulimits?: never;
+    [extension: `x-${string}`]: unknown;
+  };
   /** Capabilities to keep beyond Docker's default 14 (NET_ADMIN or CAP_NET_ADMIN; ALL for every one). */
   cap_add?: string[];
   /** Capabilities to drop from Docker's default 14 (ALL drops every one; cap_add then names the few to keep). */
@@ -196,7 +242,7 @@ export type Service = {
   /** Host name inside the container (default: the container's name). */
   hostname?: string;
   /** Where the root filesystem comes from. A registry reference is pulled over the OCI distribution API (a bearer token where the registry asks for one, every blob checked against its sha256; `tupper lock` pins it to digests in SPEC.lock.json); oci:, oci-archive: and docker-archive: import an OCI image layout, its tar, or a `docker save` archive. Their layers are stored once and shared; their config's Entrypoint, Cmd, Env, WorkingDir and User apply unless the service sets entrypoint, command, environment, working_dir or user. rootfs: takes a directory or a tar export as the whole filesystem. */
-  image: string;
+  image?: string;
   /** Run tupper-init as PID 1 to forward signals and reap zombies. */
   init?: boolean;
   /** The IPC namespace (System V IPC, POSIX message queues): private (its own; shareable is the same, as any container's may be joined), host, or service:NAME to share NAME's, which then starts first. */

@@ -43,7 +43,7 @@ function schemaDiagnostics(spec: ParsedSpec): Diagnostic[] {
     if (!seen.has(key)) out.push(d);
     seen.add(key);
   }
-  return sayVersion1Once(spec, sayBuildOnce(out));
+  return sayVersion1Once(spec, out);
 }
 
 /**
@@ -70,30 +70,6 @@ function sayVersion1Once(spec: ParsedSpec, diagnostics: Diagnostic[]): Diagnosti
     );
 }
 
-/**
- * build: is said once, at the first service that has it, with every service that does and
- * what to do instead; the others point there. (Per service, the same 190 characters hid
- * the rest of a file's problems.)
- */
-function sayBuildOnce(diagnostics: Diagnostic[]): Diagnostic[] {
-  const isBuild = (d: Diagnostic) => /^services\.[^.[]+\.build$/.test(d.path) && d.message.startsWith("not supported yet: ");
-  const builds = diagnostics.filter(isBuild).sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
-  const first = builds[0];
-  if (first === undefined) return diagnostics;
-  const names = builds.map((d) => d.path.slice("services.".length, -".build".length));
-  const which = names.length === 1 ? "" : ` (services ${names.join(", ")} use build:)`;
-  return diagnostics.map((d) => {
-    if (!isBuild(d)) return d;
-    if (d === first) {
-      return {
-        ...d,
-        message: `tupper runs images and does not build images${which}: build each elsewhere (docker build, buildah) and name it in image:, or docker save it and use image: docker-archive:FILE`,
-      };
-    }
-    return { ...d, message: `tupper does not build images (see ${first.path})` };
-  });
-}
-
 function toDiagnostic(spec: ParsedSpec, e: ErrorObject): Diagnostic | null {
   const path = pointerToPath(spec.data, e.instancePath);
   const schema = (e.parentSchema ?? {}) as SchemaNode;
@@ -117,8 +93,8 @@ function toDiagnostic(spec: ParsedSpec, e: ErrorObject): Diagnostic | null {
     }
     case "required": {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      // build: in place of image: is reported once, as build: (not supported yet)
-      if (missing === "image" && (e.data as Record<string, unknown> | null)?.build !== undefined) return null;
+      // a service needs image: or build: (anyOf): said once, by the anyOf case below
+      if (e.schemaPath.includes("/anyOf/")) return null;
       const example = missing === "image" ? " (e.g. image: rootfs:./rootfs)" : missing === "services" ? " with at least one service" : "";
       return make(path, `${missing} is missing; add ${missing}:${example}`, "key");
     }
@@ -141,6 +117,9 @@ function toDiagnostic(spec: ParsedSpec, e: ErrorObject): Diagnostic | null {
     }
     case "pattern":
       return make(path, `${JSON.stringify(e.data)} is not valid${hint}`);
+    case "anyOf":
+      // a service's anyOf: image: or build: (the only anyOf in the schema)
+      return make(path, "image is missing; add image: (e.g. image: rootfs:./rootfs), or build: to build it from a Dockerfile", "key");
     case "minProperties":
       return make(path, "is empty; add at least one service", "key");
     case "minimum":

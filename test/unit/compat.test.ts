@@ -158,11 +158,11 @@ test("anchors merged hundreds of times are read; an error inside a merged anchor
   ]);
 });
 
-test("build: is said once, with every service that uses it and what to do instead", () => {
+test("build: is compiled: a context that is not there is an error at each build:", () => {
   const errors = errorsOf(`services:\n  web:\n    build: ./web\n  worker:\n    build: ./worker\n  db:\n    image: rootfs:./r\n    command: [/bin/true]\n`);
   assert.deepEqual(errors, [
-    "/project/specs/app.yaml:3:5: error: services.web.build: tupper runs images and does not build images (services web, worker use build:): build each elsewhere (docker build, buildah) and name it in image:, or docker save it and use image: docker-archive:FILE",
-    "/project/specs/app.yaml:5:5: error: services.worker.build: tupper does not build images (see services.web.build)",
+    '/project/specs/app.yaml:3:12: error: services.web.build: the context "./web" is not a directory (/project/specs/web); make it, or fix build.context',
+    '/project/specs/app.yaml:5:12: error: services.worker.build: the context "./worker" is not a directory (/project/specs/worker); make it, or fix build.context',
   ]);
 });
 

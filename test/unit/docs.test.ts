@@ -14,5 +14,5 @@ test("every supported key has an example, and every rejected key a reason", () =
   const doc = specReference();
   const sections = doc.split("\n## ").slice(1, -1);
   for (const s of sections) assert.match(s, /```yaml\n/, `no example in: ${s.split("\n")[0]}`);
-  assert.match(doc, /\| `services\.<name>\.build` \| tupper runs images and does not build images; /);
+  assert.match(doc, /\| `services\.<name>\.build\.ssh` \| tupper does not forward an SSH agent into a build/);
 });

@@ -18,7 +18,7 @@ const WRAPPED = /\bhost(_write0?|_append|_create|_feed|_pipe)?\s/;
 const ALLOWED: [RegExp, string][] = [
   [/^\s*#/, "a comment"],
   [/plan_note |note "|die "|usage|missing\+=|gaps\+=/, "text for people, not a command"],
-  [/exec \{\w+\}[<>]+ *"\$(IMAGES_DIR|NETWORKS_DIR)\/\.lock"|exec \{\w+\}>&-/, "a lock file: it serialises, it changes nothing"],
+  [/exec \{\w+\}[<>]+ *"\$(IMAGES_DIR|NETWORKS_DIR)\/\.(build-)?lock"|exec \{\w+\}>&-/, "a lock file: it serialises, it changes nothing"],
   [/exec \{\w+\}<( |&-)/, "opens a file for reading, or closes a descriptor"],
   [/exec \{(wait_fd|CG_GATE)\}<> <\(:\)/, "a pipe of its own, only to wait on (CG_GATE: the supervisor waits on it while systemd makes its scope)"],
   [/exec \{TRACE_FD\}>> "\$TUPPER_TRACE"/, "the audit log the user asked for"],

@@ -25,7 +25,7 @@ test("every problem of a spec is reported in one run, in file order, with file, 
     "/project/specs/app.yaml:6:11: error: services.web.cpus: -1 is not a number of CPUs greater than 0; use e.g. 0.5 or 2",
     '/project/specs/app.yaml:7:5: error: services.web.pids_limt: unknown key "pids_limt"; did you mean pids_limit?',
     "/project/specs/app.yaml:8:5: error: services.web.volumes_from: not supported yet: volumes_from is not implemented yet; name the same volumes in both services; remove it for now",
-    "/project/specs/app.yaml:9:3: error: services.db: image is missing; add image: (e.g. image: rootfs:./rootfs)",
+    "/project/specs/app.yaml:9:3: error: services.db: image is missing; add image: (e.g. image: rootfs:./rootfs), or build: to build it from a Dockerfile",
     "/project/specs/app.yaml:10:14: error: services.db.command: has an unclosed ' quote; close the quote or use the list form",
   ]);
 });
@@ -57,7 +57,8 @@ const cases: [string, string, RegExp][] = [
   ["a NUL byte", 'environment: {A: "x\\0y"}', /contains a NUL byte/],
   ["a pass-through that is no shell name", "environment: [A-B]", /cannot be passed through/],
   ["limits set twice, differently", "mem_limit: 64m\n    deploy: {resources: {limits: {memory: 128m}}}", /differs from mem_limit/],
-  ["build:", "build: .", /build: tupper runs images and does not build images: build each elsewhere \(docker build, buildah\) and name it in image:, or docker save it and use image: docker-archive:FILE$/],
+  ["build: with a path in image:", "build: .", /services\.app\.image: next to build: image: names the image built, as a reference/],
+  ["build: a context that is no directory", "image: app:1\n    build: ./nowhere", /services\.app\.build: the context "\.\/nowhere" is not a directory \(\/project\/specs\/nowhere\); make it, or fix build\.context/],
   ["a misspelt key far from any", "frobnicate: 1", /unknown key "frobnicate"; remove it \(keys of your own must start with x-\)/],
 ];
 for (const [what, line, expected] of cases) {

@@ -1,0 +1,158 @@
+// A service's build, compiled: its Dockerfile read (relative to the context) and compiled with
+// the front end, its .dockerignore read, and the image it makes named. Problems come back as
+// diagnostics at Dockerfile:LINE:COL, like the spec's. The renderer writes the result into the
+// script's build verb (templates/partials/build.sh.hbs), one commented block per instruction.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Diagnostic } from "../spec/diagnostics.js";
+import type { BuildValues } from "../resolve/build.js";
+import { parseImage, type ImageSource } from "../model/image.js";
+import { compileDockerfile } from "./dockerfile/resolve.js";
+import type { Build } from "./dockerfile/model.js";
+import { compileIgnoreList, ignoreFileCandidates, parseDockerignore } from "./dockerignore.js";
+
+export interface BuildPlan {
+  /** The context, relative to the spec's directory (the script resolves it from there). */
+  context: string;
+  /** The Dockerfile as messages and comments name it (relative to the spec's directory), or "dockerfile_inline". */
+  dockerfile: string;
+  /** sha256 of the Dockerfile and of the ignore file read (null: none), for `tupper check`. */
+  dockerfileSha256: string;
+  ignoreFile: { path: string; sha256: string; list: string } | null;
+  build: Build;
+  /** Each FROM image and COPY --from image by its reference: where it comes from. */
+  images: Map<string, ImageSource>;
+  /** The image's name (image:, else PROJECT-SERVICE) and the build's tags, normalised. */
+  reference: string;
+  tags: string[];
+  labels: [string, string][];
+  noCache: boolean;
+  pull: boolean;
+  network: "default" | "none";
+  shmBytes: number | null;
+  extraHosts: [string, string][];
+  /** build.secrets: their files (relative to the spec's directory), by id. */
+  secrets: [string, string][];
+}
+
+const sha256 = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** Compose's name for a built image without image: PROJECT-SERVICE (as a reference: lower-case). */
+export function builtImageName(project: string, service: string): string {
+  return `${project}-${service}`.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
+}
+
+export function compileServiceBuild(
+  specFile: string,
+  service: string,
+  project: string,
+  b: BuildValues,
+  image: ImageSource | null,
+  secretFiles: Map<string, string | null>,
+  position: { line: number; col: number } = { line: 1, col: 1 },
+): { plan: BuildPlan | null; diagnostics: Diagnostic[] } {
+  const specDir = dirname(specFile);
+  const diagnostics: Diagnostic[] = [];
+  const at = `services.${service}.build`;
+  const problem = (message: string, severity: Diagnostic["severity"] = "error") => diagnostics.push({ file: specFile, ...position, path: at, message, severity });
+  const contextDir = join(specDir, b.context);
+  if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
+    problem(`the context ${JSON.stringify(b.context)} is not a directory (${contextDir}); make it, or fix build.context`);
+    return { plan: null, diagnostics };
+  }
+  let text: string;
+  let dockerfile: string;
+  if (b.inline !== null) {
+    text = b.inline;
+    dockerfile = `${specFile}:services.${service}.build.dockerfile_inline`;
+  } else {
+    const path = join(contextDir, b.dockerfile ?? "Dockerfile");
+    // named as the spec is (its path as given, then the context and the file): the same text
+    // in messages and in the script's comments, wherever tupper compile runs
+    dockerfile = path;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      problem(`cannot read the Dockerfile ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}); write it, or fix build.dockerfile`);
+      return { plan: null, diagnostics };
+    }
+  }
+  const buildArgs: Record<string, string | undefined> = {};
+  for (const [name, value] of b.args) buildArgs[name] = value ?? process.env[name];
+  const compiled = compileDockerfile(text, dockerfile, { buildArgs, target: b.target ?? undefined });
+  diagnostics.push(...compiled.diagnostics);
+
+  // the ignore file: <Dockerfile>.dockerignore, else the context's .dockerignore
+  let ignoreFile: BuildPlan["ignoreFile"] = null;
+  const candidates = b.inline !== null ? [join(contextDir, ".dockerignore")] : ignoreFileCandidates(join(contextDir, b.dockerfile ?? "Dockerfile"), contextDir);
+  for (const path of candidates) {
+    if (!existsSync(path)) continue;
+    const ignoreText = readFileSync(path, "utf8");
+    const shown = path;
+    const parsed = parseDockerignore(ignoreText, shown);
+    diagnostics.push(...parsed.diagnostics);
+    ignoreFile = { path: shown, sha256: sha256(ignoreText), list: compileIgnoreList(parsed.patterns) };
+    break;
+  }
+
+  // FROM and COPY --from images: an additional context of that name (a local image: rootfs:,
+  // oci:, docker-archive:, oci-archive:, or a directory taken as a root filesystem), else a registry
+  const named = new Map(b.additionalContexts);
+  const images = new Map<string, ImageSource>();
+  const build = compiled.build;
+  if (build !== undefined) {
+    const refs = new Set<string>();
+    for (const i of build.needed) {
+      const st = build.stages[i];
+      if (st.base.kind === "image") refs.add(st.base.ref);
+      for (const ins of st.instructions) if ((ins.kind === "COPY" || ins.kind === "ADD") && ins.from?.kind === "image") refs.add(ins.from.ref);
+    }
+    for (const ref of refs) {
+      const local = named.get(ref);
+      let source: string = ref;
+      if (local !== undefined) {
+        if (/^docker-image:\/\//.test(local)) source = local.slice("docker-image://".length);
+        else if (/^(rootfs|oci|oci-archive|docker-archive):/.test(local)) {
+          // a path in it is relative to the spec's directory, as in image:
+          source = local;
+        } else source = `rootfs:${local}`;
+      }
+      const parsed = parseImage(source);
+      if (!parsed.ok) problem(`the image ${JSON.stringify(ref)} of the Dockerfile: ${parsed.why}`);
+      else images.set(ref, parsed.image);
+    }
+  }
+  const name = image?.kind === "registry" ? image.reference : (parseImage(builtImageName(project, service)) as { ok: true; image: ImageSource & { reference: string } }).image.reference;
+  const tags: string[] = [];
+  for (const tag of b.tags) {
+    const parsed = parseImage(tag);
+    if (!parsed.ok || parsed.image.kind !== "registry") problem(`build.tags: ${JSON.stringify(tag)} is not an image reference (e.g. app:1.2)`);
+    else tags.push(parsed.image.reference);
+  }
+  const secrets: [string, string][] = b.secrets.flatMap((id) => {
+    const file = secretFiles.get(id);
+    return file === undefined || file === null ? [] : [[id, file] as [string, string]];
+  });
+  if (build === undefined) return { plan: null, diagnostics };
+  return {
+    plan: {
+      context: b.context,
+      dockerfile,
+      dockerfileSha256: sha256(text),
+      ignoreFile,
+      build,
+      images,
+      reference: name,
+      tags,
+      labels: b.labels,
+      noCache: b.noCache,
+      pull: b.pull,
+      network: b.network,
+      shmBytes: b.shmBytes,
+      extraHosts: b.extraHosts,
+      secrets,
+    },
+    diagnostics,
+  };
+}

@@ -1,0 +1,142 @@
+// A service's compiled build → the view of templates/partials/build.sh.hbs: one block per
+// Dockerfile instruction, its comment lines (where it is and its text) and the calls it makes,
+// every argument a quoted Word. The calls are the build partial's functions (a closed set).
+import type { ServicePlan } from "../model/plan.js";
+import type { Instruction, Stage } from "../build/dockerfile/model.js";
+import type { ImageSource } from "../model/image.js";
+import { stepRecordParts } from "../build/cachekey.js";
+import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
+import { DEFAULTS } from "../model/defaults.js";
+
+type Fn = "build_from" | "build_step_env" | "build_step_mount" | "build_run" | "build_copy" | "build_config" | "build_stage_end" | "build_refuse";
+interface Call {
+  fn: Fn;
+  args: Word[];
+}
+interface Block {
+  comments: Comment[];
+  calls: Call[];
+}
+
+const w = (s: string) => shWord(s);
+
+function imageWords(ref: string, source: ImageSource | undefined): Word[] {
+  if (source === undefined) return [w("registry"), w(ref), w(""), w(""), w(""), w(""), w("")];
+  if (source.kind === "registry") return [w("registry"), w(source.reference), w(source.registry), w(source.repository), w(source.tag), w(source.digest ?? ""), w("")];
+  return [w(source.kind), shSpecPath(source.path), w(""), w(""), w(""), w(""), w(source.kind === "oci" ? source.name : "")];
+}
+
+function where(file: string, line: number): Word {
+  return w(`${file}:${line}`);
+}
+
+function originalComments(file: string, line: number, original: string): Comment[] {
+  const lines = original.split("\n");
+  return [comment(`${file}:${line}: ${lines[0]}`), ...lines.slice(1).map((l) => comment(`  ${l}`))];
+}
+
+function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<string, ImageSource>): Call[] {
+  switch (ins.kind) {
+    case "RUN": {
+      const [a] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
+      const calls: Call[] = [{ fn: "build_step_env", args: [at, ...[...ins.env, ...ins.proxyEnv].map(([k, v]) => w(`${k}=${v}`))] }];
+      for (const m of ins.mounts) {
+        if (m.type === "cache") calls.push({ fn: "build_step_mount", args: [w("cache"), w(m.target), w(m.id), w(m.readonly ? "ro" : "rw")] });
+        else if (m.type === "tmpfs") calls.push({ fn: "build_step_mount", args: [w("tmpfs"), w(m.target), w(""), w("rw")] });
+        else if (m.type === "secret") calls.push({ fn: "build_step_mount", args: [w("secret"), w(m.target ?? `/run/secrets/${m.id}`), w(m.id), w(m.required ? "required" : "optional")] });
+        else calls.push({ fn: "build_step_mount", args: [w("bind"), w(m.target), w(m.source), w(m.from ? (m.from.kind === "stage" ? `stage:${m.from.index}` : `image:${m.from.ref}`) : "")] });
+      }
+      calls.push({ fn: "build_run", args: [at, label, w(ins.user), w(ins.workingDir), w(ins.network), w(a.toString("utf8")), ...ins.command.argv.map(w)] });
+      return calls;
+    }
+    case "COPY":
+    case "ADD": {
+      const url = ins.sources.find((s) => s.kind === "url");
+      if (url !== undefined) return [{ fn: "build_refuse", args: [at, w(`ADD of a URL (${url.kind === "url" ? url.url : ""}) is not built yet by tupper; download it in the context and COPY it`)] }];
+      if (ins.from?.kind === "image") return [{ fn: "build_refuse", args: [at, w(`${ins.kind} --from an image is not built yet by tupper; use a stage: FROM ${ins.from.ref} AS name, then --from=name`)] }];
+      const [a, b] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
+      const chmod = ins.chmod ? ("octal" in ins.chmod ? ins.chmod.octal.toString(8).padStart(4, "0") : ins.chmod.symbolic) : "";
+      const sources = ins.sources.map((s) => (s.kind === "path" ? w(`path:${s.path}`) : s.kind === "heredoc" ? w(`heredoc:${s.name}:${s.content}`) : w("")));
+      return [
+        {
+          fn: "build_copy",
+          args: [at, label, w(ins.kind), w(ins.from?.kind === "stage" ? String(ins.from.index) : ""), w(ins.chown ?? ""), w(chmod), shNumber(ins.kind === "ADD" && ins.unpack !== false ? 1 : 0), w(ins.dest), w(a.toString("utf8")), w(b.toString("utf8")), shNumber(ins.exclude.length), ...ins.exclude.map(w), ...sources],
+        },
+      ];
+    }
+    case "ENV":
+      return [{ fn: "build_config", args: [at, w("env"), ...ins.pairs.map(([k, v]) => w(`${k}=${v}`))] }];
+    case "LABEL":
+      return [{ fn: "build_config", args: [at, w("label"), ...ins.pairs.map(([k, v]) => w(`${k}=${v}`))] }];
+    case "WORKDIR":
+      return [{ fn: "build_config", args: [at, w("workdir"), w(ins.path)] }];
+    case "USER":
+      return [{ fn: "build_config", args: [at, w("user"), w(ins.user)] }];
+    case "EXPOSE":
+      return [{ fn: "build_config", args: [at, w("expose"), ...ins.ports.map(w)] }];
+    case "ENTRYPOINT":
+      return [{ fn: "build_config", args: [at, w(ins.cmdReset ? "entrypoint-reset" : "entrypoint"), ...ins.command.argv.map(w)] }];
+    case "CMD":
+      return [{ fn: "build_config", args: [at, w("cmd"), ...ins.command.argv.map(w)] }];
+    case "VOLUME":
+      return [{ fn: "build_config", args: [at, w("volume"), ...ins.paths.map(w)] }];
+    case "STOPSIGNAL":
+      return [{ fn: "build_config", args: [at, w("stopsignal"), w(ins.signal)] }];
+    case "HEALTHCHECK": {
+      const h = ins.healthcheck;
+      const ms = (ns: number) => (ns === 0 ? "-" : String(Math.floor(ns / 1e6)));
+      const timing = [ms(h.interval), ms(h.timeout), h.retries === 0 ? "-" : String(h.retries), ms(h.startPeriod), ms(h.startInterval)].join(" ");
+      return [{ fn: "build_config", args: [at, w("healthcheck"), w(timing), ...h.test.map(w)] }];
+    }
+    case "SHELL":
+    case "ARG":
+    case "ONBUILD":
+      return []; // SHELL and ARG were applied by the compiler to the instructions below; ONBUILD: kept nowhere yet
+  }
+}
+
+function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, labelOf: (i: number) => string): Block[] {
+  const label = labelOf(st.index);
+  const base = st.base;
+  const from: Word[] =
+    base.kind === "scratch" ? [w("scratch")] : base.kind === "stage" ? [w("stage"), shNumber(base.index)] : [w("image"), ...imageWords(base.ref, images.get(base.ref))];
+  const blocks: Block[] = [{ comments: originalComments(file, st.from.line, st.from.original), calls: [{ fn: "build_from", args: [where(file, st.from.line), w(label), shNumber(st.index), ...from] }] }];
+  const layered = st.instructions.filter((i) => i.kind === "RUN" || i.kind === "COPY" || i.kind === "ADD").length;
+  let k = 0;
+  for (const ins of st.instructions) {
+    if (ins.kind === "RUN" || ins.kind === "COPY" || ins.kind === "ADD") k++;
+    const stepLabel = w(`${label} ${k}/${layered}`);
+    const calls = instructionCalls(ins, where(file, ins.source.line), stepLabel, images);
+    blocks.push({ comments: originalComments(file, ins.source.line, ins.source.original), calls });
+  }
+  blocks.push({ comments: [comment(`the end of stage ${label}: its layers and config, for the stages that read it`)], calls: [{ fn: "build_stage_end", args: [shNumber(st.index)] }] });
+  return blocks;
+}
+
+export function buildView(s: ServicePlan) {
+  const b = s.build;
+  if (b === null) return null;
+  const build = b.build;
+  const labelOf = (i: number) => build.stages[i].name ?? `stage-${i}`;
+  const blocks = build.needed.flatMap((i) => stageBlocks(build.stages[i], b.dockerfile, b.images, labelOf));
+  return {
+    name: w(s.name),
+    comment: comment(`services.${s.name}.build: ${b.dockerfile}, context ${b.context}${build.target !== build.stages.length - 1 ? `, target ${labelOf(build.target)}` : ""}`),
+    dockerfile: w(b.dockerfile),
+    dockerfileComment: comment(`${b.dockerfile} (sha256 ${b.dockerfileSha256})`),
+    ignoreComment: comment(b.ignoreFile === null ? "no .dockerignore: the whole context" : `${b.ignoreFile.path} (sha256 ${b.ignoreFile.sha256})`),
+    context: shSpecPath(b.context),
+    ignore: w(b.ignoreFile?.list ?? ""),
+    reference: w(b.reference),
+    tags: b.tags.map(w),
+    labels: b.labels.map(([k, v]) => w(`${k}=${v}`)),
+    target: shNumber(build.target),
+    noCache: shNumber(b.noCache ? 1 : 0),
+    pull: shNumber(b.pull ? 1 : 0),
+    network: w(b.network),
+    shm: shNumber(b.shmBytes ?? DEFAULTS.shmBytes),
+    extraHosts: b.extraHosts.flatMap(([n, a]) => [w(n), w(a)]),
+    secrets: b.secrets.flatMap(([id, file]) => [w(id), shSpecPath(file)]),
+    blocks,
+  };
+}

@@ -1,0 +1,403 @@
+#!/usr/bin/env bats
+# build: images built from Dockerfiles in tupper's own containers, with the layer cache
+# (issue 23). The base is the busybox rootfs the other tests use, named through
+# build.additional_contexts (base: rootfs:PATH); FROM base then uses it.
+load helpers
+
+# Writes a Dockerfile (stdin) into the test's context and compiles a spec that builds it.
+compile_build() {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  cat > "$TEST_DIR/spec/ctx/Dockerfile"
+  compile_spec app <<SPEC
+name: $PROJECT
+services:
+  app:
+    build:
+      context: ./ctx
+      additional_contexts:
+        base: rootfs:$ROOTFS
+SPEC
+}
+
+# How many lines of the last output say a step was $1 (CACHED, DONE).
+count_of() { grep -c "^#[0-9]* $1" <<< "$output" || true; }
+
+# The build containers this host still has (none after a build).
+build_containers() { find "$TUPPER_ROOT/containers" -mindepth 2 -maxdepth 2 -name "*-build-*" 2> /dev/null; }
+
+@test "build: multi-stage, COPY from the context and --from a stage, only the stages needed; the image runs with its config" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  echo from-context > "$TEST_DIR/spec/ctx/hello.txt"
+  compile_build << 'DOCKERFILE'
+FROM base AS builder
+RUN echo built > /made.txt
+FROM base AS unused
+RUN echo never-run && exit 1
+FROM base
+WORKDIR /app
+COPY hello.txt ./
+COPY --from=builder /made.txt /app/
+ENV GREETING=hi
+USER 1000:1000
+CMD ["/bin/sh", "-c", "cat /app/hello.txt /app/made.txt; echo $GREETING; id -u; pwd"]
+DOCKERFILE
+  # the script names each instruction's line, its values single-quoted
+  grep -q "^ *# .*Dockerfile:2: RUN echo built > /made.txt" "$SCRIPT"
+  grep -q "^ *build_run '.*Dockerfile:2' .* '/bin/sh' '-c' 'echo built > /made.txt'" "$SCRIPT"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output != *never-run* ]]
+  [ "$(count_of DONE)" -eq 3 ]
+  [ -z "$(build_containers)" ]
+  run "$SCRIPT" run --rm app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = from-context ]
+  [ "${lines[1]}" = built ]
+  [ "${lines[2]}" = hi ]
+  [ "${lines[3]}" = 1000 ]
+  [ "${lines[4]}" = /app ]
+}
+
+@test "build: a rebuild with nothing changed runs no step and starts no container; a changed file reruns from its COPY on; --no-cache reruns all" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  echo one > "$TEST_DIR/spec/ctx/a.txt"
+  echo x > "$TEST_DIR/spec/ctx/b.txt"
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo first > /first
+COPY b.txt /b.txt
+COPY a.txt /a.txt
+RUN cat /a.txt > /copy-of-a
+CMD ["cat", "/copy-of-a"]
+DOCKERFILE
+  run "$SCRIPT" build
+  [ "$status" -eq 0 ]
+  [ "$(count_of DONE)" -eq 4 ]
+  # no step runs: a container would leave its trace in the trace of host commands
+  run env TUPPER_TRACE="$TEST_DIR/trace" "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(count_of CACHED)" -eq 4 ]
+  [ "$(count_of DONE)" -eq 0 ]
+  [ -s "$TEST_DIR/trace" ]
+  ! grep -q '\] container_create ' "$TEST_DIR/trace"
+  touch "$TEST_DIR/spec/ctx/a.txt" # an mtime alone changes nothing
+  run "$SCRIPT" build
+  [ "$(count_of CACHED)" -eq 4 ]
+  echo two > "$TEST_DIR/spec/ctx/a.txt"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(count_of CACHED)" -eq 2 ]
+  [ "$(count_of DONE)" -eq 2 ]
+  run "$SCRIPT" run --rm app
+  [ "$output" = two ]
+  run "$SCRIPT" build --no-cache
+  [ "$(count_of CACHED)" -eq 0 ]
+  [ "$(count_of DONE)" -eq 4 ]
+  [ -z "$(build_containers)" ]
+}
+
+@test "build: RUN heredocs, and a cache mount that survives a rebuild" {
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN <<SCRIPT
+echo line1 > /heredoc
+echo line2 >> /heredoc
+SCRIPT
+RUN --mount=type=cache,target=/cache echo run >> /cache/runs && wc -l < /cache/runs > /runs
+CMD ["cat", "/heredoc", "/runs"]
+DOCKERFILE
+  run "$SCRIPT" build
+  [ "$status" -eq 0 ]
+  run "$SCRIPT" build --no-cache
+  [ "$status" -eq 0 ]
+  run "$SCRIPT" run --rm app
+  echo "$output"
+  [ "${lines[0]}" = line1 ]
+  [ "${lines[1]}" = line2 ]
+  [ "$(echo "${lines[2]}" | tr -d ' ')" = 2 ] # the second build saw the first one's cache
+}
+
+@test "build: up builds a missing image first; up --build builds again" {
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo up > /said
+CMD ["sh", "-c", "cat /said; sleep 30"]
+DOCKERFILE
+  run "$SCRIPT" up -d
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *RUN* ]]
+  run "$SCRIPT" images
+  echo "$output"
+  [[ $output == *"$PROJECT-app"* ]]
+  run "$SCRIPT" up -d --build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *CACHED* ]]
+  run "$SCRIPT" down
+  [ "$status" -eq 0 ]
+}
+
+@test "build: hostile context: a symlink to /etc/shadow and COPY ../x stay confined; nothing is left" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  ln -s /etc/shadow "$TEST_DIR/spec/ctx/shadow"
+  echo outside > "$TEST_DIR/spec/x"
+  compile_build << 'DOCKERFILE'
+FROM base
+COPY shadow /stolen
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -ne 0 ]
+  ! grep -rqs '^root:' "$TUPPER_ROOT/images/layers/"
+  compile_build << 'DOCKERFILE'
+FROM base
+COPY ../x /x
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  # ../x is x in the context (BuildKit cleans it so), and there is none
+  [ "$status" -ne 0 ]
+  ! grep -rqs outside "$TUPPER_ROOT/images/layers/"
+  [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+  [ -z "$(build_containers)" ]
+}
+
+@test "build: an image whose /usr is a symlink to /: COPY to /usr/x lands in the image, not on the host" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  echo payload > "$TEST_DIR/spec/ctx/p"
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN rm -rf /usr && ln -s / /usr
+COPY p /usr/tupper-build-escape
+CMD ["cat", "/tupper-build-escape"]
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e /tupper-build-escape ]
+  [ ! -e /usr/tupper-build-escape ]
+  run "$SCRIPT" run --rm app
+  [ "$output" = payload ]
+}
+
+@test "build: a failing RUN stops the build with its line, and leaves no container, mount or layer of it" {
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo tupper-half-made-7f3 > /p && exit 3
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ $output == *"Dockerfile:2: RUN failed with status 3"* ]]
+  [ -z "$(build_containers)" ]
+  [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+  ! grep -rqs tupper-half-made-7f3 "$TUPPER_ROOT/images/layers/"
+}
+
+@test "build: .dockerignore with ** and ! exceptions: what the compiler writes is what the helper reads, for the copy and for the cache key" {
+  mkdir -p "$TEST_DIR/spec/ctx/logs" "$TEST_DIR/spec/ctx/sub/deep" "$TEST_DIR/spec/ctx/node_modules/x"
+  echo keep > "$TEST_DIR/spec/ctx/keep.txt"
+  echo a > "$TEST_DIR/spec/ctx/logs/a.log"
+  echo b > "$TEST_DIR/spec/ctx/sub/deep/b.log"
+  echo important > "$TEST_DIR/spec/ctx/sub/deep/important.log"
+  echo y > "$TEST_DIR/spec/ctx/node_modules/x/y.js"
+  printf '# build noise\n**/*.log\n!sub/**/important.log\nnode_modules\n' > "$TEST_DIR/spec/ctx/.dockerignore"
+  compile_build << 'DOCKERFILE'
+FROM base
+COPY . /ctx
+CMD ["sh", "-c", "cd /ctx && find . -type f | sort"]
+DOCKERFILE
+  # the script holds the cleaned patterns, one a line, as helper/CONTEXT.md says the helper reads them
+  grep -qF "BUILD_IGNORE='**/*.log" "$SCRIPT"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run "$SCRIPT" run --rm app
+  echo "$output"
+  [ "$output" = "$(printf './.dockerignore\n./Dockerfile\n./keep.txt\n./sub/deep/important.log')" ]
+  # an ignored file changes no key; a taken-back one does
+  echo b2 > "$TEST_DIR/spec/ctx/sub/deep/b.log"
+  echo y2 > "$TEST_DIR/spec/ctx/node_modules/x/y.js"
+  run "$SCRIPT" build
+  [ "$status" -eq 0 ]
+  [ "$(count_of CACHED)" -eq 1 ]
+  [ "$(count_of DONE)" -eq 0 ]
+  echo important2 > "$TEST_DIR/spec/ctx/sub/deep/important.log"
+  run "$SCRIPT" build
+  [ "$status" -eq 0 ]
+  [ "$(count_of DONE)" -eq 1 ]
+  [ -z "$(build_containers)" ]
+}
+
+@test "build: COPY --chown names from the image's /etc/passwd and /etc/group; ADD of a local tar unpacks it, confined; RUN --network=none" {
+  mkdir -p "$TEST_DIR/spec/ctx" "$TEST_DIR/tree/d"
+  echo file > "$TEST_DIR/spec/ctx/f.txt"
+  echo in-tar > "$TEST_DIR/tree/d/t.txt"
+  tar -czf "$TEST_DIR/spec/ctx/files.tar.gz" -C "$TEST_DIR/tree" d
+  # a hostile archive: ../ and an absolute name
+  python3 - "$TEST_DIR/spec/ctx/evil.tar" << 'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name in ("../../../../../../tmp/tupper-add-escape-5d1", "/tupper-add-escape-5d1"):
+        data = b"escaped\n"
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+PY
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo 'app:x:1234:2345::/home/app:/bin/sh' >> /etc/passwd && echo 'crew:x:3456:' >> /etc/group
+COPY --chown=app f.txt /f-app
+COPY --chown=app:crew f.txt /f-app-crew
+ADD files.tar.gz /unpacked/
+ADD --chown=app files.tar.gz /unpacked-app
+ADD evil.tar /evil/
+ADD --unpack=false files.tar.gz /kept/
+ADD f*.t?t /txts/
+RUN cat /proc/net/dev > /net-default
+RUN --network=none cat /proc/net/dev > /net-none
+CMD ["sh", "-c", "stat -c '%n %u:%g' /f-app /f-app-crew /unpacked-app/d/t.txt; cat /unpacked/d/t.txt; find /evil -type f | sort; ls /kept; grep -c eth0 /net-default; grep -c eth0 /net-none; cat /txts/f.txt"]
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e /tmp/tupper-add-escape-5d1 ]
+  [ ! -e /tupper-add-escape-5d1 ]
+  run "$SCRIPT" run --rm app
+  echo "$output"
+  [ "${lines[0]}" = "/f-app 1234:2345" ]
+  [ "${lines[1]}" = "/f-app-crew 1234:3456" ]
+  [ "${lines[2]}" = "/unpacked-app/d/t.txt 1234:2345" ]
+  [ "${lines[3]}" = in-tar ]
+  [ "${lines[4]}" = /evil/tmp/tupper-add-escape-5d1 ]
+  [ "${lines[5]}" = /evil/tupper-add-escape-5d1 ]
+  [ "${lines[6]}" = files.tar.gz ]
+  [ "${lines[7]}" = 1 ]
+  [ "${lines[8]}" = 0 ]
+  [ "${lines[9]}" = file ]
+  [ -z "$(build_containers)" ]
+  [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+}
+
+@test "build: --chown of a user the image lacks is an error at its line; the image's /etc/passwd is read inside the image, not through its link to the host's" {
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN rm /etc/passwd && ln -s /etc/shadow /etc/passwd
+COPY --chown=root Dockerfile /d
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ $output == *"Dockerfile:3: --chown=root: no such user or group in the image"* ]]
+  [[ $output == *"unable to find user root"* ]]
+  [ -z "$(build_containers)" ]
+}
+
+@test "build: build SERVICE and build.network: none; images lists the built image; tupper check notices a changed Dockerfile and .dockerignore; image prune removes unused build layers and caches" {
+  mkdir -p "$TEST_DIR/spec/ctx" "$TEST_DIR/work/generated"
+  cat > "$TEST_DIR/spec/ctx/Dockerfile" << 'DOCKERFILE'
+FROM base AS tmp
+RUN echo intermediate > /i
+FROM base
+COPY --from=tmp /i /i
+RUN --mount=type=cache,target=/c grep -c eth0 /proc/net/dev > /net || echo 0 > /net; touch /c/was-here
+ENV MODE=built
+WORKDIR /srv
+USER nobody
+EXPOSE 8080
+LABEL org.example.kind=test
+STOPSIGNAL SIGINT
+ENTRYPOINT ["sh", "-c"]
+CMD ["echo $MODE; cat /net; pwd; id -u; sleep 30"]
+DOCKERFILE
+  compile_spec app << SPEC
+name: $PROJECT
+services:
+  app:
+    build:
+      context: ./ctx
+      network: none
+      additional_contexts:
+        base: rootfs:$ROOTFS
+SPEC
+  run "$SCRIPT" build nosuch
+  [ "$status" -ne 0 ]
+  # plan build prints the build's host commands, and changes nothing
+  host_snapshot > "$TEST_DIR/snapshot.before"
+  run "$SCRIPT" plan build app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *"tupper-init context-copy --context '(stage 0)'"* ]]
+  [[ $output == *"a container over layers"*"running '/bin/sh' '-c' 'echo intermediate > /i'"* ]]
+  [[ $output == *"mv -T -- $TUPPER_ROOT/images/.build-"*"/image $TUPPER_ROOT/images/"* ]]
+  host_snapshot > "$TEST_DIR/snapshot.after"
+  diff "$TEST_DIR/snapshot.before" "$TEST_DIR/snapshot.after"
+  run "$SCRIPT" build app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run "$SCRIPT" images
+  echo "$output"
+  [[ $output == *"$PROJECT-app"* ]]
+  [[ $output != *"not pulled"* ]]
+  # the image's config, as up runs a pulled one
+  run "$SCRIPT" up -d
+  [ "$status" -eq 0 ]
+  wait_running "$PROJECT-app-1"
+  for ((i = 0; i < 100; i++)); do [ "$(log_text "$PROJECT-app-1" | wc -l)" -ge 4 ] && break; sleep 0.1; done
+  run log_text "$PROJECT-app-1"
+  echo "$output"
+  [ "${lines[0]}" = built ]
+  [ "${lines[1]}" = 0 ] # network: none: no eth0 in the RUN step
+  [ "${lines[2]}" = /srv ]
+  [ "${lines[3]}" = 65534 ]
+  run "$SCRIPT" down
+  [ "$status" -eq 0 ]
+  # tupper check: the script is what the spec and its Dockerfile make, until either changes
+  node "$CLI" compile "$TEST_DIR/spec/app.yaml" -o "$TEST_DIR/work/generated/app.sh"
+  cd "$TEST_DIR/work"
+  run node "$CLI" check "$TEST_DIR/spec/app.yaml"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  echo 'LABEL more=1' >> "$TEST_DIR/spec/ctx/Dockerfile"
+  run node "$CLI" check "$TEST_DIR/spec/app.yaml"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ $output == *"LABEL more=1"* ]]
+  sed -i '$d' "$TEST_DIR/spec/ctx/Dockerfile"
+  echo '*.tmp' > "$TEST_DIR/spec/ctx/.dockerignore"
+  run node "$CLI" check "$TEST_DIR/spec/app.yaml"
+  [ "$status" -eq 1 ]
+  rm "$TEST_DIR/spec/ctx/.dockerignore"
+  cd "$TEST_DIR"
+  # prune: the stage tmp's layer and the cache mount are no image's; the image's layers stay
+  [ -n "$(find "$TUPPER_ROOT/images/cache" -mindepth 1 -maxdepth 1)" ]
+  layers_before=$(find "$TUPPER_ROOT"/images/layers/*/ -mindepth 1 -maxdepth 1 | wc -l)
+  run "$SCRIPT" image prune
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$(find "$TUPPER_ROOT/images/cache" -mindepth 1 -maxdepth 1)" ]
+  [ "$(find "$TUPPER_ROOT"/images/layers/*/ -mindepth 1 -maxdepth 1 | wc -l)" -lt "$layers_before" ]
+  # what went was stage tmp's RUN layer: a rebuild runs it again, and finds the image's own layers
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(count_of DONE)" -eq 1 ]
+  [ "$(count_of CACHED)" -eq 2 ]
+}
+
+@test "build: ADD of a git URL is an error of tupper compile at its line and column; nothing is built" {
+  run compile_build << 'DOCKERFILE'
+FROM base
+ADD https://github.com/moby/buildkit.git#v0.12 /src
+DOCKERFILE
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ $output == *"ctx/Dockerfile:2:5: error: ADD: https://github.com/moby/buildkit.git#v0.12 is a git repository; tupper does not fetch git sources"* ]]
+  [ ! -e "$TEST_DIR/app.sh" ]
+  [ ! -e "$TUPPER_ROOT/images" ]
+}
