@@ -32,9 +32,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 e3e2cb9bf1f1332c45d5282a6b6ed3db085b7163fee3076316aef4da79795cc5, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 7686131174472c116d043ca2acf0ab04105f8fd4c09ac35c7b92bcc91a28d7ba, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
+# sources: helper/tupper-init.c sha256 e3e2cb9bf1f1332c45d5282a6b6ed3db085b7163fee3076316aef4da79795cc5, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 1deef47e8c24ff690561e61603b6ffb8f20b303d78439966bb51ac70853b43c5, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='07d63a87a7d9ea06754ae478e7a09073da5b934622653b74a710a3819288a813'
+readonly HELPER_SHA256='6f18a0373ccbf98657aa2ba94721f7b3709720159b8bd0c1be11ec3c4c308c85'
 readonly HELPER_EMBEDDED=0
 TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 # (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
@@ -240,7 +240,7 @@ load_service() {
   esac
   # Host paths without "." and ".." in them, for messages and for the image store's keys.
   local i
-  if [[ $svc_image_kind != registry ]]; then
+  if [[ $svc_image_kind != registry && $svc_image_kind != build ]]; then
     normalise_path "$svc_image_source"
     svc_image_source=$REPLY
   fi
@@ -706,7 +706,7 @@ preflight_service() {
   if [[ $svc_image_kind == registry ]]; then
     command -v curl >/dev/null || gaps+=("curl, to pull $svc_image_source: apt-get install curl")
     command -v sha256sum >/dev/null || gaps+=("sha256sum, to verify what is pulled: apt-get install coreutils")
-  elif [[ ! -e $svc_image_source ]]; then
+  elif [[ $svc_image_kind != build && ! -e $svc_image_source ]]; then # build: made by the build verb
     local scheme=$svc_image_kind
     if [[ $scheme == dir || $scheme == tar ]]; then scheme=rootfs; fi
     gaps+=("the image of service $svc_name (image: $scheme:...): $svc_image_source does not exist")
@@ -1833,6 +1833,7 @@ network_destroy() {
     host ip link delete "$NET_BRIDGE" || die "could not delete bridge $NET_BRIDGE (ip's message is above)"
   fi
   host rm -rf -- "$NET_DIR"
+  unset 'NET_MADE[$NET_DIR]' # made by this run, gone now: a later start in the same run makes it again (a build's RUN, then up)
 }
 
 # REPLY = what on this host overlaps subnet $1 (a route, or another tupper network);
@@ -3191,6 +3192,7 @@ cmd_up() {
   while (($#)); do
     case $1 in
       -d | --detach) detach=1 ;;
+      --build) : ;; # build: build the images first, as docker compose up --build
       --no-deps) deps=0 ;;
       -*) die "up: unknown option $1; usage: up [-d] [--no-deps] [SERVICE...]" ;;
       *) require_service "$1" && targets+=("$1") ;;
@@ -3642,13 +3644,24 @@ cmd_rmi() {
 }
 
 # image prune [-a]: remove the images no reference names any more (a tag pulled again left
-# the old one), with -a every image no container uses, then the layers no image uses.
+# the old one), with -a every image no container uses, then the layers no image uses (a
+# build's intermediate layers and its other stages' too) and the builds' cache mounts
+# (RUN --mount=type=cache), as docker builder prune does. It waits for a running build.
 cmd_image() {
-  local all=0 id
+  local all=0 id lock dir
   [[ ${1:-} == prune ]] || die "usage: image prune [-a]"
   shift
   if [[ ${1:-} == -a ]]; then all=1; shift; fi
   (($# == 0)) || die "usage: image prune [-a]"
+  if ((!PLAN)) && [[ -d $IMAGES_DIR ]]; then
+    exec {lock}> "$IMAGES_DIR/.build-lock"
+    flock "$lock"
+  fi
+  for dir in "$IMAGES_DIR"/cache/*/; do
+    [[ -d $dir ]] || continue
+    note "removing build cache ${dir%/}"
+    host rm -rf --one-file-system -- "${dir%/}"
+  done
   local -A named=()
   images_named
   for id in "${IMAGE_NAMED[@]}"; do named[$id]=1; done
