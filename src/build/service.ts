@@ -51,6 +51,7 @@ export function compileServiceBuild(
   image: ImageSource | null,
   secretFiles: Map<string, string | null>,
   position: { line: number; col: number } = { line: 1, col: 1 },
+  environment: Record<string, string | undefined> = process.env,
 ): { plan: BuildPlan | null; diagnostics: Diagnostic[] } {
   const specDir = dirname(specFile);
   const diagnostics: Diagnostic[] = [];
@@ -79,7 +80,9 @@ export function compileServiceBuild(
     }
   }
   const buildArgs: Record<string, string | undefined> = {};
-  for (const [name, value] of b.args) buildArgs[name] = value ?? process.env[name];
+  // NAME alone takes its value from the project's environment, .env included, as compose-go's
+  // normalize does (Build.Args.Resolve over project.Environment)
+  for (const [name, value] of b.args) buildArgs[name] = value ?? environment[name];
   const compiled = compileDockerfile(text, dockerfile, { buildArgs, target: b.target ?? undefined });
   diagnostics.push(...compiled.diagnostics);
 
