@@ -85,6 +85,12 @@ export function compileServiceBuild(
   for (const [name, value] of b.args) buildArgs[name] = value ?? environment[name];
   const compiled = compileDockerfile(text, dockerfile, { buildArgs, target: b.target ?? undefined });
   diagnostics.push(...compiled.diagnostics);
+  // BuildKit warns of a build arg that no ARG of the built stages declares ("one or more
+  // build-args [...] were not consumed"): most often a typo, or an arg an older Dockerfile had
+  for (const name of compiled.build?.unusedBuildArgs ?? []) {
+    const message = `the Dockerfile declares no ARG ${name} in the stages it builds, so the build does not use it (Docker warns too); remove it, or declare it with ARG`;
+    diagnostics.push({ file: specFile, ...position, path: `${at}.args.${name}`, message, severity: "warning" });
+  }
 
   // the ignore file: <Dockerfile>.dockerignore, else the context's .dockerignore
   let ignoreFile: BuildPlan["ignoreFile"] = null;

@@ -41,3 +41,16 @@ test("a Dockerfile that two services build gives each of its problems once", () 
   const errors = compile(dir).diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);
   assert.deepEqual(errors, [`${dir}/sentry/Dockerfile:2:6: error: FROM: base name (\${TUPPER_TEST_BASE_IMAGE}) should not be blank; give an image, or a value to the ARG it names`]);
 });
+
+test("a build arg that no ARG of the built stages declares is warned of, as BuildKit warns of it", () => {
+  // deviantony/docker-elk: the compose file passes ELK_VERSION; its Dockerfile declares ELASTIC_VERSION
+  const dir = project({
+    "compose.yaml": "services:\n  es:\n    build:\n      context: es/\n      args:\n        ELK_VERSION: 8.0.0\n        HTTP_PROXY: http://proxy:3128\n        ELASTIC_VERSION: 8.0.0\n",
+    "es/Dockerfile": "ARG ELASTIC_VERSION\nFROM docker.elastic.co/elasticsearch/elasticsearch:${ELASTIC_VERSION:-9.5.1}\n",
+  });
+  const result = compile(dir);
+  assert.notEqual(result.script, undefined);
+  assert.deepEqual(result.diagnostics.map(formatDiagnostic), [
+    `${dir}/compose.yaml:4:7: warning: services.es.build.args.ELK_VERSION: the Dockerfile declares no ARG ELK_VERSION in the stages it builds, so the build does not use it (Docker warns too); remove it, or declare it with ARG`,
+  ]);
+});
