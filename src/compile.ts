@@ -36,6 +36,9 @@ export function specVariables(spec: string): Variables {
   return { values: { ...parsed.vars, ...process.env }, problems, origin };
 }
 
+const sameDiagnostic = (a: Diagnostic, b: Diagnostic): boolean =>
+  a.file === b.file && a.line === b.line && a.col === b.col && a.path === b.path && a.message === b.message && a.severity === b.severity;
+
 /** x-tupper.runtime_env as written (the schema checks its shape). */
 function runtimeNames(data: unknown): Set<string> {
   const names = (data as { "x-tupper"?: { runtime_env?: unknown } } | null)?.["x-tupper"]?.runtime_env;
@@ -78,8 +81,9 @@ export function compileSpec(file: string, text: string, outputFile: string, help
   for (const service of plan.services) {
     const values = resolved.values.services.get(service.name);
     if (values?.build == null) continue;
-    const compiled = compileServiceBuild(file, service.name, plan.project.name, values.build, values.image, secretFiles(isObj(spec.data) ? spec.data : {}), spec.positionOf(["services", service.name, "build"], "value"));
-    buildProblems.push(...compiled.diagnostics);
+    const compiled = compileServiceBuild(file, service.name, plan.project.name, values.build, values.image, secretFiles(isObj(spec.data) ? spec.data : {}), spec.positionOf(["services", service.name, "build"], "value"), vars.values);
+    // services that share a Dockerfile (getsentry's 24 on ./sentry) share its problems: say each once
+    for (const d of compiled.diagnostics) if (!buildProblems.some((b) => sameDiagnostic(b, d))) buildProblems.push(d);
     service.build = compiled.plan;
   }
   const all = sortDiagnostics([...diagnostics, ...buildProblems]);

@@ -51,6 +51,7 @@ export function compileServiceBuild(
   image: ImageSource | null,
   secretFiles: Map<string, string | null>,
   position: { line: number; col: number } = { line: 1, col: 1 },
+  environment: Record<string, string | undefined> = process.env,
 ): { plan: BuildPlan | null; diagnostics: Diagnostic[] } {
   const specDir = dirname(specFile);
   const diagnostics: Diagnostic[] = [];
@@ -79,9 +80,17 @@ export function compileServiceBuild(
     }
   }
   const buildArgs: Record<string, string | undefined> = {};
-  for (const [name, value] of b.args) buildArgs[name] = value ?? process.env[name];
+  // NAME alone takes its value from the project's environment, .env included, as compose-go's
+  // normalize does (Build.Args.Resolve over project.Environment)
+  for (const [name, value] of b.args) buildArgs[name] = value ?? environment[name];
   const compiled = compileDockerfile(text, dockerfile, { buildArgs, target: b.target ?? undefined });
   diagnostics.push(...compiled.diagnostics);
+  // BuildKit warns of a build arg that no ARG of the built stages declares ("one or more
+  // build-args [...] were not consumed"): most often a typo, or an arg an older Dockerfile had
+  for (const name of compiled.build?.unusedBuildArgs ?? []) {
+    const message = `the Dockerfile declares no ARG ${name} in the stages it builds, so the build does not use it (Docker warns too); remove it, or declare it with ARG`;
+    diagnostics.push({ file: specFile, ...position, path: `${at}.args.${name}`, message, severity: "warning" });
+  }
 
   // the ignore file: <Dockerfile>.dockerignore, else the context's .dockerignore
   let ignoreFile: BuildPlan["ignoreFile"] = null;

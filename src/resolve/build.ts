@@ -13,7 +13,7 @@ export interface BuildValues {
   /** The Dockerfile's path relative to the context (dockerfile_inline: null). */
   dockerfile: string | null;
   inline: string | null;
-  /** Build args in order; null: NAME alone, taken from the environment of tupper compile. */
+  /** Build args in order; null: NAME alone, taken from the environment of tupper compile and the .env file. */
   args: [string, string | null][];
   target: string | null;
   labels: [string, string][];

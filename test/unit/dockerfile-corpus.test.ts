@@ -4,7 +4,7 @@
 // use are Docker's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileDockerfile } from "../../src/build/dockerfile/resolve.js";
 import type { Build, Instruction } from "../../src/build/dockerfile/model.js";
@@ -102,4 +102,33 @@ test("open-webui: ENV across continuation lines with a comment inside, --chown f
   assert.deepEqual([base.config.user, base.config.workingDir], ["0:0", "/app/backend"]);
   assert.ok(base.instructions.every((i) => i.kind !== "COPY" || i.chown === "0:0"));
   assert.deepEqual(build.stages[0].config.env.find(([k]) => k === "APP_BUILD_HASH"), ["APP_BUILD_HASH", "dev-build"]);
+});
+
+// The Dockerfiles the compose corpus's builds name (test/fixtures/corpus/FILE.tree/, each at its
+// repository path, with its SOURCES.tsv line): every one compiles, with each instruction's
+// source the file's, but awesome-compose's apache-php, which BuildKit refuses too.
+test("the compose corpus's Dockerfiles compile; apache-php's is refused where BuildKit refuses it", () => {
+  const corpus = join(process.cwd(), "test", "fixtures", "corpus");
+  const trees = readdirSync(corpus).filter((f) => f.endsWith(".tree"));
+  const dockerfiles = trees.flatMap((t) =>
+    (readdirSync(join(corpus, t), { recursive: true }) as string[]).filter((p) => /(^|\/)Dockerfile[^/]*$/.test(p) && !p.endsWith(".dockerignore")).map((p) => join(t, p)),
+  );
+  assert.ok(dockerfiles.length >= 25, `${dockerfiles.length} Dockerfiles`);
+  const refused = "docker__awesome-compose__apache-php__docker-compose.tree/apache-php/app/Dockerfile";
+  const args = { SENTRY_IMAGE: "getsentry/sentry:nightly", BASE_IMAGE: "debian:bookworm" };
+  for (const file of dockerfiles.filter((f) => f !== refused)) {
+    const text = readFileSync(join(corpus, file), "utf8");
+    const r = compileDockerfile(text, "Dockerfile", { platform: AMD64, buildArgs: args });
+    assert.deepEqual(r.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic), [], file);
+    const lines = text.split("\n");
+    for (const s of r.build!.stages.filter((x) => r.build!.needed.includes(x.index))) {
+      for (const ref of [s.from, ...s.instructions.map((i) => i.source)]) assert.equal(ref.original, lines.slice(ref.line - 1, ref.endLine).join("\n"), `${file}:${ref.line}`);
+    }
+  }
+  // line 12 is RUN alone (its command's backslash lost), so line 13 starts an instruction
+  const broken = compileDockerfile(readFileSync(join(corpus, refused), "utf8"), "Dockerfile", { platform: AMD64 });
+  assert.deepEqual(broken.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic).map((m) => m.split(";")[0]), [
+    "Dockerfile:12:1: error: RUN: RUN needs a command",
+    "Dockerfile:13:1: error: useradd: unknown instruction: useradd",
+  ]);
 });

@@ -18,9 +18,12 @@ import { tempDir, testHelper } from "./helpers.js";
 
 const snapshotFile = join(corpusDir, "SNAPSHOT");
 
-/** The output as a user sees it: the script, or the diagnostics (with the temporary directory taken out). */
+/**
+ * The output as a user sees it: the script, or the diagnostics, with the temporary directory
+ * taken out (a build's step names carry its Dockerfile's path).
+ */
 function digest(result: CompileResult, dir: string): string {
-  const text = result.script ?? result.diagnostics.map(formatDiagnostic).join("\n").replaceAll(dir, "DIR");
+  const text = (result.script ?? result.diagnostics.map(formatDiagnostic).join("\n")).replaceAll(dir, "DIR");
   return createHash("sha256").update(text).digest("hex");
 }
 
