@@ -4,7 +4,7 @@
 // script's build verb (templates/partials/build.sh.hbs), one commented block per instruction.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../spec/diagnostics.js";
 import type { BuildValues } from "../resolve/build.js";
 import { parseImage, type ImageSource } from "../model/image.js";
@@ -15,7 +15,7 @@ import { compileIgnoreList, ignoreFileCandidates, parseDockerignore } from "./do
 export interface BuildPlan {
   /** The context, relative to the spec's directory (the script resolves it from there). */
   context: string;
-  /** The Dockerfile as messages and comments name it (relative to the spec's directory), or "dockerfile_inline". */
+  /** The Dockerfile as the script names it (relative to the spec's directory), or services.NAME.build.dockerfile_inline; messages name it as given. */
   dockerfile: string;
   /** sha256 of the Dockerfile and of the ignore file read (null: none), for `tupper check`. */
   dockerfileSha256: string;
@@ -37,6 +37,12 @@ export interface BuildPlan {
 }
 
 const sha256 = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** PATH as the script names it: relative to the spec's directory (./ when below it). */
+function relativeToSpec(specDir: string, path: string): string {
+  const rel = relative(resolve(specDir), resolve(path));
+  return rel.startsWith("..") || isAbsolute(rel) ? rel : `./${rel}`;
+}
 
 /** Compose's name for a built image without image: PROJECT-SERVICE (as a reference: lower-case). */
 export function builtImageName(project: string, service: string): string {
@@ -64,14 +70,19 @@ export function compileServiceBuild(
   }
   let text: string;
   let dockerfile: string;
+  // the script names files relative to the spec's directory, so that the same spec compiles to
+  // the same bytes wherever tupper compile runs (messages name them as given, as the spec is)
+  let shownInScript: string;
   if (b.inline !== null) {
     text = b.inline;
     dockerfile = `${specFile}:services.${service}.build.dockerfile_inline`;
+    shownInScript = `services.${service}.build.dockerfile_inline`;
   } else {
     const path = join(contextDir, b.dockerfile ?? "Dockerfile");
     // named as the spec is (its path as given, then the context and the file): the same text
     // in messages and in the script's comments, wherever tupper compile runs
     dockerfile = path;
+    shownInScript = relativeToSpec(specDir, path);
     try {
       text = readFileSync(path, "utf8");
     } catch (e) {
@@ -98,10 +109,9 @@ export function compileServiceBuild(
   for (const path of candidates) {
     if (!existsSync(path)) continue;
     const ignoreText = readFileSync(path, "utf8");
-    const shown = path;
-    const parsed = parseDockerignore(ignoreText, shown);
+    const parsed = parseDockerignore(ignoreText, path);
     diagnostics.push(...parsed.diagnostics);
-    ignoreFile = { path: shown, sha256: sha256(ignoreText), list: compileIgnoreList(parsed.patterns) };
+    ignoreFile = { path: relativeToSpec(specDir, path), sha256: sha256(ignoreText), list: compileIgnoreList(parsed.patterns) };
     break;
   }
 
@@ -147,7 +157,7 @@ export function compileServiceBuild(
   return {
     plan: {
       context: b.context,
-      dockerfile,
+      dockerfile: shownInScript,
       dockerfileSha256: sha256(text),
       ignoreFile,
       build,
