@@ -31,7 +31,8 @@ $stderr"
 
 # Fails when the secret's text is anywhere in the image root or the secret changed.
 secret_untouched() {
-  ! grep -rqs 'host secret' "$ROOT"
+  # (not `! grep`: set -e ignores a negated status in a function's middle)
+  if grep -rqs 'host secret' "$ROOT"; then echo "the host's secret is in the image root" >&2 && return 1; fi
   [ "$(cat "$OUT/secret")" = 'host secret' ]
 }
 
