@@ -146,7 +146,7 @@ DOCKERFILE
 @test "build: hostile context: a symlink to /etc/shadow and COPY ../x stay confined; nothing is left" {
   mkdir -p "$TEST_DIR/spec/ctx"
   ln -s /etc/shadow "$TEST_DIR/spec/ctx/shadow"
-  echo outside > "$TEST_DIR/spec/x"
+  echo tupper-outside-the-context-5c1 > "$TEST_DIR/spec/x"
   compile_build << 'DOCKERFILE'
 FROM base
 COPY shadow /stolen
@@ -164,7 +164,7 @@ DOCKERFILE
   echo "$output"
   # ../x is x in the context (BuildKit cleans it so), and there is none
   [ "$status" -ne 0 ]
-  if grep -rqs outside "$TUPPER_ROOT/images/layers/"; then echo "the file outside the context reached a layer" >&2 && false; fi
+  if grep -rqs tupper-outside-the-context-5c1 "$TUPPER_ROOT/images/layers/"; then echo "the file outside the context reached a layer" >&2 && false; fi
   [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
   [ -z "$(build_containers)" ]
 }
