@@ -12,7 +12,10 @@ import { compileDockerfile } from "./dockerfile/resolve.js";
 import type { Build } from "./dockerfile/model.js";
 import { compileIgnoreList, ignoreFileCandidates, parseDockerignore } from "./dockerignore.js";
 
-export interface BuildPlan {
+/** What the build takes as the spec resolved it (src/resolve/build.ts), unchanged. */
+type BuildSettings = Pick<BuildValues, "labels" | "noCache" | "pull" | "network" | "shmBytes" | "extraHosts">;
+
+export interface BuildPlan extends BuildSettings {
   /** The context, relative to the spec's directory (the script resolves it from there). */
   context: string;
   /** The Dockerfile as the script names it (relative to the spec's directory), or services.NAME.build.dockerfile_inline; messages name it as given. */
@@ -26,12 +29,6 @@ export interface BuildPlan {
   /** The image's name (image:, else PROJECT-SERVICE) and the build's tags, normalised. */
   reference: string;
   tags: string[];
-  labels: [string, string][];
-  noCache: boolean;
-  pull: boolean;
-  network: "default" | "none";
-  shmBytes: number | null;
-  extraHosts: [string, string][];
   /** build.secrets: their files (relative to the spec's directory), by id. */
   secrets: [string, string][];
 }
