@@ -572,6 +572,22 @@ container_init_pid() {
   [[ -n $REPLY ]]
 }
 
+# container_init_pid for a container that may have been launched a moment ago: `up -d`
+# returns once the supervisor runs, before it has forked PID 1. While the supervisor lives,
+# waits for PID 1, 10 s at most. Returns 1 when the container is not running, 2 when its
+# PID 1 did not come (it is restarting, or stuck before its first process).
+container_init_pid_wait() {
+  local deadline
+  now_ms
+  deadline=$((REPLY + 10000))
+  until container_init_pid "$1"; do
+    container_pid "$1" || return 1
+    now_ms
+    ((REPLY < deadline)) || return 2
+    sleep 0.02
+  done
+}
+
 # REPLY = the time now in milliseconds (a builtin clock: no fork).
 now_ms() {
   local t=${EPOCHREALTIME//[!0-9]/}
@@ -2926,8 +2942,11 @@ shared_namespaces() {
 # service shares by spec key $2; exits with a message when it is not running.
 peer_init_pid() {
   if ((PLAN)); then REPLY=PEER_PID && return 0; fi
+  local status=0
   container_name_of "$1"
-  container_init_pid "$REPLY" || die "$svc_name shares a namespace of $1 ($2: service:$1), which has no running container; start $1 first (up starts it)"
+  container_init_pid_wait "$REPLY" || status=$?
+  ((status != 1)) || die "$svc_name shares a namespace of $1 ($2: service:$1), which has no running container; start $1 first (up starts it)"
+  ((status != 2)) || die "$svc_name shares a namespace of $1 ($2: service:$1), whose container has had no first process for 10 s; see: $SCRIPT_NAME logs $1"
 }
 
 # Waits for the foreground container of `run` (name $1, supervisor PID $2); REPLY = its exit
@@ -4300,7 +4319,10 @@ cmd_exec() {
   ((index <= ${SERVICE_SCALE[$svc_name]})) || die "exec: service $svc_name runs ${SERVICE_SCALE[$svc_name]} container(s), so there is no --index $index"
   container_name_of "$svc_name" "$index"
   name=$REPLY
-  container_init_pid "$name" || die "service $svc_name has no running container $name; start it with up -d"
+  status=0
+  container_init_pid_wait "$name" || status=$?
+  ((status != 1)) || die "service $svc_name has no running container $name; start it with up -d"
+  ((status != 2)) || die "service $svc_name's container $name has had no first process for 10 s (restarting?); see: $SCRIPT_NAME logs $svc_name"
   init=$REPLY
   helper_ready
   if read_file "$CONTAINERS_DIR/$name/image"; then image_config_apply "$REPLY"; fi

@@ -237,7 +237,7 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   loginctl show-session "$session" > /dev/null
   loginctl terminate-session "$session"
   for _ in $(seq 100); do kill -0 "$su" 2> /dev/null || break; sleep 0.05; done
-  ! kill -0 "$su" 2> /dev/null
+  ! kill -0 "$su" 2> /dev/null || false
   run -0 "$SCRIPT" ps
   [[ $output == *"$PROJECT-app-1 "*" running "* ]]
   [[ $(cgroup_file "$PROJECT-app-1" pids.max) == /sys/fs/cgroup/tupper.slice/* ]]

@@ -71,7 +71,7 @@ compile_project() {
   local web="$TEST_DIR/units/tupper-$PROJECT-web.service"
   grep -qx "After=network-online.target local-fs.target tupper-$PROJECT-db.service tupper-$PROJECT-migrate.service" "$web"
   grep -qx "Requires=tupper-$PROJECT-db.service tupper-$PROJECT-migrate.service" "$web"
-  ! grep -q '^Requires=' "$TEST_DIR/units/tupper-$PROJECT-db.service"
+  ! grep -q '^Requires=' "$TEST_DIR/units/tupper-$PROJECT-db.service" || false
   run -0 --separate-stderr systemd-analyze verify "$TEST_DIR"/units/*.service
   [ -z "$stderr$output" ]
 }
@@ -218,7 +218,7 @@ $PROJECT-store" ]
   [ "$output" = "$value
 postgres://app@db/v1" ]
   [ ! -e "$TEST_DIR/pwned" ]
-  ! grep -qF 's3cr' "$SCRIPT"
+  ! grep -qF 's3cr' "$SCRIPT" || false
   run -0 --separate-stderr env DB_PASSWORD=x TAG=v2 "$SCRIPT" run --rm app
   [ "${lines[1]}" = "postgres://app@db/v2" ]
 }

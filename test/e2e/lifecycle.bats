@@ -197,6 +197,6 @@ load helpers
   [ -z "$(iptables-save | grep "tupper:$PROJECT-web-1")" ]
   [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-web-1")" ]
   [ ! -e "$TUPPER_RUN/$PROJECT/$PROJECT-web-1" ] && [ ! -e "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-web-1" ]
-  ! grep -q "$PROJECT-web-1" /proc/self/mountinfo
+  ! grep -q "$PROJECT-web-1" /proc/self/mountinfo || false
   run ! curl -s --max-time 1 http://127.0.0.1:18230/hostname
 }

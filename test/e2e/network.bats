@@ -78,7 +78,7 @@ address_of() {
   run -0 "$SCRIPT" stop
   run fetch http://127.0.0.1:18080/hostname
   [ "$status" -ne 0 ]
-  ! iptables-save | grep -q "tupper:$PROJECT-web-1"
+  ! iptables-save | grep -q "tupper:$PROJECT-web-1" || false
   run -0 "$SCRIPT" start
   wait_running "$PROJECT-web-1"
   [ "$(fetch http://127.0.0.1:18080/hostname)" = "$PROJECT-web-1" ]
@@ -255,9 +255,9 @@ address_of() {
   [ "$(ip -br link | grep -c '^tpv-')" -eq 20 ]
   run -0 "$SCRIPT" down
   [ ! -e "$TUPPER_RUN/networks/${PROJECT}_default" ]
-  ! grep -q "$TUPPER_RUN" /proc/self/mountinfo
-  ! iptables-save | grep -q TUPPER
-  ! ip -br link | grep -q '^tpb-'
+  ! grep -q "$TUPPER_RUN" /proc/self/mountinfo || false
+  ! iptables-save | grep -q TUPPER || false
+  ! ip -br link | grep -q '^tpb-' || false
   for ((i = 0; i < 40; i++)); do ip -br link | grep -q '^tpv-' || break; sleep 0.05; done
-  ! ip -br link | grep -q '^tpv-'
+  ! ip -br link | grep -q '^tpv-' || false
 }

@@ -43,7 +43,7 @@ install_units() {
   run -0 systemctl stop "$unit"
   run -0 "$SCRIPT" ps -a
   [[ $output == *"$PROJECT-app-1 "*" exited "* ]]
-  ! systemctl is-active -q "$unit"
+  ! systemctl is-active -q "$unit" || false
   # and start again: the same container runs
   run -0 systemctl start "$unit"
   wait_running "$PROJECT-app-1"
