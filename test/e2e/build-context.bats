@@ -297,11 +297,17 @@ secret_untouched() {
     for ((i = 0; i < 2000; i++)); do printf '%s\n' "$i" > "$CTX/d/m$i"; done
     printf 'context z\n' > "$CTX/d/z.txt" # read last, long after the swap
     ln -s "$OUT" "$CTX/d.l"
-    "$TEST_DIR/exchange-on-read" "$CTX/d/a.txt" "$CTX/d" "$CTX/d.l" > "$TEST_DIR/swap.out" 2>&1 3>&- &
+    # each round's swapper writes a file of its own: the first round's "watching" must not
+    # start the second round's reader before its swapper has set its watch
+    local out="$TEST_DIR/swap-$mode.out"
+    "$TEST_DIR/exchange-on-read" "$CTX/d/a.txt" "$CTX/d" "$CTX/d.l" > "$out" 2>&1 3>&- &
     local swapper=$!
     # the reader starts only once the watch is set (however loaded the machine is)
-    for ((i = 0; i < 1200; i++)); do grep -q watching "$TEST_DIR/swap.out" && break; sleep 0.05; done
-    grep -q watching "$TEST_DIR/swap.out"
+    for ((i = 0; i < 1200; i++)); do grep -qs watching "$out" && break; sleep 0.05; done
+    if ! grep -qs watching "$out"; then
+      echo "the swapper did not set its watch: $(cat "$out" 2>&1); $(ls -la "$TEST_DIR" 2>&1)" >&2
+      false
+    fi
     if [[ $mode == hash ]]; then
       "$H" context-hash --context "$CTX" > "$TEST_DIR/digest"
     else
@@ -311,7 +317,7 @@ secret_untouched() {
     for ((i = 0; i < 600; i++)); do kill -0 "$swapper" 2> /dev/null || break; sleep 0.05; done
     if kill -0 "$swapper" 2> /dev/null; then
       kill "$swapper"
-      echo "the swap did not happen: $(cat "$TEST_DIR/swap.out")" >&2
+      echo "the swap did not happen: $(cat "$out")" >&2
       false
     fi
     wait "$swapper"
