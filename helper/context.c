@@ -6,8 +6,11 @@
  *       prints sha256:HEX, the tupper-files-v1 digest of what a COPY of the sources (all of
  *       DIR without --include) writes: names, types, modes, owners, contents.
  *   tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]
- *       [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]... [--] SOURCE...
- *       copies as Docker's COPY does, from DIR into PATH of the image's root ROOT.
+ *       [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...
+ *       [--expect sha256:HEX] [--] SOURCE...
+ *       copies as Docker's COPY does, from DIR into PATH of the image's root ROOT. With
+ *       --expect, fails unless the tupper-files-v1 digest of what it wrote, computed from the
+ *       bytes it wrote, is HEX (the context-hash its cache key was made from).
  *   tupper-init context-owner --rootfs ROOT USER[:GROUP]
  *       prints UID:GID, COPY --chown's names resolved in ROOT's /etc/passwd and /etc/group.
  *   tupper-init context-match --ignore-file F PATH...   (tests, the TS side's cross-check)
@@ -546,19 +549,24 @@ static char *link_target(struct walk *w, const struct node *n) {
 
 /* N's record, named where the copy puts it: below a directory source, its path from there;
    a file source, its name. A directory source's own directory has none (the destination
-   directory is the copy's, not the source's). */
-static void hash_visit(struct walk *w, struct node *n) {
-  struct hasher *h = w->data;
+   directory is the copy's, not the source's). PAYLOAD (taken): a file's sha256 in hex, a
+   symlink's target, "" for the others. */
+static void add_record(struct hasher *h, const struct node *n, char *payload) {
   static const char type[] = {[REGULAR] = 'f', [DIRECTORY] = 'd', [SYMLINK] = 'l', [FIFO] = 'p'};
-  if (n->parent == NULL && n->kind == DIRECTORY) return;
   if (h->n == h->cap) h->cap = h->cap ? h->cap * 2 : 1024, h->records = xreallocarray(h->records, h->cap, sizeof *h->records);
   struct record *r = &h->records[h->n];
   *r = (struct record){.path = xstrdup(n->parent == NULL ? n->as : n->sub), .order = h->n, .type = type[n->kind]};
   /* what the copy writes: a symlink's mode is always 0777; --chmod and --chown as given */
   r->mode = n->kind == SYMLINK ? 0777 : h->chmod_mode >= 0 ? (unsigned)h->chmod_mode : (unsigned)(n->st.st_mode & 07777);
   r->uid = (unsigned)h->uid, r->gid = (unsigned)h->gid;
-  r->payload = n->kind == REGULAR ? content_digest(w, h, n) : n->kind == SYMLINK ? link_target(w, n) : xstrdup("");
+  r->payload = payload;
   h->n++;
+}
+
+static void hash_visit(struct walk *w, struct node *n) {
+  struct hasher *h = w->data;
+  if (n->parent == NULL && n->kind == DIRECTORY) return;
+  add_record(h, n, n->kind == REGULAR ? content_digest(w, h, n) : n->kind == SYMLINK ? link_target(w, n) : xstrdup(""));
 }
 
 static int by_path(const void *a, const void *b) {
@@ -608,6 +616,7 @@ struct copy {
   int chmod_mode;      /* -1: the source's mode */
   bool into_directory; /* the sources go into DEST/ (several of them, a wildcard, or a trailing '/') */
   unsigned char *buffer;
+  struct hasher written; /* the records of what was written, from the bytes written (--expect) */
 };
 
 /* DEST's directory PATH (canonical in the root), made with its missing parents (0755,
@@ -660,12 +669,16 @@ static mode_t mode_for(const struct copy *c, const struct node *n) {
   return c->chmod_mode >= 0 ? (mode_t)c->chmod_mode : n->st.st_mode & 07777;
 }
 
-static void copy_data(struct copy *c, int in, int out, const char *from, const char *to) {
+/* Copies IN to OUT; returns the sha256 in hex of the bytes written. */
+static char *copy_data(struct copy *c, int in, int out, const char *from, const char *to) {
+  struct sha256 sha;
+  sha256_init(&sha);
   for (;;) {
     ssize_t got = read(in, c->buffer, COPY_BUFFER);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) die_errno("read %s", from);
-    if (got == 0) return;
+    if (got == 0) break;
+    sha256_update(&sha, c->buffer, (size_t)got);
     for (ssize_t done = 0; done < got;) {
       ssize_t n = write(out, c->buffer + done, (size_t)(got - done));
       if (n < 0 && errno == EINTR) continue;
@@ -673,6 +686,9 @@ static void copy_data(struct copy *c, int in, int out, const char *from, const c
       done += n;
     }
   }
+  char *hex = xmalloc(65);
+  sha256_hex(&sha, hex);
+  return hex;
 }
 
 /* A regular file, symlink or FIFO N into DIR as NAME (WHERE: its path in the root). */
@@ -689,7 +705,7 @@ static void copy_leaf(struct walk *w, struct node *n, int dir, const char *name,
       die("%s/%s was replaced while the context was read", w->context_name, n->rel);
     int out = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (out < 0) die_errno("create %s/%s", c->root_name, where);
-    copy_data(c, in, out, n->rel, where);
+    add_record(&c->written, n, copy_data(c, in, out, n->rel, where));
     if (fchown(out, c->uid, c->gid) < 0) die_errno("chown %s/%s", c->root_name, where);
     if (fchmod(out, mode_for(c, n)) < 0) die_errno("chmod %s/%s", c->root_name, where);
     if (futimens(out, times) < 0) die_errno("set the time of %s/%s", c->root_name, where);
@@ -700,8 +716,9 @@ static void copy_leaf(struct walk *w, struct node *n, int dir, const char *name,
   if (n->kind == SYMLINK) {
     char *target = link_target(w, n);
     if (symlinkat(target, dir, name) < 0) die_errno("symlink %s/%s -> %s", c->root_name, where, target);
-    free(target);
+    add_record(&c->written, n, target);
   } else { /* FIFO: made, never opened */
+    add_record(&c->written, n, xstrdup(""));
     if (mknodat(dir, name, S_IFIFO | 0600, 0) < 0) die_errno("mkfifo %s/%s", c->root_name, where);
     if (fchmodat(dir, name, mode_for(c, n), AT_SYMLINK_NOFOLLOW) < 0) die_errno("chmod %s/%s", c->root_name, where);
   }
@@ -719,6 +736,7 @@ static void copy_directory(struct walk *w, struct node *n) {
     n->out_fd = make_destination_directory(c, c->dest);
     return;
   }
+  add_record(&c->written, n, xstrdup(""));
   const struct node *p = n->parent;
   n->out_path = join(p->out_path, n->name);
   struct stat st;
@@ -807,7 +825,7 @@ static void parse_chown(const char *text, uid_t *uid, gid_t *gid) {
 }
 
 struct context_args {
-  const char *context, *ignore_file, *rootfs, *dest, *chown, *chmod;
+  const char *context, *ignore_file, *rootfs, *dest, *chown, *chmod, *expect;
   char **sources;
   size_t n_sources;
   struct ignore exclude;
@@ -817,7 +835,8 @@ static void context_usage(void) {
   fputs("usage: tupper-init context-hash --context DIR [--ignore-file F] [--include SOURCE]...\n"
         "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...\n"
         "       tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]\n"
-        "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]... [--] SOURCE...\n"
+        "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...\n"
+        "                   [--expect sha256:HEX] [--] SOURCE...\n"
         "       tupper-init context-owner --rootfs ROOT USER[:GROUP]\n"
         "       tupper-init context-match --ignore-file F PATH...\n"
         "       tupper-init context-sha256 < FILE\n",
@@ -850,6 +869,8 @@ static void parse_context_args(int argc, char **argv, struct context_args *a) {
       a->chown = argv[++i];
     } else if (strcmp(arg, "--chmod") == 0 && more) {
       a->chmod = argv[++i];
+    } else if (strcmp(arg, "--expect") == 0 && more) {
+      a->expect = argv[++i];
     } else if (strcmp(arg, "--exclude") == 0 && more) {
       ignore_add(&a->exclude, argv[i + 1], strlen(argv[i + 1]), "--exclude");
       i++;
@@ -906,6 +927,10 @@ static void context_copy(struct context_args *a) {
   c.buffer = xmalloc(COPY_BUFFER);
   if (a->chown != NULL) parse_chown(a->chown, &c.uid, &c.gid);
   if (a->chmod != NULL) c.chmod_mode = (int)parse_number(a->chmod, 8, 07777, "--chmod");
+  if (a->expect != NULL && (strncmp(a->expect, "sha256:", 7) != 0 || strlen(a->expect) != 7 + 64 ||
+                            strspn(a->expect + 7, "0123456789abcdef") != 64))
+    die("--expect %s: not sha256: and 64 lowercase hex digits", a->expect);
+  c.written = (struct hasher){.uid = c.uid, .gid = c.gid, .chmod_mode = c.chmod_mode};
   size_t dest_len = strlen(a->dest);
   bool trailing_slash = dest_len > 0 && a->dest[dest_len - 1] == '/';
   if (a->n_sources > 1 && !trailing_slash)
@@ -918,6 +943,16 @@ static void context_copy(struct context_args *a) {
   w.exclude = &a->exclude;
   umask(0);
   for (size_t i = 0; i < sources.n; i++) walk_source(&w, sources.rel[i], sources.name[i]);
+  /* The layer is stored under the key of what context-hash read before; a context rewritten
+     in place since (same inode: every device and inode check passes) would put other bytes
+     under that key, for every later build to reuse. The digest of what was written must be
+     the one the key was made from. */
+  if (a->expect != NULL) {
+    char hex[65];
+    files_digest(&c.written, hex);
+    if (strcmp(hex, a->expect + 7) != 0)
+      die("%s changed while it was copied: what was copied is sha256:%s, not %s as it was when the step's cache key was made", a->context, hex, a->expect);
+  }
   exit(0);
 }
 

@@ -4,7 +4,7 @@
 import type { ServicePlan } from "../model/plan.js";
 import type { Instruction, Stage } from "../build/dockerfile/model.js";
 import type { ImageSource } from "../model/image.js";
-import { stepRecordParts } from "../build/cachekey.js";
+import { stepRecordParts, type RunSurroundings } from "../build/cachekey.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
 import { DEFAULTS } from "../model/defaults.js";
 
@@ -35,16 +35,26 @@ function originalComments(file: string, line: number, original: string): Comment
   return [comment(`${file}:${line}: ${lines[0]}`), ...lines.slice(1).map((l) => comment(`  ${l}`))];
 }
 
-function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<string, ImageSource>): Call[] {
+function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<string, ImageSource>, surroundings: RunSurroundings): Call[] {
   switch (ins.kind) {
     case "RUN": {
-      const [a] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
+      const [a] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`), surroundings);
       const calls: Call[] = [{ fn: "build_step_env", args: [at, ...[...ins.env, ...ins.proxyEnv].map(([k, v]) => w(`${k}=${v}`))] }];
+      // build_step_mount KIND TARGET ID ACCESS UID GID MODE EXTRA (build.sh.hbs, build_mounts)
+      const mount = (kind: string, target: string, id: string, access: string, owner?: { uid: number; gid: number; mode: number }, extra = "") =>
+        calls.push({ fn: "build_step_mount", args: [w(kind), w(target), w(id), w(access), w(owner ? String(owner.uid) : ""), w(owner ? String(owner.gid) : ""), w(owner ? owner.mode.toString(8).padStart(4, "0") : ""), w(extra)] });
       for (const m of ins.mounts) {
-        if (m.type === "cache") calls.push({ fn: "build_step_mount", args: [w("cache"), w(m.target), w(m.id), w(m.readonly ? "ro" : "rw")] });
-        else if (m.type === "tmpfs") calls.push({ fn: "build_step_mount", args: [w("tmpfs"), w(m.target), w(""), w("rw")] });
-        else if (m.type === "secret") calls.push({ fn: "build_step_mount", args: [w("secret"), w(m.target ?? `/run/secrets/${m.id}`), w(m.id), w(m.required ? "required" : "optional")] });
-        else calls.push({ fn: "build_step_mount", args: [w("bind"), w(m.target), w(m.source), w(m.from ? (m.from.kind === "stage" ? `stage:${m.from.index}` : `image:${m.from.ref}`) : "")] });
+        if (m.type === "cache") {
+          if (m.source !== undefined || m.from !== undefined) return [{ fn: "build_refuse", args: [at, w("RUN --mount=type=cache with from= or source= (a cache seeded from a stage) is not built yet by tupper; drop from= and source=")] }];
+          mount("cache", m.target, m.id, m.readonly ? "ro" : "rw", m);
+        } else if (m.type === "tmpfs") mount("tmpfs", m.target, "", "rw", undefined, m.size === undefined ? "" : String(m.size));
+        else if (m.type === "secret") mount("secret", m.target ?? "", m.id, m.required ? "required" : "optional", m, m.env ?? "");
+        else mount("bind", m.target, m.source, "", undefined, m.from ? (m.from.kind === "stage" ? `stage:${m.from.index}` : `image:${m.from.ref}`) : "");
+      }
+      // a RUN that is one heredoc whose body starts with #! runs the body as the file /dev/pipes/NAME (run.ts)
+      const script = ins.command.form === "shell" ? ins.command.script : undefined;
+      for (const h of ins.heredocs) {
+        if (script === `/dev/pipes/${h.name}`) mount("heredoc", script, h.content, "ro");
       }
       calls.push({ fn: "build_run", args: [at, label, w(ins.user), w(ins.workingDir), w(ins.network), w(a.toString("utf8")), ...ins.command.argv.map(w)] });
       return calls;
@@ -95,7 +105,7 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
   }
 }
 
-function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, labelOf: (i: number) => string): Block[] {
+function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, labelOf: (i: number) => string, surroundings: RunSurroundings): Block[] {
   const label = labelOf(st.index);
   const base = st.base;
   const from: Word[] =
@@ -106,7 +116,7 @@ function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, 
   for (const ins of st.instructions) {
     if (ins.kind === "RUN" || ins.kind === "COPY" || ins.kind === "ADD") k++;
     const stepLabel = w(`${label} ${k}/${layered}`);
-    const calls = instructionCalls(ins, where(file, ins.source.line), stepLabel, images);
+    const calls = instructionCalls(ins, where(file, ins.source.line), stepLabel, images, surroundings);
     blocks.push({ comments: originalComments(file, ins.source.line, ins.source.original), calls });
   }
   blocks.push({ comments: [comment(`the end of stage ${label}: its layers and config, for the stages that read it`)], calls: [{ fn: "build_stage_end", args: [shNumber(st.index)] }] });
@@ -118,7 +128,8 @@ export function buildView(s: ServicePlan) {
   if (b === null) return null;
   const build = b.build;
   const labelOf = (i: number) => build.stages[i].name ?? `stage-${i}`;
-  const blocks = build.needed.flatMap((i) => stageBlocks(build.stages[i], b.dockerfile, b.images, labelOf));
+  const surroundings: RunSurroundings = { network: b.network, extraHosts: b.extraHosts };
+  const blocks = build.needed.flatMap((i) => stageBlocks(build.stages[i], b.dockerfile, b.images, labelOf, surroundings));
   return {
     name: w(s.name),
     comment: comment(`services.${s.name}.build: ${b.dockerfile}, context ${b.context}${build.target !== build.stages.length - 1 ? `, target ${labelOf(build.target)}` : ""}`),

@@ -466,6 +466,48 @@ included aqz" ]
   [ "$(stat -c %u "$ROOT/rootowned")" = 0 ]
 }
 
+@test "context-copy --expect: the digest of what it wrote is the hash the key came from, for every COPY form; a file rewritten in place since is refused" {
+  make_context
+  mkdir -p "$CTX/dir/sub"
+  printf 'a\n' > "$CTX/dir/a.txt"
+  printf 'b\n' > "$CTX/dir/sub/b.txt"
+  printf 'f\n' > "$CTX/f1.txt"
+  ln -s dir/a.txt "$CTX/link.txt"
+  mkfifo "$CTX/dir/pipe"
+  local -a form
+  local digest
+  # what context-copy computes from the bytes it writes equals what context-hash read, for
+  # directories, a file, a file to a file, wildcards, links, a FIFO, --chown, --chmod, --exclude
+  for form in 'dir' 'f1.txt' 'dir f1.txt' 'f*.txt' 'link.*' 'link.txt' \
+    '--chown 1000:2000 --chmod 640 dir f1.txt' "--exclude **/b.txt dir"; do
+    read -ra form <<< "$form"
+    local -a options=() sources=()
+    while ((${#form[@]})); do
+      if [[ ${form[0]} == --* ]]; then options+=("${form[0]}" "${form[1]}") && form=("${form[@]:2}"); else sources+=("${form[0]}") && form=("${form[@]:1}"); fi
+    done
+    local -a includes=()
+    for digest in "${sources[@]}"; do includes+=(--include "$digest"); done
+    digest=$(hash_of "${includes[@]}" "${options[@]}")
+    rm -rf "$ROOT" && mkdir -p "$ROOT"
+    copy_both_ways 0 --dest /out/ --expect "$digest" "${options[@]}" -- "${sources[@]}"
+  done
+  # the attack: the file is rewritten in place (same inode, so every device and inode check
+  # passes) after the hash that made the key; the copy is refused, whatever it wrote
+  digest=$(hash_of --include f1.txt)
+  local inode
+  inode=$(stat -c %i "$CTX/f1.txt")
+  printf 'evil\n' > "$CTX/f1.txt"
+  [ "$(stat -c %i "$CTX/f1.txt")" = "$inode" ]
+  rm -rf "$ROOT" && mkdir -p "$ROOT"
+  copy_both_ways 125 --dest /out/ --expect "$digest" -- f1.txt
+  [[ $stderr == *"$CTX changed while it was copied: what was copied is sha256:"*", not $digest as it was when the step's cache key was made"* ]]
+  # an --expect that is not a digest is refused before anything is read
+  rm -rf "$ROOT" && mkdir -p "$ROOT"
+  copy_both_ways 125 --dest /out/ --expect "sha256:../../x" -- f1.txt
+  [[ $stderr == *"--expect sha256:../../x: not sha256: and 64 lowercase hex digits"* ]]
+  [ -z "$(ls -A "$ROOT")" ]
+}
+
 @test "a copied tree runs in a container: inside it sees the files, outside the host is unchanged" {
   make_context
   cp -a "$ROOTFS/." "$ROOT/"

@@ -95,23 +95,94 @@ DOCKERFILE
   [ "$(count_of DONE)" -eq 2 ]
   run "$SCRIPT" run --rm app
   [ "$output" = two ]
+  # --no-cache makes every layer again, each under a name of its own: the old ones stay as
+  # they are, for the containers that run on them and the other images that list them
+  local id old
+  id=$(grep -h " docker.io/library/$PROJECT-app:latest$" "$TUPPER_ROOT"/images/refs/* | cut -d' ' -f1)
+  old=$(tail -n 1 "$TUPPER_ROOT/images/$id/layers")
   run "$SCRIPT" build --no-cache
+  echo "$output"
   [ "$(count_of CACHED)" -eq 0 ]
   [ "$(count_of DONE)" -eq 4 ]
   [ -z "$(build_containers)" ]
+  [ "$(cat "$TUPPER_ROOT"/images/layers/*/"$old"/rootfs/copy-of-a)" = two ]
+  id=$(grep -h " docker.io/library/$PROJECT-app:latest$" "$TUPPER_ROOT"/images/refs/* | cut -d' ' -f1)
+  [ "$(tail -n 1 "$TUPPER_ROOT/images/$id/layers")" != "$old" ]
+  run -0 "$SCRIPT" run --rm app
+  [ "$output" = two ]
 }
 
-@test "build: RUN heredocs, and a cache mount that survives a rebuild" {
+@test "build: rmi in another project while a build runs waits for it; the layers the build has made are not pruned from under it" {
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo one > /one
+RUN sleep 3 && echo two > /two
+CMD ["cat", "/one", "/two"]
+DOCKERFILE
+  local builder=$SCRIPT i
+  printf 'name: %s-other\nservices:\n  other:\n    image: rootfs:%s\n' "$PROJECT" "$ROOTFS" | compile_spec other
+  "$builder" build > "$TEST_DIR/build.out" 2>&1 &
+  local build=$!
+  # the first step's layer is in the store, listed by no image yet: a prune now would take it
+  for ((i = 0; i < 1200; i++)); do [[ $(grep -c '^#[0-9]* DONE' "$TEST_DIR/build.out") -ge 1 ]] && break; sleep 0.05; done
+  grep -q '^#[0-9]* DONE' "$TEST_DIR/build.out"
+  run -0 "$SCRIPT" rmi
+  # rmi returned only once the build had ended (it waited on the store's build lock)
+  grep -q 'naming to .* done' "$TEST_DIR/build.out"
+  wait "$build"
+  cat "$TEST_DIR/build.out"
+  run -0 "$builder" run --rm app
+  [ "$output" = "one
+two" ]
+}
+
+@test "build: a build killed with SIGKILL in a RUN leaves nothing once down and the next build have run: no build directory, container or mount" {
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo one > /one
+RUN sleep 30
+DOCKERFILE
+  setsid "$SCRIPT" build > "$TEST_DIR/build.out" 2>&1 &
+  local build=$! i
+  for ((i = 0; i < 1200; i++)); do grep -q "RUN .*sleep 30" "$TEST_DIR/build.out" && [[ -n $(build_containers) ]] && break; sleep 0.05; done
+  grep -q "RUN .*sleep 30" "$TEST_DIR/build.out"
+  sleep 0.5 # into the step's container
+  kill -KILL -- "-$build"
+  wait "$build" || true
+  cat "$TEST_DIR/build.out"
+  # what the killed build left: its directory in the store (and its step's container)
+  [ -n "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+  "$SCRIPT" down
+  [ -z "$(build_containers)" ]
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo one > /one
+RUN echo two > /two
+DOCKERFILE
+  run -0 "$SCRIPT" build
+  echo "$output"
+  [[ $output == *"left by a build that was killed"* ]]
+  [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+  [ -z "$(build_containers)" ]
+  if grep -qF "$TUPPER_ROOT/images" /proc/self/mountinfo; then echo "a mount of the killed build is left" >&2 && false; fi
+}
+
+@test "build: RUN heredocs, one with #! run as its own file, and a cache mount that survives a rebuild" {
   compile_build << 'DOCKERFILE'
 FROM base
 RUN <<SCRIPT
 echo line1 > /heredoc
 echo line2 >> /heredoc
 SCRIPT
+RUN <<PROGRAM
+#!/bin/sh -e
+echo "line3 from $0" >> /heredoc
+PROGRAM
 RUN --mount=type=cache,target=/cache echo run >> /cache/runs && wc -l < /cache/runs > /runs
 CMD ["cat", "/heredoc", "/runs"]
 DOCKERFILE
   run "$SCRIPT" build
+  echo "$output"
   [ "$status" -eq 0 ]
   run "$SCRIPT" build --no-cache
   [ "$status" -eq 0 ]
@@ -119,7 +190,42 @@ DOCKERFILE
   echo "$output"
   [ "${lines[0]}" = line1 ]
   [ "${lines[1]}" = line2 ]
-  [ "$(echo "${lines[2]}" | tr -d ' ')" = 2 ] # the second build saw the first one's cache
+  [ "${lines[2]}" = "line3 from /dev/pipes/PROGRAM" ] # as BuildKit runs it
+  [ "$(echo "${lines[3]}" | tr -d ' ')" = 2 ] # the second build saw the first one's cache
+}
+
+@test "build: RUN --mount options: a cache's uid, gid and mode; a secret's env, uid and mode, its text in no layer; a tmpfs's size" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  printf 'tupper-s3cret-41\n' > "$TEST_DIR/spec/token.txt"
+  cat > "$TEST_DIR/spec/ctx/Dockerfile" << 'DOCKERFILE'
+FROM base
+RUN --mount=type=cache,target=/c,uid=1000,gid=2000,mode=0750 stat -c '%u:%g %a' /c > /cache-stat
+RUN --mount=type=secret,id=tok,env=TOKEN,uid=1000,mode=0440 stat -c '%u:%g %a' /run/secrets/tok > /secret-stat && echo "${#TOKEN}" > /token-length
+RUN --mount=type=tmpfs,target=/t,size=1m df -k /t | tail -n 1 > /tmpfs-df
+DOCKERFILE
+  compile_spec app << SPEC
+name: $PROJECT
+services:
+  app:
+    build:
+      context: ./ctx
+      additional_contexts:
+        base: rootfs:$ROOTFS
+      secrets: [tok]
+secrets:
+  tok:
+    file: ./token.txt
+SPEC
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run -0 "$SCRIPT" run --rm app cat /cache-stat /secret-stat /token-length /tmpfs-df
+  echo "$output"
+  [ "${lines[0]}" = "1000:2000 750" ]
+  [ "${lines[1]}" = "1000:0 440" ]
+  [ "${lines[2]}" = 16 ] # tupper-s3cret-41, as $TOKEN
+  [[ ${lines[3]} == "tmpfs "*" 1024 "* ]]
+  if grep -rqs tupper-s3cret-41 "$TUPPER_ROOT/images/"; then echo "the secret is in the image store" >&2 && false; fi
 }
 
 @test "build: up builds a missing image first; up --build builds again" {
@@ -167,6 +273,69 @@ DOCKERFILE
   if grep -rqs tupper-outside-the-context-5c1 "$TUPPER_ROOT/images/layers/"; then echo "the file outside the context reached a layer" >&2 && false; fi
   [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
   [ -z "$(build_containers)" ]
+}
+
+@test "build: attack: a context file rewritten in place between the step's hash and its copy fails the step; no layer holds it under the key of what was hashed" {
+  gcc -static -O2 -o "$TEST_DIR/rewrite-on-read" "$BATS_TEST_DIRNAME/rewrite-on-read.c"
+  mkdir -p "$TEST_DIR/spec/ctx"
+  echo benign > "$TEST_DIR/spec/ctx/req.txt"
+  compile_build << 'DOCKERFILE'
+FROM base
+COPY req.txt /req.txt
+CMD ["cat", "/req.txt"]
+DOCKERFILE
+  # the user who owns the context rewrites the file as soon as the build's hash has read it
+  "$TEST_DIR/rewrite-on-read" "$TEST_DIR/spec/ctx/req.txt" tupper-rewritten-5e2 > "$TEST_DIR/rewrite.out" 2>&1 &
+  local rewriter=$! i
+  for ((i = 0; i < 1200; i++)); do grep -q watching "$TEST_DIR/rewrite.out" && break; sleep 0.05; done
+  grep -q watching "$TEST_DIR/rewrite.out"
+  run "$SCRIPT" build
+  echo "$output"
+  for ((i = 0; i < 600; i++)); do kill -0 "$rewriter" 2> /dev/null || break; sleep 0.05; done
+  if kill -0 "$rewriter" 2> /dev/null; then kill "$rewriter" && echo "the rewrite did not happen" >&2 && false; fi
+  wait "$rewriter"
+  [ "$status" -ne 0 ]
+  [[ $output == *"changed while it was copied"* ]]
+  if grep -rqs tupper-rewritten-5e2 "$TUPPER_ROOT/images/"; then echo "the rewritten file is in the image store" >&2 && false; fi
+  [ -z "$(build_containers)" ]
+  [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+  # the file as it is now builds under a key of its own
+  run -0 "$SCRIPT" build
+  run -0 "$SCRIPT" run --rm app
+  [ "$output" = tupper-rewritten-5e2 ]
+}
+
+@test "build: two images that differ only in CMD against ENTRYPOINT, or a CMD word against an ENV entry, get IDs of their own and run their own config" {
+  mkdir -p "$TEST_DIR/spec/a" "$TEST_DIR/spec/b" "$TEST_DIR/spec/c" "$TEST_DIR/spec/d"
+  printf 'FROM base\nCMD ["/bin/echo", "from-cmd"]\n' > "$TEST_DIR/spec/a/Dockerfile"
+  printf 'FROM base\nENTRYPOINT ["/bin/echo", "from-cmd"]\n' > "$TEST_DIR/spec/b/Dockerfile"
+  printf 'FROM base\nCMD ["/bin/sh", "-c", "echo ${MARK:-unset}", "MARK=set"]\n' > "$TEST_DIR/spec/c/Dockerfile"
+  printf 'FROM base\nCMD ["/bin/sh", "-c", "echo ${MARK:-unset}"]\nENV MARK=set\n' > "$TEST_DIR/spec/d/Dockerfile"
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    for s in a b c d; do
+      printf '  %s:\n    build:\n      context: ./%s\n      additional_contexts:\n        base: rootfs:%s\n' "$s" "$s" "$ROOTFS"
+    done
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  run -0 "$SCRIPT" build
+  local s
+  local -A id=()
+  for s in a b c d; do
+    id[$s]=$(grep -h " docker.io/library/$PROJECT-$s:latest$" "$TUPPER_ROOT"/images/refs/* | cut -d' ' -f1)
+    [[ ${id[$s]} =~ ^[0-9a-f]{64}$ ]]
+  done
+  [ "${id[a]}" != "${id[b]}" ]
+  [ "${id[c]}" != "${id[d]}" ]
+  # each runs its own: b's ENTRYPOINT takes the run's arguments, a's CMD is replaced by them
+  run -0 "$SCRIPT" run --rm a
+  [ "$output" = from-cmd ]
+  run -0 "$SCRIPT" run --rm b extra
+  [ "$output" = "from-cmd extra" ]
+  run -0 "$SCRIPT" run --rm c
+  [ "$output" = unset ]
+  run -0 "$SCRIPT" run --rm d
+  [ "$output" = set ]
 }
 
 @test "build: an image whose /usr is a symlink to /: COPY to /usr/x lands in the image, not on the host" {

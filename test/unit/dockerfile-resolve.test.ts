@@ -56,6 +56,13 @@ test("a base image's config seeds the env, CMD, SHELL and WORKDIR; without it PA
   assert.deepEqual([known.stages[0].config.env[0], known.stages[0].config.workingDir, known.stages[0].config.cmd, known.stages[0].baseConfigKnown], [["PATH", "/x:/go/bin:/usr/bin"], "/go/src", null, true]);
   const unknown = ok("FROM golang\nENV PATH=/x:$PATH\n");
   assert.deepEqual([unknown.stages[0].baseConfigKnown, unknown.stages[0].instructions[0].unset], [false, ["PATH"]]);
+  // and said where it happens, as a warning: the script's PATH would be "/x:"
+  assert.deepEqual(errs("FROM golang\nENV PATH=/x:$PATH\nRUN echo $HOME\n"), [
+    "Dockerfile:2:1: warning: ENV: $PATH may be set by the environment of the base image golang, which tupper reads only when it pulls the image, after compile: here it expands to an empty string; write the value in full, e.g. ENV PATH=/x:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  ]);
+  // a known base (scratch, or a config given) leaves nothing unknown to warn of
+  assert.deepEqual(errs("FROM scratch\nENV PATH=/x:$PATH\n"), []);
+  assert.deepEqual(errs("FROM golang\nENV PATH=/x:$PATH\n", { baseConfig: () => base }), []);
 });
 
 test("ENTRYPOINT resets an inherited CMD but keeps one set earlier in the same stage", () => {
