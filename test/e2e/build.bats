@@ -2,6 +2,7 @@
 # build: images built from Dockerfiles in tupper's own containers, with the layer cache
 # (issue 23). The base is the busybox rootfs the other tests use, named through
 # build.additional_contexts (base: rootfs:PATH); FROM base then uses it.
+bats_require_minimum_version 1.5.0
 load helpers
 
 # Writes a Dockerfile (stdin) into the test's context and compiles a spec that builds it.
@@ -226,6 +227,45 @@ SPEC
   [ "${lines[2]}" = 16 ] # tupper-s3cret-41, as $TOKEN
   [[ ${lines[3]} == "tmpfs "*" 1024 "* ]]
   if grep -rqs tupper-s3cret-41 "$TUPPER_ROOT/images/"; then echo "the secret is in the image store" >&2 && false; fi
+}
+
+@test "build: RUN steps run on a build network of the project's own, with a route out, never on its compose networks where its services listen; the network goes with the build" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  printf 'FROM base\nRUN true\n' > "$TEST_DIR/spec/ctx/Dockerfile"
+  cat > "$TEST_DIR/in.yaml" << SPEC
+name: $PROJECT
+services:
+  db:
+    image: rootfs:$ROOTFS
+    init: true
+    command: ["/bin/httpd", "-f", "-p", "80", "-h", "/etc"]
+  app:
+    build:
+      context: ./ctx
+      additional_contexts:
+        base: rootfs:$ROOTFS
+SPEC
+  compile_spec app < "$TEST_DIR/in.yaml"
+  "$SCRIPT" up -d db
+  wait_running "$PROJECT-db-1"
+  local addr
+  addr=$("$SCRIPT" inspect db | grep -oE '"IPAddress":"[0-9.]+"' | head -n 1 | cut -d'"' -f4)
+  [[ $addr =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]
+  # outside: the database answers on its address
+  fetch "http://$addr/hostname" > /dev/null
+  # inside a RUN step: a default route, an address on another subnet, and no way to the database
+  printf 'FROM base\nRUN ip -4 route > /route; ip -4 -o addr show eth0 > /addr; if wget -q -T 2 -O /dev/null http://%s/hostname; then echo reached; else echo isolated; fi > /db\n' "$addr" > "$TEST_DIR/spec/ctx/Dockerfile"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  run "$SCRIPT" build app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$(find "$TUPPER_RUN/networks" -maxdepth 1 -name "${PROJECT}_.build")" ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app cat /route /addr /db
+  echo "$output"
+  [[ $output == *"default via "* ]]
+  [[ $output != *" inet ${addr%.*.*}."* ]] # not on the database's subnet
+  [ "${lines[-1]}" = isolated ]
+  "$SCRIPT" down
 }
 
 @test "build: up builds a missing image first; up --build builds again" {
