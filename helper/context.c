@@ -316,6 +316,13 @@ static void walk_entry(struct walk *w, struct node *parent, const char *name, in
        it is then visited only before the first entry selected in it, as fsutil does */
     if (may_select_inside) {
       if (depth >= MAX_DEPTH) die("%s/%s: directories nested deeper than %d", w->context_name, n.rel, MAX_DEPTH);
+      /* Another filesystem mounted in the context (a FUSE mount can serve a file that never
+         ends, and the build holds the host's build lock while it reads): refused, where
+         Docker's context tar would cross it. */
+      if (n.st.st_dev != parent->st.st_dev)
+        die("%s/%s is another filesystem mounted in the build context; tupper reads a context from one filesystem: "
+            "copy what it holds into the context, or list it in .dockerignore",
+            w->context_name, n.rel);
       n.fd = openat(parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (n.fd < 0) die_errno("open the directory %s/%s (it changed while the context was read?)", w->context_name, n.rel);
       struct stat now;

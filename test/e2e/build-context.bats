@@ -264,6 +264,24 @@ secret_untouched() {
   [ "$output" = "$with_fifo" ]
 }
 
+@test "attack: another filesystem mounted in the context (a FUSE file could keep the build, and the host's build lock, forever) is refused by name; listed in .dockerignore it is never read" {
+  make_context
+  mkdir -p "$CTX/mnt"
+  printf 'a\n' > "$CTX/a.txt"
+  # in a mount namespace of the test's own: the tmpfs never reaches the host's mounts
+  local mounted='mount -t tmpfs -o size=1m tmpfs "$1/mnt" && echo inside > "$1/mnt/f" && shift && exec "$@"'
+  run unshare --mount --propagation private sh -c "$mounted" sh "$CTX" "$H" context-hash --context "$CTX"
+  [ "$status" -eq 125 ]
+  [[ $output == *"$CTX/mnt is another filesystem mounted in the build context"* ]]
+  run unshare --mount --propagation private sh -c "$mounted" sh "$CTX" "$H" context-copy --context "$CTX" --rootfs "$ROOT" --dest /app .
+  [ "$status" -eq 125 ]
+  [ ! -e "$ROOT/app/mnt/f" ]
+  printf 'mnt\n' > "$TEST_DIR/ignore"
+  run unshare --mount --propagation private sh -c "$mounted" sh "$CTX" "$H" context-hash --context "$CTX" --ignore-file "$TEST_DIR/ignore"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(hash_of --ignore-file "$TEST_DIR/ignore")" ]
+}
+
 @test "huge names: 255-byte names and long link targets work; longer or deeper ones are refused by name" {
   make_context
   local long
