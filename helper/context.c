@@ -845,6 +845,7 @@ static void context_usage(void) {
         "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...\n"
         "                   [--expect sha256:HEX] [--] SOURCE...\n"
         "       tupper-init context-owner --rootfs ROOT USER[:GROUP]\n"
+        "       tupper-init context-stubs --rootfs ROOT --missing|--remove PATH...\n"
         "       tupper-init context-match --ignore-file F PATH...\n"
         "       tupper-init context-sha256 < FILE\n",
         stderr);
@@ -1045,10 +1046,126 @@ static void context_sha256(void) {
   exit(0);
 }
 
+/* ---- context-stubs: the mount points a build step's mounts left in its layer ---------- */
+
+/*
+ * A RUN step's mounts (bind, cache, secret, tmpfs) need their targets to exist in the
+ * image's root, and tupper-init makes what is missing: empty files and directories that
+ * would stay in the step's layer. BuildKit removes them after the step (its executor's
+ * MountStubsCleaner); so does the script, in two calls:
+ *   context-stubs --rootfs ROOT --missing PATH...  (before the step, on the image's tree)
+ *       prints, a line each, every prefix of each PATH that does not exist, shallowest
+ *       first (a PATH with a newline in it is skipped); a symlink on the way ends that PATH's walk (tupper-init resolves it in the
+ *       root, so its stub is elsewhere, and nothing here follows a link);
+ *   context-stubs --rootfs ROOT --remove PATH...   (after it, on the step's new layer)
+ *       removes each PATH, the last given first, when it is an empty file or an empty
+ *       directory reached without any symlink; anything else is left as it is (the step
+ *       may have written there).
+ * The layer is written by the step (hostile), so every path is opened below ROOT without
+ * following a symlink, and a path that cannot be reached so is skipped, never an error.
+ */
+
+/* PATH (canonical, relative) below ROOT, opened with FLAGS and no symlink followed; -1 when
+   that fails for any reason (missing, a symlink on the way, not a directory). */
+static int open_quietly(int root, const char *path, int flags) {
+  if (path[0] == '\0') return openat(root, ".", flags | O_CLOEXEC);
+  struct open_how how = {.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS) return fd;
+  int dir = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char *copy = xstrdup(path), *name = copy;
+  for (char *slash; dir >= 0 && (slash = strchr(name, '/')) != NULL; name = slash + 1) {
+    *slash = '\0';
+    int next = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    close(dir);
+    dir = next;
+  }
+  fd = dir >= 0 ? openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC) : -1;
+  if (dir >= 0) close(dir);
+  free(copy);
+  return fd;
+}
+
+static void stubs_missing(int root, const char *given) {
+  char *path = clean_path_text(given, strlen(given), true);
+  if (strcmp(path, ".") == 0 || strchr(path, '\n') != NULL) {
+    free(path);
+    return;
+  }
+  bool missing = false;
+  for (char *end = path;; end++) {
+    if (*end != '/' && *end != '\0') continue;
+    char keep = *end;
+    *end = '\0';
+    if (!missing) {
+      char *parent = xstrdup(path), *slash = strrchr(parent, '/');
+      const char *name = slash != NULL ? slash + 1 : parent;
+      if (slash != NULL) *slash = '\0';
+      int dir = open_quietly(root, slash != NULL ? parent : "", O_PATH | O_DIRECTORY);
+      struct stat st;
+      if (dir < 0) {
+        free(parent);
+        *end = keep;
+        break; /* a symlink (or a file) on the way: no stub this walk can find */
+      }
+      if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT) die_errno("stat %s/%s", "the image root", path);
+        missing = true;
+      } else if (S_ISLNK(st.st_mode)) {
+        close(dir);
+        free(parent);
+        *end = keep;
+        break;
+      }
+      close(dir);
+      free(parent);
+    }
+    if (missing) {
+      printf("/%s\n", path);
+    }
+    *end = keep;
+    if (keep == '\0') break;
+  }
+  free(path);
+}
+
+static void stubs_remove(int root, const char *given) {
+  char *path = clean_path_text(given, strlen(given), true);
+  char *slash = strrchr(path, '/');
+  const char *name = slash != NULL ? slash + 1 : path;
+  if (slash != NULL) *slash = '\0';
+  int dir = strcmp(path, ".") == 0 ? -1 : open_quietly(root, slash != NULL ? path : "", O_RDONLY | O_DIRECTORY);
+  struct stat st;
+  if (dir >= 0 && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISREG(st.st_mode) && st.st_size == 0) {
+      if (unlinkat(dir, name, 0) < 0) die_errno("remove the mount point %s", given);
+    } else if (S_ISDIR(st.st_mode)) {
+      if (unlinkat(dir, name, AT_REMOVEDIR) < 0 && errno != ENOTEMPTY && errno != EEXIST) die_errno("remove the mount point %s", given);
+    }
+  }
+  if (dir >= 0) close(dir);
+  free(path);
+}
+
+static void context_stubs(int argc, char **argv) {
+  if (argc < 5 || strcmp(argv[2], "--rootfs") != 0 || (strcmp(argv[4], "--missing") != 0 && strcmp(argv[4], "--remove") != 0))
+    context_usage();
+  int root = open_root(argv[3], "image root");
+  if (strcmp(argv[4], "--missing") == 0) {
+    for (int i = 5; i < argc; i++) stubs_missing(root, argv[i]);
+  } else {
+    for (int i = argc - 1; i >= 5; i--) stubs_remove(root, argv[i]);
+  }
+  if (fflush(stdout) != 0 || ferror(stdout)) die_errno("write the mount points");
+  exit(0);
+}
+
 void context_main(int argc, char **argv) {
   if (argc < 2) return;
   struct context_args a = {0};
   if (strcmp(argv[1], "context-sha256") == 0) context_sha256();
+  if (strcmp(argv[1], "context-stubs") == 0) context_stubs(argc, argv);
   bool hash = strcmp(argv[1], "context-hash") == 0, copy = strcmp(argv[1], "context-copy") == 0;
   bool match = strcmp(argv[1], "context-match") == 0, owner = strcmp(argv[1], "context-owner") == 0;
   if (!hash && !copy && !match && !owner) return;

@@ -49,7 +49,10 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
           mount("cache", m.target, m.id, m.readonly ? "ro" : "rw", m);
         } else if (m.type === "tmpfs") mount("tmpfs", m.target, "", "rw", undefined, m.size === undefined ? "" : String(m.size));
         else if (m.type === "secret") mount("secret", m.target ?? "", m.id, m.required ? "required" : "optional", m, m.env ?? "");
-        else mount("bind", m.target, m.source, "", undefined, m.from ? (m.from.kind === "stage" ? `stage:${m.from.index}` : `image:${m.from.ref}`) : "");
+        else {
+          if (m.from?.kind === "image") return [{ fn: "build_refuse", args: [at, w(`RUN --mount=type=bind,from=${m.from.ref} (an image) is not built yet by tupper; use a stage: FROM ${m.from.ref} AS name, then from=name`)] }];
+          mount("bind", m.target, m.source, m.readwrite ? "rw" : "ro", undefined, m.from ? String(m.from.index) : "");
+        }
       }
       // a RUN that is one heredoc whose body starts with #! runs the body as the file /dev/pipes/NAME (run.ts)
       const script = ins.command.form === "shell" ? ins.command.script : undefined;

@@ -237,6 +237,9 @@ SPEC
   [ "${lines[2]}" = 17 ] # tupper-s3cret-41 and its newline: every byte, as BuildKit passes it
   [[ ${lines[3]} == "tmpfs "*" 1024 "* ]]
   if grep -rqs tupper-s3cret-41 "$TUPPER_ROOT/images/"; then echo "the secret is in the image store" >&2 && false; fi
+  # the mount points of the cache, the secret and the tmpfs are not left in the image
+  run -0 --separate-stderr "$SCRIPT" run --rm app sh -c 'for p in /c /t /run/secrets/tok /run/secrets; do if test -e "$p"; then echo "left: $p"; fi; done'
+  [ -z "$output" ]
   # nor in the trace of what the build ran
   run env TUPPER_TRACE="$TEST_DIR/trace" "$SCRIPT" build --no-cache
   [ "$status" -eq 0 ]
@@ -282,6 +285,43 @@ SPEC
   [[ $output != *"default via $gateway "* ]] # not through the database's network
   [ "${lines[-1]}" = isolated ]
   "$SCRIPT" down
+}
+
+@test "build: RUN --mount=type=bind of a context file, a context directory and a stage's file: read in the step, never in the layer; a changed bound file reruns the step" {
+  mkdir -p "$TEST_DIR/spec/ctx/conf"
+  printf 'flask==3\n' > "$TEST_DIR/spec/ctx/requirements.txt"
+  printf 'a\n' > "$TEST_DIR/spec/ctx/conf/a.conf"
+  compile_build << 'DOCKERFILE'
+FROM base AS tool
+RUN echo from-stage > /made
+FROM base
+RUN --mount=type=bind,source=requirements.txt,target=/tmp/req.txt cat /tmp/req.txt > /installed
+RUN --mount=type=bind,source=conf,target=/c --mount=type=bind,from=tool,source=/made,target=/m cat /c/a.conf /m > /seen
+RUN --mount=type=bind,source=conf,target=/c,rw touch /c/written && ls /c > /listed
+CMD ["cat", "/installed", "/seen", "/listed"]
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "flask==3
+a
+from-stage
+a.conf
+written" ]
+  # what was bound is not in the image, nor are the mount points made for it (BuildKit
+  # removes them too); a rw bind's writes went nowhere
+  run -0 --separate-stderr "$SCRIPT" run --rm app sh -c 'for p in /c /m /tmp/req.txt; do if test -e "$p"; then echo "left: $p"; fi; done'
+  [ -z "$output" ]
+  [ ! -e "$TEST_DIR/spec/ctx/conf/written" ]
+  # the bound file is part of the step's key: changed, its step and the ones after run again
+  printf 'flask==4\n' > "$TEST_DIR/spec/ctx/requirements.txt"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$(count_of CACHED)" -eq 1 ] # stage tool's RUN
+  [ "$(count_of DONE)" -eq 3 ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app cat /installed
+  [ "$output" = "flask==4" ]
 }
 
 @test "build: up builds a missing image first; up --build builds again" {
