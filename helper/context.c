@@ -1055,8 +1055,8 @@ static void context_sha256(void) {
  * MountStubsCleaner); so does the script, in two calls:
  *   context-stubs --rootfs ROOT --missing PATH...  (before the step, on the image's tree)
  *       prints, a line each, every prefix of each PATH that does not exist, shallowest
- *       first (a PATH with a newline in it is skipped); a symlink on the way ends that PATH's walk (tupper-init resolves it in the
- *       root, so its stub is elsewhere, and nothing here follows a link);
+ *       first (a PATH with a newline in it is skipped); a symlink on the way ends that PATH's
+ *       walk (tupper-init refuses to mount through one, so it made no stub past it);
  *   context-stubs --rootfs ROOT --remove PATH...   (after it, on the step's new layer)
  *       removes each PATH, the last given first, when it is an empty file or an empty
  *       directory reached without any symlink; anything else is left as it is (the step

@@ -87,6 +87,8 @@ export interface StepInputs {
   fromKey?: (s: StageOrImage) => string;
   /** A RUN's build.network and build.extra_hosts (DEFAULT_SURROUNDINGS when not given). */
   surroundings?: RunSurroundings;
+  /** A RUN's bind mounts: the files digest of each one's source, in order (the script adds them when the step runs). */
+  binds?: string[];
 }
 
 /** The bytes hashed for a step: exact, so the bash/C side can rebuild them (README.md). */
@@ -95,9 +97,11 @@ export function stepRecord(parent: string, ins: Instruction, inputs: StepInputs 
     throw new Error(`${ins.kind} at line ${ins.source.line}: the key needs the digest of the copied files`);
   }
   const from = inputs.fromKey ?? ((s: StageOrImage) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
+  const binds = ins.kind === "RUN" ? ins.mounts.filter((m) => m.type === "bind").length : 0;
+  if (binds !== (inputs.binds?.length ?? 0)) throw new Error(`RUN at line ${ins.source.line}: the key needs the digest of each of its ${binds} bind mount(s)`);
   const [a, b] = stepRecordParts(ins, inputs.fromKey, inputs.surroundings);
   const fromField = ins.kind === "COPY" || ins.kind === "ADD" ? [netstring(ins.from ? from(ins.from) : ""), b, netstring(inputs.files ?? "")] : [];
-  return Buffer.concat([Buffer.from(`${CACHE_VERSION}\n`), netstring(parent), a, ...fromField]);
+  return Buffer.concat([Buffer.from(`${CACHE_VERSION}\n`), netstring(parent), a, ...fromField, ...(inputs.binds ?? []).map((d) => netstring(d))]);
 }
 
 /**

@@ -318,6 +318,7 @@ written" ]
   printf 'flask==4\n' > "$TEST_DIR/spec/ctx/requirements.txt"
   run "$SCRIPT" build
   echo "$output"
+  [ "$status" -eq 0 ]
   [ "$(count_of CACHED)" -eq 1 ] # stage tool's RUN
   [ "$(count_of DONE)" -eq 3 ]
   run -0 --separate-stderr "$SCRIPT" run --rm app cat /installed

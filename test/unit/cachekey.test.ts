@@ -108,6 +108,15 @@ test("COPY keys hold the files digest and the copy's options; without the digest
   assert.throws(() => stepKey(parent, env), /ENV makes no layer, so it has no cache key of its own/);
 });
 
+test("a RUN's bind mounts: the digest of each one's files is in its key; without them there is no key", () => {
+  const parent = baseKey({ kind: "scratch" });
+  const [run] = steps("FROM alpine\nRUN --mount=type=bind,source=requirements.txt,target=/r pip install -r /r\n");
+  assert.throws(() => stepKey(parent, run), /the key needs the digest of each of its 1 bind mount/);
+  const k = stepKey(parent, run, { binds: [filesDigest(FILES)] });
+  assert.notEqual(stepKey(parent, run, { binds: [filesDigest(FILES.slice(1))] }), k);
+  assert.match(stepRecord(parent, run, { binds: ["d".repeat(64)] }).toString(), new RegExp(`64:${"d".repeat(64)},$`));
+});
+
 test("the record is the documented byte sequence", () => {
   const [run] = steps("FROM alpine\nRUN echo hi\n");
   const record = stepRecord("P", run).toString();

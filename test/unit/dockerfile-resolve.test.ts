@@ -177,6 +177,7 @@ test("every instruction error names its line, column and instruction, with what 
     ["FROM a\nRUN --mount=type=cache,target=/x,uid=me x\n", ["Dockerfile:2:13: error: RUN: --mount uid=me is not a number; write uid=1000"]],
     ["FROM a\nRUN --mount=type=tmpfs,target=/x,size=lots x\n", ["Dockerfile:2:13: error: RUN: --mount size=lots is not a size; write size=64m"]],
     ["FROM a\nRUN --mount=type=secret x\n", ["Dockerfile:2:13: error: RUN: --mount=type=secret needs an id or a target; write id=NAME"]],
+    ["FROM a\nRUN --mount=type=bind,source=evi*,target=/h x\n", ["Dockerfile:2:13: error: RUN: --mount=type=bind,source=evi*: a bind source names one file or directory, without * ? or [; name it"]],
     ["FROM a\nRUN --mount=type=secret,id=a/b x\n", ['Dockerfile:2:13: error: RUN: secret id "a/b" may only hold letters, digits, _, . and -; rename it']],
     ["FROM a\nRUN --mount=type=secret,id=a,env=1X x\n", ["Dockerfile:2:13: error: RUN: env=1X is not a variable name; write env=NAME"]],
     ["FROM a\nRUN\n", ["Dockerfile:2:1: error: RUN: RUN needs a command; write RUN COMMAND"]],
