@@ -64,12 +64,11 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
     }
     case "COPY":
     case "ADD": {
-      const url = ins.sources.find((s) => s.kind === "url");
-      if (url !== undefined) return [{ fn: "build_refuse", args: [at, w(`ADD of a URL (${url.kind === "url" ? url.url : ""}) is not built yet by tupper; download it in the context and COPY it`)] }];
       if (ins.from?.kind === "image") return [{ fn: "build_refuse", args: [at, w(`${ins.kind} --from an image is not built yet by tupper; use a stage: FROM ${ins.from.ref} AS name, then --from=name`)] }];
       const [a, b] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
       const chmod = ins.chmod ? ("octal" in ins.chmod ? ins.chmod.octal.toString(8).padStart(4, "0") : ins.chmod.symbolic) : "";
-      const sources = ins.sources.map((s) => (s.kind === "path" ? w(`path:${s.path}`) : s.kind === "heredoc" ? w(`heredoc:${s.name}:${s.content}`) : w("")));
+      // an https URL (ADD) goes with its --checksum: url:CHECKSUM:URL (build_download)
+      const sources = ins.sources.map((s) => (s.kind === "path" ? w(`path:${s.path}`) : s.kind === "heredoc" ? w(`heredoc:${s.name}:${s.content}`) : w(`url:${ins.checksum ?? ""}:${s.url}`)));
       return [
         {
           fn: "build_copy",

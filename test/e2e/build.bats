@@ -325,6 +325,55 @@ written" ]
   [ "$output" = "flask==4" ]
 }
 
+# Serves directory $1 over https on 127.0.0.1:$2 (in the test's own network namespace) with a
+# certificate made for the test; CURL_CA_BUNDLE names it for the build's curl. The server is
+# one of the test's PEER_PIDS, which teardown ends.
+serve_https() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$TEST_DIR/tls.key" -out "$TEST_DIR/tls.crt" 2> /dev/null
+  node -e '
+    const [dir, port, key, cert] = process.argv.slice(1);
+    const fs = require("fs"), path = require("path");
+    require("https").createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+      const file = path.join(dir, path.basename(req.url.split("?")[0]));
+      fs.readFile(file, (err, data) => { if (err) { res.writeHead(404); res.end(); } else { res.writeHead(200); res.end(data); } });
+    }).listen(Number(port), "127.0.0.1", () => console.log("listening"));
+  ' "$1" "$2" "$TEST_DIR/tls.key" "$TEST_DIR/tls.crt" > "$TEST_DIR/https.out" 2>&1 &
+  PEER_PIDS+=("$!") # ended by teardown
+  local i
+  for ((i = 0; i < 200; i++)); do grep -q listening "$TEST_DIR/https.out" && break; sleep 0.05; done
+  grep -q listening "$TEST_DIR/https.out"
+  export CURL_CA_BUNDLE="$TEST_DIR/tls.crt"
+}
+
+@test "build: ADD of an https URL downloads it, checked by --checksum; a wrong checksum stops the build and keeps nothing" {
+  mkdir -p "$TEST_DIR/www"
+  printf 'tupper-downloaded-8d1\n' > "$TEST_DIR/www/tool.txt"
+  local sum
+  sum=$(sha256sum < "$TEST_DIR/www/tool.txt" | cut -d' ' -f1)
+  serve_https "$TEST_DIR/www" 18443
+  compile_build << DOCKERFILE
+FROM base
+ADD --checksum=sha256:$sum https://127.0.0.1:18443/tool.txt /opt/
+ADD https://127.0.0.1:18443/tool.txt?x=1 /plain.txt
+CMD ["sh", "-c", "cat /opt/tool.txt /plain.txt; stat -c %a /opt/tool.txt"]
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "tupper-downloaded-8d1
+tupper-downloaded-8d1
+600" ]
+  # the server now sends other bytes: the checksum stops the build, and no layer holds them
+  printf 'tupper-tampered-8d1\n' > "$TEST_DIR/www/tool.txt"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ $output == *"Dockerfile:2: ADD https://127.0.0.1:18443/tool.txt: what it sent is sha256:"*", not sha256:$sum (--checksum); nothing of it was kept"* ]]
+  if grep -rqs tupper-tampered-8d1 "$TUPPER_ROOT/images/"; then echo "the tampered download is in the store" >&2 && false; fi
+}
+
 @test "build: up builds a missing image first; up --build builds again" {
   compile_build << 'DOCKERFILE'
 FROM base
