@@ -35,7 +35,21 @@ function originalComments(file: string, line: number, original: string): Comment
   return [comment(`${file}:${line}: ${lines[0]}`), ...lines.slice(1).map((l) => comment(`  ${l}`))];
 }
 
-function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<string, ImageSource>, surroundings: RunSurroundings): Call[] {
+/** What every instruction of a build may need besides itself. */
+interface BuildContext {
+  surroundings: RunSurroundings;
+  /** The images that COPY --from and RUN --mount from= name, each built as a stage of its own (imageStages). */
+  imageStages: Map<string, number>;
+}
+
+/** Where --from or from= takes files: a stage's index, or the index of the stage made of an image. */
+function fromIndex(from: { kind: "stage"; index: number } | { kind: "image"; ref: string } | undefined, bc: BuildContext): string {
+  if (from === undefined) return "";
+  return String(from.kind === "stage" ? from.index : bc.imageStages.get(from.ref));
+}
+
+function instructionCalls(ins: Instruction, at: Word, label: Word, bc: BuildContext): Call[] {
+  const surroundings = bc.surroundings;
   switch (ins.kind) {
     case "RUN": {
       const [a] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`), surroundings);
@@ -49,10 +63,7 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
           mount("cache", m.target, m.id, m.readonly ? "ro" : "rw", m);
         } else if (m.type === "tmpfs") mount("tmpfs", m.target, "", "rw", undefined, m.size === undefined ? "" : String(m.size));
         else if (m.type === "secret") mount("secret", m.target ?? "", m.id, m.required ? "required" : "optional", m, m.env ?? "");
-        else {
-          if (m.from?.kind === "image") return [{ fn: "build_refuse", args: [at, w(`RUN --mount=type=bind,from=${m.from.ref} (an image) is not built yet by tupper; use a stage: FROM ${m.from.ref} AS name, then from=name`)] }];
-          mount("bind", m.target, m.source, m.readwrite ? "rw" : "ro", undefined, m.from ? String(m.from.index) : "");
-        }
+        else mount("bind", m.target, m.source, m.readwrite ? "rw" : "ro", undefined, fromIndex(m.from, bc));
       }
       // a RUN that is one heredoc whose body starts with #! runs the body as the file /dev/pipes/NAME (run.ts)
       const script = ins.command.form === "shell" ? ins.command.script : undefined;
@@ -64,7 +75,6 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
     }
     case "COPY":
     case "ADD": {
-      if (ins.from?.kind === "image") return [{ fn: "build_refuse", args: [at, w(`${ins.kind} --from an image is not built yet by tupper; use a stage: FROM ${ins.from.ref} AS name, then --from=name`)] }];
       const [a, b] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
       const chmod = ins.chmod ? ("octal" in ins.chmod ? ins.chmod.octal.toString(8).padStart(4, "0") : ins.chmod.symbolic) : "";
       // an https URL (ADD) goes with its --checksum: url:CHECKSUM:URL (build_download)
@@ -72,7 +82,7 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
       return [
         {
           fn: "build_copy",
-          args: [at, label, w(ins.kind), w(ins.from?.kind === "stage" ? String(ins.from.index) : ""), w(ins.chown ?? ""), w(chmod), shNumber(ins.kind === "ADD" && ins.unpack !== false ? 1 : 0), w(ins.dest), w(a.toString("utf8")), w(b.toString("utf8")), shNumber(ins.exclude.length), ...ins.exclude.map(w), ...sources],
+          args: [at, label, w(ins.kind), w(fromIndex(ins.from, bc)), w(ins.chown ?? ""), w(chmod), shNumber(ins.kind === "ADD" && ins.unpack !== false ? 1 : 0), w(ins.dest), w(a.toString("utf8")), w(b.toString("utf8")), shNumber(ins.exclude.length), ...ins.exclude.map(w), ...sources],
         },
       ];
     }
@@ -107,7 +117,7 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
   }
 }
 
-function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, labelOf: (i: number) => string, surroundings: RunSurroundings): Block[] {
+function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, labelOf: (i: number) => string, bc: BuildContext): Block[] {
   const label = labelOf(st.index);
   const base = st.base;
   const from: Word[] =
@@ -118,7 +128,7 @@ function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, 
   for (const ins of st.instructions) {
     if (ins.kind === "RUN" || ins.kind === "COPY" || ins.kind === "ADD") k++;
     const stepLabel = w(`${label} ${k}/${layered}`);
-    const calls = instructionCalls(ins, where(file, ins.source.line), stepLabel, images, surroundings);
+    const calls = instructionCalls(ins, where(file, ins.source.line), stepLabel, bc);
     blocks.push({ comments: originalComments(file, ins.source.line, ins.source.original), calls });
   }
   blocks.push({ comments: [comment(`the end of stage ${label}: its layers and config, for the stages that read it`)], calls: [{ fn: "build_stage_end", args: [shNumber(st.index)] }] });
@@ -130,8 +140,29 @@ export function buildView(s: ServicePlan) {
   if (b === null) return null;
   const build = b.build;
   const labelOf = (i: number) => build.stages[i].name ?? `stage-${i}`;
-  const surroundings: RunSurroundings = { network: b.network, extraHosts: b.extraHosts };
-  const blocks = build.needed.flatMap((i) => stageBlocks(build.stages[i], b.dockerfile, b.images, labelOf, surroundings));
+  // An image that COPY --from (or RUN --mount from=) names is built first as a stage of its own,
+  // numbered after the Dockerfile's stages: its FROM pulls or imports it as a base's would be.
+  const imageStages = new Map<string, number>();
+  const imageBlocks: Block[] = [];
+  for (const i of build.needed) {
+    for (const ins of build.stages[i].instructions) {
+      const froms = ins.kind === "COPY" || ins.kind === "ADD" ? [ins.from] : ins.kind === "RUN" ? ins.mounts.map((m) => (m.type === "bind" ? m.from : undefined)) : [];
+      for (const from of froms) {
+        if (from?.kind !== "image" || imageStages.has(from.ref)) continue;
+        const index = build.stages.length + imageStages.size;
+        imageStages.set(from.ref, index);
+        imageBlocks.push({
+          comments: [comment(`${b.dockerfile}:${ins.source.line}: the image ${from.ref}, which it takes files from, as a stage of its own (${index})`)],
+          calls: [
+            { fn: "build_from", args: [where(b.dockerfile, ins.source.line), w(`image-${imageStages.size}`), shNumber(index), w("image"), ...imageWords(from.ref, b.images.get(from.ref))] },
+            { fn: "build_stage_end", args: [shNumber(index)] },
+          ],
+        });
+      }
+    }
+  }
+  const bc: BuildContext = { surroundings: { network: b.network, extraHosts: b.extraHosts }, imageStages };
+  const blocks = [...imageBlocks, ...build.needed.flatMap((i) => stageBlocks(build.stages[i], b.dockerfile, b.images, labelOf, bc))];
   return {
     name: w(s.name),
     comment: comment(`services.${s.name}.build: ${b.dockerfile}, context ${b.context}${build.target !== build.stages.length - 1 ? `, target ${labelOf(build.target)}` : ""}`),

@@ -374,6 +374,21 @@ tupper-downloaded-8d1
   if grep -rqs tupper-tampered-8d1 "$TUPPER_ROOT/images/"; then echo "the tampered download is in the store" >&2 && false; fi
 }
 
+@test "build: COPY --from and RUN --mount from= an image (not a stage) take its files, the image made a stage of its own" {
+  compile_build << 'DOCKERFILE'
+FROM base
+COPY --from=base /etc/passwd /copied-passwd
+RUN --mount=type=bind,from=base,source=/etc/passwd,target=/mnt/passwd cmp /etc/passwd /copied-passwd && cmp /mnt/passwd /copied-passwd && echo same > /result
+CMD ["cat", "/result"]
+DOCKERFILE
+  grep -q "the image base, which it takes files from, as a stage of its own" "$SCRIPT"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = same ]
+}
+
 @test "build: up builds a missing image first; up --build builds again" {
   compile_build << 'DOCKERFILE'
 FROM base
