@@ -338,7 +338,7 @@ serve_https() {
       const file = path.join(dir, path.basename(req.url.split("?")[0]));
       fs.readFile(file, (err, data) => { if (err) { res.writeHead(404); res.end(); } else { res.writeHead(200); res.end(data); } });
     }).listen(Number(port), "127.0.0.1", () => console.log("listening"));
-  ' "$1" "$2" "$TEST_DIR/tls.key" "$TEST_DIR/tls.crt" > "$TEST_DIR/https.out" 2>&1 &
+  ' "$1" "$2" "$TEST_DIR/tls.key" "$TEST_DIR/tls.crt" > "$TEST_DIR/https.out" 2>&1 3>&- &
   PEER_PIDS+=("$!") # ended by teardown
   local i
   for ((i = 0; i < 200; i++)); do grep -q listening "$TEST_DIR/https.out" && break; sleep 0.05; done
