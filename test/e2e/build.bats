@@ -101,13 +101,15 @@ DOCKERFILE
   local id old new
   id=$(grep -h " docker.io/library/$PROJECT-app:latest$" "$TUPPER_ROOT"/images/refs/* | cut -d' ' -f1)
   old=$(tail -n 1 "$TUPPER_ROOT/images/$id/layers")
-  touch "$TUPPER_ROOT"/images/layers/*/"$old"/rootfs/.tupper-old-layer # gone if the layer were made again in place
+  local layer_dir
+  layer_dir=$(echo "$TUPPER_ROOT"/images/layers/*/"$old")
+  touch "$layer_dir/rootfs/.tupper-old-layer" # gone if the layer were made again in place
   run "$SCRIPT" build --no-cache
   echo "$output"
   [ "$(count_of CACHED)" -eq 0 ]
   [ "$(count_of DONE)" -eq 4 ]
   [ -z "$(build_containers)" ]
-  [ -e "$(echo "$TUPPER_ROOT"/images/layers/*/"$old"/rootfs/.tupper-old-layer)" ]
+  [ -e "$layer_dir/rootfs/.tupper-old-layer" ]
   id=$(grep -h " docker.io/library/$PROJECT-app:latest$" "$TUPPER_ROOT"/images/refs/* | cut -d' ' -f1)
   new=$(tail -n 1 "$TUPPER_ROOT/images/$id/layers")
   [ "$new" != "$old" ]
@@ -128,7 +130,7 @@ RUN sleep 3 && echo two > /two
 CMD ["cat", "/one", "/two"]
 DOCKERFILE
   local builder=$SCRIPT other i
-  compile_spec other < <(printf 'name: %s-other\nservices:\n  other:\n    image: rootfs:%s\n' "$PROJECT" "$ROOTFS")
+  compile_spec other < <(printf 'name: %s-other\nservices:\n  other:\n    image: rootfs:%s\n    command: ["/bin/true"]\n' "$PROJECT" "$ROOTFS")
   other=$SCRIPT
   "$builder" build > "$TEST_DIR/build.out" 2>&1 &
   local build=$!
