@@ -32,9 +32,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 e3e2cb9bf1f1332c45d5282a6b6ed3db085b7163fee3076316aef4da79795cc5, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 1deef47e8c24ff690561e61603b6ffb8f20b303d78439966bb51ac70853b43c5, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
+# sources: helper/tupper-init.c sha256 1d4aed5a5a343f2e355616cf5d6e3bc371f5958281943a142a6fd6d44937c68e, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 de6ca5c5bdcbbb71942e624eac1d104e8a6fd2cbf6d6874c3cf5428d41c9ad3f, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='6f18a0373ccbf98657aa2ba94721f7b3709720159b8bd0c1be11ec3c4c308c85'
+readonly HELPER_SHA256='ff47923077766eff6bb74c12eed021301167b56bcd9094b3ecd92edb3a7be5d1'
 readonly HELPER_EMBEDDED=0
 TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 # (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
@@ -1117,11 +1117,74 @@ fs_type() {
 image_import_abort() {
   local tree
   if command -v btrfs >/dev/null; then
-    for tree in "$1/rootfs" "$1"/layer-*/rootfs; do
+    # an import's tree or layers; a build's layer being made (new/rootfs: a snapshot)
+    for tree in "$1/rootfs" "$1"/layer-*/rootfs "$1/new/rootfs"; do
       if [[ -d $tree ]]; then host btrfs -q subvolume delete -- "$tree" 2>/dev/null || true; fi
     done
   fi
   host rm -rf --one-file-system -- "$1"
+}
+
+# (Above the start verbs, as a build calls it.)
+# REPLY = the ID of the image tree $1 (made by commit or build): the sha256 of its layer list
+# and of each config file, each framed by its name and length. Unframed, the bytes of
+# `CMD ["sh"]` and of `ENTRYPOINT ["sh"]` were the same (config/cmd and config/entrypoint
+# side by side), and so were a CMD word and an ENV entry: two images had one ID, and the
+# second, finding the ID taken, ran with the first one's config.
+image_tree_id() {
+  local tree=$1 file size
+  if ((PLAN)); then REPLY=IMAGE_ID && return 0; fi
+  REPLY=$(
+    for file in "$tree/layers" "$tree"/config/*; do
+      size=$(wc -c < "$file") || exit 1
+      printf '%s %s\n' "${file#"$tree"/}" "$size"
+      cat -- "$file" || exit 1
+    done | sha256sum
+  ) || die "cannot hash the new image in $tree"
+  REPLY=${REPLY%% *}
+}
+
+# (Above the start verbs: a build, which up and run may start, calls it.)
+# Removes what builds killed before their end left: in the store, their directories
+# (IMAGES_DIR/.build-PID: the new layer being made, the overlays of its stage mounted below
+# it); in TUPPER_RUN/.build-PID, the copies of their steps' secrets; in this project, their
+# steps' containers (whose image record is .build-PID), stopped first. Called under the
+# store's build lock: a build holds it until it ends (its steps' processes do not inherit
+# it), and a killed one lost it with its process, so nothing found here is in use. Another
+# project's steps wait for that project's next build or down. A directory that cannot be
+# removed is said, not fatal: it must not stop every later build on the host.
+builds_sweep() {
+  local dir i path
+  local -a mounts
+  for dir in "$CONTAINERS_DIR"/*/; do
+    dir=${dir%/}
+    if ! read_file "$dir/image" || [[ $REPLY != .build-* ]]; then continue; fi
+    note "removing ${dir##*/}, the step of a build that was killed"
+    container_remove "${dir##*/}" || note "could not remove ${dir##*/}; down removes it"
+  done
+  for dir in "$IMAGES_DIR"/.build-*/; do
+    dir=${dir%/}
+    [[ -d $dir ]] || continue
+    note "removing $dir, left by a build that was killed"
+    # its mounts, from the mount table (which writes a space as \040, a tab \011, a newline
+    # \012, a backslash \134), the last mounted first: an overlay before what is under it
+    path=${dir//\\/\\134} path=${path// /\\040} path=${path//$'\t'/\\011} path=${path//$'\n'/\\012}
+    mounts=()
+    while read -r _ _ _ _ i _; do
+      if [[ $i == "$path"/* ]]; then
+        i=${i//\\040/ } i=${i//\\011/$'\t'} i=${i//\\012/$'\n'} i=${i//\\134/\\}
+        mounts+=("$i")
+      fi
+    done < /proc/self/mountinfo
+    for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
+      host umount -- "${mounts[i]}" 2>/dev/null || host umount -l -- "${mounts[i]}" 2>/dev/null || true
+    done
+    image_import_abort "$dir" || note "could not remove $dir (see above); remove it by hand"
+  done
+  # the copies of its steps' secrets
+  for dir in "$TUPPER_RUN"/.build-*/; do
+    if [[ -d $dir ]]; then host rm -rf -- "${dir%/}"; fi
+  done
 }
 
 # ---- at each start: the image's config under the spec's keys ----
@@ -1422,7 +1485,7 @@ registry_get() {
   for attempt in 1 2; do
     if [[ -e $PULL_DIR/auth ]]; then args+=(-H "@$PULL_DIR/auth"); fi
     rc=0
-    status=$(curl "${args[@]}" "${errors[@]}" -- "$url") || rc=$?
+    status=$(curl -q "${args[@]}" "${errors[@]}" -- "$url") || rc=$?
     status=${status: -3} # curl writes it once per attempt when it retries
     case $rc in
       0 | 22) ;; # 22: an HTTP error, whose body curl did not write; its status is below
@@ -1505,7 +1568,7 @@ registry_token() {
   fi
   untrusted_text "$realm"
   local shown=$REPLY
-  status=$(curl "${args[@]}" -- "$realm") || die "cannot fetch a token from $shown to pull from $registry (curl failed, see above)"
+  status=$(curl -q "${args[@]}" -- "$realm") || die "cannot fetch a token from $shown to pull from $registry (curl failed, see above)"
   [[ $status == 200 ]] || die "$shown refused a token for $scope (HTTP $status): set TUPPER_REGISTRY_USER and TUPPER_REGISTRY_PASSWORD if the image is private"
   document_size_check "$PULL_DIR/token" "the token from $shown"
   read -r -d '' text < "$PULL_DIR/token" || true
@@ -3108,6 +3171,9 @@ network_gc() {
     [[ $REPLY == "$PROJECT" ]] || continue # another project whose name starts like this one
     net=${dir##*/} net=${net#"${PROJECT}_"}
     [[ -z ${used[$net]:-} ]] || continue
+    # the build network (.build) between two steps of a running build is the build's: it
+    # removes it when it ends; a build that was killed left it to this
+    if [[ $net == .build ]] && build_running; then continue; fi
     net_bridge_name=''
     network_names "$net"
     if [[ $NET_DIR == "$dir" ]]; then
@@ -3118,6 +3184,16 @@ network_gc() {
     fi
   done
   network_unlock
+}
+
+# Whether a build runs on this host now: it holds the image store's build lock (so does
+# this script, when it is the one building: a lock taken twice conflicts with itself).
+build_running() {
+  local fd
+  [[ -e $IMAGES_DIR/.build-lock ]] || return 1
+  exec {fd}< "$IMAGES_DIR/.build-lock"
+  if flock -n "$fd"; then exec {fd}<&- && return 1; fi
+  exec {fd}<&-
 }
 
 # ---- IPv6: the side of an enable_ipv6 network --------------------------------------------
@@ -3465,6 +3541,9 @@ helper_args() {
   storage=${CONTAINER_STORAGE[$name]:-} image=${CONTAINER_IMAGE[$name]:-}
   if [[ -z $storage ]]; then read_file "$c/storage" && storage=$REPLY; fi
   if [[ -z $image ]]; then read_file "$c/image" && image=$REPLY; fi
+  # `run SERVICE COMMAND...`: the command replaces the image's Cmd, so an image without one
+  # runs too (as `docker compose run` does)
+  if (($#)); then svc_command=("$@") svc_command_set=1; fi
   image_config_apply "$image"
   HELPER_ARGS=(--rootfs "$c/rootfs")
   if [[ $storage == overlay ]]; then
@@ -3703,6 +3782,9 @@ enter_container() {
     exec {CG_GATE}>&-
   fi
   for dir in "${CG_DIRS[@]}"; do host_write "$dir/cgroup.procs" "$pid"; done
+  # a build step: the store's build lock stays the build's (a step that outlives a killed
+  # build must not hold every later build on the host)
+  if [[ -n ${BUILD_LOCK_FD:-} ]]; then exec {BUILD_LOCK_FD}>&-; fi
   # the environment on ENV_FD: a here-string is a pipe bash fills before exec (a deleted 0600
   # file in TMPDIR when larger than a pipe holds), no process of its own
   host exec "$@" "${SHARE_ARGS[@]}" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}" 3<<< "${ENV_PAYLOAD%$'\n'}"
@@ -4636,12 +4718,15 @@ image_known() {
 }
 
 # rmi [SERVICE...]: remove the services' images from the store, and the layers no other image
-# shares, unless a container (of any project on this host) still uses the image.
+# shares, unless a container (of any project on this host) still uses the image. It waits for
+# a running build (of any project): the layers a build has made are listed by no image until
+# its last step, and a prune meanwhile would take them from under it.
 cmd_rmi() {
   local svc
   local -a services=("$@")
   ((${#services[@]})) || services=("${SERVICES[@]}")
   for svc in "${services[@]}"; do require_service "$svc"; done
+  if ((!PLAN)) && [[ -d $IMAGES_DIR ]]; then store_lock; fi
   for svc in "${services[@]}"; do
     load_service "$svc"
     if ! image_known; then note "$svc: its image ($svc_image_source) is not in the store"; continue; fi
@@ -4655,14 +4740,14 @@ cmd_rmi() {
 # build's intermediate layers and its other stages' too) and the builds' cache mounts
 # (RUN --mount=type=cache), as docker builder prune does. It waits for a running build.
 cmd_image() {
-  local all=0 id lock dir
+  local all=0 id dir
   [[ ${1:-} == prune ]] || die "usage: image prune [-a]"
   shift
   if [[ ${1:-} == -a ]]; then all=1; shift; fi
   (($# == 0)) || die "usage: image prune [-a]"
   if ((!PLAN)) && [[ -d $IMAGES_DIR ]]; then
-    exec {lock}> "$IMAGES_DIR/.build-lock"
-    flock "$lock"
+    store_lock
+    builds_sweep
   fi
   for dir in "$IMAGES_DIR"/cache/*/; do
     [[ -d $dir ]] || continue
@@ -4679,6 +4764,17 @@ cmd_image() {
     if ((all)) || [[ -z ${named[$id]:-} ]]; then image_remove "$id" || true; fi
   done
   layers_prune
+}
+
+# Takes the image store's build lock (STORE_LOCK_FD, held until exit), saying so when a
+# build holds it and this waits for its end.
+STORE_LOCK_FD=''
+store_lock() {
+  exec {STORE_LOCK_FD}> "$IMAGES_DIR/.build-lock"
+  if ! flock -n "$STORE_LOCK_FD"; then
+    note "waiting for the build that runs on this host to end"
+    flock "$STORE_LOCK_FD"
+  fi
 }
 
 # IMAGE_NAMED = the IDs the refs in the store point at.
@@ -4807,8 +4903,8 @@ cmd_commit() {
   host_write "$tree/layout" "$layout"
   if [[ $layout == snapshot ]]; then host_write "$tree/fstype" btrfs; else fs_type "$IMAGES_DIR"; host_write "$tree/fstype" "$REPLY"; fi
   host_write "$tree/source" "$reference (commit of $name)"
-  id=$(cat -- "$tree/layers" "$tree"/config/* | sha256sum) || die "cannot hash the new image"
-  id=${id%% *}
+  image_tree_id "$tree"
+  id=$REPLY
   if exists "$IMAGES_DIR/$id"; then host rm -rf -- "$tree"; else host mv -T -- "$tree" "$IMAGES_DIR/$id"; fi
   host mkdir -p -- "$IMAGES_DIR/refs"
   hash_text "$reference"

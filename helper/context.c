@@ -6,8 +6,11 @@
  *       prints sha256:HEX, the tupper-files-v1 digest of what a COPY of the sources (all of
  *       DIR without --include) writes: names, types, modes, owners, contents.
  *   tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]
- *       [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]... [--] SOURCE...
- *       copies as Docker's COPY does, from DIR into PATH of the image's root ROOT.
+ *       [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...
+ *       [--expect sha256:HEX] [--] SOURCE...
+ *       copies as Docker's COPY does, from DIR into PATH of the image's root ROOT. With
+ *       --expect, fails unless the tupper-files-v1 digest of what it wrote, computed from the
+ *       bytes it wrote, is HEX (the context-hash its cache key was made from).
  *   tupper-init context-owner --rootfs ROOT USER[:GROUP]
  *       prints UID:GID, COPY --chown's names resolved in ROOT's /etc/passwd and /etc/group.
  *   tupper-init context-match --ignore-file F PATH...   (tests, the TS side's cross-check)
@@ -313,6 +316,13 @@ static void walk_entry(struct walk *w, struct node *parent, const char *name, in
        it is then visited only before the first entry selected in it, as fsutil does */
     if (may_select_inside) {
       if (depth >= MAX_DEPTH) die("%s/%s: directories nested deeper than %d", w->context_name, n.rel, MAX_DEPTH);
+      /* Another filesystem mounted in the context (a FUSE mount can serve a file that never
+         ends, and the build holds the host's build lock while it reads): refused, where
+         Docker's context tar would cross it. */
+      if (n.st.st_dev != parent->st.st_dev)
+        die("%s/%s is another filesystem mounted in the build context; tupper reads a context from one filesystem: "
+            "copy what it holds into the context, or list it in .dockerignore",
+            w->context_name, n.rel);
       n.fd = openat(parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (n.fd < 0) die_errno("open the directory %s/%s (it changed while the context was read?)", w->context_name, n.rel);
       struct stat now;
@@ -546,19 +556,24 @@ static char *link_target(struct walk *w, const struct node *n) {
 
 /* N's record, named where the copy puts it: below a directory source, its path from there;
    a file source, its name. A directory source's own directory has none (the destination
-   directory is the copy's, not the source's). */
-static void hash_visit(struct walk *w, struct node *n) {
-  struct hasher *h = w->data;
+   directory is the copy's, not the source's). PAYLOAD (taken): a file's sha256 in hex, a
+   symlink's target, "" for the others. */
+static void add_record(struct hasher *h, const struct node *n, char *payload) {
   static const char type[] = {[REGULAR] = 'f', [DIRECTORY] = 'd', [SYMLINK] = 'l', [FIFO] = 'p'};
-  if (n->parent == NULL && n->kind == DIRECTORY) return;
   if (h->n == h->cap) h->cap = h->cap ? h->cap * 2 : 1024, h->records = xreallocarray(h->records, h->cap, sizeof *h->records);
   struct record *r = &h->records[h->n];
   *r = (struct record){.path = xstrdup(n->parent == NULL ? n->as : n->sub), .order = h->n, .type = type[n->kind]};
   /* what the copy writes: a symlink's mode is always 0777; --chmod and --chown as given */
   r->mode = n->kind == SYMLINK ? 0777 : h->chmod_mode >= 0 ? (unsigned)h->chmod_mode : (unsigned)(n->st.st_mode & 07777);
   r->uid = (unsigned)h->uid, r->gid = (unsigned)h->gid;
-  r->payload = n->kind == REGULAR ? content_digest(w, h, n) : n->kind == SYMLINK ? link_target(w, n) : xstrdup("");
+  r->payload = payload;
   h->n++;
+}
+
+static void hash_visit(struct walk *w, struct node *n) {
+  struct hasher *h = w->data;
+  if (n->parent == NULL && n->kind == DIRECTORY) return;
+  add_record(h, n, n->kind == REGULAR ? content_digest(w, h, n) : n->kind == SYMLINK ? link_target(w, n) : xstrdup(""));
 }
 
 static int by_path(const void *a, const void *b) {
@@ -608,6 +623,7 @@ struct copy {
   int chmod_mode;      /* -1: the source's mode */
   bool into_directory; /* the sources go into DEST/ (several of them, a wildcard, or a trailing '/') */
   unsigned char *buffer;
+  struct hasher written; /* the records of what was written, from the bytes written (--expect) */
 };
 
 /* DEST's directory PATH (canonical in the root), made with its missing parents (0755,
@@ -660,12 +676,16 @@ static mode_t mode_for(const struct copy *c, const struct node *n) {
   return c->chmod_mode >= 0 ? (mode_t)c->chmod_mode : n->st.st_mode & 07777;
 }
 
-static void copy_data(struct copy *c, int in, int out, const char *from, const char *to) {
+/* Copies IN to OUT; returns the sha256 in hex of the bytes written. */
+static char *copy_data(struct copy *c, int in, int out, const char *from, const char *to) {
+  struct sha256 sha;
+  sha256_init(&sha);
   for (;;) {
     ssize_t got = read(in, c->buffer, COPY_BUFFER);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) die_errno("read %s", from);
-    if (got == 0) return;
+    if (got == 0) break;
+    sha256_update(&sha, c->buffer, (size_t)got);
     for (ssize_t done = 0; done < got;) {
       ssize_t n = write(out, c->buffer + done, (size_t)(got - done));
       if (n < 0 && errno == EINTR) continue;
@@ -673,6 +693,9 @@ static void copy_data(struct copy *c, int in, int out, const char *from, const c
       done += n;
     }
   }
+  char *hex = xmalloc(65);
+  sha256_hex(&sha, hex);
+  return hex;
 }
 
 /* A regular file, symlink or FIFO N into DIR as NAME (WHERE: its path in the root). */
@@ -689,7 +712,7 @@ static void copy_leaf(struct walk *w, struct node *n, int dir, const char *name,
       die("%s/%s was replaced while the context was read", w->context_name, n->rel);
     int out = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (out < 0) die_errno("create %s/%s", c->root_name, where);
-    copy_data(c, in, out, n->rel, where);
+    add_record(&c->written, n, copy_data(c, in, out, n->rel, where));
     if (fchown(out, c->uid, c->gid) < 0) die_errno("chown %s/%s", c->root_name, where);
     if (fchmod(out, mode_for(c, n)) < 0) die_errno("chmod %s/%s", c->root_name, where);
     if (futimens(out, times) < 0) die_errno("set the time of %s/%s", c->root_name, where);
@@ -700,8 +723,9 @@ static void copy_leaf(struct walk *w, struct node *n, int dir, const char *name,
   if (n->kind == SYMLINK) {
     char *target = link_target(w, n);
     if (symlinkat(target, dir, name) < 0) die_errno("symlink %s/%s -> %s", c->root_name, where, target);
-    free(target);
+    add_record(&c->written, n, target);
   } else { /* FIFO: made, never opened */
+    add_record(&c->written, n, xstrdup(""));
     if (mknodat(dir, name, S_IFIFO | 0600, 0) < 0) die_errno("mkfifo %s/%s", c->root_name, where);
     if (fchmodat(dir, name, mode_for(c, n), AT_SYMLINK_NOFOLLOW) < 0) die_errno("chmod %s/%s", c->root_name, where);
   }
@@ -719,6 +743,7 @@ static void copy_directory(struct walk *w, struct node *n) {
     n->out_fd = make_destination_directory(c, c->dest);
     return;
   }
+  add_record(&c->written, n, xstrdup(""));
   const struct node *p = n->parent;
   n->out_path = join(p->out_path, n->name);
   struct stat st;
@@ -807,7 +832,7 @@ static void parse_chown(const char *text, uid_t *uid, gid_t *gid) {
 }
 
 struct context_args {
-  const char *context, *ignore_file, *rootfs, *dest, *chown, *chmod;
+  const char *context, *ignore_file, *rootfs, *dest, *chown, *chmod, *expect;
   char **sources;
   size_t n_sources;
   struct ignore exclude;
@@ -817,8 +842,10 @@ static void context_usage(void) {
   fputs("usage: tupper-init context-hash --context DIR [--ignore-file F] [--include SOURCE]...\n"
         "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...\n"
         "       tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]\n"
-        "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]... [--] SOURCE...\n"
+        "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...\n"
+        "                   [--expect sha256:HEX] [--] SOURCE...\n"
         "       tupper-init context-owner --rootfs ROOT USER[:GROUP]\n"
+        "       tupper-init context-stubs --rootfs ROOT --missing|--remove PATH...\n"
         "       tupper-init context-match --ignore-file F PATH...\n"
         "       tupper-init context-sha256 < FILE\n",
         stderr);
@@ -850,6 +877,8 @@ static void parse_context_args(int argc, char **argv, struct context_args *a) {
       a->chown = argv[++i];
     } else if (strcmp(arg, "--chmod") == 0 && more) {
       a->chmod = argv[++i];
+    } else if (strcmp(arg, "--expect") == 0 && more) {
+      a->expect = argv[++i];
     } else if (strcmp(arg, "--exclude") == 0 && more) {
       ignore_add(&a->exclude, argv[i + 1], strlen(argv[i + 1]), "--exclude");
       i++;
@@ -906,6 +935,10 @@ static void context_copy(struct context_args *a) {
   c.buffer = xmalloc(COPY_BUFFER);
   if (a->chown != NULL) parse_chown(a->chown, &c.uid, &c.gid);
   if (a->chmod != NULL) c.chmod_mode = (int)parse_number(a->chmod, 8, 07777, "--chmod");
+  if (a->expect != NULL && (strncmp(a->expect, "sha256:", 7) != 0 || strlen(a->expect) != 7 + 64 ||
+                            strspn(a->expect + 7, "0123456789abcdef") != 64))
+    die("--expect %s: not sha256: and 64 lowercase hex digits", a->expect);
+  c.written = (struct hasher){.uid = c.uid, .gid = c.gid, .chmod_mode = c.chmod_mode};
   size_t dest_len = strlen(a->dest);
   bool trailing_slash = dest_len > 0 && a->dest[dest_len - 1] == '/';
   if (a->n_sources > 1 && !trailing_slash)
@@ -918,6 +951,16 @@ static void context_copy(struct context_args *a) {
   w.exclude = &a->exclude;
   umask(0);
   for (size_t i = 0; i < sources.n; i++) walk_source(&w, sources.rel[i], sources.name[i]);
+  /* The layer is stored under the key of what context-hash read before; a context rewritten
+     in place since (same inode: every device and inode check passes) would put other bytes
+     under that key, for every later build to reuse. The digest of what was written must be
+     the one the key was made from. */
+  if (a->expect != NULL) {
+    char hex[65];
+    files_digest(&c.written, hex);
+    if (strcmp(hex, a->expect + 7) != 0)
+      die("%s changed while it was copied: what was copied is sha256:%s, not %s as it was when the step's cache key was made", a->context, hex, a->expect);
+  }
   exit(0);
 }
 
@@ -1003,10 +1046,126 @@ static void context_sha256(void) {
   exit(0);
 }
 
+/* ---- context-stubs: the mount points a build step's mounts left in its layer ---------- */
+
+/*
+ * A RUN step's mounts (bind, cache, secret, tmpfs) need their targets to exist in the
+ * image's root, and tupper-init makes what is missing: empty files and directories that
+ * would stay in the step's layer. BuildKit removes them after the step (its executor's
+ * MountStubsCleaner); so does the script, in two calls:
+ *   context-stubs --rootfs ROOT --missing PATH...  (before the step, on the image's tree)
+ *       prints, a line each, every prefix of each PATH that does not exist, shallowest
+ *       first (a PATH with a newline in it is skipped); a symlink on the way ends that PATH's
+ *       walk (tupper-init refuses to mount through one, so it made no stub past it);
+ *   context-stubs --rootfs ROOT --remove PATH...   (after it, on the step's new layer)
+ *       removes each PATH, the last given first, when it is an empty file or an empty
+ *       directory reached without any symlink; anything else is left as it is (the step
+ *       may have written there).
+ * The layer is written by the step (hostile), so every path is opened below ROOT without
+ * following a symlink, and a path that cannot be reached so is skipped, never an error.
+ */
+
+/* PATH (canonical, relative) below ROOT, opened with FLAGS and no symlink followed; -1 when
+   that fails for any reason (missing, a symlink on the way, not a directory). */
+static int open_quietly(int root, const char *path, int flags) {
+  if (path[0] == '\0') return openat(root, ".", flags | O_CLOEXEC);
+  struct open_how how = {.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS) return fd;
+  int dir = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char *copy = xstrdup(path), *name = copy;
+  for (char *slash; dir >= 0 && (slash = strchr(name, '/')) != NULL; name = slash + 1) {
+    *slash = '\0';
+    int next = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    close(dir);
+    dir = next;
+  }
+  fd = dir >= 0 ? openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC) : -1;
+  if (dir >= 0) close(dir);
+  free(copy);
+  return fd;
+}
+
+static void stubs_missing(int root, const char *given) {
+  char *path = clean_path_text(given, strlen(given), true);
+  if (strcmp(path, ".") == 0 || strchr(path, '\n') != NULL) {
+    free(path);
+    return;
+  }
+  bool missing = false;
+  for (char *end = path;; end++) {
+    if (*end != '/' && *end != '\0') continue;
+    char keep = *end;
+    *end = '\0';
+    if (!missing) {
+      char *parent = xstrdup(path), *slash = strrchr(parent, '/');
+      const char *name = slash != NULL ? slash + 1 : parent;
+      if (slash != NULL) *slash = '\0';
+      int dir = open_quietly(root, slash != NULL ? parent : "", O_PATH | O_DIRECTORY);
+      struct stat st;
+      if (dir < 0) {
+        free(parent);
+        *end = keep;
+        break; /* a symlink (or a file) on the way: no stub this walk can find */
+      }
+      if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT) die_errno("stat %s/%s", "the image root", path);
+        missing = true;
+      } else if (S_ISLNK(st.st_mode)) {
+        close(dir);
+        free(parent);
+        *end = keep;
+        break;
+      }
+      close(dir);
+      free(parent);
+    }
+    if (missing) {
+      printf("/%s\n", path);
+    }
+    *end = keep;
+    if (keep == '\0') break;
+  }
+  free(path);
+}
+
+static void stubs_remove(int root, const char *given) {
+  char *path = clean_path_text(given, strlen(given), true);
+  char *slash = strrchr(path, '/');
+  const char *name = slash != NULL ? slash + 1 : path;
+  if (slash != NULL) *slash = '\0';
+  int dir = strcmp(path, ".") == 0 ? -1 : open_quietly(root, slash != NULL ? path : "", O_RDONLY | O_DIRECTORY);
+  struct stat st;
+  if (dir >= 0 && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISREG(st.st_mode) && st.st_size == 0) {
+      if (unlinkat(dir, name, 0) < 0) die_errno("remove the mount point %s", given);
+    } else if (S_ISDIR(st.st_mode)) {
+      if (unlinkat(dir, name, AT_REMOVEDIR) < 0 && errno != ENOTEMPTY && errno != EEXIST) die_errno("remove the mount point %s", given);
+    }
+  }
+  if (dir >= 0) close(dir);
+  free(path);
+}
+
+static void context_stubs(int argc, char **argv) {
+  if (argc < 5 || strcmp(argv[2], "--rootfs") != 0 || (strcmp(argv[4], "--missing") != 0 && strcmp(argv[4], "--remove") != 0))
+    context_usage();
+  int root = open_root(argv[3], "image root");
+  if (strcmp(argv[4], "--missing") == 0) {
+    for (int i = 5; i < argc; i++) stubs_missing(root, argv[i]);
+  } else {
+    for (int i = argc - 1; i >= 5; i--) stubs_remove(root, argv[i]);
+  }
+  if (fflush(stdout) != 0 || ferror(stdout)) die_errno("write the mount points");
+  exit(0);
+}
+
 void context_main(int argc, char **argv) {
   if (argc < 2) return;
   struct context_args a = {0};
   if (strcmp(argv[1], "context-sha256") == 0) context_sha256();
+  if (strcmp(argv[1], "context-stubs") == 0) context_stubs(argc, argv);
   bool hash = strcmp(argv[1], "context-hash") == 0, copy = strcmp(argv[1], "context-copy") == 0;
   bool match = strcmp(argv[1], "context-match") == 0, owner = strcmp(argv[1], "context-owner") == 0;
   if (!hash && !copy && !match && !owner) return;

@@ -249,7 +249,7 @@ static void usage(void) {
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
-        "       tupper-init context-hash|context-copy|context-match ... (a build context: helper/CONTEXT.md)\n"
+        "       tupper-init context-hash|context-copy|context-match|context-owner|context-stubs ... (a build context: helper/CONTEXT.md)\n"
         "       tupper-init --join PID [SECURITY]... [--uid N] [--gid N] [--chdir DIR] [--env-fd N]...\n"
         "USER: --uid N --gid N, or --user NAME[:GROUP] (from the container's /etc/passwd), [--group-add G]...\n"
         "                   [--uid N] [--gid N] [--chdir DIR] [--env-fd N]... [--init] [--keep-pidns]\n"

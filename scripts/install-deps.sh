@@ -10,7 +10,7 @@ declare -A NEEDS=(
   [nsenter]=util-linux [ip]=iproute2 [iptables]=iptables [iptables-restore]=iptables [curl]=curl [mkfs.btrfs]=btrfs-progs [btrfs]=btrfs-progs
   [shellcheck]=shellcheck [zstd]=zstd [tar]=tar [gzip]=gzip [strace]=strace
   [docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [setfattr]=attr [mkfs.ext4]=e2fsprogs [criu]=criu
-  [clang]=clang [debootstrap]=debootstrap
+  [clang]=clang [debootstrap]=debootstrap [openssl]=openssl
 )
 # `install-deps.sh vm` (make test-vm): the test guest too. QEMU, kmod (modprobe and depmod
 # for the guest's modules) and systemd, which the guest boots as PID 1 from this host's tree.

@@ -68,11 +68,27 @@ function mountWords(m: Mount, from: (s: StageOrImage) => string): string {
   }
 }
 
+/**
+ * What a RUN step's container reaches besides what its instruction says: the service's
+ * build.network and build.extra_hosts. BuildKit's ExecOp digest has both; without them, a
+ * project that maps a mirror's name to an address of its own would make layers under every
+ * other project's key for the same `RUN apt-get install`.
+ */
+export interface RunSurroundings {
+  network: "default" | "none";
+  extraHosts: ReadonlyArray<readonly [string, string]>;
+}
+export const DEFAULT_SURROUNDINGS: RunSurroundings = { network: "default", extraHosts: [] };
+
 export interface StepInputs {
   /** The digest of the files copied (COPY/ADD): filesDigest of what the helper selected. */
   files?: string;
   /** How a --from stage or image is named in keys: the stage's final key, or the image's manifest digest. */
   fromKey?: (s: StageOrImage) => string;
+  /** A RUN's build.network and build.extra_hosts (DEFAULT_SURROUNDINGS when not given). */
+  surroundings?: RunSurroundings;
+  /** A RUN's bind mounts: the files digest of each one's source, in order (the script adds them when the step runs). */
+  binds?: string[];
 }
 
 /** The bytes hashed for a step: exact, so the bash/C side can rebuild them (README.md). */
@@ -81,9 +97,11 @@ export function stepRecord(parent: string, ins: Instruction, inputs: StepInputs 
     throw new Error(`${ins.kind} at line ${ins.source.line}: the key needs the digest of the copied files`);
   }
   const from = inputs.fromKey ?? ((s: StageOrImage) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
-  const [a, b] = stepRecordParts(ins, inputs.fromKey);
+  const binds = ins.kind === "RUN" ? ins.mounts.filter((m) => m.type === "bind").length : 0;
+  if (binds !== (inputs.binds?.length ?? 0)) throw new Error(`RUN at line ${ins.source.line}: the key needs the digest of each of its ${binds} bind mount(s)`);
+  const [a, b] = stepRecordParts(ins, inputs.fromKey, inputs.surroundings);
   const fromField = ins.kind === "COPY" || ins.kind === "ADD" ? [netstring(ins.from ? from(ins.from) : ""), b, netstring(inputs.files ?? "")] : [];
-  return Buffer.concat([Buffer.from(`${CACHE_VERSION}\n`), netstring(parent), a, ...fromField]);
+  return Buffer.concat([Buffer.from(`${CACHE_VERSION}\n`), netstring(parent), a, ...fromField, ...(inputs.binds ?? []).map((d) => netstring(d))]);
 }
 
 /**
@@ -91,7 +109,7 @@ export function stepRecord(parent: string, ins: Instruction, inputs: StepInputs 
  * `tupper-cache-v1\n` ns(parent) A; COPY/ADD's is `tupper-cache-v1\n` ns(parent) A ns(from key) B
  * ns(files digest), the parent, the --from stage's key and the files digest known only then.
  */
-export function stepRecordParts(ins: Instruction, fromKey?: (s: StageOrImage) => string): [Buffer, Buffer] {
+export function stepRecordParts(ins: Instruction, fromKey?: (s: StageOrImage) => string, surroundings: RunSurroundings = DEFAULT_SURROUNDINGS): [Buffer, Buffer] {
   const from = fromKey ?? ((s: StageOrImage) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
   const parts: Buffer[] = [netstring(ins.kind)];
   if (ins.kind === "RUN") {
@@ -104,6 +122,8 @@ export function stepRecordParts(ins: Instruction, fromKey?: (s: StageOrImage) =>
       netstring(ins.network),
       ...list(ins.mounts.map((m) => mountWords(m, from))),
       ...list(ins.heredocs.flatMap((h) => [h.name, h.content])),
+      netstring(surroundings.network),
+      ...list(surroundings.extraHosts.map(([name, address]) => `${name}=${address}`)),
     );
   } else if (ins.kind === "COPY" || ins.kind === "ADD") {
     parts.push(...list(ins.sources.map((s) => (s.kind === "path" ? `path:${s.path}` : s.kind === "url" ? `url:${s.url}` : `heredoc:${s.name}:${s.content}`))), netstring(ins.dest));

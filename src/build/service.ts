@@ -122,7 +122,10 @@ export function compileServiceBuild(
     for (const i of build.needed) {
       const st = build.stages[i];
       if (st.base.kind === "image") refs.add(st.base.ref);
-      for (const ins of st.instructions) if ((ins.kind === "COPY" || ins.kind === "ADD") && ins.from?.kind === "image") refs.add(ins.from.ref);
+      for (const ins of st.instructions) {
+        if ((ins.kind === "COPY" || ins.kind === "ADD") && ins.from?.kind === "image") refs.add(ins.from.ref);
+        if (ins.kind === "RUN") for (const m of ins.mounts) if (m.type === "bind" && m.from?.kind === "image") refs.add(m.from.ref);
+      }
     }
     for (const ref of refs) {
       const local = named.get(ref);

@@ -4,7 +4,7 @@
 import type { ServicePlan } from "../model/plan.js";
 import type { Instruction, Stage } from "../build/dockerfile/model.js";
 import type { ImageSource } from "../model/image.js";
-import { stepRecordParts } from "../build/cachekey.js";
+import { stepRecordParts, type RunSurroundings } from "../build/cachekey.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
 import { DEFAULTS } from "../model/defaults.js";
 
@@ -35,32 +35,54 @@ function originalComments(file: string, line: number, original: string): Comment
   return [comment(`${file}:${line}: ${lines[0]}`), ...lines.slice(1).map((l) => comment(`  ${l}`))];
 }
 
-function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<string, ImageSource>): Call[] {
+/** What every instruction of a build may need besides itself. */
+interface BuildContext {
+  surroundings: RunSurroundings;
+  /** The images that COPY --from and RUN --mount from= name, each built as a stage of its own (imageStages). */
+  imageStages: Map<string, number>;
+}
+
+/** Where --from or from= takes files: a stage's index, or the index of the stage made of an image. */
+function fromIndex(from: { kind: "stage"; index: number } | { kind: "image"; ref: string } | undefined, bc: BuildContext): string {
+  if (from === undefined) return "";
+  return String(from.kind === "stage" ? from.index : bc.imageStages.get(from.ref));
+}
+
+function instructionCalls(ins: Instruction, at: Word, label: Word, bc: BuildContext): Call[] {
+  const surroundings = bc.surroundings;
   switch (ins.kind) {
     case "RUN": {
-      const [a] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
+      const [a] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`), surroundings);
       const calls: Call[] = [{ fn: "build_step_env", args: [at, ...[...ins.env, ...ins.proxyEnv].map(([k, v]) => w(`${k}=${v}`))] }];
+      // build_step_mount KIND TARGET ID ACCESS UID GID MODE EXTRA (build.sh.hbs, build_mounts)
+      const mount = (kind: string, target: string, id: string, access: string, owner?: { uid: number; gid: number; mode: number }, extra = "") =>
+        calls.push({ fn: "build_step_mount", args: [w(kind), w(target), w(id), w(access), w(owner ? String(owner.uid) : ""), w(owner ? String(owner.gid) : ""), w(owner ? owner.mode.toString(8).padStart(4, "0") : ""), w(extra)] });
       for (const m of ins.mounts) {
-        if (m.type === "cache") calls.push({ fn: "build_step_mount", args: [w("cache"), w(m.target), w(m.id), w(m.readonly ? "ro" : "rw")] });
-        else if (m.type === "tmpfs") calls.push({ fn: "build_step_mount", args: [w("tmpfs"), w(m.target), w(""), w("rw")] });
-        else if (m.type === "secret") calls.push({ fn: "build_step_mount", args: [w("secret"), w(m.target ?? `/run/secrets/${m.id}`), w(m.id), w(m.required ? "required" : "optional")] });
-        else calls.push({ fn: "build_step_mount", args: [w("bind"), w(m.target), w(m.source), w(m.from ? (m.from.kind === "stage" ? `stage:${m.from.index}` : `image:${m.from.ref}`) : "")] });
+        if (m.type === "cache") {
+          if (m.source !== undefined || m.from !== undefined) return [{ fn: "build_refuse", args: [at, w("RUN --mount=type=cache with from= or source= (a cache seeded from a stage) is not built yet by tupper; drop from= and source=")] }];
+          mount("cache", m.target, m.id, m.readonly ? "ro" : "rw", m);
+        } else if (m.type === "tmpfs") mount("tmpfs", m.target, "", "rw", undefined, m.size === undefined ? "" : String(m.size));
+        else if (m.type === "secret") mount("secret", m.target ?? "", m.id, m.required ? "required" : "optional", m, m.env ?? "");
+        else mount("bind", m.target, m.source, m.readwrite ? "rw" : "ro", undefined, fromIndex(m.from, bc));
+      }
+      // a RUN that is one heredoc whose body starts with #! runs the body as the file /dev/pipes/NAME (run.ts)
+      const script = ins.command.form === "shell" ? ins.command.script : undefined;
+      for (const h of ins.heredocs) {
+        if (script === `/dev/pipes/${h.name}`) mount("heredoc", script, h.content, "ro");
       }
       calls.push({ fn: "build_run", args: [at, label, w(ins.user), w(ins.workingDir), w(ins.network), w(a.toString("utf8")), ...ins.command.argv.map(w)] });
       return calls;
     }
     case "COPY":
     case "ADD": {
-      const url = ins.sources.find((s) => s.kind === "url");
-      if (url !== undefined) return [{ fn: "build_refuse", args: [at, w(`ADD of a URL (${url.kind === "url" ? url.url : ""}) is not built yet by tupper; download it in the context and COPY it`)] }];
-      if (ins.from?.kind === "image") return [{ fn: "build_refuse", args: [at, w(`${ins.kind} --from an image is not built yet by tupper; use a stage: FROM ${ins.from.ref} AS name, then --from=name`)] }];
       const [a, b] = stepRecordParts(ins, (s) => (s.kind === "stage" ? `stage:${s.index}` : `image:${s.ref}`));
       const chmod = ins.chmod ? ("octal" in ins.chmod ? ins.chmod.octal.toString(8).padStart(4, "0") : ins.chmod.symbolic) : "";
-      const sources = ins.sources.map((s) => (s.kind === "path" ? w(`path:${s.path}`) : s.kind === "heredoc" ? w(`heredoc:${s.name}:${s.content}`) : w("")));
+      // an https URL (ADD) goes with its --checksum: url:CHECKSUM:URL (build_download)
+      const sources = ins.sources.map((s) => (s.kind === "path" ? w(`path:${s.path}`) : s.kind === "heredoc" ? w(`heredoc:${s.name}:${s.content}`) : w(`url:${ins.checksum ?? ""}:${s.url}`)));
       return [
         {
           fn: "build_copy",
-          args: [at, label, w(ins.kind), w(ins.from?.kind === "stage" ? String(ins.from.index) : ""), w(ins.chown ?? ""), w(chmod), shNumber(ins.kind === "ADD" && ins.unpack !== false ? 1 : 0), w(ins.dest), w(a.toString("utf8")), w(b.toString("utf8")), shNumber(ins.exclude.length), ...ins.exclude.map(w), ...sources],
+          args: [at, label, w(ins.kind), w(fromIndex(ins.from, bc)), w(ins.chown ?? ""), w(chmod), shNumber(ins.kind === "ADD" && ins.unpack !== false ? 1 : 0), w(ins.dest), w(a.toString("utf8")), w(b.toString("utf8")), shNumber(ins.exclude.length), ...ins.exclude.map(w), ...sources],
         },
       ];
     }
@@ -95,7 +117,7 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, images: Map<s
   }
 }
 
-function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, labelOf: (i: number) => string): Block[] {
+function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, labelOf: (i: number) => string, bc: BuildContext): Block[] {
   const label = labelOf(st.index);
   const base = st.base;
   const from: Word[] =
@@ -106,7 +128,7 @@ function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, 
   for (const ins of st.instructions) {
     if (ins.kind === "RUN" || ins.kind === "COPY" || ins.kind === "ADD") k++;
     const stepLabel = w(`${label} ${k}/${layered}`);
-    const calls = instructionCalls(ins, where(file, ins.source.line), stepLabel, images);
+    const calls = instructionCalls(ins, where(file, ins.source.line), stepLabel, bc);
     blocks.push({ comments: originalComments(file, ins.source.line, ins.source.original), calls });
   }
   blocks.push({ comments: [comment(`the end of stage ${label}: its layers and config, for the stages that read it`)], calls: [{ fn: "build_stage_end", args: [shNumber(st.index)] }] });
@@ -118,7 +140,29 @@ export function buildView(s: ServicePlan) {
   if (b === null) return null;
   const build = b.build;
   const labelOf = (i: number) => build.stages[i].name ?? `stage-${i}`;
-  const blocks = build.needed.flatMap((i) => stageBlocks(build.stages[i], b.dockerfile, b.images, labelOf));
+  // An image that COPY --from (or RUN --mount from=) names is built first as a stage of its own,
+  // numbered after the Dockerfile's stages: its FROM pulls or imports it as a base's would be.
+  const imageStages = new Map<string, number>();
+  const imageBlocks: Block[] = [];
+  for (const i of build.needed) {
+    for (const ins of build.stages[i].instructions) {
+      const froms = ins.kind === "COPY" || ins.kind === "ADD" ? [ins.from] : ins.kind === "RUN" ? ins.mounts.map((m) => (m.type === "bind" ? m.from : undefined)) : [];
+      for (const from of froms) {
+        if (from?.kind !== "image" || imageStages.has(from.ref)) continue;
+        const index = build.stages.length + imageStages.size;
+        imageStages.set(from.ref, index);
+        imageBlocks.push({
+          comments: [comment(`${b.dockerfile}:${ins.source.line}: the image ${from.ref}, which it takes files from, as a stage of its own (${index})`)],
+          calls: [
+            { fn: "build_from", args: [where(b.dockerfile, ins.source.line), w(`image-${imageStages.size}`), shNumber(index), w("image"), ...imageWords(from.ref, b.images.get(from.ref))] },
+            { fn: "build_stage_end", args: [shNumber(index)] },
+          ],
+        });
+      }
+    }
+  }
+  const bc: BuildContext = { surroundings: { network: b.network, extraHosts: b.extraHosts }, imageStages };
+  const blocks = [...imageBlocks, ...build.needed.flatMap((i) => stageBlocks(build.stages[i], b.dockerfile, b.images, labelOf, bc))];
   return {
     name: w(s.name),
     comment: comment(`services.${s.name}.build: ${b.dockerfile}, context ${b.context}${build.target !== build.stages.length - 1 ? `, target ${labelOf(build.target)}` : ""}`),

@@ -34,6 +34,7 @@ const optionalNumber = (n: number | null): Word => (n === null ? shWord("") : sh
 export function buildView(plan: Plan, helper: HelperInfo) {
   // the host's values taken first: the spec's pass-through variables and x-tupper.runtime_env's
   const passThrough = [...new Set([...plan.services.flatMap((s) => s.env.passThrough), ...plan.runtimeEnv.variables.map((v) => v.name)])].sort();
+  const builds = plan.services.flatMap((s) => serviceBuildView(s) ?? []);
   return {
     version: comment(plan.tupperVersion),
     specPath: comment(plan.specFromScript),
@@ -42,7 +43,9 @@ export function buildView(plan: Plan, helper: HelperInfo) {
     // a registry image or an archive: the script carries the code that pulls and unpacks them
     layeredImages: plan.services.some((s) => (s.image.kind !== "dir" && s.image.kind !== "tar") || s.build !== null),
     // build: the services that build their image, each Dockerfile as one block per instruction
-    builds: plan.services.flatMap((s) => serviceBuildView(s) ?? []),
+    builds,
+    // load_network has a case per network: the spec's, and .build when a service builds
+    loadsNetworks: plan.networks.length > 0 || builds.length > 0,
     buildCaps: shWord(DOCKER_DEFAULT_CAPS.join(",")),
     anyPlatform: plan.services.some((s) => s.platform.value !== null),
     // a healthcheck without test: image_config_apply takes the image's

@@ -264,6 +264,24 @@ secret_untouched() {
   [ "$output" = "$with_fifo" ]
 }
 
+@test "attack: another filesystem mounted in the context (a FUSE file could keep the build, and the host's build lock, forever) is refused by name; listed in .dockerignore it is never read" {
+  make_context
+  mkdir -p "$CTX/mnt"
+  printf 'a\n' > "$CTX/a.txt"
+  # in a mount namespace of the test's own: the tmpfs never reaches the host's mounts
+  local mounted='mount -t tmpfs -o size=1m tmpfs "$1/mnt" && echo inside > "$1/mnt/f" && shift && exec "$@"'
+  run unshare --mount --propagation private sh -c "$mounted" sh "$CTX" "$H" context-hash --context "$CTX"
+  [ "$status" -eq 125 ]
+  [[ $output == *"$CTX/mnt is another filesystem mounted in the build context"* ]]
+  run unshare --mount --propagation private sh -c "$mounted" sh "$CTX" "$H" context-copy --context "$CTX" --rootfs "$ROOT" --dest /app .
+  [ "$status" -eq 125 ]
+  [ ! -e "$ROOT/app/mnt/f" ]
+  printf 'mnt\n' > "$TEST_DIR/ignore"
+  run unshare --mount --propagation private sh -c "$mounted" sh "$CTX" "$H" context-hash --context "$CTX" --ignore-file "$TEST_DIR/ignore"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(hash_of --ignore-file "$TEST_DIR/ignore")" ]
+}
+
 @test "huge names: 255-byte names and long link targets work; longer or deeper ones are refused by name" {
   make_context
   local long
@@ -470,6 +488,48 @@ included aqz" ]
   chown 4321 "$CTX/f2.txt"
   copy_both_ways 0 --dest /rootowned f2.txt
   [ "$(stat -c %u "$ROOT/rootowned")" = 0 ]
+}
+
+@test "context-copy --expect: the digest of what it wrote is the hash the key came from, for every COPY form; a file rewritten in place since is refused" {
+  make_context
+  mkdir -p "$CTX/dir/sub"
+  printf 'a\n' > "$CTX/dir/a.txt"
+  printf 'b\n' > "$CTX/dir/sub/b.txt"
+  printf 'f\n' > "$CTX/f1.txt"
+  ln -s dir/a.txt "$CTX/link.txt"
+  mkfifo "$CTX/dir/pipe"
+  local -a form
+  local digest
+  # what context-copy computes from the bytes it writes equals what context-hash read, for
+  # directories, a file, a file to a file, wildcards, links, a FIFO, --chown, --chmod, --exclude
+  for form in 'dir' 'f1.txt' 'dir f1.txt' 'f*.txt' 'link.*' 'link.txt' \
+    '--chown 1000:2000 --chmod 640 dir f1.txt' "--exclude **/b.txt dir"; do
+    read -ra form <<< "$form"
+    local -a options=() sources=()
+    while ((${#form[@]})); do
+      if [[ ${form[0]} == --* ]]; then options+=("${form[0]}" "${form[1]}") && form=("${form[@]:2}"); else sources+=("${form[0]}") && form=("${form[@]:1}"); fi
+    done
+    local -a includes=()
+    for digest in "${sources[@]}"; do includes+=(--include "$digest"); done
+    digest=$(hash_of "${includes[@]}" "${options[@]}")
+    rm -rf "$ROOT" && mkdir -p "$ROOT"
+    copy_both_ways 0 --dest /out/ --expect "$digest" "${options[@]}" -- "${sources[@]}"
+  done
+  # the attack: the file is rewritten in place (same inode, so every device and inode check
+  # passes) after the hash that made the key; the copy is refused, whatever it wrote
+  digest=$(hash_of --include f1.txt)
+  local inode
+  inode=$(stat -c %i "$CTX/f1.txt")
+  printf 'evil\n' > "$CTX/f1.txt"
+  [ "$(stat -c %i "$CTX/f1.txt")" = "$inode" ]
+  rm -rf "$ROOT" && mkdir -p "$ROOT"
+  copy_both_ways 125 --dest /out/ --expect "$digest" -- f1.txt
+  [[ $stderr == *"$CTX changed while it was copied: what was copied is sha256:"*", not $digest as it was when the step's cache key was made"* ]]
+  # an --expect that is not a digest is refused before anything is read
+  rm -rf "$ROOT" && mkdir -p "$ROOT"
+  copy_both_ways 125 --dest /out/ --expect "sha256:../../x" -- f1.txt
+  [[ $stderr == *"--expect sha256:../../x: not sha256: and 64 lowercase hex digits"* ]]
+  [ -z "$(ls -A "$ROOT")" ]
 }
 
 @test "a copied tree runs in a container: inside it sees the files, outside the host is unchanged" {

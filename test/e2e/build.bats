@@ -2,6 +2,7 @@
 # build: images built from Dockerfiles in tupper's own containers, with the layer cache
 # (issue 23). The base is the busybox rootfs the other tests use, named through
 # build.additional_contexts (base: rootfs:PATH); FROM base then uses it.
+bats_require_minimum_version 1.5.0
 load helpers
 
 # Writes a Dockerfile (stdin) into the test's context and compiles a spec that builds it.
@@ -95,23 +96,106 @@ DOCKERFILE
   [ "$(count_of DONE)" -eq 2 ]
   run "$SCRIPT" run --rm app
   [ "$output" = two ]
+  # --no-cache makes every layer again, each under a name of its own: the old ones stay as
+  # they are, for the containers that run on them and the other images that list them
+  local id old new
+  id=$(grep -h " docker.io/library/$PROJECT-app:latest$" "$TUPPER_ROOT"/images/refs/* | cut -d' ' -f1)
+  old=$(tail -n 1 "$TUPPER_ROOT/images/$id/layers")
+  local layer_dir
+  layer_dir=$(echo "$TUPPER_ROOT"/images/layers/*/"$old")
+  touch "$layer_dir/rootfs/.tupper-old-layer" # gone if the layer were made again in place
   run "$SCRIPT" build --no-cache
+  echo "$output"
   [ "$(count_of CACHED)" -eq 0 ]
   [ "$(count_of DONE)" -eq 4 ]
   [ -z "$(build_containers)" ]
+  [ -e "$layer_dir/rootfs/.tupper-old-layer" ]
+  id=$(grep -h " docker.io/library/$PROJECT-app:latest$" "$TUPPER_ROOT"/images/refs/* | cut -d' ' -f1)
+  new=$(tail -n 1 "$TUPPER_ROOT/images/$id/layers")
+  [ "$new" != "$old" ]
+  run -0 "$SCRIPT" run --rm app
+  [ "$output" = two ]
+  # the next build takes what --no-cache made, not what it replaced
+  run "$SCRIPT" build
+  [ "$(count_of CACHED)" -eq 4 ]
+  id=$(grep -h " docker.io/library/$PROJECT-app:latest$" "$TUPPER_ROOT"/images/refs/* | cut -d' ' -f1)
+  [ "$(tail -n 1 "$TUPPER_ROOT/images/$id/layers")" = "$new" ]
 }
 
-@test "build: RUN heredocs, and a cache mount that survives a rebuild" {
+@test "build: rmi in another project while a build runs waits for it; the layers the build has made are not pruned from under it" {
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo one > /one
+RUN sleep 3 && echo two > /two
+CMD ["cat", "/one", "/two"]
+DOCKERFILE
+  local builder=$SCRIPT other i
+  compile_spec other < <(printf 'name: %s-other\nservices:\n  other:\n    image: rootfs:%s\n    command: ["/bin/true"]\n' "$PROJECT" "$ROOTFS")
+  other=$SCRIPT
+  "$builder" build > "$TEST_DIR/build.out" 2>&1 &
+  local build=$!
+  # the first step's layer is in the store, listed by no image yet: a prune now would take it
+  for ((i = 0; i < 1200; i++)); do [[ $(grep -c '^#[0-9]* DONE' "$TEST_DIR/build.out") -ge 1 ]] && break; sleep 0.05; done
+  grep -q '^#[0-9]* DONE' "$TEST_DIR/build.out"
+  run -0 "$other" rmi
+  # rmi returned only once the build had ended (it waited on the store's build lock, and said so)
+  [[ $output == *"waiting for the build that runs on this host to end"* ]]
+  grep -q 'naming to .* done' "$TEST_DIR/build.out"
+  wait "$build"
+  cat "$TEST_DIR/build.out"
+  run -0 --separate-stderr "$builder" run --rm app
+  [ "$output" = "one
+two" ]
+  [[ $stderr != *"building "* ]] # the image and every layer it lists were still there
+}
+
+@test "build: a build killed with SIGKILL in a RUN leaves nothing once down and the next build have run: no build directory, container or mount" {
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo one > /one
+RUN sleep 30
+DOCKERFILE
+  setsid "$SCRIPT" build > "$TEST_DIR/build.out" 2>&1 &
+  local build=$! i
+  for ((i = 0; i < 1200; i++)); do grep -q "RUN .*sleep 30" "$TEST_DIR/build.out" && [[ -n $(build_containers) ]] && break; sleep 0.05; done
+  grep -q "RUN .*sleep 30" "$TEST_DIR/build.out"
+  sleep 0.5 # into the step's container
+  kill -KILL -- "-$build"
+  wait "$build" || true
+  cat "$TEST_DIR/build.out"
+  # what the killed build left: its directory in the store (and its step's container)
+  [ -n "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+  "$SCRIPT" down
+  [ -z "$(build_containers)" ]
+  compile_build << 'DOCKERFILE'
+FROM base
+RUN echo one > /one
+RUN echo two > /two
+DOCKERFILE
+  run -0 "$SCRIPT" build
+  echo "$output"
+  [[ $output == *"left by a build that was killed"* ]]
+  [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+  [ -z "$(build_containers)" ]
+  if grep -qF "$TUPPER_ROOT/images" /proc/self/mountinfo; then echo "a mount of the killed build is left" >&2 && false; fi
+}
+
+@test "build: RUN heredocs, one with #! run as its own file, and a cache mount that survives a rebuild" {
   compile_build << 'DOCKERFILE'
 FROM base
 RUN <<SCRIPT
 echo line1 > /heredoc
 echo line2 >> /heredoc
 SCRIPT
+RUN <<PROGRAM
+#!/bin/sh -e
+echo "line3 from $0" >> /heredoc
+PROGRAM
 RUN --mount=type=cache,target=/cache echo run >> /cache/runs && wc -l < /cache/runs > /runs
 CMD ["cat", "/heredoc", "/runs"]
 DOCKERFILE
   run "$SCRIPT" build
+  echo "$output"
   [ "$status" -eq 0 ]
   run "$SCRIPT" build --no-cache
   [ "$status" -eq 0 ]
@@ -119,7 +203,192 @@ DOCKERFILE
   echo "$output"
   [ "${lines[0]}" = line1 ]
   [ "${lines[1]}" = line2 ]
-  [ "$(echo "${lines[2]}" | tr -d ' ')" = 2 ] # the second build saw the first one's cache
+  [ "${lines[2]}" = "line3 from /dev/pipes/PROGRAM" ] # as BuildKit runs it
+  [ "$(echo "${lines[3]}" | tr -d ' ')" = 2 ] # the second build saw the first one's cache
+}
+
+@test "build: RUN --mount options: a cache's uid, gid and mode; a secret's env, uid and mode, its text in no layer; a tmpfs's size" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  printf 'tupper-s3cret-41\n' > "$TEST_DIR/spec/token.txt"
+  cat > "$TEST_DIR/spec/ctx/Dockerfile" << 'DOCKERFILE'
+FROM base
+RUN --mount=type=cache,target=/c,uid=1000,gid=2000,mode=0750 stat -c '%u:%g %a' /c > /cache-stat
+RUN --mount=type=secret,id=tok,target=/run/secrets/tok,env=TOKEN,uid=1000,mode=0440 stat -c '%u:%g %a' /run/secrets/tok > /secret-stat && echo "${#TOKEN}" > /token-length
+RUN --mount=type=tmpfs,target=/t,size=1m df -k /t | tail -n 1 > /tmpfs-df
+DOCKERFILE
+  compile_spec app << SPEC
+name: $PROJECT
+services:
+  app:
+    build:
+      context: ./ctx
+      additional_contexts:
+        base: rootfs:$ROOTFS
+      secrets: [tok]
+secrets:
+  tok:
+    file: ./token.txt
+SPEC
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run -0 "$SCRIPT" run --rm app cat /cache-stat /secret-stat /token-length /tmpfs-df
+  echo "$output"
+  [ "${lines[0]}" = "1000:2000 750" ]
+  [ "${lines[1]}" = "1000:0 440" ]
+  [ "${lines[2]}" = 17 ] # tupper-s3cret-41 and its newline: every byte, as BuildKit passes it
+  [[ ${lines[3]} == "tmpfs "*" 1024 "* ]]
+  if grep -rqs tupper-s3cret-41 "$TUPPER_ROOT/images/"; then echo "the secret is in the image store" >&2 && false; fi
+  # the mount points of the cache, the secret and the tmpfs are not left in the image
+  run -0 --separate-stderr "$SCRIPT" run --rm app sh -c 'for p in /c /t /run/secrets/tok /run/secrets; do if test -e "$p"; then echo "left: $p"; fi; done'
+  [ -z "$output" ]
+  # nor in the trace of what the build ran
+  run env TUPPER_TRACE="$TEST_DIR/trace" "$SCRIPT" build --no-cache
+  [ "$status" -eq 0 ]
+  [ -s "$TEST_DIR/trace" ]
+  if grep -qs tupper-s3cret-41 "$TEST_DIR/trace"; then echo "the secret is in TUPPER_TRACE" >&2 && false; fi
+}
+
+@test "build: RUN steps run on a build network of the project's own, with a route out, never on its compose networks where its services listen; the network goes with the build" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  printf 'FROM base\nRUN true\n' > "$TEST_DIR/spec/ctx/Dockerfile"
+  cat > "$TEST_DIR/in.yaml" << SPEC
+name: $PROJECT
+services:
+  db:
+    image: rootfs:$ROOTFS
+    init: true
+    command: ["/bin/httpd", "-f", "-p", "80", "-h", "/etc"]
+  app:
+    build:
+      context: ./ctx
+      additional_contexts:
+        base: rootfs:$ROOTFS
+SPEC
+  compile_spec app < "$TEST_DIR/in.yaml"
+  "$SCRIPT" up -d db
+  wait_running "$PROJECT-db-1"
+  local addr gateway
+  addr=$("$SCRIPT" inspect db | grep -oE '"IPAddress":"[0-9.]+"' | head -n 1 | cut -d'"' -f4)
+  gateway=$("$SCRIPT" inspect db | grep -oE '"Gateway":"[0-9.]+"' | head -n 1 | cut -d'"' -f4)
+  [[ $addr =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]
+  # outside: the database answers on its address
+  fetch "http://$addr/hostname" > /dev/null
+  # inside a RUN step: a default route, an address on another subnet, and no way to the database
+  printf 'FROM base\nRUN ip -4 route > /route; ip -4 -o addr show eth0 > /addr; if wget -q -T 2 -O /dev/null http://%s/hostname; then echo reached; else echo isolated; fi > /db\n' "$addr" > "$TEST_DIR/spec/ctx/Dockerfile"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  run "$SCRIPT" build app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$(find "$TUPPER_RUN/networks" -maxdepth 1 -name "${PROJECT}_.build")" ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app cat /route /addr /db
+  echo "$output"
+  [[ $output == *"default via "* ]]
+  [[ $output != *"default via $gateway "* ]] # not through the database's network
+  [ "${lines[-1]}" = isolated ]
+  "$SCRIPT" down
+}
+
+@test "build: RUN --mount=type=bind of a context file, a context directory and a stage's file: read in the step, never in the layer; a changed bound file reruns the step" {
+  mkdir -p "$TEST_DIR/spec/ctx/conf"
+  printf 'flask==3\n' > "$TEST_DIR/spec/ctx/requirements.txt"
+  printf 'a\n' > "$TEST_DIR/spec/ctx/conf/a.conf"
+  compile_build << 'DOCKERFILE'
+FROM base AS tool
+RUN echo from-stage > /made
+FROM base
+RUN --mount=type=bind,source=requirements.txt,target=/tmp/req.txt cat /tmp/req.txt > /installed
+RUN --mount=type=bind,source=conf,target=/c --mount=type=bind,from=tool,source=/made,target=/m cat /c/a.conf /m > /seen
+RUN --mount=type=bind,source=conf,target=/c,rw touch /c/written && ls /c > /listed
+CMD ["cat", "/installed", "/seen", "/listed"]
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "flask==3
+a
+from-stage
+a.conf
+written" ]
+  # what was bound is not in the image, nor are the mount points made for it (BuildKit
+  # removes them too); a rw bind's writes went nowhere
+  run -0 --separate-stderr "$SCRIPT" run --rm app sh -c 'for p in /c /m /tmp/req.txt; do if test -e "$p"; then echo "left: $p"; fi; done'
+  [ -z "$output" ]
+  [ ! -e "$TEST_DIR/spec/ctx/conf/written" ]
+  # the bound file is part of the step's key: changed, its step and the ones after run again
+  printf 'flask==4\n' > "$TEST_DIR/spec/ctx/requirements.txt"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(count_of CACHED)" -eq 1 ] # stage tool's RUN
+  [ "$(count_of DONE)" -eq 3 ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app cat /installed
+  [ "$output" = "flask==4" ]
+}
+
+# Serves directory $1 over https on 127.0.0.1:$2 (in the test's own network namespace) with a
+# certificate made for the test; CURL_CA_BUNDLE names it for the build's curl. The server is
+# one of the test's PEER_PIDS, which teardown ends.
+serve_https() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$TEST_DIR/tls.key" -out "$TEST_DIR/tls.crt" 2> /dev/null
+  node -e '
+    const [dir, port, key, cert] = process.argv.slice(1);
+    const fs = require("fs"), path = require("path");
+    require("https").createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+      const file = path.join(dir, path.basename(req.url.split("?")[0]));
+      fs.readFile(file, (err, data) => { if (err) { res.writeHead(404); res.end(); } else { res.writeHead(200); res.end(data); } });
+    }).listen(Number(port), "127.0.0.1", () => console.log("listening"));
+  ' "$1" "$2" "$TEST_DIR/tls.key" "$TEST_DIR/tls.crt" > "$TEST_DIR/https.out" 2>&1 3>&- &
+  PEER_PIDS+=("$!") # ended by teardown
+  local i
+  for ((i = 0; i < 200; i++)); do grep -q listening "$TEST_DIR/https.out" && break; sleep 0.05; done
+  grep -q listening "$TEST_DIR/https.out"
+  export CURL_CA_BUNDLE="$TEST_DIR/tls.crt"
+}
+
+@test "build: ADD of an https URL downloads it, checked by --checksum; a wrong checksum stops the build and keeps nothing" {
+  mkdir -p "$TEST_DIR/www"
+  printf 'tupper-downloaded-8d1\n' > "$TEST_DIR/www/tool.txt"
+  local sum
+  sum=$(sha256sum < "$TEST_DIR/www/tool.txt" | cut -d' ' -f1)
+  serve_https "$TEST_DIR/www" 18443
+  compile_build << DOCKERFILE
+FROM base
+ADD --checksum=sha256:$sum https://127.0.0.1:18443/tool.txt /opt/
+ADD https://127.0.0.1:18443/tool.txt?x=1 /plain.txt
+CMD ["sh", "-c", "cat /opt/tool.txt /plain.txt; stat -c %a /opt/tool.txt"]
+DOCKERFILE
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = "tupper-downloaded-8d1
+tupper-downloaded-8d1
+600" ]
+  # the server now sends other bytes: the checksum stops the build, and no layer holds them
+  printf 'tupper-tampered-8d1\n' > "$TEST_DIR/www/tool.txt"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ $output == *"Dockerfile:2: ADD https://127.0.0.1:18443/tool.txt: what it sent is sha256:"*", not sha256:$sum (--checksum); nothing of it was kept"* ]]
+  if grep -rqs tupper-tampered-8d1 "$TUPPER_ROOT/images/"; then echo "the tampered download is in the store" >&2 && false; fi
+}
+
+@test "build: COPY --from and RUN --mount from= an image (not a stage) take its files, the image made a stage of its own" {
+  compile_build << 'DOCKERFILE'
+FROM base
+COPY --from=base /etc/passwd /copied-passwd
+RUN --mount=type=bind,from=base,source=/etc/passwd,target=/mnt/passwd cmp /etc/passwd /copied-passwd && cmp /mnt/passwd /copied-passwd && echo same > /result
+CMD ["cat", "/result"]
+DOCKERFILE
+  grep -q "the image base, which it takes files from, as a stage of its own" "$SCRIPT"
+  run "$SCRIPT" build
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = same ]
 }
 
 @test "build: up builds a missing image first; up --build builds again" {
@@ -167,6 +436,69 @@ DOCKERFILE
   if grep -rqs tupper-outside-the-context-5c1 "$TUPPER_ROOT/images/layers/"; then echo "the file outside the context reached a layer" >&2 && false; fi
   [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
   [ -z "$(build_containers)" ]
+}
+
+@test "build: attack: a context file rewritten in place between the step's hash and its copy fails the step; no layer holds it under the key of what was hashed" {
+  gcc -static -O2 -o "$TEST_DIR/rewrite-on-read" "$BATS_TEST_DIRNAME/rewrite-on-read.c"
+  mkdir -p "$TEST_DIR/spec/ctx"
+  echo benign > "$TEST_DIR/spec/ctx/req.txt"
+  compile_build << 'DOCKERFILE'
+FROM base
+COPY req.txt /req.txt
+CMD ["cat", "/req.txt"]
+DOCKERFILE
+  # the user who owns the context rewrites the file as soon as the build's hash has read it
+  "$TEST_DIR/rewrite-on-read" "$TEST_DIR/spec/ctx/req.txt" tupper-rewritten-5e2 > "$TEST_DIR/rewrite.out" 2>&1 &
+  local rewriter=$! i
+  for ((i = 0; i < 1200; i++)); do grep -q watching "$TEST_DIR/rewrite.out" && break; sleep 0.05; done
+  grep -q watching "$TEST_DIR/rewrite.out"
+  run "$SCRIPT" build
+  echo "$output"
+  for ((i = 0; i < 600; i++)); do kill -0 "$rewriter" 2> /dev/null || break; sleep 0.05; done
+  if kill -0 "$rewriter" 2> /dev/null; then kill "$rewriter" && echo "the rewrite did not happen" >&2 && false; fi
+  wait "$rewriter"
+  [ "$status" -ne 0 ]
+  [[ $output == *"changed while it was copied"* ]]
+  if grep -rqs tupper-rewritten-5e2 "$TUPPER_ROOT/images/"; then echo "the rewritten file is in the image store" >&2 && false; fi
+  [ -z "$(build_containers)" ]
+  [ -z "$(find "$TUPPER_ROOT/images" -maxdepth 1 -name '.build-[0-9]*')" ]
+  # the file as it is now builds under a key of its own
+  run -0 "$SCRIPT" build
+  run -0 "$SCRIPT" run --rm app
+  [ "$output" = tupper-rewritten-5e2 ]
+}
+
+@test "build: two images that differ only in CMD against ENTRYPOINT, or a CMD word against an ENV entry, get IDs of their own and run their own config" {
+  mkdir -p "$TEST_DIR/spec/a" "$TEST_DIR/spec/b" "$TEST_DIR/spec/c" "$TEST_DIR/spec/d"
+  printf 'FROM base\nCMD ["/bin/echo", "from-cmd"]\n' > "$TEST_DIR/spec/a/Dockerfile"
+  printf 'FROM base\nENTRYPOINT ["/bin/echo", "from-cmd"]\n' > "$TEST_DIR/spec/b/Dockerfile"
+  printf 'FROM base\nCMD ["/bin/sh", "-c", "echo ${MARK:-unset}", "MARK=set"]\n' > "$TEST_DIR/spec/c/Dockerfile"
+  printf 'FROM base\nCMD ["/bin/sh", "-c", "echo ${MARK:-unset}"]\nENV MARK=set\n' > "$TEST_DIR/spec/d/Dockerfile"
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    for s in a b c d; do
+      printf '  %s:\n    build:\n      context: ./%s\n      additional_contexts:\n        base: rootfs:%s\n' "$s" "$s" "$ROOTFS"
+    done
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  run -0 "$SCRIPT" build
+  local s
+  local -A id=()
+  for s in a b c d; do
+    id[$s]=$(grep -h " docker.io/library/$PROJECT-$s:latest$" "$TUPPER_ROOT"/images/refs/* | cut -d' ' -f1)
+    [[ ${id[$s]} =~ ^[0-9a-f]{64}$ ]]
+  done
+  [ "${id[a]}" != "${id[b]}" ]
+  [ "${id[c]}" != "${id[d]}" ]
+  # each runs its own: b's ENTRYPOINT takes the run's arguments, a's CMD is replaced by them
+  run -0 "$SCRIPT" run --rm a
+  [ "$output" = from-cmd ]
+  run -0 "$SCRIPT" run --rm b extra
+  [ "$output" = "from-cmd extra" ]
+  run -0 "$SCRIPT" run --rm c
+  [ "$output" = unset ]
+  run -0 "$SCRIPT" run --rm d
+  [ "$output" = set ]
 }
 
 @test "build: an image whose /usr is a symlink to /: COPY to /usr/x lands in the image, not on the host" {

@@ -80,6 +80,17 @@ test("RUN keys hold the command, env, user, workdir, network and mounts, not the
   assert.equal(key("FROM alpine\nLABEL a=b\nEXPOSE 80\nRUN make\n"), plain); // config-only instructions do not reach RUN
   assert.equal(key("FROM alpine\nRUN make\n", { HTTP_PROXY: "http://p" }), plain);
   assert.notEqual(key("FROM alpine\nARG V\nRUN make\n", { V: "1" }), key("FROM alpine\nARG V\nRUN make\n", { V: "2" }));
+  // the service's build.network and build.extra_hosts: what the step reaches, as in BuildKit's ExecOp
+  const [run] = steps("FROM alpine\nRUN apt-get update\n");
+  const around = (surroundings: Parameters<typeof stepKey>[2]) => stepKey(parent, run, surroundings);
+  const usual = around({});
+  assert.equal(around({ surroundings: { network: "default", extraHosts: [] } }), usual);
+  assert.notEqual(around({ surroundings: { network: "none", extraHosts: [] } }), usual);
+  assert.notEqual(around({ surroundings: { network: "default", extraHosts: [["deb.debian.org", "10.9.9.9"]] } }), usual);
+  assert.notEqual(
+    around({ surroundings: { network: "default", extraHosts: [["deb.debian.org", "10.9.9.9"]] } }),
+    around({ surroundings: { network: "default", extraHosts: [["deb.debian.org", "10.9.9.8"]] } }),
+  );
 });
 
 test("COPY keys hold the files digest and the copy's options; without the digest there is no key", () => {
@@ -97,8 +108,17 @@ test("COPY keys hold the files digest and the copy's options; without the digest
   assert.throws(() => stepKey(parent, env), /ENV makes no layer, so it has no cache key of its own/);
 });
 
+test("a RUN's bind mounts: the digest of each one's files is in its key; without them there is no key", () => {
+  const parent = baseKey({ kind: "scratch" });
+  const [run] = steps("FROM alpine\nRUN --mount=type=bind,source=requirements.txt,target=/r pip install -r /r\n");
+  assert.throws(() => stepKey(parent, run), /the key needs the digest of each of its 1 bind mount/);
+  const k = stepKey(parent, run, { binds: [filesDigest(FILES)] });
+  assert.notEqual(stepKey(parent, run, { binds: [filesDigest(FILES.slice(1))] }), k);
+  assert.match(stepRecord(parent, run, { binds: ["d".repeat(64)] }).toString(), new RegExp(`64:${"d".repeat(64)},$`));
+});
+
 test("the record is the documented byte sequence", () => {
   const [run] = steps("FROM alpine\nRUN echo hi\n");
   const record = stepRecord("P", run).toString();
-  assert.equal(record, "tupper-cache-v1\n1:P,3:RUN,1:3,7:/bin/sh,2:-c,7:echo hi,1:0,0:,1:/,7:default,1:0,1:0,");
+  assert.equal(record, "tupper-cache-v1\n1:P,3:RUN,1:3,7:/bin/sh,2:-c,7:echo hi,1:0,0:,1:/,7:default,1:0,1:0,7:default,1:0,");
 });

@@ -56,6 +56,13 @@ test("a base image's config seeds the env, CMD, SHELL and WORKDIR; without it PA
   assert.deepEqual([known.stages[0].config.env[0], known.stages[0].config.workingDir, known.stages[0].config.cmd, known.stages[0].baseConfigKnown], [["PATH", "/x:/go/bin:/usr/bin"], "/go/src", null, true]);
   const unknown = ok("FROM golang\nENV PATH=/x:$PATH\n");
   assert.deepEqual([unknown.stages[0].baseConfigKnown, unknown.stages[0].instructions[0].unset], [false, ["PATH"]]);
+  // and said where it happens, as a warning: the script's PATH would be "/x:"
+  assert.deepEqual(errs("FROM golang\nENV PATH=/x:$PATH\nRUN echo $HOME\n"), [
+    "Dockerfile:2:1: warning: ENV: $PATH may be set by the environment of the base image golang, which tupper does not know when it compiles: here it is taken as unset; write the value in full, e.g. ENV PATH=/x:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  ]);
+  // a known base (scratch, or a config given) leaves nothing unknown to warn of
+  assert.deepEqual(errs("FROM scratch\nENV PATH=/x:$PATH\n"), []);
+  assert.deepEqual(errs("FROM golang\nENV PATH=/x:$PATH\n", { baseConfig: () => base }), []);
 });
 
 test("ENTRYPOINT resets an inherited CMD but keeps one set earlier in the same stage", () => {
@@ -170,6 +177,7 @@ test("every instruction error names its line, column and instruction, with what 
     ["FROM a\nRUN --mount=type=cache,target=/x,uid=me x\n", ["Dockerfile:2:13: error: RUN: --mount uid=me is not a number; write uid=1000"]],
     ["FROM a\nRUN --mount=type=tmpfs,target=/x,size=lots x\n", ["Dockerfile:2:13: error: RUN: --mount size=lots is not a size; write size=64m"]],
     ["FROM a\nRUN --mount=type=secret x\n", ["Dockerfile:2:13: error: RUN: --mount=type=secret needs an id or a target; write id=NAME"]],
+    ["FROM a\nRUN --mount=type=bind,source=evi*,target=/h x\n", ["Dockerfile:2:13: error: RUN: --mount=type=bind,source=evi*: a bind source names one file or directory, without * ? or [; name it"]],
     ["FROM a\nRUN --mount=type=secret,id=a/b x\n", ['Dockerfile:2:13: error: RUN: secret id "a/b" may only hold letters, digits, _, . and -; rename it']],
     ["FROM a\nRUN --mount=type=secret,id=a,env=1X x\n", ["Dockerfile:2:13: error: RUN: env=1X is not a variable name; write env=NAME"]],
     ["FROM a\nRUN\n", ["Dockerfile:2:1: error: RUN: RUN needs a command; write RUN COMMAND"]],

@@ -110,6 +110,8 @@ export function copy(node: Node, st: StageState, flags: FlagValues, ctx: Dispatc
   }
   const unpack = flags.bools.get("unpack");
   if (unpack) result.unpack = unpack.value;
+  if (unpack?.value === true && sources.some((s) => s.kind === "url"))
+    report(unpack.pos, kind, "--unpack=true of a downloaded archive is not built by tupper (it keeps what it downloads as a file, as Docker does by default); ADD it, then RUN tar -x");
   if (kind === "ADD" && sources.some((s) => s.kind === "url") && !checksum)
     report(node.pos, kind, "ADD of a URL without --checksum trusts whatever the server sends; add --checksum=sha256:...", "warning");
   return done({ kind, ...result } as Body);

@@ -129,6 +129,9 @@ function parseMount(value: string, pos: Pos, st: StageState, ctx: DispatchContex
     case "bind":
       if (!target) return bad("--mount=type=bind needs a target; write target=/PATH");
       if (bool("readonly", false) && bool("readwrite", false)) return bad("a mount cannot be both readonly and readwrite; keep one");
+      // BuildKit takes a bind source literally; tupper's copy of it would match a wildcard,
+      // and a symlink matched so would be bound as itself, on the host
+      if (/[*?[]/.test(source)) return bad(`--mount=type=bind,source=${source}: a bind source names one file or directory, without * ? or [; name it`);
       return { type: "bind", target, source, ...(from ? { from } : {}), readwrite: bool("readwrite", false) };
     case "cache": {
       if (!target) return bad("--mount=type=cache needs a target; write target=/PATH");
