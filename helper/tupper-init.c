@@ -160,6 +160,12 @@ struct options {
   bool tty;        /* tty, exec -t: a pty of the container's own; else pipes for host terminals */
   bool stdin_open; /* stdin_open: a detached workload's stdin stays open (a pipe), not /dev/null */
   bool keep_pidns; /* pid: host or service:NAME: a restart stays in the PID namespace given */
+  /* What the script's setsid, nsenter and unshare commands did, one exec each, now done here
+     before anything else: a session of its own (detached), the IPC and PID namespaces of
+     other containers (ipc, pid: service:NAME), then new namespaces (CLONE_* flags). */
+  bool setsid;
+  const char *join_ns_ipc, *join_ns_pid;
+  int unshare_flags;
   pid_t join_pid;
   char **argv;
   /* The supervisor's work besides waiting: restarts, health checks, status files. */
@@ -231,6 +237,35 @@ static void parse_interface(const char *name, const char *cidr, struct interface
   free(address);
 }
 
+/* --unshare LIST: the namespaces, comma-separated, that unshare(1)'s options named. */
+static int parse_unshare(const char *list) {
+  static const struct {
+    const char *name;
+    int flag;
+  } kinds[] = {{"mount", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
+               {"pid", CLONE_NEWPID},  {"cgroup", CLONE_NEWCGROUP}, {"net", CLONE_NEWNET}};
+  int flags = 0;
+  for (const char *p = list; *p != '\0';) {
+    size_t len = strcspn(p, ",");
+    size_t i = 0;
+    while (i < sizeof kinds / sizeof kinds[0] && (strlen(kinds[i].name) != len || strncmp(kinds[i].name, p, len) != 0)) i++;
+    if (i == sizeof kinds / sizeof kinds[0]) die("--unshare: unknown namespace '%.*s' in '%s' (mount, uts, ipc, pid, cgroup, net)", (int)len, p, list);
+    if (flags & kinds[i].flag) die("--unshare: '%s' names %s twice", list, kinds[i].name);
+    flags |= kinds[i].flag;
+    p += len;
+    if (*p == ',') p++;
+  }
+  if (flags == 0) die("--unshare needs at least one namespace");
+  return flags;
+}
+
+/* --join-ns ipc=FILE | pid=FILE: a namespace of another container (its /proc/PID/ns/ file). */
+static void parse_join_ns(const char *text, struct options *opt) {
+  if (strncmp(text, "ipc=", 4) == 0 && text[4] != '\0') opt->join_ns_ipc = text + 4;
+  else if (strncmp(text, "pid=", 4) == 0 && text[4] != '\0') opt->join_ns_pid = text + 4;
+  else die("--join-ns takes ipc=FILE or pid=FILE, not '%s'", text);
+}
+
 /* ---- arguments --------------------------------------------------------- */
 
 static void usage(void) {
@@ -246,6 +281,7 @@ static void usage(void) {
         "                   [--device HOST_NODE DEST]... [--userns HOST_UID HOST_GID SIZE]\n"
         "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
+        "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
@@ -458,6 +494,12 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->stdin_open = true;
     } else if (strcmp(flag, "--keep-pidns") == 0) {
       opt->keep_pidns = true;
+    } else if (strcmp(flag, "--setsid") == 0) {
+      opt->setsid = true;
+    } else if (strcmp(flag, "--join-ns") == 0) {
+      parse_join_ns(need(argc, argv, i++, flag), opt);
+    } else if (strcmp(flag, "--unshare") == 0) {
+      opt->unshare_flags = parse_unshare(need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--join") == 0) {
       opt->join_pid = (pid_t)parse_id(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--restart") == 0) {
@@ -1703,6 +1745,31 @@ static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
   supervise(child, &all, &relay, master);
 }
 
+/* Joins namespace file PATH of type TYPE (NAME for messages). */
+static void join_ns_file(const char *path, int type, const char *name) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open the %s namespace %s (is that container running?)", name, path);
+  if (setns(fd, type) < 0) die_errno("setns %s namespace %s", name, path);
+  close(fd);
+}
+
+/*
+ * The first thing a container's supervisor does, in the order the script's commands did it
+ * before (setsid, nsenter -F, unshare: one exec each, all with this one PID): a session of
+ * its own, the IPC and PID namespaces another container shares, then the new namespaces.
+ * A new PID namespace is its children's (this process stays in the host's, as the
+ * supervisor); a new mount namespace starts with every mount private, as unshare(1) makes
+ * it, so that nothing mounted in the container reaches the host.
+ */
+static void enter_namespaces(const struct options *opt) {
+  if (opt->setsid && setsid() < 0) die_errno("setsid");
+  if (opt->join_ns_ipc != NULL) join_ns_file(opt->join_ns_ipc, CLONE_NEWIPC, "IPC");
+  if (opt->join_ns_pid != NULL) join_ns_file(opt->join_ns_pid, CLONE_NEWPID, "PID");
+  if (opt->unshare_flags == 0) return;
+  if (unshare(opt->unshare_flags) < 0) die_errno("unshare namespaces (--unshare)");
+  if (opt->unshare_flags & CLONE_NEWNS) make_mounts_private();
+}
+
 /*
  * Detached: from here on, the supervisor's own errors are records in the log too. Its stdout
  * and stderr (the script's append to the same file) are let go, so that a rotated-out file is
@@ -1743,6 +1810,7 @@ int main(int argc, char **argv) {
     exec_in_container(&opt);
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
+  enter_namespaces(&opt);
   static struct container_log log;
   if (opt.log_path != NULL) open_container_log(&log, &opt);
   reset_signal_dispositions();
