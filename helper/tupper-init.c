@@ -1,11 +1,12 @@
 /*
  * tupper-init: the last step of a tupper container start.
  *
- * The generated script has put this process into the container's cgroups and
- * run it under `unshare --mount --uts --ipc --pid [--net] --cgroup`, so it has
- * new namespaces, but (unshare not forking) is itself still in the host's PID
- * namespace. With --netns it joins the network namespace the script prepared
- * (veth ends already in it) instead. It forks the container's PID 1 and stays outside as its
+ * The generated script has put this process into the container's cgroups. It
+ * first makes the container's namespaces itself (--setsid, --join-ns, --unshare
+ * mount,uts,ipc,pid,cgroup[,net]: enter_namespaces), without forking, so that it
+ * stays in the host's PID namespace while its children are in the new one. With
+ * --netns it joins the network namespace the script prepared (veth ends already
+ * in it) instead of a new one. It forks the container's PID 1 and stays outside as its
  * supervisor: it passes on signals and exits with PID 1's status (128+N when
  * signal N killed it). The child, PID 1 of the new PID namespace:
  *
@@ -166,6 +167,7 @@ struct options {
   bool setsid;
   const char *join_ns_ipc, *join_ns_pid;
   int unshare_flags;
+  const char *unshare_list; /* as given, for messages */
   pid_t join_pid;
   char **argv;
   /* The supervisor's work besides waiting: restarts, health checks, status files. */
@@ -245,8 +247,11 @@ static int parse_unshare(const char *list) {
   } kinds[] = {{"mount", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
                {"pid", CLONE_NEWPID},  {"cgroup", CLONE_NEWCGROUP}, {"net", CLONE_NEWNET}};
   int flags = 0;
+  size_t total = strlen(list);
+  if (total == 0 || list[0] == ',' || list[total - 1] == ',') die("--unshare: '%s' is not a comma-separated list of namespaces", list);
   for (const char *p = list; *p != '\0';) {
     size_t len = strcspn(p, ",");
+    if (len == 0) die("--unshare: '%s' is not a comma-separated list of namespaces", list);
     size_t i = 0;
     while (i < sizeof kinds / sizeof kinds[0] && (strlen(kinds[i].name) != len || strncmp(kinds[i].name, p, len) != 0)) i++;
     if (i == sizeof kinds / sizeof kinds[0]) die("--unshare: unknown namespace '%.*s' in '%s' (mount, uts, ipc, pid, cgroup, net)", (int)len, p, list);
@@ -261,9 +266,30 @@ static int parse_unshare(const char *list) {
 
 /* --join-ns ipc=FILE | pid=FILE: a namespace of another container (its /proc/PID/ns/ file). */
 static void parse_join_ns(const char *text, struct options *opt) {
-  if (strncmp(text, "ipc=", 4) == 0 && text[4] != '\0') opt->join_ns_ipc = text + 4;
-  else if (strncmp(text, "pid=", 4) == 0 && text[4] != '\0') opt->join_ns_pid = text + 4;
-  else die("--join-ns takes ipc=FILE or pid=FILE, not '%s'", text);
+  const char **slot = strncmp(text, "ipc=", 4) == 0 ? &opt->join_ns_ipc : strncmp(text, "pid=", 4) == 0 ? &opt->join_ns_pid : NULL;
+  if (slot == NULL || text[4] == '\0') die("--join-ns takes ipc=FILE or pid=FILE, not '%s'", text);
+  if (*slot != NULL) die("--join-ns %.3s= is given twice", text);
+  *slot = text + 4;
+}
+
+/*
+ * The namespace options make sense only together (the script writes them so; a person
+ * running the helper by hand might not): a container never shares the host's mount, UTS or
+ * cgroup namespace, and its PID namespace is a new one, or (--keep-pidns: pid: host or
+ * service:NAME) the host's or a joined one, never both. `exec` (--join) takes none of them.
+ */
+static void check_namespace_options(const struct options *opt) {
+  int u = opt->unshare_flags, always = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWCGROUP;
+  if (opt->join_pid != 0) {
+    if (opt->setsid || opt->join_ns_ipc != NULL || opt->join_ns_pid != NULL || u != 0)
+      die("--join (exec) enters every namespace of the container: it takes no --setsid, --join-ns or --unshare");
+    return;
+  }
+  if ((u & always) != always) die("--unshare must name mount, uts and cgroup (a container shares none of them with the host), not '%s'", opt->unshare_list != NULL ? opt->unshare_list : "");
+  if (!(u & CLONE_NEWPID) && !opt->keep_pidns) die("--unshare must name pid, unless --keep-pidns (pid: host or service:NAME) keeps the PID namespace given");
+  if ((u & CLONE_NEWPID) && (opt->keep_pidns || opt->join_ns_pid != NULL)) die("--unshare pid goes with neither --keep-pidns nor --join-ns pid=");
+  if ((u & CLONE_NEWIPC) && opt->join_ns_ipc != NULL) die("--unshare ipc goes not with --join-ns ipc=: a container's IPC namespace is new or joined");
+  if ((u & CLONE_NEWNET) && opt->netns != NULL) die("--unshare net goes not with --netns: a container's network namespace is new or joined");
 }
 
 /* ---- arguments --------------------------------------------------------- */
@@ -495,11 +521,14 @@ static void parse_args(int argc, char **argv, struct options *opt) {
     } else if (strcmp(flag, "--keep-pidns") == 0) {
       opt->keep_pidns = true;
     } else if (strcmp(flag, "--setsid") == 0) {
+      if (opt->setsid) die("--setsid is given twice");
       opt->setsid = true;
     } else if (strcmp(flag, "--join-ns") == 0) {
       parse_join_ns(need(argc, argv, i++, flag), opt);
     } else if (strcmp(flag, "--unshare") == 0) {
-      opt->unshare_flags = parse_unshare(need(argc, argv, i++, flag));
+      if (opt->unshare_list != NULL) die("--unshare is given twice");
+      opt->unshare_list = need(argc, argv, i++, flag);
+      opt->unshare_flags = parse_unshare(opt->unshare_list);
     } else if (strcmp(flag, "--join") == 0) {
       opt->join_pid = (pid_t)parse_id(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--restart") == 0) {
@@ -595,7 +624,8 @@ static int open_dir(const char *path) {
 /* ---- mounts ------------------------------------------------------------ */
 
 static void make_mounts_private(void) {
-  /* unshare(1) already does this; repeating it keeps the helper correct on its own. */
+  /* No mount propagates to or from the host: the supervisor's new mount namespace (after
+     --unshare) and each PID 1's own (container_main). */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die_errno("make / private");
 }
 
@@ -1762,11 +1792,10 @@ static void join_ns_file(const char *path, int type, const char *name) {
  * it, so that nothing mounted in the container reaches the host.
  */
 static void enter_namespaces(const struct options *opt) {
-  if (opt->setsid && setsid() < 0) die_errno("setsid");
+  if (opt->setsid && setsid() < 0) die_errno("setsid (--setsid: this process must not lead a process group)");
   if (opt->join_ns_ipc != NULL) join_ns_file(opt->join_ns_ipc, CLONE_NEWIPC, "IPC");
   if (opt->join_ns_pid != NULL) join_ns_file(opt->join_ns_pid, CLONE_NEWPID, "PID");
-  if (opt->unshare_flags == 0) return;
-  if (unshare(opt->unshare_flags) < 0) die_errno("unshare namespaces (--unshare)");
+  if (unshare(opt->unshare_flags) < 0) die_errno("unshare %s (--unshare)", opt->unshare_list);
   if (opt->unshare_flags & CLONE_NEWNS) make_mounts_private();
 }
 
@@ -1805,6 +1834,7 @@ int main(int argc, char **argv) {
   }
   struct options opt = {0};
   parse_args(argc, argv, &opt);
+  check_namespace_options(&opt);
   if (opt.join_pid != 0) {
     reset_signal_dispositions();
     exec_in_container(&opt);

@@ -23,4 +23,27 @@ load helpers
   run -1 --separate-stderr env PATH="$TEST_DIR/bin" "$SCRIPT" run --rm app
   [[ $stderr == *"unshare, for the network namespace of service app: apt-get install util-linux"* ]]
   [ ! -e "$TUPPER_ROOT" ]
+  # without flock, every start stops before the host is touched
+  rm "$TEST_DIR/bin/flock"
+  run -1 --separate-stderr env PATH="$TEST_DIR/bin" "$SCRIPT" run --rm app
+  [[ $stderr == *"flock: apt-get install util-linux"* ]]
+  [ ! -e "$TUPPER_ROOT" ]
+}
+
+@test "network none starts without util-linux's unshare, setsid and nsenter: tupper-init makes the namespaces itself" {
+  compile_app 'network_mode: none' 'command: ["/bin/sh", "-c", "echo started; readlink /proc/1/ns/mnt"]'
+  # every command of the host's PATH but those three
+  local dir tool
+  mkdir -p "$TEST_DIR/bin"
+  for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+    for tool in "$dir"/*; do
+      case ${tool##*/} in unshare | setsid | nsenter) continue ;; esac
+      [[ -x $tool && ! -e $TEST_DIR/bin/${tool##*/} ]] && ln -s "$tool" "$TEST_DIR/bin/${tool##*/}"
+    done
+  done
+  [ ! -e "$TEST_DIR/bin/unshare" ]
+  run -0 --separate-stderr env PATH="$TEST_DIR/bin" "$SCRIPT" run --rm app
+  [ "${lines[0]}" = started ]
+  # inside, a mount namespace of its own; outside, the host's is the test's
+  [ "${lines[1]}" != "$(readlink /proc/self/ns/mnt)" ]
 }
