@@ -964,6 +964,38 @@ static void bind_volume(int root_fd, const struct volume *v) {
   }
 }
 
+/* The number of components of absolute path PATH ("/" 0, "/a/b/" 2). */
+static int path_depth(const char *path) {
+  int depth = 0;
+  for (const char *p = path; *p != '\0'; p++)
+    if (*p != '/' && (p == path || p[-1] == '/')) depth++;
+  return depth;
+}
+
+/*
+ * The volumes and tmpfs mounts, shallowest target first, in the given order among equal
+ * depths (a stable sort), as Docker sorts a container's mounts: a tmpfs on /data then a
+ * volume on /data/x shows the volume inside the tmpfs, where mounting all volumes before all
+ * tmpfs mounts hid it.
+ */
+static void mount_volumes_and_tmpfs(int root_fd, const struct options *opt) {
+  int n = opt->n_volumes + opt->n_tmpfs;
+  struct {
+    int depth, index; /* index < n_volumes: a volume; else a tmpfs */
+  } order[MAX_VOLUMES + MAX_TMPFS];
+  for (int i = 0; i < n; i++) {
+    const char *target = i < opt->n_volumes ? opt->volumes[i].target : opt->tmpfs[i - opt->n_volumes].target;
+    int depth = path_depth(target), j = i;
+    for (; j > 0 && order[j - 1].depth > depth; j--) order[j] = order[j - 1]; /* insertion: stable */
+    order[j].depth = depth, order[j].index = i;
+  }
+  for (int i = 0; i < n; i++) {
+    int k = order[i].index;
+    if (k < opt->n_volumes) bind_volume(root_fd, &opt->volumes[k]);
+    else mount_tmpfs(root_fd, &opt->tmpfs[k - opt->n_volumes]);
+  }
+}
+
 /* ---- process state ------------------------------------------------------ */
 
 /*
@@ -1238,8 +1270,7 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   mount_dev(root_fd, tty_gid, opt->shm_size);
   mount_sys(root_fd, opt->security.sysfs_rw);
   mount_etc_files(root_fd, opt); /* before the volumes: a volume on one of these paths wins */
-  for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
-  for (int i = 0; i < opt->n_tmpfs; i++) mount_tmpfs(root_fd, &opt->tmpfs[i]);
+  mount_volumes_and_tmpfs(root_fd, opt);
   for (int i = 0; i < opt->n_devices; i++) make_host_device(root_fd, &opt->devices[i]);
   write_sysctls(root_fd, &opt->security); /* before /proc/sys becomes read-only */
   if (opt->security.mask_paths) mask_kernel_paths(root_fd);
