@@ -32,9 +32,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 1d4aed5a5a343f2e355616cf5d6e3bc371f5958281943a142a6fd6d44937c68e, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 de6ca5c5bdcbbb71942e624eac1d104e8a6fd2cbf6d6874c3cf5428d41c9ad3f, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
+# sources: helper/tupper-init.c sha256 6bfc0040696baf367edfa5650f81046afbca296db4da5e9446b26a03faf49113, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 de6ca5c5bdcbbb71942e624eac1d104e8a6fd2cbf6d6874c3cf5428d41c9ad3f, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='ff47923077766eff6bb74c12eed021301167b56bcd9094b3ecd92edb3a7be5d1'
+readonly HELPER_SHA256='0705ebc06479c104a2754e0cb974c4e27d7d0aa3962eaf514bc65eabc45f9e47'
 readonly HELPER_EMBEDDED=0
 TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 # (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
@@ -681,8 +681,8 @@ preflight() {
   local -a missing=()
   local ns svc
   [[ $EUID -eq 0 ]] || die "run this as root: it creates namespaces, cgroups and mounts"
-  command -v unshare >/dev/null || missing+=("unshare: apt-get install util-linux")
-  command -v setsid >/dev/null || missing+=("setsid: apt-get install util-linux")
+  # util-linux: flock for the image store and networks, mount and umount for layered images
+  command -v flock >/dev/null || missing+=("flock: apt-get install util-linux")
   [[ -x $TUPPER_HELPER ]] || ((HELPER_EMBEDDED)) || missing+=("tupper-init at $TUPPER_HELPER: build it with 'make helper' in tupper's source tree and install it with 'make install', or set TUPPER_HELPER to its path")
   for ns in mnt uts ipc pid net cgroup; do
     [[ -e /proc/self/ns/$ns ]] || missing+=("$ns namespaces: this kernel lacks them (CONFIG_${ns^^}_NS)")
@@ -715,6 +715,7 @@ preflight_service() {
   local i c value key
   if [[ $svc_network_mode == bridge ]]; then
     command -v ip >/dev/null || gaps+=("ip, for the networks of service $svc_name: apt-get install iproute2")
+    command -v unshare >/dev/null || gaps+=("unshare, for the network namespace of service $svc_name: apt-get install util-linux")
     command -v iptables-restore >/dev/null || gaps+=("iptables-restore, for the NAT and ports of service $svc_name: apt-get install iptables")
     command -v flock >/dev/null || gaps+=("flock, for the networks of service $svc_name: apt-get install util-linux")
     [[ -e /proc/sys/net/ipv4/ip_forward ]] || gaps+=("IPv4 networking in this kernel, for the networks of service $svc_name")
@@ -723,9 +724,6 @@ preflight_service() {
     [[ $svc_network_mode == bridge ]] || gaps+=("x-tupper.network.egress_rate of service $svc_name: it limits the container's veth, which network_mode $svc_network_mode has none of")
     command -v tc >/dev/null || gaps+=("tc, for x-tupper.network.egress_rate of service $svc_name: apt-get install iproute2")
     command -v nsenter >/dev/null || gaps+=("nsenter, for x-tupper.network.egress_rate of service $svc_name: apt-get install util-linux")
-  fi
-  if [[ $svc_ipc == service || $svc_pid == service ]]; then
-    command -v nsenter >/dev/null || gaps+=("nsenter, to share the namespaces of service $svc_name's peers (ipc, pid): apt-get install util-linux")
   fi
   if [[ $svc_image_kind == registry ]]; then
     command -v curl >/dev/null || gaps+=("curl, to pull $svc_image_source: apt-get install curl")
@@ -2739,23 +2737,23 @@ container_hostname() {
 # Starts container $1 of the loaded service, detached ($2 = detached: in a session of its
 # own, its output in its log) or in the foreground ($2 = foreground: this script's stdin,
 # stdout and stderr). Arguments after $2 replace the service's command.
-# LAUNCHED_PID = the PID of the container's supervisor (unshare, then tupper-init).
+# LAUNCHED_PID = the PID of the container's supervisor (this script's child, then tupper-init).
 container_launch() {
   local name=$1 mode=$2 log=/dev/null
   shift 2
   helper_args "$name" "$mode" "$@"
   # Detached, the output goes to the log (see helper_args); what fails before tupper-init
-  # runs (unshare) is appended to the same file as it is.
+  # opens it (its namespaces, enter_container) is appended to the same file as it is.
   if [[ $mode == detached && $svc_log_driver != none ]]; then log="$CONTAINERS_DIR/$name/log"; fi
   if ((PLAN)); then
     plan_note "the environment, fed to tupper-init on descriptor $ENV_FD: ${ENV_VARS[*]@Q}"
     if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" PID; fi
     if [[ $mode == detached ]]; then
       plan_note "in a new process, its output going to $log:"
-      enter_container "$name" setsid
+      enter_container "$name" detached
     else
       plan_note "in a new process, with this script's stdin, stdout and stderr:"
-      enter_container "$name"
+      enter_container "$name" foreground
     fi
     LAUNCHED_PID=PID
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID STARTTIME"
@@ -2764,9 +2762,9 @@ container_launch() {
   # under systemd the child waits on this pipe until its scope and cgroup are ready
   if [[ -n $CG_UNIT ]]; then exec {CG_GATE}<> <(:); fi
   if [[ $mode == detached ]]; then
-    enter_container "$name" setsid >> "$log" 2>&1 < /dev/null &
+    enter_container "$name" detached >> "$log" 2>&1 < /dev/null &
   else
-    enter_container "$name" <&0 &
+    enter_container "$name" foreground <&0 &
   fi
   LAUNCHED_PID=$!
   if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" "$LAUNCHED_PID"; fi
@@ -2777,22 +2775,28 @@ container_launch() {
   fi
 }
 
-# Runs in the forked child. It records itself, joins the container's cgroups (so that all
-# it will ever fork is counted and limited), then becomes, exec by exec, with one PID:
-#   [setsid] → [nsenter: the IPC and PID namespaces of other services' containers, for ipc
-#   and pid: service:NAME] → unshare: new mount, UTS and cgroup namespaces, IPC and PID ones
-#   unless shared (or host), and a new network namespace with network_mode none (bridge:
-#   tupper-init joins the one prepared for it; service:NAME: the peer's; host: none)
-#   → tupper-init, which forks the container's PID 1 (mounts, pivot_root, privileges, then
-#   the workload) and waits for it on the host side, exiting with its status.
+# Runs in the forked child (container $1, mode $2: detached or foreground). It records
+# itself, joins the container's cgroups (so that all it will ever fork is counted and
+# limited), then execs tupper-init, with the same PID, which first does what setsid, nsenter
+# and unshare did, one exec each, before (enter_namespaces in helper/tupper-init.c):
+#   --setsid (detached): a session of its own, away from the terminal of whoever started it;
+#   --join-ns ipc=, pid= (ipc, pid: service:NAME): the IPC and PID namespaces of another
+#     service's container;
+#   --unshare: new mount, UTS and cgroup namespaces, IPC and PID ones unless shared (or
+#     host), and a new network namespace with network_mode none (bridge: tupper-init joins
+#     the one prepared for it, --netns; service:NAME: the peer's; host: none).
+# It then forks the container's PID 1 (mounts, pivot_root, privileges, then the workload)
+# and waits for it on the host side, exiting with its status.
 enter_container() {
-  local name=$1 dir pid=PID start=STARTTIME
-  local -a namespaces=(--mount --uts)
-  shift
-  if [[ $svc_ipc == private ]]; then namespaces+=(--ipc); fi
-  if [[ $svc_pid == private ]]; then namespaces+=(--pid); fi
-  namespaces+=(--cgroup)
-  if [[ $svc_network_mode == none ]]; then namespaces+=(--net); fi
+  local name=$1 mode=$2 dir pid=PID start=STARTTIME namespaces=mount,uts
+  local -a entry=()
+  if [[ $mode == detached ]]; then entry+=(--setsid); fi
+  entry+=("${SHARE_ARGS[@]}")
+  if [[ $svc_ipc == private ]]; then namespaces+=,ipc; fi
+  if [[ $svc_pid == private ]]; then namespaces+=,pid; fi
+  namespaces+=,cgroup
+  if [[ $svc_network_mode == none ]]; then namespaces+=,net; fi
+  entry+=(--unshare "$namespaces")
   if ((!PLAN)); then
     pid=$BASHPID
     proc_start_time "$pid"
@@ -2811,25 +2815,23 @@ enter_container() {
   if [[ -n ${BUILD_LOCK_FD:-} ]]; then exec {BUILD_LOCK_FD}>&-; fi
   # the environment on ENV_FD: a here-string is a pipe bash fills before exec (a deleted 0600
   # file in TMPDIR when larger than a pipe holds), no process of its own
-  host exec "$@" "${SHARE_ARGS[@]}" unshare "${namespaces[@]}" -- "$TUPPER_HELPER" "${HELPER_ARGS[@]}" 3<<< "${ENV_PAYLOAD%$'\n'}"
+  host exec "$TUPPER_HELPER" "${entry[@]}" "${HELPER_ARGS[@]}" 3<<< "${ENV_PAYLOAD%$'\n'}"
 }
 
-# SHARE_ARGS = the nsenter that puts container $1 into the IPC and PID namespaces of the
-# services that ipc and pid name (service:NAME), or nothing. -F: no fork, so that this one
-# process (the supervisor) stays, and only what it forks is in the peer's PID namespace.
+# SHARE_ARGS = tupper-init's --join-ns options that put container $1 into the IPC and PID
+# namespaces of the services that ipc and pid name (service:NAME), or nothing. Joined before
+# the container's PID 1 is forked, so that it, and all it forks, is in the peer's PID
+# namespace, while the supervisor stays in the host's.
 shared_namespaces() {
   SHARE_ARGS=()
-  [[ $svc_ipc == service || $svc_pid == service ]] || return 0
-  SHARE_ARGS=(nsenter -F)
   if [[ $svc_ipc == service ]]; then
     peer_init_pid "$svc_ipc_peer" ipc
-    SHARE_ARGS+=("--ipc=/proc/$REPLY/ns/ipc")
+    SHARE_ARGS+=(--join-ns "ipc=/proc/$REPLY/ns/ipc")
   fi
   if [[ $svc_pid == service ]]; then
     peer_init_pid "$svc_pid_peer" pid
-    SHARE_ARGS+=("--pid=/proc/$REPLY/ns/pid")
+    SHARE_ARGS+=(--join-ns "pid=/proc/$REPLY/ns/pid")
   fi
-  SHARE_ARGS+=(--)
 }
 
 # REPLY = the host PID of PID 1 of service $1's container, whose namespace the loaded

@@ -1,11 +1,12 @@
 /*
  * tupper-init: the last step of a tupper container start.
  *
- * The generated script has put this process into the container's cgroups and
- * run it under `unshare --mount --uts --ipc --pid [--net] --cgroup`, so it has
- * new namespaces, but (unshare not forking) is itself still in the host's PID
- * namespace. With --netns it joins the network namespace the script prepared
- * (veth ends already in it) instead. It forks the container's PID 1 and stays outside as its
+ * The generated script has put this process into the container's cgroups. It
+ * first makes the container's namespaces itself (--setsid, --join-ns, --unshare
+ * mount,uts,ipc,pid,cgroup[,net]: enter_namespaces), without forking, so that it
+ * stays in the host's PID namespace while its children are in the new one. With
+ * --netns it joins the network namespace the script prepared (veth ends already
+ * in it) instead of a new one. It forks the container's PID 1 and stays outside as its
  * supervisor: it passes on signals and exits with PID 1's status (128+N when
  * signal N killed it). The child, PID 1 of the new PID namespace:
  *
@@ -160,6 +161,13 @@ struct options {
   bool tty;        /* tty, exec -t: a pty of the container's own; else pipes for host terminals */
   bool stdin_open; /* stdin_open: a detached workload's stdin stays open (a pipe), not /dev/null */
   bool keep_pidns; /* pid: host or service:NAME: a restart stays in the PID namespace given */
+  /* What the script's setsid, nsenter and unshare commands did, one exec each, now done here
+     before anything else: a session of its own (detached), the IPC and PID namespaces of
+     other containers (ipc, pid: service:NAME), then new namespaces (CLONE_* flags). */
+  bool setsid;
+  const char *join_ns_ipc, *join_ns_pid;
+  int unshare_flags;
+  const char *unshare_list; /* as given, for messages */
   pid_t join_pid;
   char **argv;
   /* The supervisor's work besides waiting: restarts, health checks, status files. */
@@ -231,6 +239,59 @@ static void parse_interface(const char *name, const char *cidr, struct interface
   free(address);
 }
 
+/* --unshare LIST: the namespaces, comma-separated, that unshare(1)'s options named. */
+static int parse_unshare(const char *list) {
+  static const struct {
+    const char *name;
+    int flag;
+  } kinds[] = {{"mount", CLONE_NEWNS}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
+               {"pid", CLONE_NEWPID},  {"cgroup", CLONE_NEWCGROUP}, {"net", CLONE_NEWNET}};
+  int flags = 0;
+  size_t total = strlen(list);
+  if (total == 0 || list[0] == ',' || list[total - 1] == ',') die("--unshare: '%s' is not a comma-separated list of namespaces", list);
+  for (const char *p = list; *p != '\0';) {
+    size_t len = strcspn(p, ",");
+    if (len == 0) die("--unshare: '%s' is not a comma-separated list of namespaces", list);
+    size_t i = 0;
+    while (i < sizeof kinds / sizeof kinds[0] && (strlen(kinds[i].name) != len || strncmp(kinds[i].name, p, len) != 0)) i++;
+    if (i == sizeof kinds / sizeof kinds[0]) die("--unshare: unknown namespace '%.*s' in '%s' (mount, uts, ipc, pid, cgroup, net)", (int)len, p, list);
+    if (flags & kinds[i].flag) die("--unshare: '%s' names %s twice", list, kinds[i].name);
+    flags |= kinds[i].flag;
+    p += len;
+    if (*p == ',') p++;
+  }
+  if (flags == 0) die("--unshare needs at least one namespace");
+  return flags;
+}
+
+/* --join-ns ipc=FILE | pid=FILE: a namespace of another container (its /proc/PID/ns/ file). */
+static void parse_join_ns(const char *text, struct options *opt) {
+  const char **slot = strncmp(text, "ipc=", 4) == 0 ? &opt->join_ns_ipc : strncmp(text, "pid=", 4) == 0 ? &opt->join_ns_pid : NULL;
+  if (slot == NULL || text[4] == '\0') die("--join-ns takes ipc=FILE or pid=FILE, not '%s'", text);
+  if (*slot != NULL) die("--join-ns %.3s= is given twice", text);
+  *slot = text + 4;
+}
+
+/*
+ * The namespace options make sense only together (the script writes them so; a person
+ * running the helper by hand might not): a container never shares the host's mount, UTS or
+ * cgroup namespace, and its PID namespace is a new one, or (--keep-pidns: pid: host or
+ * service:NAME) the host's or a joined one, never both. `exec` (--join) takes none of them.
+ */
+static void check_namespace_options(const struct options *opt) {
+  int u = opt->unshare_flags, always = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWCGROUP;
+  if (opt->join_pid != 0) {
+    if (opt->setsid || opt->join_ns_ipc != NULL || opt->join_ns_pid != NULL || u != 0)
+      die("--join (exec) enters every namespace of the container: it takes no --setsid, --join-ns or --unshare");
+    return;
+  }
+  if ((u & always) != always) die("--unshare must name mount, uts and cgroup (a container shares none of them with the host), not '%s'", opt->unshare_list != NULL ? opt->unshare_list : "");
+  if (!(u & CLONE_NEWPID) && !opt->keep_pidns) die("--unshare must name pid, unless --keep-pidns (pid: host or service:NAME) keeps the PID namespace given");
+  if ((u & CLONE_NEWPID) && (opt->keep_pidns || opt->join_ns_pid != NULL)) die("--unshare pid goes with neither --keep-pidns nor --join-ns pid=");
+  if ((u & CLONE_NEWIPC) && opt->join_ns_ipc != NULL) die("--unshare ipc goes not with --join-ns ipc=: a container's IPC namespace is new or joined");
+  if ((u & CLONE_NEWNET) && opt->netns != NULL) die("--unshare net goes not with --netns: a container's network namespace is new or joined");
+}
+
 /* ---- arguments --------------------------------------------------------- */
 
 static void usage(void) {
@@ -246,6 +307,7 @@ static void usage(void) {
         "                   [--device HOST_NODE DEST]... [--userns HOST_UID HOST_GID SIZE]\n"
         "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
+        "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
@@ -458,6 +520,15 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->stdin_open = true;
     } else if (strcmp(flag, "--keep-pidns") == 0) {
       opt->keep_pidns = true;
+    } else if (strcmp(flag, "--setsid") == 0) {
+      if (opt->setsid) die("--setsid is given twice");
+      opt->setsid = true;
+    } else if (strcmp(flag, "--join-ns") == 0) {
+      parse_join_ns(need(argc, argv, i++, flag), opt);
+    } else if (strcmp(flag, "--unshare") == 0) {
+      if (opt->unshare_list != NULL) die("--unshare is given twice");
+      opt->unshare_list = need(argc, argv, i++, flag);
+      opt->unshare_flags = parse_unshare(opt->unshare_list);
     } else if (strcmp(flag, "--join") == 0) {
       opt->join_pid = (pid_t)parse_id(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--restart") == 0) {
@@ -553,7 +624,8 @@ static int open_dir(const char *path) {
 /* ---- mounts ------------------------------------------------------------ */
 
 static void make_mounts_private(void) {
-  /* unshare(1) already does this; repeating it keeps the helper correct on its own. */
+  /* No mount propagates to or from the host: the supervisor's new mount namespace (after
+     --unshare) and each PID 1's own (container_main). */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die_errno("make / private");
 }
 
@@ -892,6 +964,38 @@ static void bind_volume(int root_fd, const struct volume *v) {
   }
 }
 
+/* The number of components of absolute path PATH ("/" 0, "/a/b/" 2). */
+static int path_depth(const char *path) {
+  int depth = 0;
+  for (const char *p = path; *p != '\0'; p++)
+    if (*p != '/' && (p == path || p[-1] == '/')) depth++;
+  return depth;
+}
+
+/*
+ * The volumes and tmpfs mounts, shallowest target first, in the given order among equal
+ * depths (a stable sort), as Docker sorts a container's mounts: a tmpfs on /data then a
+ * volume on /data/x shows the volume inside the tmpfs, where mounting all volumes before all
+ * tmpfs mounts hid it.
+ */
+static void mount_volumes_and_tmpfs(int root_fd, const struct options *opt) {
+  int n = opt->n_volumes + opt->n_tmpfs;
+  struct {
+    int depth, index; /* index < n_volumes: a volume; else a tmpfs */
+  } order[MAX_VOLUMES + MAX_TMPFS];
+  for (int i = 0; i < n; i++) {
+    const char *target = i < opt->n_volumes ? opt->volumes[i].target : opt->tmpfs[i - opt->n_volumes].target;
+    int depth = path_depth(target), j = i;
+    for (; j > 0 && order[j - 1].depth > depth; j--) order[j] = order[j - 1]; /* insertion: stable */
+    order[j].depth = depth, order[j].index = i;
+  }
+  for (int i = 0; i < n; i++) {
+    int k = order[i].index;
+    if (k < opt->n_volumes) bind_volume(root_fd, &opt->volumes[k]);
+    else mount_tmpfs(root_fd, &opt->tmpfs[k - opt->n_volumes]);
+  }
+}
+
 /* ---- process state ------------------------------------------------------ */
 
 /*
@@ -1166,8 +1270,7 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   mount_dev(root_fd, tty_gid, opt->shm_size);
   mount_sys(root_fd, opt->security.sysfs_rw);
   mount_etc_files(root_fd, opt); /* before the volumes: a volume on one of these paths wins */
-  for (int i = 0; i < opt->n_volumes; i++) bind_volume(root_fd, &opt->volumes[i]);
-  for (int i = 0; i < opt->n_tmpfs; i++) mount_tmpfs(root_fd, &opt->tmpfs[i]);
+  mount_volumes_and_tmpfs(root_fd, opt);
   for (int i = 0; i < opt->n_devices; i++) make_host_device(root_fd, &opt->devices[i]);
   write_sysctls(root_fd, &opt->security); /* before /proc/sys becomes read-only */
   if (opt->security.mask_paths) mask_kernel_paths(root_fd);
@@ -1703,6 +1806,30 @@ static void __attribute__((noreturn)) exec_in_container(struct options *opt) {
   supervise(child, &all, &relay, master);
 }
 
+/* Joins namespace file PATH of type TYPE (NAME for messages). */
+static void join_ns_file(const char *path, int type, const char *name) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open the %s namespace %s (is that container running?)", name, path);
+  if (setns(fd, type) < 0) die_errno("setns %s namespace %s", name, path);
+  close(fd);
+}
+
+/*
+ * The first thing a container's supervisor does, in the order the script's commands did it
+ * before (setsid, nsenter -F, unshare: one exec each, all with this one PID): a session of
+ * its own, the IPC and PID namespaces another container shares, then the new namespaces.
+ * A new PID namespace is its children's (this process stays in the host's, as the
+ * supervisor); a new mount namespace starts with every mount private, as unshare(1) makes
+ * it, so that nothing mounted in the container reaches the host.
+ */
+static void enter_namespaces(const struct options *opt) {
+  if (opt->setsid && setsid() < 0) die_errno("setsid (--setsid: this process must not lead a process group)");
+  if (opt->join_ns_ipc != NULL) join_ns_file(opt->join_ns_ipc, CLONE_NEWIPC, "IPC");
+  if (opt->join_ns_pid != NULL) join_ns_file(opt->join_ns_pid, CLONE_NEWPID, "PID");
+  if (unshare(opt->unshare_flags) < 0) die_errno("unshare %s (--unshare)", opt->unshare_list);
+  if (opt->unshare_flags & CLONE_NEWNS) make_mounts_private();
+}
+
 /*
  * Detached: from here on, the supervisor's own errors are records in the log too. Its stdout
  * and stderr (the script's append to the same file) are let go, so that a rotated-out file is
@@ -1738,11 +1865,13 @@ int main(int argc, char **argv) {
   }
   struct options opt = {0};
   parse_args(argc, argv, &opt);
+  check_namespace_options(&opt);
   if (opt.join_pid != 0) {
     reset_signal_dispositions();
     exec_in_container(&opt);
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
+  enter_namespaces(&opt);
   static struct container_log log;
   if (opt.log_path != NULL) open_container_log(&log, &opt);
   reset_signal_dispositions();

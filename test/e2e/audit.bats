@@ -20,9 +20,9 @@ web_app() {
   [[ $output == *"create $TUPPER_RUN/networks/${PROJECT}_default/leases/172.17.0.2 $PROJECT-app-1"* ]]
   # (the helper that runs is the checked copy the script makes in TUPPER_RUN: preflight.sh.hbs)
   local helper="$TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init"
-  [[ $output == *"exec setsid unshare --mount --uts --ipc --pid --cgroup -- $helper --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
+  [[ $output == *"exec $helper --setsid --unshare mount,uts,ipc,pid,cgroup --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
   run -0 "$SCRIPT" plan run --rm app /bin/true
-  [[ $output == *"-- $helper --rootfs "*" --init -- /bin/true"* ]]
+  [[ $output == *"exec $helper --unshare mount,uts,ipc,pid,cgroup --rootfs "*" --init -- /bin/true"* ]]
   run -0 "$SCRIPT" plan down
   run -0 "$SCRIPT" plan ps
   [[ $output == *"ps changes nothing on the host"* ]]
@@ -56,7 +56,7 @@ web_app() {
 
 # The plan and the xtrace of the real run list the same host commands: in the same order,
 # except what the container's own process does (its pid record, joining its cgroups, the
-# exec of unshare), which runs beside the script and is compared as a set.
+# exec of tupper-init), which runs beside the script and is compared as a set.
 compare_plan_with_run() {
   local name=$1
   host_commands plan "$TEST_DIR/$name.plan" > "$TEST_DIR/$name.planned"
@@ -88,7 +88,7 @@ compare_plan_with_run() {
   run -0 "$SCRIPT" plan run --rm app /bin/echo hi
   [[ $output == *"memory.limit_in_bytes 67108864"* || $output == *"memory.max 67108864"* ]]
   # the helper that runs is the checked copy the script makes in TUPPER_RUN (preflight.sh.hbs)
-  [[ $output == *"-- $TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init "*" -- /bin/echo hi"* ]]
+  [[ $output == *"exec $TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --rootfs "*" -- /bin/echo hi"* ]]
   [[ $output == *"# then it waits for the workload to end and stops $PROJECT-app-run-"* ]]
   [ ! -e "$TUPPER_ROOT" ]
   [ ! -e "$TUPPER_RUN" ]

@@ -154,8 +154,8 @@ load helpers
   run -3 env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app
   # the commands that change the host (each through a host wrapper, then as it ran), with
   # the values they ran with
-  grep -E '^\++ [0-9]+\.[0-9]+ enter_container \[0\] host exec unshare --mount --uts --ipc --pid --cgroup --net -- .*/tupper-init --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
-  grep -E '^\++ [0-9]+\.[0-9]+ host \[0\] exec unshare --mount --uts --ipc --pid --cgroup --net -- .*/tupper-init --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
+  grep -E '^\++ [0-9]+\.[0-9]+ enter_container \[0\] host exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
+  grep -E '^\++ [0-9]+\.[0-9]+ host \[0\] exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
   grep -E '^\++ [0-9.]+ cgroup_create \[[0-9]+\] host mkdir -p -- .*'"$PROJECT"'-app-run-' "$TEST_DIR/audit.log"
   grep -E '^\++ [0-9.]+ storage_remove \[[0-9]+\] host rm -rf --one-file-system -- ' "$TEST_DIR/audit.log"
   # both runs are there, each exiting with the workload's status, which the next line shows

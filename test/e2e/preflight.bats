@@ -17,11 +17,33 @@ load helpers
 
 @test "a missing host command is named with the package that gives it" {
   compile_app 'command: ["/bin/true"]'
-  # A PATH without util-linux's unshare and setsid (but with bash and coreutils).
+  # A PATH without util-linux's unshare (but with bash and coreutils): a bridge network needs it.
   mkdir -p "$TEST_DIR/bin"
   for tool in bash mkdir rm rmdir cat tail sleep stat cp mv flock tar; do ln -s "$(command -v "$tool")" "$TEST_DIR/bin/$tool"; done
   run -1 --separate-stderr env PATH="$TEST_DIR/bin" "$SCRIPT" run --rm app
-  [[ $stderr == *"unshare: apt-get install util-linux"* ]]
-  [[ $stderr == *"setsid: apt-get install util-linux"* ]]
+  [[ $stderr == *"unshare, for the network namespace of service app: apt-get install util-linux"* ]]
   [ ! -e "$TUPPER_ROOT" ]
+  # without flock, every start stops before the host is touched
+  rm "$TEST_DIR/bin/flock"
+  run -1 --separate-stderr env PATH="$TEST_DIR/bin" "$SCRIPT" run --rm app
+  [[ $stderr == *"flock: apt-get install util-linux"* ]]
+  [ ! -e "$TUPPER_ROOT" ]
+}
+
+@test "network none starts without util-linux's unshare, setsid and nsenter: tupper-init makes the namespaces itself" {
+  compile_app 'network_mode: none' 'command: ["/bin/sh", "-c", "echo started; readlink /proc/1/ns/mnt"]'
+  # every command of the host's PATH but those three
+  local dir tool
+  mkdir -p "$TEST_DIR/bin"
+  for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+    for tool in "$dir"/*; do
+      case ${tool##*/} in unshare | setsid | nsenter) continue ;; esac
+      [[ -x $tool && ! -e $TEST_DIR/bin/${tool##*/} ]] && ln -s "$tool" "$TEST_DIR/bin/${tool##*/}"
+    done
+  done
+  [ ! -e "$TEST_DIR/bin/unshare" ]
+  run -0 --separate-stderr env PATH="$TEST_DIR/bin" "$SCRIPT" run --rm app
+  [ "${lines[0]}" = started ]
+  # inside, a mount namespace of its own; outside, the host's is the test's
+  [ "${lines[1]}" != "$(readlink /proc/self/ns/mnt)" ]
 }

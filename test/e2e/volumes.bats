@@ -17,6 +17,15 @@ load helpers
   ! grep -qF "$TEST_DIR/rw" /proc/self/mountinfo || false # the bind lived in the container's mount namespace only
 }
 
+@test "mounts go shallowest first, as Docker sorts them: a volume inside a tmpfs is seen, not hidden by it" {
+  mkdir -p "$TEST_DIR/spec/data"
+  echo in-the-volume > "$TEST_DIR/spec/data/f"
+  compile_app 'volumes: ["./data:/work/data:ro"]' 'tmpfs: ["/work"]' 'command: ["/bin/sh", "-c", "cat /work/data/f; grep -c \" /work \" /proc/self/mountinfo"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" = in-the-volume ]
+  [ "${lines[1]}" = 1 ] # and the tmpfs is there, under it
+}
+
 @test "relative sources resolve against the spec's directory, wherever the script is run from" {
   mkdir -p "$TEST_DIR/spec/data"
   echo beside-the-spec > "$TEST_DIR/spec/data/f"

@@ -23,7 +23,7 @@ const ALLOWED: [RegExp, string][] = [
   [/exec \{(wait_fd|CG_GATE)\}<> <\(:\)/, "a pipe of its own, only to wait on (CG_GATE: the supervisor waits on it while systemd makes its scope)"],
   [/exec \{TRACE_FD\}>> "\$TUPPER_TRACE"/, "the audit log the user asked for"],
   [/chmod 0600 -- "\/proc\/self\/fd\/\$TRACE_FD"/, "the audit log the user asked for, made root's alone (it holds secrets)"],
-  [/enter_container "\$name" setsid >> "\$log"/, "the container's log, opened for its output (a plan says so in a note)"],
+  [/enter_container "\$name" detached >> "\$log"/, "the container's log, opened for its output (a plan says so in a note)"],
   [/^\s*"  /, "the usage text"],
   [/kill -0 /, "signal 0 only asks whether a process exists"],
   [/command -v \w+/, "looks a command up"],
