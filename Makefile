@@ -132,11 +132,13 @@ test-vm: build rootfs
 	test/vm/run.sh
 
 # tupper next to runc, crun, bwrap and the unshare+chroot floor, in one hyperfine run; then
-# building one Dockerfile with tupper and with podman, cold and cached (bench/build.sh).
+# building one Dockerfile with tupper and with podman, cold and cached (bench/build.sh); then
+# hashing a build context of 100,000 files (bench/context.sh).
 bench: build rootfs
 	bench/run.sh
 	{ printf '\n## Scale\n\n'; bench/scale.sh | sed 's/^/- /'; } | tee -a "bench/results/$$(date +%F)-$$(hostname -s).md"
 	bench/build.sh
+	bench/context.sh
 
 install: build
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/tupper/tupper-init
