@@ -104,8 +104,10 @@ async function lockCommand(specs: string[], platformText: string | undefined): P
     for (const d of result.diagnostics) if (d.severity === "error") process.stderr.write(`${formatDiagnostic(d)}\n`);
     if (result.plan === undefined) return EXIT_SPEC_ERROR;
     const images = new Map<string, LockedImage>();
-    for (const service of result.plan.services) {
-      const image = service.image;
+    // each service's image, or for one that builds (its image: names the result), the images
+    // its Dockerfile builds from and copies from
+    const wanted = result.plan.services.flatMap((service) => (service.build === null ? [service.image] : [...service.build.images.values()]));
+    for (const image of wanted) {
       if (image.kind !== "registry" || images.has(image.reference)) continue;
       try {
         images.set(image.reference, await resolveImage(image, platform, credentials));

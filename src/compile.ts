@@ -81,7 +81,7 @@ export function compileSpec(file: string, text: string, outputFile: string, help
   for (const service of plan.services) {
     const values = resolved.values.services.get(service.name);
     if (values?.build == null) continue;
-    const compiled = compileServiceBuild(file, service.name, plan.project.name, values.build, values.image, secretFiles(isObj(spec.data) ? spec.data : {}), spec.positionOf(["services", service.name, "build"], "value"), vars.values);
+    const compiled = compileServiceBuild(file, service.name, plan.project.name, values.build, values.image, secretFiles(isObj(spec.data) ? spec.data : {}), spec.positionOf(["services", service.name, "build"], "value"), vars.values, locked.lock?.images ?? null);
     // services that share a Dockerfile (getsentry's 24 on ./sentry) share its problems: say each once
     for (const d of compiled.diagnostics) if (!buildProblems.some((b) => sameDiagnostic(b, d))) buildProblems.push(d);
     service.build = compiled.plan;

@@ -9,7 +9,8 @@ import type { Diagnostic } from "../spec/diagnostics.js";
 import type { BuildValues } from "../resolve/build.js";
 import { parseImage, type ImageSource } from "../model/image.js";
 import { compileDockerfile } from "./dockerfile/resolve.js";
-import type { Build } from "./dockerfile/model.js";
+import { emptyConfig, type Build, type ImageConfig } from "./dockerfile/model.js";
+import type { LockedImage } from "../lock/registry.js";
 import { compileIgnoreList, ignoreFileCandidates, parseDockerignore } from "./dockerignore.js";
 
 /** What the build takes as the spec resolved it (src/resolve/build.ts), unchanged. */
@@ -26,6 +27,8 @@ export interface BuildPlan extends BuildSettings {
   build: Build;
   /** Each FROM image and COPY --from image by its reference: where it comes from. */
   images: Map<string, ImageSource>;
+  /** The registry ones the lock file pins, by the same reference: the build pulls exactly those. */
+  locked: Map<string, LockedImage>;
   /** The image's name (image:, else PROJECT-SERVICE) and the build's tags, normalised. */
   reference: string;
   tags: string[];
@@ -46,6 +49,41 @@ export function builtImageName(project: string, service: string): string {
   return `${project}-${service}`.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
 }
 
+/**
+ * Where a Dockerfile's image REF comes from: an additional context of that name (a local image:
+ * rootfs:, oci:, docker-archive:, oci-archive:, or a directory taken as a root filesystem;
+ * docker-image://REF another registry image), else the registry.
+ */
+function sourceOfImage(ref: string, named: Map<string, string>): string {
+  const local = named.get(ref);
+  if (local === undefined) return ref;
+  if (/^docker-image:\/\//.test(local)) return local.slice("docker-image://".length);
+  // a path in it is relative to the spec's directory, as in image:
+  if (/^(rootfs|oci|oci-archive|docker-archive):/.test(local)) return local;
+  return `rootfs:${local}`;
+}
+
+/** The lock file's entry for image REF, when it comes from a registry and the lock pins it. */
+function lockOf(ref: string, named: Map<string, string>, locks: Map<string, LockedImage> | null): LockedImage | undefined {
+  const parsed = parseImage(sourceOfImage(ref, named));
+  return parsed.ok && parsed.image.kind === "registry" ? locks?.get(parsed.image.reference) : undefined;
+}
+
+/** A pinned image's config as the Dockerfile front end takes a base's (Docker: no WorkingDir is /). */
+function configOfLock(lock: LockedImage): ImageConfig {
+  const c = lock.imageConfig;
+  return {
+    ...emptyConfig(),
+    env: c.Env.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+    cmd: c.Cmd,
+    entrypoint: c.Entrypoint,
+    user: c.User,
+    workingDir: c.WorkingDir === "" ? "/" : c.WorkingDir,
+    exposedPorts: c.ExposedPorts,
+    onBuild: c.OnBuild ?? [],
+  };
+}
+
 export function compileServiceBuild(
   specFile: string,
   service: string,
@@ -55,6 +93,8 @@ export function compileServiceBuild(
   secretFiles: Map<string, string | null>,
   position: { line: number; col: number } = { line: 1, col: 1 },
   environment: Record<string, string | undefined> = process.env,
+  /** The spec's lock file's images (null: it has none): a pinned base's config is known now. */
+  locks: Map<string, LockedImage> | null = null,
 ): { plan: BuildPlan | null; diagnostics: Diagnostic[] } {
   const specDir = dirname(specFile);
   const diagnostics: Diagnostic[] = [];
@@ -91,7 +131,14 @@ export function compileServiceBuild(
   // NAME alone takes its value from the project's environment, .env included, as compose-go's
   // normalize does (Build.Args.Resolve over project.Environment)
   for (const [name, value] of b.args) buildArgs[name] = value ?? environment[name];
-  const compiled = compileDockerfile(text, dockerfile, { buildArgs, target: b.target ?? undefined });
+  const named = new Map(b.additionalContexts);
+  // a base the lock file pins: its Env, WorkingDir and User are known now, so ENV PATH=/x:$PATH,
+  // a relative WORKDIR and a RUN see what Docker's build would; the build pulls that very image
+  const baseConfig = (ref: string) => {
+    const lock = lockOf(ref, named, locks);
+    return lock === undefined ? undefined : configOfLock(lock);
+  };
+  const compiled = compileDockerfile(text, dockerfile, { buildArgs, target: b.target ?? undefined, baseConfig });
   diagnostics.push(...compiled.diagnostics);
   // BuildKit warns of a build arg that no ARG of the built stages declares ("one or more
   // build-args [...] were not consumed"): most often a typo, or an arg an older Dockerfile had
@@ -114,8 +161,8 @@ export function compileServiceBuild(
 
   // FROM and COPY --from images: an additional context of that name (a local image: rootfs:,
   // oci:, docker-archive:, oci-archive:, or a directory taken as a root filesystem), else a registry
-  const named = new Map(b.additionalContexts);
   const images = new Map<string, ImageSource>();
+  const locked = new Map<string, LockedImage>();
   const build = compiled.build;
   if (build !== undefined) {
     const refs = new Set<string>();
@@ -128,18 +175,16 @@ export function compileServiceBuild(
       }
     }
     for (const ref of refs) {
-      const local = named.get(ref);
-      let source: string = ref;
-      if (local !== undefined) {
-        if (/^docker-image:\/\//.test(local)) source = local.slice("docker-image://".length);
-        else if (/^(rootfs|oci|oci-archive|docker-archive):/.test(local)) {
-          // a path in it is relative to the spec's directory, as in image:
-          source = local;
-        } else source = `rootfs:${local}`;
+      const parsed = parseImage(sourceOfImage(ref, named));
+      if (!parsed.ok) {
+        problem(`the image ${JSON.stringify(ref)} of the Dockerfile: ${parsed.why}`);
+        continue;
       }
-      const parsed = parseImage(source);
-      if (!parsed.ok) problem(`the image ${JSON.stringify(ref)} of the Dockerfile: ${parsed.why}`);
-      else images.set(ref, parsed.image);
+      images.set(ref, parsed.image);
+      if (parsed.image.kind !== "registry" || locks === null) continue;
+      const lock = locks.get(parsed.image.reference);
+      if (lock !== undefined) locked.set(ref, lock);
+      else problem(`${parsed.image.reference}, an image of the Dockerfile, is not pinned by the lock file, so the build resolves its tag when it pulls, and its Env is unknown here; run tupper lock ${specFile} to pin it`, "warning");
     }
   }
   const name = image?.kind === "registry" ? image.reference : (parseImage(builtImageName(project, service)) as { ok: true; image: ImageSource & { reference: string } }).image.reference;
@@ -162,6 +207,7 @@ export function compileServiceBuild(
       ignoreFile,
       build,
       images,
+      locked,
       reference: name,
       tags,
       labels: b.labels,

@@ -55,6 +55,33 @@ export function lockEntryProblem(entry: any): { key: string; value: unknown; why
 }
 
 /**
+ * What compile takes from a lock entry's imageConfig: the script's comments show it, and a
+ * build FROM the image substitutes its Env (ENV PATH=/x:$PATH), WorkingDir and User at
+ * compile time. It came from a registry, so its shape is checked before anything reads it:
+ * strings where strings go, Env entries NAME=VALUE. Returns the first value that is wrong, or null.
+ */
+export function imageConfigProblem(value: unknown): { key: string; value: unknown; why: string } | null {
+  const at = (key: string) => `imageConfig${key === "" ? "" : `.${key}`}`;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { key: at(""), value, why: "is not an object" };
+  const config = value as Record<string, unknown>;
+  const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === "string");
+  for (const key of ["Entrypoint", "Cmd"]) {
+    if (config[key] !== null && !strings(config[key])) return { key: at(key), value: config[key], why: "is neither null nor a list of strings" };
+  }
+  for (const key of ["WorkingDir", "User"]) {
+    if (typeof config[key] !== "string") return { key: at(key), value: config[key], why: "is not a string" };
+  }
+  for (const key of ["ExposedPorts", ...(config.OnBuild === undefined ? [] : ["OnBuild"])]) {
+    if (!strings(config[key])) return { key: at(key), value: config[key], why: "is not a list of strings" };
+  }
+  if (!strings(config.Env)) return { key: at("Env"), value: config.Env, why: "is not a list of strings" };
+  for (const [i, pair] of (config.Env as string[]).entries()) {
+    if (!/^[^=]+=/.test(pair)) return { key: at(`Env[${i}]`), value: pair, why: "is not NAME=VALUE" };
+  }
+  return null;
+}
+
+/**
  * Line and column (1-based) of VALUE in the entry for REFERENCE in lock file TEXT: the first
  * place it is written after the entry's key, else the key, else the file's start. (JSON.parse
  * keeps no positions; the lock file is tupper's own pretty-printed JSON, where this is exact.)
@@ -89,7 +116,7 @@ export function readLock(spec: string): { lock: LockFile | null; problems: Diagn
   }
   const images = new Map<string, LockedImage>();
   for (const [reference, entry] of Object.entries(data.images as Record<string, any>)) {
-    const wrong = lockEntryProblem(entry);
+    const wrong = lockEntryProblem(entry) ?? imageConfigProblem(entry.imageConfig);
     if (wrong !== null) {
       const path = `images[${JSON.stringify(reference)}]${wrong.key ? `.${wrong.key}` : ""}`;
       const shown = JSON.stringify(wrong.value) ?? "nothing";
@@ -113,11 +140,13 @@ export function readLock(spec: string): { lock: LockFile | null; problems: Diagn
 
 /** Warnings for the registry images of SPEC that its lock file does not pin. */
 export function unlockedImages(spec: ParsedSpec, lock: LockFile | null): Diagnostic[] {
-  const services = (spec.data as { services?: Record<string, { image?: unknown }> })?.services ?? {};
+  const services = (spec.data as { services?: Record<string, { image?: unknown; build?: unknown }> })?.services ?? {};
   if (lock === null) return [];
   const out: Diagnostic[] = [];
   for (const [name, service] of Object.entries(services)) {
-    if (typeof service?.image !== "string") continue;
+    // next to build:, image: names what the build makes, not something to pull (the build's
+    // own images are checked where its Dockerfile is compiled, src/build/service.ts)
+    if (typeof service?.image !== "string" || (service.build !== undefined && service.build !== null)) continue;
     const image = parseImage(service.image);
     if (!image.ok || image.image.kind !== "registry" || lock.images.has(image.image.reference)) continue;
     const path: SpecPath = ["services", name, "image"];

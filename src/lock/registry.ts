@@ -4,7 +4,7 @@
 // against its digest.
 import { createHash } from "node:crypto";
 import type { ImageSource } from "../model/image.js";
-import { DIGEST, LAYER_TYPES, lockEntryProblem, MAX_LAYERS } from "./lock.js";
+import { DIGEST, imageConfigProblem, LAYER_TYPES, lockEntryProblem, MAX_LAYERS } from "./lock.js";
 
 export type RegistryImage = Extract<ImageSource, { kind: "registry" }>;
 
@@ -55,7 +55,7 @@ export interface LockedImage {
   config: string;
   layers: { digest: string; mediaType: string; size: number }[];
   /** The image config's parts that tupper applies, for the script's comments. */
-  imageConfig: { Entrypoint: string[] | null; Cmd: string[] | null; Env: string[]; WorkingDir: string; User: string; ExposedPorts: string[] };
+  imageConfig: { Entrypoint: string[] | null; Cmd: string[] | null; Env: string[]; WorkingDir: string; User: string; ExposedPorts: string[]; OnBuild?: string[] };
 }
 
 const MANIFEST_TYPES = [
@@ -206,20 +206,20 @@ export async function resolveImage(image: RegistryImage, platform: Platform, cre
   if (wrong !== null && wrong.key !== "manifest") throw new Error(`${image.reference}: its ${wrong.key} ${JSON.stringify(wrong.value)?.slice(0, 100)} ${wrong.why}; tupper refuses it`);
   const config = parseJson((await client.get(`${image.repository}/blobs/${configDigest}`, [], configDigest)).body, `the config of ${image.reference}`);
   const c = (config.config ?? {}) as Record<string, any>;
-  return {
-    platform: formatPlatform(platform),
-    manifest: digest as string,
-    config: configDigest,
-    layers,
-    imageConfig: {
-      Entrypoint: c.Entrypoint ?? null,
-      Cmd: c.Cmd ?? null,
-      Env: c.Env ?? [],
-      WorkingDir: c.WorkingDir ?? "",
-      User: c.User ?? "",
-      ExposedPorts: Object.keys(c.ExposedPorts ?? {}),
-    },
+  const imageConfig: LockedImage["imageConfig"] = {
+    Entrypoint: c.Entrypoint ?? null,
+    Cmd: c.Cmd ?? null,
+    Env: c.Env ?? [],
+    WorkingDir: c.WorkingDir ?? "",
+    User: c.User ?? "",
+    ExposedPorts: Object.keys(c.ExposedPorts ?? {}),
+    // kept only when there are triggers: a build FROM this image is then refused at compile time
+    ...(Array.isArray(c.OnBuild) && c.OnBuild.length > 0 ? { OnBuild: c.OnBuild } : {}),
   };
+  // the registry's config, checked as the compiler checks the lock file it goes into
+  const badConfig = imageConfigProblem(imageConfig);
+  if (badConfig !== null) throw new Error(`the config of ${image.reference}: its ${badConfig.key} ${JSON.stringify(badConfig.value)?.slice(0, 100)} ${badConfig.why}; tupper refuses it`);
+  return { platform: formatPlatform(platform), manifest: digest as string, config: configDigest, layers, imageConfig };
 }
 
 export function formatPlatform(p: Platform): string {

@@ -7,6 +7,8 @@ import type { ImageSource } from "../model/image.js";
 import { stepRecordParts, type RunSurroundings } from "../build/cachekey.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
 import { DEFAULTS } from "../model/defaults.js";
+import { layerKeys } from "../lock/lock.js";
+import type { LockedImage } from "../lock/registry.js";
 
 type Fn = "build_from" | "build_step_env" | "build_step_mount" | "build_run" | "build_copy" | "build_config" | "build_stage_end" | "build_refuse";
 interface Call {
@@ -20,10 +22,31 @@ interface Block {
 
 const w = (s: string) => shWord(s);
 
-function imageWords(ref: string, source: ImageSource | undefined): Word[] {
+// build_from's words for an image (build.sh.hbs, build_base_image): kind, source, registry,
+// repository, tag, digest, oci name; then, when the lock file pins it, its manifest, config
+// and layers (digest, media type, size, key where it is stored: bottom first), as a
+// service's pinned image has them
+function imageWords(ref: string, source: ImageSource | undefined, lock: LockedImage | undefined): Word[] {
   if (source === undefined) return [w("registry"), w(ref), w(""), w(""), w(""), w(""), w("")];
-  if (source.kind === "registry") return [w("registry"), w(source.reference), w(source.registry), w(source.repository), w(source.tag), w(source.digest ?? ""), w("")];
+  if (source.kind === "registry") {
+    const pinned = lock === undefined ? [] : [w(lock.manifest), w(lock.config), ...lockedLayerWords(lock)];
+    return [w("registry"), w(source.reference), w(source.registry), w(source.repository), w(source.tag), w(source.digest ?? ""), w(""), ...pinned];
+  }
   return [w(source.kind), shSpecPath(source.path), w(""), w(""), w(""), w(""), w(source.kind === "oci" ? source.name : "")];
+}
+
+function lockedLayerWords(lock: LockedImage): Word[] {
+  const keys = layerKeys(lock.layers.map((l) => l.digest));
+  return lock.layers.flatMap((l, i) => [w(l.digest), w(l.mediaType), shNumber(l.size), w(keys[i])]);
+}
+
+/** The comment under a FROM of an image the lock file pins: which manifest, and the Env the compiler substituted. */
+function lockComments(lock: LockedImage | undefined): Comment[] {
+  if (lock === undefined) return [];
+  return [
+    comment(`the lock file pins it for ${lock.platform}: manifest ${lock.manifest}`),
+    comment(`image config: Env ${JSON.stringify(lock.imageConfig.Env)}, WorkingDir ${JSON.stringify(lock.imageConfig.WorkingDir)}, User ${JSON.stringify(lock.imageConfig.User)}`),
+  ];
 }
 
 function where(file: string, line: number): Word {
@@ -40,6 +63,8 @@ interface BuildContext {
   surroundings: RunSurroundings;
   /** The images that COPY --from and RUN --mount from= name, each built as a stage of its own (imageStages). */
   imageStages: Map<string, number>;
+  /** The Dockerfile's registry images that the lock file pins, by reference. */
+  locked: Map<string, LockedImage>;
 }
 
 /** Where --from or from= takes files: a stage's index, or the index of the stage made of an image. */
@@ -121,8 +146,11 @@ function stageBlocks(st: Stage, file: string, images: Map<string, ImageSource>, 
   const label = labelOf(st.index);
   const base = st.base;
   const from: Word[] =
-    base.kind === "scratch" ? [w("scratch")] : base.kind === "stage" ? [w("stage"), shNumber(base.index)] : [w("image"), ...imageWords(base.ref, images.get(base.ref))];
-  const blocks: Block[] = [{ comments: originalComments(file, st.from.line, st.from.original), calls: [{ fn: "build_from", args: [where(file, st.from.line), w(label), shNumber(st.index), ...from] }] }];
+    base.kind === "scratch" ? [w("scratch")] : base.kind === "stage" ? [w("stage"), shNumber(base.index)] : [w("image"), ...imageWords(base.ref, images.get(base.ref), bc.locked.get(base.ref))];
+  const lock = base.kind === "image" ? bc.locked.get(base.ref) : undefined;
+  const blocks: Block[] = [
+    { comments: [...originalComments(file, st.from.line, st.from.original), ...lockComments(lock)], calls: [{ fn: "build_from", args: [where(file, st.from.line), w(label), shNumber(st.index), ...from] }] },
+  ];
   const layered = st.instructions.filter((i) => i.kind === "RUN" || i.kind === "COPY" || i.kind === "ADD").length;
   let k = 0;
   for (const ins of st.instructions) {
@@ -152,16 +180,16 @@ export function buildView(s: ServicePlan) {
         const index = build.stages.length + imageStages.size;
         imageStages.set(from.ref, index);
         imageBlocks.push({
-          comments: [comment(`${b.dockerfile}:${ins.source.line}: the image ${from.ref}, which it takes files from, as a stage of its own (${index})`)],
+          comments: [comment(`${b.dockerfile}:${ins.source.line}: the image ${from.ref}, which it takes files from, as a stage of its own (${index})`), ...lockComments(b.locked.get(from.ref))],
           calls: [
-            { fn: "build_from", args: [where(b.dockerfile, ins.source.line), w(`image-${imageStages.size}`), shNumber(index), w("image"), ...imageWords(from.ref, b.images.get(from.ref))] },
+            { fn: "build_from", args: [where(b.dockerfile, ins.source.line), w(`image-${imageStages.size}`), shNumber(index), w("image"), ...imageWords(from.ref, b.images.get(from.ref), b.locked.get(from.ref))] },
             { fn: "build_stage_end", args: [shNumber(index)] },
           ],
         });
       }
     }
   }
-  const bc: BuildContext = { surroundings: { network: b.network, extraHosts: b.extraHosts }, imageStages };
+  const bc: BuildContext = { surroundings: { network: b.network, extraHosts: b.extraHosts }, imageStages, locked: b.locked };
   const blocks = [...imageBlocks, ...build.needed.flatMap((i) => stageBlocks(build.stages[i], b.dockerfile, b.images, labelOf, bc))];
   return {
     name: w(s.name),

@@ -195,6 +195,41 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   [[ $output == *"app.yaml:4:12: warning: services.app.image: 127.0.0.1:$REGISTRY_PORT/test/moving:1 is not pinned by app.lock.json, so the script resolves the tag when it pulls; run tupper lock"* ]]
 }
 
+@test "build FROM a registry image the lock file pins: its Env and WorkingDir are known when the script is compiled, and the build pulls that very image" {
+  skopeo copy -q --dest-tls-verify=false "oci:$IMAGES/layout:base" "docker://127.0.0.1:$REGISTRY_PORT/test/buildbase:1"
+  mkdir -p "$TEST_DIR/spec/ctx"
+  # the base sets GREETING=hi, WorkingDir /opq and User app (setup_file)
+  cat > "$TEST_DIR/spec/ctx/Dockerfile" << DOCKERFILE
+FROM 127.0.0.1:$REGISTRY_PORT/test/buildbase:1
+USER 0
+ENV GREETING="\${GREETING} there"
+WORKDIR sub
+RUN pwd > /made && echo "\$GREETING" >> /made && ls /layer3 >> /made 2>&1 || true
+CMD ["/bin/cat", "/made"]
+DOCKERFILE
+  printf 'name: %s\nservices:\n  app:\n    build:\n      context: ./ctx\n      network: none\n    network_mode: none\n' "$PROJECT" > "$TEST_DIR/app.yaml.in"
+  # not pinned: the base's Env is unknown to the compiler, and it says so where it is used
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+  grep -q 'Dockerfile:3:1: warning: ENV: \$GREETING may be set by the environment of the base image' "$TEST_DIR/compile.err"
+  run -0 node "$CLI" lock "$TEST_DIR/spec/app.yaml"
+  [[ $output == *"wrote $TEST_DIR/spec/app.lock.json: 1 image pinned for linux/amd64"* ]]
+  grep -q '"127.0.0.1:'"$REGISTRY_PORT"'/test/buildbase:1"' "$TEST_DIR/spec/app.lock.json"
+  compile_spec app < "$TEST_DIR/app.yaml.in"
+  cat "$TEST_DIR/compile.err"
+  ! grep -q 'warning' "$TEST_DIR/compile.err" || false
+  # the script holds the values Docker's build would substitute, from the pinned config
+  grep -q "build_config '[^']*Dockerfile:3' 'env' 'GREETING=hi there'" "$SCRIPT"
+  grep -q "build_run '[^']*Dockerfile:5' '[^']*' '0' '/opq/sub' " "$SCRIPT"
+  # the tag moves on to derived (it has /layer3): the build still takes the pinned image
+  skopeo copy -q --dest-tls-verify=false "oci:$IMAGES/layout:derived" "docker://127.0.0.1:$REGISTRY_PORT/test/buildbase:1"
+  run -0 "$SCRIPT" build
+  [[ $output == *"pulling 127.0.0.1:$REGISTRY_PORT/test/buildbase:1 (locked: manifest sha256:"* ]] || { echo "$output"; false; }
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "${lines[0]}" = /opq/sub ]
+  [ "${lines[1]}" = "hi there" ]
+  [ "${lines[2]}" = "ls: /layer3: No such file or directory" ]
+}
+
 @test "a tampered blob is refused with a clear error, and nothing of the image is kept" {
   compile_image "127.0.0.1:$REGISTRY_PORT/test/derived:1"
   # the registry's copy of derived's top layer, changed in place: it now serves other bytes

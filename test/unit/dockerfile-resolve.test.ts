@@ -58,7 +58,7 @@ test("a base image's config seeds the env, CMD, SHELL and WORKDIR; without it PA
   assert.deepEqual([unknown.stages[0].baseConfigKnown, unknown.stages[0].instructions[0].unset], [false, ["PATH"]]);
   // and said where it happens, as a warning: the script's PATH would be "/x:"
   assert.deepEqual(errs("FROM golang\nENV PATH=/x:$PATH\nRUN echo $HOME\n"), [
-    "Dockerfile:2:1: warning: ENV: $PATH may be set by the environment of the base image golang, which tupper does not know when it compiles: here it is taken as unset; write the value in full, e.g. ENV PATH=/x:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "Dockerfile:2:1: warning: ENV: $PATH may be set by the environment of the base image golang, which tupper does not know when it compiles: here it is taken as unset; write the value in full, e.g. ENV PATH=/x:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; or pin the base with tupper lock, which makes its Env known here",
   ]);
   // a known base (scratch, or a config given) leaves nothing unknown to warn of
   assert.deepEqual(errs("FROM scratch\nENV PATH=/x:$PATH\n"), []);

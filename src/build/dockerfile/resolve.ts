@@ -217,16 +217,18 @@ export function resolveDockerfile(parsed: ParsedDockerfile, opts: ResolveOptions
   };
 }
 
-// The config of a base image (its Env: PATH, GOPATH...) is read when the build runs (a pull,
-// or a local image's config), not when the script is compiled, so a variable it would set is
-// taken as unset in the script: `ENV PATH=/x:$PATH` becomes "/x:", which drops the base's
+// The config of a base image (its Env: PATH, GOPATH...) is known when the script is compiled
+// only if the lock file pins the image (tupper lock records its config; the build then pulls
+// exactly that image). Otherwise it is read when the build runs, and a variable it would set
+// is taken as unset in the script: `ENV PATH=/x:$PATH` becomes "/x:", which drops the base's
 // directories and adds the working directory to PATH. Docker expands it with the base's
 // value; tupper says so where it happens.
 function reportUnknownBaseEnv(ins: Instruction, h: StageHeader, report: Report) {
   const names = ins.unset.map((n) => `$${n}`).join(", ");
   const base = h.base.kind === "image" ? `the base image ${h.base.ref}` : "the stage's base image";
   const fix = ins.unset.includes("PATH") ? "write the value in full, e.g. ENV PATH=/x:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : "if the base image sets it, write its value in full";
-  report({ line: ins.source.line, col: ins.source.col }, ins.kind, `${names} may be set by the environment of ${base}, which tupper does not know when it compiles: here ${ins.unset.length === 1 ? "it is" : "they are"} taken as unset; ${fix}`, "warning");
+  const pin = h.base.kind === "image" ? "; or pin the base with tupper lock, which makes its Env known here" : "";
+  report({ line: ins.source.line, col: ins.source.col }, ins.kind, `${names} may be set by the environment of ${base}, which tupper does not know when it compiles: here ${ins.unset.length === 1 ? "it is" : "they are"} taken as unset; ${fix}${pin}`, "warning");
 }
 
 function samePlatform(written: string, p: Platform): boolean {
