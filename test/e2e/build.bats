@@ -337,6 +337,7 @@ serve_https() {
     const [dir, port, key, cert] = process.argv.slice(1);
     const fs = require("fs"), path = require("path");
     require("https").createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+      console.log(`GET ${req.url}`);
       const file = path.join(dir, path.basename(req.url.split("?")[0]));
       fs.readFile(file, (err, data) => { if (err) { res.writeHead(404); res.end(); } else { res.writeHead(200); res.end(data); } });
     }).listen(Number(port), "127.0.0.1", () => console.log("listening"));
@@ -348,7 +349,7 @@ serve_https() {
   export CURL_CA_BUNDLE="$TEST_DIR/tls.crt"
 }
 
-@test "build: ADD of an https URL downloads it, checked by --checksum; a wrong checksum stops the build and keeps nothing" {
+@test "build: ADD of an https URL downloads it, checked by --checksum; a cached rebuild does not download a checksummed URL again; a wrong checksum stops the build and keeps nothing" {
   mkdir -p "$TEST_DIR/www"
   printf 'tupper-downloaded-8d1\n' > "$TEST_DIR/www/tool.txt"
   local sum
@@ -367,9 +368,18 @@ DOCKERFILE
   [ "$output" = "tupper-downloaded-8d1
 tupper-downloaded-8d1
 600" ]
-  # the server now sends other bytes: the checksum stops the build, and no layer holds them
+  # a rebuild: the checksummed ADD is cached by its checksum and asks the server nothing (as
+  # BuildKit); the plain one downloads again, as its key is what the server sends
+  [ "$(grep -c '^GET /tool.txt$' "$TEST_DIR/https.out")" -eq 1 ]
+  run -0 "$SCRIPT" build
+  echo "$output"
+  [ "$(count_of CACHED)" -eq 2 ]
+  [ "$(grep -c '^GET /tool.txt$' "$TEST_DIR/https.out")" -eq 1 ]
+  [ "$(grep -c '^GET /tool.txt?x=1$' "$TEST_DIR/https.out")" -eq 2 ]
+  # the server now sends other bytes: the checksum stops the build (--no-cache: the cached
+  # step would not download them), and no layer holds them
   printf 'tupper-tampered-8d1\n' > "$TEST_DIR/www/tool.txt"
-  run "$SCRIPT" build
+  run "$SCRIPT" build --no-cache
   echo "$output"
   [ "$status" -ne 0 ]
   [[ $output == *"Dockerfile:2: ADD https://127.0.0.1:18443/tool.txt: what it sent is sha256:"*", not sha256:$sum (--checksum); nothing of it was kept"* ]]
