@@ -2,11 +2,11 @@
  * context.c: a build context, read as hostile input (helper/CONTEXT.md has the formats).
  *
  *   tupper-init context-hash --context DIR [--ignore-file F] [--include SOURCE]...
- *       [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...
+ *       [--chown UID[:GID]] [--chmod MODE] [--exclude PATTERN]...
  *       prints sha256:HEX, the tupper-files-v1 digest of what a COPY of the sources (all of
  *       DIR without --include) writes: names, types, modes, owners, contents.
  *   tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]
- *       [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...
+ *       [--chown UID[:GID]] [--chmod MODE] [--exclude PATTERN]...
  *       [--expect sha256:HEX] [--] SOURCE...
  *       copies as Docker's COPY does, from DIR into PATH of the image's root ROOT. With
  *       --expect, fails unless the tupper-files-v1 digest of what it wrote, computed from the
@@ -56,6 +56,7 @@
  */
 #define _GNU_SOURCE
 #include "context.h"
+#include "chmod.h"
 #include "pattern.h"
 #include "security.h"
 #include "sha256.h"
@@ -517,7 +518,7 @@ struct hasher {
   size_t n, cap;
   uid_t uid;      /* the owner the copy gives everything: --chown, or 0:0 as Docker */
   gid_t gid;
-  int chmod_mode; /* -1: the source's mode */
+  const char *chmod; /* --chmod as given (chmod.c); NULL: the source's mode */
   unsigned char *buffer;
 };
 
@@ -564,7 +565,7 @@ static void add_record(struct hasher *h, const struct node *n, char *payload) {
   struct record *r = &h->records[h->n];
   *r = (struct record){.path = xstrdup(n->parent == NULL ? n->as : n->sub), .order = h->n, .type = type[n->kind]};
   /* what the copy writes: a symlink's mode is always 0777; --chmod and --chown as given */
-  r->mode = n->kind == SYMLINK ? 0777 : h->chmod_mode >= 0 ? (unsigned)h->chmod_mode : (unsigned)(n->st.st_mode & 07777);
+  r->mode = n->kind == SYMLINK ? 0777 : (unsigned)chmod_apply(h->chmod, n->st.st_mode, n->kind == DIRECTORY);
   r->uid = (unsigned)h->uid, r->gid = (unsigned)h->gid;
   r->payload = payload;
   h->n++;
@@ -620,7 +621,7 @@ struct copy {
   const char *dest;    /* as given: ends in '/' or not */
   uid_t uid;
   gid_t gid;
-  int chmod_mode;      /* -1: the source's mode */
+  const char *chmod;   /* --chmod as given (chmod.c); NULL: the source's mode */
   bool into_directory; /* the sources go into DEST/ (several of them, a wildcard, or a trailing '/') */
   unsigned char *buffer;
   struct hasher written; /* the records of what was written, from the bytes written (--expect) */
@@ -673,7 +674,7 @@ static void clear_name(struct copy *c, int dir, const char *name, const char *wh
 }
 
 static mode_t mode_for(const struct copy *c, const struct node *n) {
-  return c->chmod_mode >= 0 ? (mode_t)c->chmod_mode : n->st.st_mode & 07777;
+  return chmod_apply(c->chmod, n->st.st_mode, n->kind == DIRECTORY);
 }
 
 /* Copies IN to OUT; returns the sha256 in hex of the bytes written. */
@@ -840,9 +841,9 @@ struct context_args {
 
 static void context_usage(void) {
   fputs("usage: tupper-init context-hash --context DIR [--ignore-file F] [--include SOURCE]...\n"
-        "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...\n"
+        "                   [--chown UID[:GID]] [--chmod MODE] [--exclude PATTERN]...\n"
         "       tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]\n"
-        "                   [--chown UID[:GID]] [--chmod OCTAL] [--exclude PATTERN]...\n"
+        "                   [--chown UID[:GID]] [--chmod MODE] [--exclude PATTERN]...\n"
         "                   [--expect sha256:HEX] [--] SOURCE...\n"
         "       tupper-init context-owner --rootfs ROOT USER[:GROUP]\n"
         "       tupper-init context-stubs --rootfs ROOT --missing|--remove PATH...\n"
@@ -907,10 +908,10 @@ static void context_hash(struct context_args *a) {
   struct ignore ignore = {0};
   struct walk w = {0};
   setup_walk(&w, a, &ignore);
-  struct hasher h = {.chmod_mode = -1};
+  struct hasher h = {.chmod = a->chmod};
   h.buffer = xmalloc(COPY_BUFFER);
   if (a->chown != NULL) parse_chown(a->chown, &h.uid, &h.gid);
-  if (a->chmod != NULL) h.chmod_mode = (int)parse_number(a->chmod, 8, 07777, "--chmod");
+  if (a->chmod != NULL) chmod_check(a->chmod);
   w.data = &h;
   w.visit = hash_visit;
   w.exclude = &a->exclude;
@@ -930,15 +931,15 @@ static void context_copy(struct context_args *a) {
   struct walk w = {0};
   setup_walk(&w, a, &ignore);
   if (a->rootfs == NULL || a->dest == NULL || a->n_sources == 0) context_usage();
-  struct copy c = {.root_name = a->rootfs, .dest = a->dest, .chmod_mode = -1};
+  struct copy c = {.root_name = a->rootfs, .dest = a->dest, .chmod = a->chmod};
   c.root = open_root(a->rootfs, "image root");
   c.buffer = xmalloc(COPY_BUFFER);
   if (a->chown != NULL) parse_chown(a->chown, &c.uid, &c.gid);
-  if (a->chmod != NULL) c.chmod_mode = (int)parse_number(a->chmod, 8, 07777, "--chmod");
+  if (a->chmod != NULL) chmod_check(a->chmod);
   if (a->expect != NULL && (strncmp(a->expect, "sha256:", 7) != 0 || strlen(a->expect) != 7 + 64 ||
                             strspn(a->expect + 7, "0123456789abcdef") != 64))
     die("--expect %s: not sha256: and 64 lowercase hex digits", a->expect);
-  c.written = (struct hasher){.uid = c.uid, .gid = c.gid, .chmod_mode = c.chmod_mode};
+  c.written = (struct hasher){.uid = c.uid, .gid = c.gid, .chmod = c.chmod};
   size_t dest_len = strlen(a->dest);
   bool trailing_slash = dest_len > 0 && a->dest[dest_len - 1] == '/';
   if (a->n_sources > 1 && !trailing_slash)

@@ -77,6 +77,10 @@ secret_untouched() {
   [ "$(hash_of --chown 1000:1000)" != "$(hash_of --chown 1000:1001)" ]
   [ "$(hash_of --chown 1000)" = "$(hash_of --chown 1000:1000)" ]
   [ "$(hash_of --chmod 644)" != "$base" ]
+  # a symbolic --chmod is applied to each file's mode: u+r changes none here (all are 0644 or
+  # 0755, links 0777), u+x changes a.c's
+  [ "$(hash_of --chmod u+r)" = "$base" ]
+  [ "$(hash_of --chmod u+x)" != "$base" ]
   chown 0:0 "$CTX/src/a.c"
   # name
   mv "$CTX/src/lib/b.c" "$CTX/src/lib/c.c"
@@ -472,6 +476,18 @@ included aqz" ]
   [ "$(stat -c '%u:%g %a' "$ROOT/owned/a.txt")" = '1000:2000 640' ]
   [ "$(stat -c '%u:%g %a' "$ROOT/owned/f1.txt")" = '1000:2000 640' ]
   [ "$(stat -c '%u:%g' "$ROOT/owned")" = '1000:2000' ]
+  # symbolic --chmod (BuildKit's too) changes each file's own mode as chmod(1) does, no umask:
+  # f1.txt is 0755, f2.txt 0644, dir/sub a directory
+  chmod 0644 "$CTX/f2.txt" "$CTX/dir/a.txt" "$CTX/dir/sub/b.txt" && chmod 0755 "$CTX/dir/sub"
+  copy_both_ways 0 --dest /sym/ --chmod go-rwx,u+w f1.txt f2.txt
+  [ "$(stat -c %a "$ROOT/sym/f1.txt" "$ROOT/sym/f2.txt")" = $'700\n600' ]
+  copy_both_ways 0 --dest /rx/ --chmod a=rX dir f1.txt f2.txt # X: directories, and files some x bit
+  [ "$(stat -c %a "$ROOT/rx/a.txt" "$ROOT/rx/sub" "$ROOT/rx/sub/b.txt" "$ROOT/rx/f1.txt" "$ROOT/rx/f2.txt")" = $'444\n555\n444\n555\n444' ]
+  copy_both_ways 0 --dest /copied --chmod u+s,g=u,o-rx f1.txt # g=u: the group gets the owner's bits
+  [ "$(stat -c %a "$ROOT/copied")" = 4770 ]
+  copy_both_ways 125 --dest /bad --chmod u+q f1.txt
+  [[ $stderr == *"--chmod=u+q: not an octal mode (at most 07777) nor symbolic clauses such as u+x,go-w"* ]]
+  [ ! -e "$ROOT/bad" ]
   copy_both_ways 0 --dest /uidonly --chown 77 f1.txt
   [ "$(stat -c '%u:%g' "$ROOT/uidonly")" = '77:77' ]
   copy_both_ways 0 --dest /ex/ --exclude '**/*.txt' --exclude '!sub/b.txt' dir
@@ -503,7 +519,7 @@ included aqz" ]
   # what context-copy computes from the bytes it writes equals what context-hash read, for
   # directories, a file, a file to a file, wildcards, links, a FIFO, --chown, --chmod, --exclude
   for form in 'dir' 'f1.txt' 'dir f1.txt' 'f*.txt' 'link.*' 'link.txt' \
-    '--chown 1000:2000 --chmod 640 dir f1.txt' "--exclude **/b.txt dir"; do
+    '--chown 1000:2000 --chmod 640 dir f1.txt' '--chmod a=rX,u+w dir f1.txt' "--exclude **/b.txt dir"; do
     read -ra form <<< "$form"
     local -a options=() sources=()
     while ((${#form[@]})); do

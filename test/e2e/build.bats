@@ -386,6 +386,20 @@ tupper-downloaded-8d1
   if grep -rqs tupper-tampered-8d1 "$TUPPER_ROOT/images/"; then echo "the tampered download is in the store" >&2 && false; fi
 }
 
+@test "build: COPY --chmod with symbolic clauses changes each file's own mode, as BuildKit does" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  printf '#!/bin/sh\necho ran\n' > "$TEST_DIR/spec/ctx/tool.sh"
+  chmod 0644 "$TEST_DIR/spec/ctx/tool.sh"
+  compile_build << 'DOCKERFILE'
+FROM base
+COPY --chmod=u+x,go-r tool.sh /usr/local/bin/tool
+CMD ["/bin/sh", "-c", "stat -c %a /usr/local/bin/tool; /usr/local/bin/tool"]
+DOCKERFILE
+  run -0 "$SCRIPT" build
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = $'700\nran' ] # 0644, then u+x: 0744, then go-r: 0700
+}
+
 @test "build: COPY --from and RUN --mount from= an image (not a stage) take its files, the image made a stage of its own" {
   compile_build << 'DOCKERFILE'
 FROM base

@@ -95,7 +95,8 @@ export function copy(node: Node, st: StageState, flags: FlagValues, ctx: Dispatc
     const v = ex({ raw: chmod.value, pos: chmod.pos })?.word;
     if (v !== undefined) {
       if (/^[0-7]{1,4}$/.test(v)) result.chmod = { octal: parseInt(v, 8) };
-      else if (/^[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*$/.test(v)) result.chmod = { symbolic: v };
+      // chmod(1)'s clauses, as tupper-init's chmod.c applies them to each file's own mode
+      else if (/^[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+(?:,[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+)*$/.test(v) && v.length <= 256) result.chmod = { symbolic: v };
       else report(chmod.pos, kind, `invalid chmod parameter: '${v}'; it should be octal string and between 0 and 07777, or symbolic such as u+x,go-w`);
     }
   }
