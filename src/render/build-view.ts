@@ -10,7 +10,7 @@ import { DEFAULTS } from "../model/defaults.js";
 import { layerKeys } from "../lock/lock.js";
 import type { LockedImage } from "../lock/registry.js";
 
-type Fn = "build_from" | "build_step_env" | "build_step_mount" | "build_run" | "build_copy" | "build_config" | "build_stage_end" | "build_refuse";
+type Fn = "build_from" | "build_step_env" | "build_step_mount" | "build_run" | "build_copy" | "build_config" | "build_stage_end";
 interface Call {
   fn: Fn;
   args: Word[];
@@ -83,10 +83,8 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, bc: BuildCont
       const mount = (kind: string, target: string, id: string, access: string, owner?: { uid: number; gid: number; mode: number }, extra = "") =>
         calls.push({ fn: "build_step_mount", args: [w(kind), w(target), w(id), w(access), w(owner ? String(owner.uid) : ""), w(owner ? String(owner.gid) : ""), w(owner ? owner.mode.toString(8).padStart(4, "0") : ""), w(extra)] });
       for (const m of ins.mounts) {
-        if (m.type === "cache") {
-          if (m.source !== undefined || m.from !== undefined) return [{ fn: "build_refuse", args: [at, w("RUN --mount=type=cache with from= or source= (a cache seeded from a stage) is not built yet by tupper; drop from= and source=")] }];
-          mount("cache", m.target, m.id, m.readonly ? "ro" : "rw", m);
-        } else if (m.type === "tmpfs") mount("tmpfs", m.target, "", "rw", undefined, m.size === undefined ? "" : String(m.size));
+        if (m.type === "cache") mount("cache", m.target, m.id, m.readonly ? "ro" : "rw", m);
+        else if (m.type === "tmpfs") mount("tmpfs", m.target, "", "rw", undefined, m.size === undefined ? "" : String(m.size));
         else if (m.type === "secret") mount("secret", m.target ?? "", m.id, m.required ? "required" : "optional", m, m.env ?? "");
         else mount("bind", m.target, m.source, m.readwrite ? "rw" : "ro", undefined, fromIndex(m.from, bc));
       }

@@ -58,6 +58,9 @@ export function copy(node: Node, st: StageState, flags: FlagValues, ctx: Dispatc
     const cleaned = path.posix.normalize("/" + v).replace(/^\/+/, "").replace(/\/+$/, "") || ".";
     sources.push({ kind: "path", path: cleaned });
   }
+  // each URL is downloaded into a context of its own (build_download), which the copy then reads
+  if (sources.some((s) => s.kind === "url") && sources.some((s) => s.kind !== "url"))
+    report(words[0].pos, kind, "ADD of URLs and of other sources in one instruction is not built yet by tupper; write one ADD for each");
   const destRaw = ex(destWord)?.word;
   if (destRaw === undefined) return undefined;
   if (destRaw === "") {

@@ -135,6 +135,7 @@ function parseMount(value: string, pos: Pos, st: StageState, ctx: DispatchContex
       return { type: "bind", target, source, ...(from ? { from } : {}), readwrite: bool("readwrite", false) };
     case "cache": {
       if (!target) return bad("--mount=type=cache needs a target; write target=/PATH");
+      if (fields.has("source") || fromRaw !== undefined) return bad("--mount=type=cache with from= or source= (a cache seeded from a stage) is not built yet by tupper; drop from= and source=");
       const sharing = fields.get("sharing") ?? "shared";
       if (sharing !== "shared" && sharing !== "private" && sharing !== "locked") return bad(`unsupported sharing value ${JSON.stringify(sharing)}; use shared, private or locked`);
       const mode = num("mode", 0o755, 8);
