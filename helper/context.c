@@ -2,11 +2,11 @@
  * context.c: a build context, read as hostile input (helper/CONTEXT.md has the formats).
  *
  *   tupper-init context-hash --context DIR [--ignore-file F] [--include SOURCE]...
- *       [--chown UID[:GID]] [--chmod MODE] [--exclude PATTERN]...
+ *       [--chown UID[:GID] | --keep-owners] [--chmod MODE] [--exclude PATTERN]...
  *       prints sha256:HEX, the tupper-files-v1 digest of what a COPY of the sources (all of
  *       DIR without --include) writes: names, types, modes, owners, contents.
  *   tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]
- *       [--chown UID[:GID]] [--chmod MODE] [--exclude PATTERN]...
+ *       [--chown UID[:GID] | --keep-owners] [--chmod MODE] [--exclude PATTERN]...
  *       [--expect sha256:HEX] [--] SOURCE...
  *       copies as Docker's COPY does, from DIR into PATH of the image's root ROOT. With
  *       --expect, fails unless the tupper-files-v1 digest of what it wrote, computed from the
@@ -518,6 +518,7 @@ struct hasher {
   size_t n, cap;
   uid_t uid;      /* the owner the copy gives everything: --chown, or 0:0 as Docker */
   gid_t gid;
+  bool keep_owners; /* --keep-owners: each file keeps its own (COPY --from, as Docker) */
   const char *chmod; /* --chmod as given (chmod.c); NULL: the source's mode */
   unsigned char *buffer;
 };
@@ -566,7 +567,8 @@ static void add_record(struct hasher *h, const struct node *n, char *payload) {
   *r = (struct record){.path = xstrdup(n->parent == NULL ? n->as : n->sub), .order = h->n, .type = type[n->kind]};
   /* what the copy writes: a symlink's mode is always 0777; --chmod and --chown as given */
   r->mode = n->kind == SYMLINK ? 0777 : (unsigned)chmod_apply(h->chmod, n->st.st_mode, n->kind == DIRECTORY);
-  r->uid = (unsigned)h->uid, r->gid = (unsigned)h->gid;
+  r->uid = h->keep_owners ? (unsigned)n->st.st_uid : (unsigned)h->uid;
+  r->gid = h->keep_owners ? (unsigned)n->st.st_gid : (unsigned)h->gid;
   r->payload = payload;
   h->n++;
 }
@@ -621,6 +623,7 @@ struct copy {
   const char *dest;    /* as given: ends in '/' or not */
   uid_t uid;
   gid_t gid;
+  bool keep_owners;    /* --keep-owners: each file keeps its source's owner (COPY --from) */
   const char *chmod;   /* --chmod as given (chmod.c); NULL: the source's mode */
   bool into_directory; /* the sources go into DEST/ (several of them, a wildcard, or a trailing '/') */
   unsigned char *buffer;
@@ -673,6 +676,15 @@ static void clear_name(struct copy *c, int dir, const char *name, const char *wh
   if (unlinkat(dir, name, 0) < 0) die_errno("remove %s/%s", c->root_name, where);
 }
 
+/* The owner N gets: its source's with --keep-owners, else the copy's (--chown, or 0:0). */
+static uid_t uid_for(const struct copy *c, const struct node *n) {
+  return c->keep_owners ? n->st.st_uid : c->uid;
+}
+
+static gid_t gid_for(const struct copy *c, const struct node *n) {
+  return c->keep_owners ? n->st.st_gid : c->gid;
+}
+
 static mode_t mode_for(const struct copy *c, const struct node *n) {
   return chmod_apply(c->chmod, n->st.st_mode, n->kind == DIRECTORY);
 }
@@ -714,7 +726,7 @@ static void copy_leaf(struct walk *w, struct node *n, int dir, const char *name,
     int out = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (out < 0) die_errno("create %s/%s", c->root_name, where);
     add_record(&c->written, n, copy_data(c, in, out, n->rel, where));
-    if (fchown(out, c->uid, c->gid) < 0) die_errno("chown %s/%s", c->root_name, where);
+    if (fchown(out, uid_for(c, n), gid_for(c, n)) < 0) die_errno("chown %s/%s", c->root_name, where);
     if (fchmod(out, mode_for(c, n)) < 0) die_errno("chmod %s/%s", c->root_name, where);
     if (futimens(out, times) < 0) die_errno("set the time of %s/%s", c->root_name, where);
     if (close(out) < 0) die_errno("close %s/%s", c->root_name, where);
@@ -730,7 +742,7 @@ static void copy_leaf(struct walk *w, struct node *n, int dir, const char *name,
     if (mknodat(dir, name, S_IFIFO | 0600, 0) < 0) die_errno("mkfifo %s/%s", c->root_name, where);
     if (fchmodat(dir, name, mode_for(c, n), AT_SYMLINK_NOFOLLOW) < 0) die_errno("chmod %s/%s", c->root_name, where);
   }
-  if (fchownat(dir, name, c->uid, c->gid, AT_SYMLINK_NOFOLLOW) < 0) die_errno("chown %s/%s", c->root_name, where);
+  if (fchownat(dir, name, uid_for(c, n), gid_for(c, n), AT_SYMLINK_NOFOLLOW) < 0) die_errno("chown %s/%s", c->root_name, where);
   if (utimensat(dir, name, times, AT_SYMLINK_NOFOLLOW) < 0) die_errno("set the time of %s/%s", c->root_name, where);
 }
 
@@ -753,7 +765,7 @@ static void copy_directory(struct walk *w, struct node *n) {
   if (mkdirat(p->out_fd, n->name, 0700) == 0) {
     n->out_fd = openat(p->out_fd, n->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (n->out_fd < 0) die_errno("open %s/%s", c->root_name, n->out_path);
-    if (fchown(n->out_fd, c->uid, c->gid) < 0) die_errno("chown %s/%s", c->root_name, n->out_path);
+    if (fchown(n->out_fd, uid_for(c, n), gid_for(c, n)) < 0) die_errno("chown %s/%s", c->root_name, n->out_path);
     if (fchmod(n->out_fd, mode_for(c, n)) < 0) die_errno("chmod %s/%s", c->root_name, n->out_path);
     return;
   }
@@ -834,6 +846,7 @@ static void parse_chown(const char *text, uid_t *uid, gid_t *gid) {
 
 struct context_args {
   const char *context, *ignore_file, *rootfs, *dest, *chown, *chmod, *expect;
+  bool keep_owners;
   char **sources;
   size_t n_sources;
   struct ignore exclude;
@@ -841,9 +854,9 @@ struct context_args {
 
 static void context_usage(void) {
   fputs("usage: tupper-init context-hash --context DIR [--ignore-file F] [--include SOURCE]...\n"
-        "                   [--chown UID[:GID]] [--chmod MODE] [--exclude PATTERN]...\n"
+        "                   [--chown UID[:GID] | --keep-owners] [--chmod MODE] [--exclude PATTERN]...\n"
         "       tupper-init context-copy --context DIR --rootfs ROOT --dest PATH [--ignore-file F]\n"
-        "                   [--chown UID[:GID]] [--chmod MODE] [--exclude PATTERN]...\n"
+        "                   [--chown UID[:GID] | --keep-owners] [--chmod MODE] [--exclude PATTERN]...\n"
         "                   [--expect sha256:HEX] [--] SOURCE...\n"
         "       tupper-init context-owner --rootfs ROOT USER[:GROUP]\n"
         "       tupper-init context-stubs --rootfs ROOT --missing|--remove PATH...\n"
@@ -876,6 +889,8 @@ static void parse_context_args(int argc, char **argv, struct context_args *a) {
       a->dest = argv[++i];
     } else if (strcmp(arg, "--chown") == 0 && more) {
       a->chown = argv[++i];
+    } else if (strcmp(arg, "--keep-owners") == 0) {
+      a->keep_owners = true;
     } else if (strcmp(arg, "--chmod") == 0 && more) {
       a->chmod = argv[++i];
     } else if (strcmp(arg, "--expect") == 0 && more) {
@@ -908,7 +923,8 @@ static void context_hash(struct context_args *a) {
   struct ignore ignore = {0};
   struct walk w = {0};
   setup_walk(&w, a, &ignore);
-  struct hasher h = {.chmod = a->chmod};
+  if (a->keep_owners && a->chown != NULL) die("context-hash: --chown and --keep-owners: give one");
+  struct hasher h = {.chmod = a->chmod, .keep_owners = a->keep_owners};
   h.buffer = xmalloc(COPY_BUFFER);
   if (a->chown != NULL) parse_chown(a->chown, &h.uid, &h.gid);
   if (a->chmod != NULL) chmod_check(a->chmod);
@@ -931,7 +947,8 @@ static void context_copy(struct context_args *a) {
   struct walk w = {0};
   setup_walk(&w, a, &ignore);
   if (a->rootfs == NULL || a->dest == NULL || a->n_sources == 0) context_usage();
-  struct copy c = {.root_name = a->rootfs, .dest = a->dest, .chmod = a->chmod};
+  if (a->keep_owners && a->chown != NULL) die("context-copy: --chown and --keep-owners: give one");
+  struct copy c = {.root_name = a->rootfs, .dest = a->dest, .chmod = a->chmod, .keep_owners = a->keep_owners};
   c.root = open_root(a->rootfs, "image root");
   c.buffer = xmalloc(COPY_BUFFER);
   if (a->chown != NULL) parse_chown(a->chown, &c.uid, &c.gid);
@@ -939,7 +956,7 @@ static void context_copy(struct context_args *a) {
   if (a->expect != NULL && (strncmp(a->expect, "sha256:", 7) != 0 || strlen(a->expect) != 7 + 64 ||
                             strspn(a->expect + 7, "0123456789abcdef") != 64))
     die("--expect %s: not sha256: and 64 lowercase hex digits", a->expect);
-  c.written = (struct hasher){.uid = c.uid, .gid = c.gid, .chmod = c.chmod};
+  c.written = (struct hasher){.uid = c.uid, .gid = c.gid, .chmod = c.chmod, .keep_owners = c.keep_owners};
   size_t dest_len = strlen(a->dest);
   bool trailing_slash = dest_len > 0 && a->dest[dest_len - 1] == '/';
   if (a->n_sources > 1 && !trailing_slash)

@@ -500,6 +500,15 @@ included aqz" ]
   copy_both_ways 0 --dest /matched/ 'link.*'
   [ "$(readlink "$ROOT/matched/link.txt")" = dir/a.txt ]
   [ "$(hash_of --include link.txt)" != "$(hash_of --include 'link.*')" ]
+  # --keep-owners (COPY --from a stage): each file keeps its own owner, in the copy and in the
+  # digest; it and --chown exclude each other
+  chown 1234:5678 "$CTX/f1.txt"
+  copy_both_ways 0 --dest /kept/ --keep-owners f1.txt
+  [ "$(stat -c %u:%g "$ROOT/kept/f1.txt")" = 1234:5678 ]
+  [ "$(hash_of --include f1.txt --keep-owners)" != "$(hash_of --include f1.txt)" ]
+  copy_both_ways 125 --dest /both --keep-owners --chown 1:1 f1.txt
+  [[ $stderr == *"context-copy: --chown and --keep-owners: give one"* ]]
+  chown 0:0 "$CTX/f1.txt"
   # without --chown the copy is root's, whoever owned the context's file (Docker)
   chown 4321 "$CTX/f2.txt"
   copy_both_ways 0 --dest /rootowned f2.txt
@@ -519,7 +528,7 @@ included aqz" ]
   # what context-copy computes from the bytes it writes equals what context-hash read, for
   # directories, a file, a file to a file, wildcards, links, a FIFO, --chown, --chmod, --exclude
   for form in 'dir' 'f1.txt' 'dir f1.txt' 'f*.txt' 'link.*' 'link.txt' \
-    '--chown 1000:2000 --chmod 640 dir f1.txt' '--chmod a=rX,u+w dir f1.txt' "--exclude **/b.txt dir"; do
+    '--chown 1000:2000 --chmod 640 dir f1.txt' '--chmod a=rX,u+w dir f1.txt' '--keep-owners dir' "--exclude **/b.txt dir"; do
     read -ra form <<< "$form"
     local -a options=() sources=()
     while ((${#form[@]})); do

@@ -386,6 +386,26 @@ tupper-downloaded-8d1
   if grep -rqs tupper-tampered-8d1 "$TUPPER_ROOT/images/"; then echo "the tampered download is in the store" >&2 && false; fi
 }
 
+@test "build: COPY --from and a bind mount from a stage keep each file's owner, as Docker's do; the context's files are root's; --chown overrides" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  echo ctx > "$TEST_DIR/spec/ctx/ctx.txt"
+  chown 4321:4321 "$TEST_DIR/spec/ctx/ctx.txt"
+  compile_build << 'DOCKERFILE'
+FROM base AS builder
+RUN mkdir /out && echo built > /out/made.txt && chown -R 1234:5678 /out
+FROM base
+COPY --from=builder /out /kept
+COPY --from=builder --chown=7:8 /out/made.txt /chowned.txt
+COPY ctx.txt /ctx.txt
+RUN --mount=type=bind,from=builder,source=/out,target=/m stat -c %u:%g /m/made.txt > /bind-owner
+CMD ["/bin/sh", "-c", "stat -c %u:%g /kept /kept/made.txt /chowned.txt /ctx.txt; cat /bind-owner"]
+DOCKERFILE
+  run -0 "$SCRIPT" build
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  # /kept is made by the copy (root's, as BuildKit makes it); what it holds keeps its owner
+  [ "$output" = $'0:0\n1234:5678\n7:8\n0:0\n1234:5678' ]
+}
+
 @test "build: COPY --chmod with symbolic clauses changes each file's own mode, as BuildKit does" {
   mkdir -p "$TEST_DIR/spec/ctx"
   printf '#!/bin/sh\necho ran\n' > "$TEST_DIR/spec/ctx/tool.sh"
