@@ -58,7 +58,7 @@ export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: Servi
   const stopGraceMs =
     typeof s.stop_grace_period === "string" ? valueOr(report, p("stop_grace_period"), parseDuration(s.stop_grace_period), "use e.g. 10s, 1m30s or 500ms") : null;
   const healthcheck = isObj(s.healthcheck) ? resolveHealthcheck(report, p("healthcheck"), s.healthcheck) : NO_HEALTHCHECK;
-  const logRotation = isObj(s.logging) ? resolveLogging(report, p("logging"), s.logging) : { maxSizeBytes: null, maxFiles: null };
+  const logRotation = isObj(s.logging) ? resolveLogging(report, p("logging"), s.logging, labels) : { maxSizeBytes: null, maxFiles: null };
   const limits = resolveLimits(report, at, s);
   const volumes = Array.isArray(s.volumes) ? resolveVolumes(report, p("volumes"), s.volumes, context.declaredVolumes) : [];
   const groupAdd = Array.isArray(s.group_add)
@@ -160,10 +160,19 @@ function resolveHealthcheck(report: Report, path: SpecPath, h: Obj): HealthValue
 }
 
 /** logging: what the none driver cannot take; max-size in bytes, max-file as a count. */
-function resolveLogging(report: Report, path: SpecPath, logging: Obj): ServiceValues["logRotation"] {
+function resolveLogging(report: Report, path: SpecPath, logging: Obj, labels: [string, string][]): ServiceValues["logRotation"] {
   const options = isObj(logging.options) ? logging.options : {};
   if (logging.driver === "none" && Object.keys(options).length > 0) {
     report([...path, "options"], "the none driver keeps no log, so it takes no options; remove options or use json-file", "error", "key");
+  }
+  // labels: Docker adds the named labels' values to each record; tupper's records have no
+  // attributes, so only names that no label of the service has (Docker adds nothing) pass
+  if (typeof options.labels === "string") {
+    const named = options.labels.split(",").map((n) => n.trim()).filter((n) => labels.some(([label]) => label === n));
+    if (named.length > 0) {
+      const them = named.length === 1 ? `the service's label ${named[0]}` : `the service's labels ${named.join(", ")}`;
+      report([...path, "options", "labels"], `names ${them}, whose value Docker's json-file adds to each log record; tupper's log records (CRI format) carry no attributes: remove ${named.length === 1 ? "it" : "them"} from labels`);
+    }
   }
   const maxSize = options["max-size"];
   let bytes: number | null = null;

@@ -267,8 +267,8 @@ export type Service = {
       "max-size"?: string | number;
       /** How many files are kept, the current one included; the oldest goes. With 1, the file starts again empty. Only with max-size. */
       "max-file"?: string | number;
-      /** tupper's log records (CRI format) carry no attributes */
-      labels?: never;
+      /** Docker's json-file adds the value of each label named here that the container has to every log record's attributes. tupper's records (the CRI format) carry no attributes, so a label the service sets is refused here; one that no label of the service has (as Docker, which adds nothing then) is accepted, and changes nothing. */
+      labels?: string;
       /** tupper's log records (CRI format) carry no attributes */
       "labels-regex"?: never;
       /** tupper's log records (CRI format) carry no attributes */

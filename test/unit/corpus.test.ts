@@ -34,8 +34,8 @@ const COMPOSE_REFUSES_TOO = [
 
 /**
  * A Dockerfile a build: names that the corpus does not hold: the search index stores no version
- * of it (nginx-flask-mysql's proxy/Dockerfile: only proxy/conf is stored). The file is refused
- * before its builds are read (logging labels), so this changes no count today.
+ * of it (nginx-flask-mysql's proxy/Dockerfile: only proxy/conf is stored, and not held here
+ * either), so that file fails at its missing build context (REFUSED).
  */
 const NOT_STORED = ["docker__awesome-compose__nginx-flask-mysql__compose.tree/nginx-flask-mysql/proxy/Dockerfile"];
 
@@ -45,7 +45,8 @@ const REFUSED: Record<string, string> = {
   // Docker refuses this Dockerfile too: line 12 is a RUN whose command lost its backslash, so
   // line 13 starts with useradd (BuildKit: "unknown instruction: useradd")
   "docker__awesome-compose__apache-php__docker-compose.yaml": "unknown instruction: useradd",
-  "docker__awesome-compose__nginx-flask-mysql__compose.yaml": "tupper's log records (CRI format) carry no attributes",
+  // its proxy's build context is not held (NOT_STORED): everything before it compiles
+  "docker__awesome-compose__nginx-flask-mysql__compose.yaml": 'the context "proxy" is not a directory',
   "docker__awesome-compose__react-express-mongodb__compose.yaml": '"backend" is not a service of this project; did you mean Backend?',
   "healthchecks__healthchecks__docker__docker-compose.yaml": ".env: no such file",
   "immich-app__immich__docker__docker-compose.yaml": ".env: no such file",

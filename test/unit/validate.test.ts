@@ -135,14 +135,21 @@ test("logging: unknown drivers and options, bad sizes, and rotation settings tha
     image: rootfs:./r
     command: ["/bin/true"]
     logging: {driver: none, options: {max-size: 1m}}
+  tagged:
+    image: rootfs:./r
+    command: ["/bin/true"]
+    labels: {tier: web}
+    logging: {options: {labels: "other,tier"}}
 `);
   assert.deepEqual(errors, [
     `/project/specs/app.yaml:5:23: error: services.web.logging.driver: "syslog" is not allowed; use one of "json-file", "local", "none" (json-file (the default), local (the same, with Docker's local defaults: max-size 20m, max-file 5) or none (no log is kept))`,
-    '/project/specs/app.yaml:5:41: error: services.web.logging.options.syslog-address: unknown key "syslog-address"; remove it (keys of your own must start with x-); known keys here: max-size, max-file',
+    '/project/specs/app.yaml:5:41: error: services.web.logging.options.syslog-address: unknown key "syslog-address"; remove it (keys of your own must start with x-); known keys here: max-size, max-file, labels',
     '/project/specs/app.yaml:10:27: error: services.db.logging.options.max-size: "ten" is not a size; use a number with k, m or g (e.g. 10m)',
     "/project/specs/app.yaml:10:42: error: services.db.logging.options.max-file: 0 must be >= 1",
     "/project/specs/app.yaml:14:25: error: services.cache.logging.options.max-file: has no effect without max-size (the log would never rotate); add max-size, e.g. 10m",
     "/project/specs/app.yaml:18:29: error: services.quiet.logging.options: the none driver keeps no log, so it takes no options; remove options or use json-file",
+    // labels that no label of the service has are accepted (Docker adds nothing then)
+    "/project/specs/app.yaml:23:33: error: services.tagged.logging.options.labels: names the service's label tier, whose value Docker's json-file adds to each log record; tupper's log records (CRI format) carry no attributes: remove it from labels",
   ]);
 });
 
