@@ -1139,6 +1139,29 @@ image_config_apply() {
 # mount point of an overlay whose upper layer is NAME/upper (mounted by tupper-init inside
 # the container's mount namespace only, so it vanishes with the container), or a full copy.
 
+# REPLY = the lowerdir= value for overlay lower directories $@ (top first): the paths, or,
+# where they would pass the page a mount's options fill (about 38 layers of the store),
+# /proc/self/fd/N of descriptors opened here, which mount inherits (as tupper-init mounts
+# them); overlay_fds_close closes those once the overlay is mounted.
+overlay_lowerdir() {
+  local dir fd
+  printf -v REPLY '%s:' "$@"
+  REPLY=${REPLY%:}
+  if ((${#REPLY} <= 3000 || PLAN)); then return 0; fi
+  REPLY=''
+  for dir; do
+    exec {fd}< "$dir" || die "cannot open the layer $dir"
+    OVERLAY_FDS+=("$fd") REPLY+="/proc/self/fd/$fd:"
+  done
+  REPLY=${REPLY%:}
+}
+overlay_fds_close() {
+  local fd
+  for fd in "${OVERLAY_FDS[@]}"; do exec {fd}<&-; done
+  OVERLAY_FDS=()
+}
+declare -a OVERLAY_FDS=()
+
 # REPLY = btrfs, overlay or copy for image $1, following x-tupper.storage.
 storage_kind() {
   local fstype
@@ -1160,7 +1183,7 @@ storage_kind() {
 
 # Gives container $1 its root filesystem from image $2, as storage kind $3.
 storage_create() {
-  local c="$CONTAINERS_DIR/$1" tree lowers
+  local c="$CONTAINERS_DIR/$1" tree
   if image_tree "$2"; then tree=$REPLY; fi
   case $3 in
     btrfs) host btrfs -q subvolume snapshot -- "$tree" "$c/rootfs" ;;
@@ -1170,9 +1193,10 @@ storage_create() {
       elif ((${#IMAGE_LOWERS[@]} == 1)); then host cp -a --reflink=auto -- "${IMAGE_LOWERS[0]}" "$c/rootfs"
       else
         # layers stored for overlayfs: their merged view, mounted read-only for the copy
-        printf -v lowers '%s:' "${IMAGE_LOWERS[@]}"
+        overlay_lowerdir "${IMAGE_LOWERS[@]}"
         host mkdir -- "$c/merged"
-        host mount -t overlay overlay -o "ro,lowerdir=${lowers%:}" "$c/merged"
+        host mount -t overlay overlay -o "ro,lowerdir=$REPLY" "$c/merged"
+        overlay_fds_close
         host cp -a -- "$c/merged" "$c/rootfs"
         host umount -- "$c/merged"
         host rmdir -- "$c/merged"
@@ -4002,10 +4026,10 @@ cmd_commit() {
     host mkdir -p -- "$IMAGES_DIR/layers/copy/$key"
     if [[ $storage == overlay ]]; then
       # the container's merged view: its upper directory over the image, mounted read-only
-      local lowers
-      if image_tree "$image"; then lowers="$c/upper:$REPLY"; else printf -v lowers '%s:' "$c/upper" "${IMAGE_LOWERS[@]}"; lowers=${lowers%:}; fi
+      if image_tree "$image"; then overlay_lowerdir "$c/upper" "$REPLY"; else overlay_lowerdir "$c/upper" "${IMAGE_LOWERS[@]}"; fi
       host mkdir -- "$c/merged"
-      host mount -t overlay overlay -o "ro,lowerdir=$lowers" "$c/merged"
+      host mount -t overlay overlay -o "ro,lowerdir=$REPLY" "$c/merged"
+      overlay_fds_close
       host cp -a -- "$c/merged" "$IMAGES_DIR/layers/copy/$key/rootfs"
       host umount -- "$c/merged"
       host rmdir -- "$c/merged"

@@ -406,6 +406,24 @@ DOCKERFILE
   [ "$output" = $'0:0\n1234:5678\n7:8\n0:0\n1234:5678' ]
 }
 
+@test "build: an image of more layers than a mount's options can name by path (45) still takes COPY and RUN steps over them" {
+  mkdir -p "$TEST_DIR/spec/ctx"
+  echo copied > "$TEST_DIR/spec/ctx/f.txt"
+  {
+    echo "FROM base"
+    for ((i = 1; i <= 44; i++)); do echo "RUN echo $i > /layer-$i"; done
+    echo "COPY f.txt /f.txt"
+    echo "RUN --mount=type=tmpfs,target=/new/mount/point cat /layer-1 /layer-44 /f.txt > /all"
+    echo 'CMD ["cat", "/all"]'
+  } | compile_build
+  run -0 "$SCRIPT" build
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = $'1\n44\ncopied' ]
+  # the tmpfs's mount point, made for the step, is not in the image (build_stubs read all 46 layers)
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/sh -c 'test -e /new && echo kept || echo gone'
+  [ "$output" = gone ]
+}
+
 @test "build: COPY --chmod with symbolic clauses changes each file's own mode, as BuildKit does" {
   mkdir -p "$TEST_DIR/spec/ctx"
   printf '#!/bin/sh\necho ran\n' > "$TEST_DIR/spec/ctx/tool.sh"
