@@ -10,8 +10,7 @@
 # own under the benchmark's directory, images named localhost/NAME. Everything after making the
 # base (debootstrap needs the mirror) runs in a network namespace and a mount namespace of the
 # benchmark's own: the registry, both builders' RUN networks and mounts go with them.
-# Until the compiled script has the build verb (issue 23), the tupper rows are left out and
-# the report says so. Root, after `make build`.
+# Root, after `make build`.
 set -euo pipefail
 repo=$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)
 runs=${BENCH_BUILD_RUNS:-10}
@@ -59,7 +58,7 @@ for i in $(seq 1 500); do printf 'file %d\n' "$i" > "$work/context/src/f$i.txt";
 podman_build=("${podman[@]}" build -q --build-arg "BASE=$base" -t localhost/bench-build)
 "${podman_build[@]}" "$work/context" > /dev/null
 
-# tupper: the same, when the compiled script can build
+# tupper: the same Dockerfile and context, one build to fill the cache
 cat > "$work/build.yaml" << SPEC
 name: benchbuild
 services:
@@ -70,18 +69,12 @@ services:
       args:
         BASE: $base
 SPEC
-rows=()
-if node "$repo/dist/src/cli.js" compile "$work/build.yaml" -o "$script" > /dev/null 2> "$work/compile.err" &&
-  { "$script" --help | grep -qE '^ +build\b' || grep -qE '^ +build\) ' "$script"; }; then
-  "$script" build > /dev/null
-  rows+=(-n "tupper build --no-cache (cold)" "$script build --no-cache")
-  tupper_rows=1
-else
-  echo "bench: the compiled script has no build verb yet (issue 23): podman's rows only" >&2
-  tupper_rows=0
-fi
+node "$repo/dist/src/cli.js" compile "$work/build.yaml" -o "$script" > /dev/null
+"$script" build > /dev/null
+tupper_rows=1
+rows=(-n "tupper build --no-cache (cold)" "$script build --no-cache")
 rows+=(-n "podman build --no-cache (cold)" "${podman_build[*]} --no-cache $work/context")
-((!tupper_rows)) || rows+=(-n "tupper build (cached)" "$script build")
+rows+=(-n "tupper build (cached)" "$script build")
 rows+=(-n "podman build (cached)" "${podman_build[*]} $work/context")
 hyperfine -w 1 -r "$runs" -N --export-json "$work/hyperfine.json" "${rows[@]}" > /dev/null
 
