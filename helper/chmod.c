@@ -22,11 +22,13 @@ static mode_t spread(unsigned perms, unsigned who) {
   return bits;
 }
 
-/* The bits '=' clears for WHO before it sets: the classes' rwx and their special bit. */
-static mode_t class_bits(unsigned who) {
+/* The bits '=' clears for WHO before it sets: the classes' rwx and their special bit; a
+   directory's set-user/group-ID bits stay unless the clause sets them, as GNU chmod keeps
+   them (they say how new files inherit, not what runs). */
+static mode_t class_bits(unsigned who, bool is_directory) {
   mode_t bits = spread(7, who);
-  if (who & WHO_U) bits |= S_ISUID;
-  if (who & WHO_G) bits |= S_ISGID;
+  if ((who & WHO_U) && !is_directory) bits |= S_ISUID;
+  if ((who & WHO_G) && !is_directory) bits |= S_ISGID;
   if (who & WHO_O) bits |= S_ISVTX;
   return bits;
 }
@@ -67,7 +69,7 @@ static bool apply_symbolic(const char *text, mode_t *mode, bool is_directory) {
       }
       if (op == '+') *mode |= bits;
       else if (op == '-') *mode &= ~bits;
-      else *mode = (*mode & ~class_bits(who)) | bits;
+      else *mode = (*mode & ~class_bits(who, is_directory)) | bits;
     }
     if (*p == '\0') return true;
     if (*p != ',') return false;

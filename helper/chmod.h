@@ -14,7 +14,8 @@ void chmod_check(const char *text);
    when IS_DIRECTORY). NULL: CURRENT. Octal replaces it; symbolic clauses change it one
    after another as chmod(1) does, where a clause without [ugoa] means a and no umask
    applies (a build has none), X adds execute to directories and to files that have some
-   execute bit, s is set-user/group-ID for u/g, t is the sticky bit for o. */
+   execute bit, s is set-user/group-ID for u/g, t is the sticky bit for o, and = keeps a
+   directory's set-user/group-ID bits unless it sets them (GNU chmod's rules). */
 mode_t chmod_apply(const char *text, mode_t current, bool is_directory);
 
 #endif

@@ -100,7 +100,7 @@ async function lockCommand(specs: string[], platformText: string | undefined): P
   for (const spec of specs) {
     const text = readSpec(spec);
     if (text === null) return EXIT_FAILURE;
-    const result = compileSpec(spec, text, defaultOutput(spec));
+    const result = compileSpec(spec, text, defaultOutput(spec), undefined, undefined, true);
     for (const d of result.diagnostics) if (d.severity === "error") process.stderr.write(`${formatDiagnostic(d)}\n`);
     if (result.plan === undefined) return EXIT_SPEC_ERROR;
     const images = new Map<string, LockedImage>();

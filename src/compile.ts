@@ -57,13 +57,14 @@ export interface CompileResult {
  * `helper`: the tupper-init the script pins (default: the one built in tupper's tree).
  * `variables`: what ${VAR} in the spec takes (default: the environment, then .env beside the spec).
  */
-export function compileSpec(file: string, text: string, outputFile: string, helper?: HelperInfo, variables?: Variables): CompileResult {
+export function compileSpec(file: string, text: string, outputFile: string, helper?: HelperInfo, variables?: Variables, ignoreLock = false): CompileResult {
   const parsed = parseSpec(file, text);
   const vars = variables ?? specVariables(file);
   const interpolated =
     parsed.spec.data === undefined ? { spec: parsed.spec, diagnostics: [], runtime: [] } : interpolateSpec(parsed.spec, vars.values, runtimeNames(parsed.spec.data), vars.origin);
   const spec = interpolated.spec;
-  const locked = readLock(file);
+  // tupper lock compiles without the lock file it is about to write again (it may be malformed)
+  const locked = ignoreLock ? { lock: null, problems: [] } : readLock(file);
   const resolved = spec.data === undefined ? undefined : resolveSpec(spec, vars.values);
   const diagnostics = sortDiagnostics([
     ...parsed.diagnostics,

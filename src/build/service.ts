@@ -29,6 +29,11 @@ export interface BuildPlan extends BuildSettings {
   images: Map<string, ImageSource>;
   /** The registry ones the lock file pins, by the same reference: the build pulls exactly those. */
   locked: Map<string, LockedImage>;
+  /**
+   * The ones that are a plain directory of additional_contexts: a local context, whose files
+   * are root's when copied or bound, as in Docker (a stage's or an image's keep their owners).
+   */
+  directoryContexts: Set<string>;
   /** The image's name (image:, else PROJECT-SERVICE) and the build's tags, normalised. */
   reference: string;
   tags: string[];
@@ -163,6 +168,7 @@ export function compileServiceBuild(
   // oci:, docker-archive:, oci-archive:, or a directory taken as a root filesystem), else a registry
   const images = new Map<string, ImageSource>();
   const locked = new Map<string, LockedImage>();
+  const directoryContexts = new Set<string>();
   const build = compiled.build;
   if (build !== undefined) {
     const refs = new Set<string>();
@@ -181,6 +187,8 @@ export function compileServiceBuild(
         continue;
       }
       images.set(ref, parsed.image);
+      const local = named.get(ref);
+      if (local !== undefined && !/^(docker-image:\/\/|rootfs:|oci:|oci-archive:|docker-archive:)/.test(local)) directoryContexts.add(ref);
       if (parsed.image.kind !== "registry" || locks === null) continue;
       const lock = locks.get(parsed.image.reference);
       if (lock !== undefined) locked.set(ref, lock);
@@ -208,6 +216,7 @@ export function compileServiceBuild(
       build,
       images,
       locked,
+      directoryContexts,
       reference: name,
       tags,
       labels: b.labels,

@@ -78,6 +78,11 @@ export function imageConfigProblem(value: unknown): { key: string; value: unknow
   for (const [i, pair] of (config.Env as string[]).entries()) {
     if (!/^[^=]+=/.test(pair)) return { key: at(`Env[${i}]`), value: pair, why: "is not NAME=VALUE" };
   }
+  // a NUL can be in no argument, file or environment the script makes of these
+  for (const key of ["Entrypoint", "Cmd", "Env", "WorkingDir", "User"]) {
+    const values = config[key] === null ? [] : typeof config[key] === "string" ? [config[key] as string] : (config[key] as string[]);
+    if (values.some((v) => v.includes("\0"))) return { key: at(key), value: config[key], why: "holds a NUL byte" };
+  }
   return null;
 }
 

@@ -65,6 +65,17 @@ interface BuildContext {
   imageStages: Map<string, number>;
   /** The Dockerfile's registry images that the lock file pins, by reference. */
   locked: Map<string, LockedImage>;
+  /** The --from names that are a directory of additional_contexts (their files are root's). */
+  directoryContexts: Set<string>;
+}
+
+/**
+ * The owner a COPY --from or a bind mount from= gives what it takes: "" keeps each file's
+ * own (a stage's or an image's, as Docker does), 0:0 for a directory context (a local
+ * context, as Docker's are), whatever owns its files on this host.
+ */
+function fromOwner(from: { kind: "stage"; index: number } | { kind: "image"; ref: string } | undefined, bc: BuildContext): string {
+  return from?.kind === "image" && bc.directoryContexts.has(from.ref) ? "0:0" : "";
 }
 
 /** Where --from or from= takes files: a stage's index, or the index of the stage made of an image. */
@@ -86,7 +97,12 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, bc: BuildCont
         if (m.type === "cache") mount("cache", m.target, m.id, m.readonly ? "ro" : "rw", m);
         else if (m.type === "tmpfs") mount("tmpfs", m.target, "", "rw", undefined, m.size === undefined ? "" : String(m.size));
         else if (m.type === "secret") mount("secret", m.target ?? "", m.id, m.required ? "required" : "optional", m, m.env ?? "");
-        else mount("bind", m.target, m.source, m.readwrite ? "rw" : "ro", undefined, fromIndex(m.from, bc));
+        else {
+          // from a directory context: copied as root's (UID and GID 0); else each file keeps its owner
+          const owner = fromOwner(m.from, bc);
+          const ids = owner === "" ? [w(""), w("")] : [w("0"), w("0")];
+          calls.push({ fn: "build_step_mount", args: [w("bind"), w(m.target), w(m.source), w(m.readwrite ? "rw" : "ro"), ...ids, w(""), w(fromIndex(m.from, bc))] });
+        }
       }
       // a RUN that is one heredoc whose body starts with #! runs the body as the file /dev/pipes/NAME (run.ts)
       const script = ins.command.form === "shell" ? ins.command.script : undefined;
@@ -105,7 +121,7 @@ function instructionCalls(ins: Instruction, at: Word, label: Word, bc: BuildCont
       return [
         {
           fn: "build_copy",
-          args: [at, label, w(ins.kind), w(fromIndex(ins.from, bc)), w(ins.chown ?? ""), w(chmod), shNumber(ins.kind === "ADD" && ins.unpack !== false ? 1 : 0), w(ins.dest), w(a.toString("utf8")), w(b.toString("utf8")), shNumber(ins.exclude.length), ...ins.exclude.map(w), ...sources],
+          args: [at, label, w(ins.kind), w(fromIndex(ins.from, bc)), w(ins.chown ?? fromOwner(ins.from, bc)), w(chmod), shNumber(ins.kind === "ADD" && ins.unpack !== false ? 1 : 0), w(ins.dest), w(a.toString("utf8")), w(b.toString("utf8")), shNumber(ins.exclude.length), ...ins.exclude.map(w), ...sources],
         },
       ];
     }
@@ -187,7 +203,7 @@ export function buildView(s: ServicePlan) {
       }
     }
   }
-  const bc: BuildContext = { surroundings: { network: b.network, extraHosts: b.extraHosts }, imageStages, locked: b.locked };
+  const bc: BuildContext = { surroundings: { network: b.network, extraHosts: b.extraHosts }, imageStages, locked: b.locked, directoryContexts: b.directoryContexts };
   const blocks = [...imageBlocks, ...build.needed.flatMap((i) => stageBlocks(build.stages[i], b.dockerfile, b.images, labelOf, bc))];
   return {
     name: w(s.name),

@@ -58,7 +58,7 @@ export function resolveService(r: Resolver, at: SpecPath, s: Obj, context: Servi
   const stopGraceMs =
     typeof s.stop_grace_period === "string" ? valueOr(report, p("stop_grace_period"), parseDuration(s.stop_grace_period), "use e.g. 10s, 1m30s or 500ms") : null;
   const healthcheck = isObj(s.healthcheck) ? resolveHealthcheck(report, p("healthcheck"), s.healthcheck) : NO_HEALTHCHECK;
-  const logRotation = isObj(s.logging) ? resolveLogging(report, p("logging"), s.logging, labels) : { maxSizeBytes: null, maxFiles: null };
+  const logRotation = isObj(s.logging) ? resolveLogging(report, p("logging"), s.logging, [...labels, ...(build?.labels ?? [])]) : { maxSizeBytes: null, maxFiles: null };
   const limits = resolveLimits(report, at, s);
   const volumes = Array.isArray(s.volumes) ? resolveVolumes(report, p("volumes"), s.volumes, context.declaredVolumes) : [];
   const groupAdd = Array.isArray(s.group_add)
@@ -166,12 +166,20 @@ function resolveLogging(report: Report, path: SpecPath, logging: Obj, labels: [s
     report([...path, "options"], "the none driver keeps no log, so it takes no options; remove options or use json-file", "error", "key");
   }
   // labels: Docker adds the named labels' values to each record; tupper's records have no
-  // attributes, so only names that no label of the service has (Docker adds nothing) pass
+  // attributes, so only names that no label of the container has (Docker adds nothing) pass:
+  // not the service's labels, its build's, nor the com.docker.compose.* ones Compose gives
+  // every container (an image's own LABEL is not known here: Docker would add it)
   if (typeof options.labels === "string") {
-    const named = options.labels.split(",").map((n) => n.trim()).filter((n) => labels.some(([label]) => label === n));
+    const named = options.labels
+      .split(",")
+      .map((n) => n.trim())
+      .filter((n) => n.startsWith("com.docker.compose.") || labels.some(([label]) => label === n));
     if (named.length > 0) {
-      const them = named.length === 1 ? `the service's label ${named[0]}` : `the service's labels ${named.join(", ")}`;
-      report([...path, "options", "labels"], `names ${them}, whose value Docker's json-file adds to each log record; tupper's log records (CRI format) carry no attributes: remove ${named.length === 1 ? "it" : "them"} from labels`);
+      const one = named.length === 1;
+      report(
+        [...path, "options", "labels"],
+        `names ${named.join(", ")}, ${one ? "a label" : "labels"} the container has (the service's, its build's or Compose's own com.docker.compose.*), whose ${one ? "value" : "values"} Docker's json-file adds to each log record; tupper's log records (CRI format) carry no attributes: remove ${one ? "it" : "them"} from labels`,
+      );
     }
   }
   const maxSize = options["max-size"];

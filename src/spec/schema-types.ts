@@ -267,7 +267,7 @@ export type Service = {
       "max-size"?: string | number;
       /** How many files are kept, the current one included; the oldest goes. With 1, the file starts again empty. Only with max-size. */
       "max-file"?: string | number;
-      /** Docker's json-file adds the value of each label named here that the container has to every log record's attributes. tupper's records (the CRI format) carry no attributes, so a label the service sets is refused here; one that no label of the service has (as Docker, which adds nothing then) is accepted, and changes nothing. */
+      /** Docker's json-file adds the value of each label named here that the container has to every log record's attributes. tupper's records (the CRI format) carry none, so a name that the service's labels, its build's labels or Compose's own com.docker.compose.* labels have is refused; any other is accepted and changes nothing, as in Docker when the container has no such label (a label only the image sets is not added, where Docker would add it). */
       labels?: string;
       /** tupper's log records (CRI format) carry no attributes */
       "labels-regex"?: never;

@@ -386,24 +386,39 @@ tupper-downloaded-8d1
   if grep -rqs tupper-tampered-8d1 "$TUPPER_ROOT/images/"; then echo "the tampered download is in the store" >&2 && false; fi
 }
 
-@test "build: COPY --from and a bind mount from a stage keep each file's owner, as Docker's do; the context's files are root's; --chown overrides" {
-  mkdir -p "$TEST_DIR/spec/ctx"
+@test "build: COPY --from and a bind mount from a stage keep each file's owner, as Docker's do; the context's files, and a directory context's, are root's; --chown overrides" {
+  mkdir -p "$TEST_DIR/spec/ctx" "$TEST_DIR/spec/assets"
   echo ctx > "$TEST_DIR/spec/ctx/ctx.txt"
   chown 4321:4321 "$TEST_DIR/spec/ctx/ctx.txt"
-  compile_build << 'DOCKERFILE'
+  echo asset > "$TEST_DIR/spec/assets/a.txt"
+  chown -R 4321:4321 "$TEST_DIR/spec/assets"
+  cat > "$TEST_DIR/spec/ctx/Dockerfile" << 'DOCKERFILE'
 FROM base AS builder
 RUN mkdir /out && echo built > /out/made.txt && chown -R 1234:5678 /out
 FROM base
 COPY --from=builder /out /kept
 COPY --from=builder --chown=7:8 /out/made.txt /chowned.txt
 COPY ctx.txt /ctx.txt
+COPY --from=assets a.txt /asset.txt
 RUN --mount=type=bind,from=builder,source=/out,target=/m stat -c %u:%g /m/made.txt > /bind-owner
-CMD ["/bin/sh", "-c", "stat -c %u:%g /kept /kept/made.txt /chowned.txt /ctx.txt; cat /bind-owner"]
+RUN --mount=type=bind,from=assets,target=/am stat -c %u:%g /am/a.txt > /asset-bind-owner
+CMD ["/bin/sh", "-c", "stat -c %u:%g /kept /kept/made.txt /chowned.txt /ctx.txt /asset.txt; cat /bind-owner /asset-bind-owner"]
 DOCKERFILE
+  compile_spec app << SPEC
+name: $PROJECT
+services:
+  app:
+    build:
+      context: ./ctx
+      additional_contexts:
+        base: rootfs:$ROOTFS
+        assets: ./assets
+SPEC
   run -0 "$SCRIPT" build
   run -0 --separate-stderr "$SCRIPT" run --rm app
-  # /kept is made by the copy (root's, as BuildKit makes it); what it holds keeps its owner
-  [ "$output" = $'0:0\n1234:5678\n7:8\n0:0\n1234:5678' ]
+  # /kept is made by the copy (root's, as BuildKit makes it); what it holds keeps its owner;
+  # assets is a local context (Docker's are root's), whoever owns its files here
+  [ "$output" = $'0:0\n1234:5678\n7:8\n0:0\n0:0\n1234:5678\n0:0' ]
 }
 
 @test "build: an image of more layers than a mount's options can name by path (45) still takes COPY and RUN steps over them" {
@@ -417,6 +432,8 @@ DOCKERFILE
     echo 'CMD ["cat", "/all"]'
   } | compile_build
   run -0 "$SCRIPT" build
+  # the layers are overlay directories (diff), the layout whose mounts name every layer
+  [ -d "$TUPPER_ROOT/images/layers/diff" ]
   run -0 --separate-stderr "$SCRIPT" run --rm app
   [ "$output" = $'1\n44\ncopied' ]
   # the tmpfs's mount point, made for the step, is not in the image (build_stubs read all 46 layers)

@@ -89,6 +89,8 @@ test("a lock entry's imageConfig came from a registry: its shape is checked befo
   assert.deepEqual(imageConfigProblem({ ...good, Cmd: "bash" }), { key: "imageConfig.Cmd", value: "bash", why: "is neither null nor a list of strings" });
   assert.deepEqual(imageConfigProblem({ ...good, WorkingDir: 7 }), { key: "imageConfig.WorkingDir", value: 7, why: "is not a string" });
   assert.deepEqual(imageConfigProblem(null), { key: "imageConfig", value: null, why: "is not an object" });
+  assert.deepEqual(imageConfigProblem({ ...good, WorkingDir: "/a\0b" }), { key: "imageConfig.WorkingDir", value: "/a\0b", why: "holds a NUL byte" });
+  assert.deepEqual(imageConfigProblem({ ...good, Env: ["A=x\0y"] }), { key: "imageConfig.Env", value: ["A=x\0y"], why: "holds a NUL byte" });
   // and compile refuses such a lock file, naming the value
   const dir = project({ "compose.yaml": SPEC, "app/Dockerfile": `FROM ${BASE}\n`, "compose.lock.json": lockOf({ ...good, Env: [7] }) });
   const errors = compile(dir).diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);

@@ -139,7 +139,7 @@ test("logging: unknown drivers and options, bad sizes, and rotation settings tha
     image: rootfs:./r
     command: ["/bin/true"]
     labels: {tier: web}
-    logging: {options: {labels: "other,tier"}}
+    logging: {options: {labels: "other,tier,com.docker.compose.service"}}
 `);
   assert.deepEqual(errors, [
     `/project/specs/app.yaml:5:23: error: services.web.logging.driver: "syslog" is not allowed; use one of "json-file", "local", "none" (json-file (the default), local (the same, with Docker's local defaults: max-size 20m, max-file 5) or none (no log is kept))`,
@@ -149,7 +149,7 @@ test("logging: unknown drivers and options, bad sizes, and rotation settings tha
     "/project/specs/app.yaml:14:25: error: services.cache.logging.options.max-file: has no effect without max-size (the log would never rotate); add max-size, e.g. 10m",
     "/project/specs/app.yaml:18:29: error: services.quiet.logging.options: the none driver keeps no log, so it takes no options; remove options or use json-file",
     // labels that no label of the service has are accepted (Docker adds nothing then)
-    "/project/specs/app.yaml:23:33: error: services.tagged.logging.options.labels: names the service's label tier, whose value Docker's json-file adds to each log record; tupper's log records (CRI format) carry no attributes: remove it from labels",
+    "/project/specs/app.yaml:23:33: error: services.tagged.logging.options.labels: names tier, com.docker.compose.service, labels the container has (the service's, its build's or Compose's own com.docker.compose.*), whose values Docker's json-file adds to each log record; tupper's log records (CRI format) carry no attributes: remove them from labels",
   ]);
 });
 
