@@ -38,7 +38,7 @@ load helpers
   PROJECT=web
   run -0 "$SCRIPT" up -d web
   wait_running web-web-1
-  [ "$(fetch http://127.0.0.1:8080/)" = "<h1>Served by a tupper container</h1>" ]
+  [ "$(fetch_up http://127.0.0.1:8080/)" = "<h1>Served by a tupper container</h1>" ]
   run -0 --separate-stderr "$SCRIPT" run --rm check
   [ "$output" = "<h1>Served by a tupper container</h1>" ]
 }

@@ -220,6 +220,12 @@ fetch() {
   curl -sS --max-time 3 "$1"
 }
 
+# fetch for the first request after a start: a container is running (wait_running) a moment
+# before its server listens, so a refused connection is tried again, for up to 10 s.
+fetch_up() {
+  curl -sS --max-time 3 --retry 10 --retry-connrefused --retry-delay 1 --retry-max-time 10 "$1"
+}
+
 # Prints each host-changing command of a plan ($1 = plan) or of a TUPPER_TRACE log ($1 =
 # trace) in file $2, one per line as quoted words, so that the two can be compared: from a
 # trace, the calls of the host wrappers (host_write F V as "write F V", and so on); from a

@@ -103,7 +103,7 @@ process_ends() {
   compile_spec app < <(dual_stack_spec 18182)
   run -0 "$SCRIPT" up -d web
   wait_running "$PROJECT-web-1"
-  [ "$(fetch "http://[fd98:$n::1]:18182/hostname")" = "$PROJECT-web-1" ]
+  [ "$(fetch_up "http://[fd98:$n::1]:18182/hostname")" = "$PROJECT-web-1" ]
   [ "$(on_peer curl -sS --max-time 3 "http://[fd98:$n::1]:18182/hostname")" = "$PROJECT-web-1" ]
   [ "$(fetch http://127.0.0.1:18182/hostname)" = "$PROJECT-web-1" ]
   # [::1]: through the relay (the kernel routes no loopback IPv6 to a bridge), twice at once

@@ -60,7 +60,7 @@ address_of() {
   compile_spec app < "$TEST_DIR/in.yaml"
   run -0 "$SCRIPT" up -d
   wait_running "$PROJECT-web-1"
-  [ "$(fetch http://127.0.0.1:18080/hostname)" = "$PROJECT-web-1" ]
+  [ "$(fetch_up http://127.0.0.1:18080/hostname)" = "$PROJECT-web-1" ]
   [ "$(fetch "http://$HOST_IP:18080/hostname")" = "$PROJECT-web-1" ]
   [ "$(on_peer curl -sS --max-time 3 "http://$HOST_IP:18080/hostname")" = "$PROJECT-web-1" ]
   # bound to 127.0.0.1: answers there, not from another host
@@ -81,7 +81,7 @@ address_of() {
   ! iptables-save | grep -q "tupper:$PROJECT-web-1" || false
   run -0 "$SCRIPT" start
   wait_running "$PROJECT-web-1"
-  [ "$(fetch http://127.0.0.1:18080/hostname)" = "$PROJECT-web-1" ]
+  [ "$(fetch_up http://127.0.0.1:18080/hostname)" = "$PROJECT-web-1" ]
 }
 
 @test "a udp port is published too: a datagram sent to it arrives in the container" {
@@ -213,7 +213,7 @@ address_of() {
   compile_spec app < "$TEST_DIR/in.yaml"
   run -0 "$SCRIPT" up -d
   wait_running "$PROJECT-web-1"
-  [ "$(fetch http://10.231.7.7/hostname)" = "$PROJECT-web-1" ]
+  [ "$(fetch_up http://10.231.7.7/hostname)" = "$PROJECT-web-1" ]
   run -0 --separate-stderr "$SCRIPT" run --rm web sh -c 'ip route | grep default'
   [[ $output == "default via 10.231.0.254 "* ]]
   local pid
