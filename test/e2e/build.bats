@@ -430,7 +430,8 @@ SPEC
     echo "COPY f.txt /f.txt"
     echo "RUN --mount=type=tmpfs,target=/new/mount/point cat /layer-1 /layer-44 /f.txt > /all"
     echo 'CMD ["cat", "/all"]'
-  } | compile_build
+  } > "$TEST_DIR/Dockerfile.in"
+  compile_build < "$TEST_DIR/Dockerfile.in" # (not through a pipe: compile_build sets SCRIPT)
   run -0 "$SCRIPT" build
   # the layers are overlay directories (diff), the layout whose mounts name every layer
   [ -d "$TUPPER_ROOT/images/layers/diff" ]
