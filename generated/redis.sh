@@ -132,6 +132,8 @@ script_dir=${BASH_SOURCE[0]%/*}
 normalise_path "$script_dir"/'../specs'
 readonly SPEC_DIR=$REPLY
 readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
+# this script's file, for section_load (a script read from a pipe has none, and is read whole)
+readonly SCRIPT_FILE="$script_dir/$SCRIPT_NAME"
 
 # ---- The services, resolved from the spec ----------------------------------------
 # load_service sets the svc_* variables that the phases below read. Each line names
@@ -302,6 +304,23 @@ load_network() {
 # ---- Helpers ---------------------------------------------------------------------
 die() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; exit 1; }
 note() { ((PLAN)) || printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
+
+# Defines the functions of lazy section $1, the first time one of them is called: bash
+# parses about 3 µs a line, so a start parses only what it calls. The section's lines
+# (SECTIONS: its first line and how many, filled by the compiler) are read from this
+# script's file, checked by their first and last line, and evaluated: the same text bash
+# reads below the start path for the other verbs.
+section_load() {
+  local where=${SECTIONS[$1]:-} IFS=$'\n'
+  local -a lines
+  [[ -n $where ]] || die "internal error: no section $1"
+  mapfile -t -s "$((${where% *} - 1))" -n "${where#* }" lines < "$SCRIPT_FILE" || die "cannot read $SCRIPT_FILE"
+  if ((${#lines[@]} != ${where#* })) || [[ ${lines[0]} != "# ---- section $1" || ${lines[-1]} != "# ---- end of section $1" ]]; then
+    die "$SCRIPT_FILE changed while it ran (its section $1 is not where it was); run it again"
+  fi
+  eval "${lines[*]}"
+}
+declare -A SECTIONS=([network-create]='3978 115' [network-remove]='4093 81' [ipv6]='4174 246' [dependencies]='4420 54' [up]='4474 99' [logs]='4573 144' [start]='4717 24')
 
 # Succeeds when $1 names a service of this project.
 is_service() {
@@ -2688,118 +2707,12 @@ network_open() {
   network_unlock
 }
 
-# Makes network $1: its subnet (the spec's, or the first free one of Docker's default
-# pools), the bridge with the gateway address, forwarding and its iptables chains.
-network_create() {
-  local name=$1 subnet
-  if [[ -n $net_subnet ]]; then
-    subnet_in_use "$net_subnet" && die "network $name: subnet $net_subnet overlaps $REPLY; choose another ipam.config subnet in the spec, or remove what uses it"
-    subnet=$net_subnet
-  else
-    subnet_choose || die "network $name: every subnet tupper picks from (172.17-31.0.0/16, 192.168.N.0/20) is in use on this host; give the network an ipam.config subnet"
-    subnet=$REPLY
-  fi
-  # driver_opts com.docker.network.bridge.name: the name must be free on this host
-  if [[ -n $net_bridge_name ]] && interface_exists "$NET_BRIDGE"; then
-    die "network $name: interface $NET_BRIDGE (driver_opts com.docker.network.bridge.name) already exists on this host; remove it, or choose another name in the spec"
-  fi
-  if ((net_ipv6)); then subnet6_for "$name"; fi
-  host mkdir -p -- "$NET_DIR/leases"
-  host_write "$NET_DIR/project" "$PROJECT"
-  host_write "$NET_DIR/subnet" "$subnet"
-  if ((net_ipv6)); then host_write "$NET_DIR/subnet6" "$NET6_SUBNET"; fi
-  host_write "$NET_DIR/bridge" "$NET_BRIDGE"
-  NET_MADE[$NET_DIR]=$subnet
-  network_read
-  host_feed ip -batch - <<- EOF || die "network $name: could not make bridge $NET_BRIDGE (ip's message is above); this needs the bridge module (modprobe bridge)"
-	link add $NET_BRIDGE type bridge
-	addr add $NET_GATEWAY/$NET_PREFIX dev $NET_BRIDGE
-	link set $NET_BRIDGE up
-	EOF
-  # Connections to a published port on 127.0.0.1 are forwarded to the bridge with their
-  # loopback source: the kernel drops those unless route_localnet is on for the bridge.
-  # route_localnet alone would also let a container send to the host's 127.0.0.1 (a frame
-  # to the bridge's MAC with a loopback destination, CVE-2020-8558): the INPUT chain of
-  # network_rules drops what it lets in besides the replies.
-  host_write "/proc/sys/net/ipv4/conf/$NET_BRIDGE/route_localnet" 1
-  if ((net_ipv6)); then bridge_ipv6 "$name"; else bridge_ipv6_off; fi
-  if ((!net_internal)); then
-    # NAT needs forwarding. It is left on when the network goes (other users may rely on it).
-    read_file /proc/sys/net/ipv4/ip_forward
-    if [[ $REPLY != 1 ]]; then host_write /proc/sys/net/ipv4/ip_forward 1; fi
-  fi
-  network_rules add
-  iptables_apply "${RULES[@]}" || die "network $name: could not add its iptables rules (the message is above); this needs iptables with the nat table"
-  if ((net_ipv6)); then
-    network_rules6 add
-    ip6tables_apply "${RULES[@]}" || die "network $name: could not add its ip6tables rules (the message is above); this needs ip6tables with the nat table"
-  fi
-}
-
-# RULES = network $1's iptables rules, as iptables-restore lines: three chains of its own,
-# jumped to from POSTROUTING, FORWARD and INPUT. $1 = add (create) or del (remove). Every
-# word is a bridge name, a chain name or an address tupper made: nothing here comes from
-# the spec.
-network_rules() {
-  local post="TUPPER-$NET_ID-POST" fwd="TUPPER-$NET_ID-FWD" in="TUPPER-$NET_ID-IN" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name"
-  local subnet
-  if [[ $1 == del ]]; then
-    RULES=('*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT
-      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd"
-      "-D INPUT -i $br -m comment --comment $tag -j $in" "-F $in" "-X $in" COMMIT)
-    return 0
-  fi
-  number_to_ip "$NET_BASE"
-  subnet=$REPLY/$NET_PREFIX
-  RULES=('*nat' ":$post - [0:0]")
-  # Outbound NAT: the containers' traffic leaves with the host's address.
-  if ((!net_internal)); then RULES+=("-A $post -s $subnet ! -o $br -j MASQUERADE"); fi
-  # Published ports reached from the host itself, and from a container on this bridge.
-  RULES+=("-A $post -o $br -m addrtype --src-type LOCAL -j MASQUERADE"
-    "-A $post -o $br -s $subnet -m conntrack --ctstate DNAT -j MASQUERADE"
-    "-A POSTROUTING -m comment --comment $tag -j $post" COMMIT)
-  RULES+=('*filter' ":$fwd - [0:0]"
-    "-A $fwd -i $br -o $br -j ACCEPT"
-    "-A $fwd -i $br -o tpb-+ -j DROP"
-    "-A $fwd -i tpb-+ -o $br -j DROP")
-  isolation_rules "$fwd"
-  if ((net_internal)); then
-    RULES+=("-A $fwd -i $br -j DROP" "-A $fwd -o $br -j DROP")
-  else
-    RULES+=("-A $fwd -o $br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
-      "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT"
-      "-A $fwd -i $br -j ACCEPT")
-  fi
-  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd")
-  # The host's loopback is the host's alone. route_localnet (network_create) lets packets to
-  # 127.0.0.0/8 in from the bridge; only the replies of connections the host made to a
-  # published port on 127.0.0.1 (DNAT'd in OUTPUT, so their replies are ESTABLISHED and
-  # DNAT) need that. Anything else from a container to 127.0.0.0/8 is dropped, whatever its
-  # source: Kubernetes' fix for CVE-2020-8558 (kubelet's KUBE-FIREWALL rule "-d 127.0.0.0/8
-  # ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP" on INPUT)
-  # matches "! -s 127.0.0.0/8" and so lets through a spoofed loopback source, which
-  # route_localnet accepts; matching the bridge (-i) does not. Docker instead leaves
-  # route_localnet off and listens on 127.0.0.1 with docker-proxy, a process per published
-  # port; here the cost is one rule, added in the same iptables-restore as the others.
-  RULES+=(":$in - [0:0]"
-    "-A $in -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP"
-    "-I INPUT -i $br -m comment --comment $tag -j $in" COMMIT)
-}
-
-# RULES += the FORWARD rules (into chain $1) that keep this network's bridge apart from the
-# other tupper bridges the spec named (driver_opts com.docker.network.bridge.name), which
-# tpb-+ does not match. The newest network's chain comes first in FORWARD (-I), so the
-# rules of the later of two networks keep the pair apart, as Docker's DOCKER-ISOLATION
-# chains list every bridge; made under the network lock, so no network is missed.
-isolation_rules() {
-  local file other
-  for file in "$NETWORKS_DIR"/*/bridge; do
-    [[ $file != "$NET_DIR/bridge" ]] || continue
-    read_file "$file" || continue
-    other=$REPLY
-    [[ $other != tpb-* && $other != "$NET_BRIDGE" ]] || continue
-    RULES+=("-A $1 -i $NET_BRIDGE -o $other -j DROP" "-A $1 -i $other -o $NET_BRIDGE -j DROP")
-  done
+# (network_create to isolation_rules: loaded when a network is made)
+# shellcheck disable=SC2317 # stubs: each loads lazy section network-create, which replaces it, then runs again
+{
+  network_create() { section_load network-create && network_create "$@"; }
+  network_rules() { section_load network-create && network_rules "$@"; }
+  isolation_rules() { section_load network-create && isolation_rules "$@"; }
 }
 
 # Applies the iptables-restore lines given as arguments, keeping every other rule of the host.
@@ -2841,84 +2754,14 @@ xtables_remove() {
   done
 }
 
-# Removes network $1 of this project whole: iptables chains, bridge and records. Call it
-# holding the lock. Safe on a half-made network and to repeat.
-network_destroy() {
-  net_name=$1
-  network_rules del
-  iptables_remove "${RULES[@]}"
-  # enable_ipv6: its ip6tables chains (the record says so: network_gc has no spec to ask)
-  if ((net_ipv6)) || [[ -e $NET_DIR/subnet6 ]]; then
-    network_rules6 del
-    xtables_remove 6 "${RULES[@]}"
-  fi
-  if interface_exists "$NET_BRIDGE"; then
-    host ip link delete "$NET_BRIDGE" || die "could not delete bridge $NET_BRIDGE (ip's message is above)"
-  fi
-  host rm -rf -- "$NET_DIR"
-  unset 'NET_MADE[$NET_DIR]' # made by this run, gone now: a later start in the same run makes it again (a build's RUN, then up)
-}
-
-# REPLY = what on this host overlaps subnet $1 (a route, or another tupper network);
-# fails when nothing does. Routes come from /proc/net/route, so no tool is needed.
-subnet_in_use() {
-  local base prefix iface dest _gw _flags _ref _use _metric mask other mine
-  ip_to_number "${1%/*}"
-  base=$REPLY prefix=${1#*/}
-  while read -r iface dest _gw _flags _ref _use _metric mask _; do
-    [[ $dest != Destination ]] || continue
-    [[ $mask != 00000000 ]] || continue # the default route overlaps everything and nothing
-    [[ $iface != "$NET_BRIDGE" ]] || continue
-    hex_route_to_number "$dest"
-    other=$REPLY
-    hex_route_to_number "$mask"
-    mine=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
-    mask=$((REPLY & mine))
-    if (((base & mask) == (other & mask))); then
-      number_to_ip "$other"
-      REPLY="the route to $REPLY on $iface"
-      return 0
-    fi
-  done < /proc/net/route
-  for other in "$NETWORKS_DIR"/*/subnet; do
-    [[ $other != "$NET_DIR/subnet" ]] || continue
-    read_file "$other" || continue
-    subnets_overlap "$1" "$REPLY" || continue
-    REPLY="tupper network ${other%/subnet}"
-    REPLY=${REPLY##*/}
-    return 0
-  done
-  return 1
-}
-
-# /proc/net/route writes addresses as little-endian hex: 0012A8C0 is 192.168.18.0.
-hex_route_to_number() {
-  local n=$((16#$1))
-  REPLY=$((((n & 255) << 24) | (((n >> 8) & 255) << 16) | (((n >> 16) & 255) << 8) | ((n >> 24) & 255)))
-}
-
-subnets_overlap() {
-  local a b prefix mask
-  ip_to_number "${1%/*}"
-  a=$REPLY
-  ip_to_number "${2%/*}"
-  b=$REPLY
-  prefix=$((${1#*/} < ${2#*/} ? ${1#*/} : ${2#*/}))
-  mask=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
-  (((a & mask) == (b & mask)))
-}
-
-# REPLY = the first subnet of Docker's default address pools that nothing uses.
-subnet_choose() {
-  local i candidate
-  for ((i = 0; i < 31; i++)); do
-    if ((i < 15)); then candidate="172.$((17 + i)).0.0/16"; else candidate="192.168.$(((i - 15) * 16)).0/20"; fi
-    if ! subnet_in_use "$candidate"; then
-      REPLY=$candidate
-      return 0
-    fi
-  done
-  return 1
+# (from here to subnet_choose: loaded when a network is removed, or made)
+# shellcheck disable=SC2317 # stubs: each loads lazy section network-remove, which replaces it, then runs again
+{
+  network_destroy() { section_load network-remove && network_destroy "$@"; }
+  subnet_in_use() { section_load network-remove && subnet_in_use "$@"; }
+  hex_route_to_number() { section_load network-remove && hex_route_to_number "$@"; }
+  subnets_overlap() { section_load network-remove && subnets_overlap "$@"; }
+  subnet_choose() { section_load network-remove && subnet_choose "$@"; }
 }
 
 # REPLY = the address of the loaded container on the open network: the service's own
@@ -3165,250 +3008,25 @@ build_running() {
 # and the addresses as offsets: nothing here parses IPv6 text, and every word that reaches
 # ip or ip6tables is a hex digit, a colon, a number or a name tupper made.
 
-# REPLY = the address at offset $2 in the IPv6 subnet whose first address is $1 (32 hex
-# digits), in RFC 5952 text (hex groups without leading zeros, the longest run of zero
-# groups as ::). Offsets are below 2^32 and land in the last 32 bits, whose host bits the
-# compiler checked are zero, so nothing carries past them.
-ip6_at() {
-  local hex=$1 low i text='' best=-1 best_length=1 run=0
-  local -a groups=()
-  printf -v low '%08x' $(((16#${hex:24:8} + $2) & 0xffffffff))
-  hex=${hex:0:24}$low
-  for ((i = 0; i < 8; i++)); do
-    printf -v 'groups[i]' '%x' "$((16#${hex:i*4:4}))"
-    if [[ ${groups[i]} == 0 ]]; then
-      run=$((run + 1))
-      if ((run > best_length)); then best=$((i - run + 1)) best_length=$run; fi
-    else
-      run=0
-    fi
-  done
-  for ((i = 0; i < 8; i++)); do
-    if ((i == best)); then
-      text+=::
-      i=$((i + best_length - 1))
-      continue
-    fi
-    if [[ -n $text && $text != *:: ]]; then text+=:; fi
-    text+=${groups[i]}
-  done
-  REPLY=$text
-}
-
-# Reads the IPv6 side of the open network: NET6_HEX, NET6_PREFIX, NET6_GATEWAY, NET6_LAST
-# (the highest offset given) and NET6_SUBNET (HEX/PREFIX, as recorded in subnet6).
+# (the functions below, to ip6tables_apply, load when an enable_ipv6 network first needs one)
 declare -A NET_MADE6=()
-network_read6() {
-  if [[ -n ${NET_MADE6[$NET_DIR]:-} ]]; then REPLY=${NET_MADE6[$NET_DIR]}; else read_file "$NET_DIR/subnet6" || return 1; fi
-  NET6_SUBNET=$REPLY NET6_HEX=${REPLY%/*} NET6_PREFIX=${REPLY#*/}
-  if ((NET6_PREFIX <= 96)); then NET6_LAST=$((0xffffffff)); else NET6_LAST=$(((1 << (128 - NET6_PREFIX)) - 1)); fi
-  ip6_at "$NET6_HEX" "$net_gateway6_offset"
-  NET6_GATEWAY=$REPLY
-}
-
-# NET6_SUBNET = the IPv6 subnet of network $1, as it is about to be made: the spec's, or a
-# unique local /64 (RFC 4193: fd, a 40-bit global ID, a 16-bit subnet ID of 0) whose ID is
-# the hash of the project and network names; Docker 27+ allocates /64s from a ULA prefix
-# of its own in the same way. Either must be free on this host.
-subnet6_for() {
-  local name=$1
-  NET6_SUBNET=$net_subnet6
-  if [[ -z $NET6_SUBNET ]]; then NET6_SUBNET="fd${NET_HASH[$name]:0:10}00000000000000000000/64"; fi
-  if subnet6_in_use "$NET6_SUBNET"; then
-    die "network $name: IPv6 subnet $NET6_SUBNET (hex digits/prefix) overlaps $REPLY; choose another IPv6 ipam.config subnet in the spec, or remove what uses it"
-  fi
-  NET_MADE6[$NET_DIR]=$NET6_SUBNET
-}
-
-# Whether IPv6 subnets $1 and $2 (HEX/PREFIX) overlap: their first min(prefix) bits agree.
-subnets6_overlap() {
-  local a=${1%/*} b=${2%/*} p n r
-  p=$((${1#*/} < ${2#*/} ? ${1#*/} : ${2#*/}))
-  n=$((p / 4)) r=$((p % 4))
-  [[ ${a:0:n} == "${b:0:n}" ]] || return 1
-  ((r == 0 || (16#${a:n:1} >> (4 - r)) == (16#${b:n:1} >> (4 - r))))
-}
-
-# REPLY = what on this host overlaps IPv6 subnet $1 (HEX/PREFIX): a route (from
-# /proc/net/ipv6_route, where addresses are 32 hex digits too) or another tupper network;
-# fails when nothing does. The default route, lo's, and link-local and multicast routes
-# (fe80::/10, ff00::/8, which no subnet tupper takes overlaps) are not in the way.
-subnet6_in_use() {
-  local dest prefix _src _sprefix _hop _metric _ref _use _flags iface other
-  if [[ -r /proc/net/ipv6_route ]]; then
-    while read -r dest prefix _src _sprefix _hop _metric _ref _use _flags iface; do
-      prefix=$((16#$prefix))
-      ((prefix > 0)) || continue
-      [[ $iface != "$NET_BRIDGE" && $iface != lo ]] || continue
-      [[ $dest != fe[89ab]* && $dest != ff* ]] || continue
-      if subnets6_overlap "$1" "$dest/$prefix"; then
-        REPLY="the route to $dest/$prefix on $iface"
-        return 0
-      fi
-    done < /proc/net/ipv6_route
-  fi
-  for other in "$NETWORKS_DIR"/*/subnet6; do
-    [[ $other != "$NET_DIR/subnet6" ]] || continue
-    read_file "$other" || continue
-    subnets6_overlap "$1" "$REPLY" || continue
-    REPLY="tupper network ${other%/subnet6}"
-    REPLY=${REPLY##*/}
-    return 0
-  done
-  return 1
-}
-
-# The bridge of enable_ipv6 network $1 gets IPv6 (on even where the host's default has it
-# off) and the gateway address, without duplicate address detection (Docker adds it with
-# IFA_F_NODAD), and the host forwards IPv6 when the network reaches outside.
-bridge_ipv6() {
-  local name=$1
-  host_write "/proc/sys/net/ipv6/conf/$NET_BRIDGE/disable_ipv6" 0
-  host ip -6 addr add "$NET6_GATEWAY/$NET6_PREFIX" dev "$NET_BRIDGE" nodad ||
-    die "network $name: could not give bridge $NET_BRIDGE its IPv6 gateway $NET6_GATEWAY (ip's message is above)"
-  if ((!net_internal)); then
-    # Left on when the network goes, as for IPv4. With forwarding on, the host ignores router
-    # advertisements on interfaces whose accept_ra is 1 (Docker 27 warns of the same).
-    read_file /proc/sys/net/ipv6/conf/all/forwarding
-    if [[ $REPLY != 1 ]]; then host_write /proc/sys/net/ipv6/conf/all/forwarding 1; fi
-  fi
-}
-
-# An IPv4-only network's bridge has IPv6 off (no link-local address), as Docker's has since
-# 26. A host without IPv6 has nothing to turn off.
-bridge_ipv6_off() {
-  if exists "/proc/sys/net/ipv6/conf/$NET_BRIDGE"; then host_write "/proc/sys/net/ipv6/conf/$NET_BRIDGE/disable_ipv6" 1; fi
-}
-
-# RULES = the ip6tables rules of the open enable_ipv6 network, as ip6tables-restore lines:
-# the IPv4 ones (network_rules) less the loopback guard, which IPv6 does not need (the
-# kernel never routes ::1 to a bridge). $1 = add or del.
-network_rules6() {
-  local post="TUPPER-$NET_ID-POST6" fwd="TUPPER-$NET_ID-FWD6" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name" subnet
-  if [[ $1 == del ]]; then
-    RULES=('*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT
-      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd" COMMIT)
-    return 0
-  fi
-  ip6_at "$NET6_HEX" 0
-  subnet=$REPLY/$NET6_PREFIX
-  RULES=('*nat' ":$post - [0:0]")
-  # Outbound NAT for the subnet, as Docker 27+ does for IPv6 with ip6tables on.
-  if ((!net_internal)); then RULES+=("-A $post -s $subnet ! -o $br -j MASQUERADE"); fi
-  RULES+=("-A $post -o $br -m addrtype --src-type LOCAL -j MASQUERADE"
-    "-A $post -o $br -s $subnet -m conntrack --ctstate DNAT -j MASQUERADE"
-    "-A POSTROUTING -m comment --comment $tag -j $post" COMMIT)
-  RULES+=('*filter' ":$fwd - [0:0]"
-    "-A $fwd -i $br -o $br -j ACCEPT"
-    "-A $fwd -i $br -o tpb-+ -j DROP"
-    "-A $fwd -i tpb-+ -o $br -j DROP")
-  isolation_rules "$fwd"
-  if ((net_internal)); then
-    RULES+=("-A $fwd -i $br -j DROP" "-A $fwd -o $br -j DROP")
-  else
-    RULES+=("-A $fwd -o $br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
-      "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT"
-      "-A $fwd -i $br -j ACCEPT")
-  fi
-  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd" COMMIT)
-}
-
-# Container $1's IPv6 address on the open network, interface eth$2: offset $3 when $4 says
-# it is the service's own container, else the first free one; leased as IPv4 addresses are
-# (leases/ADDRESS), recorded, and passed to tupper-init. REPLY = the address.
-container_attach6() {
-  local name=$1 i=$2 offset=$3 own_address=$4
-  if [[ -n $own_address ]]; then address_lease6 $((offset + REPLICA - 1)) "$name"; else address_lease6 '' "$name"; fi
-  host_append "$STATE_DIR/$name/net" "lease6 $net_name $REPLY"
-  NET_ADDRESSES6[$net_name]=$REPLY
-  NET_HELPER_ARGS+=(--ip6 "eth$i" "$REPLY/$NET6_PREFIX")
-}
-
-# address_lease for IPv6: REPLY = the address at offset $1 (empty: the first free one) for container $2.
-address_lease6() {
-  local offset=${1:-$net_first_free6} address
-  while ((offset <= NET6_LAST)); do
-    if ((offset != net_gateway6_offset)); then
-      ip6_at "$NET6_HEX" "$offset"
-      address=$REPLY
-      if host_create "$NET_DIR/leases/$address" "$2"; then REPLY=$address && return 0; fi
-      read_file "$NET_DIR/leases/$address" || true
-      if [[ $REPLY == "$2" ]]; then REPLY=$address && return 0; fi
-      if [[ -n $1 ]]; then die "IPv6 address $address of $2 on network $net_name is held by container $REPLY; stop it first (or run down)"; fi
-    fi
-    offset=$((offset + 1))
-  done
-  die "network $net_name has no free IPv6 address left for $2; give it a larger subnet"
-}
-
-# RULES = the ip6tables lines that publish container $2's reserved ports (PUBLISHED)
-# at IPv6 address $3 ($1 = add; CHAIN6 = the chain), or remove them ($1 = del; $3 = the
-# chain). Ports bound to an IPv4 host_ip stay IPv4 only. The host's IPv6 addresses reach
-# them, except ::1: the kernel drops a packet from ::1 on any interface but lo and has no
-# route_localnet for IPv6, so ::1 is left to proxy6_start's relay, as Docker leaves it to
-# docker-proxy.
-publish6_rules() {
-  local name=$2 chain line protocol
-  if [[ $1 == del ]]; then
-    chain=$3
-    RULES=('*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain"
-      "-D OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" "-F $chain" "-X $chain" COMMIT)
-    return 0
-  fi
-  hash_text "$PROJECT/$name"
-  chain="TUPPER-${REPLY:0:12}-DNAT6"
-  RULES=('*nat' ":$chain - [0:0]")
-  for line in "${PUBLISHED[@]}"; do
-    split ' ' "$line"
-    [[ ${SPLIT[0]} == port && ${SPLIT[3]} == 0.0.0.0 ]] || continue
-    protocol=${SPLIT[1]}
-    RULES+=("-A $chain -p $protocol -m $protocol --dport ${SPLIT[2]} -j DNAT --to-destination [$3]:${SPLIT[4]}")
-  done
-  RULES+=("-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain"
-    "-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" COMMIT)
-  CHAIN6=$chain
-}
-
-# Publishes container $1's ports (reserved by container_publish) at its IPv6 address $2:
-# DNAT for the host's addresses, and a relay on [::1] for each TCP port.
-container_publish6() {
-  local line
-  publish6_rules add "$1" "$2"
-  host_append "$STATE_DIR/$1/net" "dnat6 $CHAIN6"
-  ip6tables_apply "${RULES[@]}" || die "could not publish the ports of $1 over IPv6 (ip6tables' message is above)"
-  for line in "${PUBLISHED[@]}"; do
-    split ' ' "$line"
-    if [[ ${SPLIT[1]} == tcp && ${SPLIT[3]} == 0.0.0.0 ]]; then proxy6_start "$1" "${SPLIT[2]}" "$2" "${SPLIT[4]}"; fi
-  done
-}
-
-# Starts the relay of host port $2 on [::1] to [$3]:$4 for container $1 (tupper-init
-# --proxy6, helper/proxy6.c): it listens before this returns, and runs in a session of its
-# own, recorded as "proxy6 PID PORT" so that container_net_detach ends it, after a
-# SIGKILL of this script too. UDP has no relay (nor in Docker's default of today, which
-# proxies UDP but loses replies of long flows): a UDP port on [::1] is not reached.
-proxy6_start() {
-  local name=$1 port=$2 pid
-  if ((PLAN)); then
-    plan_print "$TUPPER_HELPER" --proxy6 "$port" "$3" "$4"
-    return 0
-  fi
-  pid=$("$TUPPER_HELPER" --proxy6 "$port" "$3" "$4") || die "could not listen on [::1]:$port for $name (tupper-init's message is above)"
-  host_append "$STATE_DIR/$name/net" "proxy6 $pid $port"
-}
-
-# Ends the [::1] relay PID $1 of host port $2 (and its connections, its session), when that
-# PID is still the relay: a PID the kernel gave to another process since is left alone.
-proxy6_stop() {
-  local -a argv
-  [[ -r /proc/$1/cmdline ]] || return 0
-  mapfile -d '' -t argv < "/proc/$1/cmdline" || return 0
-  if [[ ${argv[1]:-} == --proxy6 && ${argv[2]:-} == "$2" ]]; then host kill -- "-$1" 2>/dev/null || true; fi
-}
-
-# Applies the ip6tables-restore lines given as arguments, keeping every other rule of the host.
-ip6tables_apply() {
-  xtables_apply 6 "$@"
+# shellcheck disable=SC2317 # stubs: each loads lazy section ipv6, which replaces it, then runs again
+{
+  ip6_at() { section_load ipv6 && ip6_at "$@"; }
+  network_read6() { section_load ipv6 && network_read6 "$@"; }
+  subnet6_for() { section_load ipv6 && subnet6_for "$@"; }
+  subnets6_overlap() { section_load ipv6 && subnets6_overlap "$@"; }
+  subnet6_in_use() { section_load ipv6 && subnet6_in_use "$@"; }
+  bridge_ipv6() { section_load ipv6 && bridge_ipv6 "$@"; }
+  bridge_ipv6_off() { section_load ipv6 && bridge_ipv6_off "$@"; }
+  network_rules6() { section_load ipv6 && network_rules6 "$@"; }
+  container_attach6() { section_load ipv6 && container_attach6 "$@"; }
+  address_lease6() { section_load ipv6 && address_lease6 "$@"; }
+  publish6_rules() { section_load ipv6 && publish6_rules "$@"; }
+  container_publish6() { section_load ipv6 && container_publish6 "$@"; }
+  proxy6_start() { section_load ipv6 && proxy6_start "$@"; }
+  proxy6_stop() { section_load ipv6 && proxy6_stop "$@"; }
+  ip6tables_apply() { section_load ipv6 && ip6tables_apply "$@"; }
 }
 
 # ---- /etc/hostname, /etc/hosts and /etc/resolv.conf of a container --------------------
@@ -4045,58 +3663,13 @@ containers_signal() {
   done
 }
 
-# ORDERED = services $2... in start order, with (when $1 is 1) all that they depend on.
-in_start_order() {
-  local with_deps=$1 svc k i
-  local -A wanted=()
-  shift
-  for svc; do wanted[$svc]=1; done
-  if ((with_deps)); then
-    # dependencies come earlier in SERVICES: one pass backwards finds them all
-    for ((k = ${#SERVICES[@]} - 1; k >= 0; k--)); do
-      [[ -n ${wanted[${SERVICES[k]}]:-} ]] || continue
-      load_service "${SERVICES[k]}"
-      for ((i = 0; i < ${#svc_depends[@]}; i += 2)); do wanted[${svc_depends[i]}]=1; done
-    done
-  fi
-  ORDERED=()
-  for svc in "${SERVICES[@]}"; do
-    if [[ -n ${wanted[$svc]:-} ]]; then ORDERED+=("$svc"); fi
-  done
-}
-
-# Waits until the loaded service's dependencies meet their depends_on condition: started
-# (they were, earlier in start order), healthy, or ended with status 0.
-NO_DEPS=0 # up --no-deps
-dependencies_wait() {
-  local i dep condition name
-  ((!NO_DEPS)) || return 0
-  for ((i = 0; i < ${#svc_depends[@]}; i += 2)); do
-    dep=${svc_depends[i]} condition=${svc_depends[i + 1]}
-    [[ $condition != service_started ]] || continue
-    if ((PLAN)); then plan_note "it waits until $dep is ${condition#service_}"; continue; fi
-    note "$svc_name waits until $dep is ${condition#service_}"
-    service_containers "$dep"
-    for name in "${NAMES_OF[@]}"; do dependency_wait "$dep" "$name" "$condition"; done
-  done
-}
-
-# Waits until container $2 of dependency $1 meets condition $3 (healthy, or ended with 0).
-dependency_wait() {
-  local dep=$1 name=$2 condition=$3
-  while container_pid "$name"; do
-    if [[ $condition == service_healthy ]]; then
-      container_health "$name"
-      [[ $REPLY != healthy ]] || return 0
-      [[ $REPLY != unhealthy ]] || die "dependency $dep is unhealthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
-    fi
-    sleep 0.1
-  done
-  read_file "$STATE_DIR/$name/exit" || REPLY='?'
-  if [[ $condition == service_healthy ]]; then
-    die "dependency $dep ended (status $REPLY) before it was healthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
-  fi
-  [[ $REPLY == 0 ]] || die "dependency $dep ended with status $REPLY, not 0, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+NO_DEPS=0 # up --no-deps (dependencies_wait, below)
+# (in_start_order to dependency_wait: loaded when up or start orders and waits for services)
+# shellcheck disable=SC2317 # stubs: each loads lazy section dependencies, which replaces it, then runs again
+{
+  in_start_order() { section_load dependencies && in_start_order "$@"; }
+  dependencies_wait() { section_load dependencies && dependencies_wait "$@"; }
+  dependency_wait() { section_load dependencies && dependency_wait "$@"; }
 }
 
 # Stops container $1: its service's stop signal to PID 1, SIGKILL after the grace period;
@@ -4229,6 +3802,676 @@ container_health() {
 
 # ---- Start verbs: up, run, start -------------------------------------------------
 
+# (cmd_up to container_up: loaded when up runs)
+# shellcheck disable=SC2317 # stubs: each loads lazy section up, which replaces it, then runs again
+{
+  cmd_up() { section_load up && cmd_up "$@"; }
+  active_services() { section_load up && active_services "$@"; }
+  service_up() { section_load up && service_up "$@"; }
+  container_up() { section_load up && container_up "$@"; }
+}
+
+# The time of a log record (Container logs, below).
+LOG_TIME='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{9}Z'
+# (from here to log_next_file: loaded when up follows its services, or logs runs)
+# shellcheck disable=SC2317 # stubs: each loads lazy section logs, which replaces it, then runs again
+{
+  follow_services() { section_load logs && follow_services "$@"; }
+  stop_followed() { section_load logs && stop_followed "$@"; }
+  follow_log() { section_load logs && follow_log "$@"; }
+  log_sed_script() { section_load logs && log_sed_script "$@"; }
+  log_files() { section_load logs && log_files "$@"; }
+  log_read() { section_load logs && log_read "$@"; }
+  log_follow() { section_load logs && log_follow "$@"; }
+  log_next_file() { section_load logs && log_next_file "$@"; }
+}
+
+# Terminals, as in docker compose: run and exec give the workload a pseudo-terminal of its
+# own (-t) when stdin and stdout are both terminals, and pipes otherwise (-T); -t and -T
+# say so outright. Either way no terminal of the host reaches the workload: tupper-init
+# relays the bytes (helper/pty.h). RUN_TTY: 1 when run's foreground workload gets a pty.
+RUN_TTY=0
+
+# tty_wanted CHOICE OUT: OUT = 1 for a pty, 0 for pipes; CHOICE: auto, yes (-t) or no (-T).
+tty_wanted() {
+  local -n pty_wanted=$2
+  local want=0
+  case $1 in
+    yes) want=1 ;;
+    no) ;;
+    *) if [[ -t 0 && -t 1 ]]; then want=1; fi ;;
+  esac
+  # shellcheck disable=SC2034 # an out-parameter: the caller's variable
+  pty_wanted=$want
+}
+
+# run [--rm] [-d] [--service-ports] [-i] [-t|-T] SERVICE [COMMAND...]: a one-off container of
+# SERVICE; COMMAND replaces its command; --service-ports publishes the service's ports, as in
+# Compose. In the foreground stdin, stdout and stderr pass through (a terminal's through a
+# pty of the container's own, see tty_wanted) and the exit status is the workload's (128+N
+# when a signal N killed it). -d prints the container's name (-t with -d: a pty whose
+# output goes to the log, as tty: true).
+cmd_run() {
+  local remove=0 detach=0 svc name tty=auto
+  local run_usage="usage: run [--rm] [-d] [--service-ports] [-i] [-t|-T] SERVICE [COMMAND...]"
+  while (($#)); do
+    case $1 in
+      --rm) remove=1 ;;
+      -d | --detach) detach=1 ;;
+      --service-ports) RUN_SERVICE_PORTS=1 ;;
+      -t | --tty | -it | -ti) tty=yes ;;
+      -T | --no-TTY | --no-tty | -iT | -Ti) tty=no ;;
+      -i | --interactive) ;; # stdin always passes in the foreground (Compose's default too)
+      --) shift && break ;;
+      -*) die "run: unknown option $1; $run_usage" ;;
+      *) break ;;
+    esac
+    shift
+  done
+  (($#)) || die "run: which service? $run_usage; services: ${SERVICES[*]}"
+  ((!remove || !detach)) || die "run: --rm and -d together are not supported (nothing would be left to remove it); use one"
+  svc=$1
+  shift
+  require_service "$svc"
+  preflight "$svc"
+  load_service "$svc"
+  printf -v name '%s-%s-run-%04x%04x' "$PROJECT" "$svc" "$RANDOM" "$RANDOM"
+  if ((detach)); then
+    if [[ $tty == yes ]]; then RUN_TTY=1; fi
+  else
+    tty_wanted "$tty" RUN_TTY
+  fi
+  UNDO_CONTAINER=$name
+  container_create "$name"
+  if ((detach)); then
+    container_start "$name" detached "$@"
+    UNDO_CONTAINER=''
+    printf '%s\n' "$name"
+    return 0
+  fi
+  if ((PLAN)); then
+    container_start "$name" foreground "$@"
+    plan_note "then it waits for the workload to end and stops $name as stop does (--rm: removes it as rm does)"
+    return 0
+  fi
+  if ((remove)); then RM_ON_EXIT=$name; fi
+  container_start "$name" foreground "$@"
+  UNDO_CONTAINER=''
+  wait_foreground "$name" "$LAUNCHED_PID"
+  local status=$REPLY
+  # The workload is gone: its cgroups go now; --rm takes the records with the filesystem.
+  if ((remove)); then container_stop "$name" keep-records; else container_stop "$name"; fi
+  exit "$status"
+}
+
+# shellcheck disable=SC2317 # stubs: each loads lazy section start, which replaces it, then runs again
+{
+  cmd_start() { section_load start && cmd_start "$@"; }
+}
+
+main() {
+  install_traps
+  # profiles: COMPOSE_PROFILES=a,b and --profile NAME before the verb, as Compose takes them
+  PROFILES=()
+  if [[ -n ${COMPOSE_PROFILES:-} ]]; then IFS=, read -r -a PROFILES <<< "$COMPOSE_PROFILES"; fi
+  while [[ ${1:-} == --profile ]]; do
+    (($# >= 2)) || die "--profile takes a profile name"
+    PROFILES+=("$2")
+    shift 2
+  done
+  local verb=${1:---help}
+  if (($#)); then shift; fi
+  case $verb in
+    up) cmd_up "$@" ;;
+    run) cmd_run "$@" ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
+    rm) cmd_rm "$@" ;;
+    down) cmd_down "$@" ;;
+    ps) cmd_ps "$@" ;;
+    logs) cmd_logs "$@" ;;
+    pause) cmd_pause "$@" ;;
+    unpause) cmd_unpause "$@" ;;
+    kill) cmd_kill "$@" ;;
+    restart) cmd_restart "$@" ;;
+    top) cmd_top "$@" ;;
+    stats) cmd_stats "$@" ;;
+    exec) cmd_exec "$@" ;;
+    inspect) cmd_inspect "$@" ;;
+    plan) cmd_plan "$@" ;;
+    systemd) cmd_systemd "$@" ;;
+    prune) cmd_prune "$@" ;;
+    commit) cmd_commit "$@" ;;
+    checkpoint) cmd_checkpoint "$@" ;;
+    restore) cmd_restore "$@" ;;
+    pull) cmd_pull "$@" ;;
+    images) cmd_images "$@" ;;
+    rmi) cmd_rmi "$@" ;;
+    image) cmd_image "$@" ;;
+    -h | --help | help) usage ;;
+    *) die "unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
+  esac
+}
+
+# ---- The start path ends here -----------------------------------------------------
+# `up`, `run` and `start` need nothing below this line, so for them bash stops reading
+# here: bash parses every line it reads (about 3 µs each), and what follows serves only the
+# other verbs. A test checks that nothing above calls a function defined below.
+
+# Whether the verb, after any `--profile NAME`, is one of the start path's.
+start_path_verb() {
+  while [[ ${1:-} == --profile ]]; do shift 2 || return 1; done
+  case ${1:-} in
+    up | run | start) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+if start_path_verb "$@" && [[ -f $SCRIPT_FILE ]]; then
+  main "$@"
+  exit
+fi
+
+# ---- Lazy sections: the functions a start calls only when it needs them ---------------
+# (section_load reads each from here when one of its stubs above is called; the other
+# verbs read them as bash reads the rest of this script, and the stubs give way to them)
+# ---- section network-create
+# Makes network $1: its subnet (the spec's, or the first free one of Docker's default
+# pools), the bridge with the gateway address, forwarding and its iptables chains.
+network_create() {
+  local name=$1 subnet
+  if [[ -n $net_subnet ]]; then
+    subnet_in_use "$net_subnet" && die "network $name: subnet $net_subnet overlaps $REPLY; choose another ipam.config subnet in the spec, or remove what uses it"
+    subnet=$net_subnet
+  else
+    subnet_choose || die "network $name: every subnet tupper picks from (172.17-31.0.0/16, 192.168.N.0/20) is in use on this host; give the network an ipam.config subnet"
+    subnet=$REPLY
+  fi
+  # driver_opts com.docker.network.bridge.name: the name must be free on this host
+  if [[ -n $net_bridge_name ]] && interface_exists "$NET_BRIDGE"; then
+    die "network $name: interface $NET_BRIDGE (driver_opts com.docker.network.bridge.name) already exists on this host; remove it, or choose another name in the spec"
+  fi
+  if ((net_ipv6)); then subnet6_for "$name"; fi
+  host mkdir -p -- "$NET_DIR/leases"
+  host_write "$NET_DIR/project" "$PROJECT"
+  host_write "$NET_DIR/subnet" "$subnet"
+  if ((net_ipv6)); then host_write "$NET_DIR/subnet6" "$NET6_SUBNET"; fi
+  host_write "$NET_DIR/bridge" "$NET_BRIDGE"
+  NET_MADE[$NET_DIR]=$subnet
+  network_read
+  host_feed ip -batch - <<- EOF || die "network $name: could not make bridge $NET_BRIDGE (ip's message is above); this needs the bridge module (modprobe bridge)"
+	link add $NET_BRIDGE type bridge
+	addr add $NET_GATEWAY/$NET_PREFIX dev $NET_BRIDGE
+	link set $NET_BRIDGE up
+	EOF
+  # Connections to a published port on 127.0.0.1 are forwarded to the bridge with their
+  # loopback source: the kernel drops those unless route_localnet is on for the bridge.
+  # route_localnet alone would also let a container send to the host's 127.0.0.1 (a frame
+  # to the bridge's MAC with a loopback destination, CVE-2020-8558): the INPUT chain of
+  # network_rules drops what it lets in besides the replies.
+  host_write "/proc/sys/net/ipv4/conf/$NET_BRIDGE/route_localnet" 1
+  if ((net_ipv6)); then bridge_ipv6 "$name"; else bridge_ipv6_off; fi
+  if ((!net_internal)); then
+    # NAT needs forwarding. It is left on when the network goes (other users may rely on it).
+    read_file /proc/sys/net/ipv4/ip_forward
+    if [[ $REPLY != 1 ]]; then host_write /proc/sys/net/ipv4/ip_forward 1; fi
+  fi
+  network_rules add
+  iptables_apply "${RULES[@]}" || die "network $name: could not add its iptables rules (the message is above); this needs iptables with the nat table"
+  if ((net_ipv6)); then
+    network_rules6 add
+    ip6tables_apply "${RULES[@]}" || die "network $name: could not add its ip6tables rules (the message is above); this needs ip6tables with the nat table"
+  fi
+}
+
+# RULES = network $1's iptables rules, as iptables-restore lines: three chains of its own,
+# jumped to from POSTROUTING, FORWARD and INPUT. $1 = add (create) or del (remove). Every
+# word is a bridge name, a chain name or an address tupper made: nothing here comes from
+# the spec.
+network_rules() {
+  local post="TUPPER-$NET_ID-POST" fwd="TUPPER-$NET_ID-FWD" in="TUPPER-$NET_ID-IN" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name"
+  local subnet
+  if [[ $1 == del ]]; then
+    RULES=('*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT
+      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd"
+      "-D INPUT -i $br -m comment --comment $tag -j $in" "-F $in" "-X $in" COMMIT)
+    return 0
+  fi
+  number_to_ip "$NET_BASE"
+  subnet=$REPLY/$NET_PREFIX
+  RULES=('*nat' ":$post - [0:0]")
+  # Outbound NAT: the containers' traffic leaves with the host's address.
+  if ((!net_internal)); then RULES+=("-A $post -s $subnet ! -o $br -j MASQUERADE"); fi
+  # Published ports reached from the host itself, and from a container on this bridge.
+  RULES+=("-A $post -o $br -m addrtype --src-type LOCAL -j MASQUERADE"
+    "-A $post -o $br -s $subnet -m conntrack --ctstate DNAT -j MASQUERADE"
+    "-A POSTROUTING -m comment --comment $tag -j $post" COMMIT)
+  RULES+=('*filter' ":$fwd - [0:0]"
+    "-A $fwd -i $br -o $br -j ACCEPT"
+    "-A $fwd -i $br -o tpb-+ -j DROP"
+    "-A $fwd -i tpb-+ -o $br -j DROP")
+  isolation_rules "$fwd"
+  if ((net_internal)); then
+    RULES+=("-A $fwd -i $br -j DROP" "-A $fwd -o $br -j DROP")
+  else
+    RULES+=("-A $fwd -o $br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+      "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT"
+      "-A $fwd -i $br -j ACCEPT")
+  fi
+  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd")
+  # The host's loopback is the host's alone. route_localnet (network_create) lets packets to
+  # 127.0.0.0/8 in from the bridge; only the replies of connections the host made to a
+  # published port on 127.0.0.1 (DNAT'd in OUTPUT, so their replies are ESTABLISHED and
+  # DNAT) need that. Anything else from a container to 127.0.0.0/8 is dropped, whatever its
+  # source: Kubernetes' fix for CVE-2020-8558 (kubelet's KUBE-FIREWALL rule "-d 127.0.0.0/8
+  # ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP" on INPUT)
+  # matches "! -s 127.0.0.0/8" and so lets through a spoofed loopback source, which
+  # route_localnet accepts; matching the bridge (-i) does not. Docker instead leaves
+  # route_localnet off and listens on 127.0.0.1 with docker-proxy, a process per published
+  # port; here the cost is one rule, added in the same iptables-restore as the others.
+  RULES+=(":$in - [0:0]"
+    "-A $in -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP"
+    "-I INPUT -i $br -m comment --comment $tag -j $in" COMMIT)
+}
+
+# RULES += the FORWARD rules (into chain $1) that keep this network's bridge apart from the
+# other tupper bridges the spec named (driver_opts com.docker.network.bridge.name), which
+# tpb-+ does not match. The newest network's chain comes first in FORWARD (-I), so the
+# rules of the later of two networks keep the pair apart, as Docker's DOCKER-ISOLATION
+# chains list every bridge; made under the network lock, so no network is missed.
+isolation_rules() {
+  local file other
+  for file in "$NETWORKS_DIR"/*/bridge; do
+    [[ $file != "$NET_DIR/bridge" ]] || continue
+    read_file "$file" || continue
+    other=$REPLY
+    [[ $other != tpb-* && $other != "$NET_BRIDGE" ]] || continue
+    RULES+=("-A $1 -i $NET_BRIDGE -o $other -j DROP" "-A $1 -i $other -o $NET_BRIDGE -j DROP")
+  done
+}
+# ---- end of section network-create
+# ---- section network-remove
+# Removes network $1 of this project whole: iptables chains, bridge and records. Call it
+# holding the lock. Safe on a half-made network and to repeat.
+network_destroy() {
+  net_name=$1
+  network_rules del
+  iptables_remove "${RULES[@]}"
+  # enable_ipv6: its ip6tables chains (the record says so: network_gc has no spec to ask)
+  if ((net_ipv6)) || [[ -e $NET_DIR/subnet6 ]]; then
+    network_rules6 del
+    xtables_remove 6 "${RULES[@]}"
+  fi
+  if interface_exists "$NET_BRIDGE"; then
+    host ip link delete "$NET_BRIDGE" || die "could not delete bridge $NET_BRIDGE (ip's message is above)"
+  fi
+  host rm -rf -- "$NET_DIR"
+  unset 'NET_MADE[$NET_DIR]' # made by this run, gone now: a later start in the same run makes it again (a build's RUN, then up)
+}
+
+# REPLY = what on this host overlaps subnet $1 (a route, or another tupper network);
+# fails when nothing does. Routes come from /proc/net/route, so no tool is needed.
+subnet_in_use() {
+  local base prefix iface dest _gw _flags _ref _use _metric mask other mine
+  ip_to_number "${1%/*}"
+  base=$REPLY prefix=${1#*/}
+  while read -r iface dest _gw _flags _ref _use _metric mask _; do
+    [[ $dest != Destination ]] || continue
+    [[ $mask != 00000000 ]] || continue # the default route overlaps everything and nothing
+    [[ $iface != "$NET_BRIDGE" ]] || continue
+    hex_route_to_number "$dest"
+    other=$REPLY
+    hex_route_to_number "$mask"
+    mine=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
+    mask=$((REPLY & mine))
+    if (((base & mask) == (other & mask))); then
+      number_to_ip "$other"
+      REPLY="the route to $REPLY on $iface"
+      return 0
+    fi
+  done < /proc/net/route
+  for other in "$NETWORKS_DIR"/*/subnet; do
+    [[ $other != "$NET_DIR/subnet" ]] || continue
+    read_file "$other" || continue
+    subnets_overlap "$1" "$REPLY" || continue
+    REPLY="tupper network ${other%/subnet}"
+    REPLY=${REPLY##*/}
+    return 0
+  done
+  return 1
+}
+
+# /proc/net/route writes addresses as little-endian hex: 0012A8C0 is 192.168.18.0.
+hex_route_to_number() {
+  local n=$((16#$1))
+  REPLY=$((((n & 255) << 24) | (((n >> 8) & 255) << 16) | (((n >> 16) & 255) << 8) | ((n >> 24) & 255)))
+}
+
+subnets_overlap() {
+  local a b prefix mask
+  ip_to_number "${1%/*}"
+  a=$REPLY
+  ip_to_number "${2%/*}"
+  b=$REPLY
+  prefix=$((${1#*/} < ${2#*/} ? ${1#*/} : ${2#*/}))
+  mask=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
+  (((a & mask) == (b & mask)))
+}
+
+# REPLY = the first subnet of Docker's default address pools that nothing uses.
+subnet_choose() {
+  local i candidate
+  for ((i = 0; i < 31; i++)); do
+    if ((i < 15)); then candidate="172.$((17 + i)).0.0/16"; else candidate="192.168.$(((i - 15) * 16)).0/20"; fi
+    if ! subnet_in_use "$candidate"; then
+      REPLY=$candidate
+      return 0
+    fi
+  done
+  return 1
+}
+# ---- end of section network-remove
+# ---- section ipv6
+# REPLY = the address at offset $2 in the IPv6 subnet whose first address is $1 (32 hex
+# digits), in RFC 5952 text (hex groups without leading zeros, the longest run of zero
+# groups as ::). Offsets are below 2^32 and land in the last 32 bits, whose host bits the
+# compiler checked are zero, so nothing carries past them.
+ip6_at() {
+  local hex=$1 low i text='' best=-1 best_length=1 run=0
+  local -a groups=()
+  printf -v low '%08x' $(((16#${hex:24:8} + $2) & 0xffffffff))
+  hex=${hex:0:24}$low
+  for ((i = 0; i < 8; i++)); do
+    printf -v 'groups[i]' '%x' "$((16#${hex:i*4:4}))"
+    if [[ ${groups[i]} == 0 ]]; then
+      run=$((run + 1))
+      if ((run > best_length)); then best=$((i - run + 1)) best_length=$run; fi
+    else
+      run=0
+    fi
+  done
+  for ((i = 0; i < 8; i++)); do
+    if ((i == best)); then
+      text+=::
+      i=$((i + best_length - 1))
+      continue
+    fi
+    if [[ -n $text && $text != *:: ]]; then text+=:; fi
+    text+=${groups[i]}
+  done
+  REPLY=$text
+}
+
+# Reads the IPv6 side of the open network: NET6_HEX, NET6_PREFIX, NET6_GATEWAY, NET6_LAST
+# (the highest offset given) and NET6_SUBNET (HEX/PREFIX, as recorded in subnet6).
+network_read6() {
+  if [[ -n ${NET_MADE6[$NET_DIR]:-} ]]; then REPLY=${NET_MADE6[$NET_DIR]}; else read_file "$NET_DIR/subnet6" || return 1; fi
+  NET6_SUBNET=$REPLY NET6_HEX=${REPLY%/*} NET6_PREFIX=${REPLY#*/}
+  if ((NET6_PREFIX <= 96)); then NET6_LAST=$((0xffffffff)); else NET6_LAST=$(((1 << (128 - NET6_PREFIX)) - 1)); fi
+  ip6_at "$NET6_HEX" "$net_gateway6_offset"
+  NET6_GATEWAY=$REPLY
+}
+
+# NET6_SUBNET = the IPv6 subnet of network $1, as it is about to be made: the spec's, or a
+# unique local /64 (RFC 4193: fd, a 40-bit global ID, a 16-bit subnet ID of 0) whose ID is
+# the hash of the project and network names; Docker 27+ allocates /64s from a ULA prefix
+# of its own in the same way. Either must be free on this host.
+subnet6_for() {
+  local name=$1
+  NET6_SUBNET=$net_subnet6
+  if [[ -z $NET6_SUBNET ]]; then NET6_SUBNET="fd${NET_HASH[$name]:0:10}00000000000000000000/64"; fi
+  if subnet6_in_use "$NET6_SUBNET"; then
+    die "network $name: IPv6 subnet $NET6_SUBNET (hex digits/prefix) overlaps $REPLY; choose another IPv6 ipam.config subnet in the spec, or remove what uses it"
+  fi
+  NET_MADE6[$NET_DIR]=$NET6_SUBNET
+}
+
+# Whether IPv6 subnets $1 and $2 (HEX/PREFIX) overlap: their first min(prefix) bits agree.
+subnets6_overlap() {
+  local a=${1%/*} b=${2%/*} p n r
+  p=$((${1#*/} < ${2#*/} ? ${1#*/} : ${2#*/}))
+  n=$((p / 4)) r=$((p % 4))
+  [[ ${a:0:n} == "${b:0:n}" ]] || return 1
+  ((r == 0 || (16#${a:n:1} >> (4 - r)) == (16#${b:n:1} >> (4 - r))))
+}
+
+# REPLY = what on this host overlaps IPv6 subnet $1 (HEX/PREFIX): a route (from
+# /proc/net/ipv6_route, where addresses are 32 hex digits too) or another tupper network;
+# fails when nothing does. The default route, lo's, and link-local and multicast routes
+# (fe80::/10, ff00::/8, which no subnet tupper takes overlaps) are not in the way.
+subnet6_in_use() {
+  local dest prefix _src _sprefix _hop _metric _ref _use _flags iface other
+  if [[ -r /proc/net/ipv6_route ]]; then
+    while read -r dest prefix _src _sprefix _hop _metric _ref _use _flags iface; do
+      prefix=$((16#$prefix))
+      ((prefix > 0)) || continue
+      [[ $iface != "$NET_BRIDGE" && $iface != lo ]] || continue
+      [[ $dest != fe[89ab]* && $dest != ff* ]] || continue
+      if subnets6_overlap "$1" "$dest/$prefix"; then
+        REPLY="the route to $dest/$prefix on $iface"
+        return 0
+      fi
+    done < /proc/net/ipv6_route
+  fi
+  for other in "$NETWORKS_DIR"/*/subnet6; do
+    [[ $other != "$NET_DIR/subnet6" ]] || continue
+    read_file "$other" || continue
+    subnets6_overlap "$1" "$REPLY" || continue
+    REPLY="tupper network ${other%/subnet6}"
+    REPLY=${REPLY##*/}
+    return 0
+  done
+  return 1
+}
+
+# The bridge of enable_ipv6 network $1 gets IPv6 (on even where the host's default has it
+# off) and the gateway address, without duplicate address detection (Docker adds it with
+# IFA_F_NODAD), and the host forwards IPv6 when the network reaches outside.
+bridge_ipv6() {
+  local name=$1
+  host_write "/proc/sys/net/ipv6/conf/$NET_BRIDGE/disable_ipv6" 0
+  host ip -6 addr add "$NET6_GATEWAY/$NET6_PREFIX" dev "$NET_BRIDGE" nodad ||
+    die "network $name: could not give bridge $NET_BRIDGE its IPv6 gateway $NET6_GATEWAY (ip's message is above)"
+  if ((!net_internal)); then
+    # Left on when the network goes, as for IPv4. With forwarding on, the host ignores router
+    # advertisements on interfaces whose accept_ra is 1 (Docker 27 warns of the same).
+    read_file /proc/sys/net/ipv6/conf/all/forwarding
+    if [[ $REPLY != 1 ]]; then host_write /proc/sys/net/ipv6/conf/all/forwarding 1; fi
+  fi
+}
+
+# An IPv4-only network's bridge has IPv6 off (no link-local address), as Docker's has since
+# 26. A host without IPv6 has nothing to turn off.
+bridge_ipv6_off() {
+  if exists "/proc/sys/net/ipv6/conf/$NET_BRIDGE"; then host_write "/proc/sys/net/ipv6/conf/$NET_BRIDGE/disable_ipv6" 1; fi
+}
+
+# RULES = the ip6tables rules of the open enable_ipv6 network, as ip6tables-restore lines:
+# the IPv4 ones (network_rules) less the loopback guard, which IPv6 does not need (the
+# kernel never routes ::1 to a bridge). $1 = add or del.
+network_rules6() {
+  local post="TUPPER-$NET_ID-POST6" fwd="TUPPER-$NET_ID-FWD6" br=$NET_BRIDGE tag="tupper:${PROJECT}_$net_name" subnet
+  if [[ $1 == del ]]; then
+    RULES=('*nat' "-D POSTROUTING -m comment --comment $tag -j $post" "-F $post" "-X $post" COMMIT
+      '*filter' "-D FORWARD -m comment --comment $tag -j $fwd" "-F $fwd" "-X $fwd" COMMIT)
+    return 0
+  fi
+  ip6_at "$NET6_HEX" 0
+  subnet=$REPLY/$NET6_PREFIX
+  RULES=('*nat' ":$post - [0:0]")
+  # Outbound NAT for the subnet, as Docker 27+ does for IPv6 with ip6tables on.
+  if ((!net_internal)); then RULES+=("-A $post -s $subnet ! -o $br -j MASQUERADE"); fi
+  RULES+=("-A $post -o $br -m addrtype --src-type LOCAL -j MASQUERADE"
+    "-A $post -o $br -s $subnet -m conntrack --ctstate DNAT -j MASQUERADE"
+    "-A POSTROUTING -m comment --comment $tag -j $post" COMMIT)
+  RULES+=('*filter' ":$fwd - [0:0]"
+    "-A $fwd -i $br -o $br -j ACCEPT"
+    "-A $fwd -i $br -o tpb-+ -j DROP"
+    "-A $fwd -i tpb-+ -o $br -j DROP")
+  isolation_rules "$fwd"
+  if ((net_internal)); then
+    RULES+=("-A $fwd -i $br -j DROP" "-A $fwd -o $br -j DROP")
+  else
+    RULES+=("-A $fwd -o $br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+      "-A $fwd -o $br -m conntrack --ctstate DNAT -j ACCEPT"
+      "-A $fwd -i $br -j ACCEPT")
+  fi
+  RULES+=("-I FORWARD -m comment --comment $tag -j $fwd" COMMIT)
+}
+
+# Container $1's IPv6 address on the open network, interface eth$2: offset $3 when $4 says
+# it is the service's own container, else the first free one; leased as IPv4 addresses are
+# (leases/ADDRESS), recorded, and passed to tupper-init. REPLY = the address.
+container_attach6() {
+  local name=$1 i=$2 offset=$3 own_address=$4
+  if [[ -n $own_address ]]; then address_lease6 $((offset + REPLICA - 1)) "$name"; else address_lease6 '' "$name"; fi
+  host_append "$STATE_DIR/$name/net" "lease6 $net_name $REPLY"
+  NET_ADDRESSES6[$net_name]=$REPLY
+  NET_HELPER_ARGS+=(--ip6 "eth$i" "$REPLY/$NET6_PREFIX")
+}
+
+# address_lease for IPv6: REPLY = the address at offset $1 (empty: the first free one) for container $2.
+address_lease6() {
+  local offset=${1:-$net_first_free6} address
+  while ((offset <= NET6_LAST)); do
+    if ((offset != net_gateway6_offset)); then
+      ip6_at "$NET6_HEX" "$offset"
+      address=$REPLY
+      if host_create "$NET_DIR/leases/$address" "$2"; then REPLY=$address && return 0; fi
+      read_file "$NET_DIR/leases/$address" || true
+      if [[ $REPLY == "$2" ]]; then REPLY=$address && return 0; fi
+      if [[ -n $1 ]]; then die "IPv6 address $address of $2 on network $net_name is held by container $REPLY; stop it first (or run down)"; fi
+    fi
+    offset=$((offset + 1))
+  done
+  die "network $net_name has no free IPv6 address left for $2; give it a larger subnet"
+}
+
+# RULES = the ip6tables lines that publish container $2's reserved ports (PUBLISHED)
+# at IPv6 address $3 ($1 = add; CHAIN6 = the chain), or remove them ($1 = del; $3 = the
+# chain). Ports bound to an IPv4 host_ip stay IPv4 only. The host's IPv6 addresses reach
+# them, except ::1: the kernel drops a packet from ::1 on any interface but lo and has no
+# route_localnet for IPv6, so ::1 is left to proxy6_start's relay, as Docker leaves it to
+# docker-proxy.
+publish6_rules() {
+  local name=$2 chain line protocol
+  if [[ $1 == del ]]; then
+    chain=$3
+    RULES=('*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain"
+      "-D OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" "-F $chain" "-X $chain" COMMIT)
+    return 0
+  fi
+  hash_text "$PROJECT/$name"
+  chain="TUPPER-${REPLY:0:12}-DNAT6"
+  RULES=('*nat' ":$chain - [0:0]")
+  for line in "${PUBLISHED[@]}"; do
+    split ' ' "$line"
+    [[ ${SPLIT[0]} == port && ${SPLIT[3]} == 0.0.0.0 ]] || continue
+    protocol=${SPLIT[1]}
+    RULES+=("-A $chain -p $protocol -m $protocol --dport ${SPLIT[2]} -j DNAT --to-destination [$3]:${SPLIT[4]}")
+  done
+  RULES+=("-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain"
+    "-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $chain" COMMIT)
+  CHAIN6=$chain
+}
+
+# Publishes container $1's ports (reserved by container_publish) at its IPv6 address $2:
+# DNAT for the host's addresses, and a relay on [::1] for each TCP port.
+container_publish6() {
+  local line
+  publish6_rules add "$1" "$2"
+  host_append "$STATE_DIR/$1/net" "dnat6 $CHAIN6"
+  ip6tables_apply "${RULES[@]}" || die "could not publish the ports of $1 over IPv6 (ip6tables' message is above)"
+  for line in "${PUBLISHED[@]}"; do
+    split ' ' "$line"
+    if [[ ${SPLIT[1]} == tcp && ${SPLIT[3]} == 0.0.0.0 ]]; then proxy6_start "$1" "${SPLIT[2]}" "$2" "${SPLIT[4]}"; fi
+  done
+}
+
+# Starts the relay of host port $2 on [::1] to [$3]:$4 for container $1 (tupper-init
+# --proxy6, helper/proxy6.c): it listens before this returns, and runs in a session of its
+# own, recorded as "proxy6 PID PORT" so that container_net_detach ends it, after a
+# SIGKILL of this script too. UDP has no relay (nor in Docker's default of today, which
+# proxies UDP but loses replies of long flows): a UDP port on [::1] is not reached.
+proxy6_start() {
+  local name=$1 port=$2 pid
+  if ((PLAN)); then
+    plan_print "$TUPPER_HELPER" --proxy6 "$port" "$3" "$4"
+    return 0
+  fi
+  pid=$("$TUPPER_HELPER" --proxy6 "$port" "$3" "$4") || die "could not listen on [::1]:$port for $name (tupper-init's message is above)"
+  host_append "$STATE_DIR/$name/net" "proxy6 $pid $port"
+}
+
+# Ends the [::1] relay PID $1 of host port $2 (and its connections, its session), when that
+# PID is still the relay: a PID the kernel gave to another process since is left alone.
+proxy6_stop() {
+  local -a argv
+  [[ -r /proc/$1/cmdline ]] || return 0
+  mapfile -d '' -t argv < "/proc/$1/cmdline" || return 0
+  if [[ ${argv[1]:-} == --proxy6 && ${argv[2]:-} == "$2" ]]; then host kill -- "-$1" 2>/dev/null || true; fi
+}
+
+# Applies the ip6tables-restore lines given as arguments, keeping every other rule of the host.
+ip6tables_apply() {
+  xtables_apply 6 "$@"
+}
+# ---- end of section ipv6
+# ---- section dependencies
+# ORDERED = services $2... in start order, with (when $1 is 1) all that they depend on.
+in_start_order() {
+  local with_deps=$1 svc k i
+  local -A wanted=()
+  shift
+  for svc; do wanted[$svc]=1; done
+  if ((with_deps)); then
+    # dependencies come earlier in SERVICES: one pass backwards finds them all
+    for ((k = ${#SERVICES[@]} - 1; k >= 0; k--)); do
+      [[ -n ${wanted[${SERVICES[k]}]:-} ]] || continue
+      load_service "${SERVICES[k]}"
+      for ((i = 0; i < ${#svc_depends[@]}; i += 2)); do wanted[${svc_depends[i]}]=1; done
+    done
+  fi
+  ORDERED=()
+  for svc in "${SERVICES[@]}"; do
+    if [[ -n ${wanted[$svc]:-} ]]; then ORDERED+=("$svc"); fi
+  done
+}
+
+# Waits until the loaded service's dependencies meet their depends_on condition: started
+# (they were, earlier in start order), healthy, or ended with status 0.
+dependencies_wait() {
+  local i dep condition name
+  ((!NO_DEPS)) || return 0
+  for ((i = 0; i < ${#svc_depends[@]}; i += 2)); do
+    dep=${svc_depends[i]} condition=${svc_depends[i + 1]}
+    [[ $condition != service_started ]] || continue
+    if ((PLAN)); then plan_note "it waits until $dep is ${condition#service_}"; continue; fi
+    note "$svc_name waits until $dep is ${condition#service_}"
+    service_containers "$dep"
+    for name in "${NAMES_OF[@]}"; do dependency_wait "$dep" "$name" "$condition"; done
+  done
+}
+
+# Waits until container $2 of dependency $1 meets condition $3 (healthy, or ended with 0).
+dependency_wait() {
+  local dep=$1 name=$2 condition=$3
+  while container_pid "$name"; do
+    if [[ $condition == service_healthy ]]; then
+      container_health "$name"
+      [[ $REPLY != healthy ]] || return 0
+      [[ $REPLY != unhealthy ]] || die "dependency $dep is unhealthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+    fi
+    sleep 0.1
+  done
+  read_file "$STATE_DIR/$name/exit" || REPLY='?'
+  if [[ $condition == service_healthy ]]; then
+    die "dependency $dep ended (status $REPLY) before it was healthy, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+  fi
+  [[ $REPLY == 0 ]] || die "dependency $dep ended with status $REPLY, not 0, so $svc_name was not started; see: $SCRIPT_NAME logs $dep"
+}
+# ---- end of section dependencies
+# ---- section up
 # up [-d] [--no-deps] [SERVICE...]: create and start the services' containers (without
 # SERVICE: those whose profiles are active, see active_services), and those of the services
 # they depend on, in start order, each once its dependencies' condition holds.
@@ -4326,7 +4569,8 @@ container_up() {
   UNDO_CONTAINER='' UNDO_STOP=''
   note "$name started"
 }
-
+# ---- end of section up
+# ---- section logs
 # Prints the services' output, each line after its container's name (the service's, when it
 # runs one), until all have exited.
 follow_services() {
@@ -4367,8 +4611,8 @@ follow_log() {
 # tupper-init writes a detached container's output to CONTAINERS_DIR/NAME/log, rotated to
 # log.1, log.2, ... (see --log in helper/log.h). Each line is a record in the CRI log
 # format: TIME STREAM P|F TEXT (P: a part of a longer line, continued in the next record).
-# A line of another shape (an error from before tupper-init ran) is shown as it is.
-LOG_TIME='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{9}Z'
+# A line of another shape (an error from before tupper-init ran) is shown as it is
+# (LOG_TIME, above: the time of a record).
 
 # REPLY = the sed -E script that prints log records as `docker logs` does: TEXT alone, or
 # after its time with $1 = 1 (-t). A P record is joined with the next record of its stream;
@@ -4469,85 +4713,8 @@ log_next_file() {
     exec {REPLY}<&-
   done
 }
-
-# Terminals, as in docker compose: run and exec give the workload a pseudo-terminal of its
-# own (-t) when stdin and stdout are both terminals, and pipes otherwise (-T); -t and -T
-# say so outright. Either way no terminal of the host reaches the workload: tupper-init
-# relays the bytes (helper/pty.h). RUN_TTY: 1 when run's foreground workload gets a pty.
-RUN_TTY=0
-
-# tty_wanted CHOICE OUT: OUT = 1 for a pty, 0 for pipes; CHOICE: auto, yes (-t) or no (-T).
-tty_wanted() {
-  local -n pty_wanted=$2
-  local want=0
-  case $1 in
-    yes) want=1 ;;
-    no) ;;
-    *) if [[ -t 0 && -t 1 ]]; then want=1; fi ;;
-  esac
-  # shellcheck disable=SC2034 # an out-parameter: the caller's variable
-  pty_wanted=$want
-}
-
-# run [--rm] [-d] [--service-ports] [-i] [-t|-T] SERVICE [COMMAND...]: a one-off container of
-# SERVICE; COMMAND replaces its command; --service-ports publishes the service's ports, as in
-# Compose. In the foreground stdin, stdout and stderr pass through (a terminal's through a
-# pty of the container's own, see tty_wanted) and the exit status is the workload's (128+N
-# when a signal N killed it). -d prints the container's name (-t with -d: a pty whose
-# output goes to the log, as tty: true).
-cmd_run() {
-  local remove=0 detach=0 svc name tty=auto
-  local run_usage="usage: run [--rm] [-d] [--service-ports] [-i] [-t|-T] SERVICE [COMMAND...]"
-  while (($#)); do
-    case $1 in
-      --rm) remove=1 ;;
-      -d | --detach) detach=1 ;;
-      --service-ports) RUN_SERVICE_PORTS=1 ;;
-      -t | --tty | -it | -ti) tty=yes ;;
-      -T | --no-TTY | --no-tty | -iT | -Ti) tty=no ;;
-      -i | --interactive) ;; # stdin always passes in the foreground (Compose's default too)
-      --) shift && break ;;
-      -*) die "run: unknown option $1; $run_usage" ;;
-      *) break ;;
-    esac
-    shift
-  done
-  (($#)) || die "run: which service? $run_usage; services: ${SERVICES[*]}"
-  ((!remove || !detach)) || die "run: --rm and -d together are not supported (nothing would be left to remove it); use one"
-  svc=$1
-  shift
-  require_service "$svc"
-  preflight "$svc"
-  load_service "$svc"
-  printf -v name '%s-%s-run-%04x%04x' "$PROJECT" "$svc" "$RANDOM" "$RANDOM"
-  if ((detach)); then
-    if [[ $tty == yes ]]; then RUN_TTY=1; fi
-  else
-    tty_wanted "$tty" RUN_TTY
-  fi
-  UNDO_CONTAINER=$name
-  container_create "$name"
-  if ((detach)); then
-    container_start "$name" detached "$@"
-    UNDO_CONTAINER=''
-    printf '%s\n' "$name"
-    return 0
-  fi
-  if ((PLAN)); then
-    container_start "$name" foreground "$@"
-    plan_note "then it waits for the workload to end and stops $name as stop does (--rm: removes it as rm does)"
-    return 0
-  fi
-  if ((remove)); then RM_ON_EXIT=$name; fi
-  container_start "$name" foreground "$@"
-  UNDO_CONTAINER=''
-  wait_foreground "$name" "$LAUNCHED_PID"
-  local status=$REPLY
-  # The workload is gone: its cgroups go now; --rm takes the records with the filesystem.
-  if ((remove)); then container_stop "$name" keep-records; else container_stop "$name"; fi
-  exit "$status"
-}
-
+# ---- end of section logs
+# ---- section start
 # start [SERVICE...]: start the services' stopped containers again.
 cmd_start() {
   local svc name
@@ -4570,69 +4737,8 @@ cmd_start() {
     done
   done
 }
+# ---- end of section start
 
-main() {
-  install_traps
-  # profiles: COMPOSE_PROFILES=a,b and --profile NAME before the verb, as Compose takes them
-  PROFILES=()
-  if [[ -n ${COMPOSE_PROFILES:-} ]]; then IFS=, read -r -a PROFILES <<< "$COMPOSE_PROFILES"; fi
-  while [[ ${1:-} == --profile ]]; do
-    (($# >= 2)) || die "--profile takes a profile name"
-    PROFILES+=("$2")
-    shift 2
-  done
-  local verb=${1:---help}
-  if (($#)); then shift; fi
-  case $verb in
-    up) cmd_up "$@" ;;
-    run) cmd_run "$@" ;;
-    start) cmd_start "$@" ;;
-    stop) cmd_stop "$@" ;;
-    rm) cmd_rm "$@" ;;
-    down) cmd_down "$@" ;;
-    ps) cmd_ps "$@" ;;
-    logs) cmd_logs "$@" ;;
-    pause) cmd_pause "$@" ;;
-    unpause) cmd_unpause "$@" ;;
-    kill) cmd_kill "$@" ;;
-    restart) cmd_restart "$@" ;;
-    top) cmd_top "$@" ;;
-    stats) cmd_stats "$@" ;;
-    exec) cmd_exec "$@" ;;
-    inspect) cmd_inspect "$@" ;;
-    plan) cmd_plan "$@" ;;
-    systemd) cmd_systemd "$@" ;;
-    prune) cmd_prune "$@" ;;
-    commit) cmd_commit "$@" ;;
-    checkpoint) cmd_checkpoint "$@" ;;
-    restore) cmd_restore "$@" ;;
-    pull) cmd_pull "$@" ;;
-    images) cmd_images "$@" ;;
-    rmi) cmd_rmi "$@" ;;
-    image) cmd_image "$@" ;;
-    -h | --help | help) usage ;;
-    *) die "unknown verb '$verb'; run $SCRIPT_NAME --help for the list" ;;
-  esac
-}
-
-# ---- The start path ends here -----------------------------------------------------
-# `up`, `run` and `start` need nothing below this line, so for them bash stops reading
-# here: bash parses every line it reads (about 3 µs each), and what follows serves only the
-# other verbs. A test checks that nothing above calls a function defined below.
-
-# Whether the verb, after any `--profile NAME`, is one of the start path's.
-start_path_verb() {
-  while [[ ${1:-} == --profile ]]; do shift 2 || return 1; done
-  case ${1:-} in
-    up | run | start) return 0 ;;
-    *) return 1 ;;
-  esac
-}
-
-if start_path_verb "$@"; then
-  main "$@"
-  exit
-fi
 
 # ---- The image store's own upkeep: image IDs, and what killed builds left ------------
 # (A partial of its own: above the start verbs when the spec builds, since up and run may

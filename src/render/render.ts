@@ -10,11 +10,34 @@ import type { HelperInfo } from "../helper/helper.js";
 
 let compiled: Handlebars.TemplateDelegate | undefined;
 
+/**
+ * Lazy sections (issue 24): `{{#lazy "NAME"}}functions{{/lazy}}` leaves, where it stands, one
+ * stub line per function, which loads the section the first time it is called; the functions
+ * themselves are written by `{{lazySections}}`, below the start path, where bash reads them
+ * only for the verbs that read the whole script, or when the script is not a file. A start
+ * then parses the functions it calls, not the ones it might. The sections of the script being
+ * rendered, in order; renderScript fills SECTIONS with where each one is.
+ */
+let sections: { name: string; body: string }[] = [];
+const FUNCTION = /^([a-z_][a-z0-9_]*)\(\) \{/gm;
+const SECTIONS_PLACEHOLDER = "@@SECTIONS@@";
+
 function scriptTemplate(): Handlebars.TemplateDelegate {
   if (compiled) return compiled;
   const hb = Handlebars.create();
   // Lists of words, space-separated: the view holds only quoted words, so joining them is safe.
   hb.registerHelper("words", (list: Word[]) => list.join(" "));
+  hb.registerHelper("lazy", function (this: unknown, name: string, options: Handlebars.HelperOptions) {
+    if (!/^[a-z0-9-]+$/.test(name) || sections.some((s) => s.name === name)) throw new Error(`lazy section ${JSON.stringify(name)}: not a new name of [a-z0-9-]`);
+    const body = options.fn(this).replace(/^\n+/, "").replace(/\n*$/, "\n");
+    const functions = [...body.matchAll(FUNCTION)].map((m) => m[1]);
+    if (functions.length === 0) throw new Error(`lazy section ${name} defines no function`);
+    sections.push({ name, body });
+    // shellcheck sees each stub redefined below before any call, hence never run (SC2317)
+    const stubs = functions.map((f) => `  ${f}() { section_load ${name} && ${f} "$@"; }\n`).join("");
+    return `# shellcheck disable=SC2317 # stubs: each loads lazy section ${name}, which replaces it, then runs again\n{\n${stubs}}\n`;
+  });
+  hb.registerHelper("lazySections", () => sections.map((s) => `# ---- section ${s.name}\n${s.body}# ---- end of section ${s.name}\n`).join(""));
   const partials = join(templatesDir, "partials");
   for (const file of readdirSync(partials).sort()) {
     if (file.endsWith(".sh.hbs")) hb.registerPartial(file.slice(0, -".sh.hbs".length), readFileSync(join(partials, file), "utf8"));
@@ -26,5 +49,21 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
 }
 
 export function renderScript(plan: Plan, helper: HelperInfo): string {
-  return scriptTemplate()(buildView(plan, helper));
+  const template = scriptTemplate();
+  sections = [];
+  const script = template(buildView(plan, helper));
+  return withSectionTable(script, sections);
+}
+
+/** The script with SECTIONS filled: each lazy section's first line and length, as section_load reads them. */
+function withSectionTable(script: string, done: { name: string }[]): string {
+  const lines = script.split("\n");
+  const table = done.map(({ name }) => {
+    const at = lines.indexOf(`# ---- section ${name}`) + 1;
+    const end = lines.indexOf(`# ---- end of section ${name}`) + 1;
+    if (at === 0 || end <= at) throw new Error(`internal error: lazy section ${name} was not written`);
+    return `[${name}]='${at} ${end - at + 1}'`;
+  });
+  if (script.split(SECTIONS_PLACEHOLDER).length !== 2) throw new Error("internal error: the script must hold SECTIONS once");
+  return script.replace(SECTIONS_PLACEHOLDER, table.join(" "));
 }
