@@ -413,7 +413,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([network-create]='3102 115' [network-remove]='3217 81' [ipv6]='3298 246' [dependencies]='3544 54' [up]='3598 99' [logs]='3697 144' [start]='3841 24')
+declare -A SECTIONS=([state-dirs]='2971 54' [rootfs-import]='3025 29' [blkio]='3054 35' [systemd-scope]='3089 41' [network-create]='3130 115' [network-remove]='3245 81' [ipv6]='3326 246' [dependencies]='3572 54' [up]='3626 99' [logs]='3725 144' [start]='3869 24')
 
 # Succeeds when $1 names a service of this project.
 is_service() {
@@ -614,57 +614,10 @@ private_dirs_checked() {
   [[ ! -L $TUPPER_ROOT && ! -L $TUPPER_RUN ]] && read_file "$mark" && [[ $REPLY == "$TUPPER_RUN" ]]
 }
 
-# Stops unless no one but root can change what the absolute path $1 (TUPPER_ROOT or TUPPER_RUN)
-# leads to: itself a directory of root's, or missing, and every directory above it root's and
-# not writable by group or others, or root's and sticky; a symlink above it root's, and then
-# the path it resolves to checked the same way. Appends the missing components to the array
-# named $2, from the top (to be made by mkdir one at a time). $3 = resolved: no symlink left.
-# One stat for all the components.
-state_dir_check() {
-  local path=$1 rest=${1#/} sub='' part i owner mode type links=0 missing=0 fix="choose another TUPPER_ROOT / TUPPER_RUN, in directories that are root's all the way up (as /var/lib/tupper and /run/tupper)"
-  local -n state_dir_make=$2
-  local -a names=(/) info
-  [[ $path == /* ]] || die "$path is not an absolute path; give TUPPER_ROOT and TUPPER_RUN as absolute paths"
-  [[ ! -L $path ]] || die "$path is a symbolic link, not a directory; remove it (root would fill and chmod whatever it leads to), or $fix"
-  while [[ -n $rest ]]; do
-    part=${rest%%/*} rest=${rest#"$part"} rest=${rest#/}
-    [[ -n $part && $part != . ]] || continue
-    [[ $part != .. ]] || die "$path has a .. in it; give TUPPER_ROOT and TUPPER_RUN without one"
-    sub+=/$part
-    if ((missing)) || [[ ! -e $sub && ! -L $sub ]]; then
-      missing=1
-      [[ -z ${3:-} ]] || continue # the resolved path: its missing part is made through the given one
-      for i in "${state_dir_make[@]}"; do [[ $i != "$sub" ]] || continue 2; done # shared by both
-      state_dir_make+=("$sub")
-    else
-      names+=("$sub")
-    fi
-  done
-  mapfile -t info < <(stat -c '%u %a %F' -- "${names[@]}")
-  ((${#info[@]} == ${#names[@]})) || die "cannot stat the directories above $path"
-  for ((i = 0; i < ${#names[@]}; i++)); do
-    read -r owner mode type <<< "${info[i]}"
-    if ((owner != 0)); then
-      [[ ${names[i]} != "$path" ]] || die "$path belongs to another user than root (uid $owner), who could then reach what containers write in it; give it to root (chown root: $path), or $fix"
-      die "$path is refused: ${names[i]} above it belongs to user $owner, who could rename what is below and put a directory of its own in its place; $fix"
-    fi
-    if [[ ${names[i]} == "$path" && $type != directory ]]; then
-      die "$path is a $type, not a directory; remove it, or $fix"
-    fi
-    case $type in
-      directory) ;;
-      'symbolic link') links=1 ; continue ;;
-      *) die "$path is refused: ${names[i]} is a $type, not a directory" ;;
-    esac
-    if ((8#$mode & 8#022)); then
-      if ((8#$mode & 8#1000)) && [[ ${names[i]} != "$path" ]]; then continue; fi
-      die "$path is refused: ${names[i]} can be written by other users (mode $mode), who could then rename it or plant files in it; $fix"
-    fi
-  done
-  if ((links)); then
-    [[ -z ${3:-} ]] || die "$path is refused: its symlinks changed while it was checked"
-    state_dir_check "$(realpath -m -- "$path")" "$2" resolved
-  fi
+# (loaded when private_dirs checks TUPPER_ROOT and TUPPER_RUN, once a boot)
+# shellcheck disable=SC2317 # stubs: each loads lazy section state-dirs, which replaces it, then runs again
+{
+  state_dir_check() { section_load state-dirs && state_dir_check "$@"; }
 }
 
 # ---- Host changes: every command that changes the host goes through one of these --------
@@ -1040,32 +993,10 @@ image_ensure_rootfs() {
   REPLY=$id
 }
 
-# Copies rootfs:DIR $1 into the new image's tree $2. DIR may be a user's tree (or hold a
-# user's directories: a rootfs has its /tmp), and `cp -a` lstat()s an entry, then opens it by
-# path: a user who swaps a directory for a symlink in between (the red team's flip.c,
-# renameat2 RENAME_EXCHANGE in a loop) made root copy a root-only directory into the image.
-# GNU tar walks the tree from descriptors instead (openat with O_NOFOLLOW from its parent's
-# descriptor; a swapped entry is stored as the link it became, or fails), and the stream it
-# writes is extracted into $2, so no link in DIR is ever followed. That leaves DIR's own path,
-# which `tar -C` resolves: every directory above DIR must be root's and writable by no one
-# else (sticky, as /tmp, is fine: no one else can rename root's entry there), so that no user
-# can swap DIR itself; otherwise the import is refused, once, before anything is read.
-# Docker has no directory import (`docker import` reads a tar stream); Podman's --rootfs
-# trusts the directory and runs on it in place.
-rootfs_dir_copy() {
-  local real up mode owner
-  real=$(realpath -e -- "$1") || die "$svc_image_source: cannot resolve $1"
-  [[ -d $real ]] || die "$svc_image_source is not a directory"
-  up=$real
-  while [[ $up != / ]]; do
-    up=${up%/*}; up=${up:-/}
-    read -r owner mode < <(stat -c '%u %a' -- "$up") || die "cannot read $up"
-    if [[ $owner != 0 ]] || (((8#$mode & 8#022) && !(8#$mode & 8#1000))); then
-      die "$svc_image_source: $up (above the rootfs directory $real) is not root's alone (owner $owner, mode $mode): a user who can write it could swap the directory for a link to a host directory while root copies it. Copy the tree somewhere only root can write (e.g. sudo cp -a $real /var/lib/...) and name that, or make $up root's and not writable by others"
-    fi
-  done
-  host_pipe tar -C "$real" -c --numeric-owner --xattrs --xattrs-include='*' -f - . '|' tar -x --numeric-owner --xattrs --xattrs-include='*' -p -f - -C "$2" ||
-    die "$svc_image_source could not be copied (see above: a file changed while it was read?); nothing of it was kept"
+# (loaded when a rootfs: image is imported)
+# shellcheck disable=SC2317 # stubs: each loads lazy section rootfs-import, which replaces it, then runs again
+{
+  rootfs_dir_copy() { section_load rootfs-import && rootfs_dir_copy "$@"; }
 }
 
 # REPLY = the directory that holds image $1's whole tree: a rootfs import's, or its top
@@ -1292,38 +1223,10 @@ cgroup_has_controller() {
   return 1
 }
 
-# blkio_config: the weight and the per-device limits, with the devices' numbers as the host
-# has them now (one stat for all), in v1's blkio files or v2's io.weight and io.max.
-cgroup_blkio() {
-  local i dir kind path value dev file major minor v2=0
-  local -a paths=() numbers=()
-  local -A v2_key=([read_bps]=rbps [write_bps]=wbps [read_iops]=riops [write_iops]=wiops)
-  if [[ -n ${CG_DIR_OF[io]:-} ]]; then dir=${CG_DIR_OF[io]} v2=1; else cgroup_dir_for blkio; dir=$REPLY; fi
-  for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do [[ -z ${svc_blkio[i + 1]} ]] || paths+=("${svc_blkio[i + 1]}"); done
-  if ((${#paths[@]})); then mapfile -t numbers < <(stat -L -c '%t %T' -- "${paths[@]}"); fi
-  local -A device_of=()
-  for i in "${!paths[@]}"; do
-    read -r major minor <<< "${numbers[i]}"
-    device_of[${paths[i]}]=$((16#$major)):$((16#$minor))
-  done
-  for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do
-    kind=${svc_blkio[i]} path=${svc_blkio[i + 1]} value=${svc_blkio[i + 2]}
-    dev=${device_of[$path]:-}
-    if ((v2)); then
-      case $kind in
-        weight) file=io.weight; [[ ! -e $dir/io.bfq.weight ]] || file=io.bfq.weight
-          cg_write "$dir/$file" "${dev:-default} $value" ;;
-        *) cg_write "$dir/io.max" "$dev ${v2_key[$kind]}=$value" ;;
-      esac
-    else
-      case $kind in
-        weight)
-          file=blkio.weight; [[ ! -e $dir/blkio.bfq.weight ]] || file=blkio.bfq.weight
-          if [[ -n $dev ]]; then cg_write "$dir/${file}_device" "$dev $value"; else cg_write "$dir/$file" "$value"; fi ;;
-        *) cg_write "$dir/blkio.throttle.${kind}_device" "$dev $value" ;;
-      esac
-    fi
-  done
+# (loaded for a service with blkio_config)
+# shellcheck disable=SC2317 # stubs: each loads lazy section blkio, which replaces it, then runs again
+{
+  cgroup_blkio() { section_load blkio && cgroup_blkio "$@"; }
 }
 
 # Whether this host's block I/O cgroup (v1 blkio, v2 io) has a weight file.
@@ -1437,44 +1340,10 @@ cgroup_under_systemd() {
   [[ -z $TUPPER_CGROUP_PARENT && ${CG_VERSION[$1]} == 2 && ${CG_MOUNT[$1]} == /sys/fs/cgroup && -d /run/systemd/system ]]
 }
 
-# Under systemd (see cgroup_under_systemd), for container $1 whose supervisor, PID $2, waits
-# on CG_GATE (enter_container): systemd makes the scope CG_UNIT around the supervisor, which
-# then moves down into the container's own cgroup (so that the scope's has no process and
-# may pass controllers down), where the limits are written; then the supervisor goes on.
-# Costs two forks (busctl, mkdir) and systemd's round trip.
-cgroup_scope() {
-  local name=$1 pid=$2 scope=${CG_MOUNT[CG_V2_INDEX]}/$CG_SLICE/$CG_UNIT tries=0 i n=5
-  local -a props=(PIDs au 1 "$pid" Delegate b 1 Slice s "$CG_SLICE" CollectMode s inactive-or-failed Description s "tupper container $name")
-  # A weight counts against siblings: the container's cgroup has none but the scope's,
-  # whose siblings are the other containers' scopes; so the scope carries cpu_shares' and
-  # blkio_config's weight as unit properties (as runc does), and systemd writes them there.
-  for ((i = 0; i < ${#svc_cgroup_settings[@]}; i += 6)); do
-    if [[ ${svc_cgroup_settings[i + 4]} == cpu.weight ]]; then props+=(CPUWeight t "${svc_cgroup_settings[i + 5]}") && ((++n)); fi
-  done
-  for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do
-    if [[ ${svc_blkio[i]} == weight && -z ${svc_blkio[i + 1]} ]]; then props+=(IOWeight t "${svc_blkio[i + 2]}") && ((++n)); fi
-  done
-  # (a scope of the same name that has just stopped may not be unloaded yet: a few tries)
-  until host busctl --quiet call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager \
-    StartTransientUnit 'ssa(sv)a(sa(sv))' "$CG_UNIT" fail "$n" "${props[@]}" 0 2>/dev/null; do
-    ((tries++ < 25)) || die "systemd could not make the scope $CG_UNIT for $name (busctl needs the system bus; TUPPER_CGROUP_PARENT places containers without systemd)"
-    sleep 0.02
-  done
-  tries=0
-  # systemd moves the supervisor once the scope's start job runs
-  while ! ((PLAN)) && ! { read_file "/proc/$pid/cgroup" && [[ $REPLY == "0::/$CG_SLICE/$CG_UNIT" ]]; }; do
-    ((tries++ < 500)) || die "systemd did not move the supervisor of $name into $CG_UNIT"
-    sleep 0.01
-  done
-  PLAN_PATH[$scope]=made
-  host mkdir -- "$CG_V2_DIR"
-  host_write "$CG_V2_DIR/cgroup.procs" "$pid"
-  cgroup_v2_enable "$CG_V2_INDEX" "/$CG_SLICE/$CG_UNIT"
-  CG_SCOPE_READY=1 cgroup_create
-  if ! ((PLAN)); then
-    printf 'go\n' >&"$CG_GATE"
-    exec {CG_GATE}>&-
-  fi
+# (loaded when systemd places the container in a scope of its own)
+# shellcheck disable=SC2317 # stubs: each loads lazy section systemd-scope, which replaces it, then runs again
+{
+  cgroup_scope() { section_load systemd-scope && cgroup_scope "$@"; }
 }
 DEVICE_ARGS=() DEVICE_EXTRA_RULES=()
 
@@ -3099,6 +2968,165 @@ fi
 # ---- Lazy sections: the functions a start calls only when it needs them ---------------
 # (section_load reads each from here when one of its stubs above is called; the other
 # verbs read them as bash reads the rest of this script, and the stubs give way to them)
+# ---- section state-dirs
+# Stops unless no one but root can change what the absolute path $1 (TUPPER_ROOT or TUPPER_RUN)
+# leads to: itself a directory of root's, or missing, and every directory above it root's and
+# not writable by group or others, or root's and sticky; a symlink above it root's, and then
+# the path it resolves to checked the same way. Appends the missing components to the array
+# named $2, from the top (to be made by mkdir one at a time). $3 = resolved: no symlink left.
+# One stat for all the components.
+state_dir_check() {
+  local path=$1 rest=${1#/} sub='' part i owner mode type links=0 absent=0 fix="choose another TUPPER_ROOT / TUPPER_RUN, in directories that are root's all the way up (as /var/lib/tupper and /run/tupper)"
+  local -n state_dir_make=$2
+  local -a names=(/) info
+  [[ $path == /* ]] || die "$path is not an absolute path; give TUPPER_ROOT and TUPPER_RUN as absolute paths"
+  [[ ! -L $path ]] || die "$path is a symbolic link, not a directory; remove it (root would fill and chmod whatever it leads to), or $fix"
+  while [[ -n $rest ]]; do
+    part=${rest%%/*} rest=${rest#"$part"} rest=${rest#/}
+    [[ -n $part && $part != . ]] || continue
+    [[ $part != .. ]] || die "$path has a .. in it; give TUPPER_ROOT and TUPPER_RUN without one"
+    sub+=/$part
+    if ((absent)) || [[ ! -e $sub && ! -L $sub ]]; then
+      absent=1
+      [[ -z ${3:-} ]] || continue # the resolved path: its absent part is made through the given one
+      for i in "${state_dir_make[@]}"; do [[ $i != "$sub" ]] || continue 2; done # shared by both
+      state_dir_make+=("$sub")
+    else
+      names+=("$sub")
+    fi
+  done
+  mapfile -t info < <(stat -c '%u %a %F' -- "${names[@]}")
+  ((${#info[@]} == ${#names[@]})) || die "cannot stat the directories above $path"
+  for ((i = 0; i < ${#names[@]}; i++)); do
+    read -r owner mode type <<< "${info[i]}"
+    if ((owner != 0)); then
+      [[ ${names[i]} != "$path" ]] || die "$path belongs to another user than root (uid $owner), who could then reach what containers write in it; give it to root (chown root: $path), or $fix"
+      die "$path is refused: ${names[i]} above it belongs to user $owner, who could rename what is below and put a directory of its own in its place; $fix"
+    fi
+    if [[ ${names[i]} == "$path" && $type != directory ]]; then
+      die "$path is a $type, not a directory; remove it, or $fix"
+    fi
+    case $type in
+      directory) ;;
+      'symbolic link') links=1 ; continue ;;
+      *) die "$path is refused: ${names[i]} is a $type, not a directory" ;;
+    esac
+    if ((8#$mode & 8#022)); then
+      if ((8#$mode & 8#1000)) && [[ ${names[i]} != "$path" ]]; then continue; fi
+      die "$path is refused: ${names[i]} can be written by other users (mode $mode), who could then rename it or plant files in it; $fix"
+    fi
+  done
+  if ((links)); then
+    [[ -z ${3:-} ]] || die "$path is refused: its symlinks changed while it was checked"
+    state_dir_check "$(realpath -m -- "$path")" "$2" resolved
+  fi
+}
+# ---- end of section state-dirs
+# ---- section rootfs-import
+# Copies rootfs:DIR $1 into the new image's tree $2. DIR may be a user's tree (or hold a
+# user's directories: a rootfs has its /tmp), and `cp -a` lstat()s an entry, then opens it by
+# path: a user who swaps a directory for a symlink in between (the red team's flip.c,
+# renameat2 RENAME_EXCHANGE in a loop) made root copy a root-only directory into the image.
+# GNU tar walks the tree from descriptors instead (openat with O_NOFOLLOW from its parent's
+# descriptor; a swapped entry is stored as the link it became, or fails), and the stream it
+# writes is extracted into $2, so no link in DIR is ever followed. That leaves DIR's own path,
+# which `tar -C` resolves: every directory above DIR must be root's and writable by no one
+# else (sticky, as /tmp, is fine: no one else can rename root's entry there), so that no user
+# can swap DIR itself; otherwise the import is refused, once, before anything is read.
+# Docker has no directory import (`docker import` reads a tar stream); Podman's --rootfs
+# trusts the directory and runs on it in place.
+rootfs_dir_copy() {
+  local real up mode owner
+  real=$(realpath -e -- "$1") || die "$svc_image_source: cannot resolve $1"
+  [[ -d $real ]] || die "$svc_image_source is not a directory"
+  up=$real
+  while [[ $up != / ]]; do
+    up=${up%/*}; up=${up:-/}
+    read -r owner mode < <(stat -c '%u %a' -- "$up") || die "cannot read $up"
+    if [[ $owner != 0 ]] || (((8#$mode & 8#022) && !(8#$mode & 8#1000))); then
+      die "$svc_image_source: $up (above the rootfs directory $real) is not root's alone (owner $owner, mode $mode): a user who can write it could swap the directory for a link to a host directory while root copies it. Copy the tree somewhere only root can write (e.g. sudo cp -a $real /var/lib/...) and name that, or make $up root's and not writable by others"
+    fi
+  done
+  host_pipe tar -C "$real" -c --numeric-owner --xattrs --xattrs-include='*' -f - . '|' tar -x --numeric-owner --xattrs --xattrs-include='*' -p -f - -C "$2" ||
+    die "$svc_image_source could not be copied (see above: a file changed while it was read?); nothing of it was kept"
+}
+# ---- end of section rootfs-import
+# ---- section blkio
+# blkio_config: the weight and the per-device limits, with the devices' numbers as the host
+# has them now (one stat for all), in v1's blkio files or v2's io.weight and io.max.
+cgroup_blkio() {
+  local i dir kind path value dev file major minor v2=0
+  local -a paths=() numbers=()
+  local -A v2_key=([read_bps]=rbps [write_bps]=wbps [read_iops]=riops [write_iops]=wiops)
+  if [[ -n ${CG_DIR_OF[io]:-} ]]; then dir=${CG_DIR_OF[io]} v2=1; else cgroup_dir_for blkio; dir=$REPLY; fi
+  for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do [[ -z ${svc_blkio[i + 1]} ]] || paths+=("${svc_blkio[i + 1]}"); done
+  if ((${#paths[@]})); then mapfile -t numbers < <(stat -L -c '%t %T' -- "${paths[@]}"); fi
+  local -A device_of=()
+  for i in "${!paths[@]}"; do
+    read -r major minor <<< "${numbers[i]}"
+    device_of[${paths[i]}]=$((16#$major)):$((16#$minor))
+  done
+  for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do
+    kind=${svc_blkio[i]} path=${svc_blkio[i + 1]} value=${svc_blkio[i + 2]}
+    dev=${device_of[$path]:-}
+    if ((v2)); then
+      case $kind in
+        weight) file=io.weight; [[ ! -e $dir/io.bfq.weight ]] || file=io.bfq.weight
+          cg_write "$dir/$file" "${dev:-default} $value" ;;
+        *) cg_write "$dir/io.max" "$dev ${v2_key[$kind]}=$value" ;;
+      esac
+    else
+      case $kind in
+        weight)
+          file=blkio.weight; [[ ! -e $dir/blkio.bfq.weight ]] || file=blkio.bfq.weight
+          if [[ -n $dev ]]; then cg_write "$dir/${file}_device" "$dev $value"; else cg_write "$dir/$file" "$value"; fi ;;
+        *) cg_write "$dir/blkio.throttle.${kind}_device" "$dev $value" ;;
+      esac
+    fi
+  done
+}
+# ---- end of section blkio
+# ---- section systemd-scope
+# Under systemd (see cgroup_under_systemd), for container $1 whose supervisor, PID $2, waits
+# on CG_GATE (enter_container): systemd makes the scope CG_UNIT around the supervisor, which
+# then moves down into the container's own cgroup (so that the scope's has no process and
+# may pass controllers down), where the limits are written; then the supervisor goes on.
+# Costs two forks (busctl, mkdir) and systemd's round trip.
+cgroup_scope() {
+  local name=$1 pid=$2 scope=${CG_MOUNT[CG_V2_INDEX]}/$CG_SLICE/$CG_UNIT tries=0 i n=5
+  local -a props=(PIDs au 1 "$pid" Delegate b 1 Slice s "$CG_SLICE" CollectMode s inactive-or-failed Description s "tupper container $name")
+  # A weight counts against siblings: the container's cgroup has none but the scope's,
+  # whose siblings are the other containers' scopes; so the scope carries cpu_shares' and
+  # blkio_config's weight as unit properties (as runc does), and systemd writes them there.
+  for ((i = 0; i < ${#svc_cgroup_settings[@]}; i += 6)); do
+    if [[ ${svc_cgroup_settings[i + 4]} == cpu.weight ]]; then props+=(CPUWeight t "${svc_cgroup_settings[i + 5]}") && ((++n)); fi
+  done
+  for ((i = 0; i < ${#svc_blkio[@]}; i += 3)); do
+    if [[ ${svc_blkio[i]} == weight && -z ${svc_blkio[i + 1]} ]]; then props+=(IOWeight t "${svc_blkio[i + 2]}") && ((++n)); fi
+  done
+  # (a scope of the same name that has just stopped may not be unloaded yet: a few tries)
+  until host busctl --quiet call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager \
+    StartTransientUnit 'ssa(sv)a(sa(sv))' "$CG_UNIT" fail "$n" "${props[@]}" 0 2>/dev/null; do
+    ((tries++ < 25)) || die "systemd could not make the scope $CG_UNIT for $name (busctl needs the system bus; TUPPER_CGROUP_PARENT places containers without systemd)"
+    sleep 0.02
+  done
+  tries=0
+  # systemd moves the supervisor once the scope's start job runs
+  while ! ((PLAN)) && ! { read_file "/proc/$pid/cgroup" && [[ $REPLY == "0::/$CG_SLICE/$CG_UNIT" ]]; }; do
+    ((tries++ < 500)) || die "systemd did not move the supervisor of $name into $CG_UNIT"
+    sleep 0.01
+  done
+  PLAN_PATH[$scope]=made
+  host mkdir -- "$CG_V2_DIR"
+  host_write "$CG_V2_DIR/cgroup.procs" "$pid"
+  cgroup_v2_enable "$CG_V2_INDEX" "/$CG_SLICE/$CG_UNIT"
+  CG_SCOPE_READY=1 cgroup_create
+  if ! ((PLAN)); then
+    printf 'go\n' >&"$CG_GATE"
+    exec {CG_GATE}>&-
+  fi
+}
+# ---- end of section systemd-scope
 # ---- section network-create
 # Makes network $1: its subnet (the spec's, or the first free one of Docker's default
 # pools), the bridge with the gateway address, forwarding and its iptables chains.
