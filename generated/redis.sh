@@ -148,105 +148,10 @@ load_service() {
   svc_image_lock_config='' svc_image_lock_manifest='' svc_image_lock_layers=()
   svc_net_names=() svc_net_offsets=() svc_net_offsets6=() svc_port_protocol=() svc_port_host_ip=() svc_port_min=() svc_port_max=() svc_port_container=()
   svc_host_network=() svc_host_offset=() svc_host_offset6=() svc_host_names=() svc_extra_host_name=() svc_extra_host_address=()
+  # each service's values: a function of its own, loaded (a lazy section) when it is first
+  # needed, so that a start parses only its own service's
   case $1 in
-    'cache')
-      svc_name='cache'
-      # services.cache.image: redis:7.2-alpine
-      svc_image_kind='registry'
-      svc_image_source='docker.io/library/redis:7.2-alpine'
-      svc_image_registry='docker.io' svc_image_repository='library/redis' svc_image_tag='7.2-alpine' svc_image_digest=''
-      # services.cache.pull_policy: not set (missing: pull when the store lacks the image)
-      svc_pull_policy='missing'
-      # services.cache.entrypoint: not set (none: the command is the whole command line)
-      svc_entrypoint=() svc_entrypoint_set=0
-      # services.cache.command: not set (none)
-      svc_command=() svc_command_set=0
-      # services.cache.environment: not set (none)
-      svc_env=()
-      svc_env_pass=()
-      # services.cache.labels: not set (none)
-      svc_labels=()
-      # services.cache.profiles: not set (none: up always starts it)
-      svc_profiles=()
-      # Docker's defaults for the variables the spec does not set (PATH, HOSTNAME, HOME)
-      svc_env_default_path=1 svc_env_default_hostname=1 svc_env_default_home=1
-      # services.cache.working_dir: not set (the image's WorkingDir, else /)
-      svc_workdir=''
-      # services.cache.user: not set (the image's User, else root, 0:0)
-      svc_uid=0 svc_gid=0 svc_user='' svc_user_set=0 # a name: tupper-init looks it up in the container's /etc/passwd
-      # services.cache.group_add: not set (none)
-      svc_group_add=()
-      # services.cache.hostname: not set (the container's name)
-      svc_hostname=''
-      # services.cache.init: not set (false: the workload is PID 1)
-      svc_init=0
-      # services.cache.tty: not set (false: detached, no pty; run and exec decide by -t/-T and the terminal)
-      svc_tty=0
-      # services.cache.stdin_open: not set (false: detached, stdin is /dev/null)
-      svc_stdin_open=0
-      # services.cache.stop_signal: not set (SIGTERM)
-      svc_stop_signal='TERM'
-      # services.cache.stop_grace_period: not set (10s)
-      svc_stop_grace_ms=10000
-      # services.cache.restart: not set (no)
-      svc_restart='no' svc_restart_max=''
-      # services.cache.depends_on: not set (none)
-      svc_depends=() # service condition, ...
-      # services.cache.logging: not set (json-file, no rotation)
-      svc_log_driver='json-file' svc_log_max_size='' svc_log_max_files=1 # bytes ('': no limit), files kept
-      # services.cache.healthcheck: {"test":["CMD","redis-cli","ping"],"interval":"5s"}
-      svc_health=('redis-cli' 'ping')
-      svc_health_timing=(5000 30000 3 0 5000) # ms: interval timeout, then retries, then ms: start_period start_interval
-      # services.cache.mem_limit: 256m
-      svc_memory_max=268435456
-      # services.cache.cpus: not set (no limit)
-      svc_cpu_quota_us='' svc_cpu_period_us=100000
-      # services.cache.pids_limit: not set (no limit)
-      svc_pids_max=''
-      # services.cache.cpuset: not set (all CPUs)
-      svc_cpuset=''
-      # services.cache.x-tupper.cpuset_mems: not set (the memory nodes of the parent cgroup)
-      svc_cpuset_mems=''
-      # services.cache.x-tupper.network.egress_rate: not set (no limit)
-      svc_egress_rate='' svc_egress_burst=0 # bytes: 10 ms at the rate
-      # services.cache.oom_score_adj: not set (the host's (0))
-      svc_oom_score_adj=''
-      # services.cache.shm_size: not set (64m, as Docker's)
-      svc_shm_bytes=67108864
-      # services.cache.networks: not set (the project's default network)
-      svc_network_mode='bridge' svc_network_peer='' # peer: network_mode service:NAME
-      # services.cache.ipc: not set (private: the container's own)
-      svc_ipc='private' svc_ipc_peer=''
-      # services.cache.pid: not set (the container's own)
-      svc_pid='private' svc_pid_peer=''
-      # services.cache.networks: not set (network default)
-      add_network 'default' 2 0
-      # services.cache.ports[0]: 127.0.0.1:6379:6379
-      add_port 'tcp' '127.0.0.1' 6379 6379 6379
-      # /etc/hosts: the services on this container's networks (network, offset of the address in its subnet, of its IPv6 address or 0, names)
-      add_host 'default' 2 0 'cache redis-cache-1'
-      # services.cache.dns: not set (the host's nameservers, without loopback ones)
-      svc_dns=()
-      # services.cache.dns_search: not set (the host's)
-      svc_dns_search=()
-      # services.cache.dns_opt: not set (the host's)
-      svc_dns_opt=()
-      # services.cache.domainname: not set (none)
-      svc_domainname=''
-      # services.cache.mac_address: not set (a random one)
-      svc_mac_address=''
-      # services.cache.cap_add: not set (none)
-      # services.cache.cap_drop: not set (none)
-      svc_caps='CHOWN,DAC_OVERRIDE,FOWNER,FSETID,KILL,SETGID,SETUID,SETPCAP,NET_BIND_SERVICE,NET_RAW,SYS_CHROOT,MKNOD,AUDIT_WRITE,SETFCAP' # the capabilities the workload keeps (Docker's default 14, then cap_drop, cap_add)
-      # services.cache.privileged: not set (false)
-      svc_privileged=0 # 1: every capability, no filter, nothing masked, /sys writable, every device
-      # services.cache.security_opt: not set (no-new-privileges, tupper's default seccomp filter, masked /proc paths)
-      svc_no_new_privs='' svc_seccomp='default' svc_masked_paths=1 # no_new_privs '': on, off when privileged
-      # services.cache.read_only: not set (false)
-      svc_read_only=0
-      # services.cache.x-tupper.userns: not set (the host's user namespace: container root is host root, as in Docker)
-      svc_userns=() # host uid, host gid, size: container ids 0..size-1 map to them
-      ;;
+    'cache') load_service_0 ;;
     *) die "there is no service '$1' in this project; services: ${SERVICES[*]}" ;;
   esac
   # Host paths without "." and ".." in them, for messages and for the image store's keys.
@@ -260,6 +165,9 @@ load_service() {
     svc_bind_source[i]=$REPLY
   done
 }
+
+# shellcheck disable=SC2317 # a stub loads lazy section service-0, which replaces it, then runs again
+load_service_0() { section_load service-0 && load_service_0 "$@"; }
 
 # Records one bind mount of the loaded service (source on the host, target in the container).
 add_bind() {
@@ -311,16 +219,25 @@ note() { ((PLAN)) || printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 # script's file, checked by their first and last line, and evaluated: the same text bash
 # reads below the start path for the other verbs.
 section_load() {
-  local where=${SECTIONS[$1]:-} IFS=$'\n'
+  local where=${SECTIONS[$1]:-} IFS=$'\n' at
   local -a lines
   [[ -n $where ]] || die "internal error: no section $1"
-  mapfile -t -s "$((${where% *} - 1))" -n "${where#* }" lines < "$SCRIPT_FILE" || die "cannot read $SCRIPT_FILE"
+  # the lines from the first section on, read once (mapfile reads what it skips anyway), so
+  # that a spec of many services loads each one's section without reading the file again
+  if ((!${#SECTION_LINES[@]})); then
+    SECTIONS_FROM=${where% *}
+    for at in "${SECTIONS[@]}"; do ((${at% *} >= SECTIONS_FROM)) || SECTIONS_FROM=${at% *}; done
+    mapfile -t -s "$((SECTIONS_FROM - 1))" SECTION_LINES < "$SCRIPT_FILE" || die "cannot read $SCRIPT_FILE"
+  fi
+  lines=("${SECTION_LINES[@]:${where% *} - SECTIONS_FROM:${where#* }}")
   if ((${#lines[@]} != ${where#* })) || [[ ${lines[0]} != "# ---- section $1" || ${lines[-1]} != "# ---- end of section $1" ]]; then
     die "$SCRIPT_FILE changed while it ran (its section $1 is not where it was); run it again"
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([state-dirs]='3847 54' [rootfs-import]='3901 29' [blkio]='3930 35' [systemd-scope]='3965 41' [network-create]='4006 115' [network-remove]='4121 81' [ipv6]='4202 246' [dependencies]='4448 54' [up]='4502 99' [logs]='4601 144' [start]='4745 24')
+declare -A SECTIONS=([service-0]='3754 101' [state-dirs]='3855 54' [rootfs-import]='3909 29' [blkio]='3938 35' [systemd-scope]='3973 41' [network-create]='4014 115' [network-remove]='4129 81' [ipv6]='4210 246' [dependencies]='4456 54' [up]='4510 99' [logs]='4609 144' [start]='4753 24')
+declare -a SECTION_LINES=()
+SECTIONS_FROM=0
 
 # Succeeds when $1 names a service of this project.
 is_service() {
@@ -522,10 +439,8 @@ private_dirs_checked() {
 }
 
 # (loaded when private_dirs checks TUPPER_ROOT and TUPPER_RUN, once a boot)
-# shellcheck disable=SC2317 # stubs: each loads lazy section state-dirs, which replaces it, then runs again
-{
-  state_dir_check() { section_load state-dirs && state_dir_check "$@"; }
-}
+# shellcheck disable=SC2317 # a stub loads lazy section state-dirs, which replaces it, then runs again
+state_dir_check() { section_load state-dirs && state_dir_check "$@"; }
 
 # ---- Host changes: every command that changes the host goes through one of these --------
 # so that `plan VERB` can print the commands instead of running them (PLAN=1), and so that
@@ -902,10 +817,8 @@ image_ensure_rootfs() {
 }
 
 # (loaded when a rootfs: image is imported)
-# shellcheck disable=SC2317 # stubs: each loads lazy section rootfs-import, which replaces it, then runs again
-{
-  rootfs_dir_copy() { section_load rootfs-import && rootfs_dir_copy "$@"; }
-}
+# shellcheck disable=SC2317 # a stub loads lazy section rootfs-import, which replaces it, then runs again
+rootfs_dir_copy() { section_load rootfs-import && rootfs_dir_copy "$@"; }
 
 # A registry image or an archive (see Layered images). A pinned image (lock file) is known
 # by its config digest; any other by the ref its source left in the store.
@@ -2100,10 +2013,8 @@ cgroup_has_controller() {
 }
 
 # (loaded for a service with blkio_config)
-# shellcheck disable=SC2317 # stubs: each loads lazy section blkio, which replaces it, then runs again
-{
-  cgroup_blkio() { section_load blkio && cgroup_blkio "$@"; }
-}
+# shellcheck disable=SC2317 # a stub loads lazy section blkio, which replaces it, then runs again
+cgroup_blkio() { section_load blkio && cgroup_blkio "$@"; }
 
 # Whether this host's block I/O cgroup (v1 blkio, v2 io) has a weight file.
 cgroup_blkio_weighs() {
@@ -2217,10 +2128,8 @@ cgroup_under_systemd() {
 }
 
 # (loaded when systemd places the container in a scope of its own)
-# shellcheck disable=SC2317 # stubs: each loads lazy section systemd-scope, which replaces it, then runs again
-{
-  cgroup_scope() { section_load systemd-scope && cgroup_scope "$@"; }
-}
+# shellcheck disable=SC2317 # a stub loads lazy section systemd-scope, which replaces it, then runs again
+cgroup_scope() { section_load systemd-scope && cgroup_scope "$@"; }
 DEVICE_ARGS=() DEVICE_EXTRA_RULES=()
 
 # REPLY = the default parent in hierarchy $1: …/tupper under this script's own cgroup. On v2,
@@ -2577,7 +2486,7 @@ network_open() {
 }
 
 # (network_create to isolation_rules: loaded when a network is made)
-# shellcheck disable=SC2317 # stubs: each loads lazy section network-create, which replaces it, then runs again
+# shellcheck disable=SC2317 # a stub loads lazy section network-create, which replaces it, then runs again
 {
   network_create() { section_load network-create && network_create "$@"; }
   network_rules() { section_load network-create && network_rules "$@"; }
@@ -2624,7 +2533,7 @@ xtables_remove() {
 }
 
 # (from here to subnet_choose: loaded when a network is removed, or made)
-# shellcheck disable=SC2317 # stubs: each loads lazy section network-remove, which replaces it, then runs again
+# shellcheck disable=SC2317 # a stub loads lazy section network-remove, which replaces it, then runs again
 {
   network_destroy() { section_load network-remove && network_destroy "$@"; }
   subnet_in_use() { section_load network-remove && subnet_in_use "$@"; }
@@ -2879,7 +2788,7 @@ build_running() {
 
 # (the functions below, to ip6tables_apply, load when an enable_ipv6 network first needs one)
 declare -A NET_MADE6=()
-# shellcheck disable=SC2317 # stubs: each loads lazy section ipv6, which replaces it, then runs again
+# shellcheck disable=SC2317 # a stub loads lazy section ipv6, which replaces it, then runs again
 {
   ip6_at() { section_load ipv6 && ip6_at "$@"; }
   network_read6() { section_load ipv6 && network_read6 "$@"; }
@@ -3534,7 +3443,7 @@ containers_signal() {
 
 NO_DEPS=0 # up --no-deps (dependencies_wait, below)
 # (in_start_order to dependency_wait: loaded when up or start orders and waits for services)
-# shellcheck disable=SC2317 # stubs: each loads lazy section dependencies, which replaces it, then runs again
+# shellcheck disable=SC2317 # a stub loads lazy section dependencies, which replaces it, then runs again
 {
   in_start_order() { section_load dependencies && in_start_order "$@"; }
   dependencies_wait() { section_load dependencies && dependencies_wait "$@"; }
@@ -3672,7 +3581,7 @@ container_health() {
 # ---- Start verbs: up, run, start -------------------------------------------------
 
 # (cmd_up to container_up: loaded when up runs)
-# shellcheck disable=SC2317 # stubs: each loads lazy section up, which replaces it, then runs again
+# shellcheck disable=SC2317 # a stub loads lazy section up, which replaces it, then runs again
 {
   cmd_up() { section_load up && cmd_up "$@"; }
   active_services() { section_load up && active_services "$@"; }
@@ -3683,7 +3592,7 @@ container_health() {
 # The time of a log record (Container logs, below).
 LOG_TIME='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{9}Z'
 # (from here to log_next_file: loaded when up follows its services, or logs runs)
-# shellcheck disable=SC2317 # stubs: each loads lazy section logs, which replaces it, then runs again
+# shellcheck disable=SC2317 # a stub loads lazy section logs, which replaces it, then runs again
 {
   follow_services() { section_load logs && follow_services "$@"; }
   stop_followed() { section_load logs && stop_followed "$@"; }
@@ -3773,10 +3682,8 @@ cmd_run() {
   exit "$status"
 }
 
-# shellcheck disable=SC2317 # stubs: each loads lazy section start, which replaces it, then runs again
-{
-  cmd_start() { section_load start && cmd_start "$@"; }
-}
+# shellcheck disable=SC2317 # a stub loads lazy section start, which replaces it, then runs again
+cmd_start() { section_load start && cmd_start "$@"; }
 
 main() {
   install_traps
@@ -3844,6 +3751,107 @@ fi
 # ---- Lazy sections: the functions a start calls only when it needs them ---------------
 # (section_load reads each from here when one of its stubs above is called; the other
 # verbs read them as bash reads the rest of this script, and the stubs give way to them)
+# ---- section service-0
+# The values of service 'cache': the svc_* variables, each under the spec key it comes from.
+load_service_0() {
+  svc_name='cache'
+  # services.cache.image: redis:7.2-alpine
+  svc_image_kind='registry'
+  svc_image_source='docker.io/library/redis:7.2-alpine'
+  svc_image_registry='docker.io' svc_image_repository='library/redis' svc_image_tag='7.2-alpine' svc_image_digest=''
+  # services.cache.pull_policy: not set (missing: pull when the store lacks the image)
+  svc_pull_policy='missing'
+  # services.cache.entrypoint: not set (none: the command is the whole command line)
+  svc_entrypoint=() svc_entrypoint_set=0
+  # services.cache.command: not set (none)
+  svc_command=() svc_command_set=0
+  # services.cache.environment: not set (none)
+  svc_env=()
+  svc_env_pass=()
+  # services.cache.labels: not set (none)
+  svc_labels=()
+  # services.cache.profiles: not set (none: up always starts it)
+  svc_profiles=()
+  # Docker's defaults for the variables the spec does not set (PATH, HOSTNAME, HOME)
+  svc_env_default_path=1 svc_env_default_hostname=1 svc_env_default_home=1
+  # services.cache.working_dir: not set (the image's WorkingDir, else /)
+  svc_workdir=''
+  # services.cache.user: not set (the image's User, else root, 0:0)
+  svc_uid=0 svc_gid=0 svc_user='' svc_user_set=0 # a name: tupper-init looks it up in the container's /etc/passwd
+  # services.cache.group_add: not set (none)
+  svc_group_add=()
+  # services.cache.hostname: not set (the container's name)
+  svc_hostname=''
+  # services.cache.init: not set (false: the workload is PID 1)
+  svc_init=0
+  # services.cache.tty: not set (false: detached, no pty; run and exec decide by -t/-T and the terminal)
+  svc_tty=0
+  # services.cache.stdin_open: not set (false: detached, stdin is /dev/null)
+  svc_stdin_open=0
+  # services.cache.stop_signal: not set (SIGTERM)
+  svc_stop_signal='TERM'
+  # services.cache.stop_grace_period: not set (10s)
+  svc_stop_grace_ms=10000
+  # services.cache.restart: not set (no)
+  svc_restart='no' svc_restart_max=''
+  # services.cache.depends_on: not set (none)
+  svc_depends=() # service condition, ...
+  # services.cache.logging: not set (json-file, no rotation)
+  svc_log_driver='json-file' svc_log_max_size='' svc_log_max_files=1 # bytes ('': no limit), files kept
+  # services.cache.healthcheck: {"test":["CMD","redis-cli","ping"],"interval":"5s"}
+  svc_health=('redis-cli' 'ping')
+  svc_health_timing=(5000 30000 3 0 5000) # ms: interval timeout, then retries, then ms: start_period start_interval
+  # services.cache.mem_limit: 256m
+  svc_memory_max=268435456
+  # services.cache.cpus: not set (no limit)
+  svc_cpu_quota_us='' svc_cpu_period_us=100000
+  # services.cache.pids_limit: not set (no limit)
+  svc_pids_max=''
+  # services.cache.cpuset: not set (all CPUs)
+  svc_cpuset=''
+  # services.cache.x-tupper.cpuset_mems: not set (the memory nodes of the parent cgroup)
+  svc_cpuset_mems=''
+  # services.cache.x-tupper.network.egress_rate: not set (no limit)
+  svc_egress_rate='' svc_egress_burst=0 # bytes: 10 ms at the rate
+  # services.cache.oom_score_adj: not set (the host's (0))
+  svc_oom_score_adj=''
+  # services.cache.shm_size: not set (64m, as Docker's)
+  svc_shm_bytes=67108864
+  # services.cache.networks: not set (the project's default network)
+  svc_network_mode='bridge' svc_network_peer='' # peer: network_mode service:NAME
+  # services.cache.ipc: not set (private: the container's own)
+  svc_ipc='private' svc_ipc_peer=''
+  # services.cache.pid: not set (the container's own)
+  svc_pid='private' svc_pid_peer=''
+  # services.cache.networks: not set (network default)
+  add_network 'default' 2 0
+  # services.cache.ports[0]: 127.0.0.1:6379:6379
+  add_port 'tcp' '127.0.0.1' 6379 6379 6379
+  # /etc/hosts: the services on this container's networks (network, offset of the address in its subnet, of its IPv6 address or 0, names)
+  add_host 'default' 2 0 'cache redis-cache-1'
+  # services.cache.dns: not set (the host's nameservers, without loopback ones)
+  svc_dns=()
+  # services.cache.dns_search: not set (the host's)
+  svc_dns_search=()
+  # services.cache.dns_opt: not set (the host's)
+  svc_dns_opt=()
+  # services.cache.domainname: not set (none)
+  svc_domainname=''
+  # services.cache.mac_address: not set (a random one)
+  svc_mac_address=''
+  # services.cache.cap_add: not set (none)
+  # services.cache.cap_drop: not set (none)
+  svc_caps='CHOWN,DAC_OVERRIDE,FOWNER,FSETID,KILL,SETGID,SETUID,SETPCAP,NET_BIND_SERVICE,NET_RAW,SYS_CHROOT,MKNOD,AUDIT_WRITE,SETFCAP' # the capabilities the workload keeps (Docker's default 14, then cap_drop, cap_add)
+  # services.cache.privileged: not set (false)
+  svc_privileged=0 # 1: every capability, no filter, nothing masked, /sys writable, every device
+  # services.cache.security_opt: not set (no-new-privileges, tupper's default seccomp filter, masked /proc paths)
+  svc_no_new_privs='' svc_seccomp='default' svc_masked_paths=1 # no_new_privs '': on, off when privileged
+  # services.cache.read_only: not set (false)
+  svc_read_only=0
+  # services.cache.x-tupper.userns: not set (the host's user namespace: container root is host root, as in Docker)
+  svc_userns=() # host uid, host gid, size: container ids 0..size-1 map to them
+}
+# ---- end of section service-0
 # ---- section state-dirs
 # Stops unless no one but root can change what the absolute path $1 (TUPPER_ROOT or TUPPER_RUN)
 # leads to: itself a directory of root's, or missing, and every directory above it root's and

@@ -34,9 +34,13 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
     if (functions.length === 0) throw new Error(`lazy section ${name} defines no function`);
     sections.push({ name, body });
     // shellcheck sees each stub redefined below before any call, hence never run (SC2317)
-    const stubs = functions.map((f) => `  ${f}() { section_load ${name} && ${f} "$@"; }\n`).join("");
-    return `# shellcheck disable=SC2317 # stubs: each loads lazy section ${name}, which replaces it, then runs again\n{\n${stubs}}\n`;
+    const stub = (f: string) => `${f}() { section_load ${name} && ${f} "$@"; }`;
+    const directive = `# shellcheck disable=SC2317 # a stub loads lazy section ${name}, which replaces it, then runs again`;
+    if (functions.length === 1) return `${directive}\n${stub(functions[0])}\n`;
+    return `${directive}\n{\n${functions.map((f) => `  ${stub(f)}\n`).join("")}}\n`;
   });
+  // a section's name made of words and a number, e.g. (sectionName "service" @index): service-0
+  hb.registerHelper("sectionName", (word: string, n: number) => `${word}-${n}`);
   hb.registerHelper("lazySections", () => sections.map((s) => `# ---- section ${s.name}\n${s.body}# ---- end of section ${s.name}\n`).join(""));
   const partials = join(templatesDir, "partials");
   for (const file of readdirSync(partials).sort()) {

@@ -170,8 +170,8 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   run -0 node "$CLI" lock "$TEST_DIR/spec/app.yaml"
   [[ $output == *"wrote $TEST_DIR/spec/app.lock.json: 1 image pinned for linux/amd64"* ]]
   compile_spec app < "$TEST_DIR/app.yaml.in"
-  grep -q "^      svc_image_lock_manifest='sha256:" "$SCRIPT"
-  grep -q '^      # image config: WorkingDir "/opq", User "app"' "$SCRIPT"
+  grep -q "^  svc_image_lock_manifest='sha256:" "$SCRIPT"
+  grep -q '^  # image config: WorkingDir "/opq", User "app"' "$SCRIPT"
   # the tag moves on to derived
   skopeo copy -q --dest-tls-verify=false "oci:$IMAGES/layout:derived" "docker://127.0.0.1:$REGISTRY_PORT/test/moving:1"
   local before

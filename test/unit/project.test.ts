@@ -93,7 +93,7 @@ test("labels and environment: map or list, values as written; a name given twice
 
 test("profiles: kept per service for up to choose from at run time", () => {
   const r = compileText(`services:\n  app: {image: rootfs:./r, command: [/bin/true], profiles: [debug, tools]}\n`);
-  assert.match(r.script!, /# services\.app\.profiles: \["debug","tools"\]\n      svc_profiles=\('debug' 'tools'\)/);
+  assert.match(r.script!, /# services\.app\.profiles: \["debug","tools"\]\n  svc_profiles=\('debug' 'tools'\)/);
   assert.match(errorsOf(`services:\n  app: {image: rootfs:./r, command: [/bin/true], profiles: ["bad name"]}\n`)[0]!, /profiles\[0\]: "bad name" is not valid/);
 });
 

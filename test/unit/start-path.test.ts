@@ -14,7 +14,7 @@ import { packageRoot } from "../../src/paths.js";
 
 const END_OF_START_PATH = 'if start_path_verb "$@" && [[ -f $SCRIPT_FILE ]]; then';
 /** A lazy section's stub (src/render/render.ts): it loads the section, which replaces it. */
-const STUB = /^  ([a-z_][a-z0-9_]*)\(\) \{ section_load ([a-z0-9-]+) && \1 "\$@"; \}$/;
+const STUB = /^(?:  )?([a-z_][a-z0-9_]*)\(\) \{ section_load ([a-z0-9-]+) && \1 "\$@"; \}$/;
 
 interface ShellFunction {
   name: string;

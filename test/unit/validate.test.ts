@@ -278,7 +278,7 @@ test("capabilities resolve as Docker resolves them; security_opt is kept as writ
   assert.deepEqual(o.securityOpt, { ...o.securityOpt, noNewPrivileges: true, seccomp: "unconfined", maskPaths: false });
   // privileged is one line of the script; security_args applies it (the e2e tests run it)
   const script = compileText(`${minimal}    privileged: true\n`).script!;
-  assert.match(script, /^      svc_privileged=1 #/m);
+  assert.match(script, /^  svc_privileged=1 #/m);
   assert.match(script, /if \(\(svc_privileged\)\); then caps=ALL seccomp=unconfined no_new_privs=\$\{svc_no_new_privs:-0\}; fi/);
 });
 
@@ -300,14 +300,14 @@ test("tty and stdin_open are accepted as Compose has them, and reach tupper-init
   assert.deepEqual(on.diagnostics, []);
   assert.equal(on.plan!.services[0]!.tty.enabled, true);
   assert.equal(on.plan!.services[0]!.stdinOpen.enabled, true);
-  assert.match(on.script!, /^      # services\.app\.tty: true\n      svc_tty=1\n/m);
-  assert.match(on.script!, /^      # services\.app\.stdin_open: true\n      svc_stdin_open=1\n/m);
+  assert.match(on.script!, /^  # services\.app\.tty: true\n  svc_tty=1\n/m);
+  assert.match(on.script!, /^  # services\.app\.stdin_open: true\n  svc_stdin_open=1\n/m);
   assert.match(on.script!, /if \(\(svc_tty \|\| RUN_TTY\)\); then HELPER_ARGS\+=\(--tty\); fi/);
   assert.match(on.script!, /if \(\(svc_stdin_open\)\); then HELPER_ARGS\+=\(--stdin-open\); fi/);
   const off = compileText(minimal);
   assert.equal(off.plan!.services[0]!.tty.enabled, false);
-  assert.match(off.script!, /^      svc_tty=0\n/m);
-  assert.match(off.script!, /^      svc_stdin_open=0\n/m);
+  assert.match(off.script!, /^  svc_tty=0\n/m);
+  assert.match(off.script!, /^  svc_stdin_open=0\n/m);
   assert.match(errorsOf(`${minimal}    tty: "yes"\n`).join("\n"), /services\.app\.tty: is the string "yes"; expected true or false/);
   assert.match(errorsOf(`${minimal}    stdin_open: 1\n`).join("\n"), /services\.app\.stdin_open: .*expected true or false/);
 });
