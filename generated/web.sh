@@ -33,9 +33,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/chmod.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 6bfc0040696baf367edfa5650f81046afbca296db4da5e9446b26a03faf49113, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 787bf77be68eb9a1c6863014fc257227574f9f8b31af0ce187469d8a34696bf2, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 c791a5e4e0f69715280fcb4f7a9397aec7044662d5f6cc5eb01ecb35bd7852f1, helper/chmod.c sha256 a50338d0655a17807e50137ef4e8a2c9b11143a73b2b27e2f3c285b7f0c52542, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 7e93e5670c6dd7b312010a12a0e64bcac2e12afc9da5200cccbf57d064db7b6e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/chmod.h sha256 10f8ca28e4ddcfeb508be200c1f278dd853da1817d8d3e44a8824f80c14edef2, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
+# sources: helper/tupper-init.c sha256 95b70f82c6264ea4edd02cd00191744df771829367cf8f4d933331f62ed333e0, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 28e96028f18034552d4b26888b818a29144558b52005bdb9059d2230502423f5, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 c791a5e4e0f69715280fcb4f7a9397aec7044662d5f6cc5eb01ecb35bd7852f1, helper/chmod.c sha256 a50338d0655a17807e50137ef4e8a2c9b11143a73b2b27e2f3c285b7f0c52542, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 9e919e527c2202958a8e71fb477c275fe3a5abf39441b46fe38f958a0f68856e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/chmod.h sha256 10f8ca28e4ddcfeb508be200c1f278dd853da1817d8d3e44a8824f80c14edef2, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='d326878a17493009702a8262e98a08511b75a62bfcd8467fa5102c64102fec8b'
+readonly HELPER_SHA256='93e7eec68d1957b094d921b10c4a54b7cd1be95f72755595ae5040eaba536a3f'
 readonly HELPER_EMBEDDED=0
 TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 # (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
@@ -237,7 +237,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2787 101' [service-1]='2888 97' [state-dirs]='2985 54' [rootfs-import]='3039 29' [blkio]='3068 35' [systemd-scope]='3103 41' [network-create]='3144 115' [network-remove]='3259 81' [ipv6]='3340 246' [dependencies]='3586 54' [up]='3640 99' [logs]='3739 144' [start]='3883 24')
+declare -A SECTIONS=([service-0]='2829 101' [service-1]='2930 97' [state-dirs]='3027 54' [rootfs-import]='3081 29' [blkio]='3110 35' [systemd-scope]='3145 41' [network-create]='3186 115' [network-remove]='3301 81' [ipv6]='3382 246' [dependencies]='3628 54' [up]='3682 99' [logs]='3781 144' [start]='3925 24')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -2105,8 +2105,10 @@ container_hostname() {
 # own, its output in its log) or in the foreground ($2 = foreground: this script's stdin,
 # stdout and stderr). Arguments after $2 replace the service's command.
 # LAUNCHED_PID = the PID of the container's supervisor (this script's child, then tupper-init).
+# Detached, it returns once the workload's exec has happened, and ends the script with the
+# reason when it cannot (start_report).
 container_launch() {
-  local name=$1 mode=$2 log=/dev/null
+  local name=$1 mode=$2 log=/dev/null report
   shift 2
   helper_args "$name" "$mode" "$@"
   # Detached, the output goes to the log (see helper_args); what fails before tupper-init
@@ -2118,6 +2120,7 @@ container_launch() {
     if [[ $mode == detached ]]; then
       plan_note "in a new process, its output going to $log:"
       enter_container "$name" detached
+      plan_note "then it waits for tupper-init to say, on descriptor 4, that the workload's exec happened, or why it did not (the script then ends with that reason)"
     else
       plan_note "in a new process, with this script's stdin, stdout and stderr:"
       enter_container "$name" foreground
@@ -2129,18 +2132,51 @@ container_launch() {
   # under systemd the child waits on this pipe until its scope and cgroup are ready
   if [[ -n $CG_UNIT ]]; then exec {CG_GATE}<> <(:); fi
   if [[ $mode == detached ]]; then
+    # tupper-init's report of the workload's exec comes through this pipe (start_report)
+    exec {START_REPORT}<> <(:)
     enter_container "$name" detached >> "$log" 2>&1 < /dev/null &
+    LAUNCHED_PID=$!
+    # this end reads; the child's, once tupper-init's descriptor 4, is the last that writes
+    exec {report}< "/proc/self/fd/$START_REPORT" {START_REPORT}>&-
+    START_REPORT=$report
   else
     enter_container "$name" foreground <&0 &
+    LAUNCHED_PID=$!
   fi
-  LAUNCHED_PID=$!
   if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" "$LAUNCHED_PID"; fi
   # The child writes this record first thing (so that a kill of this script at any point
   # leaves it); writing the same line here too means it exists once launch returns.
   if proc_start_time "$LAUNCHED_PID"; then
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY"
   fi
+  if [[ $mode == detached ]]; then start_report "$name"; fi
 }
+
+# Reads tupper-init's report (--report-fd) on START_REPORT for detached container $1: "ok"
+# once the workload's exec has happened, or "fail STATUS MESSAGE" when it cannot (no such
+# command: 127, not executable: 126, tupper-init failed: 125). A failed start ends the script
+# with the message, as `docker compose up -d` does, and leaves the container as it ended: ps -a
+# shows it exited with STATUS, logs the message. `run -d` exits with STATUS, as `docker run`
+# does; up, start and restart with 1, as docker compose does.
+start_report() {
+  local line='' status=125 reason='tupper-init ended before it ran the workload' waited=0
+  read -r -t 60 -u "$START_REPORT" line || waited=$?
+  exec {START_REPORT}<&-
+  if [[ $line == ok ]]; then return 0; fi
+  if ((waited > 128)); then
+    note "$1: tupper-init has not said in 60 s whether the workload started; it is still starting (see: $SCRIPT_NAME ps -a, logs)"
+    return 0
+  fi
+  if [[ $line =~ ^fail\ ([0-9]{1,3})\ (.*)$ ]]; then status=${BASH_REMATCH[1]} reason=${BASH_REMATCH[2]}; fi
+  # tupper-init has recorded the end (ps -a) and is exiting
+  wait "$LAUNCHED_PID" || true
+  UNDO_CONTAINER='' UNDO_STOP=''
+  printf '%s: %s did not start: %s\n' "$SCRIPT_NAME" "$1" "$reason" >&2
+  exit "$((START_FAILED_STATUS ? status : 1))"
+}
+
+# run -d ends with the workload's start status when it fails (start_report); up and start with 1
+START_FAILED_STATUS=0
 
 # Runs in the forked child (container $1, mode $2: detached or foreground). It records
 # itself, joins the container's cgroups (so that all it will ever fork is counted and
@@ -2164,6 +2200,11 @@ enter_container() {
   namespaces+=,cgroup
   if [[ $svc_network_mode == none ]]; then namespaces+=,net; fi
   entry+=(--unshare "$namespaces")
+  # detached: whether the workload's exec happened, reported on 4 (start_report)
+  if [[ $mode == detached ]]; then
+    entry+=(--report-fd 4)
+    if ((!PLAN)); then exec 4> "/proc/self/fd/$START_REPORT" {START_REPORT}>&-; fi
+  fi
   if ((!PLAN)); then
     pid=$BASHPID
     proc_start_time "$pid"
@@ -2695,6 +2736,7 @@ cmd_run() {
   UNDO_CONTAINER=$name
   container_create "$name"
   if ((detach)); then
+    START_FAILED_STATUS=1 # as docker run -d: 127 for a missing command, 126, 125
     container_start "$name" detached "$@"
     UNDO_CONTAINER=''
     printf '%s\n' "$name"

@@ -174,6 +174,7 @@ struct options {
   enum { RESTART_NO, RESTART_ALWAYS, RESTART_ON_FAILURE } restart;
   long max_restarts;     /* on-failure:N; -1: no limit */
   const char *stop_file; /* while it exists, the workload is being stopped: no restart */
+  int report_fd;         /* --report-fd: where the script learns whether the first exec happened, or -1 */
   const char *status_dir;
   const char *log_path; /* detached: the output goes here, through the supervisor (log.c) */
   long long log_max_size;
@@ -191,6 +192,34 @@ struct options {
 
 /* The supervisor of a detached container: its own errors go into the container's log. */
 static struct container_log *error_log;
+
+/*
+ * --report-fd N (up -d, run -d, start): the script waits on N until the workload's first exec
+ * has happened ("ok") or cannot ("fail STATUS MESSAGE", one line), as runc's exec fifo lets
+ * `runc start` return only once the workload runs. FAILURE_FD is where this process's fatal
+ * error goes, as that line: N in the supervisor until it has reported, and in PID 1 the
+ * close-on-exec pipe the supervisor reads (start_pid1), which exec closes. -1: nowhere.
+ */
+static int failure_fd = -1;
+
+/* "fail STATUS TEXT\n" on FAILURE_FD, control characters as '?' (the script reads one line). */
+static void report_failure(int status, const char *text) {
+  if (failure_fd < 0) return;
+  char line[1100];
+  int len = snprintf(line, sizeof line - 1, "fail %d %.1024s", status, text);
+  if (len < 0) return;
+  if (len > (int)sizeof line - 2) len = (int)sizeof line - 2;
+  for (int i = 0; i < len; i++)
+    if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) line[i] = '?';
+  line[len++] = '\n';
+  /* One write below PIPE_BUF arrives whole. Unchecked: this is the way out of a process that
+     is failing already, and its stderr has the message too. */
+  ssize_t ignored = write(failure_fd, line, (size_t)len);
+  (void)ignored;
+}
+
+/* util.c's die() calls this first (util.h): the reason a start failed, for the script. */
+void fatal_message(const char *text) { report_failure(EXIT_RUNTIME_FAILED, text); }
 
 /* util.c's die() and warn_errno() send their messages here first (util.h). */
 bool divert_message(const char *text) {
@@ -307,7 +336,7 @@ static void usage(void) {
         "                   [--device HOST_NODE DEST]... [--userns HOST_UID HOST_GID SIZE]\n"
         "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
-        "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...]\n"
+        "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...] [--report-fd N]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
@@ -393,6 +422,7 @@ static void parse_args(int argc, char **argv, struct options *opt) {
   opt->workdir = "/";
   opt->shm_size = 64LL * 1024 * 1024; /* Docker's */
   opt->max_restarts = -1;
+  opt->report_fd = -1;
   security_defaults(&opt->security);
   while (i < argc) {
     const char *flag = argv[i++];
@@ -541,6 +571,11 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       opt->max_restarts = (long)parse_id(flag, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--stop-file") == 0) {
       opt->stop_file = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--report-fd") == 0) {
+      const char *text = need(argc, argv, i++, flag);
+      unsigned long number = parse_id(flag, text);
+      if (number < 3 || number > INT_MAX) die("--report-fd takes a descriptor above 2, not %s", text);
+      opt->report_fd = (int)number;
     } else if (strcmp(flag, "--status-dir") == 0) {
       opt->status_dir = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--log") == 0) {
@@ -1083,8 +1118,11 @@ static void pivot_to_cwd(const char *rootfs) {
 }
 
 /* No descriptor of the host (a directory, a socket, the script's files) may reach the workload. */
+/* Every descriptor above 2 but FAILURE_FD (close-on-exec: the workload's exec closes it). */
 static void close_inherited_fds(void) {
-  if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0) die_errno("close_range 3..");
+  if (failure_fd > 3 && syscall(SYS_close_range, 3U, (unsigned)failure_fd - 1, 0U) < 0) die_errno("close_range 3..%d", failure_fd - 1);
+  unsigned first = failure_fd >= 3 ? (unsigned)failure_fd + 1 : 3U;
+  if (syscall(SYS_close_range, first, ~0U, 0U) < 0) die_errno("close_range %u..", first);
 }
 
 /* Docker creates a missing working directory (as root, before dropping privileges). */
@@ -1128,9 +1166,11 @@ static void identify(struct options *opt, struct credentials *who) {
 static void __attribute__((noreturn)) exec_workload(const struct options *opt) {
   environ = (char **)opt->env; /* execvp searches the container's PATH */
   execvp(opt->argv[0], opt->argv);
-  int saved = errno;
-  fprintf(stderr, "tupper-init: exec %s: %s\n", opt->argv[0], strerror(saved));
-  exit(saved == ENOENT ? 127 : 126);
+  int saved = errno, status = saved == ENOENT ? 127 : 126;
+  char *text = xasprintf("tupper-init: exec %s: %s", opt->argv[0], strerror(saved));
+  report_failure(status, text);
+  fprintf(stderr, "%s\n", text);
+  exit(status);
 }
 
 static int exit_status_of(int status) {
@@ -1158,6 +1198,9 @@ static void __attribute__((noreturn)) run_as_init(const struct options *opt) {
     if (sigprocmask(SIG_SETMASK, &old, NULL) < 0) die_errno("sigprocmask");
     exec_workload(opt);
   }
+  /* the exec that counts is the workload's: its child's end is the only one left */
+  if (failure_fd >= 0) close(failure_fd);
+  failure_fd = -1;
   for (;;) {
     siginfo_t info;
     int sig = sigwaitinfo(&all, &info);
@@ -1324,6 +1367,11 @@ struct supervisor {
   int host_pidns;        /* to make a new PID namespace for each restart */
   pid_t pid1;            /* 0 while waiting to start it again */
   int alive_fd;          /* the write end of the current PID 1's supervisor pipe */
+  /* --report-fd: the first PID 1's exec pipe (read end) until it is settled, or -1; then
+     "ok" goes to the script, or its failure line once the end is recorded (supervisor_exit) */
+  int exec_pipe;
+  bool start_failed;
+  char failure[1200];
   int last_status;
   long long started_ms, restart_at_ms, backoff_ms;
   long restarts;
@@ -1422,13 +1470,19 @@ static void start_pid1(struct supervisor *sv) {
     if (setns(sv->host_pidns, CLONE_NEWPID) < 0) die_errno("setns back to the host PID namespace");
     if (unshare(CLONE_NEWPID) < 0) die_errno("unshare a PID namespace for the restart");
   }
-  int alive[2], console[2] = {-1, -1};
+  int alive[2], console[2] = {-1, -1}, exec_pipe[2] = {-1, -1};
   if (pipe2(alive, O_CLOEXEC) < 0) die_errno("pipe");
+  if (failure_fd >= 0 && pipe2(exec_pipe, O_CLOEXEC) < 0) die_errno("pipe for the exec report");
   if (sv->opt->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) die_errno("socketpair for the pty");
   pid_t child = fork_unblocked("fork PID 1 of the container");
   if (child == 0) {
     close(alive[1]);
     if (console[0] >= 0) close(console[0]);
+    if (exec_pipe[1] >= 0) {
+      close(exec_pipe[0]);
+      close(failure_fd); /* the script's: only the supervisor reports to it */
+      failure_fd = exec_pipe[1];
+    }
     if (sv->log != NULL) {
       log_attach(sv->log);
       error_log = NULL; /* from here on, errors are the container's output */
@@ -1438,6 +1492,8 @@ static void start_pid1(struct supervisor *sv) {
   }
   close(alive[0]);
   if (console[1] >= 0) close(console[1]);
+  if (exec_pipe[1] >= 0) close(exec_pipe[1]);
+  sv->exec_pipe = exec_pipe[0];
   sv->console = console[0];
   sv->pid1 = child;
   sv->alive_fd = alive[1];
@@ -1451,9 +1507,38 @@ static void start_pid1(struct supervisor *sv) {
   }
 }
 
+/*
+ * --report-fd: PID 1's exec pipe says how its start went. EOF alone: the workload's exec
+ * closed it (or a signal ended PID 1 first: its status then says so), and the script hears
+ * "ok" now. A line: PID 1 failed (report_failure), and the script hears it once the end is
+ * recorded, so that ps -a shows it when the script returns; PID 1 is not started again, as
+ * Docker does not restart a container whose start failed.
+ */
+static void exec_pipe_read(struct supervisor *sv) {
+  size_t have = strlen(sv->failure);
+  ssize_t n;
+  while ((n = read(sv->exec_pipe, sv->failure + have, sizeof sv->failure - 1 - have)) < 0)
+    if (errno != EINTR) die_errno("read the exec report of PID 1");
+  have += (size_t)n;
+  sv->failure[have] = '\0';
+  if (n > 0 && have < sizeof sv->failure - 1) return; /* more may come, or EOF */
+  close(sv->exec_pipe);
+  sv->exec_pipe = -1;
+  if (have > 0) {
+    sv->start_failed = true;
+    return;
+  }
+  static const char ok[] = "ok\n";
+  if (write(failure_fd, ok, sizeof ok - 1) != (ssize_t)(sizeof ok - 1) && errno != EPIPE)
+    warn_errno("write the exec report to --report-fd %d", failure_fd);
+  close(failure_fd);
+  failure_fd = -1;
+}
+
 /* Whether the policy starts PID 1 again after it ended with STATUS. */
 static bool should_restart(const struct supervisor *sv, int status) {
   const struct options *opt = sv->opt;
+  if (sv->start_failed) return false;
   if (opt->restart == RESTART_NO) return false;
   if (opt->stop_file != NULL && access(opt->stop_file, F_OK) == 0) return false; /* stop, down, rm */
   if (opt->restart == RESTART_ALWAYS) return true;
@@ -1508,6 +1593,17 @@ static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
   /* for ps -a and depends_on's service_completed_successfully */
   char *text = xasprintf("%d\n", sv->last_status);
   write_status(sv->opt->status_dir, "exit", text);
+  if (failure_fd >= 0) {
+    size_t len = strlen(sv->failure);
+    if (len == 0 || sv->failure[len - 1] != '\n') {
+      /* PID 1 ended before its exec without a word (a signal): say so with its status */
+      char line[64];
+      snprintf(line, sizeof line, "fail %d PID 1 ended before the workload ran\n", sv->last_status);
+      snprintf(sv->failure, sizeof sv->failure, "%s", line);
+    }
+    ssize_t ignored = write(failure_fd, sv->failure, strlen(sv->failure)); /* the script may be gone */
+    (void)ignored;
+  }
   exit(sv->last_status);
 }
 
@@ -1516,6 +1612,8 @@ static void pid1_ended(struct supervisor *sv, int wait_status) {
   int status = exit_status_of(wait_status);
   sv->pid1 = 0;
   sv->last_status = status;
+  /* PID 1 is gone: what it wrote is in the pipe, which ends when its last holder does */
+  while (sv->exec_pipe >= 0) exec_pipe_read(sv);
   /* OOMKilled, as Docker reports it: the OOM killer acted in the container while PID 1 ran */
   long long kills = oom_kill_count(sv->opt);
   write_status(sv->opt->status_dir, "oom-killed", kills > sv->oom_kills && sv->oom_kills >= 0 ? "true\n" : "false\n");
@@ -1560,6 +1658,7 @@ static int open_host_null(void) {
 static void start_probe(struct supervisor *sv) {
   pid_t probe = fork_unblocked("fork a health check");
   if (probe == 0) {
+    failure_fd = -1; /* closed below with the rest: a check's failure is not a failed start */
     int null = open_host_null();
     join_namespaces(sv->pid1);
     pid_t check = fork();
@@ -1670,7 +1769,7 @@ static void __attribute__((noreturn)) supervise_container(struct options *opt, c
                                                            struct container_log *log) {
   static struct supervisor sv; /* large (buffers): not on the stack */
   static struct relay relay;
-  sv = (struct supervisor){.opt = opt, .log = log, .health = "starting", .console = -1, .master = -1};
+  sv = (struct supervisor){.opt = opt, .log = log, .health = "starting", .console = -1, .master = -1, .exec_pipe = -1};
   sv.host_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (sv.host_pidns < 0) die_errno("open /proc/self/ns/pid");
   int signals = signalfd(-1, blocked, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -1686,7 +1785,7 @@ static void __attribute__((noreturn)) supervise_container(struct options *opt, c
     sv.ends.fd[STDIN_FILENO] = stdin_pipe[0];
   }
   start_pid1(&sv);
-  enum { SIGNALS, LOG_OUT, LOG_ERR, CONSOLE, TTY_LOG, RELAY };
+  enum { SIGNALS, LOG_OUT, LOG_ERR, CONSOLE, TTY_LOG, EXEC_PIPE, RELAY };
   struct pollfd fds[RELAY + RELAY_PUMPS];
   for (;;) {
     fds[SIGNALS] = (struct pollfd){.fd = signals, .events = POLLIN};
@@ -1694,6 +1793,7 @@ static void __attribute__((noreturn)) supervise_container(struct options *opt, c
     fds[LOG_ERR] = (struct pollfd){.fd = log != NULL ? log->err.read_fd : -1, .events = POLLIN};
     fds[CONSOLE] = (struct pollfd){.fd = sv.console, .events = POLLIN};
     fds[TTY_LOG] = (struct pollfd){.fd = log != NULL && !sv.tty_log_ended ? sv.master : -1, .events = POLLIN};
+    fds[EXEC_PIPE] = (struct pollfd){.fd = sv.exec_pipe, .events = POLLIN};
     nfds_t n_fds = RELAY + (sv.relay != NULL ? relay_poll_fds(sv.relay, fds + RELAY) : 0);
     long long wait_ms = next_timeout(&sv);
     int ready = poll(fds, n_fds, wait_ms < 0 ? -1 : wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
@@ -1711,6 +1811,7 @@ static void __attribute__((noreturn)) supervise_container(struct options *opt, c
     if (fds[TTY_LOG].revents & POLLHUP) sv.tty_log_ended = true;
     if (sv.relay != NULL) relay_move(sv.relay, fds + RELAY);
     if (fds[CONSOLE].revents != 0) pty_arrived(&sv);
+    if (fds[EXEC_PIPE].revents != 0 && sv.exec_pipe >= 0) exec_pipe_read(&sv);
     struct signalfd_siginfo info;
     while (read(signals, &info, sizeof info) == (ssize_t)sizeof info) on_signal(&sv, (int)info.ssi_signo);
   }
@@ -1866,6 +1967,10 @@ int main(int argc, char **argv) {
   struct options opt = {0};
   parse_args(argc, argv, &opt);
   check_namespace_options(&opt);
+  if (opt.report_fd >= 0) {
+    if (fcntl(opt.report_fd, F_SETFD, FD_CLOEXEC) < 0) die_errno("--report-fd %d", opt.report_fd);
+    failure_fd = opt.report_fd; /* from here on, a failure is reported there too */
+  }
   if (opt.join_pid != 0) {
     reset_signal_dispositions();
     exec_in_container(&opt);

@@ -20,11 +20,12 @@ void UTIL_EXIT(int status) __attribute__((noreturn));
 #endif
 
 /* "tupper-init: MESSAGE[: strerror(ERRNUM)]" on stderr, or where divert_message() puts it. */
-static void report(int errnum, const char *fmt, va_list ap) {
+static void report(bool fatal, int errnum, const char *fmt, va_list ap) {
   char text[1024];
   int len = snprintf(text, sizeof text, "tupper-init: ");
   len += vsnprintf(text + len, sizeof text - (size_t)len, fmt, ap);
   if (errnum != 0 && len < (int)sizeof text) snprintf(text + len, sizeof text - (size_t)len, ": %s", strerror(errnum));
+  if (fatal && fatal_message != NULL) fatal_message(text);
   if (divert_message != NULL && divert_message(text)) return;
   fprintf(stderr, "%s\n", text);
 }
@@ -32,7 +33,7 @@ static void report(int errnum, const char *fmt, va_list ap) {
 void die(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  report(0, fmt, ap);
+  report(true, 0, fmt, ap);
   va_end(ap);
   UTIL_EXIT(EXIT_RUNTIME_FAILED);
 }
@@ -41,7 +42,7 @@ void die_errno(const char *fmt, ...) {
   int saved = errno;
   va_list ap;
   va_start(ap, fmt);
-  report(saved, fmt, ap);
+  report(true, saved, fmt, ap);
   va_end(ap);
   UTIL_EXIT(EXIT_RUNTIME_FAILED);
 }
@@ -50,7 +51,7 @@ void warn_errno(const char *fmt, ...) {
   int saved = errno;
   va_list ap;
   va_start(ap, fmt);
-  report(saved, fmt, ap);
+  report(false, saved, fmt, ap);
   va_end(ap);
   errno = saved;
 }

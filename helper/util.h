@@ -33,4 +33,11 @@ void *xreallocarray(void *p, size_t n, size_t size);
  */
 bool divert_message(const char *text) __attribute__((weak));
 
+/*
+ * Called by die() and die_errno() (not warn_errno) with the message, before it is printed:
+ * tupper-init.c defines it to tell the script why a container did not start (--report-fd).
+ * Weak, as divert_message.
+ */
+void fatal_message(const char *text) __attribute__((weak));
+
 #endif

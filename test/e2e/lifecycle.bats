@@ -26,6 +26,47 @@ load helpers
   [[ $stderr == *"tupper-init: exec /no/such/program: No such file or directory"* ]]
 }
 
+@test "up -d, run -d and start wait for the workload's exec: a command that cannot run fails them with its reason, and the container stays as ps -a shows it" {
+  compile_app 'restart: always' 'command: ["/no/such/program"]'
+  # up -d: the exec error and status 1 (docker compose up -d), not "started"
+  run -1 --separate-stderr "$SCRIPT" up -d
+  [[ $stderr == *"$PROJECT-app-1 did not start: tupper-init: exec /no/such/program: No such file or directory"* ]]
+  [[ $stderr != *"started"* ]]
+  # the container is left exited (127), and not started again (restart: always), as in Docker
+  sleep 0.5
+  run -0 --separate-stderr "$SCRIPT" ps -a
+  [[ ${lines[1]} == "$PROJECT-app-1 "*" app "*" exited (127) "* ]]
+  run -0 --separate-stderr "$SCRIPT" logs app
+  [ "$(grep -c "tupper-init: exec /no/such/program: No such file or directory" <<< "$output")" -eq 1 ]
+  # run -d: the status docker run gives, 127 missing, 126 not executable
+  run -127 --separate-stderr "$SCRIPT" run -d app
+  [[ $stderr == *"$PROJECT-app-run-"*" did not start: tupper-init: exec /no/such/program: No such file or directory"* ]]
+  run -126 --separate-stderr "$SCRIPT" run -d app /etc/passwd
+  [[ $stderr == *" did not start: tupper-init: exec /etc/passwd: Permission denied"* ]]
+  # tupper-init's own failure in the container's set-up: 125, with its reason
+  compile_app 'working_dir: /etc/passwd/x' 'command: ["/bin/true"]'
+  run -125 --separate-stderr "$SCRIPT" run -d app
+  [[ $stderr == *" did not start: tupper-init: open /etc/passwd/x (component passwd is not a plain directory): Not a directory"* ]]
+  # a command that ends at once did start: up -d succeeds
+  compile_app 'command: ["/bin/true"]'
+  run -0 --separate-stderr "$SCRIPT" down
+  run -0 --separate-stderr "$SCRIPT" up -d
+  [[ $stderr == *"$PROJECT-app-1 started"* ]]
+  # start: the stopped container with a command that is gone from the spec
+  compile_app 'command: ["/no/such/program"]'
+  run -1 --separate-stderr "$SCRIPT" start app
+  [[ $stderr == *"$PROJECT-app-1 did not start: tupper-init: exec /no/such/program: No such file or directory"* ]]
+  run -0 "$SCRIPT" down
+  [ -z "$(leftovers_of "$PROJECT")" ]
+}
+
+@test "tupper-init takes --report-fd only as an open descriptor above 2" {
+  run -125 "$TUPPER_HELPER" --rootfs / --unshare mount,uts,pid,cgroup --report-fd 2 -- /bin/true
+  [[ $output == *"--report-fd takes a descriptor above 2, not 2"* ]]
+  run -125 "$TUPPER_HELPER" --rootfs / --unshare mount,uts,pid,cgroup --report-fd 57 -- /bin/true
+  [[ $output == *"--report-fd 57: Bad file descriptor"* ]]
+}
+
 @test "run without --rm keeps the stopped container until rm" {
   compile_app 'command: ["/bin/sh", "-c", "echo kept > /marker"]'
   run -0 "$SCRIPT" run app
