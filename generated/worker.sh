@@ -32,9 +32,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/chmod.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 95b70f82c6264ea4edd02cd00191744df771829367cf8f4d933331f62ed333e0, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 28e96028f18034552d4b26888b818a29144558b52005bdb9059d2230502423f5, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 c791a5e4e0f69715280fcb4f7a9397aec7044662d5f6cc5eb01ecb35bd7852f1, helper/chmod.c sha256 a50338d0655a17807e50137ef4e8a2c9b11143a73b2b27e2f3c285b7f0c52542, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 9e919e527c2202958a8e71fb477c275fe3a5abf39441b46fe38f958a0f68856e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/chmod.h sha256 10f8ca28e4ddcfeb508be200c1f278dd853da1817d8d3e44a8824f80c14edef2, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
+# sources: helper/tupper-init.c sha256 17929d7306e3413ffc3bf7f1cd6e8ccce1a669b0d8e6f5cfc9d78144de5fc071, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 28e96028f18034552d4b26888b818a29144558b52005bdb9059d2230502423f5, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 c791a5e4e0f69715280fcb4f7a9397aec7044662d5f6cc5eb01ecb35bd7852f1, helper/chmod.c sha256 a50338d0655a17807e50137ef4e8a2c9b11143a73b2b27e2f3c285b7f0c52542, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 9e919e527c2202958a8e71fb477c275fe3a5abf39441b46fe38f958a0f68856e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/chmod.h sha256 10f8ca28e4ddcfeb508be200c1f278dd853da1817d8d3e44a8824f80c14edef2, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='93e7eec68d1957b094d921b10c4a54b7cd1be95f72755595ae5040eaba536a3f'
+readonly HELPER_SHA256='a3e32a3e1ce720be935c63c0104ce9ff94a7cb13983e068c315d5ccacdac3dfb'
 readonly HELPER_EMBEDDED=0
 TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 # (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
@@ -227,7 +227,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2819 94' [state-dirs]='2913 54' [rootfs-import]='2967 29' [blkio]='2996 35' [systemd-scope]='3031 41' [network-create]='3072 115' [network-remove]='3187 81' [ipv6]='3268 246' [dependencies]='3514 54' [up]='3568 99' [logs]='3667 144' [start]='3811 24')
+declare -A SECTIONS=([service-0]='2848 94' [state-dirs]='2942 54' [rootfs-import]='2996 29' [blkio]='3025 35' [systemd-scope]='3060 41' [network-create]='3101 115' [network-remove]='3216 81' [ipv6]='3297 246' [dependencies]='3543 54' [up]='3597 101' [logs]='3698 144' [start]='3842 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -970,12 +970,12 @@ storage_create() {
 # a mount out of it (a volume still mounted there must not be emptied).
 storage_remove() {
   local c="$CONTAINERS_DIR/$1"
-  [[ -d $c || -d $STATE_DIR/$1 ]] || return 0
+  [[ -d $c || -d $STATE_DIR/$1 || -f $STATE_DIR/$1.cgroups ]] || return 0
   read_file "$c/storage" || REPLY=''
   if [[ $REPLY == btrfs && -d $c/rootfs ]]; then
     host btrfs -q subvolume delete -- "$c/rootfs"
   fi
-  host rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1"
+  host rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1" "$STATE_DIR/$1.cgroups"
 }
 
 # ---- cgroups: v1 and v2, found per controller --------------------------------------
@@ -1219,16 +1219,18 @@ cgroup_record() {
   for dir in "${CG_DIRS[@]}"; do lines+=("c $dir"); done
   for dir in "${CG_PARENTS[@]}"; do lines+=("p $dir"); done
   if [[ -n $CG_UNIT ]]; then lines+=("u ${CG_MOUNT[CG_V2_INDEX]}/$CG_SLICE/$CG_UNIT"); fi
-  host_write "$STATE_DIR/$1/cgroups" "${lines[@]}"
+  host_write "$STATE_DIR/$1.cgroups" "${lines[@]}"
 }
 
-# Creates the planned cgroups and writes the loaded service's limits into them.
+# Writes the loaded service's limits into the planned cgroups, which its directories' mkdir
+# made (container_cgroups_plan); under systemd it makes them, once the scope exists.
 cgroup_create() {
   local dir
   # under systemd the cgroups are made once the scope exists (cgroup_scope): the device
   # rules only, now
   if [[ -n $CG_UNIT && -z ${CG_SCOPE_READY:-} ]]; then cgroup_devices; return 0; fi
-  host mkdir -p -- "${CG_DIRS[@]}"
+  # (elsewhere the container's cgroups were made with its directories: container_cgroups_plan)
+  if [[ -n $CG_UNIT ]]; then host mkdir -p -- "${CG_DIRS[@]}"; fi
   # mem_limit / deploy.resources.limits.memory
   if [[ -n $svc_memory_max ]]; then
     cgroup_dir_for memory
@@ -1368,7 +1370,7 @@ cgroup_kill_all() {
 # Removes container $1's cgroups (after killing what is left in them) and the parents
 # tupper made, when no other container uses them.
 cgroup_remove_all() {
-  local record="$STATE_DIR/$1/cgroups" kind dir tries=0
+  local record="$STATE_DIR/$1.cgroups" kind dir tries=0
   local -a dirs=() parents=() units=()
   [[ -f $record ]] || return 0
   # Only what still exists: removing twice (stop, then rm) must be harmless.
@@ -2095,8 +2097,8 @@ container_hostname() {
 # own, its output in its log) or in the foreground ($2 = foreground: this script's stdin,
 # stdout and stderr). Arguments after $2 replace the service's command.
 # LAUNCHED_PID = the PID of the container's supervisor (this script's child, then tupper-init).
-# Detached, it returns once the workload's exec has happened, and ends the script with the
-# reason when it cannot (start_report).
+# Detached, it returns once the workload's exec has happened, or has failed (START_FAILED:
+# see start_report).
 container_launch() {
   local name=$1 mode=$2 log=/dev/null report
   shift 2
@@ -2144,12 +2146,15 @@ container_launch() {
 
 # Reads tupper-init's report (--report-fd) on START_REPORT for detached container $1: "ok"
 # once the workload's exec has happened, or "fail STATUS MESSAGE" when it cannot (no such
-# command: 127, not executable: 126, tupper-init failed: 125). A failed start ends the script
-# with the message, as `docker compose up -d` does, and leaves the container as it ended: ps -a
-# shows it exited with STATUS, logs the message. `run -d` exits with STATUS, as `docker run`
-# does; up, start and restart with 1, as docker compose does.
+# command: 127, not executable: 126, tupper-init failed: 125). A failed start is said, with
+# the message, and left as it ended: ps -a shows it exited with STATUS, logs the message.
+# START_FAILED = STATUS then ('' after a start that happened), for the verb to end with: `run
+# -d` with STATUS, as `docker run` does; up at once, start and restart once the others are
+# started, with 1, as docker compose does.
+START_FAILED=''
 start_report() {
   local line='' status=125 reason='tupper-init ended before it ran the workload' waited=0
+  START_FAILED=''
   read -r -t 60 -u "$START_REPORT" line || waited=$?
   exec {START_REPORT}<&-
   if [[ $line == ok ]]; then return 0; fi
@@ -2162,11 +2167,8 @@ start_report() {
   wait "$LAUNCHED_PID" || true
   UNDO_CONTAINER='' UNDO_STOP=''
   printf '%s: %s did not start: %s\n' "$SCRIPT_NAME" "$1" "$reason" >&2
-  exit "$((START_FAILED_STATUS ? status : 1))"
+  START_FAILED=$status
 }
-
-# run -d ends with the workload's start status when it fails (start_report); up and start with 1
-START_FAILED_STATUS=0
 
 # Runs in the forked child (container $1, mode $2: detached or foreground). It records
 # itself, joins the container's cgroups (so that all it will ever fork is counted and
@@ -2271,9 +2273,10 @@ forward_signal() {
 # CONTAINERS_DIR/NAME: service, image and storage (one word each), rootfs/, upper/ and
 #   work/ (overlay), log (output of a detached container). Kept until the container is removed.
 # CONTAINERS_DIR/NAME/networks (the networks it joins), etc/ (its hostname, hosts, resolv.conf).
-# STATE_DIR/NAME: pid ("PID STARTTIME" of its supervisor), cgroups (its cgroup paths), net
-#   (its addresses, ports and iptables chain) and netns (its network namespace).
-#   Kept while it runs; gone after stop.
+# STATE_DIR/NAME: pid ("PID STARTTIME" of its supervisor), net (its addresses, ports and
+#   iptables chain) and netns (its network namespace). Kept while it runs; gone after stop.
+# STATE_DIR/NAME.cgroups: its cgroup paths, written before they (and STATE_DIR/NAME) are made
+#   by one mkdir (container_cgroups_plan); gone after stop.
 
 # One exit trap undoes what a failed start made: an unfinished image import, and the
 # container being made (UNDO_CONTAINER: removed whole) or started (UNDO_STOP: stopped).
@@ -2328,7 +2331,9 @@ container_create() {
       dirs+=("${svc_bind_source[i]}")
     fi
   done
-  host mkdir -p -- "${dirs[@]}"
+  # its cgroups too, in the same mkdir (one process fewer), once recorded
+  container_cgroups_plan "$name"
+  host mkdir -p -- "${dirs[@]}" "${CG_NEW[@]}"
   host_write "$c/service" "$svc_name"
   host_write "$c/image" "$image"
   host_write "$c/storage" "$storage"
@@ -2345,10 +2350,14 @@ container_start() {
   # A container that ended by itself still has the records of its last run (cgroups,
   # network namespace, address leases): clear them before starting it again.
   if exists "$STATE_DIR/$name/pid"; then container_stop "$name"; fi
-  cgroup_discover
-  cgroup_plan "$name"
-  if ! exists "$STATE_DIR/$name"; then host mkdir -p -- "$STATE_DIR/$name"; fi
-  cgroup_record "$name"
+  # (a container just made by container_create has its cgroups and state directory)
+  if [[ $CG_PLANNED != "$name" ]]; then
+    container_cgroups_plan "$name"
+    local -a dirs=("${CG_NEW[@]}")
+    if ! exists "$STATE_DIR/$name"; then dirs=("$STATE_DIR/$name" "${dirs[@]}"); fi
+    if ((${#dirs[@]})); then host mkdir -p -- "${dirs[@]}"; fi
+  fi
+  CG_PLANNED=''
   cgroup_create
   container_net_attach "$name"
   container_hostname "$name"
@@ -2356,6 +2365,21 @@ container_start() {
   volumes_ensure "$name"
   shared_namespaces "$name"
   container_launch "$name" "$@"
+}
+
+# Plans container $1's cgroups for the loaded service (cgroup_plan) and records them, before
+# any exists, so that a start killed at any point leaves what down and rm need to remove
+# them. CG_NEW = the cgroups the caller's mkdir makes (none under systemd: cgroup_scope
+# makes them once the container's scope exists).
+CG_PLANNED='' CG_NEW=()
+container_cgroups_plan() {
+  cgroup_discover
+  cgroup_plan "$1"
+  # (the project's state directory: on its first start since down)
+  if ! exists "$STATE_DIR"; then host mkdir -p -- "$STATE_DIR"; fi
+  cgroup_record "$1"
+  CG_PLANNED=$1 CG_NEW=()
+  if [[ -z $CG_UNIT ]]; then CG_NEW=("${CG_DIRS[@]}"); fi
 }
 
 # The named volumes of the loaded service, for container $1: a missing one is made (an
@@ -2535,7 +2559,9 @@ container_stop() {
   unset 'STOP_DEADLINE[$name]'
   cgroup_remove_all "$name"
   container_net_detach "$name"
-  if [[ ${2:-} != keep-records ]] && exists "$STATE_DIR/$name"; then host rm -rf -- "${STATE_DIR:?}/$name"; fi
+  if [[ ${2:-} != keep-records ]] && { exists "$STATE_DIR/$name" || exists "$STATE_DIR/$name.cgroups"; }; then
+    host rm -rf -- "${STATE_DIR:?}/$name" "$STATE_DIR/$name.cgroups"
+  fi
   if ((PLAN)); then PLAN_PATH[$STATE_DIR/$name/pid]=gone; fi # the pid record goes in any case
 }
 
@@ -2563,9 +2589,11 @@ list_containers() {
   local dir
   local -A seen=()
   CONTAINERS=()
-  for dir in "$CONTAINERS_DIR"/*/ "$STATE_DIR"/*/; do
+  # (a cgroup record alone: a start killed after writing it, before its mkdir)
+  for dir in "$CONTAINERS_DIR"/*/ "$STATE_DIR"/*/ "$STATE_DIR"/*.cgroups; do
     dir=${dir%/}
     dir=${dir##*/}
+    dir=${dir%.cgroups}
     if [[ -z ${seen[$dir]:-} ]]; then CONTAINERS+=("$dir"); fi
     seen[$dir]=1
   done
@@ -2583,12 +2611,12 @@ service_of() {
 # REPLY = the cgroup that freezes container $1; fails when it has none (it is not running).
 container_freezer() {
   local kind dir v2=''
-  [[ -f $STATE_DIR/$1/cgroups ]] || return 1
+  [[ -f $STATE_DIR/$1.cgroups ]] || return 1
   while read -r kind dir; do
     [[ $kind == c && -d $dir ]] || continue
     if [[ -e $dir/freezer.state ]]; then REPLY=$dir && return 0; fi
     if [[ -e $dir/cgroup.freeze ]]; then v2=$dir; fi
-  done < "$STATE_DIR/$1/cgroups"
+  done < "$STATE_DIR/$1.cgroups"
   [[ -n $v2 ]] && REPLY=$v2
 }
 
@@ -2726,9 +2754,10 @@ cmd_run() {
   UNDO_CONTAINER=$name
   container_create "$name"
   if ((detach)); then
-    START_FAILED_STATUS=1 # as docker run -d: 127 for a missing command, 126, 125
     container_start "$name" detached "$@"
     UNDO_CONTAINER=''
+    # as docker run -d: 127 for a missing command, 126 for one that cannot run, 125
+    if [[ -n $START_FAILED ]]; then exit "$START_FAILED"; fi
     printf '%s\n' "$name"
     return 0
   fi
@@ -3661,6 +3690,8 @@ container_up() {
   fi
   container_start "$name" detached
   UNDO_CONTAINER='' UNDO_STOP=''
+  # (its reason said: up ends there, as it does when a dependency fails)
+  if [[ -n $START_FAILED ]]; then exit 1; fi
   note "$name started"
 }
 # ---- end of section up
@@ -3811,7 +3842,7 @@ log_next_file() {
 # ---- section start
 # start [SERVICE...]: start the services' stopped containers again.
 cmd_start() {
-  local svc name
+  local svc name failed=0
   (($#)) || set -- "${SERVICES[@]}"
   for svc; do require_service "$svc"; done
   preflight "$@"
@@ -3827,9 +3858,12 @@ cmd_start() {
       UNDO_STOP=$name
       container_start "$name" detached
       UNDO_STOP=''
+      # (its reason said: the others are started, then start fails)
+      if [[ -n $START_FAILED ]]; then failed=1 && continue; fi
       note "$name started"
     done
   done
+  ((!failed)) || exit 1
 }
 # ---- end of section start
 
@@ -4200,7 +4234,7 @@ cmd_kill() {
 # restart [SERVICE...]: stop the services' containers (see containers_signal), then start
 # them again in start order.
 cmd_restart() {
-  local svc name
+  local svc name failed=0
   local -a names=()
   (($#)) || set -- "${SERVICES[@]}"
   for svc; do require_service "$svc"; done
@@ -4219,8 +4253,11 @@ cmd_restart() {
     UNDO_STOP=$name
     container_start "$name" detached
     UNDO_STOP=''
+    # (its reason said: the others are started again, then restart fails)
+    if [[ -n $START_FAILED ]]; then failed=1 && continue; fi
     note "$name restarted"
   done
+  ((!failed)) || exit 1
 }
 
 # top SERVICE: the processes of the service's container, as ps shows them.
@@ -4234,7 +4271,7 @@ cmd_top() {
   container_pid "$name" || die "service $1 has no running container"
   supervisor=$REPLY
   command -v ps >/dev/null || die "top needs ps: apt-get install procps"
-  read -r kind dir < "$STATE_DIR/$name/cgroups" || die "$name has no cgroup record"
+  read -r kind dir < "$STATE_DIR/$name.cgroups" || die "$name has no cgroup record"
   # The container's cgroup holds its processes and tupper-init's host side: leave that out.
   while read -r pid; do [[ $pid == "$supervisor" ]] || pids+=("$pid"); done < "$dir/cgroup.procs"
   ((${#pids[@]})) || die "service $1 has no processes"
@@ -4316,10 +4353,10 @@ now_us() {
 # REPLY = the path of file $2 in one of container $1's cgroups; fails when none has it.
 container_cgroup_file() {
   local kind dir
-  [[ -f $STATE_DIR/$1/cgroups ]] || return 1
+  [[ -f $STATE_DIR/$1.cgroups ]] || return 1
   while read -r kind dir; do
     if [[ $kind == c && -e $dir/$2 ]]; then REPLY=$dir/$2 && return 0; fi
-  done < "$STATE_DIR/$1/cgroups"
+  done < "$STATE_DIR/$1.cgroups"
   return 1
 }
 
@@ -4458,7 +4495,7 @@ cmd_exec() {
   if ((PLAN)); then pid=PID; fi
   while read -r kind dir; do
     if [[ $kind == c && -d $dir ]]; then host_write "$dir/cgroup.procs" "$pid"; fi
-  done < "$STATE_DIR/$name/cgroups"
+  done < "$STATE_DIR/$name.cgroups"
   security_args
   user_args "$uid" "$gid" "$user_name"
   tty_wanted "$tty" want_tty
@@ -4537,10 +4574,10 @@ cmd_inspect() {
       esac
     done < "$STATE_DIR/$name/net"
   fi
-  if [[ -f $STATE_DIR/$name/cgroups ]]; then
+  if [[ -f $STATE_DIR/$name.cgroups ]]; then
     while read -r kind a; do
       if [[ $kind == c ]]; then json_string "$a" && cgroups_json+="${cgroups_json:+,}$REPLY"; fi
-    done < "$STATE_DIR/$name/cgroups"
+    done < "$STATE_DIR/$name.cgroups"
   fi
   container_hostname "$name"
   local host_name=$REPLY
@@ -4602,10 +4639,10 @@ cmd_prune() {
 container_leftovers() {
   local kind dir a b _
   LEFTOVERS=()
-  if [[ -f $STATE_DIR/$1/cgroups ]]; then
+  if [[ -f $STATE_DIR/$1.cgroups ]]; then
     while read -r kind dir; do
       if [[ $kind == c && -d $dir ]]; then LEFTOVERS+=("cgroup $dir"); fi
-    done < "$STATE_DIR/$1/cgroups"
+    done < "$STATE_DIR/$1.cgroups"
   fi
   if [[ -f $STATE_DIR/$1/net ]]; then
     while read -r kind a b _; do

@@ -201,6 +201,12 @@ static struct container_log *error_log;
  * close-on-exec pipe the supervisor reads (start_pid1), which exec closes. -1: nowhere.
  */
 static int failure_fd = -1;
+/* The supervisor's --status-dir, where its own fatal error records the end (exit 125) for ps -a */
+static const char *failure_status_dir;
+/* The byte PID 1 writes on its exec pipe just before execvp: EOF after it alone is an exec that
+   happened; EOF without it, a PID 1 that ended first (a signal: it had no word to say). */
+#define EXEC_MARK '.'
+static void write_status(const char *dir, const char *name, const char *text);
 
 /* "fail STATUS TEXT\n" on FAILURE_FD, control characters as '?' (the script reads one line). */
 static void report_failure(int status, const char *text) {
@@ -219,7 +225,10 @@ static void report_failure(int status, const char *text) {
 }
 
 /* util.c's die() calls this first (util.h): the reason a start failed, for the script. */
-void fatal_message(const char *text) { report_failure(EXIT_RUNTIME_FAILED, text); }
+void fatal_message(const char *text) {
+  report_failure(EXIT_RUNTIME_FAILED, text);
+  if (failure_status_dir != NULL) write_status(failure_status_dir, "exit", "125\n");
+}
 
 /* util.c's die() and warn_errno() send their messages here first (util.h). */
 bool divert_message(const char *text) {
@@ -1165,6 +1174,12 @@ static void identify(struct options *opt, struct credentials *who) {
 
 static void __attribute__((noreturn)) exec_workload(const struct options *opt) {
   environ = (char **)opt->env; /* execvp searches the container's PATH */
+  if (failure_fd >= 0) {
+    static const char mark = EXEC_MARK;
+    /* unchecked: with the supervisor gone there is no one to tell, and the exec goes on */
+    ssize_t ignored = write(failure_fd, &mark, 1);
+    (void)ignored;
+  }
   execvp(opt->argv[0], opt->argv);
   int saved = errno, status = saved == ENOENT ? 127 : 126;
   char *text = xasprintf("tupper-init: exec %s: %s", opt->argv[0], strerror(saved));
@@ -1371,7 +1386,9 @@ struct supervisor {
      "ok" goes to the script, or its failure line once the end is recorded (supervisor_exit) */
   int exec_pipe;
   bool start_failed;
-  char failure[1200];
+  char report[1200]; /* what the exec pipe brought */
+  size_t report_len;
+  char failure[1100]; /* its first "fail" line, for the script; empty: PID 1 ended without one */
   int last_status;
   long long started_ms, restart_at_ms, backoff_ms;
   long restarts;
@@ -1473,9 +1490,11 @@ static void start_pid1(struct supervisor *sv) {
   int alive[2], console[2] = {-1, -1}, exec_pipe[2] = {-1, -1};
   if (pipe2(alive, O_CLOEXEC) < 0) die_errno("pipe");
   if (failure_fd >= 0 && pipe2(exec_pipe, O_CLOEXEC) < 0) die_errno("pipe for the exec report");
+  if (exec_pipe[0] >= 0 && fcntl(exec_pipe[0], F_SETFL, O_NONBLOCK) < 0) die_errno("fcntl the exec report's pipe");
   if (sv->opt->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) die_errno("socketpair for the pty");
   pid_t child = fork_unblocked("fork PID 1 of the container");
   if (child == 0) {
+    failure_status_dir = NULL; /* PID 1's end is the supervisor's to record */
     close(alive[1]);
     if (console[0] >= 0) close(console[0]);
     if (exec_pipe[1] >= 0) {
@@ -1514,25 +1533,42 @@ static void start_pid1(struct supervisor *sv) {
  * recorded, so that ps -a shows it when the script returns; PID 1 is not started again, as
  * Docker does not restart a container whose start failed.
  */
-static void exec_pipe_read(struct supervisor *sv) {
-  size_t have = strlen(sv->failure);
-  ssize_t n;
-  while ((n = read(sv->exec_pipe, sv->failure + have, sizeof sv->failure - 1 - have)) < 0)
-    if (errno != EINTR) die_errno("read the exec report of PID 1");
-  have += (size_t)n;
-  sv->failure[have] = '\0';
-  if (n > 0 && have < sizeof sv->failure - 1) return; /* more may come, or EOF */
+static void exec_pipe_read(struct supervisor *sv, bool pid1_gone) {
+  size_t have = sv->report_len;
+  for (;;) {
+    if (have == sizeof sv->report - 1) break; /* full: its first line is all that is sent */
+    ssize_t n = read(sv->exec_pipe, sv->report + have, sizeof sv->report - 1 - have);
+    if (n > 0) {
+      have += (size_t)n;
+      continue;
+    }
+    if (n == 0) break; /* EOF: no one holds the write end any more */
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) die_errno("read the exec report of PID 1");
+    sv->report_len = have;
+    /* a holder is left: PID 1 (wait for it), or, PID 1 gone, a child of its that never ran
+       the workload (init: true with pid: host): what came is all there is */
+    if (!pid1_gone) return;
+    break;
+  }
+  sv->report[have] = '\0';
+  sv->report_len = have;
   close(sv->exec_pipe);
   sv->exec_pipe = -1;
-  if (have > 0) {
-    sv->start_failed = true;
+  const char *text = sv->report;
+  if (text[0] == EXEC_MARK && text[1] == '\0') {
+    static const char ok[] = "ok\n";
+    if (write(failure_fd, ok, sizeof ok - 1) != (ssize_t)(sizeof ok - 1) && errno != EPIPE)
+      warn_errno("write the exec report to --report-fd %d", failure_fd);
+    close(failure_fd);
+    failure_fd = -1;
     return;
   }
-  static const char ok[] = "ok\n";
-  if (write(failure_fd, ok, sizeof ok - 1) != (ssize_t)(sizeof ok - 1) && errno != EPIPE)
-    warn_errno("write the exec report to --report-fd %d", failure_fd);
-  close(failure_fd);
-  failure_fd = -1;
+  sv->start_failed = true;
+  if (text[0] == EXEC_MARK) text++;
+  const char *end = strchr(text, '\n');
+  if (strncmp(text, "fail ", 5) == 0 && end != NULL && (size_t)(end - text) + 2 <= sizeof sv->failure)
+    snprintf(sv->failure, sizeof sv->failure, "%.*s", (int)(end - text + 1), text);
 }
 
 /* Whether the policy starts PID 1 again after it ended with STATUS. */
@@ -1594,13 +1630,9 @@ static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
   char *text = xasprintf("%d\n", sv->last_status);
   write_status(sv->opt->status_dir, "exit", text);
   if (failure_fd >= 0) {
-    size_t len = strlen(sv->failure);
-    if (len == 0 || sv->failure[len - 1] != '\n') {
-      /* PID 1 ended before its exec without a word (a signal): say so with its status */
-      char line[64];
-      snprintf(line, sizeof line, "fail %d PID 1 ended before the workload ran\n", sv->last_status);
-      snprintf(sv->failure, sizeof sv->failure, "%s", line);
-    }
+    /* PID 1 ended before its exec without a word (a signal): say so with its status */
+    if (sv->failure[0] == '\0')
+      snprintf(sv->failure, sizeof sv->failure, "fail %d PID 1 ended before the workload ran\n", sv->last_status);
     ssize_t ignored = write(failure_fd, sv->failure, strlen(sv->failure)); /* the script may be gone */
     (void)ignored;
   }
@@ -1613,7 +1645,7 @@ static void pid1_ended(struct supervisor *sv, int wait_status) {
   sv->pid1 = 0;
   sv->last_status = status;
   /* PID 1 is gone: what it wrote is in the pipe, which ends when its last holder does */
-  while (sv->exec_pipe >= 0) exec_pipe_read(sv);
+  if (sv->exec_pipe >= 0) exec_pipe_read(sv, true);
   /* OOMKilled, as Docker reports it: the OOM killer acted in the container while PID 1 ran */
   long long kills = oom_kill_count(sv->opt);
   write_status(sv->opt->status_dir, "oom-killed", kills > sv->oom_kills && sv->oom_kills >= 0 ? "true\n" : "false\n");
@@ -1658,7 +1690,11 @@ static int open_host_null(void) {
 static void start_probe(struct supervisor *sv) {
   pid_t probe = fork_unblocked("fork a health check");
   if (probe == 0) {
-    failure_fd = -1; /* closed below with the rest: a check's failure is not a failed start */
+    /* a check's failure is not a failed start, nor its end the container's */
+    if (failure_fd >= 0) close(failure_fd);
+    if (sv->exec_pipe >= 0) close(sv->exec_pipe);
+    failure_fd = -1;
+    failure_status_dir = NULL;
     int null = open_host_null();
     join_namespaces(sv->pid1);
     pid_t check = fork();
@@ -1709,7 +1745,7 @@ static long long next_timeout(const struct supervisor *sv) {
   long long next = -1, now = now_ms();
   if (sv->pid1 == 0) next = sv->restart_at_ms;
   else if (sv->probe > 0) next = sv->probe_deadline_ms;
-  else if (health_enabled(sv->opt)) next = sv->next_probe_ms;
+  else if (health_enabled(sv->opt) && sv->exec_pipe < 0) next = sv->next_probe_ms; /* checks once it runs */
   if (next < 0) return -1;
   return next > now ? next - now : 0;
 }
@@ -1727,7 +1763,7 @@ static void on_timeout(struct supervisor *sv) {
     sv->probe_timed_out = true;
     if (kill(sv->probe, SIGKILL) < 0 && errno != ESRCH) die_errno("kill the health check that timed out");
     sv->probe_deadline_ms = now + 1000; /* until it is reaped */
-  } else if (sv->pid1 > 0 && sv->probe == 0 && health_enabled(sv->opt) && now >= sv->next_probe_ms) {
+  } else if (sv->pid1 > 0 && sv->probe == 0 && sv->exec_pipe < 0 && health_enabled(sv->opt) && now >= sv->next_probe_ms) {
     start_probe(sv);
   }
 }
@@ -1811,7 +1847,7 @@ static void __attribute__((noreturn)) supervise_container(struct options *opt, c
     if (fds[TTY_LOG].revents & POLLHUP) sv.tty_log_ended = true;
     if (sv.relay != NULL) relay_move(sv.relay, fds + RELAY);
     if (fds[CONSOLE].revents != 0) pty_arrived(&sv);
-    if (fds[EXEC_PIPE].revents != 0 && sv.exec_pipe >= 0) exec_pipe_read(&sv);
+    if (fds[EXEC_PIPE].revents != 0 && sv.exec_pipe >= 0) exec_pipe_read(&sv, false);
     struct signalfd_siginfo info;
     while (read(signals, &info, sizeof info) == (ssize_t)sizeof info) on_signal(&sv, (int)info.ssi_signo);
   }
@@ -1971,6 +2007,7 @@ int main(int argc, char **argv) {
     if (fcntl(opt.report_fd, F_SETFD, FD_CLOEXEC) < 0) die_errno("--report-fd %d", opt.report_fd);
     failure_fd = opt.report_fd; /* from here on, a failure is reported there too */
   }
+  failure_status_dir = opt.status_dir; /* and recorded as the container's end */
   if (opt.join_pid != 0) {
     reset_signal_dispositions();
     exec_in_container(&opt);

@@ -60,6 +60,31 @@ load helpers
   [ -z "$(leftovers_of "$PROJECT")" ]
 }
 
+@test "restart and start go on with the other containers after one fails to start, then fail" {
+  two_services() {
+    {
+      printf 'name: %s\nservices:\n' "$PROJECT"
+      printf '  app:\n    image: rootfs:%s\n    command: ["%s"]\n' "$ROOTFS" "$1"
+      printf '  other:\n    image: rootfs:%s\n    command: ["/bin/sleep", "600"]\n' "$ROOTFS"
+    } > "$TEST_DIR/in.yaml"
+    compile_spec app < "$TEST_DIR/in.yaml"
+  }
+  two_services /bin/sleep
+  run -0 "$SCRIPT" up -d
+  two_services /no/such/program
+  run -1 --separate-stderr "$SCRIPT" restart
+  [[ $stderr == *"$PROJECT-app-1 did not start: tupper-init: exec /no/such/program: No such file or directory"* ]]
+  [[ $stderr == *"$PROJECT-other-1 restarted"* ]]
+  wait_running "$PROJECT-other-1"
+  run -0 "$SCRIPT" stop
+  run -1 --separate-stderr "$SCRIPT" start
+  [[ $stderr == *"$PROJECT-app-1 did not start: "* ]]
+  [[ $stderr == *"$PROJECT-other-1 started"* ]]
+  wait_running "$PROJECT-other-1"
+  run -0 "$SCRIPT" down
+  [ -z "$(leftovers_of "$PROJECT")" ]
+}
+
 @test "tupper-init takes --report-fd only as an open descriptor above 2" {
   run -125 "$TUPPER_HELPER" --rootfs / --unshare mount,uts,pid,cgroup --report-fd 2 -- /bin/true
   [[ $output == *"--report-fd takes a descriptor above 2, not 2"* ]]
@@ -160,6 +185,28 @@ load helpers
   done
 }
 
+@test "a start killed after its cgroup record, before the one mkdir of its directories and cgroups, leaves only that record, and down removes what it names" {
+  compile_app 'network_mode: none' 'mem_limit: 64m' 'command: ["/bin/sleep", "600"]'
+  run -0 "$SCRIPT" up -d
+  local supervisor _ dir record="$TUPPER_RUN/$PROJECT/$PROJECT-app-1.cgroups"
+  local -a dirs
+  read -r supervisor _ < "$TUPPER_RUN/$PROJECT/$PROJECT-app-1/pid"
+  mapfile -t dirs < <(awk '$1 == "c" {print $2}' "$record")
+  [ "${#dirs[@]}" -gt 0 ]
+  # the state such a kill leaves: the record, and cgroups without a process or a directory
+  # of the container's (the supervisor takes PID 1 with it)
+  kill -KILL "$supervisor"
+  for _ in $(seq 100); do [ -d "/proc/$supervisor" ] || break; sleep 0.05; done
+  rm -rf "${TUPPER_ROOT:?}/containers/$PROJECT/$PROJECT-app-1" "${TUPPER_RUN:?}/$PROJECT/$PROJECT-app-1"
+  for dir in "${dirs[@]}"; do [ -d "$dir" ]; done
+  run -0 --separate-stderr "$SCRIPT" ps -a
+  [[ $output == *"$PROJECT-app-1 "* ]]
+  run -0 "$SCRIPT" down
+  for dir in "${dirs[@]}"; do [ ! -e "$dir" ]; done
+  [ ! -e "$record" ]
+  [ -z "$(leftovers_of "$PROJECT")" ]
+}
+
 @test "a start that fails halfway is undone by the exit trap" {
   compile_app 'cpuset: "4095"' 'command: ["/bin/true"]' # no host has CPU 4095: the cgroup write fails
   run -1 --separate-stderr "$SCRIPT" up -d
@@ -197,7 +244,8 @@ load helpers
   # the values they ran with
   grep -E '^\++ [0-9]+\.[0-9]+ enter_container \[0\] host exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
   grep -E '^\++ [0-9]+\.[0-9]+ host \[0\] exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
-  grep -E '^\++ [0-9.]+ cgroup_create \[[0-9]+\] host mkdir -p -- .*'"$PROJECT"'-app-run-' "$TEST_DIR/audit.log"
+  # (one mkdir: the container's directories, then its cgroups)
+  grep -E '^\++ [0-9.]+ container_create \[[0-9]+\] host mkdir -p -- .*/containers/'"$PROJECT/$PROJECT"'-app-run-.* /sys/fs/cgroup/.*/'"$PROJECT"'-app-run-' "$TEST_DIR/audit.log"
   grep -E '^\++ [0-9.]+ storage_remove \[[0-9]+\] host rm -rf --one-file-system -- ' "$TEST_DIR/audit.log"
   # both runs are there, each exiting with the workload's status, which the next line shows
   [ "$(grep -cE ' cmd_run \[[0-9]+\] exit 3$' "$TEST_DIR/audit.log")" -eq 2 ]

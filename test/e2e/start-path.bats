@@ -11,11 +11,11 @@ programs_of() {
   grep -v ENOENT "$TEST_DIR/strace" | sed -nE 's/^[0-9]+ +execve\("([^"]+)".*/\1/p' | xargs -n1 basename | paste -sd' '
 }
 
-@test "run --rm with network none runs mkdir twice (directories, cgroups), tupper-init (which makes the namespaces itself), the workload, rmdir and rm" {
+@test "run --rm with network none runs mkdir once (directories and cgroups), tupper-init (which makes the namespaces itself), the workload, rmdir and rm" {
   compile_app 'network_mode: none' 'command: ["/bin/true"]'
   run -0 "$SCRIPT" run --rm app # imports the image and checks the helper's sha256, once
   run -0 programs_of run --rm app
-  [ "$output" = "app.sh mkdir mkdir tupper-init true rmdir rm" ]
+  [ "$output" = "app.sh mkdir tupper-init true rmdir rm" ]
 }
 
 @test "run --rm --service-ports on a bridge adds the namespace, one ip batch, the port check, one iptables-restore each way, and the network's teardown" {
@@ -28,7 +28,7 @@ programs_of() {
   run -0 "$SCRIPT" up -d keeper # the network exists, as on a running host
   run -0 "$SCRIPT" run --rm --service-ports app
   run -0 programs_of run --rm --service-ports app
-  local start="app.sh mkdir mkdir unshare true ip tupper-init iptables-restore tupper-init true"
+  local start="app.sh mkdir unshare true ip tupper-init iptables-restore tupper-init true"
   local stop="rmdir iptables-restore umount rm rm flock"
   [ "$output" = "$start $stop" ]
 }
