@@ -32,9 +32,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/chmod.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 17929d7306e3413ffc3bf7f1cd6e8ccce1a669b0d8e6f5cfc9d78144de5fc071, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 28e96028f18034552d4b26888b818a29144558b52005bdb9059d2230502423f5, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 c791a5e4e0f69715280fcb4f7a9397aec7044662d5f6cc5eb01ecb35bd7852f1, helper/chmod.c sha256 a50338d0655a17807e50137ef4e8a2c9b11143a73b2b27e2f3c285b7f0c52542, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 9e919e527c2202958a8e71fb477c275fe3a5abf39441b46fe38f958a0f68856e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/chmod.h sha256 10f8ca28e4ddcfeb508be200c1f278dd853da1817d8d3e44a8824f80c14edef2, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
+# sources: helper/tupper-init.c sha256 09b1e34b2fbcc05dd41463597219ada217e2d639d1132e0b5859f74d0cf204b2, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 28e96028f18034552d4b26888b818a29144558b52005bdb9059d2230502423f5, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 c791a5e4e0f69715280fcb4f7a9397aec7044662d5f6cc5eb01ecb35bd7852f1, helper/chmod.c sha256 a50338d0655a17807e50137ef4e8a2c9b11143a73b2b27e2f3c285b7f0c52542, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 9e919e527c2202958a8e71fb477c275fe3a5abf39441b46fe38f958a0f68856e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/chmod.h sha256 10f8ca28e4ddcfeb508be200c1f278dd853da1817d8d3e44a8824f80c14edef2, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='a3e32a3e1ce720be935c63c0104ce9ff94a7cb13983e068c315d5ccacdac3dfb'
+readonly HELPER_SHA256='1d059b778a2cffe9c5bf66b57bb3b3d2baa707ae88e894aa808bee80a56daabe'
 readonly HELPER_EMBEDDED=0
 TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 # (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
@@ -227,7 +227,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2848 94' [state-dirs]='2942 54' [rootfs-import]='2996 29' [blkio]='3025 35' [systemd-scope]='3060 41' [network-create]='3101 115' [network-remove]='3216 81' [ipv6]='3297 246' [dependencies]='3543 54' [up]='3597 101' [logs]='3698 144' [start]='3842 27')
+declare -A SECTIONS=([service-0]='2865 94' [state-dirs]='2959 54' [rootfs-import]='3013 29' [blkio]='3042 35' [systemd-scope]='3077 41' [network-create]='3118 115' [network-remove]='3233 81' [ipv6]='3314 246' [dependencies]='3560 54' [up]='3614 101' [logs]='3715 144' [start]='3859 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -970,12 +970,12 @@ storage_create() {
 # a mount out of it (a volume still mounted there must not be emptied).
 storage_remove() {
   local c="$CONTAINERS_DIR/$1"
-  [[ -d $c || -d $STATE_DIR/$1 || -f $STATE_DIR/$1.cgroups ]] || return 0
+  [[ -d $c || -d $STATE_DIR/$1 || -f $STATE_DIR/.cgroups-$1 ]] || return 0
   read_file "$c/storage" || REPLY=''
   if [[ $REPLY == btrfs && -d $c/rootfs ]]; then
     host btrfs -q subvolume delete -- "$c/rootfs"
   fi
-  host rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1" "$STATE_DIR/$1.cgroups"
+  host rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1" "$STATE_DIR/.cgroups-$1"
 }
 
 # ---- cgroups: v1 and v2, found per controller --------------------------------------
@@ -1094,7 +1094,7 @@ cg_write() {
 # the cgroup this script runs in, so containers nest under whoever started them.
 cgroup_plan() {
   local name=$1 i c parent
-  CG_DIRS=() CG_PARENTS=() CG_DIR_OF=() CG_V2_DIR='' CG_UNIT=''
+  CG_DIRS=() CG_PARENTS=() CG_DIR_OF=() CG_V2_DIR='' CG_UNIT='' CG_V2_PARENT=''
   for i in "${!CG_MOUNT[@]}"; do
     # A v1 cpuset must be filled in before a process may join, so it is joined only when used.
     if [[ ${CG_VERSION[i]} == 1 && ${CG_CONTROLLERS[i]} == ,cpuset, && -z $svc_cpuset$svc_cpuset_mems ]]; then continue; fi
@@ -1116,15 +1116,16 @@ cgroup_plan() {
     CG_DIRS+=("${CG_MOUNT[i]}$parent/$name")
     if [[ ${CG_VERSION[i]} == 2 ]]; then
       CG_V2_DIR="${CG_MOUNT[i]}$parent/$name" CG_V2_INDEX=$i
-      # (under systemd the scope's cgroup exists only once cgroup_scope has made it)
-      if [[ -z $CG_UNIT ]]; then cgroup_v2_enable "$i" "$parent"; fi
+      # the parent whose ancestors pass controllers down, once recorded (container_cgroups_plan;
+      # under systemd the scope's cgroup exists only once cgroup_scope has made it)
+      if [[ -z $CG_UNIT ]]; then CG_V2_PARENT=$parent; fi
     fi
     split , "${CG_CONTROLLERS[i]#,}"
     for c in "${SPLIT[@]}"; do CG_DIR_OF[$c]="${CG_MOUNT[i]}$parent/$name"; done
   done
 }
 declare -A CG_DIR_OF=()
-CG_V=0 CG_V2_DIR='' CG_V2_INDEX=0 CG_UNIT=''
+CG_V=0 CG_V2_DIR='' CG_V2_INDEX=0 CG_UNIT='' CG_V2_PARENT=''
 readonly CG_SLICE=tupper.slice
 
 # Where systemd is PID 1 (sd_booted(3)'s test) on a pure cgroup v2 host, systemd owns the
@@ -1219,18 +1220,25 @@ cgroup_record() {
   for dir in "${CG_DIRS[@]}"; do lines+=("c $dir"); done
   for dir in "${CG_PARENTS[@]}"; do lines+=("p $dir"); done
   if [[ -n $CG_UNIT ]]; then lines+=("u ${CG_MOUNT[CG_V2_INDEX]}/$CG_SLICE/$CG_UNIT"); fi
-  host_write "$STATE_DIR/$1.cgroups" "${lines[@]}"
+  host_write "$STATE_DIR/.cgroups-$1" "${lines[@]}"
+}
+
+# cgroup_record_path NAME OUT: OUT = the file that records container NAME's cgroups
+# (cgroup_record), or the one in its state directory, where a script compiled before
+# STATE_DIR/.cgroups-NAME recorded them, while only that one exists.
+cgroup_record_path() {
+  local -n cgroup_record_out=$2
+  cgroup_record_out=$STATE_DIR/.cgroups-$1
+  if [[ ! -f $cgroup_record_out && -f $STATE_DIR/$1/cgroups ]]; then cgroup_record_out=$STATE_DIR/$1/cgroups; fi
 }
 
 # Writes the loaded service's limits into the planned cgroups, which its directories' mkdir
-# made (container_cgroups_plan); under systemd it makes them, once the scope exists.
+# made (container_cgroups_plan), or under systemd cgroup_scope, once the scope existed.
 cgroup_create() {
   local dir
   # under systemd the cgroups are made once the scope exists (cgroup_scope): the device
   # rules only, now
   if [[ -n $CG_UNIT && -z ${CG_SCOPE_READY:-} ]]; then cgroup_devices; return 0; fi
-  # (elsewhere the container's cgroups were made with its directories: container_cgroups_plan)
-  if [[ -n $CG_UNIT ]]; then host mkdir -p -- "${CG_DIRS[@]}"; fi
   # mem_limit / deploy.resources.limits.memory
   if [[ -n $svc_memory_max ]]; then
     cgroup_dir_for memory
@@ -1370,8 +1378,9 @@ cgroup_kill_all() {
 # Removes container $1's cgroups (after killing what is left in them) and the parents
 # tupper made, when no other container uses them.
 cgroup_remove_all() {
-  local record="$STATE_DIR/$1.cgroups" kind dir tries=0
+  local record kind dir tries=0
   local -a dirs=() parents=() units=()
+  cgroup_record_path "$1" record
   [[ -f $record ]] || return 0
   # Only what still exists: removing twice (stop, then rm) must be harmless.
   while read -r kind dir; do
@@ -1379,9 +1388,9 @@ cgroup_remove_all() {
     if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
     if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
   done < "$record"
-  # The parents alone were tried with the container's own cgroups already (stop, then rm):
-  # they stay while other containers use them.
-  if ((${#dirs[@]})); then cgroup_remove_dirs "$1"; fi
+  # (a parent alone: tried with the container's own cgroups already (stop, then rm), or made
+  # by a start killed before its mkdir; it stays while other containers use it)
+  if ((${#dirs[@]} + ${#parents[@]})); then cgroup_remove_dirs "$1"; fi
   # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
   # cgroup, and --collect'ed, the unit itself
   # A scope whose processes are all gone stops by itself, and systemd removes its cgroup
@@ -2112,7 +2121,7 @@ container_launch() {
     if [[ $mode == detached ]]; then
       plan_note "in a new process, its output going to $log:"
       enter_container "$name" detached
-      plan_note "then it waits for tupper-init to say, on descriptor 4, that the workload's exec happened, or why it did not (the script then ends with that reason)"
+      plan_note "then it waits for tupper-init to say, on descriptor 4, that the workload's exec happened, or why it did not (said, and the verb then fails)"
     else
       plan_note "in a new process, with this script's stdin, stdout and stderr:"
       enter_container "$name" foreground
@@ -2275,8 +2284,9 @@ forward_signal() {
 # CONTAINERS_DIR/NAME/networks (the networks it joins), etc/ (its hostname, hosts, resolv.conf).
 # STATE_DIR/NAME: pid ("PID STARTTIME" of its supervisor), net (its addresses, ports and
 #   iptables chain) and netns (its network namespace). Kept while it runs; gone after stop.
-# STATE_DIR/NAME.cgroups: its cgroup paths, written before they (and STATE_DIR/NAME) are made
-#   by one mkdir (container_cgroups_plan); gone after stop.
+# STATE_DIR/.cgroups-NAME: its cgroup paths, written before they (and STATE_DIR/NAME) are made
+#   by one mkdir (container_cgroups_plan); gone after stop. (A container that a script
+#   compiled before this layout started has them in STATE_DIR/NAME/cgroups: cgroup_record_path.)
 
 # One exit trap undoes what a failed start made: an unfinished image import, and the
 # container being made (UNDO_CONTAINER: removed whole) or started (UNDO_STOP: stopped).
@@ -2349,7 +2359,11 @@ container_start() {
   shift
   # A container that ended by itself still has the records of its last run (cgroups,
   # network namespace, address leases): clear them before starting it again.
-  if exists "$STATE_DIR/$name/pid"; then container_stop "$name"; fi
+  # (a stop removes the cgroups and their record: plan them again)
+  if exists "$STATE_DIR/$name/pid"; then
+    container_stop "$name"
+    CG_PLANNED=''
+  fi
   # (a container just made by container_create has its cgroups and state directory)
   if [[ $CG_PLANNED != "$name" ]]; then
     container_cgroups_plan "$name"
@@ -2378,6 +2392,8 @@ container_cgroups_plan() {
   # (the project's state directory: on its first start since down)
   if ! exists "$STATE_DIR"; then host mkdir -p -- "$STATE_DIR"; fi
   cgroup_record "$1"
+  # v2: the parents pass the controllers down (this may make the parents: recorded first)
+  if [[ -n $CG_V2_PARENT ]]; then cgroup_v2_enable "$CG_V2_INDEX" "$CG_V2_PARENT"; fi
   CG_PLANNED=$1 CG_NEW=()
   if [[ -z $CG_UNIT ]]; then CG_NEW=("${CG_DIRS[@]}"); fi
 }
@@ -2559,8 +2575,8 @@ container_stop() {
   unset 'STOP_DEADLINE[$name]'
   cgroup_remove_all "$name"
   container_net_detach "$name"
-  if [[ ${2:-} != keep-records ]] && { exists "$STATE_DIR/$name" || exists "$STATE_DIR/$name.cgroups"; }; then
-    host rm -rf -- "${STATE_DIR:?}/$name" "$STATE_DIR/$name.cgroups"
+  if [[ ${2:-} != keep-records ]] && { exists "$STATE_DIR/$name" || exists "$STATE_DIR/.cgroups-$name"; }; then
+    host rm -rf -- "${STATE_DIR:?}/$name" "$STATE_DIR/.cgroups-$name"
   fi
   if ((PLAN)); then PLAN_PATH[$STATE_DIR/$name/pid]=gone; fi # the pid record goes in any case
 }
@@ -2590,10 +2606,10 @@ list_containers() {
   local -A seen=()
   CONTAINERS=()
   # (a cgroup record alone: a start killed after writing it, before its mkdir)
-  for dir in "$CONTAINERS_DIR"/*/ "$STATE_DIR"/*/ "$STATE_DIR"/*.cgroups; do
+  for dir in "$CONTAINERS_DIR"/*/ "$STATE_DIR"/*/ "$STATE_DIR"/.cgroups-*; do
     dir=${dir%/}
     dir=${dir##*/}
-    dir=${dir%.cgroups}
+    dir=${dir#.cgroups-} # (container names begin with a letter or digit)
     if [[ -z ${seen[$dir]:-} ]]; then CONTAINERS+=("$dir"); fi
     seen[$dir]=1
   done
@@ -2610,13 +2626,14 @@ service_of() {
 
 # REPLY = the cgroup that freezes container $1; fails when it has none (it is not running).
 container_freezer() {
-  local kind dir v2=''
-  [[ -f $STATE_DIR/$1.cgroups ]] || return 1
+  local kind dir v2='' record
+  cgroup_record_path "$1" record
+  [[ -f $record ]] || return 1
   while read -r kind dir; do
     [[ $kind == c && -d $dir ]] || continue
     if [[ -e $dir/freezer.state ]]; then REPLY=$dir && return 0; fi
     if [[ -e $dir/cgroup.freeze ]]; then v2=$dir; fi
-  done < "$STATE_DIR/$1.cgroups"
+  done < "$record"
   [[ -n $v2 ]] && REPLY=$v2
 }
 
@@ -3088,7 +3105,7 @@ cgroup_scope() {
     sleep 0.01
   done
   PLAN_PATH[$scope]=made
-  host mkdir -- "$CG_V2_DIR"
+  host mkdir -p -- "${CG_DIRS[@]}"
   host_write "$CG_V2_DIR/cgroup.procs" "$pid"
   cgroup_v2_enable "$CG_V2_INDEX" "/$CG_SLICE/$CG_UNIT"
   CG_SCOPE_READY=1 cgroup_create
@@ -4271,7 +4288,9 @@ cmd_top() {
   container_pid "$name" || die "service $1 has no running container"
   supervisor=$REPLY
   command -v ps >/dev/null || die "top needs ps: apt-get install procps"
-  read -r kind dir < "$STATE_DIR/$name.cgroups" || die "$name has no cgroup record"
+  local record
+  cgroup_record_path "$name" record
+  read -r kind dir < "$record" || die "$name has no cgroup record"
   # The container's cgroup holds its processes and tupper-init's host side: leave that out.
   while read -r pid; do [[ $pid == "$supervisor" ]] || pids+=("$pid"); done < "$dir/cgroup.procs"
   ((${#pids[@]})) || die "service $1 has no processes"
@@ -4352,11 +4371,12 @@ now_us() {
 
 # REPLY = the path of file $2 in one of container $1's cgroups; fails when none has it.
 container_cgroup_file() {
-  local kind dir
-  [[ -f $STATE_DIR/$1.cgroups ]] || return 1
+  local kind dir record
+  cgroup_record_path "$1" record
+  [[ -f $record ]] || return 1
   while read -r kind dir; do
     if [[ $kind == c && -e $dir/$2 ]]; then REPLY=$dir/$2 && return 0; fi
-  done < "$STATE_DIR/$1.cgroups"
+  done < "$record"
   return 1
 }
 
@@ -4493,9 +4513,11 @@ cmd_exec() {
   # and limited with the container; then it becomes tupper-init.
   local pid=$BASHPID
   if ((PLAN)); then pid=PID; fi
+  local record
+  cgroup_record_path "$name" record
   while read -r kind dir; do
     if [[ $kind == c && -d $dir ]]; then host_write "$dir/cgroup.procs" "$pid"; fi
-  done < "$STATE_DIR/$name.cgroups"
+  done < "$record"
   security_args
   user_args "$uid" "$gid" "$user_name"
   tty_wanted "$tty" want_tty
@@ -4574,10 +4596,12 @@ cmd_inspect() {
       esac
     done < "$STATE_DIR/$name/net"
   fi
-  if [[ -f $STATE_DIR/$name.cgroups ]]; then
+  local record
+  cgroup_record_path "$name" record
+  if [[ -f $record ]]; then
     while read -r kind a; do
       if [[ $kind == c ]]; then json_string "$a" && cgroups_json+="${cgroups_json:+,}$REPLY"; fi
-    done < "$STATE_DIR/$name.cgroups"
+    done < "$record"
   fi
   container_hostname "$name"
   local host_name=$REPLY
@@ -4639,10 +4663,12 @@ cmd_prune() {
 container_leftovers() {
   local kind dir a b _
   LEFTOVERS=()
-  if [[ -f $STATE_DIR/$1.cgroups ]]; then
+  local record
+  cgroup_record_path "$1" record
+  if [[ -f $record ]]; then
     while read -r kind dir; do
       if [[ $kind == c && -d $dir ]]; then LEFTOVERS+=("cgroup $dir"); fi
-    done < "$STATE_DIR/$1.cgroups"
+    done < "$record"
   fi
   if [[ -f $STATE_DIR/$1/net ]]; then
     while read -r kind a b _; do

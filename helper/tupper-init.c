@@ -227,7 +227,9 @@ static void report_failure(int status, const char *text) {
 /* util.c's die() calls this first (util.h): the reason a start failed, for the script. */
 void fatal_message(const char *text) {
   report_failure(EXIT_RUNTIME_FAILED, text);
-  if (failure_status_dir != NULL) write_status(failure_status_dir, "exit", "125\n");
+  const char *dir = failure_status_dir;
+  failure_status_dir = NULL; /* once: write_status may die itself (out of memory) */
+  if (dir != NULL) write_status(dir, "exit", "125\n");
 }
 
 /* util.c's die() and warn_errno() send their messages here first (util.h). */

@@ -13,7 +13,7 @@ load helpers
   compile_app 'stop_grace_period: 200ms' 'command: ["/bin/sh", "-c", "sleep 60 & sleep 60 & wait"]'
   run -0 v2_only "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
-  run cat "$TUPPER_RUN/$PROJECT/$PROJECT-app-1.cgroups"
+  run cat "$TUPPER_RUN/$PROJECT/.cgroups-$PROJECT-app-1"
   # the container's cgroup, and the parent tupper made (under systemd: the scope it asked for)
   [ "${#lines[@]}" -eq 2 ]
   if systemd_is_pid1 && [[ -n $(findmnt -n -t cgroup2 /sys/fs/cgroup) ]]; then
@@ -44,7 +44,7 @@ load helpers
   run -0 v2_only "$SCRIPT" up -d
   wait_running "$PROJECT-app-1"
   run -0 v2_only "$SCRIPT" pause app
-  dir=$(awk '$1 == "c" {print $2; exit}' "$TUPPER_RUN/$PROJECT/$PROJECT-app-1.cgroups")
+  dir=$(awk '$1 == "c" {print $2; exit}' "$TUPPER_RUN/$PROJECT/.cgroups-$PROJECT-app-1")
   [ "$(cat "$dir/cgroup.freeze")" = 1 ]
   grep -qx 'frozen 1' "$dir/cgroup.events"
   run -0 --separate-stderr v2_only "$SCRIPT" ps

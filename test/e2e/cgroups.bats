@@ -112,7 +112,7 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
     [ "$dir" = "/sys/fs/cgroup/memory${own%/}/tupper/$PROJECT-app-1/memory.limit_in_bytes" ]
   fi
   # The v2 hierarchy tracks the container too (on hybrid hosts it holds no controllers).
-  v2=$(grep '^c ' "$TUPPER_RUN/$PROJECT/$PROJECT-app-1.cgroups" | awk '{print $2}' | while read -r d; do [ -e "$d/cgroup.kill" ] && echo "$d"; done)
+  v2=$(grep '^c ' "$TUPPER_RUN/$PROJECT/.cgroups-$PROJECT-app-1" | awk '{print $2}' | while read -r d; do [ -e "$d/cgroup.kill" ] && echo "$d"; done)
   [ -n "$v2" ]
   [ "$(wc -l < "$v2/cgroup.procs")" -ge 2 ] # the supervisor and PID 1
   # Under systemd (PID 1, pure v2) the container's cgroup is tupper's own below a unit of
@@ -183,7 +183,7 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   [ "$(cat "$(cgroup_file "$PROJECT-app-1" pids.max)")" = 9 ]
   run -0 "$SCRIPT" exec app echo still here
   [ "$output" = "still here" ]
-  echo "# placed at $(grep '^c ' "$TUPPER_RUN/$PROJECT/$PROJECT-app-1.cgroups")" >&3
+  echo "# placed at $(grep '^c ' "$TUPPER_RUN/$PROJECT/.cgroups-$PROJECT-app-1")" >&3
   "$SCRIPT" down
   run -0 "$SCRIPT" ps -a
   [[ $output != *"$PROJECT-app-1"*running* ]]

@@ -142,7 +142,7 @@ cgroup_file() {
       echo "$dir/$2"
       return 0
     fi
-  done < <(grep '^c ' "$TUPPER_RUN/$PROJECT/$1.cgroups")
+  done < <(grep '^c ' "$TUPPER_RUN/$PROJECT/.cgroups-$1")
   return 1
 }
 

@@ -185,16 +185,16 @@ load helpers
   done
 }
 
-@test "a start killed after its cgroup record, before the one mkdir of its directories and cgroups, leaves only that record, and down removes what it names" {
+@test "a lone cgroup record (a start killed between writing it and its one mkdir) is enough for ps -a and down to find the container, and down removes the cgroups it names" {
   compile_app 'network_mode: none' 'mem_limit: 64m' 'command: ["/bin/sleep", "600"]'
   run -0 "$SCRIPT" up -d
-  local supervisor _ dir record="$TUPPER_RUN/$PROJECT/$PROJECT-app-1.cgroups"
+  local supervisor _ dir record="$TUPPER_RUN/$PROJECT/.cgroups-$PROJECT-app-1"
   local -a dirs
   read -r supervisor _ < "$TUPPER_RUN/$PROJECT/$PROJECT-app-1/pid"
   mapfile -t dirs < <(awk '$1 == "c" {print $2}' "$record")
   [ "${#dirs[@]}" -gt 0 ]
-  # the state such a kill leaves: the record, and cgroups without a process or a directory
-  # of the container's (the supervisor takes PID 1 with it)
+  # the record, and cgroups without a process or a directory of the container's (more than
+  # such a kill leaves: the cgroups would not be made yet; the supervisor takes PID 1 with it)
   kill -KILL "$supervisor"
   for _ in $(seq 100); do [ -d "/proc/$supervisor" ] || break; sleep 0.05; done
   rm -rf "${TUPPER_ROOT:?}/containers/$PROJECT/$PROJECT-app-1" "${TUPPER_RUN:?}/$PROJECT/$PROJECT-app-1"
@@ -204,6 +204,20 @@ load helpers
   run -0 "$SCRIPT" down
   for dir in "${dirs[@]}"; do [ ! -e "$dir" ]; done
   [ ! -e "$record" ]
+  [ -z "$(leftovers_of "$PROJECT")" ]
+}
+
+@test "a container started by a script compiled before the cgroup record moved is still stopped whole: its record in the state directory is read" {
+  compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sh", "-c", "sleep 600 & exec sleep 600"]'
+  run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  local record="$TUPPER_RUN/$PROJECT/.cgroups-$PROJECT-app-1" dir
+  local -a dirs
+  mapfile -t dirs < <(awk '$1 == "c" {print $2}' "$record")
+  [ "${#dirs[@]}" -gt 0 ]
+  mv "$record" "$TUPPER_RUN/$PROJECT/$PROJECT-app-1/cgroups" # where the record was before
+  run -0 "$SCRIPT" down
+  for dir in "${dirs[@]}"; do [ ! -e "$dir" ]; done
   [ -z "$(leftovers_of "$PROJECT")" ]
 }
 
