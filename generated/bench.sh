@@ -241,7 +241,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2879 92' [service-1]='2971 99' [service-2]='3070 97' [state-dirs]='3167 54' [rootfs-import]='3221 29' [blkio]='3250 35' [systemd-scope]='3285 41' [network-create]='3326 115' [network-remove]='3441 81' [ipv6]='3522 246' [dependencies]='3768 54' [up]='3822 101' [logs]='3923 144' [start]='4067 27')
+declare -A SECTIONS=([service-0]='2880 92' [service-1]='2972 99' [service-2]='3071 97' [state-dirs]='3168 54' [rootfs-import]='3222 29' [blkio]='3251 35' [systemd-scope]='3286 41' [network-create]='3327 115' [network-remove]='3442 81' [ipv6]='3523 246' [dependencies]='3769 54' [up]='3823 101' [logs]='3924 144' [start]='4068 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -1402,9 +1402,10 @@ cgroup_remove_all() {
     if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
     if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
   done < "$record"
-  # (a parent alone: tried with the container's own cgroups already (stop, then rm), or made
-  # by a start killed before its mkdir; it stays while other containers use it)
-  if ((${#dirs[@]} + ${#parents[@]})); then cgroup_remove_dirs "$1"; fi
+  # A parent alone was tried with the container's own cgroups already (stop, then rm: no
+  # second rmdir), unless a start was killed before the mkdir that makes its state directory
+  # and cgroups; it stays while other containers use it (and goes with the next one's stop).
+  if ((${#dirs[@]})) || { ((${#parents[@]})) && ! exists "$STATE_DIR/$1"; }; then cgroup_remove_dirs "$1"; fi
   # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
   # cgroup, and --collect'ed, the unit itself
   # A scope whose processes are all gone stops by itself, and systemd removes its cgroup

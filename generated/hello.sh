@@ -233,7 +233,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2871 99' [state-dirs]='2970 54' [rootfs-import]='3024 29' [blkio]='3053 35' [systemd-scope]='3088 41' [network-create]='3129 115' [network-remove]='3244 81' [ipv6]='3325 246' [dependencies]='3571 54' [up]='3625 101' [logs]='3726 144' [start]='3870 27')
+declare -A SECTIONS=([service-0]='2872 99' [state-dirs]='2971 54' [rootfs-import]='3025 29' [blkio]='3054 35' [systemd-scope]='3089 41' [network-create]='3130 115' [network-remove]='3245 81' [ipv6]='3326 246' [dependencies]='3572 54' [up]='3626 101' [logs]='3727 144' [start]='3871 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -1394,9 +1394,10 @@ cgroup_remove_all() {
     if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
     if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
   done < "$record"
-  # (a parent alone: tried with the container's own cgroups already (stop, then rm), or made
-  # by a start killed before its mkdir; it stays while other containers use it)
-  if ((${#dirs[@]} + ${#parents[@]})); then cgroup_remove_dirs "$1"; fi
+  # A parent alone was tried with the container's own cgroups already (stop, then rm: no
+  # second rmdir), unless a start was killed before the mkdir that makes its state directory
+  # and cgroups; it stays while other containers use it (and goes with the next one's stop).
+  if ((${#dirs[@]})) || { ((${#parents[@]})) && ! exists "$STATE_DIR/$1"; }; then cgroup_remove_dirs "$1"; fi
   # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
   # cgroup, and --collect'ed, the unit itself
   # A scope whose processes are all gone stops by itself, and systemd removes its cgroup

@@ -235,7 +235,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='3842 101' [state-dirs]='3943 54' [rootfs-import]='3997 29' [blkio]='4026 35' [systemd-scope]='4061 41' [network-create]='4102 115' [network-remove]='4217 81' [ipv6]='4298 246' [dependencies]='4544 54' [up]='4598 101' [logs]='4699 144' [start]='4843 27')
+declare -A SECTIONS=([service-0]='3843 101' [state-dirs]='3944 54' [rootfs-import]='3998 29' [blkio]='4027 35' [systemd-scope]='4062 41' [network-create]='4103 115' [network-remove]='4218 81' [ipv6]='4299 246' [dependencies]='4545 54' [up]='4599 101' [logs]='4700 144' [start]='4844 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -2365,9 +2365,10 @@ cgroup_remove_all() {
     if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
     if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
   done < "$record"
-  # (a parent alone: tried with the container's own cgroups already (stop, then rm), or made
-  # by a start killed before its mkdir; it stays while other containers use it)
-  if ((${#dirs[@]} + ${#parents[@]})); then cgroup_remove_dirs "$1"; fi
+  # A parent alone was tried with the container's own cgroups already (stop, then rm: no
+  # second rmdir), unless a start was killed before the mkdir that makes its state directory
+  # and cgroups; it stays while other containers use it (and goes with the next one's stop).
+  if ((${#dirs[@]})) || { ((${#parents[@]})) && ! exists "$STATE_DIR/$1"; }; then cgroup_remove_dirs "$1"; fi
   # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
   # cgroup, and --collect'ed, the unit itself
   # A scope whose processes are all gone stops by itself, and systemd removes its cgroup

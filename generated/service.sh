@@ -233,7 +233,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2871 96' [state-dirs]='2967 54' [rootfs-import]='3021 29' [blkio]='3050 35' [systemd-scope]='3085 41' [network-create]='3126 115' [network-remove]='3241 81' [ipv6]='3322 246' [dependencies]='3568 54' [up]='3622 101' [logs]='3723 144' [start]='3867 27')
+declare -A SECTIONS=([service-0]='2872 96' [state-dirs]='2968 54' [rootfs-import]='3022 29' [blkio]='3051 35' [systemd-scope]='3086 41' [network-create]='3127 115' [network-remove]='3242 81' [ipv6]='3323 246' [dependencies]='3569 54' [up]='3623 101' [logs]='3724 144' [start]='3868 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -1394,9 +1394,10 @@ cgroup_remove_all() {
     if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
     if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
   done < "$record"
-  # (a parent alone: tried with the container's own cgroups already (stop, then rm), or made
-  # by a start killed before its mkdir; it stays while other containers use it)
-  if ((${#dirs[@]} + ${#parents[@]})); then cgroup_remove_dirs "$1"; fi
+  # A parent alone was tried with the container's own cgroups already (stop, then rm: no
+  # second rmdir), unless a start was killed before the mkdir that makes its state directory
+  # and cgroups; it stays while other containers use it (and goes with the next one's stop).
+  if ((${#dirs[@]})) || { ((${#parents[@]})) && ! exists "$STATE_DIR/$1"; }; then cgroup_remove_dirs "$1"; fi
   # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
   # cgroup, and --collect'ed, the unit itself
   # A scope whose processes are all gone stops by itself, and systemd removes its cgroup

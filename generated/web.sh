@@ -237,7 +237,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2875 101' [service-1]='2976 97' [state-dirs]='3073 54' [rootfs-import]='3127 29' [blkio]='3156 35' [systemd-scope]='3191 41' [network-create]='3232 115' [network-remove]='3347 81' [ipv6]='3428 246' [dependencies]='3674 54' [up]='3728 101' [logs]='3829 144' [start]='3973 27')
+declare -A SECTIONS=([service-0]='2876 101' [service-1]='2977 97' [state-dirs]='3074 54' [rootfs-import]='3128 29' [blkio]='3157 35' [systemd-scope]='3192 41' [network-create]='3233 115' [network-remove]='3348 81' [ipv6]='3429 246' [dependencies]='3675 54' [up]='3729 101' [logs]='3830 144' [start]='3974 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -1398,9 +1398,10 @@ cgroup_remove_all() {
     if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
     if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
   done < "$record"
-  # (a parent alone: tried with the container's own cgroups already (stop, then rm), or made
-  # by a start killed before its mkdir; it stays while other containers use it)
-  if ((${#dirs[@]} + ${#parents[@]})); then cgroup_remove_dirs "$1"; fi
+  # A parent alone was tried with the container's own cgroups already (stop, then rm: no
+  # second rmdir), unless a start was killed before the mkdir that makes its state directory
+  # and cgroups; it stays while other containers use it (and goes with the next one's stop).
+  if ((${#dirs[@]})) || { ((${#parents[@]})) && ! exists "$STATE_DIR/$1"; }; then cgroup_remove_dirs "$1"; fi
   # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
   # cgroup, and --collect'ed, the unit itself
   # A scope whose processes are all gone stops by itself, and systemd removes its cgroup

@@ -227,7 +227,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2865 94' [state-dirs]='2959 54' [rootfs-import]='3013 29' [blkio]='3042 35' [systemd-scope]='3077 41' [network-create]='3118 115' [network-remove]='3233 81' [ipv6]='3314 246' [dependencies]='3560 54' [up]='3614 101' [logs]='3715 144' [start]='3859 27')
+declare -A SECTIONS=([service-0]='2866 94' [state-dirs]='2960 54' [rootfs-import]='3014 29' [blkio]='3043 35' [systemd-scope]='3078 41' [network-create]='3119 115' [network-remove]='3234 81' [ipv6]='3315 246' [dependencies]='3561 54' [up]='3615 101' [logs]='3716 144' [start]='3860 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -1388,9 +1388,10 @@ cgroup_remove_all() {
     if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
     if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
   done < "$record"
-  # (a parent alone: tried with the container's own cgroups already (stop, then rm), or made
-  # by a start killed before its mkdir; it stays while other containers use it)
-  if ((${#dirs[@]} + ${#parents[@]})); then cgroup_remove_dirs "$1"; fi
+  # A parent alone was tried with the container's own cgroups already (stop, then rm: no
+  # second rmdir), unless a start was killed before the mkdir that makes its state directory
+  # and cgroups; it stays while other containers use it (and goes with the next one's stop).
+  if ((${#dirs[@]})) || { ((${#parents[@]})) && ! exists "$STATE_DIR/$1"; }; then cgroup_remove_dirs "$1"; fi
   # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
   # cgroup, and --collect'ed, the unit itself
   # A scope whose processes are all gone stops by itself, and systemd removes its cgroup
