@@ -1128,8 +1128,8 @@ static void pivot_to_cwd(const char *rootfs) {
   if (chdir("/") < 0) die_errno("chdir /");
 }
 
-/* No descriptor of the host (a directory, a socket, the script's files) may reach the workload. */
-/* Every descriptor above 2 but FAILURE_FD (close-on-exec: the workload's exec closes it). */
+/* No descriptor of the host (a directory, a socket, the script's files) may reach the workload:
+   every one above 2 is closed but FAILURE_FD, which is close-on-exec (the exec closes it). */
 static void close_inherited_fds(void) {
   if (failure_fd > 3 && syscall(SYS_close_range, 3U, (unsigned)failure_fd - 1, 0U) < 0) die_errno("close_range 3..%d", failure_fd - 1);
   unsigned first = failure_fd >= 3 ? (unsigned)failure_fd + 1 : 3U;
