@@ -233,7 +233,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2872 96' [state-dirs]='2968 54' [rootfs-import]='3022 29' [blkio]='3051 35' [systemd-scope]='3086 41' [network-create]='3127 115' [network-remove]='3242 81' [ipv6]='3323 246' [dependencies]='3569 54' [up]='3623 101' [logs]='3724 144' [start]='3868 27')
+declare -A SECTIONS=([service-0]='2958 96' [state-dirs]='3054 54' [rootfs-import]='3108 29' [blkio]='3137 35' [systemd-scope]='3172 41' [network-create]='3213 115' [network-remove]='3328 81' [ipv6]='3409 246' [dependencies]='3655 54' [up]='3709 101' [logs]='3810 144' [start]='3954 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -594,6 +594,7 @@ preflight() {
   if ((${#missing[@]} == 0)); then
     helper_ready
     private_dirs
+    host_facts_save # (when cgroup_discover had to find them)
     return 0
   fi
   printf '%s: cannot start; missing:\n' "$SCRIPT_NAME" >&2
@@ -988,50 +989,135 @@ storage_remove() {
 # cgroup_discover lists the hierarchies containers join, one index per hierarchy:
 #   CG_MOUNT[i]  its mount point        CG_VERSION[i]      1 or 2
 #   CG_OWN[i]    this script's cgroup   CG_CONTROLLERS[i]  ",memory," style list of those tupper uses
+#   CG_ROOT[i]   the mount's root       CG_PROC_LIST[i]    its name in /proc/self/cgroup ("cpu,cpuacct"; v2: "")
 # A v1 hierarchy is joined when it holds a controller tupper uses; the v2 hierarchy always
 # (on hybrid hosts it only tracks processes, on pure v2 hosts it holds every controller).
-CG_MOUNT=() CG_VERSION=() CG_OWN=() CG_CONTROLLERS=()
+CG_MOUNT=() CG_VERSION=() CG_OWN=() CG_CONTROLLERS=() CG_ROOT=() CG_PROC_LIST=()
 readonly CG_USED=(memory cpu cpuacct pids cpuset freezer devices blkio hugetlb)
 # Docker's default device allow-list: mknod of any node (using it is another matter), then
 # null, zero, full, random, urandom, tty, ptmx and the pseudo-terminals.
 readonly DEVICE_RULES=('c *:* m' 'b *:* m' 'c 1:3 rwm' 'c 1:5 rwm' 'c 1:7 rwm' 'c 1:8 rwm' 'c 1:9 rwm' 'c 5:0 rwm' 'c 5:2 rwm' 'c 136:* rwm')
 
+# Host facts, once per boot. The hierarchies, their mounts and controllers do not change
+# between starts, yet finding them reads every mount of the host and each v2 root's
+# controllers. A start that had to find them writes them to HOST_FACTS (preflight, through
+# host_facts_save), in TUPPER_RUN, which is root's alone (private_dirs); the next starts
+# source that file once builtins have checked that it still describes this host: the same
+# boot (boot_id), the same format, each hierarchy's mount line still in /proc/self/mountinfo
+# as it was (a remount changes its options, a mount made again its ID), and as many cgroup
+# mounts as then (a hierarchy mounted or unmounted). Any difference: they are found again,
+# and written again. CG_OWN is the caller's, so it is never a fact: each start reads it
+# from /proc/self/cgroup.
+readonly HOST_FACTS="$TUPPER_RUN/host-facts" HOST_FACTS_FORMAT=1
+HOST_FACTS_NEW=0 HOST_BOOT=''
+HOST_FACT_LINES=() HOST_FACT_CGROUP_MOUNTS=0
+
 cgroup_discover() {
   ((${#CG_MOUNT[@]} == 0)) || return 0
-  local -A own=() seen=()
-  local id list path c root mnt rest fstype opts
+  local mounts
+  IFS= read -r -d '' mounts < /proc/self/mountinfo || true
+  mounts=$'\n'$mounts # each line between two newlines
+  read -r HOST_BOOT < /proc/sys/kernel/random/boot_id || HOST_BOOT=''
+  if ! host_facts_load "$mounts"; then
+    cgroup_find "$mounts"
+    HOST_FACTS_NEW=1
+  fi
+  cgroup_own
+}
+
+# Takes the facts of HOST_FACTS when they still describe this host, whose mount table is $1.
+host_facts_load() {
+  local mounts=$1 bare line FACTS_FORMAT='' FACTS_BOOT='' FACTS_CGROUP_MOUNTS=-1
+  local -a FACTS_LINES=()
+  [[ -n $HOST_BOOT && -f $HOST_FACTS && -O $HOST_FACTS ]] && private_dirs_checked || return 1
+  # shellcheck source=/dev/null # written by host_facts_save
+  source "$HOST_FACTS" || { cgroup_facts_clear; return 1; }
+  bare=${mounts//" - cgroup"/} # (a space in a path is \040: " - " only ends the optional fields)
+  if [[ $FACTS_FORMAT != "$HOST_FACTS_FORMAT" || $FACTS_BOOT != "$HOST_BOOT" ]] ||
+    (((${#mounts} - ${#bare}) / 9 != FACTS_CGROUP_MOUNTS)); then
+    cgroup_facts_clear
+    return 1
+  fi
+  for line in "${FACTS_LINES[@]}"; do
+    [[ $mounts == *$'\n'"$line"$'\n'* ]] || { cgroup_facts_clear; return 1; }
+  done
+}
+cgroup_facts_clear() {
+  CG_MOUNT=() CG_VERSION=() CG_CONTROLLERS=() CG_ROOT=() CG_PROC_LIST=()
+}
+
+# Finds the hierarchies in the mount table $1 (lines between newlines), with what
+# host_facts_save writes: HOST_FACT_LINES (each one's mount line) and HOST_FACT_CGROUP_MOUNTS.
+cgroup_find() {
+  local -A proc_list=() seen=()
+  local -a lines=()
+  local id list path c root mnt rest fstype opts line
+  cgroup_facts_clear
+  HOST_FACT_LINES=() HOST_FACT_CGROUP_MOUNTS=0
   while IFS=: read -r id list path; do
-    if [[ -z $list ]]; then own[v2]=$path; continue; fi
     split , "$list"
-    for c in "${SPLIT[@]}"; do own[$c]=$path; done
+    for c in "${SPLIT[@]}"; do proc_list[$c]=$list; done
   done < /proc/self/cgroup
+  mapfile -t lines <<< "${1#$'\n'}"
   # mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
   # (a space in a path is written \040, so " - " only ever ends the optional fields)
-  while read -r id id id root mnt rest; do
-    [[ $rest == *" - cgroup"* ]] || continue # most mounts are not cgroups: one test each
+  for line in "${lines[@]}"; do
+    [[ $line == *" - cgroup"* ]] || continue # most mounts are not cgroups: one test each
+    ((++HOST_FACT_CGROUP_MOUNTS))
+    read -r id id id root mnt rest <<< "$line"
     rest=${rest#*" - "}
     fstype=${rest%% *} opts=,${rest##* },
     case $fstype in
       cgroup2)
         read_file "$mnt/cgroup.controllers" || true
-        list=",${REPLY// /,}," path=${own[v2]:-/}
+        list=",${REPLY// /,}," path=''
         ;;
       cgroup)
         list=,
         for c in "${CG_USED[@]}"; do [[ $opts != *,$c,* ]] || list+="$c,"; done
         [[ $list != , ]] || continue
-        c=${list#,} c=${c%%,*} path=${own[$c]:-/}
+        c=${list#,} c=${c%%,*} path=${proc_list[$c]:-?}
         ;;
       *) continue ;;
     esac
     # a hierarchy mounted twice is still one
     [[ -z ${seen[$fstype$list]:-} ]] || continue
     seen[$fstype$list]=1
-    # /proc/self/cgroup paths are relative to the hierarchy; the mount may show only a subtree.
-    if [[ $root != / ]]; then path=${path#"$root"}; fi
-    CG_MOUNT+=("$mnt") CG_OWN+=("${path:-/}") CG_CONTROLLERS+=("$list")
+    CG_MOUNT+=("$mnt") CG_ROOT+=("$root") CG_PROC_LIST+=("$path") CG_CONTROLLERS+=("$list")
+    HOST_FACT_LINES+=("$line")
     if [[ $fstype == cgroup2 ]]; then CG_VERSION+=(2); else CG_VERSION+=(1); fi
-  done < /proc/self/mountinfo
+  done
+}
+
+# CG_OWN: this process's cgroup in each hierarchy, from /proc/self/cgroup.
+cgroup_own() {
+  local -A own=()
+  local -a lines=()
+  local line i path
+  mapfile -t lines < /proc/self/cgroup
+  for line in "${lines[@]}"; do line=${line#*:} && own[:${line%%:*}]=${line#*:}; done
+  CG_OWN=()
+  for i in "${!CG_MOUNT[@]}"; do
+    path=${own[:${CG_PROC_LIST[i]}]:-/}
+    # /proc/self/cgroup paths are relative to the hierarchy; the mount may show only a subtree.
+    if [[ ${CG_ROOT[i]} != / ]]; then path=${path#"${CG_ROOT[i]}"}; fi
+    CG_OWN+=("${path:-/}")
+  done
+}
+
+# Writes what cgroup_find found to HOST_FACTS, for the next starts of this boot (a start that
+# found them; preflight calls it once TUPPER_RUN is checked). A file of its own, renamed into
+# place, so that a start never reads half of it.
+host_facts_save() {
+  local tmp="$HOST_FACTS.tmp-$$" IFS=' '
+  ((HOST_FACTS_NEW)) && [[ -n $HOST_BOOT ]] || return 0
+  host_write "$tmp" "# tupper's host facts (cgroup_discover, cgroups.sh): sourced while they match this host" \
+    "FACTS_FORMAT=$HOST_FACTS_FORMAT FACTS_BOOT=$HOST_BOOT FACTS_CGROUP_MOUNTS=$HOST_FACT_CGROUP_MOUNTS" \
+    "FACTS_LINES=(${HOST_FACT_LINES[*]@Q})" \
+    "CG_MOUNT=(${CG_MOUNT[*]@Q})" "CG_VERSION=(${CG_VERSION[*]@Q})" "CG_CONTROLLERS=(${CG_CONTROLLERS[*]@Q})" \
+    "CG_ROOT=(${CG_ROOT[*]@Q})" "CG_PROC_LIST=(${CG_PROC_LIST[*]@Q})"
+  host mv -T -- "$tmp" "$HOST_FACTS"
+  HOST_FACTS_NEW=0
 }
 
 # Whether some hierarchy holds controller $1 (call cgroup_discover first).

@@ -256,6 +256,7 @@ host_commands() {
     line=${line//tpv-????????/tpv-X}
     [[ ! $line =~ (.*/\.import-[^/]*-)[0-9]+(.*) ]] || line="${BASH_REMATCH[1]}PID${BASH_REMATCH[2]}"
     [[ ! $line =~ (.*/\.tupper-init\.tmp-)[0-9]+(.*) ]] || line="${BASH_REMATCH[1]}PID${BASH_REMATCH[2]}"
+    [[ ! $line =~ (.*/host-facts\.tmp-)[0-9]+(.*) ]] || line="${BASH_REMATCH[1]}PID${BASH_REMATCH[2]}"
     printf '%s\n' "$line"
   done < "$2"
 }

@@ -32,3 +32,56 @@ programs_of() {
   local stop="rmdir iptables-restore umount rm rm flock"
   [ "$output" = "$start $stop" ]
 }
+
+# Host facts (cgroups.sh.hbs): the cgroup hierarchies are found once a boot, not at each start.
+@test "host facts: the first start finds the cgroup hierarchies and writes them; the next take them; a changed mount table, another boot or another owner makes a start find them again" {
+  compile_app 'network_mode: none' 'command: ["/bin/true"]'
+  local facts="$TUPPER_RUN/host-facts" boot
+  read -r boot < /proc/sys/kernel/random/boot_id
+  [ ! -e "$facts" ]
+  # plan shows the write, and makes nothing
+  run -0 "$SCRIPT" plan run --rm app
+  [[ $output == *"write $facts.tmp-"* && $output == *"mv -T -- $facts.tmp-"*" $facts"* ]]
+  [ ! -e "$TUPPER_RUN" ]
+  run -0 "$SCRIPT" run --rm app
+  [ -f "$facts" ] && [ -O "$facts" ]
+  grep -qx "FACTS_FORMAT=1 FACTS_BOOT=$boot FACTS_CGROUP_MOUNTS=$(grep -c ' - cgroup' /proc/self/mountinfo)" "$facts"
+  # what it holds is what a start finds: the same hierarchies and this process's cgroups
+  run -0 env TUPPER_TRACE="$TEST_DIR/taken.trace" "$SCRIPT" run --rm app
+  grep -q ' host_facts_load ' "$TEST_DIR/taken.trace"
+  ! grep -q ' cgroup_find ' "$TEST_DIR/taken.trace" || false
+  ! grep -q "host_write $facts" "$TEST_DIR/taken.trace" || false
+  # a mount table of its own (a mount namespace: every mount's ID is new), then one cgroup
+  # hierarchy more in it (mounted again): found again each time, and the facts say so
+  mkdir "$TEST_DIR/cg"
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  run -0 unshare --mount --propagation private -- bash -c '
+    TUPPER_TRACE=$1/ns.trace "$2" run --rm app || exit 1
+    grep -c " - cgroup" /proc/self/mountinfo > "$1/ns.count"
+    if grep -q " - cgroup2 " /proc/self/mountinfo; then mount -t cgroup2 none "$1/cg"; else mount -t cgroup -o pids none "$1/cg"; fi
+    TUPPER_TRACE=$1/more.trace "$2" run --rm app || exit 1
+    grep -c " - cgroup" /proc/self/mountinfo > "$1/more.count"
+    cp "$3" "$1/more.facts"' ns "$TEST_DIR" "$SCRIPT" "$facts"
+  grep -q ' cgroup_find ' "$TEST_DIR/ns.trace"
+  grep -q ' cgroup_find ' "$TEST_DIR/more.trace"
+  [ "$(cat "$TEST_DIR/more.count")" -eq $(($(cat "$TEST_DIR/ns.count") + 1)) ]
+  grep -q " FACTS_CGROUP_MOUNTS=$(cat "$TEST_DIR/more.count")\$" "$TEST_DIR/more.facts"
+  ! grep -q "$TEST_DIR/cg" "$TEST_DIR/more.facts" || false # the same hierarchy mounted twice is one
+  # back in this mount table: its lines are not the namespace's, so found again
+  run -0 env TUPPER_TRACE="$TEST_DIR/back.trace" "$SCRIPT" run --rm app
+  grep -q ' cgroup_find ' "$TEST_DIR/back.trace"
+  grep -qx "FACTS_FORMAT=1 FACTS_BOOT=$boot FACTS_CGROUP_MOUNTS=$(grep -c ' - cgroup' /proc/self/mountinfo)" "$facts"
+  # another boot's facts are not taken
+  sed -i "s/FACTS_BOOT=$boot/FACTS_BOOT=00000000-0000-0000-0000-000000000000/" "$facts"
+  run -0 env TUPPER_TRACE="$TEST_DIR/boot.trace" "$SCRIPT" run --rm app
+  grep -q ' cgroup_find ' "$TEST_DIR/boot.trace"
+  grep -q "FACTS_BOOT=$boot " "$facts"
+  # nor a file that is not root's (TUPPER_RUN is root's alone: this cannot happen by accident)
+  chown 65534 "$facts"
+  run -0 env TUPPER_TRACE="$TEST_DIR/owner.trace" "$SCRIPT" run --rm app
+  grep -q ' cgroup_find ' "$TEST_DIR/owner.trace"
+  [ -O "$facts" ]
+  # and after all of it, nothing of the containers is left
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+}
