@@ -235,7 +235,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='3929 101' [state-dirs]='4030 54' [rootfs-import]='4084 29' [blkio]='4113 35' [systemd-scope]='4148 41' [network-create]='4189 115' [network-remove]='4304 81' [ipv6]='4385 246' [dependencies]='4631 54' [up]='4685 101' [logs]='4786 144' [start]='4930 27')
+declare -A SECTIONS=([service-0]='3932 101' [state-dirs]='4033 54' [rootfs-import]='4087 29' [blkio]='4116 35' [systemd-scope]='4151 41' [network-create]='4192 115' [network-remove]='4307 81' [ipv6]='4388 246' [dependencies]='4634 54' [up]='4688 101' [logs]='4789 144' [start]='4933 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -828,7 +828,7 @@ image_ensure_layered() {
   # pull_policy: always resolves a registry tag at every start, as the pull verb does
   if [[ $1 == pull ]]; then policy=always; fi
   if [[ -n $svc_image_lock_config ]]; then id=${svc_image_lock_config#sha256:}
-  elif [[ $policy != always || $svc_image_kind != registry ]] && image_ref "$svc_image_source"; then id=$REPLY
+  elif [[ $policy != always || $svc_image_kind != registry ]] && image_ref "$svc_image_source${svc_image_name:+:$svc_image_name}"; then id=$REPLY
   fi
   if [[ -n $id ]] && exists "$IMAGES_DIR/$id"; then REPLY=$id; return 0; fi
   if [[ $policy == never ]]; then
@@ -870,7 +870,8 @@ image_ensure_layered() {
   REPLY=$id
 }
 
-# REPLY = the ID of the image that source $1 (a reference or an archive path) last gave.
+# REPLY = the ID of the image that source $1 (a reference, an archive path, or an OCI
+# layout's DIR or DIR:NAME) last gave.
 # The ID read back names a directory, so it must be one the store makes: 64 hex digits.
 image_ref() {
   local id source
@@ -1787,7 +1788,8 @@ image_import_layout() {
       digest_check "$manifest" "entry $i of $dir/index.json"
     fi
   done
-  [[ -n $manifest ]] || die "${svc_image_source}: $([[ -n $name ]] && echo "has no image named '$name'" || echo "holds $count images; name one as oci:DIR:NAME")"
+  if [[ -z $manifest && -n $name ]]; then die "${svc_image_source}: has no image named '$name'"; fi
+  [[ -n $manifest ]] || die "${svc_image_source}: holds $count images; name one as oci:DIR:NAME"
   layout_blob "$dir" "$manifest" "the manifest $manifest"
   file=$REPLY
   manifest_read "$file" "$svc_image_source"
@@ -1805,7 +1807,8 @@ image_import_layout() {
     layout_blob "$dir" "${PULL_LAYERS[i]}" "layer ${PULL_LAYERS[i]}"
     files+=("$REPLY")
   done
-  ARCHIVE_DIR=$dir image_assemble "$config" "$svc_image_source" "${files[@]}"
+  # (the ref names the image taken: oci:DIR:NAME is one of the layout's images)
+  ARCHIVE_DIR=$dir image_assemble "$config" "$svc_image_source${name:+:$name}" "${files[@]}"
 }
 
 # REPLY = the file of blob $2 (a digest, checked here) in layout $1, resolved inside it, copied
@@ -5062,7 +5065,7 @@ image_known() {
     dir | tar) image_id ;;
     *)
       if [[ -n $svc_image_lock_config ]]; then REPLY=${svc_image_lock_config#sha256:}
-      else image_ref "$svc_image_source" || return 1
+      else image_ref "$svc_image_source${svc_image_name:+:$svc_image_name}" || return 1
       fi ;;
   esac
   [[ -d $IMAGES_DIR/$REPLY ]]

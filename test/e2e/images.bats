@@ -351,11 +351,25 @@ DOCKERFILE
   compile_image "oci-archive:$IMAGES/base-oci.tar"
   run -0 --separate-stderr "$SCRIPT" run --rm app
   [ "$output" = "hi from app in /opq: upper-file" ]
+  # two images of one layout are two images: base first, then derived is not taken for it
+  compile_image "oci:$IMAGES/layout:base"
+  run -1 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer3
+  [[ $stderr == *"/layer3': No such file or directory"* ]]
   compile_image "oci:$IMAGES/layout:derived"
   run -0 --separate-stderr "$SCRIPT" pull
   [[ $stderr == *"layer "*" already present"* ]]
   run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer3
   [ "$output" = three ]
+  # a layout of two images: a spec names one; without a name, or with one the layout lacks,
+  # the import stops and says so
+  cp -a "$IMAGES/layout" "$TEST_DIR/two"
+  [ "$(grep -o '"digest"' "$TEST_DIR/two/index.json" | wc -l)" = 2 ]
+  compile_image "oci:$TEST_DIR/two"
+  run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"$TEST_DIR/two: holds 2 images; name one as oci:DIR:NAME"* ]]
+  compile_image "oci:$TEST_DIR/two:nosuch"
+  run -1 --separate-stderr "$SCRIPT" pull
+  [[ $stderr == *"$TEST_DIR/two: has no image named 'nosuch'"* ]]
   # a layout whose one layer is zstd-compressed
   compile_image "oci:$IMAGES/zstd-layout:zstd"
   run -0 --separate-stderr "$SCRIPT" run --rm app
