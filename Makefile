@@ -12,7 +12,7 @@ ROOTFS := build/rootfs
 SPECS := $(wildcard specs/*.yaml)
 GENERATED := $(patsubst specs/%.yaml,generated/%.sh,$(SPECS))
 TS_SOURCES := $(shell find src test/unit -name '*.ts' 2>/dev/null) src/spec/schema.json tsconfig.json
-TEMPLATES := $(shell find templates -name '*.hbs')
+TEMPLATES := $(shell find templates -name '*.hbs' -o -name '*.sh')
 PREFIX ?= /usr/local
 BATS := node_modules/bats/bin/bats
 
@@ -103,6 +103,7 @@ test-shellcheck:
 	shellcheck --severity=style generated/*.sh
 	shellcheck scripts/*.sh bench/*.sh test/e2e/*.bash test/e2e/with-compile-server test/vm/*.sh test/vm/guest-run
 	shellcheck -s sh test/vm/stage1-init
+	shellcheck -s bash --severity=style -e SC2034,SC2153,SC2154 templates/partials/*.sh # the partials without handlebars, alone (their variables are set elsewhere)
 
 # TAP to the terminal and to build/e2e.tap, then one summary line: "e2e: N passed, N failed".
 # The tests run in a network namespace of their own: it is the "host" whose bridges, veths,

@@ -25,7 +25,7 @@ export function lockFileOf(spec: string): string {
 
 /**
  * What the script will trust in a lock entry, checked as the script checks a registry's
- * answer (templates/partials/layers.sh.hbs): each digest names a file in the image store, so
+ * answer (templates/partials/layers.sh): each digest names a file in the image store, so
  * it must be sha256: and 64 lowercase hex digits; media types as RFC 6838 writes them, one of
  * the filesystem layer types; sizes whole numbers; at most MAX_LAYERS layers. Returns the
  * first value that is wrong, with its key path in the entry, or null.
@@ -179,7 +179,7 @@ export function writeLock(spec: string, images: Map<string, LockedImage>): strin
 }
 
 /**
- * The keys under which the script stores the layers (layer_key in layers.sh.hbs): OCI's
+ * The keys under which the script stores the layers (layer_key in layers.sh): OCI's
  * ChainID formula over blob digests. The bottom layer's key is its digest's hex; each
  * next one the sha256 of "sha256:PARENT_KEY DIGEST".
  */

@@ -1,6 +1,6 @@
 // A registry client for `tupper lock`: resolves a reference to the manifest for a platform,
 // its config and its layers, over the OCI distribution API, as the generated script does
-// when it pulls by tag (templates/partials/registry.sh.hbs). Every document is checked
+// when it pulls by tag (templates/partials/registry.sh). Every document is checked
 // against its digest.
 import { createHash } from "node:crypto";
 import type { ImageSource } from "../model/image.js";
@@ -29,7 +29,7 @@ export function registryCredentials(env: NodeJS.ProcessEnv = process.env): Crede
 
 /**
  * Why CREDENTIALS may not go to REGISTRY (and, given REALM, to its token realm), or null
- * when they may: the rule of registry_credentials_may_go in templates/partials/registry.sh.hbs.
+ * when they may: the rule of registry_credentials_may_go in templates/partials/registry.sh.
  * Docker keeps credentials per registry host and sends them to that registry and to whatever
  * realm its challenge names; here they go only to the registry TUPPER_REGISTRY_HOST names,
  * Basic to it alone, and to a realm only on that same host[:port] (Docker Hub's is

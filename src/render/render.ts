@@ -44,7 +44,9 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
   hb.registerHelper("lazySections", () => sections.map((s) => `# ---- section ${s.name}\n${s.body}# ---- end of section ${s.name}\n`).join(""));
   const partials = join(templatesDir, "partials");
   for (const file of readdirSync(partials).sort()) {
-    if (file.endsWith(".sh.hbs")) hb.registerPartial(file.slice(0, -".sh.hbs".length), readFileSync(join(partials, file), "utf8"));
+    // NAME.sh.hbs holds handlebars; NAME.sh is plain bash, the same for every spec (and linted alone)
+    const name = file.endsWith(".sh.hbs") ? file.slice(0, -".sh.hbs".length) : file.endsWith(".sh") ? file.slice(0, -".sh".length) : null;
+    if (name !== null) hb.registerPartial(name, readFileSync(join(partials, file), "utf8"));
   }
   // noEscape: HTML escaping has no place in bash; quoting was done by the view.
   // strict: a name the view does not have is an error, never an empty string.

@@ -88,7 +88,7 @@ test("tupper lock resolves an index to this platform's manifest through a bearer
   }
 });
 
-test("registry credentials go only to TUPPER_REGISTRY_HOST and to a realm on its host (as registry.sh.hbs decides)", () => {
+test("registry credentials go only to TUPPER_REGISTRY_HOST and to a realm on its host (as registry.sh decides)", () => {
   const c = (host: string | null) => ({ user: "u", password: "p", host });
   assert.equal(registryCredentials({}), null);
   assert.deepEqual(registryCredentials({ TUPPER_REGISTRY_USER: "u", TUPPER_REGISTRY_PASSWORD: "p", TUPPER_REGISTRY_HOST: "r.example" }), c("r.example"));

@@ -1,4 +1,4 @@
-// The script's JSON reader (templates/partials/json.sh.hbs), run by bash on documents of the
+// The script's JSON reader (templates/partials/json.sh), run by bash on documents of the
 // kinds a pull reads, checked against JSON.parse: every scalar at its jq-style path, object
 // keys in order, array lengths, and an error for what is not JSON.
 import { test } from "node:test";
@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const reader = readFileSync(join(process.cwd(), "templates", "partials", "json.sh.hbs"), "utf8");
+const reader = readFileSync(join(process.cwd(), "templates", "partials", "json.sh"), "utf8");
 
 // bash prints what json_parse found as NUL-separated PATH, TYPE, VALUE triples, sorted by path.
 function bashParse(text: string): { ok: true; entries: Map<string, [string, string]> } | { ok: false; message: string } {
