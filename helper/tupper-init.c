@@ -87,6 +87,7 @@
 #define MAX_LOWERS 128
 #define MAX_ENV_BYTES (2 * 1024 * 1024) /* --env-fd: execve's own limit for argv and envp together */
 #define MAX_ETC_FILES 8
+#define MAX_CGROUP_PATHS 32 /* --leave-cgroup, --remove-cgroup: a hierarchy each (v1 has a dozen), and parents */
 #define ETC_TMPFS_SLACK (256 * 1024) /* room a container has to grow its /etc/hosts and the others */
 
 extern char **environ;
@@ -175,6 +176,11 @@ struct options {
   long max_restarts;     /* on-failure:N; -1: no limit */
   const char *stop_file; /* while it exists, the workload is being stopped: no restart */
   int report_fd;         /* --report-fd: where the script learns whether the first exec happened, or -1 */
+  /* A foreground run's cgroups, removed here once PID 1 has ended (cgroups_remove) */
+  const char *leave_cgroups[MAX_CGROUP_PATHS]; /* cgroup.procs files to move into first */
+  int n_leave_cgroups;
+  const char *remove_cgroups[MAX_CGROUP_PATHS]; /* the container's cgroups, then the parents tupper made */
+  int n_remove_cgroups;
   const char *status_dir;
   const char *log_path; /* detached: the output goes here, through the supervisor (log.c) */
   long long log_max_size;
@@ -348,6 +354,7 @@ static void usage(void) {
         "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
         "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...] [--report-fd N]\n"
+        "                   [--leave-cgroup CGROUP_PROCS]... [--remove-cgroup CGROUP_DIR]...\n"
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
@@ -587,6 +594,12 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       unsigned long number = parse_id(flag, text);
       if (number < 3 || number > INT_MAX) die("--report-fd takes a descriptor above 2, not %s", text);
       opt->report_fd = (int)number;
+    } else if (strcmp(flag, "--leave-cgroup") == 0) {
+      if (opt->n_leave_cgroups == MAX_CGROUP_PATHS) die("more than %d --leave-cgroup", MAX_CGROUP_PATHS);
+      opt->leave_cgroups[opt->n_leave_cgroups++] = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--remove-cgroup") == 0) {
+      if (opt->n_remove_cgroups == MAX_CGROUP_PATHS) die("more than %d --remove-cgroup", MAX_CGROUP_PATHS);
+      opt->remove_cgroups[opt->n_remove_cgroups++] = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--status-dir") == 0) {
       opt->status_dir = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--log") == 0) {
@@ -1310,6 +1323,10 @@ static void __attribute__((noreturn)) container_main(struct options *opt, int al
   /* oom_score_adj: while this is host root, who may lower it too; every process inherits it */
   if (opt->oom_score_adj_set) write_oom_score_adj(opt->oom_score_adj);
 
+  /* The cgroup namespace: PID 1's own, rooted at the container's cgroup, which the supervisor
+     is in too; the supervisor stays in the host's, so that it may leave that cgroup at the
+     end (cgroups_remove), which a process may not do out of its cgroup namespace's root. */
+  if ((opt->unshare_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) die_errno("unshare a cgroup namespace");
   /* A mount namespace of its own for each start: pivot_root then moves only this
      process's root, and the supervisor keeps the host's view to start it again. */
   if (unshare(CLONE_NEWNS) < 0) die_errno("unshare a mount namespace");
@@ -1621,6 +1638,43 @@ static void pid1_output_drain(struct supervisor *sv) {
   }
 }
 
+/*
+ * --leave-cgroup FILE..., --remove-cgroup DIR... (a foreground run, in a PID namespace of its
+ * own, off systemd): once PID 1 has ended for good, every process of the container has
+ * (the kernel ends a PID namespace's processes with its PID 1, before its parent learns of
+ * the end), and this process is the last in the container's cgroups. It moves back into the
+ * script's (each hierarchy's cgroup.procs FILE) and removes them, then the parents tupper
+ * made that no other container uses (not empty: left, as rmdir --ignore-fail-on-non-empty
+ * leaves them), which saves the script a process for rmdir. A cgroup an exiting process
+ * still holds for a moment (EBUSY) is tried again for up to 100 ms. Nothing here is fatal:
+ * what is left, the script's cgroup_remove_all removes, as after a supervisor that was killed.
+ */
+static void cgroups_remove(const struct options *opt) {
+  char pid[24];
+  int length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+  bool left[MAX_CGROUP_PATHS];
+  if (opt->n_remove_cgroups == 0) return;
+  for (int i = 0; i < opt->n_leave_cgroups; i++) {
+    int fd = open(opt->leave_cgroups[i], O_WRONLY | O_CLOEXEC);
+    bool moved = fd >= 0 && write(fd, pid, (size_t)length) == length;
+    if (fd >= 0) close(fd);
+    if (!moved) return; /* still in that cgroup: none of them can go */
+  }
+  for (int i = 0; i < opt->n_remove_cgroups; i++) left[i] = true;
+  for (int tries = 0; tries < 100; tries++) {
+    bool busy = false;
+    for (int i = 0; i < opt->n_remove_cgroups; i++) {
+      if (!left[i]) continue;
+      if (rmdir(opt->remove_cgroups[i]) == 0 || errno == ENOENT || errno == ENOTEMPTY || errno == EEXIST) left[i] = false;
+      else if (errno == EBUSY) busy = true;
+      else return; /* EACCES, EROFS ...: the script says why */
+    }
+    if (!busy) return;
+    struct timespec pause = {0, 1000000};
+    nanosleep(&pause, NULL);
+  }
+}
+
 /* The supervisor's end, with PID 1's last status: the last of the output goes to the log first. */
 static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
   if (sv->log != NULL) {
@@ -1638,6 +1692,7 @@ static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
     ssize_t ignored = write(failure_fd, sv->failure, strlen(sv->failure)); /* the script may be gone */
     (void)ignored;
   }
+  cgroups_remove(sv->opt);
   exit(sv->last_status);
 }
 
@@ -1965,7 +2020,8 @@ static void enter_namespaces(const struct options *opt) {
   if (opt->setsid && setsid() < 0) die_errno("setsid (--setsid: this process must not lead a process group)");
   if (opt->join_ns_ipc != NULL) join_ns_file(opt->join_ns_ipc, CLONE_NEWIPC, "IPC");
   if (opt->join_ns_pid != NULL) join_ns_file(opt->join_ns_pid, CLONE_NEWPID, "PID");
-  if (unshare(opt->unshare_flags) < 0) die_errno("unshare %s (--unshare)", opt->unshare_list);
+  /* (cgroup: PID 1 unshares it, see container_main) */
+  if (unshare(opt->unshare_flags & ~CLONE_NEWCGROUP) < 0) die_errno("unshare %s (--unshare)", opt->unshare_list);
   if (opt->unshare_flags & CLONE_NEWNS) make_mounts_private();
 }
 

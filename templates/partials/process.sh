@@ -282,6 +282,14 @@ enter_container() {
   namespaces+=,cgroup
   if [[ $svc_network_mode == none ]]; then namespaces+=,net; fi
   entry+=(--unshare "$namespaces")
+  # A foreground run in a PID namespace of its own, off systemd: when the workload has ended,
+  # and with it every process of the container, tupper-init goes back into this script's
+  # cgroups and removes the container's, then the parents tupper made if no other container
+  # uses them (cgroups_remove in helper/tupper-init.c). What it leaves, cgroup_remove_all removes.
+  if [[ $mode == foreground && $svc_pid == private && -z $CG_UNIT ]]; then
+    for dir in "${CG_HOME[@]}"; do entry+=(--leave-cgroup "$dir"); done
+    for dir in "${CG_DIRS[@]}" "${CG_PARENTS[@]}"; do entry+=(--remove-cgroup "$dir"); done
+  fi
   # detached: whether the workload's exec happened, reported on 4 (start_report)
   if [[ $mode == detached ]]; then
     entry+=(--report-fd 4)

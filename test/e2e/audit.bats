@@ -23,7 +23,7 @@ web_app() {
   [[ $output == *"exec $helper --setsid --unshare mount,uts,ipc,pid,cgroup --report-fd 4 --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
   [[ $output == *"# then it waits for tupper-init to say, on descriptor 4, that the workload's exec happened, or why it did not"* ]]
   run -0 "$SCRIPT" plan run --rm app /bin/true
-  [[ $output == *"exec $helper --unshare mount,uts,ipc,pid,cgroup --rootfs "*" --init -- /bin/true"* ]]
+  [[ $output == *"exec $helper --unshare mount,uts,ipc,pid,cgroup --leave-cgroup "*" --remove-cgroup "*" --rootfs "*" --init -- /bin/true"* ]]
   run -0 "$SCRIPT" plan down
   run -0 "$SCRIPT" plan ps
   [[ $output == *"ps changes nothing on the host"* ]]
@@ -89,7 +89,8 @@ compare_plan_with_run() {
   run -0 "$SCRIPT" plan run --rm app /bin/echo hi
   [[ $output == *"memory.limit_in_bytes 67108864"* || $output == *"memory.max 67108864"* ]]
   # the helper that runs is the checked copy the script makes in TUPPER_RUN (preflight.sh.hbs)
-  [[ $output == *"exec $TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --rootfs "*" -- /bin/echo hi"* ]]
+  # (in the foreground, tupper-init removes the container's cgroups when the workload ends)
+  [[ $output == *"exec $TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --leave-cgroup "*" --remove-cgroup "*"/$PROJECT-app-run-"*" --rootfs "*" -- /bin/echo hi"* ]]
   [[ $output == *"# then it waits for the workload to end and stops $PROJECT-app-run-"* ]]
   [ ! -e "$TUPPER_ROOT" ]
   [ ! -e "$TUPPER_RUN" ]

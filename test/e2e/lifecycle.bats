@@ -256,8 +256,11 @@ load helpers
   run -3 env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app
   # the commands that change the host (each through a host wrapper, then as it ran), with
   # the values they ran with
-  grep -E '^\++ [0-9]+\.[0-9]+ enter_container \[0\] host exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
-  grep -E '^\++ [0-9]+\.[0-9]+ host \[0\] exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
+  # (in the foreground, tupper-init removes the container's cgroups when the workload ends)
+  local cgroups="( --leave-cgroup /sys/fs/cgroup/[^ ]*/cgroup.procs)+( --remove-cgroup /sys/fs/cgroup/[^ ]*)+"
+  grep -E '^\++ [0-9]+\.[0-9]+ enter_container \[0\] host exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net'"$cgroups"' --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
+  grep -E '^\++ [0-9]+\.[0-9]+ host \[0\] exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net'"$cgroups"' --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
+  grep -E -- "--remove-cgroup /sys/fs/cgroup/[^ ]*/$PROJECT-app-run-[0-9a-f]+ " "$TEST_DIR/audit.log"
   # (one mkdir: the container's directories, then its cgroups)
   grep -E '^\++ [0-9.]+ container_create \[[0-9]+\] host mkdir -p -- .*/containers/'"$PROJECT/$PROJECT"'-app-run-.* /sys/fs/cgroup/.*/'"$PROJECT"'-app-run-' "$TEST_DIR/audit.log"
   grep -E '^\++ [0-9.]+ storage_remove \[[0-9]+\] host rm -rf --one-file-system -- ' "$TEST_DIR/audit.log"

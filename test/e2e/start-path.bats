@@ -11,11 +11,11 @@ programs_of() {
   grep -v ENOENT "$TEST_DIR/strace" | sed -nE 's/^[0-9]+ +execve\("([^"]+)".*/\1/p' | xargs -n1 basename | paste -sd' '
 }
 
-@test "run --rm with network none runs mkdir once (directories and cgroups), tupper-init (which makes the namespaces itself), the workload, rmdir and rm" {
+@test "run --rm with network none runs mkdir once (directories and cgroups), tupper-init (which makes the namespaces itself, and removes the cgroups at the end), the workload, and rm" {
   compile_app 'network_mode: none' 'command: ["/bin/true"]'
   run -0 "$SCRIPT" run --rm app # imports the image and checks the helper's sha256, once
   run -0 programs_of run --rm app
-  [ "$output" = "app.sh mkdir tupper-init true rmdir rm" ]
+  [ "$output" = "app.sh mkdir tupper-init true rm" ]
 }
 
 @test "run --rm --service-ports on a bridge adds the namespace, one ip batch, the port check, one iptables-restore each way, and the network's teardown" {
@@ -29,8 +29,42 @@ programs_of() {
   run -0 "$SCRIPT" run --rm --service-ports app
   run -0 programs_of run --rm --service-ports app
   local start="app.sh mkdir unshare true ip tupper-init iptables-restore tupper-init true"
-  local stop="rmdir iptables-restore umount rm rm flock"
+  local stop="iptables-restore umount rm rm flock"
   [ "$output" = "$start $stop" ]
+}
+
+# A foreground run's end (cgroups_remove in helper/tupper-init.c): the supervisor removes the
+# container's cgroups, and the script only what it could not.
+@test "a foreground run: tupper-init removes the container's cgroups when the workload ends; one still busy (a host process put in it) is left to the script, which ends that process and removes it" {
+  compile_app 'network_mode: none' 'command: ["/bin/true"]'
+  run -0 "$SCRIPT" run --rm app
+  # the workload's view: its own cgroup namespace, rooted at the container's cgroup
+  run -0 "$SCRIPT" run --rm app /bin/cat /proc/self/cgroup
+  for line in "${lines[@]}"; do [[ $line == *:/ ]]; done
+  # the common end: no rmdir of the script's, and nothing left
+  strace -f -qq -e trace=execve,rmdir -o "$TEST_DIR/strace" "$SCRIPT" run --rm app
+  grep -q 'rmdir(".*/'"$PROJECT"'-app-run-[0-9a-f]*") = 0' "$TEST_DIR/strace"
+  ! grep -q 'execve("[^"]*/rmdir"' "$TEST_DIR/strace" || false
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+  # a process of the host's in the container's cgroup keeps it busy past tupper-init's end
+  "$SCRIPT" run --rm app /bin/sleep 2 > /dev/null &
+  local runner=$! dir='' i
+  for ((i = 0; i < 100; i++)); do
+    dir=$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-app-run-*" -print -quit)
+    [[ -z $dir ]] || break
+    sleep 0.05
+  done
+  [ -n "$dir" ]
+  sleep 60 &
+  local lodger=$!
+  echo "$lodger" > "$dir/cgroup.procs"
+  wait "$runner"
+  # the script ended it and removed the cgroup (the run's status is the workload's)
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+  ! kill -0 "$lodger" 2> /dev/null || false
+  [ ! -d "$dir" ]
 }
 
 # Host facts (cgroups.sh.hbs): the cgroup hierarchies are found once a boot, not at each start.
