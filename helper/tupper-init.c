@@ -179,8 +179,10 @@ struct options {
   /* A foreground run's cgroups, removed here once PID 1 has ended (cgroups_remove) */
   const char *leave_cgroups[MAX_CGROUP_PATHS]; /* cgroup.procs files to move into first */
   int n_leave_cgroups;
-  const char *remove_cgroups[MAX_CGROUP_PATHS]; /* the container's cgroups, then the parents tupper made */
+  const char *remove_cgroups[MAX_CGROUP_PATHS]; /* the container's cgroups */
   int n_remove_cgroups;
+  const char *remove_cgroup_parents[MAX_CGROUP_PATHS]; /* then the parents tupper made, unless in use */
+  int n_remove_cgroup_parents;
   const char *status_dir;
   const char *log_path; /* detached: the output goes here, through the supervisor (log.c) */
   long long log_max_size;
@@ -355,6 +357,7 @@ static void usage(void) {
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
         "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...] [--report-fd N]\n"
         "                   [--leave-cgroup CGROUP_PROCS]... [--remove-cgroup CGROUP_DIR]...\n"
+        "                   [--remove-cgroup-parent CGROUP_DIR]...\n"
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
@@ -600,6 +603,9 @@ static void parse_args(int argc, char **argv, struct options *opt) {
     } else if (strcmp(flag, "--remove-cgroup") == 0) {
       if (opt->n_remove_cgroups == MAX_CGROUP_PATHS) die("more than %d --remove-cgroup", MAX_CGROUP_PATHS);
       opt->remove_cgroups[opt->n_remove_cgroups++] = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--remove-cgroup-parent") == 0) {
+      if (opt->n_remove_cgroup_parents == MAX_CGROUP_PATHS) die("more than %d --remove-cgroup-parent", MAX_CGROUP_PATHS);
+      opt->remove_cgroup_parents[opt->n_remove_cgroup_parents++] = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--status-dir") == 0) {
       opt->status_dir = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--log") == 0) {
@@ -1639,15 +1645,16 @@ static void pid1_output_drain(struct supervisor *sv) {
 }
 
 /*
- * --leave-cgroup FILE..., --remove-cgroup DIR... (a foreground run, in a PID namespace of its
- * own, off systemd): once PID 1 has ended for good, every process of the container has
- * (the kernel ends a PID namespace's processes with its PID 1, before its parent learns of
- * the end), and this process is the last in the container's cgroups. It moves back into the
- * script's (each hierarchy's cgroup.procs FILE) and removes them, then the parents tupper
- * made that no other container uses (not empty: left, as rmdir --ignore-fail-on-non-empty
- * leaves them), which saves the script a process for rmdir. A cgroup an exiting process
- * still holds for a moment (EBUSY) is tried again for up to 100 ms. Nothing here is fatal:
- * what is left, the script's cgroup_remove_all removes, as after a supervisor that was killed.
+ * --leave-cgroup FILE..., --remove-cgroup DIR..., --remove-cgroup-parent DIR... (a foreground
+ * run, in a PID namespace of its own, off systemd): once PID 1 has ended for good, every
+ * process of the container has (the kernel ends a PID namespace's processes with its PID 1,
+ * before its parent learns of the end), and this process is the last in the container's
+ * cgroups. It moves back into the script's (each hierarchy's cgroup.procs FILE) and removes
+ * them, which saves the script a process for rmdir. One an exiting process still holds for a
+ * moment (EBUSY) is tried again for up to 100 ms. Then each parent tupper made is tried once:
+ * one with another container's cgroup in it fails (EBUSY for a cgroup), and stays, as rmdir
+ * --ignore-fail-on-non-empty leaves it. Nothing here is fatal: what is left, the script's
+ * cgroup_remove_all removes, as after a supervisor that was killed.
  */
 static void cgroups_remove(const struct options *opt) {
   char pid[24];
@@ -1665,13 +1672,19 @@ static void cgroups_remove(const struct options *opt) {
     bool busy = false;
     for (int i = 0; i < opt->n_remove_cgroups; i++) {
       if (!left[i]) continue;
-      if (rmdir(opt->remove_cgroups[i]) == 0 || errno == ENOENT || errno == ENOTEMPTY || errno == EEXIST) left[i] = false;
+      if (rmdir(opt->remove_cgroups[i]) == 0 || errno == ENOENT) left[i] = false;
       else if (errno == EBUSY) busy = true;
       else return; /* EACCES, EROFS ...: the script says why */
     }
-    if (!busy) return;
+    if (!busy) break;
     struct timespec pause = {0, 1000000};
     nanosleep(&pause, NULL);
+  }
+  for (int i = 0; i < opt->n_remove_cgroups; i++)
+    if (left[i]) return; /* still busy: the script removes it, then the parents */
+  for (int i = 0; i < opt->n_remove_cgroup_parents; i++) {
+    /* ENOENT: gone; EBUSY, ENOTEMPTY: in use. Either way, nothing more to do here. */
+    if (rmdir(opt->remove_cgroup_parents[i]) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY) return;
   }
 }
 

@@ -288,7 +288,8 @@ enter_container() {
   # uses them (cgroups_remove in helper/tupper-init.c). What it leaves, cgroup_remove_all removes.
   if [[ $mode == foreground && $svc_pid == private && -z $CG_UNIT ]]; then
     for dir in "${CG_HOME[@]}"; do entry+=(--leave-cgroup "$dir"); done
-    for dir in "${CG_DIRS[@]}" "${CG_PARENTS[@]}"; do entry+=(--remove-cgroup "$dir"); done
+    for dir in "${CG_DIRS[@]}"; do entry+=(--remove-cgroup "$dir"); done
+    for dir in "${CG_PARENTS[@]}"; do entry+=(--remove-cgroup-parent "$dir"); done
   fi
   # detached: whether the workload's exec happened, reported on 4 (start_report)
   if [[ $mode == detached ]]; then

@@ -35,7 +35,7 @@ programs_of() {
 
 # A foreground run's end (cgroups_remove in helper/tupper-init.c): the supervisor removes the
 # container's cgroups, and the script only what it could not.
-@test "a foreground run: tupper-init removes the container's cgroups when the workload ends; one still busy (a host process put in it) is left to the script, which ends that process and removes it" {
+@test "a foreground run: tupper-init removes the container's cgroups when the workload ends, and a parent another container uses is tried once; one still busy (a host process put in it) is left to the script, which ends that process and removes it" {
   compile_app 'network_mode: none' 'command: ["/bin/true"]'
   run -0 "$SCRIPT" run --rm app
   # the workload's view: its own cgroup namespace, rooted at the container's cgroup
@@ -47,6 +47,17 @@ programs_of() {
   ! grep -q 'execve("[^"]*/rmdir"' "$TEST_DIR/strace" || false
   run -0 leftovers_of "$PROJECT"
   [ -z "$output" ]
+  # a parent that another container uses is tried once, and stays (a cgroup with children is
+  # EBUSY, as a busy one is: no retries for it)
+  compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sleep", "600"]'
+  "$SCRIPT" up -d app
+  wait_running "$PROJECT-app-1"
+  strace -f -qq -e trace=rmdir -o "$TEST_DIR/strace" "$SCRIPT" run --rm app /bin/true
+  grep -q 'rmdir(".*/tupper") = -1 EBUSY' "$TEST_DIR/strace"
+  [ "$(grep -o 'rmdir("[^"]*/tupper")' "$TEST_DIR/strace" | sort | uniq -d)" = "" ]
+  [ -n "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-app-1" -print -quit)" ]
+  "$SCRIPT" down
+  compile_app 'network_mode: none' 'command: ["/bin/true"]'
   # a process of the host's in the container's cgroup keeps it busy past tupper-init's end
   "$SCRIPT" run --rm app /bin/sleep 2 > /dev/null &
   local runner=$! dir='' i
@@ -79,7 +90,7 @@ programs_of() {
   [ ! -e "$TUPPER_RUN" ]
   run -0 "$SCRIPT" run --rm app
   [ -f "$facts" ] && [ -O "$facts" ]
-  grep -qx "FACTS_FORMAT=1 FACTS_BOOT=$boot FACTS_CGROUP_MOUNTS=$(grep -c ' - cgroup' /proc/self/mountinfo)" "$facts"
+  grep -q "^FACTS_FORMAT='1 memory cpu [a-z ]*' FACTS_BOOT=$boot FACTS_CGROUP_MOUNTS=$(grep -c ' - cgroup' /proc/self/mountinfo)\$" "$facts"
   # what it holds is what a start finds: the same hierarchies and this process's cgroups
   run -0 env TUPPER_TRACE="$TEST_DIR/taken.trace" "$SCRIPT" run --rm app
   grep -q ' host_facts_load ' "$TEST_DIR/taken.trace"
@@ -104,7 +115,20 @@ programs_of() {
   # back in this mount table: its lines are not the namespace's, so found again
   run -0 env TUPPER_TRACE="$TEST_DIR/back.trace" "$SCRIPT" run --rm app
   grep -q ' cgroup_find ' "$TEST_DIR/back.trace"
-  grep -qx "FACTS_FORMAT=1 FACTS_BOOT=$boot FACTS_CGROUP_MOUNTS=$(grep -c ' - cgroup' /proc/self/mountinfo)" "$facts"
+  grep -q " FACTS_BOOT=$boot FACTS_CGROUP_MOUNTS=$(grep -c ' - cgroup' /proc/self/mountinfo)\$" "$facts"
+  # a script of another tupper (other controllers in use) does not take these
+  sed -i "s/^FACTS_FORMAT='1 /FACTS_FORMAT='1 rdma /" "$facts"
+  run -0 env TUPPER_TRACE="$TEST_DIR/format.trace" "$SCRIPT" run --rm app
+  grep -q ' cgroup_find ' "$TEST_DIR/format.trace"
+  grep -q "^FACTS_FORMAT='1 memory " "$facts"
+  # nor those whose v2 controllers are not the host's any more (moved to a v1 mount elsewhere)
+  if grep -q "^CG_VERSION=(.*'2'" "$facts"; then
+    sed -i "s/^CG_CONTROLLERS=(\(.*\)',\([a-z,]*\),')\$/CG_CONTROLLERS=(\1',\2,rdma,')/" "$facts"
+    grep -q ",rdma,')\$" "$facts"
+    run -0 env TUPPER_TRACE="$TEST_DIR/controllers.trace" "$SCRIPT" run --rm app
+    grep -q ' cgroup_find ' "$TEST_DIR/controllers.trace"
+    ! grep -q ",rdma,')\$" "$facts" || false
+  fi
   # another boot's facts are not taken
   sed -i "s/FACTS_BOOT=$boot/FACTS_BOOT=00000000-0000-0000-0000-000000000000/" "$facts"
   run -0 env TUPPER_TRACE="$TEST_DIR/boot.trace" "$SCRIPT" run --rm app
