@@ -72,6 +72,7 @@
 #include "proxy6.h"
 #include "security.h"
 #include "port.h"
+#include "remove.h"
 #include "pty.h"
 #include "untar.h"
 #include "context.h"
@@ -183,6 +184,8 @@ struct options {
   int n_remove_cgroups;
   const char *remove_cgroup_parents[MAX_CGROUP_PATHS]; /* then the parents tupper made, unless in use */
   int n_remove_cgroup_parents;
+  const char *remove_trees[MAX_CGROUP_PATHS]; /* run --rm: then the container's directories and records */
+  int n_remove_trees;
   const char *status_dir;
   const char *log_path; /* detached: the output goes here, through the supervisor (log.c) */
   long long log_max_size;
@@ -357,7 +360,7 @@ static void usage(void) {
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
         "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...] [--report-fd N]\n"
         "                   [--leave-cgroup CGROUP_PROCS]... [--remove-cgroup CGROUP_DIR]...\n"
-        "                   [--remove-cgroup-parent CGROUP_DIR]...\n"
+        "                   [--remove-cgroup-parent CGROUP_DIR]... [--remove-tree PATH]...\n"
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
@@ -603,6 +606,9 @@ static void parse_args(int argc, char **argv, struct options *opt) {
     } else if (strcmp(flag, "--remove-cgroup") == 0) {
       if (opt->n_remove_cgroups == MAX_CGROUP_PATHS) die("more than %d --remove-cgroup", MAX_CGROUP_PATHS);
       opt->remove_cgroups[opt->n_remove_cgroups++] = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--remove-tree") == 0) {
+      if (opt->n_remove_trees == MAX_CGROUP_PATHS) die("more than %d --remove-tree", MAX_CGROUP_PATHS);
+      opt->remove_trees[opt->n_remove_trees++] = need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--remove-cgroup-parent") == 0) {
       if (opt->n_remove_cgroup_parents == MAX_CGROUP_PATHS) die("more than %d --remove-cgroup-parent", MAX_CGROUP_PATHS);
       opt->remove_cgroup_parents[opt->n_remove_cgroup_parents++] = need(argc, argv, i++, flag);
@@ -1656,16 +1662,16 @@ static void pid1_output_drain(struct supervisor *sv) {
  * --ignore-fail-on-non-empty leaves it. Nothing here is fatal: what is left, the script's
  * cgroup_remove_all removes, as after a supervisor that was killed.
  */
-static void cgroups_remove(const struct options *opt) {
+static bool cgroups_remove(const struct options *opt) {
   char pid[24];
   int length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
   bool left[MAX_CGROUP_PATHS];
-  if (opt->n_remove_cgroups == 0) return;
+  if (opt->n_remove_cgroups == 0) return false;
   for (int i = 0; i < opt->n_leave_cgroups; i++) {
     int fd = open(opt->leave_cgroups[i], O_WRONLY | O_CLOEXEC);
     bool moved = fd >= 0 && write(fd, pid, (size_t)length) == length;
     if (fd >= 0) close(fd);
-    if (!moved) return; /* still in that cgroup: none of them can go */
+    if (!moved) return false; /* still in that cgroup: none of them can go */
   }
   for (int i = 0; i < opt->n_remove_cgroups; i++) left[i] = true;
   for (int tries = 0; tries < 100; tries++) {
@@ -1674,18 +1680,31 @@ static void cgroups_remove(const struct options *opt) {
       if (!left[i]) continue;
       if (rmdir(opt->remove_cgroups[i]) == 0 || errno == ENOENT) left[i] = false;
       else if (errno == EBUSY) busy = true;
-      else return; /* EACCES, EROFS ...: the script says why */
+      else return false; /* EACCES, EROFS ...: the script says why */
     }
     if (!busy) break;
     struct timespec pause = {0, 1000000};
     nanosleep(&pause, NULL);
   }
   for (int i = 0; i < opt->n_remove_cgroups; i++)
-    if (left[i]) return; /* still busy: the script removes it, then the parents */
+    if (left[i]) return false; /* still busy: the script removes it, then the parents */
   for (int i = 0; i < opt->n_remove_cgroup_parents; i++) {
     /* ENOENT: gone; EBUSY, ENOTEMPTY: in use. Either way, nothing more to do here. */
-    if (rmdir(opt->remove_cgroup_parents[i]) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY) return;
+    if (rmdir(opt->remove_cgroup_parents[i]) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY) return true;
   }
+  return true;
+}
+
+/*
+ * --remove-tree PATH... (run --rm in the foreground, network none, its layer not a btrfs
+ * snapshot): once the container's cgroups are gone, nothing of it runs, and nothing reads
+ * its directories and records any more, so they go here too (remove.c), the cgroup record
+ * last: what is left then (a start killed, a tree too deep), the script's rm removes, as
+ * after a supervisor that was killed. With a cgroup left, all is left to the script.
+ */
+static void trees_remove(const struct options *opt) {
+  for (int i = 0; i < opt->n_remove_trees; i++)
+    if (!tree_remove(opt->remove_trees[i])) return;
 }
 
 /* The supervisor's end, with PID 1's last status: the last of the output goes to the log first. */
@@ -1705,7 +1724,7 @@ static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
     ssize_t ignored = write(failure_fd, sv->failure, strlen(sv->failure)); /* the script may be gone */
     (void)ignored;
   }
-  cgroups_remove(sv->opt);
+  if (cgroups_remove(sv->opt)) trees_remove(sv->opt);
   exit(sv->last_status);
 }
 

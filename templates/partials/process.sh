@@ -290,6 +290,13 @@ enter_container() {
     for dir in "${CG_HOME[@]}"; do entry+=(--leave-cgroup "$dir"); done
     for dir in "${CG_DIRS[@]}"; do entry+=(--remove-cgroup "$dir"); done
     for dir in "${CG_PARENTS[@]}"; do entry+=(--remove-cgroup-parent "$dir"); done
+    # run --rm with network none (nothing to detach from a network) on overlay or a copy (a
+    # btrfs snapshot is deleted with btrfs): its directories and records too, once the
+    # cgroups are gone, as rm -rf --one-file-system would (helper/remove.c); what it leaves,
+    # container_remove removes
+    if [[ $RM_ON_EXIT == "$name" && $svc_network_mode == none && ${CONTAINER_STORAGE[$name]:-} != btrfs ]]; then
+      entry+=(--remove-tree "$CONTAINERS_DIR/$name" --remove-tree "$STATE_DIR/$name" --remove-tree "$STATE_DIR/.cgroups-$name")
+    fi
   fi
   # detached: whether the workload's exec happened, reported on 4 (start_report)
   if [[ $mode == detached ]]; then

@@ -11,11 +11,11 @@ programs_of() {
   grep -v ENOENT "$TEST_DIR/strace" | sed -nE 's/^[0-9]+ +execve\("([^"]+)".*/\1/p' | xargs -n1 basename | paste -sd' '
 }
 
-@test "run --rm with network none runs mkdir once (directories and cgroups), tupper-init (which makes the namespaces itself, and removes the cgroups at the end), the workload, and rm" {
+@test "run --rm with network none runs mkdir once (directories and cgroups), tupper-init (which makes the namespaces itself, and removes the cgroups and directories at the end), and the workload" {
   compile_app 'network_mode: none' 'command: ["/bin/true"]'
   run -0 "$SCRIPT" run --rm app # imports the image and checks the helper's sha256, once
   run -0 programs_of run --rm app
-  [ "$output" = "app.sh mkdir tupper-init true rm" ]
+  [ "$output" = "app.sh mkdir tupper-init true" ]
 }
 
 @test "run --rm --service-ports on a bridge adds the namespace, one ip batch, the port check, one iptables-restore each way, and the network's teardown" {
@@ -76,6 +76,34 @@ programs_of() {
   [ -z "$output" ]
   ! kill -0 "$lodger" 2> /dev/null || false
   [ ! -d "$dir" ]
+}
+
+# run --rm's end (--remove-tree, helper/remove.c): the supervisor removes what the workload
+# wrote, so that is hostile data.
+@test "run --rm: tupper-init removes the container's directories whatever the workload left there: a symlink to the host's files is unlinked, not followed; device nodes, odd names, a hard link go; a volume's files stay; a tree deeper than it walks is left to the script's rm" {
+  mkdir -p "$TEST_DIR/outside/sub" "$TEST_DIR/vol"
+  echo keep > "$TEST_DIR/outside/sub/file"
+  echo keep > "$TEST_DIR/vol/file"
+  compile_app 'network_mode: none' "volumes: [\"$TEST_DIR/vol:/vol\"]" 'command: ["/bin/true"]'
+  run -0 "$SCRIPT" run --rm app
+  # shellcheck disable=SC2016 # expanded in the container
+  strace -f -qq -e trace=execve -o "$TEST_DIR/strace" "$SCRIPT" run --rm app /bin/sh -ec '
+    ln -s "$1/outside" /out; ln -s "$1/outside/sub/file" /out-file; mkdir -p /d/e; ln -s "$1/outside" /d/e/out
+    mknod /null2 c 1 3; mkfifo /fifo; printf x > "/new
+line"; printf h > /h1; ln /h1 /hard; mkdir "/x y"; touch "/x y/ a b" /vol/made; chmod 0 "/x y"' sh "$TEST_DIR"
+  ! grep -q 'execve("[^"]*/rm"' "$TEST_DIR/strace" || false
+  [ "$(cat "$TEST_DIR/outside/sub/file")" = keep ]
+  [ "$(cat "$TEST_DIR/vol/file")" = keep ]
+  [ -f "$TEST_DIR/vol/made" ]
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+  # deeper than tupper-init walks: the script's rm removes the rest
+  # shellcheck disable=SC2016 # expanded in the container
+  strace -f -qq -e trace=execve -o "$TEST_DIR/strace" "$SCRIPT" run --rm app /bin/sh -ec 'd=/deep; i=0; while [ $i -lt 100 ]; do d=$d/d; i=$((i + 1)); done; mkdir -p $d; touch $d/f'
+  grep -q 'execve("[^"]*/rm"' "$TEST_DIR/strace"
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+  [ "$(cat "$TEST_DIR/outside/sub/file")" = keep ]
 }
 
 # Host facts (cgroups.sh.hbs): the cgroup hierarchies are found once a boot, not at each start.
