@@ -257,7 +257,7 @@ load helpers
   # the commands that change the host (each through a host wrapper, then as it ran), with
   # the values they ran with
   # (in the foreground, tupper-init removes the container's cgroups when the workload ends)
-  local cgroups="( --leave-cgroup /sys/fs/cgroup/[^ ]*/cgroup.procs)+( --remove-cgroup /sys/fs/cgroup/[^ ]*)+( --remove-cgroup-parent /sys/fs/cgroup/[^ ]*)*"
+  local cgroups="( --leave-cgroup /sys/fs/cgroup/[^ ]*/cgroup.procs)+( --remove-cgroup /sys/fs/cgroup/[^ ]*)+( --remove-cgroup-parent /sys/fs/cgroup/[^ ]*)*( --remove-tree [^ ]*)*"
   grep -E '^\++ [0-9]+\.[0-9]+ enter_container \[0\] host exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net'"$cgroups"' --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
   grep -E '^\++ [0-9]+\.[0-9]+ host \[0\] exec .*/tupper-init --unshare mount,uts,ipc,pid,cgroup,net'"$cgroups"' --rootfs .*/containers/'"$PROJECT"'/' "$TEST_DIR/audit.log"
   grep -E -- "--remove-cgroup /sys/fs/cgroup/[^ ]*/$PROJECT-app-run-[0-9a-f]+ " "$TEST_DIR/audit.log"
