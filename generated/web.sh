@@ -33,9 +33,9 @@ readonly TUPPER_RUN="${TUPPER_RUN:-/run/tupper}"         # process and cgroup re
 # tupper-init, which enters each container: this script runs only the one with this sha256.
 # tupper-init built in tupper's source tree with: gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -ffile-prefix-map=$PWD=. -Wl,--build-id=none -o helper/tupper-init helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/chmod.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c helper/remove.c
 # compiler: gcc (Debian 12.2.0-14+deb12u1) 12.2.0; C library: libc6-dev 2.36-9+deb12u14 (Debian GNU/Linux 12 (bookworm))
-# sources: helper/tupper-init.c sha256 27ea43e8a98bdf472d437b4fba2e76b3b96debc70d50cdea8035466b76acd3df, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 28e96028f18034552d4b26888b818a29144558b52005bdb9059d2230502423f5, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 c791a5e4e0f69715280fcb4f7a9397aec7044662d5f6cc5eb01ecb35bd7852f1, helper/chmod.c sha256 a50338d0655a17807e50137ef4e8a2c9b11143a73b2b27e2f3c285b7f0c52542, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/remove.c sha256 9f0c9e9f104281fd29c32b10024cd2d08c306c24174011c72fc5f2a7c206d975, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 9e919e527c2202958a8e71fb477c275fe3a5abf39441b46fe38f958a0f68856e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/chmod.h sha256 10f8ca28e4ddcfeb508be200c1f278dd853da1817d8d3e44a8824f80c14edef2, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5, helper/remove.h sha256 1f206fba5fd9bfe5304698c2d7ace7eec78ad5253048dbc4012a61a7ec73ba59
+# sources: helper/tupper-init.c sha256 7c405445539fe14896f4c1cf70f6a6f1a87a50b9b95ee9a515d30a9a798d21e7, helper/log.c sha256 9e7f7ea90048f9aa81a7aada977d3e4d1e0f63d1c51bf878c3c5ca52f4132782, helper/security.c sha256 a6beb49d899a287d8e059ea7ff04e879ebedfa1f23e4945cb90a08cc00030ac1, helper/devices.c sha256 03ff3194780cef0bfa5c8a73614446a62c581ea66fee7228a084a0fbc4d73e8b, helper/users.c sha256 14202a39989626be1012a58fad93ea17affb64570fa4ce256c36f0a1c786a3ee, helper/userns.c sha256 47701640d2812c3ac94a3373d01ecef5330e6b1b71f368b774e49d89c61eecfb, helper/seccomp_profile.c sha256 f29a8b3472176a5e5613cda6eebda0d49205f849aa2293b9e2b6d085def2dd9f, helper/untar.c sha256 867a01345ac2707ac05c8adb17b37ab68070c1d151a2d22626cfff9cacd8d787, helper/port.c sha256 b27b9534a1bd56648aa2651ff094a048732d213f2afbf0569ecd68a1d71a5332, helper/util.c sha256 28e96028f18034552d4b26888b818a29144558b52005bdb9059d2230502423f5, helper/pty.c sha256 6dd73fcb6cb5c0880e7aaed744d86fa671b8a63880e48673f170ff0c44973b32, helper/context.c sha256 c791a5e4e0f69715280fcb4f7a9397aec7044662d5f6cc5eb01ecb35bd7852f1, helper/chmod.c sha256 a50338d0655a17807e50137ef4e8a2c9b11143a73b2b27e2f3c285b7f0c52542, helper/pattern.c sha256 a498ece66aa0f5cdabbbe4f7208d0c3b89ede2b3839c708fadd385037dc535c1, helper/sha256.c sha256 cdb596330e2be2c11aae56d2c7812b36508675368f2e5c5813eae37cda6766ed, helper/net6.c sha256 f8712e57cf7b2d596f7203e08fb30b446d68f964ac505bff5b7b5666a44058d9, helper/proxy6.c sha256 2b889376080336b996f70e0d36504f88838e1042941e8d765c9f4f42d99f6ba9, helper/remove.c sha256 e77fb1f875d33af39e3f4dc3e8fcaa0aa21e391c9af68d992bcaffe08c77975e, helper/security.h sha256 a2301a41eb4b19d65a7999b2e2f9b46654b6bbd47683cb79ccfb5f558b55b736, helper/log.h sha256 1676a0ef0af7a1cf5eb949a6ac062f93329f9cd96fb508555a2779757f9967b4, helper/untar.h sha256 710e82798b266ef43b74e9321f0c78e5763099f4cadd3b9918e01fb73a17393c, helper/port.h sha256 f6da322d47dcb2a7ad7fd6c6c5099087f2dcfc32af380609b58aca7b1e331944, helper/util.h sha256 9e919e527c2202958a8e71fb477c275fe3a5abf39441b46fe38f958a0f68856e, helper/pty.h sha256 ade6b288e0442c62d356e36f90d11e6ac706b57392579450b907930522d051a5, helper/context.h sha256 98d4a68664e608b185f290fd16c17b5d28eefdcbc738a6cbc5e2dffb65016d8e, helper/chmod.h sha256 10f8ca28e4ddcfeb508be200c1f278dd853da1817d8d3e44a8824f80c14edef2, helper/pattern.h sha256 37dd2c4d4fc72f94d300fbad79c1f475e5ba5c8bac1a5d1bd0d5aced63e075e3, helper/sha256.h sha256 2b4cce3f6d5a64d0886a5245a8d63ccbee1e0e30706429da5282e54fead35b6f, helper/net6.h sha256 ca402c38cb495fa331436e636a6ea5156008cf63353625c14dd785b369fbb3b6, helper/proxy6.h sha256 244ef3968bc9e20c981c0f9dafdc3a3b550d7bd8c34226925093470755b5fba5, helper/remove.h sha256 f05c7ab9a60c743e08c49a0c971bb32b755cfc284ef8a3ac27bbda443a503908
 # rebuild and compare: make helper && sha256sum helper/tupper-init
-readonly HELPER_SHA256='855b71c44cbe879f86e8e525c33a04294e0af33ea0f733299bf5b71bae70322b'
+readonly HELPER_SHA256='54e1a17df48f1528d4a49f243e96b4153009902cd69ebea99ba95f82a5102aae'
 readonly HELPER_EMBEDDED=0
 TUPPER_HELPER="${TUPPER_HELPER:-/usr/local/libexec/tupper/tupper-init}"
 # (helper_ready points TUPPER_HELPER at the checked copy it runs, in TUPPER_RUN/helpers)
@@ -237,7 +237,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2991 101' [service-1]='3092 97' [state-dirs]='3189 54' [rootfs-import]='3243 29' [blkio]='3272 35' [systemd-scope]='3307 41' [network-create]='3348 115' [network-remove]='3463 81' [ipv6]='3544 246' [dependencies]='3790 54' [up]='3844 101' [logs]='3945 144' [start]='4089 27')
+declare -A SECTIONS=([service-0]='2993 101' [service-1]='3094 97' [state-dirs]='3191 54' [rootfs-import]='3245 29' [blkio]='3274 35' [systemd-scope]='3309 41' [network-create]='3350 115' [network-remove]='3465 81' [ipv6]='3546 246' [dependencies]='3792 54' [up]='3846 101' [logs]='3947 144' [start]='4091 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -2255,9 +2255,10 @@ container_launch() {
   fi
   if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" "$LAUNCHED_PID"; fi
   # The child writes this record first thing (so that a kill of this script at any point
-  # leaves it); writing the same line here too means it exists once launch returns.
+  # leaves it); writing the same line here too means it exists once launch returns. (A run
+  # --rm over already may have had its directory removed by tupper-init: no record then.)
   if proc_start_time "$LAUNCHED_PID"; then
-    host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY"
+    host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY" 2> /dev/null || [[ $RM_ON_EXIT == "$name" ]]
   fi
   if [[ $mode == detached ]]; then start_report "$name"; fi
 }
@@ -2319,11 +2320,12 @@ enter_container() {
     for dir in "${CG_DIRS[@]}"; do entry+=(--remove-cgroup "$dir"); done
     for dir in "${CG_PARENTS[@]}"; do entry+=(--remove-cgroup-parent "$dir"); done
     # run --rm with network none (nothing to detach from a network) on overlay or a copy (a
-    # btrfs snapshot is deleted with btrfs): its directories and records too, once the
-    # cgroups are gone, as rm -rf --one-file-system would (helper/remove.c); what it leaves,
-    # container_remove removes
+    # btrfs snapshot is deleted with btrfs): its records and directories too, once the
+    # cgroups are gone, as rm -rf --one-file-system would (helper/remove.c), the records first
+    # (the pid record: ps and down no longer take it for running), the cgroup record last;
+    # what it leaves (past a second's work, or when told to stop), container_remove removes
     if [[ $RM_ON_EXIT == "$name" && $svc_network_mode == none && ${CONTAINER_STORAGE[$name]:-} != btrfs ]]; then
-      entry+=(--remove-tree "$CONTAINERS_DIR/$name" --remove-tree "$STATE_DIR/$name" --remove-tree "$STATE_DIR/.cgroups-$name")
+      entry+=(--remove-tree "$STATE_DIR/$name" --remove-tree "$CONTAINERS_DIR/$name" --remove-tree "$STATE_DIR/.cgroups-$name")
     fi
   fi
   # detached: whether the workload's exec happened, reported on 4 (start_report)

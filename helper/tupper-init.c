@@ -1695,6 +1695,9 @@ static bool cgroups_remove(const struct options *opt) {
   return true;
 }
 
+/* --remove-tree: the mount namespace this process started in (the script's), to go back to */
+static int host_mount_ns = -1;
+
 /*
  * --remove-tree PATH... (run --rm in the foreground, network none, its layer not a btrfs
  * snapshot): once the container's cgroups are gone, nothing of it runs, and nothing reads
@@ -1703,8 +1706,14 @@ static bool cgroups_remove(const struct options *opt) {
  * after a supervisor that was killed. With a cgroup left, all is left to the script.
  */
 static void trees_remove(const struct options *opt) {
+  struct timespec deadline;
+  /* in the script's mount namespace: the directories as it sees them, with any mount made
+     on the host since the start (a directory of this process's copy would hide it) */
+  if (host_mount_ns < 0 || setns(host_mount_ns, CLONE_NEWNS) < 0) return;
+  if (clock_gettime(CLOCK_MONOTONIC, &deadline) < 0) return;
+  deadline.tv_sec += REMOVE_SECONDS;
   for (int i = 0; i < opt->n_remove_trees; i++)
-    if (!tree_remove(opt->remove_trees[i])) return;
+    if (!tree_remove(opt->remove_trees[i], &deadline)) return;
 }
 
 /* The supervisor's end, with PID 1's last status: the last of the output goes to the log first. */
@@ -2103,6 +2112,8 @@ int main(int argc, char **argv) {
     exec_in_container(&opt);
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
+  /* (close-on-exec, and PID 1 closes every inherited descriptor before the workload runs) */
+  if (opt.n_remove_trees > 0) host_mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
   enter_namespaces(&opt);
   static struct container_log log;
   if (opt.log_path != NULL) open_container_log(&log, &opt);

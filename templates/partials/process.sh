@@ -227,9 +227,10 @@ container_launch() {
   fi
   if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" "$LAUNCHED_PID"; fi
   # The child writes this record first thing (so that a kill of this script at any point
-  # leaves it); writing the same line here too means it exists once launch returns.
+  # leaves it); writing the same line here too means it exists once launch returns. (A run
+  # --rm over already may have had its directory removed by tupper-init: no record then.)
   if proc_start_time "$LAUNCHED_PID"; then
-    host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY"
+    host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY" 2> /dev/null || [[ $RM_ON_EXIT == "$name" ]]
   fi
   if [[ $mode == detached ]]; then start_report "$name"; fi
 }
@@ -291,11 +292,12 @@ enter_container() {
     for dir in "${CG_DIRS[@]}"; do entry+=(--remove-cgroup "$dir"); done
     for dir in "${CG_PARENTS[@]}"; do entry+=(--remove-cgroup-parent "$dir"); done
     # run --rm with network none (nothing to detach from a network) on overlay or a copy (a
-    # btrfs snapshot is deleted with btrfs): its directories and records too, once the
-    # cgroups are gone, as rm -rf --one-file-system would (helper/remove.c); what it leaves,
-    # container_remove removes
+    # btrfs snapshot is deleted with btrfs): its records and directories too, once the
+    # cgroups are gone, as rm -rf --one-file-system would (helper/remove.c), the records first
+    # (the pid record: ps and down no longer take it for running), the cgroup record last;
+    # what it leaves (past a second's work, or when told to stop), container_remove removes
     if [[ $RM_ON_EXIT == "$name" && $svc_network_mode == none && ${CONTAINER_STORAGE[$name]:-} != btrfs ]]; then
-      entry+=(--remove-tree "$CONTAINERS_DIR/$name" --remove-tree "$STATE_DIR/$name" --remove-tree "$STATE_DIR/.cgroups-$name")
+      entry+=(--remove-tree "$STATE_DIR/$name" --remove-tree "$CONTAINERS_DIR/$name" --remove-tree "$STATE_DIR/.cgroups-$name")
     fi
   fi
   # detached: whether the workload's exec happened, reported on 4 (start_report)

@@ -264,7 +264,7 @@ load helpers
   # (one mkdir: the container's directories, then its cgroups)
   grep -E '^\++ [0-9.]+ container_create \[[0-9]+\] host mkdir -p -- .*/containers/'"$PROJECT/$PROJECT"'-app-run-.* /sys/fs/cgroup/.*/'"$PROJECT"'-app-run-' "$TEST_DIR/audit.log"
   # (and, run --rm with network none, its directories: --remove-tree; nothing of it is left)
-  grep -E -- "--remove-tree [^ ]*/containers/$PROJECT/$PROJECT-app-run-[0-9a-f]+ --remove-tree [^ ]*/$PROJECT/$PROJECT-app-run-[0-9a-f]+ " "$TEST_DIR/audit.log"
+  grep -E -- "--remove-tree [^ ]*/run/$PROJECT/$PROJECT-app-run-[0-9a-f]+ --remove-tree [^ ]*/containers/$PROJECT/$PROJECT-app-run-[0-9a-f]+ " "$TEST_DIR/audit.log"
   run -0 leftovers_of "$PROJECT"
   [ -z "$output" ]
   # both runs are there, each exiting with the workload's status, which the next line shows

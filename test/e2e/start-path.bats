@@ -80,7 +80,7 @@ programs_of() {
 
 # run --rm's end (--remove-tree, helper/remove.c): the supervisor removes what the workload
 # wrote, so that is hostile data.
-@test "run --rm: tupper-init removes the container's directories whatever the workload left there: a symlink to the host's files is unlinked, not followed; device nodes, odd names, a hard link go; a volume's files stay; a tree deeper than it walks is left to the script's rm" {
+@test "run --rm: tupper-init removes the container's directories whatever the workload left there: a symlink to the host's files is unlinked, not followed; device nodes, odd names, a hard link go; a volume's files stay; a tree deeper than it walks, or more than a second's work, is left to the script's rm" {
   mkdir -p "$TEST_DIR/outside/sub" "$TEST_DIR/vol"
   echo keep > "$TEST_DIR/outside/sub/file"
   echo keep > "$TEST_DIR/vol/file"
@@ -104,6 +104,12 @@ line"; printf h > /h1; ln /h1 /hard; mkdir "/x y"; touch "/x y/ a b" /vol/made; 
   run -0 leftovers_of "$PROJECT"
   [ -z "$output" ]
   [ "$(cat "$TEST_DIR/outside/sub/file")" = keep ]
+  # more files than a second of its work removes: the records went first, the rest is rm's
+  # shellcheck disable=SC2016 # expanded in the container
+  strace -f -qq -e trace=execve -o "$TEST_DIR/strace" "$SCRIPT" run --rm app /bin/sh -ec 'mkdir /many; cd /many; seq 300000 | xargs touch'
+  grep -q 'execve("[^"]*/rm"' "$TEST_DIR/strace"
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
 }
 
 # Host facts (cgroups.sh.hbs): the cgroup hierarchies are found once a boot, not at each start.
