@@ -15,6 +15,9 @@ declare -A HOST_ENV=()
 # ---- Settings -------------------------------------------------------------------
 # name: worker
 readonly PROJECT='worker'
+readonly SCRIPT_SOURCE=${BASH_SOURCE[0]:-} # (none: read from stdin, bash -s)
+SCRIPT_NAME=${SCRIPT_SOURCE##*/}
+readonly SCRIPT_NAME=${SCRIPT_NAME:-$PROJECT.sh}
 readonly SERVICES=('worker') # in start order: each after what it depends on
 declare -A SERVICE_SCALE=() # how many containers each service runs
 SERVICE_SCALE['worker']=1 # services.worker.scale: not set (1)
@@ -59,7 +62,7 @@ readonly STATE_DIR="$TUPPER_RUN/$PROJECT"
 trace_open() {
   local umask_was key value path=$TUPPER_TRACE sub='' rest part owner mode type i protected=0
   local -a names=(/) info
-  trace_refuse() { printf '%s: TUPPER_TRACE=%s %s; not written\n' "${BASH_SOURCE[0]##*/}" "$TUPPER_TRACE" "$1" >&2 && exit 1; }
+  trace_refuse() { printf '%s: TUPPER_TRACE=%s %s; not written\n' "$SCRIPT_NAME" "$TUPPER_TRACE" "$1" >&2 && exit 1; }
   [[ ! -L $TUPPER_TRACE ]] || trace_refuse "is a symlink"
   [[ ! -e $TUPPER_TRACE ]] || [[ -f $TUPPER_TRACE && -O $TUPPER_TRACE ]] || trace_refuse "is not a regular file of root's"
   if [[ $path != /* ]]; then path="$(pwd -P)/$path"; fi
@@ -87,7 +90,7 @@ trace_open() {
   # the file opened is the one named (no symlink swapped in meanwhile), a regular file of root's
   if [[ -L $TUPPER_TRACE || ! /proc/self/fd/$TRACE_FD -ef $TUPPER_TRACE || ! -f /proc/self/fd/$TRACE_FD || ! -O /proc/self/fd/$TRACE_FD ]]; then
     printf '%s: TUPPER_TRACE=%s is not a regular file of root'"'"'s; not written
-' "${BASH_SOURCE[0]##*/}" "$TUPPER_TRACE" >&2
+' "$SCRIPT_NAME" "$TUPPER_TRACE" >&2
     exit 1
   fi
   if ((existed)); then chmod 0600 -- "/proc/self/fd/$TRACE_FD"; fi
@@ -126,14 +129,18 @@ normalise_path() {
   printf -v REPLY '/%s' "${out[@]}"
   REPLY=${REPLY:-/}
 }
-script_dir=${BASH_SOURCE[0]%/*}
-[[ $script_dir != "${BASH_SOURCE[0]}" ]] || script_dir=.
+# This script's file. One that bash reads from its stdin (bash -s) has none: it takes the
+# working directory for its own (the spec's relative paths are found from there), its
+# project's name for its own in messages, and is read whole (no lazy section to read again).
+script_dir=${SCRIPT_SOURCE%/*}
+[[ -n $SCRIPT_SOURCE && $script_dir != "$SCRIPT_SOURCE" ]] || script_dir=.
 [[ $script_dir == /* ]] || script_dir="$PWD/$script_dir"
 normalise_path "$script_dir"/'../specs'
 readonly SPEC_DIR=$REPLY
-readonly SCRIPT_NAME=${BASH_SOURCE[0]##*/}
-# this script's file, for section_load (a script read from a pipe has none, and is read whole)
-readonly SCRIPT_FILE="$script_dir/$SCRIPT_NAME"
+# for section_load (a script read from a pipe is not a regular file: it is read whole)
+SCRIPT_FILE=''
+if [[ -n $SCRIPT_SOURCE ]]; then SCRIPT_FILE="$script_dir/$SCRIPT_NAME"; fi
+readonly SCRIPT_FILE
 
 # ---- The services, resolved from the spec ----------------------------------------
 # load_service sets the svc_* variables that the phases below read. Each line names
@@ -227,7 +234,7 @@ section_load() {
   fi
   eval "${lines[*]}"
 }
-declare -A SECTIONS=([service-0]='2983 94' [state-dirs]='3077 54' [rootfs-import]='3131 29' [blkio]='3160 35' [systemd-scope]='3195 41' [network-create]='3236 115' [network-remove]='3351 81' [ipv6]='3432 246' [dependencies]='3678 54' [up]='3732 101' [logs]='3833 144' [start]='3977 27')
+declare -A SECTIONS=([service-0]='2991 94' [state-dirs]='3085 54' [rootfs-import]='3139 29' [blkio]='3168 35' [systemd-scope]='3203 41' [network-create]='3244 115' [network-remove]='3359 81' [ipv6]='3440 246' [dependencies]='3686 54' [up]='3740 101' [logs]='3841 144' [start]='3985 27')
 declare -a SECTION_LINES=()
 SECTIONS_FROM=0
 
@@ -743,7 +750,8 @@ helpers_dir_check() {
 
 # Writes the embedded helper's bytes into file $1.
 helper_decode() {
-  sed -n '/^# tupper-init, base64,/,/^# end of tupper-init$/{/^#[A-Za-z0-9+\/=]*$/s/^#//p}' -- "${BASH_SOURCE[0]}" | base64 -d > "$1"
+  [[ -n $SCRIPT_FILE ]] || die "a script read from stdin cannot unpack the tupper-init it embeds; run it as a file, or set TUPPER_HELPER"
+  sed -n '/^# tupper-init, base64,/,/^# end of tupper-init$/{/^#[A-Za-z0-9+\/=]*$/s/^#//p}' -- "$SCRIPT_FILE" | base64 -d > "$1"
 }
 
 # ---- Images: imported once into the image store -----------------------------------

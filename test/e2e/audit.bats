@@ -149,3 +149,19 @@ compare_plan_with_run() {
   (cd "$TEST_DIR/tree" && eval "$build")
   [ "$(sha256sum < "$TEST_DIR/tree/helper/tupper-init" | cut -d' ' -f1)" = "$pinned" ]
 }
+
+@test "a script bash reads from its stdin (bash -s -- VERB) runs its verbs; an embedded helper it cannot unpack is refused by name" {
+  compile_app 'network_mode: none' 'command: ["/bin/cat", "/etc/hostname"]'
+  run -0 --separate-stderr bash -s -- run --rm app < "$SCRIPT"
+  [[ $output == "$PROJECT-app-run-"* ]]
+  [[ $stderr != *unbound* ]]
+  run -0 --separate-stderr bash -s -- ps -a < "$SCRIPT"
+  [[ ${lines[0]} == NAME* ]]
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+  # (a new TUPPER_RUN: no checked copy of the helper there yet)
+  node "$CLI" compile --embed-helper "$TEST_DIR/spec/app.yaml" -o "$TEST_DIR/one.sh" 2> /dev/null
+  run -1 --separate-stderr env -u TUPPER_HELPER TUPPER_ROOT="$TEST_DIR/root2" TUPPER_RUN="$TEST_DIR/run2" bash -s -- run --rm app < "$TEST_DIR/one.sh"
+  [[ $stderr == *"a script read from stdin cannot unpack the tupper-init it embeds; run it as a file, or set TUPPER_HELPER"* ]]
+  [ ! -e "$TEST_DIR/root2/containers" ]
+}
