@@ -2268,7 +2268,7 @@ container_launch() {
   if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" "$LAUNCHED_PID"; fi
   # The child writes this record first thing (so that a kill of this script at any point
   # leaves it); writing the same line here too means it exists once launch returns. (A run
-  # --rm over already may have had its directory removed by tupper-init: no record then.)
+  # --rm whose workload has already ended may find its directory removed by tupper-init.)
   if proc_start_time "$LAUNCHED_PID"; then
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY" 2> /dev/null || [[ $RM_ON_EXIT == "$name" ]]
   fi
