@@ -141,6 +141,12 @@ readonly SPEC_DIR=$REPLY
 SCRIPT_FILE=''
 if [[ -n $SCRIPT_SOURCE ]]; then SCRIPT_FILE="$script_dir/$SCRIPT_NAME"; fi
 readonly SCRIPT_FILE
+# section_load reads the very file bash runs, even after a recompile has renamed another
+# into its place: bash holds it open on descriptor 255 (close-on-exec, and closed in
+# subshells, which read it by its name)
+SCRIPT_ON_255=0
+if [[ -n $SCRIPT_FILE && /proc/self/fd/255 -ef $SCRIPT_FILE ]]; then SCRIPT_ON_255=1; fi
+readonly SCRIPT_ON_255
 
 # ---- The services, resolved from the spec ----------------------------------------
 # load_service sets the svc_* variables that the phases below read. Each line names
@@ -218,18 +224,28 @@ note() { ((PLAN)) || printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 # script's file, checked by their first and last line, and evaluated: the same text bash
 # reads below the start path for the other verbs.
 section_load() {
-  local where=${SECTIONS[$1]:-} IFS=$'\n'
+  local where=${SECTIONS[$1]:-} IFS=$'\n' from=$SCRIPT_FILE
   local -a lines
   [[ -n $where ]] || die "internal error: no section $1"
+  if ((SCRIPT_ON_255)) && [[ -e /proc/self/fd/255 ]]; then from=/proc/self/fd/255; fi
   # only the section's lines are kept: mapfile skips the lines before it without storing them
   # (0.4 ms here), where keeping the file's tail and slicing it cost 1.7 ms
-  mapfile -t -s "$((${where% *} - 1))" -n "${where#* }" lines < "$SCRIPT_FILE" || die "cannot read $SCRIPT_FILE"
+  mapfile -t -s "$((${where% *} - 1))" -n "${where#* }" lines < "$from" || die "cannot read $SCRIPT_FILE"
   if ((${#lines[@]} != ${where#* })) || [[ ${lines[0]} != "# ---- section $1" || ${lines[-1]} != "# ---- end of section $1" ]]; then
     die "$SCRIPT_FILE changed while it ran (its section $1 is not where it was); run it again"
   fi
   eval "${lines[*]}"
+  SECTIONS_LOADED[$1]=1
 }
-declare -A SECTIONS=([service-0]='2692 94' [state-dirs]='2786 54' [helper-copy]='2840 60' [rootfs-import]='2900 29' [host-facts-find]='2929 61' [blkio]='2990 35' [cgroup-gaps]='3025 39' [systemd-scope]='3064 41' [network-create]='3105 115' [network-remove]='3220 81' [bridge-attach]='3301 158' [ipv6]='3459 246' [volume-fill]='3705 50' [dependencies]='3755 54' [up]='3809 101' [logs]='3910 144' [start]='4054 27')
+declare -A SECTIONS=([service-0]='2449 94' [state-dirs]='2543 54' [helper-copy]='2597 60' [rootfs-import]='2657 29' [host-facts-find]='2686 61' [blkio]='2747 35' [cgroup-gaps]='2782 39' [systemd-scope]='2821 41' [teardown]='2862 326' [network-create]='3188 115' [network-remove]='3303 81' [bridge-attach]='3384 158' [ipv6]='3542 246' [volume-fill]='3788 50' [dependencies]='3838 54' [up]='3892 101' [logs]='3993 144' [start]='4137 27') SECTIONS_LOADED=()
+SECTIONS_LAZY=0 # 1: bash stopped reading at the start path's end (see main), the sections unread
+
+# Loads lazy section $1 now, unless it is loaded or bash read the whole script: for what a
+# start needs once its workload runs (teardown), read while tupper-init sets the container up.
+section_preload() {
+  ((SECTIONS_LAZY)) && [[ -z ${SECTIONS_LOADED[$1]:-} ]] || return 0
+  section_load "$1"
+}
 
 # Succeeds when $1 names a service of this project.
 is_service() {
@@ -449,22 +465,30 @@ host() {
     plan_track "$@"
     return 0
   fi
-  # bash's loadable mkdir -p makes a missing parent after a stat, and fails where another
-  # process made it in between (coreutils' takes that as done): once more finds it made
-  if [[ $1 == mkdir ]] && ((MKDIR_BUILTIN)); then "$@" 2> /dev/null || "$@"; return; fi
+  if [[ $1 == mkdir ]] && ((MKDIR_BUILTIN)); then
+    # the builtin for `mkdir -p -- DIR...` alone; coreutils' for the rest (-m), and where the
+    # builtin fails: it makes a missing parent after a stat, and fails where another process
+    # made it in between, which coreutils' takes as done (and it says why in its own words)
+    if [[ $2 == -p && $3 == -- ]] && "$@" 2> /dev/null; then return 0; fi
+    "$MKDIR_FILE" "${@:2}"
+    return
+  fi
   "$@"
 }
 
 # mkdir without a process, where bash's own loadable builtins are installed (Debian's
-# bash-builtins, built for this very bash, in root's /usr/lib/bash): a fork and an exec of
-# /bin/mkdir cost 3 to 4 ms here, `enable -f` about 1 ms once. It takes what tupper passes
-# (-p, -m MODE, --), and plan and TUPPER_TRACE show the same line. Start verbs call it
-# first; TUPPER_BASH_LOADABLES=0 keeps /bin/mkdir. (Its rm has no --one-file-system, and
-# its rmdir no --ignore-fail-on-non-empty: those stay processes.)
-MKDIR_BUILTIN=0
+# bash-builtins, built for the very bash at /bin/bash, in root's /usr/lib/bash): a fork and
+# an exec of /bin/mkdir cost 3 to 4 ms here, `enable -f` about 1 ms once. host uses it for
+# `mkdir -p -- DIR...` (a new container's directories and cgroups), and plan and
+# TUPPER_TRACE show the same line. Start verbs call it first; TUPPER_BASH_LOADABLES=0 keeps
+# /bin/mkdir. (Its rm has no --one-file-system, and its rmdir no
+# --ignore-fail-on-non-empty: those stay processes.)
+MKDIR_BUILTIN=0 MKDIR_FILE=''
 mkdir_builtin() {
-  local so=/usr/lib/bash/mkdir
-  [[ ${TUPPER_BASH_LOADABLES:-1} != 0 && $MKDIR_BUILTIN == 0 && -f $so && -O $so && -O ${so%/*} ]] || return 0
+  local so=/usr/lib/bash/mkdir file
+  [[ ${TUPPER_BASH_LOADABLES:-1} != 0 && $MKDIR_BUILTIN == 0 && $BASH -ef /bin/bash && -f $so && -O $so && -O ${so%/*} ]] || return 0
+  for file in /usr/bin/mkdir /bin/mkdir; do [[ ! -x $file ]] || { MKDIR_FILE=$file && break; }; done
+  [[ -n $MKDIR_FILE ]] || return 0
   if enable -f "$so" mkdir 2> /dev/null; then MKDIR_BUILTIN=1; fi
 }
 
@@ -1348,74 +1372,13 @@ cgroup_inherit_cpuset() {
   REPLY=$value
 }
 
-# Kills whatever is left in cgroup $1 (cgroup.kill on v2, each process on v1; again until
-# it stays empty, so that a forking process cannot outrun it).
-cgroup_kill_all() {
-  local pid tries=0
-  # A plan assumes the stop signal worked (that is what the grace period is for).
-  if ((PLAN)); then return 0; fi
-  while cg_has_processes "$1"; do
-    ((tries++ < 250)) || die "processes in $1 did not end after SIGKILL"
-    if [[ -e $1/cgroup.kill ]]; then
-      host_write "$1/cgroup.kill" 1
-    else
-      while read -r pid; do host kill -s KILL "$pid" 2>/dev/null || true; done < "$1/cgroup.procs"
-    fi
-    sleep 0.02
-  done
-}
-
-# Removes container $1's cgroups (after killing what is left in them) and the parents
-# tupper made, when no other container uses them.
-cgroup_remove_all() {
-  local record kind dir tries=0
-  local -a dirs=() parents=() units=()
-  cgroup_record_path "$1" record
-  [[ -f $record ]] || return 0
-  # Only what still exists: removing twice (stop, then rm) must be harmless.
-  while read -r kind dir; do
-    if [[ $kind == c && -d $dir ]]; then dirs+=("$dir"); fi
-    if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
-    if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
-  done < "$record"
-  # A parent alone was tried with the container's own cgroups already (stop, then rm: no
-  # second rmdir), unless a start was killed before the mkdir that makes its state directory
-  # and cgroups; it stays while other containers use it (and goes with the next one's stop).
-  if ((${#dirs[@]})) || { ((${#parents[@]})) && ! exists "$STATE_DIR/$1"; }; then cgroup_remove_dirs "$1"; fi
-  # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
-  # cgroup, and --collect'ed, the unit itself
-  # A scope whose processes are all gone stops by itself, and systemd removes its cgroup
-  # then, with the empty ones below it; but when tupper's was still busy for a moment (an
-  # exiting process) systemd leaves the scope's cgroup behind, empty, with no unit: the VM
-  # lane saw it after a SIGBUS. So what is left once the scope is stopped is removed here.
-  if ((${#units[@]})); then
-    host systemctl stop --quiet -- "${units[@]##*/}" 2>/dev/null || true
-    ((!PLAN)) || return 0
-    for dir in "${units[@]}"; do
-      for ((tries = 0; tries < 250; tries++)); do
-        [[ -d $dir ]] || break
-        ! host rmdir -- "$dir" 2>/dev/null || break
-        sleep 0.02
-      done
-      [[ ! -d $dir ]] || die "cannot remove $dir, the cgroup of systemd's scope that held those of $1"
-    done
-  fi
-}
-
-# cgroup_remove_all's removal of the cgroups of container $1 (its locals dirs, parents, tries).
-cgroup_remove_dirs() {
-  for dir in "${dirs[@]}"; do cgroup_kill_all "$dir"; done
-  # One rmdir for all: the container's cgroups (never non-empty: they have no children),
-  # then the parents tupper made, which stay while other containers use them.
-  # An exiting process can hold a cgroup busy for a moment after it left cgroup.procs.
-  while ! host rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" 2>/dev/null; do
-    ((tries++ < 100)) || host rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" || die "cannot remove the cgroups of $1"
-    sleep 0.02
-    # A failed rmdir still removed what it could: retry only what is left, or it fails on those.
-    for dir in "${!dirs[@]}"; do [[ -d ${dirs[dir]} ]] || unset 'dirs[dir]'; done
-    for dir in "${!parents[@]}"; do [[ -d ${parents[dir]} ]] || unset 'parents[dir]'; done
-    ((${#dirs[@]} + ${#parents[@]})) || break
-  done
+# (cgroup_kill_all to cgroup_remove_dirs: a start loads them with the rest of teardown
+# once its workload runs, section_preload)
+# shellcheck disable=SC2317 # a stub loads lazy section teardown, which replaces it, then runs again
+{
+  cgroup_kill_all() { section_load teardown && cgroup_kill_all "$@"; }
+  cgroup_remove_all() { section_load teardown && cgroup_remove_all "$@"; }
+  cgroup_remove_dirs() { section_load teardown && cgroup_remove_dirs "$@"; }
 }
 
 # ---- Networks: bridges, addresses, NAT, published ports, /etc files -------------------
@@ -1517,29 +1480,11 @@ xtables_apply() {
   host_feed "$tool-restore" --wait --noflush <<< "${rules%$'\n'}"
 }
 
-# Removes what the iptables-restore lines given as arguments (-D/-F/-X) name: all at once,
-# or, when that fails, line by line, ignoring what is already gone.
-iptables_remove() {
-  xtables_remove 4 "$@"
-}
-
-# iptables_remove for IPv4 ($1 = 4) or IPv6 ($1 = 6).
-xtables_remove() {
-  local family=$1 tool=iptables line table=filter
-  if (($1 == 6)); then tool=ip6tables; fi
-  shift
-  if ((PLAN)); then xtables_apply "$family" "$@"; return 0; fi
-  if xtables_apply "$family" "$@" 2>/dev/null; then return 0; fi
-  for line in "$@"; do
-    case $line in
-      '*'*) table=${line#'*'} ;;
-      COMMIT) ;;
-      *)
-        split ' ' "$line"
-        host "$tool" --wait -t "$table" "${SPLIT[@]}" 2>/dev/null || true
-        ;;
-    esac
-  done
+# (teardown: loaded once a start's workload runs, section_preload, or when first called)
+# shellcheck disable=SC2317 # a stub loads lazy section teardown, which replaces it, then runs again
+{
+  iptables_remove() { section_load teardown && iptables_remove "$@"; }
+  xtables_remove() { section_load teardown && xtables_remove "$@"; }
 }
 
 # (from here to subnet_choose: loaded when a network is removed, or made)
@@ -1586,79 +1531,13 @@ container_net_attach() {
   address_lease() { section_load bridge-attach && address_lease "$@"; }
 }
 
-# Undoes container_net_attach for container $1, newest first: DNAT rules, port
-# reservations, the namespace (the kernel then deletes its veth pairs) and the leases.
-# The files go in one rm at the end.
-container_net_detach() {
-  local name=$1 record="$STATE_DIR/$1/net" i kind a b
-  local -a lines files=("$STATE_DIR/$1/net" "$STATE_DIR/$1/netns")
-  [[ -f $record ]] || return 0
-  mapfile -t lines < "$record"
-  for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
-    split ' ' "${lines[i]}"
-    kind=${SPLIT[0]} a=${SPLIT[1]:-} b=${SPLIT[2]:-}
-    case $kind in
-      dnat)
-        iptables_remove '*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" \
-          "-D OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" "-F $a" "-X $a" COMMIT
-        ;;
-      dnat6) publish6_rules del "$name" "$a" && xtables_remove 6 "${RULES[@]}" ;;
-      proxy6) proxy6_stop "$a" "$b" ;;
-      port) if held_by "$PORTS_DIR/$a-$b" "$name"; then files+=("$PORTS_DIR/$a-$b"); fi ;;
-      netns) if [[ -e $STATE_DIR/$name/netns ]]; then host umount -- "$STATE_DIR/$name/netns" 2>/dev/null || true; fi ;;
-      lease | lease6) if held_by "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$name"; then files+=("$NETWORKS_DIR/${PROJECT}_$a/leases/$b"); fi ;;
-    esac
-  done
-  host rm -f -- "${files[@]}"
-}
-
-# Whether record file $1 (a lease, a port) still names container $2.
-held_by() {
-  read_file "$1" && [[ $REPLY == "$2" ]]
-}
-
-# Removes the project's networks that no container of it joins any more (each container
-# lists its networks in CONTAINERS_DIR/NAME/networks).
-network_gc() {
-  local dir net file
-  local -A used=()
-  local -a networks=("$NETWORKS_DIR/${PROJECT}_"*/)
-  ((${#networks[@]})) || return 0 # no network: no lock to take (the common case of network_mode none)
-  for file in "$CONTAINERS_DIR"/*/networks; do
-    exists "${file%/networks}" || continue
-    while read -r net; do used[$net]=1; done < "$file"
-  done
-  network_lock
-  for dir in "${networks[@]}"; do
-    dir=${dir%/}
-    exists "$dir" || continue
-    read_file "$dir/project" || REPLY=$PROJECT # a record cut short before its project file
-    [[ $REPLY == "$PROJECT" ]] || continue # another project whose name starts like this one
-    net=${dir##*/} net=${net#"${PROJECT}_"}
-    [[ -z ${used[$net]:-} ]] || continue
-    # the build network (.build) between two steps of a running build is the build's: it
-    # removes it when it ends; a build that was killed left it to this
-    if [[ $net == .build ]] && build_running; then continue; fi
-    net_bridge_name=''
-    network_names "$net"
-    if [[ $NET_DIR == "$dir" ]]; then
-      # the bridge's name as it was made (driver_opts com.docker.network.bridge.name)
-      if read_file "$dir/bridge"; then NET_BRIDGE=$REPLY; fi
-      net_gateway_offset=1 net_internal=0 net_ipv6=0
-      network_destroy "$net"
-    fi
-  done
-  network_unlock
-}
-
-# Whether a build runs on this host now: it holds the image store's build lock (so does
-# this script, when it is the one building: a lock taken twice conflicts with itself).
-build_running() {
-  local fd
-  [[ -e $IMAGES_DIR/.build-lock ]] || return 1
-  exec {fd}< "$IMAGES_DIR/.build-lock"
-  if flock -n "$fd"; then exec {fd}<&- && return 1; fi
-  exec {fd}<&-
+# (teardown: loaded once a start's workload runs, section_preload, or when first called)
+# shellcheck disable=SC2317 # a stub loads lazy section teardown, which replaces it, then runs again
+{
+  container_net_detach() { section_load teardown && container_net_detach "$@"; }
+  held_by() { section_load teardown && held_by "$@"; }
+  network_gc() { section_load teardown && network_gc "$@"; }
+  build_running() { section_load teardown && build_running "$@"; }
 }
 
 # ---- IPv6: the side of an enable_ipv6 network --------------------------------------------
@@ -2002,6 +1881,8 @@ container_launch() {
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY" 2> /dev/null || [[ $RM_ON_EXIT == "$name" ]]
   fi
   if [[ $mode == detached ]]; then start_report "$name"; fi
+  # what ends a foreground container, parsed while tupper-init makes it (the other core)
+  if [[ $mode == foreground ]]; then section_preload teardown; fi
 }
 
 # Reads tupper-init's report (--report-fd) on START_REPORT for detached container $1: "ok"
@@ -2303,14 +2184,9 @@ anonymous_volumes() {
   done
 }
 
-# Removes the anonymous volumes of container $1 (see anonymous_volumes).
-anonymous_volumes_remove() {
-  local volume
-  for volume in "$VOLUMES_DIR/$1".anon-*; do
-    host rm -rf --one-file-system -- "$volume"
-    note "volume ${volume##*/} removed"
-  done
-}
+# (teardown: loaded once a start's workload runs, section_preload, or when first called)
+# shellcheck disable=SC2317 # a stub loads lazy section teardown, which replaces it, then runs again
+anonymous_volumes_remove() { section_load teardown && anonymous_volumes_remove "$@"; }
 
 # Whether directory $1 has no entries (a missing one has none).
 dir_is_empty() {
@@ -2318,60 +2194,19 @@ dir_is_empty() {
   ((${#entries[@]} == 0))
 }
 
-# Loads the service that container $1 belongs to (for its stop signal and grace period).
-container_load_service() {
-  local svc
-  read_file "$CONTAINERS_DIR/$1/service" || REPLY=''
-  for svc in "${SERVICES[@]}"; do
-    if [[ $svc == "$REPLY" ]]; then load_service "$svc"; return 0; fi
-  done
-  svc_stop_signal=TERM svc_stop_grace_ms=10000 # a service no longer in the spec: Docker's defaults
-}
-
-# Sends container $1 its service's stop signal, once, and notes in STOP_DEADLINE when
-# SIGKILL follows. Verbs that stop many containers signal them all first, so that their
-# grace periods run at the same time.
-declare -A STOP_DEADLINE=()
-container_signal() {
-  local name=$1
-  [[ -z ${STOP_DEADLINE[$name]:-} ]] || return 0
-  container_pid "$name" || return 0
-  local target=$REPLY # its supervisor, while it waits to restart PID 1
-  if container_init_pid "$name"; then target=$REPLY; fi
-  container_load_service "$name"
-  # tupper-init does not restart a container while this file exists.
-  host_write "$STATE_DIR/$name/stopping"
-  host kill -s "$svc_stop_signal" "$target" 2>/dev/null || true
-  now_ms
-  STOP_DEADLINE[$name]=$((REPLY + svc_stop_grace_ms))
-}
-
-# Signals containers $@ (names) to stop. Without depends_on, all at once, so that their
-# grace periods run together; with it, service by service in reverse start order, each
-# group stopped (SIGKILL after its grace period) before the next is signalled, so that a
-# service has ended before what it depends on. container_stop then finds them ended.
-containers_signal() {
-  local name k
-  if ((!ORDERED_STOP)); then
-    for name; do container_signal "$name"; done
-    return 0
-  fi
-  local -a group
-  local -A placed=()
-  for ((k = ${#SERVICES[@]} - 1; k >= -1; k--)); do # -1: services no longer in the spec
-    group=()
-    for name; do
-      [[ -z ${placed[$name]:-} ]] || continue
-      service_of "$name"
-      if ((k >= 0)) && [[ $REPLY != "${SERVICES[k]}" ]]; then continue; fi
-      group+=("$name") placed[$name]=1
-    done
-    for name in "${group[@]}"; do container_signal "$name"; done
-    for name in "${group[@]}"; do container_stop "$name" keep-records; done
-  done
+# (container_load_service to containers_signal, container_stop and container_remove, the
+# freezer's: a start loads them with the rest of teardown once its workload runs,
+# section_preload)
+declare -A STOP_DEADLINE=() # container → when SIGKILL follows its stop signal (container_signal)
+# shellcheck disable=SC2317 # a stub loads lazy section teardown, which replaces it, then runs again
+{
+  container_load_service() { section_load teardown && container_load_service "$@"; }
+  container_signal() { section_load teardown && container_signal "$@"; }
+  containers_signal() { section_load teardown && containers_signal "$@"; }
 }
 
 NO_DEPS=0 # up --no-deps (dependencies_wait, below)
+
 # (in_start_order to dependency_wait: loaded when up or start orders and waits for services)
 # shellcheck disable=SC2317 # a stub loads lazy section dependencies, which replaces it, then runs again
 {
@@ -2380,50 +2215,11 @@ NO_DEPS=0 # up --no-deps (dependencies_wait, below)
   dependency_wait() { section_load dependencies && dependency_wait "$@"; }
 }
 
-# Stops container $1: its service's stop signal to PID 1, SIGKILL after the grace period;
-# then its cgroups, network and records go (records stay when $2 is keep-records:
-# container_remove takes them with the filesystem, in one rm). Safe to repeat, and after
-# a killed start.
-container_stop() {
-  local name=$1
-  if container_pid "$name"; then
-    # A frozen container cannot act on its stop signal: thaw it first, as Docker does.
-    if container_paused "$name"; then container_freeze "$name" 0; fi
-    container_signal "$name"
-    if ((PLAN)); then
-      plan_note "if $name has not ended ${svc_stop_grace_ms} ms later: kill -s KILL on its PID 1, then on all that is left in its cgroups"
-    elif ! wait_for_exit "$name" "${STOP_DEADLINE[$name]:-0}"; then
-      if container_init_pid "$name"; then host kill -s KILL "$REPLY" 2>/dev/null || true; fi
-      now_ms
-      wait_for_exit "$name" $((REPLY + 5000)) || die "container $name did not end after SIGKILL"
-    fi
-  fi
-  unset 'STOP_DEADLINE[$name]'
-  cgroup_remove_all "$name"
-  container_net_detach "$name"
-  if [[ ${2:-} != keep-records ]] && { exists "$STATE_DIR/$name" || exists "$STATE_DIR/.cgroups-$name"; }; then
-    host rm -rf -- "${STATE_DIR:?}/$name" "$STATE_DIR/.cgroups-$name"
-  fi
-  if ((PLAN)); then PLAN_PATH[$STATE_DIR/$name/pid]=gone; fi # the pid record goes in any case
-}
-
-# Removes container $1 whole: stops it, then its records, filesystem and directory. Safe to repeat.
-container_remove() {
-  local one_off=1 networked=0
-  container_stop "$1" keep-records
-  # Only a container on some network can leave one unused (network_mode none: no lock to take).
-  if read_file "$CONTAINERS_DIR/$1/networks" && [[ -n $REPLY ]]; then networked=1; fi
-  # A one-off run's anonymous volumes go with it (as run --rm's do in Docker); a service's
-  # own containers keep theirs for the next container of the same name, until down -v.
-  read_file "$CONTAINERS_DIR/$1/service" || REPLY=''
-  if is_service "$REPLY"; then
-    load_service "$REPLY"
-    replica_of "$1"
-    ((!REPLICA)) || one_off=0
-  fi
-  storage_remove "$1"
-  if ((one_off)); then anonymous_volumes_remove "$1"; fi
-  if ((networked)); then network_gc; fi
+# (teardown: loaded once a start's workload runs, section_preload, or when first called)
+# shellcheck disable=SC2317 # a stub loads lazy section teardown, which replaces it, then runs again
+{
+  container_stop() { section_load teardown && container_stop "$@"; }
+  container_remove() { section_load teardown && container_remove "$@"; }
 }
 
 # CONTAINERS = every container of this project this host knows of, running or not.
@@ -2450,52 +2246,12 @@ service_of() {
 # Pausing freezes every process of a container through its cgroup: the v1 freezer
 # hierarchy where there is one, else cgroup.freeze of cgroup v2.
 
-# REPLY = the cgroup that freezes container $1; fails when it has none (it is not running).
-container_freezer() {
-  local kind dir v2='' record
-  cgroup_record_path "$1" record
-  [[ -f $record ]] || return 1
-  while read -r kind dir; do
-    [[ $kind == c && -d $dir ]] || continue
-    if [[ -e $dir/freezer.state ]]; then REPLY=$dir && return 0; fi
-    if [[ -e $dir/cgroup.freeze ]]; then v2=$dir; fi
-  done < "$record"
-  [[ -n $v2 ]] && REPLY=$v2
-}
-
-# Whether container $1 is frozen (or being frozen).
-container_paused() {
-  container_freezer "$1" || return 1
-  if [[ -e $REPLY/freezer.state ]]; then
-    read_file "$REPLY/freezer.state"
-    [[ $REPLY != THAWED ]]
-  else
-    read_file "$REPLY/cgroup.freeze"
-    [[ $REPLY == 1 ]]
-  fi
-}
-
-# Freezes ($2 = 1) or thaws ($2 = 0) container $1, and waits until the kernel has done it.
-container_freeze() {
-  local dir want tries=0
-  container_freezer "$1" || die "$1 is not running"
-  dir=$REPLY
-  if [[ -e $dir/freezer.state ]]; then
-    if (($2)); then want=FROZEN; else want=THAWED; fi
-    cg_write "$dir/freezer.state" "$want"
-    ((!PLAN)) || return 0
-    until read_file "$dir/freezer.state" && [[ $REPLY == "$want" ]]; do
-      ((tries++ < 200)) || die "$1 did not reach $want"
-      sleep 0.01
-    done
-  else
-    cg_write "$dir/cgroup.freeze" "$2"
-    ((!PLAN)) || return 0
-    until file_has_line "$dir/cgroup.events" "frozen $2"; do
-      ((tries++ < 200)) || die "$1 did not reach frozen $2"
-      sleep 0.01
-    done
-  fi
+# (teardown: loaded once a start's workload runs, section_preload, or when first called)
+# shellcheck disable=SC2317 # a stub loads lazy section teardown, which replaces it, then runs again
+{
+  container_freezer() { section_load teardown && container_freezer "$@"; }
+  container_paused() { section_load teardown && container_paused "$@"; }
+  container_freeze() { section_load teardown && container_freeze "$@"; }
 }
 
 # Whether file $1 has the line $2.
@@ -2682,6 +2438,7 @@ start_path_verb() {
 }
 
 if start_path_verb "$@" && [[ -f $SCRIPT_FILE ]]; then
+  SECTIONS_LAZY=1
   main "$@"
   exit
 fi
@@ -3102,6 +2859,332 @@ cgroup_scope() {
   fi
 }
 # ---- end of section systemd-scope
+# ---- section teardown
+# Kills whatever is left in cgroup $1 (cgroup.kill on v2, each process on v1; again until
+# it stays empty, so that a forking process cannot outrun it).
+cgroup_kill_all() {
+  local pid tries=0
+  # A plan assumes the stop signal worked (that is what the grace period is for).
+  if ((PLAN)); then return 0; fi
+  while cg_has_processes "$1"; do
+    ((tries++ < 250)) || die "processes in $1 did not end after SIGKILL"
+    if [[ -e $1/cgroup.kill ]]; then
+      host_write "$1/cgroup.kill" 1
+    else
+      while read -r pid; do host kill -s KILL "$pid" 2>/dev/null || true; done < "$1/cgroup.procs"
+    fi
+    sleep 0.02
+  done
+}
+
+# Removes container $1's cgroups (after killing what is left in them) and the parents
+# tupper made, when no other container uses them.
+cgroup_remove_all() {
+  local record kind dir tries=0
+  local -a dirs=() parents=() units=()
+  cgroup_record_path "$1" record
+  [[ -f $record ]] || return 0
+  # Only what still exists: removing twice (stop, then rm) must be harmless.
+  while read -r kind dir; do
+    if [[ $kind == c && -d $dir ]]; then dirs+=("$dir"); fi
+    if [[ $kind == p && -d $dir ]]; then parents+=("$dir"); fi
+    if [[ $kind == u && -d $dir ]]; then units+=("$dir"); fi
+  done < "$record"
+  # A parent alone was tried with the container's own cgroups already (stop, then rm: no
+  # second rmdir), unless a start was killed before the mkdir that makes its state directory
+  # and cgroups; it stays while other containers use it (and goes with the next one's stop).
+  if ((${#dirs[@]})) || { ((${#parents[@]})) && ! exists "$STATE_DIR/$1"; }; then cgroup_remove_dirs "$1"; fi
+  # systemd's unit that held them (see cgroup_under_systemd): stopping it removes its
+  # cgroup, and --collect'ed, the unit itself
+  # A scope whose processes are all gone stops by itself, and systemd removes its cgroup
+  # then, with the empty ones below it; but when tupper's was still busy for a moment (an
+  # exiting process) systemd leaves the scope's cgroup behind, empty, with no unit: the VM
+  # lane saw it after a SIGBUS. So what is left once the scope is stopped is removed here.
+  if ((${#units[@]})); then
+    host systemctl stop --quiet -- "${units[@]##*/}" 2>/dev/null || true
+    ((!PLAN)) || return 0
+    for dir in "${units[@]}"; do
+      for ((tries = 0; tries < 250; tries++)); do
+        [[ -d $dir ]] || break
+        ! host rmdir -- "$dir" 2>/dev/null || break
+        sleep 0.02
+      done
+      [[ ! -d $dir ]] || die "cannot remove $dir, the cgroup of systemd's scope that held those of $1"
+    done
+  fi
+}
+
+# cgroup_remove_all's removal of the cgroups of container $1 (its locals dirs, parents, tries).
+cgroup_remove_dirs() {
+  for dir in "${dirs[@]}"; do cgroup_kill_all "$dir"; done
+  # One rmdir for all: the container's cgroups (never non-empty: they have no children),
+  # then the parents tupper made, which stay while other containers use them.
+  # An exiting process can hold a cgroup busy for a moment after it left cgroup.procs.
+  while ! host rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" 2>/dev/null; do
+    ((tries++ < 100)) || host rmdir --ignore-fail-on-non-empty -- "${dirs[@]}" "${parents[@]}" || die "cannot remove the cgroups of $1"
+    sleep 0.02
+    # A failed rmdir still removed what it could: retry only what is left, or it fails on those.
+    for dir in "${!dirs[@]}"; do [[ -d ${dirs[dir]} ]] || unset 'dirs[dir]'; done
+    for dir in "${!parents[@]}"; do [[ -d ${parents[dir]} ]] || unset 'parents[dir]'; done
+    ((${#dirs[@]} + ${#parents[@]})) || break
+  done
+}
+
+# Removes what the iptables-restore lines given as arguments (-D/-F/-X) name: all at once,
+# or, when that fails, line by line, ignoring what is already gone.
+iptables_remove() {
+  xtables_remove 4 "$@"
+}
+
+# iptables_remove for IPv4 ($1 = 4) or IPv6 ($1 = 6).
+xtables_remove() {
+  local family=$1 tool=iptables line table=filter
+  if (($1 == 6)); then tool=ip6tables; fi
+  shift
+  if ((PLAN)); then xtables_apply "$family" "$@"; return 0; fi
+  if xtables_apply "$family" "$@" 2>/dev/null; then return 0; fi
+  for line in "$@"; do
+    case $line in
+      '*'*) table=${line#'*'} ;;
+      COMMIT) ;;
+      *)
+        split ' ' "$line"
+        host "$tool" --wait -t "$table" "${SPLIT[@]}" 2>/dev/null || true
+        ;;
+    esac
+  done
+}
+
+# Undoes container_net_attach for container $1, newest first: DNAT rules, port
+# reservations, the namespace (the kernel then deletes its veth pairs) and the leases.
+# The files go in one rm at the end.
+container_net_detach() {
+  local name=$1 record="$STATE_DIR/$1/net" i kind a b
+  local -a lines files=("$STATE_DIR/$1/net" "$STATE_DIR/$1/netns")
+  [[ -f $record ]] || return 0
+  mapfile -t lines < "$record"
+  for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+    split ' ' "${lines[i]}"
+    kind=${SPLIT[0]} a=${SPLIT[1]:-} b=${SPLIT[2]:-}
+    case $kind in
+      dnat)
+        iptables_remove '*nat' "-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" \
+          "-D OUTPUT -m addrtype --dst-type LOCAL -m comment --comment tupper:$name -j $a" "-F $a" "-X $a" COMMIT
+        ;;
+      dnat6) publish6_rules del "$name" "$a" && xtables_remove 6 "${RULES[@]}" ;;
+      proxy6) proxy6_stop "$a" "$b" ;;
+      port) if held_by "$PORTS_DIR/$a-$b" "$name"; then files+=("$PORTS_DIR/$a-$b"); fi ;;
+      netns) if [[ -e $STATE_DIR/$name/netns ]]; then host umount -- "$STATE_DIR/$name/netns" 2>/dev/null || true; fi ;;
+      lease | lease6) if held_by "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$name"; then files+=("$NETWORKS_DIR/${PROJECT}_$a/leases/$b"); fi ;;
+    esac
+  done
+  host rm -f -- "${files[@]}"
+}
+
+# Whether record file $1 (a lease, a port) still names container $2.
+held_by() {
+  read_file "$1" && [[ $REPLY == "$2" ]]
+}
+
+# Removes the project's networks that no container of it joins any more (each container
+# lists its networks in CONTAINERS_DIR/NAME/networks).
+network_gc() {
+  local dir net file
+  local -A used=()
+  local -a networks=("$NETWORKS_DIR/${PROJECT}_"*/)
+  ((${#networks[@]})) || return 0 # no network: no lock to take (the common case of network_mode none)
+  for file in "$CONTAINERS_DIR"/*/networks; do
+    exists "${file%/networks}" || continue
+    while read -r net; do used[$net]=1; done < "$file"
+  done
+  network_lock
+  for dir in "${networks[@]}"; do
+    dir=${dir%/}
+    exists "$dir" || continue
+    read_file "$dir/project" || REPLY=$PROJECT # a record cut short before its project file
+    [[ $REPLY == "$PROJECT" ]] || continue # another project whose name starts like this one
+    net=${dir##*/} net=${net#"${PROJECT}_"}
+    [[ -z ${used[$net]:-} ]] || continue
+    # the build network (.build) between two steps of a running build is the build's: it
+    # removes it when it ends; a build that was killed left it to this
+    if [[ $net == .build ]] && build_running; then continue; fi
+    net_bridge_name=''
+    network_names "$net"
+    if [[ $NET_DIR == "$dir" ]]; then
+      # the bridge's name as it was made (driver_opts com.docker.network.bridge.name)
+      if read_file "$dir/bridge"; then NET_BRIDGE=$REPLY; fi
+      net_gateway_offset=1 net_internal=0 net_ipv6=0
+      network_destroy "$net"
+    fi
+  done
+  network_unlock
+}
+
+# Whether a build runs on this host now: it holds the image store's build lock (so does
+# this script, when it is the one building: a lock taken twice conflicts with itself).
+build_running() {
+  local fd
+  [[ -e $IMAGES_DIR/.build-lock ]] || return 1
+  exec {fd}< "$IMAGES_DIR/.build-lock"
+  if flock -n "$fd"; then exec {fd}<&- && return 1; fi
+  exec {fd}<&-
+}
+
+# Removes the anonymous volumes of container $1 (see anonymous_volumes).
+anonymous_volumes_remove() {
+  local volume
+  for volume in "$VOLUMES_DIR/$1".anon-*; do
+    host rm -rf --one-file-system -- "$volume"
+    note "volume ${volume##*/} removed"
+  done
+}
+
+# Loads the service that container $1 belongs to (for its stop signal and grace period).
+container_load_service() {
+  local svc
+  read_file "$CONTAINERS_DIR/$1/service" || REPLY=''
+  for svc in "${SERVICES[@]}"; do
+    if [[ $svc == "$REPLY" ]]; then load_service "$svc"; return 0; fi
+  done
+  svc_stop_signal=TERM svc_stop_grace_ms=10000 # a service no longer in the spec: Docker's defaults
+}
+
+# Sends container $1 its service's stop signal, once, and notes in STOP_DEADLINE when
+# SIGKILL follows. Verbs that stop many containers signal them all first, so that their
+# grace periods run at the same time.
+container_signal() {
+  local name=$1
+  [[ -z ${STOP_DEADLINE[$name]:-} ]] || return 0
+  container_pid "$name" || return 0
+  local target=$REPLY # its supervisor, while it waits to restart PID 1
+  if container_init_pid "$name"; then target=$REPLY; fi
+  container_load_service "$name"
+  # tupper-init does not restart a container while this file exists.
+  host_write "$STATE_DIR/$name/stopping"
+  host kill -s "$svc_stop_signal" "$target" 2>/dev/null || true
+  now_ms
+  STOP_DEADLINE[$name]=$((REPLY + svc_stop_grace_ms))
+}
+
+# Signals containers $@ (names) to stop. Without depends_on, all at once, so that their
+# grace periods run together; with it, service by service in reverse start order, each
+# group stopped (SIGKILL after its grace period) before the next is signalled, so that a
+# service has ended before what it depends on. container_stop then finds them ended.
+containers_signal() {
+  local name k
+  if ((!ORDERED_STOP)); then
+    for name; do container_signal "$name"; done
+    return 0
+  fi
+  local -a group
+  local -A placed=()
+  for ((k = ${#SERVICES[@]} - 1; k >= -1; k--)); do # -1: services no longer in the spec
+    group=()
+    for name; do
+      [[ -z ${placed[$name]:-} ]] || continue
+      service_of "$name"
+      if ((k >= 0)) && [[ $REPLY != "${SERVICES[k]}" ]]; then continue; fi
+      group+=("$name") placed[$name]=1
+    done
+    for name in "${group[@]}"; do container_signal "$name"; done
+    for name in "${group[@]}"; do container_stop "$name" keep-records; done
+  done
+}
+
+# Stops container $1: its service's stop signal to PID 1, SIGKILL after the grace period;
+# then its cgroups, network and records go (records stay when $2 is keep-records:
+# container_remove takes them with the filesystem, in one rm). Safe to repeat, and after
+# a killed start.
+container_stop() {
+  local name=$1
+  if container_pid "$name"; then
+    # A frozen container cannot act on its stop signal: thaw it first, as Docker does.
+    if container_paused "$name"; then container_freeze "$name" 0; fi
+    container_signal "$name"
+    if ((PLAN)); then
+      plan_note "if $name has not ended ${svc_stop_grace_ms} ms later: kill -s KILL on its PID 1, then on all that is left in its cgroups"
+    elif ! wait_for_exit "$name" "${STOP_DEADLINE[$name]:-0}"; then
+      if container_init_pid "$name"; then host kill -s KILL "$REPLY" 2>/dev/null || true; fi
+      now_ms
+      wait_for_exit "$name" $((REPLY + 5000)) || die "container $name did not end after SIGKILL"
+    fi
+  fi
+  unset 'STOP_DEADLINE[$name]'
+  cgroup_remove_all "$name"
+  container_net_detach "$name"
+  if [[ ${2:-} != keep-records ]] && { exists "$STATE_DIR/$name" || exists "$STATE_DIR/.cgroups-$name"; }; then
+    host rm -rf -- "${STATE_DIR:?}/$name" "$STATE_DIR/.cgroups-$name"
+  fi
+  if ((PLAN)); then PLAN_PATH[$STATE_DIR/$name/pid]=gone; fi # the pid record goes in any case
+}
+
+# Removes container $1 whole: stops it, then its records, filesystem and directory. Safe to repeat.
+container_remove() {
+  local one_off=1 networked=0
+  container_stop "$1" keep-records
+  # Only a container on some network can leave one unused (network_mode none: no lock to take).
+  if read_file "$CONTAINERS_DIR/$1/networks" && [[ -n $REPLY ]]; then networked=1; fi
+  # A one-off run's anonymous volumes go with it (as run --rm's do in Docker); a service's
+  # own containers keep theirs for the next container of the same name, until down -v.
+  read_file "$CONTAINERS_DIR/$1/service" || REPLY=''
+  if is_service "$REPLY"; then
+    load_service "$REPLY"
+    replica_of "$1"
+    ((!REPLICA)) || one_off=0
+  fi
+  storage_remove "$1"
+  if ((one_off)); then anonymous_volumes_remove "$1"; fi
+  if ((networked)); then network_gc; fi
+}
+
+# REPLY = the cgroup that freezes container $1; fails when it has none (it is not running).
+container_freezer() {
+  local kind dir v2='' record
+  cgroup_record_path "$1" record
+  [[ -f $record ]] || return 1
+  while read -r kind dir; do
+    [[ $kind == c && -d $dir ]] || continue
+    if [[ -e $dir/freezer.state ]]; then REPLY=$dir && return 0; fi
+    if [[ -e $dir/cgroup.freeze ]]; then v2=$dir; fi
+  done < "$record"
+  [[ -n $v2 ]] && REPLY=$v2
+}
+
+# Whether container $1 is frozen (or being frozen).
+container_paused() {
+  container_freezer "$1" || return 1
+  if [[ -e $REPLY/freezer.state ]]; then
+    read_file "$REPLY/freezer.state"
+    [[ $REPLY != THAWED ]]
+  else
+    read_file "$REPLY/cgroup.freeze"
+    [[ $REPLY == 1 ]]
+  fi
+}
+
+# Freezes ($2 = 1) or thaws ($2 = 0) container $1, and waits until the kernel has done it.
+container_freeze() {
+  local dir want tries=0
+  container_freezer "$1" || die "$1 is not running"
+  dir=$REPLY
+  if [[ -e $dir/freezer.state ]]; then
+    if (($2)); then want=FROZEN; else want=THAWED; fi
+    cg_write "$dir/freezer.state" "$want"
+    ((!PLAN)) || return 0
+    until read_file "$dir/freezer.state" && [[ $REPLY == "$want" ]]; do
+      ((tries++ < 200)) || die "$1 did not reach $want"
+      sleep 0.01
+    done
+  else
+    cg_write "$dir/cgroup.freeze" "$2"
+    ((!PLAN)) || return 0
+    until file_has_line "$dir/cgroup.events" "frozen $2"; do
+      ((tries++ < 200)) || die "$1 did not reach frozen $2"
+      sleep 0.01
+    done
+  fi
+}
+# ---- end of section teardown
 # ---- section network-create
 # Makes network $1: its subnet (the spec's, or the first free one of Docker's default
 # pools), the bridge with the gateway address, forwarding and its iptables chains.

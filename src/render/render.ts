@@ -16,7 +16,8 @@ let compiled: Handlebars.TemplateDelegate | undefined;
  * themselves are written by `{{lazySections}}`, below the start path, where bash reads them
  * only for the verbs that read the whole script, or when the script is not a file. A start
  * then parses the functions it calls, not the ones it might. The sections of the script being
- * rendered, in order; renderScript fills SECTIONS with where each one is.
+ * rendered, in order; renderScript fills SECTIONS with where each one is. Blocks of one name
+ * in several partials are one section.
  */
 let sections: { name: string; body: string }[] = [];
 const FUNCTION = /^([a-z_][a-z0-9_]*)\(\) \{/gm;
@@ -28,11 +29,15 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
   // Lists of words, space-separated: the view holds only quoted words, so joining them is safe.
   hb.registerHelper("words", (list: Word[]) => list.join(" "));
   hb.registerHelper("lazy", function (this: unknown, name: string, options: Handlebars.HelperOptions) {
-    if (!/^[a-z0-9-]+$/.test(name) || sections.some((s) => s.name === name)) throw new Error(`lazy section ${JSON.stringify(name)}: not a new name of [a-z0-9-]`);
+    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`lazy section ${JSON.stringify(name)}: not a name of [a-z0-9-]`);
     const body = options.fn(this).replace(/^\n+/, "").replace(/\n*$/, "\n");
     const functions = [...body.matchAll(FUNCTION)].map((m) => m[1]);
     if (functions.length === 0) throw new Error(`lazy section ${name} defines no function`);
-    sections.push({ name, body });
+    // blocks of one name, in several partials (each function stays with its phase), make one
+    // section: loaded together, as what a start needs at one moment (teardown)
+    const known = sections.find((s) => s.name === name);
+    if (known) known.body += `\n${body}`;
+    else sections.push({ name, body });
     // shellcheck sees each stub redefined below before any call, hence never run (SC2317)
     const stub = (f: string) => `${f}() { section_load ${name} && ${f} "$@"; }`;
     const directive = `# shellcheck disable=SC2317 # a stub loads lazy section ${name}, which replaces it, then runs again`;

@@ -14,22 +14,30 @@ host() {
     plan_track "$@"
     return 0
   fi
-  # bash's loadable mkdir -p makes a missing parent after a stat, and fails where another
-  # process made it in between (coreutils' takes that as done): once more finds it made
-  if [[ $1 == mkdir ]] && ((MKDIR_BUILTIN)); then "$@" 2> /dev/null || "$@"; return; fi
+  if [[ $1 == mkdir ]] && ((MKDIR_BUILTIN)); then
+    # the builtin for `mkdir -p -- DIR...` alone; coreutils' for the rest (-m), and where the
+    # builtin fails: it makes a missing parent after a stat, and fails where another process
+    # made it in between, which coreutils' takes as done (and it says why in its own words)
+    if [[ $2 == -p && $3 == -- ]] && "$@" 2> /dev/null; then return 0; fi
+    "$MKDIR_FILE" "${@:2}"
+    return
+  fi
   "$@"
 }
 
 # mkdir without a process, where bash's own loadable builtins are installed (Debian's
-# bash-builtins, built for this very bash, in root's /usr/lib/bash): a fork and an exec of
-# /bin/mkdir cost 3 to 4 ms here, `enable -f` about 1 ms once. It takes what tupper passes
-# (-p, -m MODE, --), and plan and TUPPER_TRACE show the same line. Start verbs call it
-# first; TUPPER_BASH_LOADABLES=0 keeps /bin/mkdir. (Its rm has no --one-file-system, and
-# its rmdir no --ignore-fail-on-non-empty: those stay processes.)
-MKDIR_BUILTIN=0
+# bash-builtins, built for the very bash at /bin/bash, in root's /usr/lib/bash): a fork and
+# an exec of /bin/mkdir cost 3 to 4 ms here, `enable -f` about 1 ms once. host uses it for
+# `mkdir -p -- DIR...` (a new container's directories and cgroups), and plan and
+# TUPPER_TRACE show the same line. Start verbs call it first; TUPPER_BASH_LOADABLES=0 keeps
+# /bin/mkdir. (Its rm has no --one-file-system, and its rmdir no
+# --ignore-fail-on-non-empty: those stay processes.)
+MKDIR_BUILTIN=0 MKDIR_FILE=''
 mkdir_builtin() {
-  local so=/usr/lib/bash/mkdir
-  [[ ${TUPPER_BASH_LOADABLES:-1} != 0 && $MKDIR_BUILTIN == 0 && -f $so && -O $so && -O ${so%/*} ]] || return 0
+  local so=/usr/lib/bash/mkdir file
+  [[ ${TUPPER_BASH_LOADABLES:-1} != 0 && $MKDIR_BUILTIN == 0 && $BASH -ef /bin/bash && -f $so && -O $so && -O ${so%/*} ]] || return 0
+  for file in /usr/bin/mkdir /bin/mkdir; do [[ ! -x $file ]] || { MKDIR_FILE=$file && break; }; done
+  [[ -n $MKDIR_FILE ]] || return 0
   if enable -f "$so" mkdir 2> /dev/null; then MKDIR_BUILTIN=1; fi
 }
 

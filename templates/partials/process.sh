@@ -233,6 +233,8 @@ container_launch() {
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY" 2> /dev/null || [[ $RM_ON_EXIT == "$name" ]]
   fi
   if [[ $mode == detached ]]; then start_report "$name"; fi
+  # what ends a foreground container, parsed while tupper-init makes it (the other core)
+  if [[ $mode == foreground ]]; then section_preload teardown; fi
 }
 
 # Reads tupper-init's report (--report-fd) on START_REPORT for detached container $1: "ok"
