@@ -238,7 +238,7 @@ note() { ((PLAN)) || printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 # script's file, checked by their first and last line, and evaluated: the same text bash
 # reads below the start path for the other verbs.
 section_load() {
-  local where=${SECTIONS[$1]:-} IFS=$'\n' from=$SCRIPT_FILE
+  local where=${SECTIONS[$1]:-} from=$SCRIPT_FILE code
   local -a lines
   [[ -n $where ]] || die "internal error: no section $1"
   if ((SCRIPT_ON_255)) && [[ -e /proc/self/fd/255 ]]; then from=/proc/self/fd/255; fi
@@ -248,10 +248,12 @@ section_load() {
   if ((${#lines[@]} != ${where#* })) || [[ ${lines[0]} != "# ---- section $1" || ${lines[-1]} != "# ---- end of section $1" ]]; then
     die "$SCRIPT_FILE changed while it ran (its section $1 is not where it was); run it again"
   fi
-  eval "${lines[*]}"
+  # (no IFS of its own: an exit trap that fires in here runs with this function's locals)
+  printf -v code '%s\n' "${lines[@]}"
+  eval "$code"
   SECTIONS_LOADED[$1]=1
 }
-declare -A SECTIONS=([service-0]='2463 92' [service-1]='2555 99' [service-2]='2654 97' [state-dirs]='2751 54' [helper-copy]='2805 60' [rootfs-import]='2865 29' [host-facts-find]='2894 61' [blkio]='2955 35' [cgroup-gaps]='2990 39' [systemd-scope]='3029 41' [teardown]='3070 326' [network-create]='3396 115' [network-remove]='3511 81' [bridge-attach]='3592 158' [ipv6]='3750 246' [volume-fill]='3996 50' [dependencies]='4046 54' [up]='4100 101' [logs]='4201 144' [start]='4345 27') SECTIONS_LOADED=()
+declare -A SECTIONS=([service-0]='2468 92' [service-1]='2560 99' [service-2]='2659 97' [state-dirs]='2756 54' [helper-copy]='2810 63' [rootfs-import]='2873 29' [host-facts-find]='2902 61' [blkio]='2963 35' [cgroup-gaps]='2998 39' [systemd-scope]='3037 41' [teardown]='3078 326' [network-create]='3404 115' [network-remove]='3519 81' [bridge-attach]='3600 158' [ipv6]='3758 246' [volume-fill]='4004 50' [dependencies]='4054 54' [up]='4108 101' [logs]='4209 144' [start]='4353 27') SECTIONS_LOADED=()
 SECTIONS_LAZY=0 # 1: bash stopped reading at the start path's end (see main), the sections unread
 
 # Loads lazy section $1 now, unless it is loaded or bash read the whole script: for what a
@@ -1534,7 +1536,7 @@ container_net_attach() {
 }
 
 # (loaded for a container on a network: what makes its side of it; what undoes it,
-# container_net_detach and network_gc below, is read with the start path)
+# container_net_detach and network_gc below, is in the teardown section)
 # shellcheck disable=SC2317 # a stub loads lazy section bridge-attach, which replaces it, then runs again
 {
   bridge_attach() { section_load bridge-attach && bridge_attach "$@"; }
@@ -2057,6 +2059,9 @@ forward_signal() {
 UNDO_IMPORT='' UNDO_CONTAINER='' UNDO_STOP='' RM_ON_EXIT=''
 on_exit() {
   local status=$?
+  # bash runs it in whatever function the exit came from, with that function's locals: the
+  # undo reads records with word splitting, so IFS is set back to bash's own
+  local IFS=$' \t\n'
   trap - EXIT INT TERM HUP
   ((!PLAN)) || exit "$status" # a plan made nothing to undo
   if [[ -n $UNDO_IMPORT ]]; then image_import_abort "$UNDO_IMPORT"; fi
@@ -2859,7 +2864,10 @@ helpers_dir_check() {
 # Writes the embedded helper's bytes into file $1.
 helper_decode() {
   [[ -n $SCRIPT_FILE ]] || die "a script read from stdin cannot unpack the tupper-init it embeds; run it as a file, or set TUPPER_HELPER"
-  sed -n '/^# tupper-init, base64,/,/^# end of tupper-init$/{/^#[A-Za-z0-9+\/=]*$/s/^#//p}' -- "$SCRIPT_FILE" | base64 -d > "$1"
+  local from=$SCRIPT_FILE
+  # (the file bash runs, as section_load reads it: a recompile may have renamed another in)
+  if ((SCRIPT_ON_255)); then from=/proc/$$/fd/255; fi
+  sed -n '/^# tupper-init, base64,/,/^# end of tupper-init$/{/^#[A-Za-z0-9+\/=]*$/s/^#//p}' -- "$from" | base64 -d > "$1"
 }
 # ---- end of section helper-copy
 # ---- section rootfs-import

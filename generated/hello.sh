@@ -230,7 +230,7 @@ note() { ((PLAN)) || printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 # script's file, checked by their first and last line, and evaluated: the same text bash
 # reads below the start path for the other verbs.
 section_load() {
-  local where=${SECTIONS[$1]:-} IFS=$'\n' from=$SCRIPT_FILE
+  local where=${SECTIONS[$1]:-} from=$SCRIPT_FILE code
   local -a lines
   [[ -n $where ]] || die "internal error: no section $1"
   if ((SCRIPT_ON_255)) && [[ -e /proc/self/fd/255 ]]; then from=/proc/self/fd/255; fi
@@ -240,10 +240,12 @@ section_load() {
   if ((${#lines[@]} != ${where#* })) || [[ ${lines[0]} != "# ---- section $1" || ${lines[-1]} != "# ---- end of section $1" ]]; then
     die "$SCRIPT_FILE changed while it ran (its section $1 is not where it was); run it again"
   fi
-  eval "${lines[*]}"
+  # (no IFS of its own: an exit trap that fires in here runs with this function's locals)
+  printf -v code '%s\n' "${lines[@]}"
+  eval "$code"
   SECTIONS_LOADED[$1]=1
 }
-declare -A SECTIONS=([service-0]='2455 99' [state-dirs]='2554 54' [helper-copy]='2608 60' [rootfs-import]='2668 29' [host-facts-find]='2697 61' [blkio]='2758 35' [cgroup-gaps]='2793 39' [systemd-scope]='2832 41' [teardown]='2873 326' [network-create]='3199 115' [network-remove]='3314 81' [bridge-attach]='3395 158' [ipv6]='3553 246' [volume-fill]='3799 50' [dependencies]='3849 54' [up]='3903 101' [logs]='4004 144' [start]='4148 27') SECTIONS_LOADED=()
+declare -A SECTIONS=([service-0]='2460 99' [state-dirs]='2559 54' [helper-copy]='2613 63' [rootfs-import]='2676 29' [host-facts-find]='2705 61' [blkio]='2766 35' [cgroup-gaps]='2801 39' [systemd-scope]='2840 41' [teardown]='2881 326' [network-create]='3207 115' [network-remove]='3322 81' [bridge-attach]='3403 158' [ipv6]='3561 246' [volume-fill]='3807 50' [dependencies]='3857 54' [up]='3911 101' [logs]='4012 144' [start]='4156 27') SECTIONS_LOADED=()
 SECTIONS_LAZY=0 # 1: bash stopped reading at the start path's end (see main), the sections unread
 
 # Loads lazy section $1 now, unless it is loaded or bash read the whole script: for what a
@@ -1526,7 +1528,7 @@ container_net_attach() {
 }
 
 # (loaded for a container on a network: what makes its side of it; what undoes it,
-# container_net_detach and network_gc below, is read with the start path)
+# container_net_detach and network_gc below, is in the teardown section)
 # shellcheck disable=SC2317 # a stub loads lazy section bridge-attach, which replaces it, then runs again
 {
   bridge_attach() { section_load bridge-attach && bridge_attach "$@"; }
@@ -2049,6 +2051,9 @@ forward_signal() {
 UNDO_IMPORT='' UNDO_CONTAINER='' UNDO_STOP='' RM_ON_EXIT=''
 on_exit() {
   local status=$?
+  # bash runs it in whatever function the exit came from, with that function's locals: the
+  # undo reads records with word splitting, so IFS is set back to bash's own
+  local IFS=$' \t\n'
   trap - EXIT INT TERM HUP
   ((!PLAN)) || exit "$status" # a plan made nothing to undo
   if [[ -n $UNDO_IMPORT ]]; then image_import_abort "$UNDO_IMPORT"; fi
@@ -2662,7 +2667,10 @@ helpers_dir_check() {
 # Writes the embedded helper's bytes into file $1.
 helper_decode() {
   [[ -n $SCRIPT_FILE ]] || die "a script read from stdin cannot unpack the tupper-init it embeds; run it as a file, or set TUPPER_HELPER"
-  sed -n '/^# tupper-init, base64,/,/^# end of tupper-init$/{/^#[A-Za-z0-9+\/=]*$/s/^#//p}' -- "$SCRIPT_FILE" | base64 -d > "$1"
+  local from=$SCRIPT_FILE
+  # (the file bash runs, as section_load reads it: a recompile may have renamed another in)
+  if ((SCRIPT_ON_255)); then from=/proc/$$/fd/255; fi
+  sed -n '/^# tupper-init, base64,/,/^# end of tupper-init$/{/^#[A-Za-z0-9+\/=]*$/s/^#//p}' -- "$from" | base64 -d > "$1"
 }
 # ---- end of section helper-copy
 # ---- section rootfs-import

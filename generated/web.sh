@@ -234,7 +234,7 @@ note() { ((PLAN)) || printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 # script's file, checked by their first and last line, and evaluated: the same text bash
 # reads below the start path for the other verbs.
 section_load() {
-  local where=${SECTIONS[$1]:-} IFS=$'\n' from=$SCRIPT_FILE
+  local where=${SECTIONS[$1]:-} from=$SCRIPT_FILE code
   local -a lines
   [[ -n $where ]] || die "internal error: no section $1"
   if ((SCRIPT_ON_255)) && [[ -e /proc/self/fd/255 ]]; then from=/proc/self/fd/255; fi
@@ -244,10 +244,12 @@ section_load() {
   if ((${#lines[@]} != ${where#* })) || [[ ${lines[0]} != "# ---- section $1" || ${lines[-1]} != "# ---- end of section $1" ]]; then
     die "$SCRIPT_FILE changed while it ran (its section $1 is not where it was); run it again"
   fi
-  eval "${lines[*]}"
+  # (no IFS of its own: an exit trap that fires in here runs with this function's locals)
+  printf -v code '%s\n' "${lines[@]}"
+  eval "$code"
   SECTIONS_LOADED[$1]=1
 }
-declare -A SECTIONS=([service-0]='2459 101' [service-1]='2560 97' [state-dirs]='2657 54' [helper-copy]='2711 60' [rootfs-import]='2771 29' [host-facts-find]='2800 61' [blkio]='2861 35' [cgroup-gaps]='2896 39' [systemd-scope]='2935 41' [teardown]='2976 326' [network-create]='3302 115' [network-remove]='3417 81' [bridge-attach]='3498 158' [ipv6]='3656 246' [volume-fill]='3902 50' [dependencies]='3952 54' [up]='4006 101' [logs]='4107 144' [start]='4251 27') SECTIONS_LOADED=()
+declare -A SECTIONS=([service-0]='2464 101' [service-1]='2565 97' [state-dirs]='2662 54' [helper-copy]='2716 63' [rootfs-import]='2779 29' [host-facts-find]='2808 61' [blkio]='2869 35' [cgroup-gaps]='2904 39' [systemd-scope]='2943 41' [teardown]='2984 326' [network-create]='3310 115' [network-remove]='3425 81' [bridge-attach]='3506 158' [ipv6]='3664 246' [volume-fill]='3910 50' [dependencies]='3960 54' [up]='4014 101' [logs]='4115 144' [start]='4259 27') SECTIONS_LOADED=()
 SECTIONS_LAZY=0 # 1: bash stopped reading at the start path's end (see main), the sections unread
 
 # Loads lazy section $1 now, unless it is loaded or bash read the whole script: for what a
@@ -1530,7 +1532,7 @@ container_net_attach() {
 }
 
 # (loaded for a container on a network: what makes its side of it; what undoes it,
-# container_net_detach and network_gc below, is read with the start path)
+# container_net_detach and network_gc below, is in the teardown section)
 # shellcheck disable=SC2317 # a stub loads lazy section bridge-attach, which replaces it, then runs again
 {
   bridge_attach() { section_load bridge-attach && bridge_attach "$@"; }
@@ -2053,6 +2055,9 @@ forward_signal() {
 UNDO_IMPORT='' UNDO_CONTAINER='' UNDO_STOP='' RM_ON_EXIT=''
 on_exit() {
   local status=$?
+  # bash runs it in whatever function the exit came from, with that function's locals: the
+  # undo reads records with word splitting, so IFS is set back to bash's own
+  local IFS=$' \t\n'
   trap - EXIT INT TERM HUP
   ((!PLAN)) || exit "$status" # a plan made nothing to undo
   if [[ -n $UNDO_IMPORT ]]; then image_import_abort "$UNDO_IMPORT"; fi
@@ -2765,7 +2770,10 @@ helpers_dir_check() {
 # Writes the embedded helper's bytes into file $1.
 helper_decode() {
   [[ -n $SCRIPT_FILE ]] || die "a script read from stdin cannot unpack the tupper-init it embeds; run it as a file, or set TUPPER_HELPER"
-  sed -n '/^# tupper-init, base64,/,/^# end of tupper-init$/{/^#[A-Za-z0-9+\/=]*$/s/^#//p}' -- "$SCRIPT_FILE" | base64 -d > "$1"
+  local from=$SCRIPT_FILE
+  # (the file bash runs, as section_load reads it: a recompile may have renamed another in)
+  if ((SCRIPT_ON_255)); then from=/proc/$$/fd/255; fi
+  sed -n '/^# tupper-init, base64,/,/^# end of tupper-init$/{/^#[A-Za-z0-9+\/=]*$/s/^#//p}' -- "$from" | base64 -d > "$1"
 }
 # ---- end of section helper-copy
 # ---- section rootfs-import

@@ -36,8 +36,11 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
     // blocks of one name, in several partials (each function stays with its phase), make one
     // section: loaded together, as what a start needs at one moment (teardown)
     const known = sections.find((s) => s.name === name);
-    if (known) known.body += `\n${body}`;
-    else sections.push({ name, body });
+    if (known) {
+      const twice = functions.filter((f) => [...known.body.matchAll(FUNCTION)].some((m) => m[1] === f));
+      if (twice.length) throw new Error(`lazy section ${name} defines ${twice.join(", ")} twice`);
+      known.body += `\n${body}`;
+    } else sections.push({ name, body });
     // shellcheck sees each stub redefined below before any call, hence never run (SC2317)
     const stub = (f: string) => `${f}() { section_load ${name} && ${f} "$@"; }`;
     const directive = `# shellcheck disable=SC2317 # a stub loads lazy section ${name}, which replaces it, then runs again`;
