@@ -3,12 +3,13 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { Command, CommanderError } from "commander";
-import { compileSpec } from "./compile.js";
+import { compileRuntime, compileSpec } from "./compile.js";
 import { checkScripts, pairsToCheck } from "./check/check.js";
 import { specReference } from "./docs/reference.js";
 import { explainPlan } from "./explain/explain.js";
 import { projectConfig } from "./config/config.js";
 import { formatDiagnostic } from "./spec/diagnostics.js";
+import { sha256Hex } from "./render/render.js";
 import { tupperVersion } from "./paths.js";
 import { defaultHelperPath, HelperError, type HelperInfo, readHelper } from "./helper/helper.js";
 import { writeLock } from "./lock/lock.js";
@@ -184,6 +185,14 @@ function main(argv: string[]): number {
     .option("--platform <os/arch>", "the platform of the hosts that run the script (default: this machine's, e.g. linux/amd64)")
     .action((specs: string[], options: { platform?: string }) => {
       pendingLock = lockCommand(specs, options.platform);
+    });
+  program
+    .command("runtime")
+    .description("print the runtime that every script of this tupper version holds (its verbs), to review once per release")
+    .option("--sha256", "print its sha256 instead: each script's header names the same")
+    .action((options: { sha256?: boolean }) => {
+      const runtime = compileRuntime();
+      process.stdout.write(options.sha256 === true ? `${sha256Hex(runtime)}\n` : runtime);
     });
   program
     .command("docs")

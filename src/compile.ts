@@ -7,7 +7,7 @@ import { validateSpec } from "./spec/validate.js";
 import { resolveSpec } from "./resolve/resolve.js";
 import { type Diagnostic, hasErrors, sortDiagnostics } from "./spec/diagnostics.js";
 import { normalise } from "./model/normalise.js";
-import { renderScript } from "./render/render.js";
+import { renderScript, runtimeOf } from "./render/render.js";
 import { compileServiceBuild } from "./build/service.js";
 import { secretFiles } from "./model/secrets.js";
 import { isObj } from "./resolve/context.js";
@@ -90,4 +90,15 @@ export function compileSpec(file: string, text: string, outputFile: string, help
   const all = sortDiagnostics([...diagnostics, ...buildProblems]);
   if (hasErrors(all)) return { diagnostics: all };
   return { diagnostics: all, plan, script: renderScript(plan, helper ?? packagedHelper()), data: spec.data };
+}
+
+/**
+ * The runtime that every script of this tupper version holds (render.ts, runtimeOf): the same
+ * for every spec, so any spec gives it; this one has a single service. `tupper runtime`.
+ */
+export function compileRuntime(): string {
+  const spec = "name: runtime\nservices:\n  app:\n    image: rootfs:/\n    command: [/bin/true]\n";
+  const result = compileSpec("/nonexistent/runtime.yaml", spec, "/nonexistent/runtime.sh", undefined, { values: {}, problems: [] });
+  if (result.script === undefined) throw new Error(`internal error: the runtime's spec did not compile: ${result.diagnostics.map((d) => d.message).join("; ")}`);
+  return runtimeOf(result.script);
 }

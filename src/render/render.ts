@@ -1,4 +1,5 @@
 // Stage 4: the view → bash, through the templates in templates/. The only place bash text is made.
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
@@ -19,7 +20,7 @@ let compiled: Handlebars.TemplateDelegate | undefined;
  * rendered, in order; renderScript fills SECTIONS with where each one is. Blocks of one name
  * in several partials are one section.
  */
-let sections: { name: string; body: string }[] = [];
+let sections: { name: string; body: string; spec: boolean }[] = [];
 const FUNCTION = /^([a-z_][a-z0-9_]*)\(\) \{/gm;
 const SECTIONS_PLACEHOLDER = "@@SECTIONS@@";
 
@@ -29,6 +30,9 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
   // Lists of words, space-separated: the view holds only quoted words, so joining them is safe.
   hb.registerHelper("words", (list: Word[]) => list.join(" "));
   hb.registerHelper("lazy", function (this: unknown, name: string, options: Handlebars.HelperOptions) {
+    // spec=true: a section of this project's own (a service's values), written after the
+    // runtime; the others are tupper's, the same for every spec, and part of the runtime
+    const spec = options.hash.spec === true;
     if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`lazy section ${JSON.stringify(name)}: not a name of [a-z0-9-]`);
     const body = options.fn(this).replace(/^\n+/, "").replace(/\n*$/, "\n");
     const functions = [...body.matchAll(FUNCTION)].map((m) => m[1]);
@@ -39,8 +43,9 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
     if (known) {
       const twice = functions.filter((f) => [...known.body.matchAll(FUNCTION)].some((m) => m[1] === f));
       if (twice.length) throw new Error(`lazy section ${name} defines ${twice.join(", ")} twice`);
+      if (known.spec !== spec) throw new Error(`lazy section ${name}: spec=true on some of its blocks only`);
       known.body += `\n${body}`;
-    } else sections.push({ name, body });
+    } else sections.push({ name, body, spec });
     // shellcheck sees each stub redefined below before any call, hence never run (SC2317)
     const stub = (f: string) => `${f}() { section_load ${name} && ${f} "$@"; }`;
     const directive = `# shellcheck disable=SC2317 # a stub loads lazy section ${name}, which replaces it, then runs again`;
@@ -49,7 +54,14 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
   });
   // a section's name made of words and a number, e.g. (sectionName "service" @index): service-0
   hb.registerHelper("sectionName", (word: string, n: number) => `${word}-${n}`);
-  hb.registerHelper("lazySections", () => sections.map((s) => `# ---- section ${s.name}\n${s.body}# ---- end of section ${s.name}\n`).join(""));
+  // "runtime": tupper's sections (inside the runtime); "spec": the project's own
+  hb.registerHelper("lazySections", (kind: "runtime" | "spec") => {
+    if (kind !== "runtime" && kind !== "spec") throw new Error(`lazySections "${String(kind)}": say runtime or spec`);
+    return sections
+      .filter((s) => s.spec === (kind === "spec"))
+      .map((s) => `# ---- section ${s.name}\n${s.body}# ---- end of section ${s.name}\n`)
+      .join("");
+  });
   const partials = join(templatesDir, "partials");
   for (const file of readdirSync(partials).sort()) {
     // NAME.sh.hbs holds handlebars; NAME.sh is plain bash, the same for every spec (and linted alone)
@@ -66,7 +78,32 @@ export function renderScript(plan: Plan, helper: HelperInfo): string {
   const template = scriptTemplate();
   sections = [];
   const script = template(buildView(plan, helper));
-  return withSectionTable(script, sections);
+  return withRuntimeHash(withSectionTable(script, sections));
+}
+
+const RUNTIME_BEGINS = /^# ---- tupper runtime begins -+$/m;
+const RUNTIME_ENDS = /^# ---- tupper runtime ends -+$/m;
+const RUNTIME_HASH_PLACEHOLDER = "@@RUNTIME_SHA256@@";
+
+/**
+ * The runtime of a rendered script: its lines from "tupper runtime begins" to "tupper runtime
+ * ends", both included. Every script of one tupper version holds the same (test/unit/runtime.test.ts).
+ */
+export function runtimeOf(script: string): string {
+  const begins = RUNTIME_BEGINS.exec(script);
+  const ends = RUNTIME_ENDS.exec(script);
+  if (!begins || !ends || ends.index < begins.index) throw new Error("internal error: a script without its runtime markers");
+  return script.slice(begins.index, ends.index + ends[0].length + 1);
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** The script with the runtime's sha256 in its header. */
+function withRuntimeHash(script: string): string {
+  if (script.split(RUNTIME_HASH_PLACEHOLDER).length !== 2) throw new Error("internal error: the script must name its runtime's sha256 once");
+  return script.replace(RUNTIME_HASH_PLACEHOLDER, sha256Hex(runtimeOf(script)));
 }
 
 /** The script with SECTIONS filled: each lazy section's first line and length, as section_load reads them. */

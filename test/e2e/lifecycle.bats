@@ -250,6 +250,18 @@ load helpers
   [ "${#lines[@]}" -eq 1 ]
 }
 
+@test "attach: false: up in the foreground prints the other services' output, not that one's, which logs still has" {
+  printf 'name: %s\nservices:\n  quiet:\n    image: rootfs:%s\n    attach: false\n    command: ["/bin/echo", "hello from quiet"]\n  loud:\n    image: rootfs:%s\n    command: ["/bin/sh", "-c", "sleep 0.3; echo hello from loud"]\n' \
+    "$PROJECT" "$ROOTFS" "$ROOTFS" > "$TEST_DIR/in.yaml"
+  compile_spec multi < "$TEST_DIR/in.yaml"
+  run -0 --separate-stderr timeout 20 "$SCRIPT" up
+  [[ $output == *"loud | hello from loud"* ]]
+  [[ $output != *"hello from quiet"* ]]
+  run -0 "$SCRIPT" logs quiet
+  [[ $output == *"hello from quiet"* ]]
+  run -0 "$SCRIPT" down
+}
+
 @test "TUPPER_TRACE=FILE appends a timestamped log of every command with its values and exit statuses" {
   compile_app 'network_mode: none' 'command: ["/bin/sh", "-c", "exit 3"]'
   run -3 env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app

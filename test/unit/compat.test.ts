@@ -130,8 +130,8 @@ test("a healthcheck without test takes the image's HEALTHCHECK at start, with th
 
 test("attach: false keeps a service's output out of up's", () => {
   const script = scriptOf(`services:\n  app:\n    image: rootfs:./r\n    command: [/bin/true]\n    attach: false\n  web:\n    image: rootfs:./r\n    command: [/bin/true]\n`);
-  assert.match(script, /local -a unattached=\('app'\) # attach: false/);
-  assert.doesNotMatch(scriptOf(service("attach: true")), /unattached/);
+  assert.match(script, /\nreadonly UNATTACHED=\('app'\) # attach: false/);
+  assert.match(scriptOf(service("attach: true")), /\nreadonly UNATTACHED=\(\) # attach: false/);
 });
 
 test("networks.NAME.name is accepted (a tupper network belongs to its project)", () => {
