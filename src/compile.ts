@@ -98,7 +98,9 @@ export function compileSpec(file: string, text: string, outputFile: string, help
  */
 export function compileRuntime(): string {
   const spec = "name: runtime\nservices:\n  app:\n    image: rootfs:/\n    command: [/bin/true]\n";
-  const result = compileSpec("/nonexistent/runtime.yaml", spec, "/nonexistent/runtime.sh", undefined, { values: {}, problems: [] });
+  // (no helper needed: the runtime names none; the header's pin is a placeholder here)
+  const helper = { path: "(none)", sha256: "0".repeat(64), buildInfo: [] };
+  const result = compileSpec("/nonexistent/runtime.yaml", spec, "/nonexistent/runtime.sh", helper, { values: {}, problems: [] });
   if (result.script === undefined) throw new Error(`internal error: the runtime's spec did not compile: ${result.diagnostics.map((d) => d.message).join("; ")}`);
-  return runtimeOf(result.script);
+  return runtimeOf(result.script).text;
 }

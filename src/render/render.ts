@@ -22,7 +22,18 @@ let compiled: Handlebars.TemplateDelegate | undefined;
  */
 let sections: { name: string; body: string; spec: boolean }[] = [];
 const FUNCTION = /^([a-z_][a-z0-9_]*)\(\) \{/gm;
-const SECTIONS_PLACEHOLDER = "@@SECTIONS@@";
+/**
+ * Where the compiler fills in what it knows only once the whole script is rendered (the
+ * section table, the runtime's lines and hash), and the lines it finds by position (each
+ * section's first and last, the runtime's): each a token with NUL at both ends. No spec
+ * value holds a NUL (quote.ts refuses one, comments escape it), so none can forge or move
+ * one, as a value with a newline and "# ---- section up" after it could forge a line.
+ */
+const token = (name: string): string => `\u0000${name}\u0000`;
+const SECTIONS_TABLE = token("sections");
+const RUNTIME_HEADER = token("runtime");
+const RUNTIME_BEGINS_LINE = "# ---- tupper runtime begins ----------------------------------------------------------";
+const RUNTIME_ENDS_LINE = "# ---- tupper runtime ends ------------------------------------------------------------";
 
 function scriptTemplate(): Handlebars.TemplateDelegate {
   if (compiled) return compiled;
@@ -54,12 +65,17 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
   });
   // a section's name made of words and a number, e.g. (sectionName "service" @index): service-0
   hb.registerHelper("sectionName", (word: string, n: number) => `${word}-${n}`);
+  // the runtime's first and last line (see runtimeOf), and the header's line that names them
+  hb.registerHelper("runtimeBegins", () => token("runtime begins"));
+  hb.registerHelper("runtimeEnds", () => token("runtime ends"));
+  hb.registerHelper("runtimeHeader", () => RUNTIME_HEADER);
+  hb.registerHelper("sectionsTable", () => SECTIONS_TABLE);
   // "runtime": tupper's sections (inside the runtime); "spec": the project's own
   hb.registerHelper("lazySections", (kind: "runtime" | "spec") => {
     if (kind !== "runtime" && kind !== "spec") throw new Error(`lazySections "${String(kind)}": say runtime or spec`);
     return sections
       .filter((s) => s.spec === (kind === "spec"))
-      .map((s) => `# ---- section ${s.name}\n${s.body}# ---- end of section ${s.name}\n`)
+      .map((s) => `${token(`section ${s.name}`)}\n${s.body}${token(`end of section ${s.name}`)}\n`)
       .join("");
   });
   const partials = join(templatesDir, "partials");
@@ -77,44 +93,54 @@ function scriptTemplate(): Handlebars.TemplateDelegate {
 export function renderScript(plan: Plan, helper: HelperInfo): string {
   const template = scriptTemplate();
   sections = [];
-  const script = template(buildView(plan, helper));
-  return withRuntimeHash(withSectionTable(script, sections));
+  const lines = template(buildView(plan, helper)).split("\n");
+  /** The line number of token NAME, which must be a line of its own, once; it becomes TEXT. */
+  const place = (name: string, text: string): number => {
+    const at = lines.indexOf(token(name));
+    if (at < 0 || lines.indexOf(token(name), at + 1) >= 0) throw new Error(`internal error: the script must hold ${name} once, as a line`);
+    lines[at] = text;
+    return at + 1;
+  };
+  const table = sections.map(({ name }) => {
+    const at = place(`section ${name}`, `# ---- section ${name}`);
+    const end = place(`end of section ${name}`, `# ---- end of section ${name}`);
+    return `[${name}]='${at} ${end - at + 1}'`;
+  });
+  const begins = place("runtime begins", RUNTIME_BEGINS_LINE);
+  const ends = place("runtime ends", RUNTIME_ENDS_LINE);
+  const runtime = `${lines.slice(begins - 1, ends).join("\n")}\n`;
+  let script = lines.join("\n");
+  for (const [what, value] of [
+    [SECTIONS_TABLE, table.join(" ")],
+    [RUNTIME_HEADER, runtimeHeader(begins, ends, sha256Hex(runtime))],
+  ]) {
+    if (script.split(what).length !== 2) throw new Error("internal error: a script must hold each of its tables once");
+    script = script.replace(what, value);
+  }
+  if (script.includes("\u0000")) throw new Error("internal error: a NUL is left in the script");
+  return script;
 }
 
-const RUNTIME_BEGINS = /^# ---- tupper runtime begins -+$/m;
-const RUNTIME_ENDS = /^# ---- tupper runtime ends -+$/m;
-const RUNTIME_HASH_PLACEHOLDER = "@@RUNTIME_SHA256@@";
+/** The header's line that names the runtime: where it is, and its sha256. */
+const runtimeHeader = (begins: number, ends: number, sha256: string): string =>
+  `# every script of this tupper version, its lines ${begins} to ${ends} here, sha256 ${sha256}:`;
+const RUNTIME_HEADER_LINE = /^# every script of this tupper version, its lines (\d+) to (\d+) here, sha256 ([0-9a-f]{64}):$/;
 
 /**
- * The runtime of a rendered script: its lines from "tupper runtime begins" to "tupper runtime
- * ends", both included. Every script of one tupper version holds the same (test/unit/runtime.test.ts).
+ * The runtime of a rendered script: the lines its header names (from "tupper runtime begins"
+ * to "tupper runtime ends", both included), and the sha256 the header gives. Every script of
+ * one tupper version holds the same (test/unit/runtime.test.ts). The header comes before any
+ * spec value, so a value that looks like a marker moves nothing.
  */
-export function runtimeOf(script: string): string {
-  const begins = RUNTIME_BEGINS.exec(script);
-  const ends = RUNTIME_ENDS.exec(script);
-  if (!begins || !ends || ends.index < begins.index) throw new Error("internal error: a script without its runtime markers");
-  return script.slice(begins.index, ends.index + ends[0].length + 1);
+export function runtimeOf(script: string): { text: string; sha256: string } {
+  const lines = script.split("\n");
+  const header = lines.slice(0, 12).map((l) => RUNTIME_HEADER_LINE.exec(l)).find((m) => m !== null);
+  if (!header) throw new Error("internal error: a script without its runtime's header line");
+  const [begins, ends] = [Number(header[1]), Number(header[2])];
+  if (lines[begins - 1] !== RUNTIME_BEGINS_LINE || lines[ends - 1] !== RUNTIME_ENDS_LINE) throw new Error("internal error: the runtime is not where the header says");
+  return { text: `${lines.slice(begins - 1, ends).join("\n")}\n`, sha256: header[3] };
 }
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
-}
-
-/** The script with the runtime's sha256 in its header. */
-function withRuntimeHash(script: string): string {
-  if (script.split(RUNTIME_HASH_PLACEHOLDER).length !== 2) throw new Error("internal error: the script must name its runtime's sha256 once");
-  return script.replace(RUNTIME_HASH_PLACEHOLDER, sha256Hex(runtimeOf(script)));
-}
-
-/** The script with SECTIONS filled: each lazy section's first line and length, as section_load reads them. */
-function withSectionTable(script: string, done: { name: string }[]): string {
-  const lines = script.split("\n");
-  const table = done.map(({ name }) => {
-    const at = lines.indexOf(`# ---- section ${name}`) + 1;
-    const end = lines.indexOf(`# ---- end of section ${name}`) + 1;
-    if (at === 0 || end <= at) throw new Error(`internal error: lazy section ${name} was not written`);
-    return `[${name}]='${at} ${end - at + 1}'`;
-  });
-  if (script.split(SECTIONS_PLACEHOLDER).length !== 2) throw new Error("internal error: the script must hold SECTIONS once");
-  return script.replace(SECTIONS_PLACEHOLDER, table.join(" "));
 }
