@@ -4,7 +4,8 @@
  * asking ss costs milliseconds on an idle host (the kernel walks its whole socket table).
  * SO_REUSEADDR lets the bind pass over connections in TIME_WAIT, which hold no listener, and
  * still fails on a socket listening on the port (TCP) or bound to it (UDP), on any address.
- * The sockets are closed at exit: nothing is left bound.
+ * The sockets are closed at once: nothing is left bound. A foreground run's tupper-init asks
+ * the same with --check-port, before it makes its namespaces (one process less).
  */
 #define _GNU_SOURCE
 #include "port.h"
@@ -36,23 +37,31 @@ static bool can_bind(int family, int type, const struct sockaddr *addr, socklen_
     close(fd);
     return true;
   }
-  if (errno == EADDRINUSE) return false;
+  if (errno == EADDRINUSE) {
+    close(fd);
+    return false;
+  }
   die_errno("bind port %s", port);
 }
 
-void port_check(const char *protocol, const char *port) {
+/* Whether PROTOCOL port PORT (text, from the command line) can be bound; dies on bad words. */
+bool port_free(const char *protocol, const char *port) {
   int type;
   if (strcmp(protocol, "tcp") == 0) type = SOCK_STREAM;
   else if (strcmp(protocol, "udp") == 0) type = SOCK_DGRAM;
-  else die("--port-free: protocol %s is not tcp or udp", protocol);
+  else die("port check: protocol %s is not tcp or udp", protocol);
   char *end;
   errno = 0;
   unsigned long number = strtoul(port, &end, 10);
-  if (errno != 0 || *end != '\0' || number == 0 || number > 65535) die("--port-free: %s is not a port from 1 to 65535", port);
+  if (errno != 0 || *end != '\0' || port[0] < '0' || port[0] > '9' || number == 0 || number > 65535)
+    die("port check: %s is not a port from 1 to 65535", port);
 
   struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)number), .sin_addr.s_addr = htonl(INADDR_ANY)};
   struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)number), .sin6_addr = IN6ADDR_ANY_INIT};
-  bool free = can_bind(AF_INET, type, (struct sockaddr *)&v4, sizeof v4, port) &&
-              can_bind(AF_INET6, type, (struct sockaddr *)&v6, sizeof v6, port);
-  exit(free ? 0 : 1);
+  return can_bind(AF_INET, type, (struct sockaddr *)&v4, sizeof v4, port) &&
+         can_bind(AF_INET6, type, (struct sockaddr *)&v6, sizeof v6, port);
+}
+
+void port_check(const char *protocol, const char *port) {
+  exit(port_free(protocol, port) ? 0 : 1);
 }

@@ -5,8 +5,10 @@
  * first makes the container's namespaces itself (--setsid, --join-ns, --unshare
  * mount,uts,ipc,pid,cgroup[,net]: enter_namespaces), without forking, so that it
  * stays in the host's PID namespace while its children are in the new one. With
- * --netns it joins the network namespace the script prepared (veth ends already
- * in it) instead of a new one. It forks the container's PID 1 and stays outside as its
+ * --netns it joins a network namespace that exists (another container's) instead of a
+ * new one. With --await-net FD (a bridge network) it says "net" on FD once its new
+ * network namespace exists, and waits for the script's SIGUSR1: the script has then
+ * moved the veth ends in. It forks the container's PID 1 and stays outside as its
  * supervisor: it passes on signals and exits with PID 1's status (128+N when
  * signal N killed it). The child, PID 1 of the new PID namespace:
  *
@@ -82,6 +84,7 @@
 #define MAX_VOLUMES 256
 #define MAX_ENV 4096
 #define MAX_INTERFACES 16
+#define MAX_CHECK_PORTS 64 /* --check-port: a foreground run's published ports (the script asks itself past that) */
 #define MAX_HEALTH_ARGS 256
 #define MAX_TMPFS 64
 #define MAX_DEVICES 64
@@ -177,6 +180,9 @@ struct options {
   long max_restarts;     /* on-failure:N; -1: no limit */
   const char *stop_file; /* while it exists, the workload is being stopped: no restart */
   int report_fd;         /* --report-fd: where the script learns whether the first exec happened, or -1 */
+  int await_net_fd;      /* --await-net: where the script learns that the network namespace exists, or -1 */
+  const char *check_ports[MAX_CHECK_PORTS][2]; /* --check-port PROTOCOL PORT: free on the host, or no start */
+  int n_check_ports;
   /* A foreground run's cgroups, removed here once PID 1 has ended (cgroups_remove) */
   const char *leave_cgroups[MAX_CGROUP_PATHS]; /* cgroup.procs files to move into first */
   int n_leave_cgroups;
@@ -341,6 +347,7 @@ static void check_namespace_options(const struct options *opt) {
   if ((u & CLONE_NEWPID) && (opt->keep_pidns || opt->join_ns_pid != NULL)) die("--unshare pid goes with neither --keep-pidns nor --join-ns pid=");
   if ((u & CLONE_NEWIPC) && opt->join_ns_ipc != NULL) die("--unshare ipc goes not with --join-ns ipc=: a container's IPC namespace is new or joined");
   if ((u & CLONE_NEWNET) && opt->netns != NULL) die("--unshare net goes not with --netns: a container's network namespace is new or joined");
+  if (opt->await_net_fd >= 0 && !(u & CLONE_NEWNET)) die("--await-net goes with --unshare net: it waits for the script to connect the new network namespace");
 }
 
 /* ---- arguments --------------------------------------------------------- */
@@ -359,6 +366,7 @@ static void usage(void) {
         "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
         "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...] [--report-fd N]\n"
+        "                   [--await-net N] [--check-port tcp|udp PORT]...\n"
         "                   [--leave-cgroup CGROUP_PROCS]... [--remove-cgroup CGROUP_DIR]...\n"
         "                   [--remove-cgroup-parent CGROUP_DIR]... [--remove-tree PATH]...\n"
         "                   [SECURITY]...\n"
@@ -447,6 +455,7 @@ static void parse_args(int argc, char **argv, struct options *opt) {
   opt->shm_size = 64LL * 1024 * 1024; /* Docker's */
   opt->max_restarts = -1;
   opt->report_fd = -1;
+  opt->await_net_fd = -1;
   security_defaults(&opt->security);
   while (i < argc) {
     const char *flag = argv[i++];
@@ -600,6 +609,15 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       unsigned long number = parse_id(flag, text);
       if (number < 3 || number > INT_MAX) die("--report-fd takes a descriptor above 2, not %s", text);
       opt->report_fd = (int)number;
+    } else if (strcmp(flag, "--check-port") == 0) {
+      if (opt->n_check_ports == MAX_CHECK_PORTS) die("more than %d --check-port", MAX_CHECK_PORTS);
+      opt->check_ports[opt->n_check_ports][0] = need(argc, argv, i++, flag);
+      opt->check_ports[opt->n_check_ports++][1] = need(argc, argv, i++, flag);
+    } else if (strcmp(flag, "--await-net") == 0) {
+      const char *text = need(argc, argv, i++, flag);
+      unsigned long number = parse_id(flag, text);
+      if (number < 3 || number > INT_MAX) die("--await-net takes a descriptor above 2, not %s", text);
+      opt->await_net_fd = (int)number;
     } else if (strcmp(flag, "--leave-cgroup") == 0) {
       if (opt->n_leave_cgroups == MAX_CGROUP_PATHS) die("more than %d --leave-cgroup", MAX_CGROUP_PATHS);
       opt->leave_cgroups[opt->n_leave_cgroups++] = need(argc, argv, i++, flag);
@@ -1084,6 +1102,48 @@ static void reset_signal_dispositions(void) {
 }
 
 /* ---- network ------------------------------------------------------------ */
+
+/* How long a supervisor waits for the script to connect its network namespace (--await-net). */
+#define AWAIT_NET_SECONDS 60
+static long long now_ms(void); /* below, with the supervisor */
+
+/*
+ * --await-net FD: this process has made the container's network namespace (--unshare net),
+ * and the script moves the veth ends of its networks into it (ip link ... netns
+ * /proc/PID/ns/net), where it used to make and mount a namespace of its own for that, with
+ * two processes more. "net" on FD says the namespace exists; SIGUSR1 from the script (this
+ * process's parent) says it is connected. Any other sender's SIGUSR1 is not the word, and
+ * SIGTERM, SIGINT or SIGHUP (the script's undo, a ^C) end the wait, as no word in 60 s does.
+ */
+static void await_network(int fd, int report_fd) {
+  sigset_t wanted;
+  sigemptyset(&wanted);
+  sigaddset(&wanted, SIGUSR1);
+  sigaddset(&wanted, SIGTERM);
+  sigaddset(&wanted, SIGINT);
+  sigaddset(&wanted, SIGHUP);
+  /* blocked before the word, so that the answer waits for sigtimedwait */
+  if (sigprocmask(SIG_BLOCK, &wanted, NULL) < 0) die_errno("sigprocmask");
+  pid_t script = getppid();
+  static const char word[] = "net\n";
+  if (write(fd, word, sizeof word - 1) != (ssize_t)(sizeof word - 1)) die_errno("write to --await-net %d", fd);
+  if (fd != report_fd) close(fd);
+  long long deadline = now_ms() + AWAIT_NET_SECONDS * 1000LL;
+  for (;;) {
+    long long left = deadline - now_ms();
+    if (left <= 0) die("no word from the script in %d s that the network namespace is connected (SIGUSR1)", AWAIT_NET_SECONDS);
+    struct timespec wait = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000L};
+    siginfo_t info;
+    int sig = sigtimedwait(&wanted, &info, &wait);
+    if (sig < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      die_errno("sigtimedwait for the script's SIGUSR1");
+    }
+    if (sig != SIGUSR1) die("ended by signal %d while waiting for the script to connect the network namespace", sig);
+    if (info.si_code == SI_USER && info.si_pid == script) break;
+  }
+  if (sigprocmask(SIG_UNBLOCK, &wanted, NULL) < 0) die_errno("sigprocmask");
+}
 
 /* Joins the network namespace the script made and persisted at PATH (its veth ends are in it). */
 static void join_netns(const char *path) {
@@ -2050,6 +2110,19 @@ static void join_ns_file(const char *path, int type, const char *name) {
 }
 
 /*
+ * --check-port (a foreground run's published ports): each must be free of the host's own
+ * sockets, as the script's --port-free asks for a detached start, before anything is made
+ * here. A taken one ends the start with the script's own words.
+ */
+static void check_ports_free(const struct options *opt) {
+  for (int i = 0; i < opt->n_check_ports; i++) {
+    const char *protocol = opt->check_ports[i][0], *port = opt->check_ports[i][1];
+    if (!port_free(protocol, port))
+      die("port %s/%s is taken by a process on this host (see: ss -lnp 'sport = :%s'); stop it, or publish another host port", port, protocol, port);
+  }
+}
+
+/*
  * The first thing a container's supervisor does, in the order the script's commands did it
  * before (setsid, nsenter -F, unshare: one exec each, all with this one PID): a session of
  * its own, the IPC and PID namespaces another container shares, then the new namespaces.
@@ -2106,12 +2179,14 @@ int main(int argc, char **argv) {
     if (fcntl(opt.report_fd, F_SETFD, FD_CLOEXEC) < 0) die_errno("--report-fd %d", opt.report_fd);
     failure_fd = opt.report_fd; /* from here on, a failure is reported there too */
   }
+  if (opt.await_net_fd >= 0 && fcntl(opt.await_net_fd, F_SETFD, FD_CLOEXEC) < 0) die_errno("--await-net %d", opt.await_net_fd);
   failure_status_dir = opt.status_dir; /* and recorded as the container's end */
   if (opt.join_pid != 0) {
     reset_signal_dispositions();
     exec_in_container(&opt);
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
+  check_ports_free(&opt);
   /* (close-on-exec, and PID 1 closes every inherited descriptor before the workload runs) */
   if (opt.n_remove_trees > 0) host_mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
   enter_namespaces(&opt);
@@ -2120,6 +2195,7 @@ int main(int argc, char **argv) {
   reset_signal_dispositions();
   if (opt.device_cgroup != NULL) restrict_devices_v2(opt.device_cgroup, opt.device_rules, opt.n_device_rules);
   if (opt.netns != NULL) join_netns(opt.netns);
+  if (opt.await_net_fd >= 0) await_network(opt.await_net_fd, opt.report_fd);
 
   /* The network namespace is the container's for good: its addresses and
      routes are set once, here, and stay through restarts. */

@@ -28,8 +28,8 @@ for cmd in "${!NEEDS[@]}"; do
 done
 # busybox-static: a one-file root filesystem for the demo and the tests
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
-# bash's loadable builtins: the scripts make directories with its mkdir where it is there
-# (see mkdir_builtin in templates/partials/host.sh); start-path.bats tests with and without
+# bash's loadable builtins: the scripts make directories with its mkdir, and remove network
+# records with its rm, where it is there (see loadable_builtin in templates/partials/host.sh); start-path.bats tests with and without
 dpkg-query -W -f='${Status}' bash-builtins 2>/dev/null | grep -q 'ok installed' || missing+=(bash-builtins)
 # libFuzzer (libclang_rt.fuzzer), for make test-fuzz
 dpkg-query -W -f='${Status}' libclang-rt-dev 2>/dev/null | grep -q 'ok installed' || missing+=(libclang-rt-dev)

@@ -14,31 +14,41 @@ host() {
     plan_track "$@"
     return 0
   fi
-  if [[ $1 == mkdir ]] && ((MKDIR_BUILTIN)); then
-    # the builtin for `mkdir -p -- DIR...` alone; coreutils' for the rest (-m), and where the
-    # builtin fails: it makes a missing parent after a stat, and fails where another process
-    # made it in between, which coreutils' takes as done (and it says why in its own words)
-    if [[ $2 == -p && $3 == -- ]] && "$@" 2> /dev/null; then return 0; fi
-    "$MKDIR_FILE" "${@:2}"
-    return
-  fi
+  case $1 in
+    mkdir | rm)
+      # the builtin for `mkdir -p -- DIR...` and `rm -f -- FILE...` alone; coreutils' for
+      # the rest (mkdir -m, rm -r --one-file-system), and where the builtin fails: mkdir's
+      # makes a missing parent after a stat, and fails where another process made it in
+      # between, which coreutils' takes as done (and it says why in its own words)
+      if [[ $1 == rm && $2 == -f && $3 == -- ]] && ((BUILTIN_LOADED[rm] == 0)); then loadable_builtin rm; fi
+      if ((BUILTIN_LOADED[$1] == 1)); then
+        if [[ $2$3 == -p-- && $1 == mkdir || $2$3 == -f-- && $1 == rm ]] && "$@" 2> /dev/null; then return 0; fi
+        "${BUILTIN_FILE[$1]}" "${@:2}"
+        return
+      fi
+      ;;
+  esac
   "$@"
 }
 
-# mkdir without a process, where bash's own loadable builtins are installed (Debian's
+# mkdir and rm without a process, where bash's own loadable builtins are installed (Debian's
 # bash-builtins, built for the very bash at /bin/bash, in root's /usr/lib/bash): a fork and
-# an exec of /bin/mkdir cost 3 to 4 ms here, `enable -f` about 1 ms once. host uses it for
-# `mkdir -p -- DIR...` (a new container's directories and cgroups), and plan and
-# TUPPER_TRACE show the same line. Start verbs call it first; TUPPER_BASH_LOADABLES=0 keeps
-# /bin/mkdir. (Its rm has no --one-file-system, and its rmdir no
-# --ignore-fail-on-non-empty: those stay processes.)
-MKDIR_BUILTIN=0 MKDIR_FILE=''
-mkdir_builtin() {
-  local so=/usr/lib/bash/mkdir file
-  [[ ${TUPPER_BASH_LOADABLES:-1} != 0 && $MKDIR_BUILTIN == 0 && $BASH -ef /bin/bash && -f $so && -O $so && -O ${so%/*} ]] || return 0
-  for file in /usr/bin/mkdir /bin/mkdir; do [[ ! -x $file ]] || { MKDIR_FILE=$file && break; }; done
-  [[ -n $MKDIR_FILE ]] || return 0
-  if enable -f "$so" mkdir 2> /dev/null; then MKDIR_BUILTIN=1; fi
+# an exec of /bin/mkdir cost 3 to 4 ms here, `enable -f` about 0.5 ms once. host uses them
+# for `mkdir -p -- DIR...` (a new container's directories and cgroups) and `rm -f --
+# FILE...` (a container's network records), and plan and TUPPER_TRACE show the same line.
+# Start verbs load mkdir first (preflight); rm loads at its first such use.
+# TUPPER_BASH_LOADABLES=0 keeps both processes. BUILTIN_LOADED[NAME]: 0 not tried yet, 1
+# loaded, 2 not to be had. Once loaded, a name is the builtin's
+# everywhere, so every other use runs coreutils' by its path (BUILTIN_FILE): the builtin rm
+# has no --one-file-system, and a directory given to its -f is quietly left.
+declare -A BUILTIN_LOADED=([mkdir]=0 [rm]=0) BUILTIN_FILE=()
+loadable_builtin() {
+  local name=$1 so=/usr/lib/bash/$1 file
+  BUILTIN_LOADED[$name]=2
+  [[ ${TUPPER_BASH_LOADABLES:-1} != 0 && $BASH -ef /bin/bash && -f $so && -O $so && -O ${so%/*} ]] || return 0
+  for file in "/usr/bin/$name" "/bin/$name"; do [[ ! -x $file ]] || { BUILTIN_FILE[$name]=$file && break; }; done
+  [[ -n ${BUILTIN_FILE[$name]:-} ]] || return 0
+  if enable -f "$so" "$name" 2> /dev/null; then BUILTIN_LOADED[$name]=1; fi
 }
 
 # Runs a pipeline written as words with "|" between commands and a "<" FILE at the end, or

@@ -186,9 +186,11 @@ container_hostname() {
 # Starts container $1 of the loaded service, detached ($2 = detached: in a session of its
 # own, its output in its log) or in the foreground ($2 = foreground: this script's stdin,
 # stdout and stderr). Arguments after $2 replace the service's command.
-# LAUNCHED_PID = the PID of the container's supervisor (this script's child, then tupper-init).
-# Detached, it returns once the workload's exec has happened, or has failed (START_FAILED:
-# see start_report).
+# LAUNCHED_PID = the PID of the container's supervisor (this script's child, then tupper-init),
+# LAUNCHED_START its start time. On a bridge network, it connects the namespace tupper-init
+# makes (net_plumb). Detached, it returns once the workload's exec has happened, or has
+# failed (START_FAILED: see start_report).
+LAUNCHED_START=''
 container_launch() {
   local name=$1 mode=$2 log=/dev/null report
   shift 2
@@ -202,35 +204,47 @@ container_launch() {
     if [[ $mode == detached ]]; then
       plan_note "in a new process, its output going to $log:"
       enter_container "$name" detached
-      plan_note "then it waits for tupper-init to say, on descriptor 4, that the workload's exec happened, or why it did not (said, and the verb then fails)"
     else
       plan_note "in a new process, with this script's stdin, stdout and stderr:"
       enter_container "$name" foreground
     fi
     LAUNCHED_PID=PID
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID STARTTIME"
+    if [[ $svc_network_mode == bridge ]]; then net_plumb "$name"; fi
+    if [[ $mode == detached ]]; then
+      plan_note "then it waits for tupper-init to say, on descriptor 4, that the workload's exec happened, or why it did not (said, and the verb then fails)"
+    fi
     return 0
   fi
   # under systemd the child waits on this pipe until its scope and cgroup are ready
   if [[ -n $CG_UNIT ]]; then exec {CG_GATE}<> <(:); fi
+  # tupper-init's report of the workload's exec (start_report), and on a bridge network its
+  # word that the namespace exists (net_plumb), come through this pipe
+  if [[ $mode == detached || $svc_network_mode == bridge ]]; then exec {START_REPORT}<> <(:); fi
   if [[ $mode == detached ]]; then
-    # tupper-init's report of the workload's exec comes through this pipe (start_report)
-    exec {START_REPORT}<> <(:)
     enter_container "$name" detached >> "$log" 2>&1 < /dev/null &
-    LAUNCHED_PID=$!
+  else
+    enter_container "$name" foreground <&0 &
+  fi
+  LAUNCHED_PID=$! LAUNCHED_START=''
+  if [[ $mode == detached || $svc_network_mode == bridge ]]; then
     # this end reads; the child's, once tupper-init's descriptor 4, is the last that writes
     exec {report}< "/proc/self/fd/$START_REPORT" {START_REPORT}>&-
     START_REPORT=$report
-  else
-    enter_container "$name" foreground <&0 &
-    LAUNCHED_PID=$!
   fi
   if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" "$LAUNCHED_PID"; fi
   # The child writes this record first thing (so that a kill of this script at any point
   # leaves it); writing the same line here too means it exists once launch returns. (A run
   # --rm whose workload has already ended may find its directory removed by tupper-init.)
   if proc_start_time "$LAUNCHED_PID"; then
+    LAUNCHED_START=$REPLY
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY" 2> /dev/null || [[ $RM_ON_EXIT == "$name" ]]
+  fi
+  START_REPORT_LINE=''
+  if [[ $svc_network_mode == bridge ]]; then
+    net_plumb "$name"
+    # a foreground run hears no more on it
+    if [[ $mode != detached ]]; then exec {START_REPORT}<&-; fi
   fi
   if [[ $mode == detached ]]; then start_report "$name"; fi
   # what ends a foreground container, parsed while tupper-init makes it (the other core)
@@ -244,11 +258,13 @@ container_launch() {
 # START_FAILED = STATUS then ('' after a start that happened), for the verb to end with: `run
 # -d` with STATUS, as `docker run` does; up at once, start and restart once the others are
 # started, with 1, as docker compose does.
-START_FAILED=''
+START_FAILED='' START_REPORT_LINE=''
 start_report() {
   local line='' status=125 reason='tupper-init ended before it ran the workload' waited=0
   START_FAILED=''
-  read -r -t 60 -u "$START_REPORT" line || waited=$?
+  # (net_plumb may have read it: a failure before the network)
+  line=$START_REPORT_LINE
+  if [[ -z $line ]]; then read -r -t 60 -u "$START_REPORT" line || waited=$?; fi
   exec {START_REPORT}<&-
   if [[ $line == ok ]]; then return 0; fi
   if ((waited > 128)); then
@@ -271,19 +287,20 @@ start_report() {
 #   --join-ns ipc=, pid= (ipc, pid: service:NAME): the IPC and PID namespaces of another
 #     service's container;
 #   --unshare: new mount, UTS and cgroup namespaces, IPC and PID ones unless shared (or
-#     host), and a new network namespace with network_mode none (bridge: tupper-init joins
-#     the one prepared for it, --netns; service:NAME: the peer's; host: none).
+#     host), and a new network namespace with network_mode none or bridge (bridge: it then
+#     waits, --await-net, while the script connects it: net_plumb; service:NAME: the
+#     peer's, --netns; host: none).
 # It then forks the container's PID 1 (mounts, pivot_root, privileges, then the workload)
 # and waits for it on the host side, exiting with its status.
 enter_container() {
-  local name=$1 mode=$2 dir pid=PID start=STARTTIME namespaces=mount,uts
+  local name=$1 mode=$2 dir i pid=PID start=STARTTIME namespaces=mount,uts
   local -a entry=()
   if [[ $mode == detached ]]; then entry+=(--setsid); fi
   entry+=("${SHARE_ARGS[@]}")
   if [[ $svc_ipc == private ]]; then namespaces+=,ipc; fi
   if [[ $svc_pid == private ]]; then namespaces+=,pid; fi
   namespaces+=,cgroup
-  if [[ $svc_network_mode == none ]]; then namespaces+=,net; fi
+  if [[ $svc_network_mode == none || $svc_network_mode == bridge ]]; then namespaces+=,net; fi
   entry+=(--unshare "$namespaces")
   # A foreground run in a PID namespace of its own, off systemd: when the workload has ended,
   # and with it every process of the container, tupper-init goes back into this script's
@@ -302,11 +319,12 @@ enter_container() {
       entry+=(--remove-tree "$STATE_DIR/$name" --remove-tree "$CONTAINERS_DIR/$name" --remove-tree "$STATE_DIR/.cgroups-$name")
     fi
   fi
-  # detached: whether the workload's exec happened, reported on 4 (start_report)
-  if [[ $mode == detached ]]; then
-    entry+=(--report-fd 4)
-    if ((!PLAN)); then exec 4> "/proc/self/fd/$START_REPORT" {START_REPORT}>&-; fi
-  fi
+  # detached: whether the workload's exec happened, reported on 4 (start_report); on a
+  # bridge network, first that its new network namespace exists (net_plumb)
+  if [[ $mode == detached ]]; then entry+=(--report-fd 4); fi
+  if [[ $svc_network_mode == bridge ]]; then entry+=(--await-net 4); fi
+  for ((i = 0; i < ${#PORT_CHECKS[@]}; i += 2)); do entry+=(--check-port "${PORT_CHECKS[i]}" "${PORT_CHECKS[i + 1]}"); done
+  if [[ $mode == detached || $svc_network_mode == bridge ]] && ((!PLAN)); then exec 4> "/proc/self/fd/$START_REPORT" {START_REPORT}>&-; fi
   if ((!PLAN)); then
     pid=$BASHPID
     proc_start_time "$pid"

@@ -252,6 +252,7 @@ host_commands() {
     fi
     if [[ ${words[0]} == write && ${words[1]} == */pid ]]; then words[2]='PID STARTTIME'; fi
     if [[ ${words[0]} == write && ${words[1]} == */cgroup.procs ]]; then words[2]=PID; fi
+    if [[ ${words[0]} == kill && ${words[2]} == USR1 ]]; then words[3]=PID; fi # net_plumb's word to tupper-init
     line="${words[*]@Q}"
     line=${line//tpv-????????/tpv-X}
     [[ ! $line =~ (.*/\.import-[^/]*-)[0-9]+(.*) ]] || line="${BASH_REMATCH[1]}PID${BASH_REMATCH[2]}"

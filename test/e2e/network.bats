@@ -117,6 +117,15 @@ address_of() {
   run -0 --separate-stderr "$SCRIPT" ps -a
   [ "${#lines[@]}" -eq 1 ] # the heading only: the failed start was undone
   [ -z "$(leftovers_of "$PROJECT")" ]
+  # a foreground run's tupper-init checks the port itself (--check-port): 125, as docker
+  # run, with the same words, and nothing left either; a range is still tried port by port
+  run --separate-stderr "$SCRIPT" run --rm --service-ports web /bin/true
+  [ "$status" -eq 125 ]
+  [[ $stderr == *"port 18082/tcp is taken by a process on this host"* ]]
+  run -0 --separate-stderr "$SCRIPT" ps -a
+  [ "${#lines[@]}" -eq 1 ]
+  [ -z "$(leftovers_of "$PROJECT")" ]
+  [ -z "$(iptables-save -t nat | grep -e "tupper:$PROJECT" -e 18082)" ]
 }
 
 @test "tupper-init --port-free: a TCP listener on any address, an IPv6-only one and a bound UDP socket hold a port; TIME_WAIT does not" {

@@ -418,10 +418,14 @@ compile_second() {
   wait_running "$PROJECT-fast-1"
   local gateway
   gateway=$("$SCRIPT" inspect slow | grep -o '"Gateway":"[0-9.]*"' | head -n1 | cut -d'"' -f4)
-  # a token bucket on the container's end of its veth (in its network namespace), not the neighbour's
-  run -0 nsenter --net="$TUPPER_RUN/$PROJECT/$PROJECT-slow-1/netns" tc qdisc show dev eth0
+  # a token bucket on the container's end of its veth (in its network namespace, its
+  # supervisor's), not the neighbour's
+  local slow_pid fast_pid
+  read -r slow_pid _ < "$TUPPER_RUN/$PROJECT/$PROJECT-slow-1/pid"
+  read -r fast_pid _ < "$TUPPER_RUN/$PROJECT/$PROJECT-fast-1/pid"
+  run -0 nsenter --net="/proc/$slow_pid/ns/net" tc qdisc show dev eth0
   [[ $output == *"tbf"*"rate 1Mbit"* ]]
-  [[ $(nsenter --net="$TUPPER_RUN/$PROJECT/$PROJECT-fast-1/netns" tc qdisc show dev eth0) != *tbf* ]]
+  [[ $(nsenter --net="/proc/$fast_pid/ns/net" tc qdisc show dev eth0) != *tbf* ]]
   mkfifo "$TEST_DIR/fifo"
   local service listener fd bytes
   for service in slow fast; do

@@ -125,7 +125,7 @@ programs_of() {
   [ -z "$output" ]
 }
 
-@test "run --rm --service-ports on a bridge adds the namespace, one ip batch, the port check, one iptables-restore each way, and the network's teardown" {
+@test "run --rm --service-ports on a bridge adds one iptables-restore each way, one ip batch into the namespace tupper-init makes (which checks the port too), and one rm" {
   {
     printf 'name: %s\nservices:\n' "$PROJECT"
     printf '  app:\n    image: rootfs:%s\n    command: ["/bin/true"]\n    ports: ["127.0.0.1:18091:80"]\n' "$ROOTFS"
@@ -135,9 +135,21 @@ programs_of() {
   run -0 "$SCRIPT" up -d keeper # the network exists, as on a running host
   run -0 "$SCRIPT" run --rm --service-ports app
   run -0 programs_of run --rm --service-ports app
-  local start="app.sh unshare true ip tupper-init iptables-restore tupper-init true" # (mkdir: the loadable)
-  local stop="iptables-restore umount rm rm flock"
+  # (mkdir and rm -f: the loadables; no flock: the network is joined by keeper, so nothing
+  # is to be removed; ip runs while tupper-init waits for it, --await-net; the port is
+  # checked by that tupper-init, --check-port, not by one of its own)
+  local start="app.sh iptables-restore tupper-init ip true"
+  local stop="iptables-restore rm"
   [ "$output" = "$start $stop" ]
+  # without the loadables: coreutils' mkdir, and rm -f for the network records
+  TUPPER_BASH_LOADABLES=0 run -0 programs_of run --rm --service-ports app
+  [ "$output" = "app.sh mkdir iptables-restore tupper-init ip true iptables-restore rm rm" ]
+  # and the records are gone either way: the lease and the port claim
+  [ -z "$(ls "$TUPPER_RUN/ports")" ]
+  [ "$(cat "$TUPPER_RUN/networks/${PROJECT}_default/leases"/*)" = "$PROJECT-keeper-1" ]
+  run -0 "$SCRIPT" down
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
 }
 
 # A foreground run's end (cgroups_remove in helper/tupper-init.c): the supervisor removes the
