@@ -59,7 +59,7 @@ for others in "$@"; do
     hyperfine -N --runs "${DNAT_RUNS:-30}" --warmup 3 --style none --export-markdown "$work/table.md" \
       --prepare "sh -c 'iptables-restore --wait --noflush < $work/del 2> /dev/null; true'" \
       -n "$form, $others others: publish" "sh -c 'iptables-restore --wait --noflush < $work/add'" \
-      --prepare "sh -c 'iptables-restore --wait --noflush < $work/add 2> /dev/null; true'" \
+      --prepare "sh -c 'iptables-restore --wait --noflush < $work/del 2> /dev/null; iptables-restore --wait --noflush < $work/add'" \
       -n "$form, $others others: take back" "sh -c 'iptables-restore --wait --noflush < $work/del'" > /dev/null
     tail -n +3 "$work/table.md"
   done
