@@ -366,7 +366,7 @@ static void usage(void) {
         "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
         "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...] [--report-fd N]\n"
-        "                   [--await-net N] [--check-port tcp|udp PORT]...\n"
+        "                   [--await-net N] [--check-port tcp|udp PORT]... [--finish BASH SCRIPT NAME]\n"
         "                   [--leave-cgroup CGROUP_PROCS]... [--remove-cgroup CGROUP_DIR]...\n"
         "                   [--remove-cgroup-parent CGROUP_DIR]... [--remove-tree PATH]...\n"
         "                   [SECURITY]...\n"
@@ -609,6 +609,10 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       unsigned long number = parse_id(flag, text);
       if (number < 3 || number > INT_MAX) die("--report-fd takes a descriptor above 2, not %s", text);
       opt->report_fd = (int)number;
+    } else if (strcmp(flag, "--finish") == 0) { /* taken by finish_prescan, before */
+      need(argc, argv, i++, flag);
+      need(argc, argv, i++, flag);
+      need(argc, argv, i++, flag);
     } else if (strcmp(flag, "--check-port") == 0) {
       if (opt->n_check_ports == MAX_CHECK_PORTS) die("more than %d --check-port", MAX_CHECK_PORTS);
       opt->check_ports[opt->n_check_ports][0] = need(argc, argv, i++, flag);
@@ -1765,16 +1769,91 @@ static int host_mount_ns = -1;
  * last: what is left then (a start killed, a tree too deep), the script's rm removes, as
  * after a supervisor that was killed. With a cgroup left, all is left to the script.
  */
-static void trees_remove(const struct options *opt) {
+static bool trees_remove(const struct options *opt) {
   struct timespec deadline;
   /* in the script's mount namespace: the directories as it sees them, with any mount made
      on the host since the start (a directory of this process's copy would hide it) */
-  if (host_mount_ns < 0 || setns(host_mount_ns, CLONE_NEWNS) < 0) return;
-  if (clock_gettime(CLOCK_MONOTONIC, &deadline) < 0) return;
+  if (host_mount_ns < 0 || setns(host_mount_ns, CLONE_NEWNS) < 0) return false;
+  if (clock_gettime(CLOCK_MONOTONIC, &deadline) < 0) return false;
   deadline.tv_sec += REMOVE_SECONDS;
   for (int i = 0; i < opt->n_remove_trees; i++)
-    if (!tree_remove(opt->remove_trees[i], &deadline)) return;
+    if (!tree_remove(opt->remove_trees[i], &deadline)) return false;
+  return true;
 }
+
+/*
+ * --finish BASH SCRIPT NAME (run --rm in the foreground, network none: the script exec'd
+ * this process instead of forking it, one fork less): no script waits for the end, so what
+ * the end leaves (a cgroup kept busy, a tree too deep or too big) or a failure of this
+ * process leaves (exit 125, an atexit handler) goes back to the script, `SCRIPT --finish-run
+ * NAME STATUS`, exec'd with this PID: it removes the container as rm does and exits with
+ * STATUS. First out of the container's cgroups (it would end itself), back in the host's
+ * mount namespace (the paths as the script sees them), with children in the host's PID
+ * namespace (this one's new one has no init any more), all signals as they were.
+ */
+static struct {
+  const char *bash, *script, *name;   /* NULL: no --finish */
+  const char *leave[MAX_CGROUP_PATHS]; /* its --leave-cgroup files */
+  int n_leave;
+  pid_t pid;                           /* the supervisor's: no child of it hands back */
+  bool done;
+} finish;
+
+static void hand_back_at_exit(void);
+
+/* Before the arguments are parsed (a failure there is a failure to hand back too): --finish
+   and --leave-cgroup, up to the workload's "--". */
+static void finish_prescan(int argc, char **argv) {
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+    if (strcmp(argv[i], "--finish") == 0 && i + 3 < argc) {
+      finish.bash = argv[i + 1], finish.script = argv[i + 2], finish.name = argv[i + 3];
+      i += 3;
+    } else if (strcmp(argv[i], "--leave-cgroup") == 0 && i + 1 < argc && finish.n_leave < MAX_CGROUP_PATHS) {
+      finish.leave[finish.n_leave++] = argv[++i];
+    }
+  }
+  if (finish.bash == NULL) return;
+  if (finish.bash[0] != '/' || finish.script[0] != '/') die("--finish takes absolute paths, not '%s' '%s'", finish.bash, finish.script);
+  finish.pid = getpid();
+  /* the script's mount namespace, to hand back in (and for --remove-tree) */
+  host_mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (host_mount_ns < 0) die_errno("open /proc/self/ns/mnt");
+  if (atexit(hand_back_at_exit) != 0) die("atexit");
+}
+
+static void hand_back(int status) {
+  if (finish.bash == NULL || finish.done || getpid() != finish.pid) return;
+  finish.done = true;
+  char pid[24], status_text[16];
+  int length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+  for (int i = 0; i < finish.n_leave; i++) {
+    int fd = open(finish.leave[i], O_WRONLY | O_CLOEXEC);
+    bool moved = fd >= 0 && write(fd, pid, (size_t)length) == length;
+    if (fd >= 0) close(fd);
+    if (!moved) {
+      fprintf(stderr, "tupper-init: could not leave the cgroups of %s (%s); `down` removes what is left\n", finish.name, finish.leave[i]);
+      return;
+    }
+  }
+  int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if ((host_mount_ns >= 0 && setns(host_mount_ns, CLONE_NEWNS) < 0) || pidns < 0 || setns(pidns, CLONE_NEWPID) < 0) {
+    fprintf(stderr, "tupper-init: could not go back to the host's namespaces for %s: %s; `down` removes what is left\n", finish.name, strerror(errno));
+    return;
+  }
+  close(pidns);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  snprintf(status_text, sizeof status_text, "%d", status);
+  char *const argv[] = {(char *)finish.bash, (char *)finish.script, "--finish-run", (char *)finish.name, status_text, NULL};
+  execv(finish.bash, argv);
+  fprintf(stderr, "tupper-init: exec %s %s --finish-run: %s; `down` removes what is left of %s\n", finish.bash, finish.script, strerror(errno), finish.name);
+}
+
+/* exit() of the supervisor before its end was reached: die() (125) */
+static void hand_back_at_exit(void) { hand_back(EXIT_RUNTIME_FAILED); }
 
 /* The supervisor's end, with PID 1's last status: the last of the output goes to the log first. */
 static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
@@ -1793,7 +1872,9 @@ static void __attribute__((noreturn)) supervisor_exit(struct supervisor *sv) {
     ssize_t ignored = write(failure_fd, sv->failure, strlen(sv->failure)); /* the script may be gone */
     (void)ignored;
   }
-  if (cgroups_remove(sv->opt)) trees_remove(sv->opt);
+  bool removed = cgroups_remove(sv->opt) && trees_remove(sv->opt);
+  if (!removed) hand_back(sv->last_status);
+  finish.done = true;
   exit(sv->last_status);
 }
 
@@ -2172,6 +2253,7 @@ int main(int argc, char **argv) {
     if (argc == 4) port_check(argv[2], argv[3]);
     usage();
   }
+  finish_prescan(argc, argv);
   struct options opt = {0};
   parse_args(argc, argv, &opt);
   check_namespace_options(&opt);
@@ -2188,7 +2270,7 @@ int main(int argc, char **argv) {
   if (opt.rootfs == NULL) die("--rootfs is required");
   check_ports_free(&opt);
   /* (close-on-exec, and PID 1 closes every inherited descriptor before the workload runs) */
-  if (opt.n_remove_trees > 0) host_mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (opt.n_remove_trees > 0 && host_mount_ns < 0) host_mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
   enter_namespaces(&opt);
   static struct container_log log;
   if (opt.log_path != NULL) open_container_log(&log, &opt);

@@ -195,6 +195,7 @@ container_launch() {
   local name=$1 mode=$2 log=/dev/null report
   shift 2
   helper_args "$name" "$mode" "$@"
+  run_exec_wanted "$name" "$mode"
   # Detached, the output goes to the log (see helper_args); what fails before tupper-init
   # opens it (its namespaces, enter_container) is appended to the same file as it is.
   if [[ $mode == detached && $svc_log_driver != none ]]; then log="$CONTAINERS_DIR/$name/log"; fi
@@ -204,6 +205,11 @@ container_launch() {
     if [[ $mode == detached ]]; then
       plan_note "in a new process, its output going to $log:"
       enter_container "$name" detached
+    elif ((RUN_EXEC)); then
+      plan_note "this script itself, which becomes tupper-init (exec):"
+      enter_container "$name" foreground
+      plan_note "tupper-init ends with the workload's status once it has removed the container; what it cannot remove, it hands to $SCRIPT_NAME --finish-run $name STATUS (--finish), which removes it as rm does"
+      return 0
     else
       plan_note "in a new process, with this script's stdin, stdout and stderr:"
       enter_container "$name" foreground
@@ -221,6 +227,9 @@ container_launch() {
   # tupper-init's report of the workload's exec (start_report), and on a bridge network its
   # word that the namespace exists (net_plumb), come through this pipe
   if [[ $mode == detached || $svc_network_mode == bridge ]]; then exec {START_REPORT}<> <(:); fi
+  # (the trap stays as it is: it undoes the start if this fails before the exec, and an exec
+  # runs no trap)
+  if ((RUN_EXEC)); then enter_container "$name" foreground; fi
   if [[ $mode == detached ]]; then
     enter_container "$name" detached >> "$log" 2>&1 < /dev/null &
   else
@@ -249,6 +258,23 @@ container_launch() {
   if [[ $mode == detached ]]; then start_report "$name"; fi
   # what ends a foreground container, parsed while tupper-init makes it (the other core)
   if [[ $mode == foreground ]]; then section_preload teardown; fi
+}
+
+# RUN_EXEC = 1 when this script becomes the tupper-init of `run --rm` container $1 (mode $2)
+# rather than forking it: a fork costs 2 to 4 ms here, and the script's work after the
+# workload is tupper-init's already (the cgroups, then --remove-tree) where the workload runs
+# in the foreground, in a PID namespace of its own, with network none, off systemd, on
+# overlay or a copy, without anonymous volumes (--rm removes those: the script's work), and
+# the script is a file it can run again: tupper-init hands back what it cannot remove to
+# `SCRIPT --finish-run NAME STATUS` (--finish). TUPPER_RUN_EXEC=0 keeps the fork.
+RUN_EXEC=0
+run_exec_wanted() {
+  local anonymous
+  RUN_EXEC=0
+  printf -v anonymous '%s' "${svc_bind_anon[@]}"
+  [[ ${TUPPER_RUN_EXEC:-1} != 0 && $RM_ON_EXIT == "$1" && $2 == foreground && $svc_network_mode == none ]] || return 0
+  [[ $svc_pid == private && -z $CG_UNIT && ${CONTAINER_STORAGE[$1]:-} != btrfs && -z $anonymous ]] || return 0
+  if [[ $SCRIPT_FILE == /* && -f $SCRIPT_FILE && $BASH == /* ]]; then RUN_EXEC=1; fi
 }
 
 # Reads tupper-init's report (--report-fd) on START_REPORT for detached container $1: "ok"
@@ -318,6 +344,8 @@ enter_container() {
     if [[ $RM_ON_EXIT == "$name" && $svc_network_mode == none && ${CONTAINER_STORAGE[$name]:-} != btrfs ]]; then
       entry+=(--remove-tree "$STATE_DIR/$name" --remove-tree "$CONTAINERS_DIR/$name" --remove-tree "$STATE_DIR/.cgroups-$name")
     fi
+    # this script became tupper-init (run_exec_wanted): what that leaves comes back here
+    if ((RUN_EXEC)); then entry+=(--finish "$BASH" "$SCRIPT_FILE" "$name"); fi
   fi
   # detached: whether the workload's exec happened, reported on 4 (start_report); on a
   # bridge network, first that its new network namespace exists (net_plumb)

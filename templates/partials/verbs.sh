@@ -44,6 +44,25 @@ cmd_rm() {
   done
 }
 
+# --finish-run NAME STATUS: not a verb for people. The tupper-init that `run --rm` became
+# (exec: run_exec_wanted) comes back here, with its own PID, when it could not remove its
+# container whole (a cgroup kept busy by a process of the host's, a tree deeper or bigger
+# than its removal walks, its own failure): removed here as rm removes a container, then
+# this exits with STATUS, the run's. Its pid record names this very process: gone first,
+# so that the stop does not signal it.
+cmd_finish_run() {
+  local name=${1:-} status=${2:-} pid
+  if (($# != 2)) || [[ $name != "$PROJECT"-*-run-* || ! ${name##*-run-} =~ ^[0-9a-f]{8}$ || $name == */* || ! $status =~ ^[0-9]{1,3}$ ]]; then
+    die "usage: --finish-run NAME STATUS (tupper-init's, at the end of a run --rm of this project)"
+  fi
+  if read_file "$STATE_DIR/$name/pid"; then
+    read -r pid _ <<< "$REPLY"
+    if [[ $pid == "$$" ]]; then host rm -f -- "$STATE_DIR/$name/pid"; fi
+  fi
+  container_remove "$name"
+  exit "$status"
+}
+
 # down [-v]: stop and remove every container of the project, as `docker compose down`
 # does; named and anonymous volumes stay unless -v.
 cmd_down() {

@@ -93,6 +93,13 @@ compare_plan_with_run() {
   # the helper that runs is the checked copy the script makes in TUPPER_RUN (preflight.sh.hbs)
   # (in the foreground, tupper-init removes the container's cgroups when the workload ends)
   [[ $output == *"exec $TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init --unshare mount,uts,ipc,pid,cgroup,net --leave-cgroup "*" --remove-cgroup "*"/$PROJECT-app-run-"*" --rootfs "*" -- /bin/echo hi"* ]]
+  # run --rm with network none: the script becomes tupper-init (exec), which hands back to it
+  # what it cannot remove; without that (TUPPER_RUN_EXEC=0), the script waits and removes
+  [[ $output == *" --finish /"*"/bash $SCRIPT $PROJECT-app-run-"*" --rootfs "* ]]
+  [[ $output == *"# this script itself, which becomes tupper-init (exec):"* ]]
+  [[ $output == *"what it cannot remove, it hands to ${SCRIPT##*/} --finish-run $PROJECT-app-run-"*" STATUS (--finish)"* ]]
+  run -0 env TUPPER_RUN_EXEC=0 "$SCRIPT" plan run --rm app /bin/echo hi
+  [[ $output != *" --finish "* ]]
   [[ $output == *"# then it waits for the workload to end and stops $PROJECT-app-run-"* ]]
   [ ! -e "$TUPPER_ROOT" ]
   [ ! -e "$TUPPER_RUN" ]

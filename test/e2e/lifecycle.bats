@@ -264,8 +264,10 @@ load helpers
 
 @test "TUPPER_TRACE=FILE appends a timestamped log of every command with its values and exit statuses" {
   compile_app 'network_mode: none' 'command: ["/bin/sh", "-c", "exit 3"]'
-  run -3 env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app
-  run -3 env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app
+  # (the script forks tupper-init and waits: TUPPER_RUN_EXEC=0; by default it becomes
+  # tupper-init, and its trace ends there: below)
+  run -3 env TUPPER_TRACE="$TEST_DIR/audit.log" TUPPER_RUN_EXEC=0 "$SCRIPT" run --rm app
+  run -3 env TUPPER_TRACE="$TEST_DIR/audit.log" TUPPER_RUN_EXEC=0 "$SCRIPT" run --rm app
   # the commands that change the host (each through a host wrapper, then as it ran), with
   # the values they ran with
   # (in the foreground, tupper-init removes the container's cgroups when the workload ends)
@@ -282,6 +284,13 @@ load helpers
   # both runs are there, each exiting with the workload's status, which the next line shows
   [ "$(grep -cE ' cmd_run \[[0-9]+\] exit 3$' "$TEST_DIR/audit.log")" -eq 2 ]
   [ "$(grep -cE ' cmd_run \[3\] on_exit$' "$TEST_DIR/audit.log")" -eq 2 ]
+  # the default: the script becomes tupper-init (exec, --finish to hand back what it cannot
+  # remove), so its trace ends with that exec, and the run's status is tupper-init's
+  run -3 env TUPPER_TRACE="$TEST_DIR/exec.log" "$SCRIPT" run --rm app
+  grep -qE -- "^\++ [0-9.]+ host \[0\] exec .*/tupper-init .* --finish [^ ]+/bash $SCRIPT $PROJECT-app-run-[0-9a-f]+ --rootfs " "$TEST_DIR/exec.log"
+  [[ $(tail -n 1 "$TEST_DIR/exec.log") == *" host [0] exec "*"/tupper-init "* ]]
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
   # the workload does not inherit the log's descriptor
   compile_app 'command: ["/bin/sh", "-c", "ls /proc/self/fd | tr \"\\n\" \" \""]'
   run -0 --separate-stderr env TUPPER_TRACE="$TEST_DIR/audit.log" "$SCRIPT" run --rm app

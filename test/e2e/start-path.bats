@@ -18,11 +18,43 @@ programs_of() {
   [ -f /usr/lib/bash/mkdir ]
   run -0 programs_of run --rm app
   [ "$output" = "app.sh tupper-init true" ]
+  # the script becomes tupper-init (exec): no fork of the script's, the supervisor is its PID
+  local script_pid
+  script_pid=$(sed -nE 's/^([0-9]+) +execve\("[^"]*app\.sh".*/\1/p' "$TEST_DIR/strace" | head -n1)
+  grep -Eq "^$script_pid +execve\(\"[^\"]*/tupper-init\"" "$TEST_DIR/strace"
   # without it, or told not to use it: /bin/mkdir, once
   TUPPER_BASH_LOADABLES=0 run -0 programs_of run --rm app
   [ "$output" = "app.sh mkdir tupper-init true" ]
+  # told to fork (TUPPER_RUN_EXEC=0): tupper-init in a child of the script's, which waits
+  TUPPER_RUN_EXEC=0 run -0 programs_of run --rm app
+  [ "$output" = "app.sh tupper-init true" ]
+  script_pid=$(sed -nE 's/^([0-9]+) +execve\("[^"]*app\.sh".*/\1/p' "$TEST_DIR/strace" | head -n1)
+  ! grep -Eq "^$script_pid +execve\(\"[^\"]*/tupper-init\"" "$TEST_DIR/strace" || false
+  # the run's status is the workload's either way
+  run -7 "$SCRIPT" run --rm app /bin/sh -c 'exit 7'
+  TUPPER_RUN_EXEC=0 run -7 "$SCRIPT" run --rm app /bin/sh -c 'exit 7'
   run -0 leftovers_of "$PROJECT"
   [ -z "$output" ]
+}
+
+# run --rm's tupper-init is the script's own process (exec, run_exec_wanted): what it cannot
+# remove, and its own failure, it hands back to the script (--finish, helper/tupper-init.c).
+@test "run --rm's tupper-init, exec'd by the script, hands back to it on its own failure: SCRIPT --finish-run NAME 125, with the same PID; --finish-run refuses a name not of a run of its project" {
+  printf '#!/bin/sh\nprintf "%%s\\n" "$$" "$@" > "%s/handed"\n' "$TEST_DIR" > "$TEST_DIR/finisher"
+  chmod +x "$TEST_DIR/finisher"
+  # a failure while its arguments are read (an option it does not know), after the script's exec
+  run --separate-stderr bash -c 'echo $$ > "$1/pid"; exec "$2" --finish /bin/sh "$1/finisher" demo-app-run-0000abcd --rootfs /nonexistent --no-such-option' sh "$TEST_DIR" "$TUPPER_HELPER"
+  [ "$status" -eq 0 ] # the finisher's
+  [[ $stderr == *"--no-such-option"* ]]
+  [ "$(cat "$TEST_DIR/handed")" = "$(cat "$TEST_DIR/pid")"$'\n'"--finish-run"$'\n'"demo-app-run-0000abcd"$'\n'"125" ]
+  # relative paths are refused: nothing to hand back to
+  run -125 --separate-stderr "$TUPPER_HELPER" --finish sh finisher demo-app-run-0000abcd --rootfs /nonexistent
+  [[ $stderr == *"--finish takes absolute paths"* ]]
+  compile_app 'network_mode: none' 'command: ["/bin/true"]'
+  run -1 --separate-stderr "$SCRIPT" --finish-run other-app-run-0000abcd 0
+  [[ $stderr == *"usage: --finish-run NAME STATUS"* ]]
+  run -1 --separate-stderr "$SCRIPT" --finish-run "$PROJECT-app-1" 0
+  [[ $stderr == *"usage: --finish-run NAME STATUS"* ]]
 }
 
 # The loadable's mkdir -p fails where another process makes a parent between its stat and its
@@ -155,7 +187,7 @@ programs_of() {
 
 # A foreground run's end (cgroups_remove in helper/tupper-init.c): the supervisor removes the
 # container's cgroups, and the script only what it could not.
-@test "a foreground run: tupper-init removes the container's cgroups when the workload ends, and a parent another container uses is tried once; one still busy (a host process put in it) is left to the script, which ends that process and removes it" {
+@test "a foreground run: tupper-init removes the container's cgroups when the workload ends, and a parent another container uses is tried once; one still busy (a host process put in it) is left to the script (handed back, --finish-run, or after it forked), which ends that process and removes it" {
   compile_app 'network_mode: none' 'command: ["/bin/true"]'
   run -0 "$SCRIPT" run --rm app
   # the workload's view: its own cgroup namespace, rooted at the container's cgroup
@@ -178,24 +210,30 @@ programs_of() {
   [ -n "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-app-1" -print -quit)" ]
   "$SCRIPT" down
   compile_app 'network_mode: none' 'command: ["/bin/true"]'
-  # a process of the host's in the container's cgroup keeps it busy past tupper-init's end
-  "$SCRIPT" run --rm app /bin/sleep 2 > /dev/null &
-  local runner=$! dir='' i
-  for ((i = 0; i < 100; i++)); do
-    dir=$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-app-run-*" -print -quit)
-    [[ -z $dir ]] || break
-    sleep 0.05
+  # a process of the host's in the container's cgroup keeps it busy past tupper-init's end:
+  # handed back to the script (--finish-run), or, the script having forked, left to it
+  local mode runner dir='' i lodger status
+  for mode in 1 0; do
+    TUPPER_RUN_EXEC=$mode "$SCRIPT" run --rm app /bin/sh -c 'sleep 2; exit 3' > /dev/null &
+    runner=$! dir=''
+    for ((i = 0; i < 100; i++)); do
+      dir=$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-app-run-*" -print -quit)
+      [[ -z $dir ]] || break
+      sleep 0.05
+    done
+    [ -n "$dir" ]
+    sleep 60 &
+    lodger=$!
+    echo "$lodger" > "$dir/cgroup.procs"
+    status=0
+    wait "$runner" || status=$?
+    # the script ended it and removed the cgroup; the run's status is the workload's
+    [ "$status" -eq 3 ]
+    run -0 leftovers_of "$PROJECT"
+    [ -z "$output" ]
+    ! kill -0 "$lodger" 2> /dev/null || false
+    [ ! -d "$dir" ]
   done
-  [ -n "$dir" ]
-  sleep 60 &
-  local lodger=$!
-  echo "$lodger" > "$dir/cgroup.procs"
-  wait "$runner"
-  # the script ended it and removed the cgroup (the run's status is the workload's)
-  run -0 leftovers_of "$PROJECT"
-  [ -z "$output" ]
-  ! kill -0 "$lodger" 2> /dev/null || false
-  [ ! -d "$dir" ]
 }
 
 # run --rm's end (--remove-tree, helper/remove.c): the supervisor removes what the workload
