@@ -164,7 +164,7 @@ static pid_t raw_owner;
 
 /* Only the process that changed the mode restores it (a child forked later inherits the
    atexit handler, and a die() of its own must not touch the terminal). */
-static void terminal_restore(void) {
+void terminal_restore(void) {
   if (raw_fd >= 0 && getpid() == raw_owner) tcsetattr(raw_fd, TCSANOW, &saved_mode);
 }
 

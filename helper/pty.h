@@ -85,6 +85,10 @@ void pty_acknowledge(int sock);
 /* FD, a terminal, in raw mode (every key a byte to the workload, ^C included) until this
    process exits, however it exits (atexit; every signal is blocked and handled). */
 void terminal_make_raw(int fd);
+
+/* The terminal's mode as terminal_make_raw found it (by the process that changed it; at exit
+   too), before an exec that is not the container's (tupper-init.c hand_back). */
+void terminal_restore(void);
 /* The first of stdin, stdout that is a terminal, or -1. */
 int host_terminal(void);
 /* MASTER relayed with this process's stdin (raw mode if a terminal; its end, if a pipe or

@@ -1791,33 +1791,66 @@ static bool trees_remove(const struct options *opt) {
  * mount namespace (the paths as the script sees them), with children in the host's PID
  * namespace (this one's new one has no init any more), all signals as they were.
  */
+/* The namespaces the finisher runs in: the script's, as it was before this process made the
+   container's (mount first: /proc as the script sees it; PID: for the finisher's children) */
+static const struct {
+  const char *file;
+  int type;
+} host_namespaces[] = {{"mnt", CLONE_NEWNS}, {"net", CLONE_NEWNET}, {"uts", CLONE_NEWUTS},
+                       {"ipc", CLONE_NEWIPC}, {"cgroup", CLONE_NEWCGROUP}, {"pid", CLONE_NEWPID}};
+#define N_HOST_NAMESPACES (sizeof host_namespaces / sizeof host_namespaces[0])
+
 static struct {
   const char *bash, *script, *name;   /* NULL: no --finish */
   const char *leave[MAX_CGROUP_PATHS]; /* its --leave-cgroup files */
   int n_leave;
+  int script_fd;                       /* SCRIPT as it was at the start: only that one runs */
+  int namespaces[N_HOST_NAMESPACES];   /* host_namespaces, open */
+  int cwd;                             /* the script's working directory */
   pid_t pid;                           /* the supervisor's: no child of it hands back */
   bool done;
 } finish;
 
 static void hand_back_at_exit(void);
 
-/* Before the arguments are parsed (a failure there is a failure to hand back too): --finish
-   and --leave-cgroup, up to the workload's "--". */
+/*
+ * Before the arguments are parsed (a failure there is a failure to hand back too): --finish
+ * and --leave-cgroup among the options the script puts first, each with its own number of
+ * values, up to the first other one (--rootfs: from there on, words may come from an image,
+ * and one of them could read "--finish").
+ */
 static void finish_prescan(int argc, char **argv) {
-  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-    if (strcmp(argv[i], "--finish") == 0 && i + 3 < argc) {
-      finish.bash = argv[i + 1], finish.script = argv[i + 2], finish.name = argv[i + 3];
-      i += 3;
-    } else if (strcmp(argv[i], "--leave-cgroup") == 0 && i + 1 < argc && finish.n_leave < MAX_CGROUP_PATHS) {
-      finish.leave[finish.n_leave++] = argv[++i];
-    }
+  static const struct {
+    const char *flag;
+    int values;
+  } leading[] = {{"--setsid", 0},      {"--join-ns", 1},       {"--unshare", 1},
+                 {"--leave-cgroup", 1}, {"--remove-cgroup", 1}, {"--remove-cgroup-parent", 1},
+                 {"--remove-tree", 1},  {"--finish", 3},        {"--await-net", 1},
+                 {"--check-port", 2},   {"--report-fd", 1}};
+  for (int i = 1; i < argc;) {
+    int values = -1;
+    for (size_t k = 0; k < sizeof leading / sizeof leading[0]; k++)
+      if (strcmp(argv[i], leading[k].flag) == 0) values = leading[k].values;
+    if (values < 0 || i + values >= argc) break;
+    if (strcmp(argv[i], "--finish") == 0) finish.bash = argv[i + 1], finish.script = argv[i + 2], finish.name = argv[i + 3];
+    if (strcmp(argv[i], "--leave-cgroup") == 0 && finish.n_leave < MAX_CGROUP_PATHS) finish.leave[finish.n_leave++] = argv[i + 1];
+    i += 1 + values;
   }
   if (finish.bash == NULL) return;
   if (finish.bash[0] != '/' || finish.script[0] != '/') die("--finish takes absolute paths, not '%s' '%s'", finish.bash, finish.script);
   finish.pid = getpid();
-  /* the script's mount namespace, to hand back in (and for --remove-tree) */
-  host_mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-  if (host_mount_ns < 0) die_errno("open /proc/self/ns/mnt");
+  finish.script_fd = open(finish.script, O_RDONLY | O_CLOEXEC);
+  if (finish.script_fd < 0) die_errno("open %s (--finish)", finish.script);
+  for (size_t k = 0; k < N_HOST_NAMESPACES; k++) {
+    char *path = xasprintf("/proc/self/ns/%s", host_namespaces[k].file);
+    finish.namespaces[k] = open(path, O_RDONLY | O_CLOEXEC);
+    if (finish.namespaces[k] < 0) die_errno("open %s (--finish)", path);
+    free(path);
+  }
+  finish.cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (finish.cwd < 0) die_errno("open the working directory (--finish)");
+  /* the script's mount namespace (for --remove-tree too) */
+  host_mount_ns = finish.namespaces[0];
   if (atexit(hand_back_at_exit) != 0) die("atexit");
 }
 
@@ -1835,18 +1868,38 @@ static void hand_back(int status) {
       return;
     }
   }
-  int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-  if ((host_mount_ns >= 0 && setns(host_mount_ns, CLONE_NEWNS) < 0) || pidns < 0 || setns(pidns, CLONE_NEWPID) < 0) {
-    fprintf(stderr, "tupper-init: could not go back to the host's namespaces for %s: %s; `down` removes what is left\n", finish.name, strerror(errno));
+  for (size_t k = 0; k < N_HOST_NAMESPACES; k++) {
+    if (setns(finish.namespaces[k], host_namespaces[k].type) < 0) {
+      fprintf(stderr, "tupper-init: could not go back to the host's %s namespace for %s: %s; `down` removes what is left\n", host_namespaces[k].file, finish.name, strerror(errno));
+      return;
+    }
+  }
+  if (fchdir(finish.cwd) < 0) {
+    fprintf(stderr, "tupper-init: could not go back to the working directory for %s: %s; `down` removes what is left\n", finish.name, strerror(errno));
     return;
   }
-  close(pidns);
+  /* only the script that started: a file renamed onto its path since (a recompile) is not it */
+  struct stat started, current;
+  if (fstat(finish.script_fd, &started) < 0 || stat(finish.script, &current) < 0 || started.st_dev != current.st_dev ||
+      started.st_ino != current.st_ino) {
+    fprintf(stderr, "tupper-init: %s is not the script that started %s any more; `down` with its project's script removes what is left\n", finish.script, finish.name);
+    return;
+  }
+  terminal_restore(); /* run -t: the host's terminal as it was */
+  /* a signal that ended the removal (^C, a closing terminal's SIGHUP) is taken here, so that
+     it does not end the finisher before it starts: the finisher's removal is the rest of it */
+  sigset_t all, none;
+  sigfillset(&all);
+  struct timespec at_once = {0, 0};
+  sigprocmask(SIG_BLOCK, &all, NULL);
+  while (sigtimedwait(&all, NULL, &at_once) > 0) {
+  }
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
-  sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   snprintf(status_text, sizeof status_text, "%d", status);
+
   char *const argv[] = {(char *)finish.bash, (char *)finish.script, "--finish-run", (char *)finish.name, status_text, NULL};
   execv(finish.bash, argv);
   fprintf(stderr, "tupper-init: exec %s %s --finish-run: %s; `down` removes what is left of %s\n", finish.bash, finish.script, strerror(errno), finish.name);

@@ -49,7 +49,8 @@ cmd_rm() {
 # container whole (a cgroup kept busy by a process of the host's, a tree deeper or bigger
 # than its removal walks, its own failure): removed here as rm removes a container, then
 # this exits with STATUS, the run's. Its pid record names this very process: gone first,
-# so that the stop does not signal it.
+# so that the stop does not signal it; a container whose supervisor is another live process
+# is refused.
 cmd_finish_run() {
   local name=${1:-} status=${2:-} pid
   if (($# != 2)) || [[ $name != "$PROJECT"-*-run-* || ! ${name##*-run-} =~ ^[0-9a-f]{8}$ || $name == */* || ! $status =~ ^[0-9]{1,3}$ ]]; then
@@ -57,9 +58,16 @@ cmd_finish_run() {
   fi
   if read_file "$STATE_DIR/$name/pid"; then
     read -r pid _ <<< "$REPLY"
-    if [[ $pid == "$$" ]]; then host rm -f -- "$STATE_DIR/$name/pid"; fi
+    if [[ $pid == "$$" ]]; then
+      host rm -f -- "$STATE_DIR/$name/pid"
+    elif container_pid "$name"; then
+      die "$name runs (PID $pid): --finish-run is for its own tupper-init, at its end"
+    fi
   fi
-  container_remove "$name"
+  # interrupted, the exit trap tries again, as after a run --rm that forked
+  RM_ON_EXIT=$name
+  container_remove "$name" || true
+  RM_ON_EXIT=''
   exit "$status"
 }
 

@@ -118,6 +118,11 @@ process_ends() {
   [ -n "$relay" ] && kill -0 "$relay"
   # the DNAT rule is in a chain of the container's own, gone with the container
   ip6tables-save -t nat | grep -q -- "--to-destination \[fd00:$n:1::10\]:80"
+  # a one-off run --rm --service-ports on it starts too: its port is checked before the
+  # relay binds it on [::1], not by tupper-init after (web's own container is stopped first)
+  run -0 "$SCRIPT" stop web
+  run -0 --separate-stderr "$SCRIPT" run --rm --service-ports web /bin/echo ran
+  [ "$output" = ran ]
   run -0 "$SCRIPT" down
   run -0 ip6tables-save
   [[ $output != *TUPPER* ]]

@@ -117,8 +117,14 @@ address_of() {
   run -0 --separate-stderr "$SCRIPT" ps -a
   [ "${#lines[@]}" -eq 1 ] # the heading only: the failed start was undone
   [ -z "$(leftovers_of "$PROJECT")" ]
-  # a foreground run's tupper-init checks the port itself (--check-port): 125, as docker
-  # run, with the same words, and nothing left either; a range is still tried port by port
+  # a foreground run without --rm is checked by the script, as up -d is: nothing is left
+  run --separate-stderr "$SCRIPT" run --service-ports web /bin/true
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"port 18082/tcp is taken by a process on this host"* ]]
+  run -0 --separate-stderr "$SCRIPT" ps -a
+  [ "${#lines[@]}" -eq 1 ]
+  # run --rm's tupper-init checks the port itself (--check-port): 125, as docker run, with
+  # the same words, and nothing left either; a range is still tried port by port
   run --separate-stderr "$SCRIPT" run --rm --service-ports web /bin/true
   [ "$status" -eq 125 ]
   [[ $stderr == *"port 18082/tcp is taken by a process on this host"* ]]

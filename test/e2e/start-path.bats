@@ -50,11 +50,59 @@ programs_of() {
   # relative paths are refused: nothing to hand back to
   run -125 --separate-stderr "$TUPPER_HELPER" --finish sh finisher demo-app-run-0000abcd --rootfs /nonexistent
   [[ $stderr == *"--finish takes absolute paths"* ]]
+  # "--finish" as a value of an option that is not the script's (an image's WorkingDir, say)
+  # is that value, not a hand-back
+  run -125 --separate-stderr "$TUPPER_HELPER" --unshare mount,uts,ipc,pid,cgroup --rootfs /nonexistent --chdir --finish /bin/sh "$TEST_DIR/finisher" x -- /bin/true
+  [[ $stderr != *"--finish takes"* ]]
+  # a failure after the container's namespaces are made (its root cannot be mounted): the
+  # finisher runs in the host's namespaces and the script's working directory, not the
+  # container's, with its children in the host's PID namespace
+  mkdir "$TEST_DIR/wd"
+  printf '#!/bin/sh\nprintf "%%s\\n" "$*" "$(readlink /proc/self/ns/net) $(readlink /proc/self/ns/uts) $(readlink /proc/self/ns/mnt)" "$(pwd)" > "%s/handed"\n' "$TEST_DIR" > "$TEST_DIR/finisher"
+  run --separate-stderr bash -c 'cd "$1/wd" && exec "$2" --unshare mount,uts,ipc,pid,cgroup,net --finish /bin/sh "$1/finisher" demo-app-run-0000abcd --rootfs /nonexistent -- /bin/true' sh "$TEST_DIR" "$TUPPER_HELPER"
+  [ "$status" -eq 0 ]
+  [ "$(sed -n 1p "$TEST_DIR/handed")" = "--finish-run demo-app-run-0000abcd 125" ]
+  [ "$(sed -n 2p "$TEST_DIR/handed")" = "$(readlink /proc/self/ns/net) $(readlink /proc/self/ns/uts) $(readlink /proc/self/ns/mnt)" ]
+  [ "$(sed -n 3p "$TEST_DIR/handed")" = "$TEST_DIR/wd" ]
+  # the script as it started, only: one renamed onto its path since (a recompile) is not run;
+  # what is left stays for down, and the run's status is the workload's
   compile_app 'network_mode: none' 'command: ["/bin/true"]'
+  cp "$SCRIPT" "$TEST_DIR/started.sh"
+  printf '#!/bin/sh\necho "the new script ran" > "%s/new-ran"\n' "$TEST_DIR" > "$TEST_DIR/new.sh"
+  chmod +x "$TEST_DIR/new.sh"
+  # (70 levels: deeper than tupper-init removes, so it hands back)
+  # shellcheck disable=SC2016 # expanded in the container
+  "$SCRIPT" run --rm app /bin/sh -c 'd=/deep; i=0; while [ $i -lt 70 ]; do d=$d/d; i=$((i + 1)); done; mkdir -p $d; touch /made; sleep 2; exit 3' > "$TEST_DIR/run.out" 2>&1 &
+  local runner=$! i status=0
+  for ((i = 0; i < 100; i++)); do
+    [[ -z $(find "$TUPPER_ROOT/containers/$PROJECT" -maxdepth 3 -name made -print -quit 2> /dev/null) ]] || break
+    sleep 0.05
+  done
+  mv "$TEST_DIR/new.sh" "$SCRIPT"
+  wait "$runner" || status=$?
+  [ "$status" -eq 3 ]
+  [ ! -e "$TEST_DIR/new-ran" ]
+  grep -q "is not the script that started $PROJECT-app-run-[0-9a-f]* any more" "$TEST_DIR/run.out"
+  cp "$TEST_DIR/started.sh" "$SCRIPT"
+  run -0 leftovers_of "$PROJECT"
+  [ -n "$output" ]
+  run -0 "$SCRIPT" down
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+  compile_app 'network_mode: none' 'command: ["/bin/sleep", "100"]'
   run -1 --separate-stderr "$SCRIPT" --finish-run other-app-run-0000abcd 0
   [[ $stderr == *"usage: --finish-run NAME STATUS"* ]]
   run -1 --separate-stderr "$SCRIPT" --finish-run "$PROJECT-app-1" 0
   [[ $stderr == *"usage: --finish-run NAME STATUS"* ]]
+  # nor is a run container whose supervisor is another live process touched
+  local name
+  name=$("$SCRIPT" run -d app)
+  run -1 --separate-stderr "$SCRIPT" --finish-run "$name" 42
+  [[ $stderr == *"$name runs (PID "* ]]
+  [[ $("$SCRIPT" ps) == *"$name "*running* ]]
+  run -0 "$SCRIPT" down
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
 }
 
 # The loadable's mkdir -p fails where another process makes a parent between its stat and its
