@@ -1107,17 +1107,16 @@ static void reset_signal_dispositions(void) {
 
 /* ---- network ------------------------------------------------------------ */
 
-/* How long a supervisor waits for the script to connect its network namespace (--await-net). */
-#define AWAIT_NET_SECONDS 60
-static long long now_ms(void); /* below, with the supervisor */
-
+/* How often a supervisor waiting for the script (--await-net) looks whether it still runs. */
+#define AWAIT_NET_CHECK_SECONDS 1
 /*
  * --await-net FD: this process has made the container's network namespace (--unshare net),
  * and the script moves the veth ends of its networks into it (ip link ... netns
  * /proc/PID/ns/net), where it used to make and mount a namespace of its own for that, with
  * two processes more. "net" on FD says the namespace exists; SIGUSR1 from the script (this
  * process's parent) says it is connected. Any other sender's SIGUSR1 is not the word, and
- * SIGTERM, SIGINT or SIGHUP (the script's undo, a ^C) end the wait, as no word in 60 s does.
+ * SIGTERM, SIGINT or SIGHUP (the script's undo, a ^C) end the wait, as the script's end does
+ * (this process is then another's child). No time limit: a script stopped with ^Z goes on.
  */
 static void await_network(int fd, int report_fd) {
   sigset_t wanted;
@@ -1132,16 +1131,15 @@ static void await_network(int fd, int report_fd) {
   static const char word[] = "net\n";
   if (write(fd, word, sizeof word - 1) != (ssize_t)(sizeof word - 1)) die_errno("write to --await-net %d", fd);
   if (fd != report_fd) close(fd);
-  long long deadline = now_ms() + AWAIT_NET_SECONDS * 1000LL;
   for (;;) {
-    long long left = deadline - now_ms();
-    if (left <= 0) die("no word from the script in %d s that the network namespace is connected (SIGUSR1)", AWAIT_NET_SECONDS);
-    struct timespec wait = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000L};
+    struct timespec wait = {.tv_sec = AWAIT_NET_CHECK_SECONDS, .tv_nsec = 0};
     siginfo_t info;
     int sig = sigtimedwait(&wanted, &info, &wait);
     if (sig < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      die_errno("sigtimedwait for the script's SIGUSR1");
+      if (errno != EINTR && errno != EAGAIN) die_errno("sigtimedwait for the script's SIGUSR1");
+      /* as long as the script runs (stopped with ^Z too); gone, it has no word to give */
+      if (getppid() != script) die("the script that started this container ended before it connected its network namespace");
+      continue;
     }
     if (sig != SIGUSR1) die("ended by signal %d while waiting for the script to connect the network namespace", sig);
     if (info.si_code == SI_USER && info.si_pid == script) break;

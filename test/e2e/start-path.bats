@@ -233,6 +233,46 @@ programs_of() {
   [ -z "$output" ]
 }
 
+# The bridge's handshake (--await-net): tupper-init waits while the script connects its network
+# namespace, for as long as the script runs, and no longer.
+@test "a bridge start: tupper-init waits for the script's ip batch; the script SIGKILLed meanwhile, tupper-init ends by itself, and down removes everything" {
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  app:\n    image: rootfs:%s\n    command: ["/bin/true"]\n    ports: ["127.0.0.1:18093:80"]\n' "$ROOTFS"
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  run -0 "$SCRIPT" up -d app # the network and the image exist
+  run -0 "$SCRIPT" rm -f app
+  # an ip that takes its time with the batch that connects the container (the script runs it
+  # from PATH; the batch that makes the network goes through)
+  mkdir "$TEST_DIR/slow"
+  cat > "$TEST_DIR/slow/ip" << EOF
+#!/bin/sh
+if [ "\$1" = -batch ]; then
+  batch=\$(cat)
+  case \$batch in *"peer name eth0"*) echo \$\$ > "$TEST_DIR/in-ip"; exec sleep 30 ;; esac
+  printf '%s\\n' "\$batch" | exec $(command -v ip) "\$@"
+fi
+exec $(command -v ip) "\$@"
+EOF
+  chmod +x "$TEST_DIR/slow/ip"
+  PATH="$TEST_DIR/slow:$PATH" "$SCRIPT" run --rm --service-ports app > /dev/null 2>&1 &
+  local script=$! i supervisor=''
+  for ((i = 0; i < 200; i++)); do [[ ! -s $TEST_DIR/in-ip ]] || break; sleep 0.05; done
+  [ -s "$TEST_DIR/in-ip" ]
+  read -r supervisor _ < "$(echo "$TUPPER_RUN/$PROJECT/$PROJECT"-app-run-*/pid)"
+  kill -0 "$supervisor"
+  kill -KILL "$script"
+  wait "$script" || true
+  # its parent gone, it has no word to wait for: it ends (it looks once a second)
+  for ((i = 0; i < 100; i++)); do kill -0 "$supervisor" 2> /dev/null || break; sleep 0.05; done
+  ! kill -0 "$supervisor" 2> /dev/null || false
+  kill "$(cat "$TEST_DIR/in-ip")" # the slow ip's sleep, which this test started
+  run -0 "$SCRIPT" down
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+}
+
 # A foreground run's end (cgroups_remove in helper/tupper-init.c): the supervisor removes the
 # container's cgroups, and the script only what it could not.
 @test "a foreground run: tupper-init removes the container's cgroups when the workload ends, and a parent another container uses is tried once; one still busy (a host process put in it) is left to the script (handed back, --finish-run, or after it forked), which ends that process and removes it" {
