@@ -140,13 +140,23 @@ tiocsti_attempt() {
   [ "$(cat "$TEST_DIR/mode.before")" = "$(cat "$TEST_DIR/mode.after")" ]
 }
 
-@test "run -it: the workload's own pty, the window's size, the exit status" {
+@test "run -it: the workload's own pty, the window's size, the exit status; a hand-back to the script (--finish-run) leaves the terminal in its mode" {
   compile_app 'network_mode: none' 'command: ["/bin/true"]'
   tmux_start
   tmux_type "$SCRIPT run --rm -it app sh -c 'tty; stty size; exit 4'; echo run-status=\$?"
   wait_screen '^run-status=4$'
   screen | grep -Eq '^/dev/pts/[0-9]+'
   screen | grep -Eq '^30 100'
+  # a tree deeper than tupper-init removes: it hands the rest back to the script
+  # (--finish-run), after it has put the host's terminal back in its mode, not raw
+  tmux_type "stty -g > $TEST_DIR/mode.before"
+  # shellcheck disable=SC2016 # expanded in the container
+  tmux_type "$SCRIPT run --rm -it app sh -c 'd=/deep; i=0; while [ \$i -lt 70 ]; do d=\$d/d; i=\$((i + 1)); done; mkdir -p \$d; exit 5'; echo deep-status=\$?; stty -g > $TEST_DIR/mode.after"
+  wait_screen '^deep-status=5$'
+  wait_file "$TEST_DIR/mode.after"
+  [ "$(cat "$TEST_DIR/mode.before")" = "$(cat "$TEST_DIR/mode.after")" ]
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
 }
 
 @test "exec -T and a piped stdin give pipes: no tty, the data flows both ways, the status comes back" {
