@@ -42,7 +42,7 @@ unshare --net -- bash -c '
   end=$EPOCHREALTIME
   printf "down: %.2f s; " "$(awk -v a="$start" -v b="$end" "BEGIN {print b - a}")"
   sleep 1
-  echo "left: $(ip -br link | grep -c "^tp[bv]-" || true) interfaces, $(iptables-save | grep -c TUPPER || true) iptables lines, $(find "$TUPPER_RUN" -type f ! -name .lock ! -path "$TUPPER_RUN/helpers/*" | wc -l) record files (besides the helper sha256 stamp, kept until reboot), $(grep -c "$TUPPER_RUN" /proc/self/mountinfo || true) mounts"
+  echo "left: $(ip -br link | grep -c "^tp[bv]-" || true) interfaces, $(iptables-save | grep -c TUPPER || true) iptables lines, $(find "$TUPPER_RUN" -type f ! -name .lock ! -path "$TUPPER_RUN/helpers/*" ! -name host-facts ! -name 'private%*' | wc -l) record files (besides the helper sha256 stamp, the host facts and the check of the state directories, kept until reboot), $(grep -c "$TUPPER_RUN" /proc/self/mountinfo || true) mounts"
 
   used() { awk "/^MemTotal/ {t=\$2} /^MemAvailable/ {a=\$2} END {print t - a}" /proc/meminfo; }
   sync; echo 1 > /proc/sys/vm/drop_caches

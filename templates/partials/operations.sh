@@ -2,6 +2,25 @@
 # ---- Pause, unpause, kill, restart, top --------------------------------------------
 # (container_freeze and the other freezer functions are with the lifecycle: stop uses them.)
 
+# REPLY = $1 as a JSON string (quotes, backslashes and control characters escaped).
+json_string() {
+  local s=$1 c escaped='' i
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\t'/\\t}
+  s=${s//$'\r'/\\r}
+  if [[ $s == *[[:cntrl:]]* ]]; then
+    for ((i = 0; i < ${#s}; i++)); do
+      c=${s:i:1}
+      if [[ $c == [[:cntrl:]] ]]; then printf -v c '\\u%04x' "'$c"; fi
+      escaped+=$c
+    done
+    s=$escaped
+  fi
+  REPLY="\"$s\""
+}
+
 # pause [SERVICE...] / unpause [SERVICE...]: freeze or thaw the services' running containers.
 cmd_pause() { freeze_containers 1 paused "$@"; }
 cmd_unpause() { freeze_containers 0 unpaused "$@"; }
