@@ -1147,12 +1147,20 @@ static void await_network(int fd, int report_fd) {
   if (sigprocmask(SIG_UNBLOCK, &wanted, NULL) < 0) die_errno("sigprocmask");
 }
 
-/* Joins the network namespace the script made and persisted at PATH (its veth ends are in it). */
+/* Joins network namespace PATH (another container's: network_mode service:X). */
 static void join_netns(const char *path) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) die_errno("open network namespace %s", path);
   if (setns(fd, CLONE_NEWNET) < 0) die_errno("setns network namespace %s", path);
   close(fd);
+  /* a descriptor the script handed on (/proc/self/fd/N: network_mode service:X) is closed
+     too: held here, it would keep X's namespace alive after X is gone */
+  static const char prefix[] = "/proc/self/fd/";
+  if (strncmp(path, prefix, sizeof prefix - 1) == 0) {
+    char *end;
+    long inherited = strtol(path + sizeof prefix - 1, &end, 10);
+    if (*end == '\0' && inherited > 2 && inherited < INT_MAX) close((int)inherited);
+  }
 }
 
 static struct sockaddr ipv4_sockaddr(struct in_addr addr) {
@@ -1897,8 +1905,15 @@ static void hand_back(int status) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   snprintf(status_text, sizeof status_text, "%d", status);
-
-  char *const argv[] = {(char *)finish.bash, (char *)finish.script, "--finish-run", (char *)finish.name, status_text, NULL};
+  /* and the file itself, for the finisher to compare with the one bash opened (a rename
+     between the check above and bash's open) */
+  char script_fd_text[16];
+  snprintf(script_fd_text, sizeof script_fd_text, "%d", finish.script_fd);
+  if (fcntl(finish.script_fd, F_SETFD, 0) < 0) {
+    fprintf(stderr, "tupper-init: fcntl %s: %s; `down` removes what is left of %s\n", finish.script, strerror(errno), finish.name);
+    return;
+  }
+  char *const argv[] = {(char *)finish.bash, (char *)finish.script, "--finish-run", (char *)finish.name, status_text, script_fd_text, NULL};
   execv(finish.bash, argv);
   fprintf(stderr, "tupper-init: exec %s %s --finish-run: %s; `down` removes what is left of %s\n", finish.bash, finish.script, strerror(errno), finish.name);
 }

@@ -236,6 +236,9 @@ container_launch() {
     enter_container "$name" foreground <&0 &
   fi
   LAUNCHED_PID=$! LAUNCHED_START=''
+  # network_mode service:X: the peer's namespace is the child's now (container_net_attach);
+  # this script's copy would keep it alive in every process it starts later
+  if [[ -n $NET_PEER_FD ]]; then exec {NET_PEER_FD}<&- && NET_PEER_FD=''; fi
   if [[ $mode == detached || $svc_network_mode == bridge ]]; then
     # this end reads; the child's, once tupper-init's descriptor 4, is the last that writes
     exec {report}< "/proc/self/fd/$START_REPORT" {START_REPORT}>&-

@@ -44,17 +44,22 @@ cmd_rm() {
   done
 }
 
-# --finish-run NAME STATUS: not a verb for people. The tupper-init that `run --rm` became
+# --finish-run NAME STATUS [FD]: not a verb for people. The tupper-init that `run --rm` became
 # (exec: run_exec_wanted) comes back here, with its own PID, when it could not remove its
 # container whole (a cgroup kept busy by a process of the host's, a tree deeper or bigger
 # than its removal walks, its own failure): removed here as rm removes a container, then
 # this exits with STATUS, the run's. Its pid record names this very process: gone first,
 # so that the stop does not signal it; a container whose supervisor is another live process
-# is refused.
+# is refused. FD: tupper-init's descriptor of the script that started, which must be the
+# file this bash runs (descriptor 255), not one renamed onto its path since.
 cmd_finish_run() {
-  local name=${1:-} status=${2:-} pid
-  if (($# != 2)) || [[ $name != "$PROJECT"-*-run-* || ! ${name##*-run-} =~ ^[0-9a-f]{8}$ || $name == */* || ! $status =~ ^[0-9]{1,3}$ ]]; then
-    die "usage: --finish-run NAME STATUS (tupper-init's, at the end of a run --rm of this project)"
+  local name=${1:-} status=${2:-} started=${3:-} pid
+  if (($# < 2 || $# > 3)) || [[ $name != "$PROJECT"-*-run-* || ! ${name##*-run-} =~ ^[0-9a-f]{8}$ || $name == */* || ! $status =~ ^[0-9]{1,3}$ || ! $started =~ ^[0-9]*$ ]]; then
+    die "usage: --finish-run NAME STATUS [FD] (tupper-init's, at the end of a run --rm of this project)"
+  fi
+  if [[ -n $started ]]; then
+    [[ /proc/self/fd/$started -ef /proc/self/fd/255 ]] || die "$SCRIPT_NAME is not the script that started $name any more; down with its project's script removes what is left"
+    exec {started}<&-
   fi
   if read_file "$STATE_DIR/$name/pid"; then
     read -r pid _ <<< "$REPLY"

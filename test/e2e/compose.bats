@@ -126,9 +126,9 @@ $PROJECT-store" ]
     printf '  lone:\n    image: rootfs:%s\n    network_mode: none\n    pid: host\n    init: true\n    command: ["sleep", "600"]\n' "$ROOTFS"
   } > "$TEST_DIR/in.yaml"
   compile_spec app < "$TEST_DIR/in.yaml"
-  run -0 --separate-stderr "$SCRIPT" up -d side
+  run -0 --separate-stderr "$SCRIPT" up -d side lone
   [[ $stderr == *"$PROJECT-main-1 started"*"$PROJECT-side-1 started"* ]] # main first: side shares its namespaces
-  "$SCRIPT" up -d lone
+  [[ $stderr == *"$PROJECT-side-1 started"*"$PROJECT-lone-1 started"* ]] # lone after side, by the same script
   wait_running "$PROJECT-side-1"
   local main side lone ns
   main=$("$SCRIPT" inspect main | grep -oE '"Pid":[0-9]+' | cut -d: -f2)
@@ -136,6 +136,15 @@ $PROJECT-store" ]
   lone=$("$SCRIPT" inspect lone | grep -oE '"Pid":[0-9]+' | cut -d: -f2)
   # outside: one network, IPC and PID namespace for the two; lone has its own IPC namespace and the host's PIDs
   for ns in net ipc pid; do [ "$(readlink "/proc/$main/ns/$ns")" = "$(readlink "/proc/$side/ns/$ns")" ]; done
+  # side joined main's network through a descriptor of the script's, which no supervisor
+  # keeps (it would keep main's namespace alive after main is gone): neither side's own nor
+  # lone's, started after it by the same script
+  local service supervisor
+  for service in side lone; do
+    supervisor=$("$SCRIPT" inspect "$service" | grep -oE '"SupervisorPid":[0-9]+' | cut -d: -f2)
+    [ -n "$supervisor" ]
+    ! ls -l "/proc/$supervisor/fd" | grep -q 'net:\[' || false
+  done
   [ "$(readlink "/proc/$main/ns/ipc")" != "$(readlink "/proc/$lone/ns/ipc")" ]
   [ "$(readlink "/proc/$lone/ns/pid")" = "$(readlink /proc/self/ns/pid)" ]
   # inside: side reaches main's server on localhost, and sees its processes; main's hostname
