@@ -1732,17 +1732,25 @@ static void pid1_output_drain(struct supervisor *sv) {
  * --ignore-fail-on-non-empty leaves it. Nothing here is fatal: what is left, the script's
  * cgroup_remove_all removes, as after a supervisor that was killed.
  */
-static bool cgroups_remove(const struct options *opt) {
+/* Moves this process into each cgroup.procs file of files[0..n): back into the script's
+   cgroups. The index of the first it could not write to, or n when all went. */
+static int cgroups_leave(const char *const *files, int n) {
   char pid[24];
   int length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-  bool left[MAX_CGROUP_PATHS];
-  if (opt->n_remove_cgroups == 0) return false;
-  for (int i = 0; i < opt->n_leave_cgroups; i++) {
-    int fd = open(opt->leave_cgroups[i], O_WRONLY | O_CLOEXEC);
+  for (int i = 0; i < n; i++) {
+    int fd = open(files[i], O_WRONLY | O_CLOEXEC);
     bool moved = fd >= 0 && write(fd, pid, (size_t)length) == length;
     if (fd >= 0) close(fd);
-    if (!moved) return false; /* still in that cgroup: none of them can go */
+    if (!moved) return i;
   }
+  return n;
+}
+
+static bool cgroups_remove(const struct options *opt) {
+  bool left[MAX_CGROUP_PATHS];
+  if (opt->n_remove_cgroups == 0) return false;
+  /* still in one of them: none of them can go */
+  if (cgroups_leave(opt->leave_cgroups, opt->n_leave_cgroups) < opt->n_leave_cgroups) return false;
   for (int i = 0; i < opt->n_remove_cgroups; i++) left[i] = true;
   for (int tries = 0; tries < 100; tries++) {
     bool busy = false;
@@ -1863,16 +1871,11 @@ static void finish_prescan(int argc, char **argv) {
 static void hand_back(int status) {
   if (finish.bash == NULL || finish.done || getpid() != finish.pid) return;
   finish.done = true;
-  char pid[24], status_text[16];
-  int length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-  for (int i = 0; i < finish.n_leave; i++) {
-    int fd = open(finish.leave[i], O_WRONLY | O_CLOEXEC);
-    bool moved = fd >= 0 && write(fd, pid, (size_t)length) == length;
-    if (fd >= 0) close(fd);
-    if (!moved) {
-      fprintf(stderr, "tupper-init: could not leave the cgroups of %s (%s); `down` removes what is left\n", finish.name, finish.leave[i]);
-      return;
-    }
+  char status_text[16];
+  int stuck = cgroups_leave(finish.leave, finish.n_leave);
+  if (stuck < finish.n_leave) {
+    fprintf(stderr, "tupper-init: could not leave the cgroups of %s (%s); `down` removes what is left\n", finish.name, finish.leave[stuck]);
+    return;
   }
   for (size_t k = 0; k < N_HOST_NAMESPACES; k++) {
     if (setns(finish.namespaces[k], host_namespaces[k].type) < 0) {
@@ -1897,13 +1900,25 @@ static void hand_back(int status) {
   sigset_t all, none;
   sigfillset(&all);
   struct timespec at_once = {0, 0};
-  sigprocmask(SIG_BLOCK, &all, NULL);
+  if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) {
+    fprintf(stderr, "tupper-init: sigprocmask: %s; `down` removes what is left of %s\n", strerror(errno), finish.name);
+    return;
+  }
   while (sigtimedwait(&all, NULL, &at_once) > 0) {
   }
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  /* SIG_DFL for each (EINVAL: the two the C library keeps for its threads) */
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    if (signal(sig, SIG_DFL) == SIG_ERR && errno != EINVAL) {
+      fprintf(stderr, "tupper-init: reset signal %d: %s; `down` removes what is left of %s\n", sig, strerror(errno), finish.name);
+      return;
+    }
+  }
   sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) {
+    fprintf(stderr, "tupper-init: sigprocmask: %s; `down` removes what is left of %s\n", strerror(errno), finish.name);
+    return;
+  }
   snprintf(status_text, sizeof status_text, "%d", status);
   /* and the file itself, for the finisher to compare with the one bash opened (a rename
      between the check above and bash's open) */

@@ -54,13 +54,12 @@ cmd_rm() {
 # file this bash runs (descriptor 255), not one renamed onto its path since.
 cmd_finish_run() {
   local name=${1:-} status=${2:-} started=${3:-} pid
-  if (($# < 2 || $# > 3)) || [[ $name != "$PROJECT"-*-run-* || ! ${name##*-run-} =~ ^[0-9a-f]{8}$ || $name == */* || ! $status =~ ^[0-9]{1,3}$ || ! $started =~ ^[0-9]*$ ]]; then
-    die "usage: --finish-run NAME STATUS [FD] (tupper-init's, at the end of a run --rm of this project)"
+  if (($# != 3)) || [[ $name != "$PROJECT"-*-run-* || ! ${name##*-run-} =~ ^[0-9a-f]{8}$ || $name == */* || ! $status =~ ^[0-9]{1,3}$ || ! $started =~ ^[0-9]+$ ]]; then
+    die "usage: --finish-run NAME STATUS FD (tupper-init's, at the end of a run --rm of this project; FD: the script that started, open)"
   fi
-  if [[ -n $started ]]; then
-    [[ /proc/self/fd/$started -ef /proc/self/fd/255 ]] || die "$SCRIPT_NAME is not the script that started $name any more; down with its project's script removes what is left"
-    exec {started}<&-
-  fi
+  # FD: tupper-init's descriptor of the script that started; bash reads this one from 255
+  [[ /proc/self/fd/$started -ef /proc/self/fd/255 ]] || die "$SCRIPT_NAME is not the script that started $name any more; down with its project's script removes what is left"
+  exec {started}<&-
   if read_file "$STATE_DIR/$name/pid"; then
     read -r pid _ <<< "$REPLY"
     if [[ $pid == "$$" ]]; then

@@ -94,12 +94,15 @@ programs_of() {
   compile_app 'network_mode: none' 'command: ["/bin/sleep", "100"]'
   run -1 --separate-stderr "$SCRIPT" --finish-run other-app-run-0000abcd 0
   [[ $stderr == *"usage: --finish-run NAME STATUS"* ]]
-  run -1 --separate-stderr "$SCRIPT" --finish-run "$PROJECT-app-1" 0
+  run -1 --separate-stderr "$SCRIPT" --finish-run "$PROJECT-app-1" 0 3 3< "$SCRIPT"
   [[ $stderr == *"usage: --finish-run NAME STATUS"* ]]
+  # without the descriptor of the script that started, nothing is removed
+  run -1 --separate-stderr "$SCRIPT" --finish-run "$PROJECT-app-run-0000abcd" 0
+  [[ $stderr == *"usage: --finish-run NAME STATUS FD"* ]]
   # nor is a run container whose supervisor is another live process touched
   local name
   name=$("$SCRIPT" run -d app)
-  run -1 --separate-stderr "$SCRIPT" --finish-run "$name" 42
+  run -1 --separate-stderr "$SCRIPT" --finish-run "$name" 42 3 3< "$SCRIPT"
   [[ $stderr == *"$name runs (PID "* ]]
   [[ $("$SCRIPT" ps) == *"$name "*running* ]]
   run -0 "$SCRIPT" down
