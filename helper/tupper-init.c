@@ -510,9 +510,12 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       if (strcmp(mode, "default") == 0) opt->security.seccomp = true;
       else if (strcmp(mode, "unconfined") == 0) opt->security.seccomp = false;
       else die("--seccomp takes default or unconfined, not '%s'", mode);
+      /* a later --seccomp replaces an earlier profile (privileged, after security_opt's) */
+      opt->security.profile = NULL;
     } else if (strcmp(flag, "--seccomp-default") == 0) {
       static struct seccomp_profile profile; /* large: not on the stack */
       opt->security.profile = &profile;
+      profile.n_rules = 0; /* a profile given again starts again */
       profile.default_action = parse_seccomp_action(need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--seccomp-rule") == 0) {
       struct seccomp_profile *profile = opt->security.profile;

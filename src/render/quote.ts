@@ -48,3 +48,10 @@ export function shSpecPath(path: string): Word {
 export function comment(text: string): Comment {
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) as Comment;
 }
+
+/** A command-line option of tupper-init's, such as --read-only: letters, digits and dashes
+ *  after two dashes, nothing bash would expand, so it is written as it is. */
+export function shOption(name: string): Word {
+  if (!/^--[a-z][a-z0-9-]*$/.test(name)) throw new Error(`internal error: ${JSON.stringify(name)} is not an option name`);
+  return name as Word;
+}

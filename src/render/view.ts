@@ -1,8 +1,7 @@
 // Plan → the view the templates see. Every string in it is a Word (a quoted bash word) or a
 // Comment: templates place them and can forget nothing, because there is nothing raw to place.
-import type { NetworkPlan, Origin, Plan, ServicePlan } from "../model/plan.js";
+import type { NetworkPlan, Plan, ServicePlan } from "../model/plan.js";
 import { hexSubnet6, parseSubnet6 } from "../model/addresses.js";
-import { ruleText } from "../model/seccomp.js";
 import type { HelperInfo } from "../helper/helper.js";
 import { comment, type Comment, shNumber, shSpecPath, shWord, type Word } from "./quote.js";
 import { joinText } from "../spec/runtime.js";
@@ -11,21 +10,12 @@ import { SELINUX_NOTE } from "../model/volumes.js";
 import { DEFAULTS } from "../model/defaults.js";
 import { buildView as serviceBuildView } from "./build-view.js";
 import { DOCKER_DEFAULT_CAPS } from "../model/security.js";
+import { describe, describeWith } from "./describe.js";
+import { confineFlags, settledFlags } from "./helper-flags.js";
 
 interface Setting {
   comment: Comment;
   value: Word;
-}
-
-/** "services.web.mem_limit: 256m", or "services.web.mem_limit: not set (no limit)". */
-function describe(o: Origin, whenDefault: string): Comment {
-  return comment(o.written === null ? `${o.key}: not set (${whenDefault})` : `${o.key}: ${o.written}`);
-}
-
-/** describe(), then NOTES (what tupper does with what the value asks), in the same comment. */
-function describeWith(o: Origin, whenDefault: string, notes: readonly string[]): Comment {
-  const text = o.written === null ? `${o.key}: not set (${whenDefault})` : `${o.key}: ${o.written}`;
-  return comment(notes.length === 0 ? text : `${text} (${notes.join("; ")})`);
 }
 
 const flag = (on: boolean): Word => shNumber(on ? 1 : 0);
@@ -192,8 +182,6 @@ function serviceView(s: ServicePlan) {
     // kind, device path ('': the default weight), value
     blkio: s.blkio.map((b) => ({ comment: describe(b, ""), line: [shWord(b.kind), shWord(b.path ?? ""), shNumber(b.value)].join(" ") })),
     egressRate: { comment: describe(s.egressRate, "no limit"), value: shWord(s.egressRate.rate ?? ""), burst: shNumber(s.egressRate.burstBytes) },
-    oomScoreAdj: { comment: describe(s.oomScoreAdj, "the host's (0)"), value: s.oomScoreAdj.value === null ? shWord("") : shNumber(s.oomScoreAdj.value) },
-    shm: { comment: describe(s.shm, "64m, as Docker's"), value: shNumber(s.shm.bytes) },
     network: {
       comment: describe(s.network, "the project's default network"),
       mode: shWord(s.network.mode),
@@ -252,25 +240,10 @@ function serviceView(s: ServicePlan) {
       maxSize: optionalNumber(s.logging.maxSize),
       maxFiles: shNumber(s.logging.maxFiles),
     },
-    capAddComment: describe(s.capabilities.add, "none"),
-    capDropComment: describe(s.capabilities.drop, "none"),
-    caps: shWord(s.capabilities.kept === "ALL" ? "ALL" : s.capabilities.kept.join(",")),
-    privileged: { comment: describe(s.privileged, "false"), value: flag(s.privileged.enabled) },
-    securityOpt: {
-      comment: describeWith(s.securityOpt, "no-new-privileges, tupper's default seccomp filter, masked /proc paths", s.securityOpt.accepted),
-      noNewPrivileges: s.securityOpt.noNewPrivileges === null ? shWord("") : flag(s.securityOpt.noNewPrivileges),
-      seccomp: shWord(s.securityOpt.seccomp),
-      maskPaths: flag(s.securityOpt.maskPaths),
-    },
-    seccompProfile: seccompProfileView(s.seccompProfile),
-    readOnly: { comment: describe(s.readOnly, "false"), value: flag(s.readOnly.enabled) },
-    tmpfs: s.tmpfs.map((t) => ({ comment: describe(t, ""), target: shWord(t.target), options: shWord(t.options) })),
-    sysctls: s.sysctls.map((c) => ({ comment: describe(c, ""), name: shWord(c.name), value: shWord(c.value) })),
-    ulimits: s.ulimits.map((u) => ({ comment: describe(u, ""), name: shWord(u.name), soft: shWord(u.soft), hard: shWord(u.hard) })),
-    userns: {
-      comment: describe(s.userns, "the host's user namespace: container root is host root, as in Docker"),
-      map: s.userns.map === null ? [] : [s.userns.map.hostUid, s.userns.map.hostGid, s.userns.map.size].map(shNumber),
-    },
+    privileged: { value: flag(s.privileged.enabled) },
+    // tupper-init's flags that the spec settles (helper-flags.ts): svc_settled and svc_confine
+    settled: settledFlags(s),
+    confine: confineFlags(s),
     devices: s.devices.map((d) => ({ comment: describe(d, ""), host: shWord(d.host), container: shWord(d.container), permissions: shWord(d.permissions) })),
     deviceCgroupRules: s.deviceCgroupRules.map((r) => ({ comment: describe(r, ""), rule: shWord(r.rule) })),
     binds: s.binds.map((b) => ({
@@ -284,30 +257,6 @@ function serviceView(s: ServicePlan) {
         kind: shWord(b.volume.anonymous ? "anonymous" : b.volume.external ? "external" : "project"),
         copy: shWord(b.volume.nocopy ? "nocopy" : "copy"),
       },
-    })),
-  };
-}
-
-/** Words of TEXT gathered into comment lines of at most about 100 characters. */
-function wrapComment(text: string): Comment[] {
-  const lines: string[] = [];
-  for (const word of text.split(" ")) {
-    if (lines.length > 0 && lines[lines.length - 1]!.length + word.length < 100) lines[lines.length - 1] += ` ${word}`;
-    else lines.push(lines.length === 0 ? word : `  ${word}`);
-  }
-  return lines.map(comment);
-}
-
-/** seccomp=PATH: the default action, then each rule with the syscall names it is about. */
-function seccompProfileView(p: ServicePlan["seccompProfile"]) {
-  if (p === null) return null;
-  const skipped = p.unknownNames.length ? `; names x86_64 has no syscall for, skipped: ${p.unknownNames.join(" ")}` : "";
-  return {
-    comments: wrapComment(`seccomp profile ${p.path}, for x86_64 and this service's capabilities: default ${p.defaultAction}, ${p.rules.length} rules${skipped}`),
-    defaultAction: shWord(p.defaultAction),
-    rules: p.rules.map((r) => ({
-      comments: wrapComment(`${r.action}${r.conditions.length ? ` if ${r.conditions.join(" and ")}` : ""}${r.minKernel ? ` (Linux ${r.minKernel} and later)` : ""}: ${r.names.join(" ")}`),
-      text: shWord(ruleText(r)),
     })),
   };
 }

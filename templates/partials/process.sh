@@ -38,33 +38,19 @@ helper_args() {
   done
   HELPER_ARGS+=("${NET_HELPER_ARGS[@]}" --hostname "$hostname")
   if [[ -n $svc_domainname ]]; then HELPER_ARGS+=(--domainname "$svc_domainname"); fi
-  for ((i = 0; i < ${#svc_tmpfs[@]}; i += 2)); do HELPER_ARGS+=(--tmpfs "${svc_tmpfs[i]}" "${svc_tmpfs[i + 1]}"); done
-  if ((svc_read_only)); then HELPER_ARGS+=(--read-only); fi
-  if ((!svc_masked_paths || svc_privileged)); then HELPER_ARGS+=(--unmasked-paths); fi
-  if ((svc_privileged)); then HELPER_ARGS+=(--writable-sys); fi
-  HELPER_ARGS+=("${DEVICE_ARGS[@]}")
+  # what the spec settles, worked out by the compiler (load_service_N: svc_settled, a line
+  # with its key each), the device cgroup and the spec's devices, and the confinement
+  HELPER_ARGS+=("${svc_settled[@]}" "${DEVICE_ARGS[@]}")
   for ((i = 0; i < ${#svc_devices[@]}; i += 3)); do HELPER_ARGS+=(--device "${svc_devices[i]}" "${svc_devices[i + 1]}"); done
-  if ((${#svc_userns[@]})); then HELPER_ARGS+=(--userns "${svc_userns[@]}"); fi
-  if ((${#svc_userns[@]})) && [[ $svc_network_mode != service ]]; then
-    # Root in a user namespace of its own has no capability over the network namespace, which
-    # the host's user namespace owns: as Docker's defaults do, let any user bind ports below
-    # 1024 and ping. The spec's sysctls come after, and win.
-    # (A shared network is the peer's to set.)
-    HELPER_ARGS+=(--sysctl net.ipv4.ip_unprivileged_port_start 0)
-    HELPER_ARGS+=(--sysctl net.ipv4.ping_group_range '0 2147483647')
-  fi
-  for ((i = 0; i < ${#svc_sysctls[@]}; i += 2)); do HELPER_ARGS+=(--sysctl "${svc_sysctls[i]}" "${svc_sysctls[i + 1]}"); done
-  security_args
-  HELPER_ARGS+=("${SECURITY_ARGS[@]}")
+  HELPER_ARGS+=("${svc_confine[@]}")
   user_args "$svc_uid" "$svc_gid" "$svc_user"
   HELPER_ARGS+=("${USER_ARGS[@]}" --chdir "$svc_workdir")
   # the environment: on descriptor ENV_FD (see enter_container), not on the command line
   env_args "$hostname" "$svc_uid" "$svc_user"
   HELPER_ARGS+=(--env-fd "$ENV_FD")
-  # shm_size (64m, Docker's, unless the spec says), oom_score_adj
-  HELPER_ARGS+=(--shm-size "$svc_shm_bytes")
-  if [[ -n $svc_oom_score_adj ]]; then HELPER_ARGS+=(--oom-score-adj "$svc_oom_score_adj"); fi
   if ((svc_init)); then HELPER_ARGS+=(--init); fi
+  # pid: host or service:PEER: a restart stays in that PID namespace
+  if [[ $svc_pid != private ]]; then HELPER_ARGS+=(--keep-pidns); fi
   # Terminals: no host terminal ever reaches the workload (see helper/pty.h). Detached,
   # tty and stdin_open decide; in the foreground, run's -t/-T and the terminal (RUN_TTY).
   if [[ $mode == detached ]]; then
@@ -73,8 +59,6 @@ helper_args() {
   elif ((RUN_TTY)); then
     HELPER_ARGS+=(--tty)
   fi
-  # pid: host or service:PEER: a restart stays in that PID namespace
-  if [[ $svc_pid != private ]]; then HELPER_ARGS+=(--keep-pidns); fi
   # restart and healthcheck apply to the service's own container, not to one-off runs (as
   # in Compose). tupper-init restarts and checks it, and keeps the counts in STATE_DIR/NAME.
   replica_of "$name"
@@ -109,27 +93,6 @@ user_args() {
   local group
   if [[ -n $3 ]]; then USER_ARGS=(--user "$3"); else USER_ARGS=(--uid "$1" --gid "$2"); fi
   for group in "${svc_group_add[@]}"; do USER_ARGS+=(--group-add "$group"); done
-}
-
-# SECURITY_ARGS = how tupper-init confines the loaded service's processes: the workload, its
-# health checks and exec alike. The capabilities are always spelled out; the rest is Docker's
-# default (no_new_privs, seccomp filter) unless the spec lifts it. privileged lifts it all
-# (no_new_privs too, unless security_opt turns it on).
-security_args() {
-  local i caps=$svc_caps seccomp=$svc_seccomp no_new_privs=${svc_no_new_privs:-1}
-  if ((svc_privileged)); then caps=ALL seccomp=unconfined no_new_privs=${svc_no_new_privs:-0}; fi
-  SECURITY_ARGS=(--caps "$caps")
-  if ((!no_new_privs)); then SECURITY_ARGS+=(--new-privileges); fi
-  if [[ $seccomp == profile ]]; then
-    # security_opt seccomp=PATH: the profile's rules, compiled from its JSON (see load_service)
-    SECURITY_ARGS+=(--seccomp-default "$svc_seccomp_default")
-    for ((i = 0; i < ${#svc_seccomp_rules[@]}; i++)); do SECURITY_ARGS+=(--seccomp-rule "${svc_seccomp_rules[i]}"); done
-  elif [[ $seccomp != default ]]; then
-    SECURITY_ARGS+=(--seccomp "$seccomp")
-  fi
-  for ((i = 0; i < ${#svc_ulimits[@]}; i += 3)); do
-    SECURITY_ARGS+=(--rlimit "${svc_ulimits[i]}" "${svc_ulimits[i + 1]}" "${svc_ulimits[i + 2]}")
-  done
 }
 
 # The environment reaches tupper-init on this descriptor, never on its command line: any user

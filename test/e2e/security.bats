@@ -399,6 +399,20 @@ EOF
   [ "$output" = $'made\nbind: ok\nsethostname: Operation not permitted' ] || { echo "$output"; false; }
 }
 
+# svc_confine's last line, privileged's, gives --caps and --seccomp again: the later ones win,
+# a profile given before included (tupper-init drops it at a later --seccomp).
+@test "privileged: true lifts a seccomp=PATH profile as it lifts the default filter, for the workload and for exec" {
+  compile_probe "privileged: true" "security_opt: [\"seccomp=$REPO/test/fixtures/seccomp/narrow.json\"]" 'command: ["/bin/sh", "-c", "mkdir /tmp/x && echo made; grep -E \"^(Seccomp|NoNewPrivs):\" /proc/self/status; sleep 30"]'
+  run -0 "$SCRIPT" up -d
+  local tries=0
+  until [[ $("$SCRIPT" logs app 2> /dev/null) == *NoNewPrivs* ]]; do ((tries++ < 100)) || break; sleep 0.1; done
+  run -0 "$SCRIPT" logs app
+  [ "$output" = $'made\nNoNewPrivs:\t0\nSeccomp:\t0' ] || { echo "$output"; false; }
+  run -0 "$SCRIPT" exec app /bin/sh -c 'mkdir /tmp/y && echo made; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status'
+  [ "$output" = $'made\nNoNewPrivs:\t0\nSeccomp:\t0' ] || { echo "$output"; false; }
+  run -0 "$SCRIPT" down
+}
+
 @test "seccomp=PATH: an allow-list profile of every x86_64 syscall but mkdir runs busybox, and mkdir gets the default action" {
   node -e '
     import(process.argv[1]).then(({ SYSCALLS_X86_64 }) => {

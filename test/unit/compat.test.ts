@@ -56,7 +56,7 @@ ulimits: {nofile: {soft: $SOFT, hard: $HARD}}
 ports: [{target: $PORT, published: "8080"}]`),
     { RO: "yes", PRIV: "off", PIDS: "200", CPUS: "0.5", RETRIES: "7", SOFT: "1024", HARD: "2048", PORT: "80" },
   );
-  assert.match(script, /# services\.app\.read_only: yes\n\s+svc_read_only=1/);
+  assert.match(script, /^\s+--read-only # services\.app\.read_only: yes$/m);
   assert.match(script, /svc_privileged=0/);
   assert.match(script, /svc_pids_max=200/);
   assert.match(script, /svc_health_timing=\(30000 30000 7 0 5000\)/);
@@ -113,7 +113,7 @@ test("a file in Compose's first format (services at the top level) is said once,
 });
 
 test("tmpfs sizes take their unit in either case, as the kernel and Docker do", () => {
-  assert.match(scriptOf(service("tmpfs: ['/run:size=16M,mode=1750,exec', '/tmp:size=1g']")), /svc_tmpfs\+=\('\/run' 'size=16M,mode=1750,exec'\)/);
+  assert.match(scriptOf(service("tmpfs: ['/run:size=16M,mode=1750,exec', '/tmp:size=1g']")), /^\s+--tmpfs '\/run' 'size=16M,mode=1750,exec' # /m);
 });
 
 test("a healthcheck without test takes the image's HEALTHCHECK at start, with the timings given", () => {

@@ -276,10 +276,13 @@ test("capabilities resolve as Docker resolves them; security_opt is kept as writ
   assert.deepEqual(d.securityOpt, { ...d.securityOpt, noNewPrivileges: null, seccomp: "default", maskPaths: true });
   const o = plan('    security_opt: ["no-new-privileges", "seccomp=unconfined", "systempaths=unconfined"]\n');
   assert.deepEqual(o.securityOpt, { ...o.securityOpt, noNewPrivileges: true, seccomp: "unconfined", maskPaths: false });
-  // privileged is one line of the script; security_args applies it (the e2e tests run it)
+  // privileged: the device cgroup's value, and svc_confine's last line, which lifts the rest
+  // (a later --caps and --seccomp win in tupper-init; the e2e tests run it)
   const script = compileText(`${minimal}    privileged: true\n`).script!;
   assert.match(script, /^  svc_privileged=1 #/m);
-  assert.match(script, /if \(\(svc_privileged\)\); then caps=ALL seccomp=unconfined no_new_privs=\$\{svc_no_new_privs:-0\}; fi/);
+  assert.match(script, /^    --caps 'ALL' --seccomp 'unconfined' --unmasked-paths --writable-sys --new-privileges # services\.app\.privileged: true /m);
+  const kept = compileText(`${minimal}    privileged: true\n    security_opt: [no-new-privileges]\n`).script!;
+  assert.match(kept, /^    --caps 'ALL' --seccomp 'unconfined' --unmasked-paths --writable-sys # services\.app\.privileged: true /m);
 });
 
 test("restart and healthcheck reach tupper-init's options", () => {
