@@ -138,6 +138,7 @@ test-vm: build rootfs
 bench: build rootfs
 	bench/run.sh
 	{ printf '\n## Scale\n\n'; bench/scale.sh | sed 's/^/- /'; } | tee -a "bench/results/$$(date +%F)-$$(hostname -s).md"
+	bench/phases.sh | tee -a "bench/results/$$(date +%F)-$$(hostname -s)-phases.md"
 	bench/build.sh
 	bench/context.sh
 
