@@ -335,12 +335,13 @@ cmd_exec() {
   while read -r kind dir; do
     if [[ $kind == c && -d $dir ]]; then host_write "$dir/cgroup.procs" "$pid"; fi
   done < "$record"
-  user_args "$uid" "$gid" "$user_name"
+  local -a user_options=()
+  user_args user_options "$uid" "$gid" "$user_name"
   tty_wanted "$tty" want_tty
   if ((want_tty)); then tty_args=(--tty); fi
   # the environment on descriptor ENV_FD, as for the workload (see enter_container)
   plan_note "the environment, fed to tupper-init on descriptor $ENV_FD: ${ENV_VARS[*]@Q}"
-  host exec "$TUPPER_HELPER" --join "$init" "${svc_confine[@]}" "${USER_ARGS[@]}" --chdir "${workdir:-$svc_workdir}" --env-fd "$ENV_FD" "${tty_args[@]}" -- "$@" 3<<< "${ENV_PAYLOAD%$'\n'}"
+  host exec "$TUPPER_HELPER" --join "$init" "${svc_confine[@]}" "${user_options[@]}" --chdir "${workdir:-$svc_workdir}" --env-fd "$ENV_FD" "${tty_args[@]}" -- "$@" 3<<< "${ENV_PAYLOAD%$'\n'}"
 }
 
 # REPLY = the JSON array of strings $1...

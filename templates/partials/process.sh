@@ -43,8 +43,8 @@ helper_args() {
   HELPER_ARGS+=("${svc_settled[@]}" "${DEVICE_ARGS[@]}")
   for ((i = 0; i < ${#svc_devices[@]}; i += 3)); do HELPER_ARGS+=(--device "${svc_devices[i]}" "${svc_devices[i + 1]}"); done
   HELPER_ARGS+=("${svc_confine[@]}")
-  user_args "$svc_uid" "$svc_gid" "$svc_user"
-  HELPER_ARGS+=("${USER_ARGS[@]}" --chdir "$svc_workdir")
+  user_args HELPER_ARGS "$svc_uid" "$svc_gid" "$svc_user"
+  HELPER_ARGS+=(--chdir "$svc_workdir")
   # the environment: on descriptor ENV_FD (see enter_container), not on the command line
   env_args "$hostname" "$svc_uid" "$svc_user"
   HELPER_ARGS+=(--env-fd "$ENV_FD")
@@ -87,12 +87,13 @@ helper_args() {
   if (($#)); then HELPER_ARGS+=("$@"); else HELPER_ARGS+=("${svc_command[@]}"); fi
 }
 
-# USER_ARGS = tupper-init's options for uid $1 and gid $2, or the user name $3 (name[:group],
-# looked up inside the container), then the spec's group_add.
+# Appends to the array named $1 tupper-init's options for uid $2 and gid $3, or the user
+# name $4 (name[:group], looked up inside the container), then the spec's group_add.
 user_args() {
+  local -n user_args_into=$1
   local group
-  if [[ -n $3 ]]; then USER_ARGS=(--user "$3"); else USER_ARGS=(--uid "$1" --gid "$2"); fi
-  for group in "${svc_group_add[@]}"; do USER_ARGS+=(--group-add "$group"); done
+  if [[ -n $4 ]]; then user_args_into+=(--user "$4"); else user_args_into+=(--uid "$2" --gid "$3"); fi
+  for group in "${svc_group_add[@]}"; do user_args_into+=(--group-add "$group"); done
 }
 
 # The environment reaches tupper-init on this descriptor, never on its command line: any user
