@@ -36,8 +36,8 @@ points=(
 )
 names=('bash starts (bash -c :)') copies=(-)
 for ((i = 0; i < ${#points[@]}; i += 2)); do
-  line=$(grep -n -m 1 -F -- "${points[i + 1]}" "$script" | cut -d: -f1) ||
-    { echo "phases: no line of $script starts with: ${points[i + 1]}" >&2; exit 1; }
+  line=$(awk -v start="${points[i + 1]}" 'index($0, start) == 1 { print NR; exit }' "$script")
+  [[ -n $line ]] || { echo "phases: no line of $script starts with: ${points[i + 1]}" >&2; exit 1; }
   awk -v n="$line" 'NR == n { sub(/^ */, "&trap - EXIT; exit 0; ") } { print }' "$script" > "$work/gen/$i.sh"
   chmod 0755 "$work/gen/$i.sh"
   names+=("${points[i]}") copies+=("$work/gen/$i.sh")
@@ -53,7 +53,11 @@ for i in "${!names[@]}"; do
   samples=()
   for ((run = 0; run < runs + 3; run++)); do
     start=$EPOCHREALTIME
-    if [[ ${copies[i]} == - ]]; then /bin/bash -c :; else "${copies[i]}" run --rm none > /dev/null 2>&1 || true; fi
+    if [[ ${copies[i]} == - ]]; then
+      /bin/bash -c :
+    elif ! "${copies[i]}" run --rm none > "$work/out" 2>&1; then # (each copy exits 0 where it stops)
+      echo "phases: the copy that stops after '${names[i]}' failed:" >&2 && cat "$work/out" >&2 && exit 1
+    fi
     end=$EPOCHREALTIME
     if ((run >= 3)); then samples+=("$((${end/./} - ${start/./}))"); fi
   done

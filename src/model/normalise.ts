@@ -178,8 +178,9 @@ function normaliseService(
 }
 
 /**
- * The security keys, each as written: privileged is applied by the script (security_args), so
- * that switching it changes one line of the script and a reviewer sees what it lifts there.
+ * The security keys, each as written: privileged is applied by the renderer as one line of
+ * its own, last in svc_confine (src/render/helper-flags.ts), so that switching it changes
+ * that line and a reviewer sees there what it lifts.
  */
 function security(s: Service, v: ServiceValues, o: (...rest: (string | number)[]) => Origin): Pick<ServicePlan, "capabilities" | "privileged" | "securityOpt" | "seccompProfile" | "readOnly" | "tmpfs" | "sysctls" | "ulimits" | "devices" | "deviceCgroupRules" | "userns"> {
   const opts = v.security.securityOpt;

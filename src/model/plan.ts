@@ -162,7 +162,7 @@ export interface ServicePlan {
   macAddress: Origin & { address: string | null };
   /** restart: when tupper-init starts the workload again (maxRestarts: on-failure:N). */
   restart: Origin & { policy: "no" | "always" | "on-failure"; maxRestarts: number | null };
-  /** cap_add / cap_drop: the capabilities the workload keeps, in the kernel's order (privileged: all, applied by the script). */
+  /** cap_add / cap_drop: the capabilities the workload keeps, in the kernel's order (privileged: all, applied by svc_confine's last line). */
   capabilities: { add: Origin; drop: Origin; kept: string[] | "ALL" };
   privileged: Origin & { enabled: boolean };
   /** security_opt as written (noNewPrivileges null: not said; on, or off when privileged). */

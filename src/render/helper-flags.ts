@@ -18,7 +18,11 @@ export interface FlagLine {
   comment: Comment;
 }
 
-const flags = (...words: (string | Word)[]): Word[] => words.map((w) => (w.startsWith("--") ? shOption(w) : (w as Word)));
+/** A tupper-init option, checked by shOption when it becomes a word. */
+type OptionName = `--${string}`;
+/** Options and quoted values as words: nothing raw gets through (a value is a Word already). */
+const flags = (...words: (OptionName | Word)[]): Word[] => words.map((w) => (isOption(w) ? shOption(w) : w));
+const isOption = (w: OptionName | Word): w is OptionName => w.startsWith("--");
 const line = (comment: Comment, words: Word[], commentsAbove: Comment[] = []): FlagLine => ({ commentsAbove, words, comment });
 
 /** svc_settled: the container's root filesystem, mounts and kernel settings. */
