@@ -36,12 +36,13 @@ host() {
 # an exec of /bin/mkdir cost 3 to 4 ms here, `enable -f` about 0.5 ms once. host uses them
 # for `mkdir -p -- DIR...` (a new container's directories and cgroups) and `rm -f --
 # FILE...` (a container's network records), and plan and TUPPER_TRACE show the same line.
-# Start verbs load mkdir first (preflight); rm loads at its first such use.
-# TUPPER_BASH_LOADABLES=0 keeps both processes. BUILTIN_LOADED[NAME]: 0 not tried yet, 1
+# Start verbs load mkdir first (preflight); rm loads at its first such use. pipe_open uses
+# mkfifo and rm for the pipe tupper-init talks to the script through (no fork).
+# TUPPER_BASH_LOADABLES=0 keeps their processes. BUILTIN_LOADED[NAME]: 0 not tried yet, 1
 # loaded, 2 not to be had. Once loaded, a name is the builtin's
 # everywhere, so every other use runs coreutils' by its path (BUILTIN_FILE): the builtin rm
 # has no --one-file-system, and a directory given to its -f is quietly left.
-declare -A BUILTIN_LOADED=([mkdir]=0 [rm]=0) BUILTIN_FILE=()
+declare -A BUILTIN_LOADED=([mkdir]=0 [rm]=0 [mkfifo]=0) BUILTIN_FILE=()
 loadable_builtin() {
   local name=$1 so=/usr/lib/bash/$1 file
   BUILTIN_LOADED[$name]=2

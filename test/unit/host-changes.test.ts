@@ -10,7 +10,7 @@ import { join } from "node:path";
 
 const partials = join(process.cwd(), "templates", "partials");
 
-const CHANGING = /^(\w+=\S*\s+)*(mkdir|rm|rmdir|mv|ln|cp|touch|mount|umount|btrfs|losetup|ip|iptables|iptables-restore|ip6tables|ip6tables-restore|tar|unshare|chmod|chown|kill|sysctl|tc|truncate|exec)(\s|$)/;
+const CHANGING = /^(\w+=\S*\s+)*(mkdir|rm|rmdir|mv|ln|cp|touch|mount|umount|btrfs|losetup|ip|iptables|iptables-restore|ip6tables|ip6tables-restore|tar|unshare|chmod|chown|kill|sysctl|tc|truncate|mkfifo|exec)(\s|$)/;
 const WRITES_FILE = />>?\s*"?[$/]/;
 // a command that is a wrapper's call (host mkdir ..., host_write FILE ...), or an assignment
 // of the host wrapper's result
@@ -23,7 +23,8 @@ const ALLOWED: [RegExp, string][] = [
   [/^kill -l /, "kill -l names a signal"],
   [/exec \{\w+\}[<>]+ *"\$(IMAGES_DIR|NETWORKS_DIR)\/\.(build-)?lock"|exec \{\w+\}>&-/, "a lock file: it serialises, it changes nothing"],
   [/exec \{\w+\}<( |&-)/, "opens a file for reading, or closes a descriptor"],
-  [/exec \{(wait_fd|CG_GATE|START_REPORT)\}<> <\(:\)/, "a pipe of its own, only to wait on (CG_GATE: the supervisor waits on it while systemd makes its scope; START_REPORT: the script waits for tupper-init's start report)"],
+  [/exec \{(wait_fd|pipe_fd)\}<> <\(:\)/, "a pipe of its own, only to wait on (pipe_open: CG_GATE, the supervisor waits on it while systemd makes its scope; START_REPORT, the script waits for tupper-init's start report)"],
+  [/mkfifo -m 0600 -- "\$fifo"|exec \{pipe_fd\}<> "\$fifo"|rm -f -- "\$fifo"/, "pipe_open's FIFO: the same pipe, made in the container's records and unlinked as soon as it is open"],
   [/exec 4> "\/proc\/self\/fd\/\$START_REPORT"/, "the start report pipe's write end, for tupper-init: a pipe, not a file"],
   [/exec \{TRACE_FD\}>> "\$TUPPER_TRACE"/, "the audit log the user asked for"],
   [/chmod 0600 -- "\/proc\/self\/fd\/\$TRACE_FD"/, "the audit log the user asked for, made root's alone (it holds secrets)"],
