@@ -12,6 +12,7 @@ import { buildView as serviceBuildView } from "./build-view.js";
 import { DOCKER_DEFAULT_CAPS } from "../model/security.js";
 import { describe, describeWith } from "./describe.js";
 import { confineFlags, settledFlags } from "./helper-flags.js";
+import { preflightNeeds } from "./preflight-needs.js";
 
 interface Setting {
   comment: Comment;
@@ -244,6 +245,8 @@ function serviceView(s: ServicePlan) {
     // tupper-init's flags that the spec settles (helper-flags.ts): svc_settled and svc_confine
     settled: settledFlags(s),
     confine: confineFlags(s),
+    // what a start of it needs of the host (preflight-needs.ts): preflight_service_N
+    preflight: preflightNeeds(s),
     devices: s.devices.map((d) => ({ comment: describe(d, ""), host: shWord(d.host), container: shWord(d.container), permissions: shWord(d.permissions) })),
     deviceCgroupRules: s.deviceCgroupRules.map((r) => ({ comment: describe(r, ""), rule: shWord(r.rule) })),
     binds: s.binds.map((b) => ({
