@@ -119,33 +119,9 @@ host_feed() {
   "$@"
 }
 
-# Prints words $@ as one shell command line: a word with only safe characters as it is,
-# any other single-quoted, as bash's xtrace shows them.
-plan_print() {
-  local word line=''
-  for word; do
-    if [[ -n $word && $word != *[!A-Za-z0-9_./:=@%+,-]* ]]; then line+=" $word"; else line+=" ${word@Q}"; fi
-  done
-  printf '%s\n' "${line# }"
-}
-
 # A plan keeps track, on paper, of the paths its steps make and remove (PLAN_PATH[PATH] =
-# made or gone), so that later steps decide as they would after the real ones.
+# made or gone, plan_track), so that later steps decide as they would after the real ones.
 declare -A PLAN_PATH=()
-
-# Records what command $@ does to paths: mkdir and made (a file written) make them, rm and
-# rmdir remove them, mv moves one. Other commands change no path tupper tests.
-plan_track() {
-  local command=$1 arg
-  shift
-  local -a paths=()
-  for arg; do [[ $arg == -* ]] || paths+=("$arg"); done
-  case $command in
-    mkdir | made) for arg in "${paths[@]}"; do PLAN_PATH[$arg]=made; done ;;
-    rm | rmdir) for arg in "${paths[@]}"; do PLAN_PATH[$arg]=gone; done ;;
-    mv) PLAN_PATH[${paths[0]}]=gone PLAN_PATH[${paths[1]}]=made ;;
-  esac
-}
 
 # Whether path $1 exists (in a plan: or a step before has made it, and none removed it).
 exists() {

@@ -183,29 +183,7 @@ container_launch() {
   # Detached, the output goes to the log (see helper_args); what fails before tupper-init
   # opens it (its namespaces, enter_container) is appended to the same file as it is.
   if [[ $mode == detached && $svc_log_driver != none ]]; then log="$CONTAINERS_DIR/$name/log"; fi
-  if ((PLAN)); then
-    plan_note "the environment, fed to tupper-init on descriptor $ENV_FD: ${ENV_VARS[*]@Q}"
-    if [[ -n $CG_UNIT ]]; then cgroup_scope "$name" PID; fi
-    if [[ $mode == detached ]]; then
-      plan_note "in a new process, its output going to $log:"
-      enter_container "$name" detached
-    elif ((RUN_EXEC)); then
-      plan_note "this script itself, which becomes tupper-init (exec):"
-      enter_container "$name" foreground
-      plan_note "tupper-init ends with the workload's status once it has removed the container; what it cannot remove, it hands to $SCRIPT_NAME --finish-run $name STATUS (--finish), which removes it as rm does"
-      return 0
-    else
-      plan_note "in a new process, with this script's stdin, stdout and stderr:"
-      enter_container "$name" foreground
-    fi
-    LAUNCHED_PID=PID
-    host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID STARTTIME"
-    if [[ $svc_network_mode == bridge ]]; then net_plumb "$name"; fi
-    if [[ $mode == detached ]]; then
-      plan_note "then it waits for tupper-init to say, on descriptor 4, that the workload's exec happened, or why it did not (said, and the verb then fails)"
-    fi
-    return 0
-  fi
+  if ((PLAN)); then container_launch_plan "$name" "$mode" "$log"; return 0; fi
   # under systemd the child waits on this pipe until its scope and cgroup are ready
   if [[ -n $CG_UNIT ]]; then pipe_open CG_GATE "$STATE_DIR/$name/.gate"; fi
   # tupper-init's report of the workload's exec (start_report), and on a bridge network its
