@@ -4,7 +4,8 @@
 # a reviewer finds them all with one search: host, host_write, host_append, host_create,
 # host_feed. A plan prints each as one line of words quoted for the shell: host's command
 # as it is, the others after "write", "append" or "create", with the fed text indented
-# below. Locks (flock on a file under TUPPER_RUN) only serialise and are not listed.
+# below. Locks (flock on a file under TUPPER_RUN) only serialise and are not listed, nor is
+# pipe_open's FIFO, made and unlinked at once (a pipe, not a change the host keeps).
 PLAN=0
 
 # Runs command $@.
@@ -15,14 +16,16 @@ host() {
     return 0
   fi
   case $1 in
-    mkdir | rm)
-      # the builtin for `mkdir -p -- DIR...` and `rm -f -- FILE...` alone; coreutils' for
-      # the rest (mkdir -m, rm -r --one-file-system), and where the builtin fails: mkdir's
-      # makes a missing parent after a stat, and fails where another process made it in
-      # between, which coreutils' takes as done (and it says why in its own words)
+    mkdir | rm | rmdir)
+      # the builtin for `mkdir -p -- DIR...`, `rm -f -- FILE...` and `rmdir -- DIR...` alone
+      # (the loadable rmdir takes no options, not even --: it gets the directories alone);
+      # coreutils' for the rest (mkdir -m, rm -r --one-file-system), and where the builtin
+      # fails: mkdir's makes a missing parent after a stat, and fails where another process
+      # made it in between, which coreutils' takes as done (and it says why in its own words)
       if [[ $1 == rm && $2 == -f && $3 == -- ]] && ((BUILTIN_LOADED[rm] == 0)); then loadable_builtin rm; fi
       if ((BUILTIN_LOADED[$1] == 1)); then
         if [[ $2$3 == -p-- && $1 == mkdir || $2$3 == -f-- && $1 == rm ]] && "$@" 2> /dev/null; then return 0; fi
+        if [[ $1 == rmdir && $2 == -- ]] && rmdir "${@:3}" 2> /dev/null; then return 0; fi
         "${BUILTIN_FILE[$1]}" "${@:2}"
         return
       fi
@@ -37,12 +40,13 @@ host() {
 # for `mkdir -p -- DIR...` (a new container's directories and cgroups) and `rm -f --
 # FILE...` (a container's network records), and plan and TUPPER_TRACE show the same line.
 # Start verbs load mkdir first (preflight); rm loads at its first such use. pipe_open uses
-# mkfifo and rm for the pipe tupper-init talks to the script through (no fork).
+# mkfifo and rm for the pipe tupper-init talks to the script through (no fork);
+# records_remove, rm and rmdir for what a run --rm on a network leaves (no fork either).
 # TUPPER_BASH_LOADABLES=0 keeps their processes. BUILTIN_LOADED[NAME]: 0 not tried yet, 1
 # loaded, 2 not to be had. Once loaded, a name is the builtin's
 # everywhere, so every other use runs coreutils' by its path (BUILTIN_FILE): the builtin rm
 # has no --one-file-system, and a directory given to its -f is quietly left.
-declare -A BUILTIN_LOADED=([mkdir]=0 [rm]=0 [mkfifo]=0) BUILTIN_FILE=()
+declare -A BUILTIN_LOADED=([mkdir]=0 [rm]=0 [mkfifo]=0 [rmdir]=0) BUILTIN_FILE=()
 loadable_builtin() {
   local name=$1 so=/usr/lib/bash/$1 file
   BUILTIN_LOADED[$name]=2

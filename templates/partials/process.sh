@@ -148,9 +148,10 @@ container_hostname() {
 }
 
 # Opens a pipe on a new descriptor, its number into the variable named $1, for what
-# tupper-init tells this script: FIFO $2 (in the container's records, root's alone) made,
-# opened for reading and writing, and unlinked at once, by bash's loadable mkfifo and rm (see
-# loadable_builtin): no process. Without them, or when $2 cannot be made, a process
+# tupper-init tells this script: FIFO $2 (in the container's records, root's alone; mode
+# 0600 less the umask) made, opened for reading and writing, and unlinked at once, by bash's
+# loadable mkfifo and rm (see loadable_builtin): no process. Neither goes through host: the
+# FIFO exists only between these lines, so neither plan nor TUPPER_TRACE lists it. Without them, or when $2 cannot be made, a process
 # substitution's pipe: a fork of this script, about 2.8 ms here. Readers and writers see the
 # same pipe either way (each opens it anew through /proc/self/fd).
 # shellcheck disable=SC2034 # pipe_fd is the caller's variable: the redirections set it
@@ -162,7 +163,9 @@ pipe_open() {
   if ((BUILTIN_LOADED[mkfifo] == 1 && BUILTIN_LOADED[rm] == 1)) && mkfifo -m 0600 -- "$fifo" 2> /dev/null; then
     exec {pipe_fd}<> "$fifo"
     rm -f -- "$fifo" || : # (left, it goes with the records)
-    return 0
+    # (the open creates a file where something removed the FIFO in between: not a pipe)
+    [[ ! -p /proc/self/fd/$pipe_fd ]] || return 0
+    exec {pipe_fd}<&-
   fi
   exec {pipe_fd}<> <(:)
 }
@@ -305,9 +308,16 @@ enter_container() {
     # btrfs snapshot is deleted with btrfs): its records and directories too, once the
     # cgroups are gone, as rm -rf --one-file-system would (helper/remove.c), the records first
     # (the pid record: ps and down no longer take it for running), the cgroup record last;
-    # what it leaves (past a second's work, or when told to stop), container_remove removes
-    if [[ $RM_ON_EXIT == "$name" && $svc_network_mode == none && ${CONTAINER_STORAGE[$name]:-} != btrfs ]]; then
-      entry+=(--remove-tree "$STATE_DIR/$name" --remove-tree "$CONTAINERS_DIR/$name" --remove-tree "$STATE_DIR/.cgroups-$name")
+    # what it leaves (past a second's work, or when told to stop), container_remove removes.
+    # On a network, the script detaches it after the workload, from the records: the
+    # container's filesystem alone then, and the records are files that records_remove
+    # takes without a process.
+    if [[ $RM_ON_EXIT == "$name" && ${CONTAINER_STORAGE[$name]:-} != btrfs ]]; then
+      if [[ $svc_network_mode == none ]]; then
+        entry+=(--remove-tree "$STATE_DIR/$name" --remove-tree "$CONTAINERS_DIR/$name" --remove-tree "$STATE_DIR/.cgroups-$name")
+      else
+        entry+=(--remove-tree "$CONTAINERS_DIR/$name/rootfs" --remove-tree "$CONTAINERS_DIR/$name/upper" --remove-tree "$CONTAINERS_DIR/$name/work")
+      fi
     fi
     # this script became tupper-init (run_exec_wanted): what that leaves comes back here
     if ((RUN_EXEC)); then entry+=(--finish "$BASH" "$SCRIPT_FILE" "$name"); fi

@@ -78,5 +78,7 @@ storage_remove() {
   if [[ $REPLY == btrfs && -d $c/rootfs ]]; then
     host btrfs -q subvolume delete -- "$c/rootfs"
   fi
+  # only record files left (a run --rm on a network: tupper-init removed its filesystem)
+  if ((!PLAN)) && records_remove "$1"; then return 0; fi
   host rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1" "$STATE_DIR/.cgroups-$1"
 }

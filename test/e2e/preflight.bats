@@ -47,3 +47,25 @@ load helpers
   # inside, a mount namespace of its own; outside, the host's is the test's
   [ "${lines[1]}" != "$(readlink /proc/self/ns/mnt)" ]
 }
+
+# platform: a pull takes this host's image, so a service for another platform cannot run
+# here (preflight_platform, called by the service's own preflight_service_N).
+@test "platform: a service for another platform than this host's is refused before the host is touched; one for this host's starts, with no warning" {
+  local own other
+  case $HOSTTYPE in
+    x86_64) own=amd64 other=arm64 ;;
+    aarch64) own=arm64 other=amd64 ;;
+    *) skip "a test for amd64 and arm64 hosts" ;;
+  esac
+  compile_app 'network_mode: none' "platform: linux/$other" 'command: ["/bin/true"]'
+  run -1 --separate-stderr "$SCRIPT" run --rm app
+  [[ $stderr == *"a linux/$own host: service app is for linux/$other (platform:); run it on such a host, or remove platform:"* ]]
+  [[ $stderr != *warning* ]]
+  [ ! -e "$TUPPER_ROOT" ]
+  compile_app 'network_mode: none' "platform: linux/$own" 'command: ["/bin/sh", "-c", "echo ran"]'
+  run -0 --separate-stderr "$SCRIPT" run --rm app
+  [ "$output" = ran ]
+  [[ $stderr != *warning* ]]
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+}

@@ -18,7 +18,7 @@ forks_without_exec() {
   strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o "$TEST_DIR/strace-forks" "$SCRIPT" "$@" > /dev/null
   awk 'NR == 1 { main = $1 }
     $1 == main && /clone|fork/ && match($0, /= [0-9]+$/) { child[substr($0, RSTART + 2)] = 1 }
-    /execve\(/ && / = 0$/ { ran[$1] = 1 }
+    /execve/ && / = 0$/ { ran[$1] = 1 } # (an execve strace splits ends "<... execve resumed>) = 0")
     END { n = 0; for (c in child) if (!(c in ran)) n++; print n }' "$TEST_DIR/strace-forks"
 }
 
@@ -223,7 +223,7 @@ forks_without_exec() {
   [ -z "$output" ]
 }
 
-@test "run --rm --service-ports on a bridge adds one iptables-restore each way, one ip batch into the namespace tupper-init makes (which checks the port too), and one rm, and no fork that runs no program (the pipe it talks through is a FIFO)" {
+@test "run --rm --service-ports on a bridge adds one iptables-restore each way and one ip batch into the namespace tupper-init makes (which checks the port too), no rm (tupper-init removes the filesystem), and no fork that runs no program (the pipe it talks through is a FIFO)" {
   {
     printf 'name: %s\nservices:\n' "$PROJECT"
     printf '  app:\n    image: rootfs:%s\n    command: ["/bin/true"]\n    ports: ["127.0.0.1:18091:80"]\n' "$ROOTFS"
@@ -236,9 +236,15 @@ forks_without_exec() {
   # (mkdir and rm -f: the loadables; no flock: the network is joined by keeper, so nothing
   # is to be removed; ip runs while tupper-init waits for it, --await-net; the port is
   # checked by that tupper-init, --check-port, not by one of its own; the DNAT rules go in
-  # while tupper-init sets the container up, so the workload and iptables-restore race)
-  [[ $output == "app.sh tupper-init ip true iptables-restore iptables-restore rm" ||
-    $output == "app.sh tupper-init ip iptables-restore true iptables-restore rm" ]]
+  # while tupper-init sets the container up, so the workload and iptables-restore race; no
+  # rm: tupper-init removes the container's filesystem, --remove-tree, and the script its
+  # record files, records_remove)
+  [[ $output == "app.sh tupper-init ip true iptables-restore iptables-restore" ||
+    $output == "app.sh tupper-init ip iptables-restore true iptables-restore" ]]
+  # a workload that writes into its filesystem leaves nothing of it either
+  run -0 "$SCRIPT" run --rm --service-ports app sh -c 'mkdir -p /a/b/c && echo x > /a/b/c/f && ln -s / /a/root'
+  [ "$(ls -A "$TUPPER_ROOT/containers/$PROJECT")" = "$PROJECT-keeper-1" ]
+  [ "$(ls -A "$TUPPER_RUN/$PROJECT")" = "$(printf '%s\n' ".cgroups-$PROJECT-keeper-1" "$PROJECT-keeper-1")" ]
   # without the loadables: coreutils' mkdir, and rm -f for the network records
   TUPPER_BASH_LOADABLES=0 run -0 programs_of run --rm --service-ports app
   [[ $output == "app.sh mkdir tupper-init ip true iptables-restore iptables-restore rm rm" ||
