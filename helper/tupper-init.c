@@ -1780,11 +1780,11 @@ static bool cgroups_remove(const struct options *opt) {
 static int host_mount_ns = -1;
 
 /*
- * --remove-tree PATH... (run --rm in the foreground, network none, its layer not a btrfs
- * snapshot): once the container's cgroups are gone, nothing of it runs, and nothing reads
- * its directories and records any more, so they go here too (remove.c), the cgroup record
- * last: what is left then (a start killed, a tree too deep), the script's rm removes, as
- * after a supervisor that was killed. With a cgroup left, all is left to the script.
+ * --remove-tree PATH... (run --rm in the foreground, its layer not a btrfs snapshot): once
+ * the container's cgroups are gone, nothing of it runs, so its directories and records go
+ * here too (remove.c), the cgroup record last; on a network, its filesystem alone (the
+ * script detaches the network from the records after). What is left (a start killed, a tree
+ * too deep), the script's rm removes. With a cgroup left, all is left to the script.
  */
 static bool trees_remove(const struct options *opt) {
   struct timespec deadline;

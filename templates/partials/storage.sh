@@ -79,6 +79,6 @@ storage_remove() {
     host btrfs -q subvolume delete -- "$c/rootfs"
   fi
   # only record files left (a run --rm on a network: tupper-init removed its filesystem)
-  if ((!PLAN)) && records_remove "$1"; then return 0; fi
+  if records_remove "$1"; then return 0; fi
   host rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1" "$STATE_DIR/.cgroups-$1"
 }

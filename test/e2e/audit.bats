@@ -86,6 +86,27 @@ compare_plan_with_run() {
   [ "$(grep -c "^'kill' '-s' 'TERM'" "$TEST_DIR/stop.planned")" -eq 1 ]
 }
 
+# On btrfs the container's root is a snapshot, deleted first; what is left of the container
+# is then record files, which records_remove takes with bash's loadable rm and rmdir. The
+# plan must decide the same way, though the snapshot it deletes is only deleted on paper.
+@test "on btrfs, plan lists what stop and down execute: the snapshot deleted, then the record files left (rm -f and rmdir, no rm -r)" {
+  use_btrfs_root
+  compile_app 'network_mode: none' 'init: true' 'command: ["/bin/sleep", "600"]'
+  run -0 "$SCRIPT" up -d
+  local verb
+  for verb in stop down; do
+    "$SCRIPT" plan "$verb" > "$TEST_DIR/$verb.plan"
+    TUPPER_TRACE="$TEST_DIR/$verb.trace" "$SCRIPT" "$verb" 2> /dev/null
+    compare_plan_with_run "$verb"
+  done
+  grep -q "^'btrfs' '-q' 'subvolume' 'delete' '--' '.*/containers/$PROJECT/$PROJECT-app-1/rootfs'$" "$TEST_DIR/down.planned"
+  grep -q "^'rmdir' '--' " "$TEST_DIR/down.planned"
+  ! grep -q "^'rm' '-rf'" "$TEST_DIR/down.planned" || false
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+  umount "$TEST_DIR/btrfs"
+}
+
 @test "plan of a one-off run shows its start; its cleanup follows the workload" {
   compile_app 'network_mode: none' 'mem_limit: 64m' 'command: ["/bin/true"]'
   run -0 "$SCRIPT" plan run --rm app /bin/echo hi

@@ -264,6 +264,22 @@ forks_without_exec() {
   [ -z "$output" ]
 }
 
+# records_remove (no rm process for a container of record files alone) must not follow a
+# link: a container directory that is one is removed as the link it is, as rm -rf does.
+@test "down: a container directory that is a symlink goes as a link; the files it points to stay" {
+  compile_app 'network_mode: none' 'command: ["/bin/true"]'
+  run -0 "$SCRIPT" run --rm app # the store and the project's directories exist
+  mkdir -p "$TEST_DIR/victim" "$TUPPER_ROOT/containers/$PROJECT"
+  printf 'keep\n' > "$TEST_DIR/victim/data"
+  printf 'keep\n' > "$TEST_DIR/victim/.hidden"
+  ln -s "$TEST_DIR/victim" "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-app-9"
+  run -0 "$SCRIPT" down
+  [ ! -L "$TUPPER_ROOT/containers/$PROJECT/$PROJECT-app-9" ]
+  [ "$(cat "$TEST_DIR/victim/data" "$TEST_DIR/victim/.hidden")" = "$(printf 'keep\nkeep')" ]
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+}
+
 # The bridge's handshake (--await-net): tupper-init waits while the script connects its network
 # namespace, for as long as the script runs, and no longer.
 @test "a bridge start: tupper-init waits for the script's ip batch; the script SIGKILLed meanwhile, tupper-init ends by itself, and down removes everything" {
