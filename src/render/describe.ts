@@ -5,7 +5,7 @@ import { comment, type Comment } from "./quote.js";
 
 /** "services.web.mem_limit: 256m", or "services.web.mem_limit: not set (no limit)". */
 export function describe(o: Origin, whenDefault: string): Comment {
-  return comment(o.written === null ? `${o.key}: not set (${whenDefault})` : `${o.key}: ${o.written}`);
+  return describeWith(o, whenDefault, []);
 }
 
 /** describe(), then NOTES (what tupper does with what the value asks), in the same comment. */

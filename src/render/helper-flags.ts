@@ -92,7 +92,7 @@ export function confineFlags(s: ServicePlan): FlagLine[] {
 }
 
 /** Words of TEXT gathered into comment lines of at most about 100 characters. */
-export function wrapComment(text: string): Comment[] {
+function wrapComment(text: string): Comment[] {
   const lines: string[] = [];
   for (const word of text.split(" ")) {
     if (lines.length > 0 && lines[lines.length - 1]!.length + word.length < 100) lines[lines.length - 1] += ` ${word}`;

@@ -20,7 +20,7 @@ export function preflightNeeds(s: ServicePlan) {
   return {
     bridge: need(s.network, s.network.mode === "bridge", "ip, unshare, iptables-restore, flock and IPv4 (a bridge network)", `${s.network.mode}: no network tools to check`),
     egress: need(s.egressRate, s.egressRate.rate !== null, "tc and nsenter, and a bridge network", "not set: nothing to check"),
-    // platform: (when set) this host's
+    // platform: the comment of preflight_platform's line (the template writes it only when set)
     platformComment: comment(`${s.platform.key}: a host of this platform`),
     image: {
       pull: kind === "registry",

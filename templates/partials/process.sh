@@ -150,10 +150,11 @@ container_hostname() {
 # Opens a pipe on a new descriptor, its number into the variable named $1, for what
 # tupper-init tells this script: FIFO $2 (in the container's records, root's alone; mode
 # 0600 less the umask) made, opened for reading and writing, and unlinked at once, by bash's
-# loadable mkfifo and rm (see loadable_builtin): no process. Neither goes through host: the
-# FIFO exists only between these lines, so neither plan nor TUPPER_TRACE lists it. Without them, or when $2 cannot be made, a process
-# substitution's pipe: a fork of this script, about 2.8 ms here. Readers and writers see the
-# same pipe either way (each opens it anew through /proc/self/fd).
+# loadable mkfifo and rm (see loadable_builtin): no process. Without those loadables, or
+# when $2 cannot be made, a process substitution's pipe: a fork of this script, about 2.8 ms
+# here. Readers and writers see the same pipe either way (each opens it anew through
+# /proc/self/fd). The FIFO exists only between these lines, so it does not go through host:
+# neither plan nor TUPPER_TRACE lists it.
 # shellcheck disable=SC2034 # pipe_fd is the caller's variable: the redirections set it
 pipe_open() {
   local -n pipe_fd=$1
