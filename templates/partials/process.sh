@@ -175,8 +175,8 @@ pipe_open() {
 # own, its output in its log) or in the foreground ($2 = foreground: this script's stdin,
 # stdout and stderr). Arguments after $2 replace the service's command.
 # LAUNCHED_PID = the PID of the container's supervisor (this script's child, then tupper-init),
-# LAUNCHED_START its start time. On a bridge network, it connects the namespace tupper-init
-# makes (net_plumb). Detached, it returns once the workload's exec has happened, or has
+# LAUNCHED_START its start time. On a bridge network, it publishes the ports once the
+# namespace tupper-init makes is ready (net_plumb). Detached, it returns once the workload's exec has happened, or has
 # failed (START_FAILED: see start_report).
 LAUNCHED_START=''
 container_launch() {
@@ -191,8 +191,8 @@ container_launch() {
   # under systemd the child waits on this pipe until its scope and cgroup are ready
   if [[ -n $CG_UNIT ]]; then pipe_open CG_GATE "$STATE_DIR/$name/.gate"; fi
   # tupper-init's report of the workload's exec (start_report), and on a bridge network its
-  # word that the namespace exists (net_plumb), come through this pipe
-  if [[ $mode == detached || $svc_network_mode == bridge ]]; then pipe_open START_REPORT "$STATE_DIR/$name/.report"; fi
+  # word that the namespace is ready (net_plumb, NET_READY), come through this pipe
+  if [[ $mode == detached || -n $NET_READY ]]; then pipe_open START_REPORT "$STATE_DIR/$name/.report"; fi
   # (the trap stays as it is: it undoes the start if this fails before the exec, and an exec
   # runs no trap)
   if ((RUN_EXEC)); then enter_container "$name" foreground; fi
@@ -205,7 +205,7 @@ container_launch() {
   # network_mode service:X: the peer's namespace is the child's now (container_net_attach);
   # this script's copy would keep it alive in every process it starts later
   if [[ -n $NET_PEER_FD ]]; then exec {NET_PEER_FD}<&- && NET_PEER_FD=''; fi
-  if [[ $mode == detached || $svc_network_mode == bridge ]]; then
+  if [[ $mode == detached || -n $NET_READY ]]; then
     # this end reads; the child's, once tupper-init's descriptor 4, is the last that writes
     exec {report}< "/proc/self/fd/$START_REPORT" {START_REPORT}>&-
     START_REPORT=$report
@@ -222,7 +222,7 @@ container_launch() {
   if [[ $svc_network_mode == bridge ]]; then
     net_plumb "$name"
     # a foreground run hears no more on it
-    if [[ $mode != detached ]]; then exec {START_REPORT}<&-; fi
+    if [[ $mode != detached && -n $NET_READY ]]; then exec {START_REPORT}<&-; fi
   fi
   if [[ $mode == detached ]]; then start_report "$name"; fi
   # what ends a foreground container, parsed while tupper-init makes it (the other core)
@@ -282,9 +282,9 @@ start_report() {
 #   --join-ns ipc=, pid= (ipc, pid: service:NAME): the IPC and PID namespaces of another
 #     service's container;
 #   --unshare: new mount, UTS and cgroup namespaces, IPC and PID ones unless shared (or
-#     host), and a new network namespace with network_mode none or bridge (bridge: it then
-#     waits, --await-net, while the script connects it: net_plumb; service:NAME: the
-#     peer's, --netns; host: none).
+#     host), and a new network namespace with network_mode none or bridge (bridge: with the
+#     veth pairs in it, --veth, then it may say so, --net-ready or --await-net: net_plumb;
+#     service:NAME: the peer's, --netns; host: none).
 # It then forks the container's PID 1 (mounts, pivot_root, privileges, then the workload)
 # and waits for it on the host side, exiting with its status.
 enter_container() {
@@ -324,11 +324,11 @@ enter_container() {
     if ((RUN_EXEC)); then entry+=(--finish "$BASH" "$SCRIPT_FILE" "$name"); fi
   fi
   # detached: whether the workload's exec happened, reported on 4 (start_report); on a
-  # bridge network, first that its new network namespace exists (net_plumb)
+  # bridge network, first that its new network namespace is ready (net_plumb, NET_READY)
   if [[ $mode == detached ]]; then entry+=(--report-fd 4); fi
-  if [[ $svc_network_mode == bridge ]]; then entry+=(--await-net 4); fi
+  if [[ $NET_READY == ready ]]; then entry+=(--net-ready 4); elif [[ $NET_READY == await ]]; then entry+=(--await-net 4); fi
   for ((i = 0; i < ${#PORT_CHECKS[@]}; i += 2)); do entry+=(--check-port "${PORT_CHECKS[i]}" "${PORT_CHECKS[i + 1]}"); done
-  if [[ $mode == detached || $svc_network_mode == bridge ]] && ((!PLAN)); then exec 4> "/proc/self/fd/$START_REPORT" {START_REPORT}>&-; fi
+  if [[ $mode == detached || -n $NET_READY ]] && ((!PLAN)); then exec 4> "/proc/self/fd/$START_REPORT" {START_REPORT}>&-; fi
   if ((!PLAN)); then
     pid=$BASHPID
     proc_start_time "$pid"

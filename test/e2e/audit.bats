@@ -20,12 +20,17 @@ web_app() {
   [[ $output == *"create $TUPPER_RUN/networks/${PROJECT}_default/leases/172.17.0.2 $PROJECT-app-1"* ]]
   # (the helper that runs is the checked copy the script makes in TUPPER_RUN: preflight.sh.hbs)
   local helper="$TUPPER_RUN/helpers/$(sha256sum < "$TUPPER_HELPER" | cut -d' ' -f1)/tupper-init"
-  [[ $output == *"exec $helper --setsid --unshare mount,uts,ipc,pid,cgroup,net --report-fd 4 --await-net 4 --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
+  [[ $output == *"exec $helper --setsid --unshare mount,uts,ipc,pid,cgroup,net --report-fd 4 --rootfs "*" --init --status-dir $TUPPER_RUN/$PROJECT/$PROJECT-app-1 "*" -- /bin/httpd -f -p 80 -h /"* ]]
   [[ $output == *"# then it waits for tupper-init to say, on descriptor 4, that the workload's exec happened, or why it did not"* ]]
   run -0 "$SCRIPT" plan run --rm app /bin/true
-  [[ $output == *"exec $helper --unshare mount,uts,ipc,pid,cgroup,net --leave-cgroup "*" --remove-cgroup "*" --await-net 4 --rootfs "*" --init -- /bin/true"* ]]
-  # (on its bridge network: tupper-init makes the namespace and waits while the script connects it)
-  [[ $output == *"ip -batch -"*"    link add tpv-"*" type veth peer name eth0 netns /proc/self/fd/N"*"kill -s USR1 PID"* ]]
+  [[ $output == *"exec $helper --unshare mount,uts,ipc,pid,cgroup,net --leave-cgroup "*" --remove-cgroup "*" --rootfs "*" --init -- /bin/true"* ]]
+  # (on its bridge network: tupper-init makes the namespace and the veth pair into it, no ip)
+  [[ $output == *" --ip eth0 172.17.0."*"/16 --no-ipv6 eth0 --veth eth0 tpv-"*" tpb-"* ]]
+  [[ $output != *"ip -batch"*"peer name eth0"* ]]
+  # a published port: its DNAT rules once tupper-init has said the port is free (--net-ready)
+  run -0 "$SCRIPT" plan run --rm --service-ports app /bin/true
+  [[ $output == *" --remove-cgroup "*" --net-ready 4 --check-port tcp 18080 --rootfs "*" --veth eth0 tpv-"*" -- /bin/true"* ]]
+  [[ $output == *"# then it waits for tupper-init to say, on descriptor 4, that the container's network namespace is ready (its ports free, its veth pairs in it):"*"iptables-restore --wait --noflush"*"--dport 18080 -j DNAT"* ]]
   run -0 "$SCRIPT" plan down
   run -0 "$SCRIPT" plan ps
   [[ $output == *"ps changes nothing on the host"* ]]

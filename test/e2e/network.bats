@@ -124,10 +124,17 @@ address_of() {
   run -0 --separate-stderr "$SCRIPT" ps -a
   [ "${#lines[@]}" -eq 1 ]
   # run --rm's tupper-init checks the port itself (--check-port): 125, as docker run, with
-  # the same words, and nothing left either; a range is still tried port by port
-  run --separate-stderr "$SCRIPT" run --rm --service-ports web /bin/true
+  # the same words, and nothing left either; a range is still tried port by port. Its DNAT
+  # rules wait for tupper-init's word that the port is free (--net-ready), so they never go
+  # in, not even for a moment, in front of the process that holds the port: every
+  # iptables-restore the script runs is logged here, and none had them.
+  mkdir "$TEST_DIR/bin"
+  printf '#!/bin/sh\ntee -a %s | exec %s "$@"\n' "$TEST_DIR/restore.log" "$(command -v iptables-restore)" > "$TEST_DIR/bin/iptables-restore"
+  chmod +x "$TEST_DIR/bin/iptables-restore"
+  PATH="$TEST_DIR/bin:$PATH" run --separate-stderr "$SCRIPT" run --rm --service-ports web /bin/true
   [ "$status" -eq 125 ]
   [[ $stderr == *"port 18082/tcp is taken by a process on this host"* ]]
+  [ ! -e "$TEST_DIR/restore.log" ] || ! grep -q -e '--dport 18082' "$TEST_DIR/restore.log" || false
   run -0 --separate-stderr "$SCRIPT" ps -a
   [ "${#lines[@]}" -eq 1 ]
   [ -z "$(leftovers_of "$PROJECT")" ]
@@ -166,6 +173,48 @@ address_of() {
   run -1 "$TUPPER_HELPER" --port-free udp 18085
   run -125 "$TUPPER_HELPER" --port-free sctp 18085
   [[ $output == *"protocol sctp is not tcp or udp"* ]]
+}
+
+# helper/veth.c: a container's veth pairs, made by its tupper-init with route netlink. In a
+# network namespace of the test's own, with a bridge of its own: both go with the namespace.
+@test "tupper-init --veth: the host end is up on the bridge, the other end in the container with its MAC; a taken name, a master that is no bridge and a bad MAC stop it with the call and the reason" {
+  cat > "$TEST_DIR/veth.sh" << 'EOF'
+set -u
+helper=$1 rootfs=$2
+ip link add tvb0 type bridge && ip link set tvb0 up && ip addr add 10.77.0.1/24 dev tvb0
+# the pair: inside, eth0 with its MAC and address, and the gateway through it
+"$helper" --unshare mount,uts,ipc,pid,cgroup,net --rootfs "$rootfs" --veth eth0 tpv-t0 tvb0 --mac eth0 02:42:0A:4D:00:02 \
+  --ip eth0 10.77.0.2/24 --gateway 10.77.0.1 -- /bin/sh -c 'cat /sys/class/net/eth0/address; ping -c 1 -W 2 10.77.0.1 > /dev/null && echo reached; ls /sys/class/net | tr "\n" " "; echo'
+echo "status $?"
+# outside, while a container holds it: the host end, on the bridge and up
+"$helper" --unshare mount,uts,ipc,pid,cgroup,net --rootfs "$rootfs" --veth eth0 tpv-t1 tvb0 -- /bin/sleep 5 &
+# (ip, not /sys/class/net: that shows the namespace that mounted /sys)
+for _ in $(seq 100); do ip link show tpv-t1 > /dev/null 2>&1 && break; sleep 0.05; done
+link=$(ip -o link show tpv-t1)
+case $link in *[\<,]UP[,\>]*" master tvb0 "*) echo "master tvb0 up" ;; *) echo "$link" ;; esac
+# a name that is taken on the host
+"$helper" --unshare mount,uts,ipc,pid,cgroup,net --rootfs "$rootfs" --veth eth0 tpv-t1 tvb0 -- /bin/true
+echo "status $?"
+kill %1; wait
+# a master that is no bridge
+"$helper" --unshare mount,uts,ipc,pid,cgroup,net --rootfs "$rootfs" --veth eth0 tpv-t2 lo -- /bin/true
+echo "status $?"
+# a MAC that is not one
+"$helper" --unshare mount,uts,ipc,pid,cgroup,net --rootfs "$rootfs" --veth eth0 tpv-t3 tvb0 --mac eth0 ' 2: 4:ac:11:00:02' -- /bin/true
+echo "status $?"
+EOF
+  run -0 unshare --net -- bash "$TEST_DIR/veth.sh" "$TUPPER_HELPER" "$ROOTFS"
+  [ "${lines[0]}" = 02:42:0a:4d:00:02 ]
+  [ "${lines[1]}" = reached ]
+  [ "${lines[2]}" = "eth0 lo " ]
+  [ "${lines[3]}" = "status 0" ]
+  [ "${lines[4]}" = "master tvb0 up" ]
+  [ "${lines[5]}" = "tupper-init: RTM_NEWLINK veth pair tpv-t1 (master tvb0) and eth0 (in the container's network namespace) (an interface of that name exists on the host): File exists" ]
+  [ "${lines[6]}" = "status 125" ]
+  [[ ${lines[7]} == "tupper-init: RTM_NEWLINK veth pair tpv-t2 (master lo) and eth0 (in the container's network namespace) ("*"): "* ]]
+  [ "${lines[8]}" = "status 125" ]
+  [ "${lines[9]}" = "tupper-init: --mac needs an address such as 02:42:ac:11:00:02, got ' 2: 4:ac:11:00:02'" ]
+  [ "${lines[10]}" = "status 125" ]
 }
 
 @test "outbound traffic is masqueraded to reach other hosts; an internal network reaches nothing outside" {

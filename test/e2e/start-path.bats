@@ -223,7 +223,7 @@ forks_without_exec() {
   [ -z "$output" ]
 }
 
-@test "run --rm --service-ports on a bridge adds one iptables-restore each way and one ip batch into the namespace tupper-init makes (which checks the port too), no rm (tupper-init removes the filesystem), and no fork that runs no program (the pipe it talks through is a FIFO)" {
+@test "run --rm --service-ports on a bridge adds one iptables-restore each way and no ip (tupper-init makes the namespace and its veth pair, and checks the port), no rm (tupper-init removes the filesystem), and no fork that runs no program (the pipe it talks through is a FIFO)" {
   {
     printf 'name: %s\nservices:\n' "$PROJECT"
     printf '  app:\n    image: rootfs:%s\n    command: ["/bin/true"]\n    ports: ["127.0.0.1:18091:80"]\n' "$ROOTFS"
@@ -234,22 +234,23 @@ forks_without_exec() {
   run -0 "$SCRIPT" run --rm --service-ports app
   run -0 programs_of run --rm --service-ports app
   # (mkdir and rm -f: the loadables; no flock: the network is joined by keeper, so nothing
-  # is to be removed; ip runs while tupper-init waits for it, --await-net; the port is
-  # checked by that tupper-init, --check-port, not by one of its own; the DNAT rules go in
-  # while tupper-init sets the container up, so the workload and iptables-restore race; no
+  # is to be removed; no ip: tupper-init makes the veth pair, --veth; the port is checked by
+  # that tupper-init, --check-port, not by one of its own, and the DNAT rules go in once it
+  # has said the port is free, --net-ready, while it sets the container up, so the workload
+  # and iptables-restore race; no
   # rm: tupper-init removes the container's filesystem, --remove-tree, and the script its
   # record files, records_remove)
-  [[ $output == "app.sh tupper-init ip true iptables-restore iptables-restore" ||
-    $output == "app.sh tupper-init ip iptables-restore true iptables-restore" ]]
+  [[ $output == "app.sh tupper-init true iptables-restore iptables-restore" ||
+    $output == "app.sh tupper-init iptables-restore true iptables-restore" ]]
   # a workload that writes into its filesystem leaves nothing of it either
   run -0 "$SCRIPT" run --rm --service-ports app sh -c 'mkdir -p /a/b/c && echo x > /a/b/c/f && ln -s / /a/root'
   [ "$(ls -A "$TUPPER_ROOT/containers/$PROJECT")" = "$PROJECT-keeper-1" ]
   [ "$(ls -A "$TUPPER_RUN/$PROJECT")" = "$(printf '%s\n' ".cgroups-$PROJECT-keeper-1" "$PROJECT-keeper-1")" ]
   # without the loadables: coreutils' mkdir, and rm -f for the network records
   TUPPER_BASH_LOADABLES=0 run -0 programs_of run --rm --service-ports app
-  [[ $output == "app.sh mkdir tupper-init ip true iptables-restore iptables-restore rm rm" ||
-    $output == "app.sh mkdir tupper-init ip iptables-restore true iptables-restore rm rm" ]]
-  # the pipe tupper-init says "namespace made" through is a FIFO (loadable mkfifo), not a
+  [[ $output == "app.sh mkdir tupper-init true iptables-restore iptables-restore rm rm" ||
+    $output == "app.sh mkdir tupper-init iptables-restore true iptables-restore rm rm" ]]
+  # the pipe tupper-init says "ports free, namespace ready" through is a FIFO (loadable mkfifo), not a
   # process substitution: every child of the script runs a program; without the loadables,
   # the process substitution's fork
   run -0 forks_without_exec run --rm --service-ports app
@@ -280,33 +281,30 @@ forks_without_exec() {
   [ -z "$output" ]
 }
 
-# The bridge's handshake (--await-net): tupper-init waits while the script connects its network
-# namespace, for as long as the script runs, and no longer.
-@test "a bridge start: tupper-init waits for the script's ip batch; the script SIGKILLed meanwhile, tupper-init ends by itself, and down removes everything" {
+# The bridge's handshake (--await-net, with egress_rate): tupper-init waits while the script
+# limits what its interfaces send, for as long as the script runs, and no longer.
+@test "a bridge start with egress_rate: tupper-init waits for the script's tc batch; the script SIGKILLed meanwhile, tupper-init ends by itself, and down removes everything" {
   {
     printf 'name: %s\nservices:\n' "$PROJECT"
     printf '  app:\n    image: rootfs:%s\n    command: ["/bin/true"]\n    ports: ["127.0.0.1:18093:80"]\n' "$ROOTFS"
+    printf '    x-tupper: {network: {egress_rate: 1mbit}}\n'
   } > "$TEST_DIR/in.yaml"
   compile_spec app < "$TEST_DIR/in.yaml"
   run -0 "$SCRIPT" up -d app # the network and the image exist
   run -0 "$SCRIPT" rm -f app
-  # an ip that takes its time with the batch that connects the container (the script runs it
-  # from PATH; the batch that makes the network goes through)
+  # a tc that takes its time with the batch that limits the container (nsenter runs it from
+  # PATH)
   mkdir "$TEST_DIR/slow"
-  cat > "$TEST_DIR/slow/ip" << EOF
+  cat > "$TEST_DIR/slow/tc" << EOF
 #!/bin/sh
-if [ "\$1" = -batch ]; then
-  batch=\$(cat)
-  case \$batch in *"peer name eth0"*) echo \$\$ > "$TEST_DIR/in-ip"; exec sleep 30 ;; esac
-  printf '%s\\n' "\$batch" | exec $(command -v ip) "\$@"
-fi
-exec $(command -v ip) "\$@"
+echo \$\$ > "$TEST_DIR/in-tc"
+exec sleep 30
 EOF
-  chmod +x "$TEST_DIR/slow/ip"
+  chmod +x "$TEST_DIR/slow/tc"
   PATH="$TEST_DIR/slow:$PATH" "$SCRIPT" run --rm --service-ports app > /dev/null 2>&1 &
   local script=$! i supervisor=''
-  for ((i = 0; i < 200; i++)); do [[ ! -s $TEST_DIR/in-ip ]] || break; sleep 0.05; done
-  [ -s "$TEST_DIR/in-ip" ]
+  for ((i = 0; i < 200; i++)); do [[ ! -s $TEST_DIR/in-tc ]] || break; sleep 0.05; done
+  [ -s "$TEST_DIR/in-tc" ]
   read -r supervisor _ < "$(echo "$TUPPER_RUN/$PROJECT/$PROJECT"-app-run-*/pid)"
   kill -0 "$supervisor"
   kill -KILL "$script"
@@ -314,7 +312,7 @@ EOF
   # its parent gone, it has no word to wait for: it ends (it looks once a second)
   for ((i = 0; i < 100; i++)); do kill -0 "$supervisor" 2> /dev/null || break; sleep 0.05; done
   ! kill -0 "$supervisor" 2> /dev/null || false
-  kill "$(cat "$TEST_DIR/in-ip")" # the slow ip's sleep, which this test started
+  kill "$(cat "$TEST_DIR/in-tc")" # the slow tc's sleep, which this test started
   run -0 "$SCRIPT" down
   run -0 leftovers_of "$PROJECT"
   [ -z "$output" ]
