@@ -7,10 +7,10 @@
  * stays in the host's PID namespace while its children are in the new one. With
  * --netns it joins a network namespace that exists (another container's) instead of a
  * new one. With --veth (a bridge network) it makes the veth pairs from the host's bridges
- * into its new network namespace itself (veth.c). With --net-ready FD it then says "net" on
- * FD (the script publishes the ports it has found free, --check-port); with --await-net FD
- * (egress_rate) it says so and waits for the script's SIGUSR1: the script has then limited
- * the container's interfaces (tc). It forks the container's PID 1 and stays outside as its
+ * into its new network namespace itself (veth.c). With --await-net FD (egress_rate) it then
+ * says "net" on FD and waits for the script's SIGUSR1: the script has then limited the
+ * container's interfaces (tc). (With --ports-free FD, it has said "ports" on FD before
+ * the namespaces, once the ports of --check-port were found free.) It forks the container's PID 1 and stays outside as its
  * supervisor: it passes on signals and exits with PID 1's status (128+N when
  * signal N killed it). The child, PID 1 of the new PID namespace:
  *
@@ -184,8 +184,8 @@ struct options {
   long max_restarts;     /* on-failure:N; -1: no limit */
   const char *stop_file; /* while it exists, the workload is being stopped: no restart */
   int report_fd;         /* --report-fd: where the script learns whether the first exec happened, or -1 */
-  int await_net_fd;      /* --await-net, --net-ready: where the script learns that the network namespace exists, or -1 */
-  bool await_net_wait;   /* --await-net: then waits for the script's SIGUSR1 (--net-ready: goes on) */
+  int await_net_fd;      /* --await-net: where the script learns that the network namespace exists, or -1 */
+  int ports_free_fd;     /* --ports-free: where the script learns that the ports of --check-port are free, or -1 */
   const char *check_ports[MAX_CHECK_PORTS][2]; /* --check-port PROTOCOL PORT: free on the host, or no start */
   int n_check_ports;
   /* A foreground run's cgroups, removed here once PID 1 has ended (cgroups_remove) */
@@ -352,7 +352,7 @@ static void check_namespace_options(const struct options *opt) {
   if ((u & CLONE_NEWPID) && (opt->keep_pidns || opt->join_ns_pid != NULL)) die("--unshare pid goes with neither --keep-pidns nor --join-ns pid=");
   if ((u & CLONE_NEWIPC) && opt->join_ns_ipc != NULL) die("--unshare ipc goes not with --join-ns ipc=: a container's IPC namespace is new or joined");
   if ((u & CLONE_NEWNET) && opt->netns != NULL) die("--unshare net goes not with --netns: a container's network namespace is new or joined");
-  if (opt->await_net_fd >= 0 && !(u & CLONE_NEWNET)) die("--await-net and --net-ready go with --unshare net: they say that the new network namespace exists");
+  if (opt->await_net_fd >= 0 && !(u & CLONE_NEWNET)) die("--await-net goes with --unshare net: it waits for the script to limit the new network namespace's interfaces");
   if (opt->veths.n_pairs > 0 && !(u & CLONE_NEWNET)) die("--veth goes with --unshare net: its inside end goes into the new network namespace");
 }
 
@@ -373,7 +373,7 @@ static void usage(void) {
         "                   [--log FILE [--log-max-size BYTES] [--log-max-files N]]\n"
         "                   [--shm-size BYTES] [--oom-score-adj N] [--oom-events CGROUP_FILE]\n"
         "                   [--setsid] [--join-ns ipc=FILE|pid=FILE]... [--unshare NS,...] [--report-fd N]\n"
-        "                   [--await-net N | --net-ready N] [--check-port tcp|udp PORT]... [--finish BASH SCRIPT NAME]\n"
+        "                   [--await-net N] [--ports-free N] [--check-port tcp|udp PORT]... [--finish BASH SCRIPT NAME]\n"
         "                   [--leave-cgroup CGROUP_PROCS]... [--remove-cgroup CGROUP_DIR]...\n"
         "                   [--remove-cgroup-parent CGROUP_DIR]... [--remove-tree PATH]...\n"
         "                   [SECURITY]...\n"
@@ -463,6 +463,7 @@ static void parse_args(int argc, char **argv, struct options *opt) {
   opt->max_restarts = -1;
   opt->report_fd = -1;
   opt->await_net_fd = -1;
+  opt->ports_free_fd = -1;
   security_defaults(&opt->security);
   while (i < argc) {
     const char *flag = argv[i++];
@@ -634,13 +635,12 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       if (opt->n_check_ports == MAX_CHECK_PORTS) die("more than %d --check-port", MAX_CHECK_PORTS);
       opt->check_ports[opt->n_check_ports][0] = need(argc, argv, i++, flag);
       opt->check_ports[opt->n_check_ports++][1] = need(argc, argv, i++, flag);
-    } else if (strcmp(flag, "--await-net") == 0 || strcmp(flag, "--net-ready") == 0) {
+    } else if (strcmp(flag, "--await-net") == 0 || strcmp(flag, "--ports-free") == 0) {
       const char *text = need(argc, argv, i++, flag);
       unsigned long number = parse_id(flag, text);
       if (number < 3 || number > INT_MAX) die("%s takes a descriptor above 2, not %s", flag, text);
-      if (opt->await_net_fd >= 0) die("--await-net and --net-ready: one of them, once");
-      opt->await_net_fd = (int)number;
-      opt->await_net_wait = strcmp(flag, "--await-net") == 0;
+      if (strcmp(flag, "--await-net") == 0) opt->await_net_fd = (int)number;
+      else opt->ports_free_fd = (int)number;
     } else if (strcmp(flag, "--leave-cgroup") == 0) {
       if (opt->n_leave_cgroups == MAX_CGROUP_PATHS) die("more than %d --leave-cgroup", MAX_CGROUP_PATHS);
       opt->leave_cgroups[opt->n_leave_cgroups++] = need(argc, argv, i++, flag);
@@ -1129,23 +1129,27 @@ static void reset_signal_dispositions(void) {
 /* How often a supervisor waiting for the script (--await-net) looks whether it still runs. */
 #define AWAIT_NET_CHECK_SECONDS 1
 /*
- * This process has made the container's network namespace (--unshare net), its ports are
- * free (--check-port) and its veth pairs are in it (--veth): "net" on FD says so.
- *  - --net-ready FD: that is all. The script publishes the container's ports (DNAT) only
- *    then, so that a port another process holds is never taken from it, even for a moment.
- *  - --await-net FD (egress_rate): then it waits while the script limits what the
- *    interfaces send (tc, in this namespace), until SIGUSR1 from the script (this process's
- *    parent) says it has. Any other sender's SIGUSR1 is not the word, and SIGTERM, SIGINT or
- *    SIGHUP (the script's undo, a ^C) end the wait, as the script's end does (this process
- *    is then another's child). No time limit: a script stopped with ^Z goes on.
+ * --ports-free FD: the ports of --check-port are free (check_ports_free), and "ports" on FD
+ * says so, before anything else is made. The script publishes them (DNAT) only then, so that
+ * a port another process holds is never taken from it, not even for a moment, and does so
+ * while this process makes the container.
  */
-static void await_network(int fd, int report_fd, bool wait) {
+static void say_ports_free(int fd, int report_fd) {
+  static const char word[] = "ports\n";
+  if (write(fd, word, sizeof word - 1) != (ssize_t)(sizeof word - 1)) die_errno("write \"ports\" to descriptor %d (--ports-free)", fd);
+  if (fd != report_fd) close(fd);
+}
+
+/*
+ * --await-net FD (egress_rate): this process has made the container's network namespace
+ * (--unshare net) with its veth pairs in it (--veth); "net" on FD says so, and it waits while
+ * the script limits what the interfaces send (tc, in this namespace), until SIGUSR1 from the
+ * script (this process's parent) says it has. Any other sender's SIGUSR1 is not the word, and
+ * SIGTERM, SIGINT or SIGHUP (the script's undo, a ^C) end the wait, as the script's end does
+ * (this process is then another's child). No time limit: a script stopped with ^Z goes on.
+ */
+static void await_network(int fd, int report_fd) {
   static const char word[] = "net\n";
-  if (!wait) {
-    if (write(fd, word, sizeof word - 1) != (ssize_t)(sizeof word - 1)) die_errno("write \"net\" to descriptor %d (--net-ready)", fd);
-    if (fd != report_fd) close(fd);
-    return;
-  }
   sigset_t wanted;
   sigemptyset(&wanted);
   sigaddset(&wanted, SIGUSR1);
@@ -1865,7 +1869,7 @@ static void finish_prescan(int argc, char **argv) {
     int values;
   } leading[] = {{"--setsid", 0},      {"--join-ns", 1},       {"--unshare", 1},
                  {"--leave-cgroup", 1}, {"--remove-cgroup", 1}, {"--remove-cgroup-parent", 1},
-                 {"--remove-tree", 1},  {"--finish", 3},        {"--await-net", 1}, {"--net-ready", 1},
+                 {"--remove-tree", 1},  {"--finish", 3},        {"--await-net", 1}, {"--ports-free", 1},
                  {"--check-port", 2},   {"--report-fd", 1}};
   for (int i = 1; i < argc;) {
     int values = -1;
@@ -2368,7 +2372,8 @@ int main(int argc, char **argv) {
     if (fcntl(opt.report_fd, F_SETFD, FD_CLOEXEC) < 0) die_errno("--report-fd %d", opt.report_fd);
     failure_fd = opt.report_fd; /* from here on, a failure is reported there too */
   }
-  if (opt.await_net_fd >= 0 && fcntl(opt.await_net_fd, F_SETFD, FD_CLOEXEC) < 0) die_errno("%s %d", opt.await_net_wait ? "--await-net" : "--net-ready", opt.await_net_fd);
+  if (opt.await_net_fd >= 0 && fcntl(opt.await_net_fd, F_SETFD, FD_CLOEXEC) < 0) die_errno("--await-net %d", opt.await_net_fd);
+  if (opt.ports_free_fd >= 0 && fcntl(opt.ports_free_fd, F_SETFD, FD_CLOEXEC) < 0) die_errno("--ports-free %d", opt.ports_free_fd);
   failure_status_dir = opt.status_dir; /* and recorded as the container's end */
   if (opt.join_pid != 0) {
     reset_signal_dispositions();
@@ -2376,6 +2381,7 @@ int main(int argc, char **argv) {
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
   check_ports_free(&opt);
+  if (opt.ports_free_fd >= 0) say_ports_free(opt.ports_free_fd, opt.report_fd);
   /* (close-on-exec, and PID 1 closes every inherited descriptor before the workload runs) */
   if (opt.n_remove_trees > 0 && host_mount_ns < 0) host_mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
   veth_prepare(&opt.veths); /* (in the host's network namespace) */
@@ -2386,7 +2392,7 @@ int main(int argc, char **argv) {
   reset_signal_dispositions();
   if (opt.device_cgroup != NULL) restrict_devices_v2(opt.device_cgroup, opt.device_rules, opt.n_device_rules);
   if (opt.netns != NULL) join_netns(opt.netns);
-  if (opt.await_net_fd >= 0) await_network(opt.await_net_fd, opt.report_fd, opt.await_net_wait);
+  if (opt.await_net_fd >= 0) await_network(opt.await_net_fd, opt.report_fd);
 
   /* The network namespace is the container's for good: its addresses and
      routes are set once, here, and stay through restarts. */

@@ -191,7 +191,8 @@ container_launch() {
   # under systemd the child waits on this pipe until its scope and cgroup are ready
   if [[ -n $CG_UNIT ]]; then pipe_open CG_GATE "$STATE_DIR/$name/.gate"; fi
   # tupper-init's report of the workload's exec (start_report), and on a bridge network its
-  # word that the namespace is ready (net_plumb, NET_READY), come through this pipe
+  # word that its ports are free or its namespace made (net_plumb, NET_READY), come through
+  # this pipe
   if [[ $mode == detached || -n $NET_READY ]]; then pipe_open START_REPORT "$STATE_DIR/$name/.report"; fi
   # (the trap stays as it is: it undoes the start if this fails before the exec, and an exec
   # runs no trap)
@@ -283,7 +284,7 @@ start_report() {
 #     service's container;
 #   --unshare: new mount, UTS and cgroup namespaces, IPC and PID ones unless shared (or
 #     host), and a new network namespace with network_mode none or bridge (bridge: with the
-#     veth pairs in it, --veth, then it may say so, --net-ready or --await-net: net_plumb;
+#     veth pairs in it, --veth, and it may say so, --await-net: net_plumb;
 #     service:NAME: the peer's, --netns; host: none).
 # It then forks the container's PID 1 (mounts, pivot_root, privileges, then the workload)
 # and waits for it on the host side, exiting with its status.
@@ -324,9 +325,9 @@ enter_container() {
     if ((RUN_EXEC)); then entry+=(--finish "$BASH" "$SCRIPT_FILE" "$name"); fi
   fi
   # detached: whether the workload's exec happened, reported on 4 (start_report); on a
-  # bridge network, first that its new network namespace is ready (net_plumb, NET_READY)
+  # bridge network, first that its ports are free or its namespace made (net_plumb, NET_READY)
   if [[ $mode == detached ]]; then entry+=(--report-fd 4); fi
-  if [[ $NET_READY == ready ]]; then entry+=(--net-ready 4); elif [[ $NET_READY == await ]]; then entry+=(--await-net 4); fi
+  if [[ $NET_READY == ports ]]; then entry+=(--ports-free 4); elif [[ $NET_READY == await ]]; then entry+=(--await-net 4); fi
   for ((i = 0; i < ${#PORT_CHECKS[@]}; i += 2)); do entry+=(--check-port "${PORT_CHECKS[i]}" "${PORT_CHECKS[i + 1]}"); done
   if [[ $mode == detached || -n $NET_READY ]] && ((!PLAN)); then exec 4> "/proc/self/fd/$START_REPORT" {START_REPORT}>&-; fi
   if ((!PLAN)); then

@@ -125,7 +125,7 @@ address_of() {
   [ "${#lines[@]}" -eq 1 ]
   # run --rm's tupper-init checks the port itself (--check-port): 125, as docker run, with
   # the same words, and nothing left either; a range is still tried port by port. Its DNAT
-  # rules wait for tupper-init's word that the port is free (--net-ready), so they never go
+  # rules wait for tupper-init's word that the port is free (--ports-free), so they never go
   # in, not even for a moment, in front of the process that holds the port: every
   # iptables-restore the script runs is logged here, and none had them.
   mkdir "$TEST_DIR/bin"

@@ -236,7 +236,7 @@ forks_without_exec() {
   # (mkdir and rm -f: the loadables; no flock: the network is joined by keeper, so nothing
   # is to be removed; no ip: tupper-init makes the veth pair, --veth; the port is checked by
   # that tupper-init, --check-port, not by one of its own, and the DNAT rules go in once it
-  # has said the port is free, --net-ready, while it sets the container up, so the workload
+  # has said the port is free, --ports-free, while it sets the container up, so the workload
   # and iptables-restore race; no
   # rm: tupper-init removes the container's filesystem, --remove-tree, and the script its
   # record files, records_remove)
@@ -250,7 +250,7 @@ forks_without_exec() {
   TUPPER_BASH_LOADABLES=0 run -0 programs_of run --rm --service-ports app
   [[ $output == "app.sh mkdir tupper-init true iptables-restore iptables-restore rm rm" ||
     $output == "app.sh mkdir tupper-init iptables-restore true iptables-restore rm rm" ]]
-  # the pipe tupper-init says "ports free, namespace ready" through is a FIFO (loadable mkfifo), not a
+  # the pipe tupper-init says "ports" (free) through is a FIFO (loadable mkfifo), not a
   # process substitution: every child of the script runs a program; without the loadables,
   # the process substitution's fork
   run -0 forks_without_exec run --rm --service-ports app
