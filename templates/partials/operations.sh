@@ -478,7 +478,7 @@ cmd_prune() {
 
 # LEFTOVERS = what stopped container $1 still holds that a proper stop would have released.
 container_leftovers() {
-  local kind dir a b _
+  local kind dir a b c _
   LEFTOVERS=()
   local record
   cgroup_record_path "$1" record
@@ -488,10 +488,15 @@ container_leftovers() {
     done < "$record"
   fi
   if [[ -f $STATE_DIR/$1/net ]]; then
-    while read -r kind a b _; do
+    while read -r kind a b c _; do
       case $kind in
         dnat) LEFTOVERS+=("iptables chain $a (published ports)") ;;
         port) if held_by "$PORTS_DIR/$a-$b" "$1"; then LEFTOVERS+=("port claim $a-$b"); fi ;;
+        claim)
+          # (a start killed between its claim and the record of what it claimed)
+          if [[ $a == port ]] && held_by "$PORTS_DIR/$b-$c" "$1"; then LEFTOVERS+=("port claim $b-$c"); fi
+          if [[ $a == lease ]] && held_by "$NETWORKS_DIR/${PROJECT}_$b/leases/$c" "$1"; then LEFTOVERS+=("address $c on network $b"); fi
+          ;;
         netns) if [[ -e $STATE_DIR/$1/netns ]]; then LEFTOVERS+=("network namespace $STATE_DIR/$1/netns"); fi ;;
         lease) if held_by "$NETWORKS_DIR/${PROJECT}_$a/leases/$b" "$1"; then LEFTOVERS+=("address $b on network $a"); fi ;;
       esac

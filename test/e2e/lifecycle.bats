@@ -185,6 +185,23 @@ load helpers
   done
 }
 
+@test "a start SIGKILLed right after it reserves its published port, or right after it leases its address, leaves nothing that down does not remove" {
+  # The kill lands where a timed kill lands only by chance: between the reservation file and
+  # the record down reads. BASH_ENV is read by bash before the script; its DEBUG trap (with -T,
+  # in every function too) kills the start before its first command after the file is made.
+  compile_app 'ports: ["18096:80"]' 'command: ["/bin/sleep", "600"]'
+  "$SCRIPT" run --rm app /bin/true # the image imported, the network made and removed again
+  local watch
+  for watch in "$TUPPER_RUN/ports/tcp-18096" "$TUPPER_RUN/networks/${PROJECT}_default/leases/"; do
+    printf '%s\n' 'set -T' "trap '[[ -z \$(compgen -G \"$watch*\") ]] || kill -KILL \$\$' DEBUG" > "$TEST_DIR/kill-after-claim"
+    BASH_ENV="$TEST_DIR/kill-after-claim" run -137 "$SCRIPT" up -d
+    [ -n "$(compgen -G "$watch*")" ] # killed where it was meant to be
+    run -0 "$SCRIPT" down
+    leftovers=$(leftovers_of "$PROJECT")
+    [ -z "$leftovers" ] || { echo "after a kill once $watch* was made: $leftovers"; false; }
+  done
+}
+
 @test "a lone cgroup record (a start killed between writing it and its one mkdir) is enough for ps -a and down to find the container, and down removes the cgroups it names" {
   compile_app 'network_mode: none' 'mem_limit: 64m' 'command: ["/bin/sleep", "600"]'
   run -0 "$SCRIPT" up -d
