@@ -110,17 +110,94 @@ host_create() {
   return "$status"
 }
 
-# Runs command $@ with this function's stdin as its input (ip -batch -, iptables-restore).
+# Runs command $@ with this function's stdin as its input (ip -batch -, tc -batch -). With
+# -t NAME, the input is the text in the caller's variable NAME (none of the names local
+# here) (iptables-restore), and with -k before it the command is kept: host_feed_keep.
+# The text for a command line kept by host_feed -k goes to that process, which it ends.
 host_feed() {
-  local line
+  local feed_line keep=0 text_of='' kept key
+  local -a feed_lines
+  if [[ $1 == -k ]]; then keep=1 && shift; fi
+  if [[ $1 == -t ]]; then text_of=$2 && shift 2; fi
+  printf -v key '%s ' "$@" # (the command line, its words joined by spaces whatever IFS is)
+  key=${key% }
   if ((PLAN)); then
+    if [[ -n $text_of ]]; then mapfile -t feed_lines <<< "${!text_of}"; else mapfile -t feed_lines; fi
+    if ((keep)); then feed_lines+=("$FEED_MARK"); fi
     plan_print "$@"
-    while IFS= read -r line; do
-      if [[ -n $line ]]; then printf '    %s\n' "$line"; fi
+    for feed_line in "${feed_lines[@]}"; do
+      if [[ -n $feed_line ]]; then printf '    %s\n' "$feed_line"; fi
     done
+    if ((keep)); then
+      plan_note "(it stays, once it has echoed the last line: the rules are in then; the rules that take them out, when the workload ends, are its next input, and its last)"
+    fi
     return 0
   fi
-  "$@"
+  if [[ -z $text_of ]]; then "$@"; return; fi
+  kept=${FEED_KEPT[$key]:-}
+  if [[ -n $kept ]]; then
+    unset 'FEED_KEPT[$key]'
+    host_feed_end "$kept" "${!text_of}"
+  elif ((keep)); then
+    host_feed_keep "${!text_of}" "$@"
+  else
+    "$@" <<< "${!text_of}"
+  fi
+}
+
+# host_feed -k: starts command $2... (a restore that echoes comment lines and flushes them:
+# stdbuf -oL iptables-restore --verbose), gives it text $1 and then FEED_MARK, a comment,
+# and waits for that comment's echo: the command has applied the text when it reads past
+# it. It then stays, its input open, for the next host_feed of its command line
+# (FEED_KEPT: "PID INPUT OUTPUT"): one process, where one for each text cost about 7 ms
+# more here.
+#  - It ignores the terminal's signals (a ^C goes to the whole process group: the script's
+#    exit trap then gives it the rules that take these out), and says nothing (a rule the
+#    second text takes out that is gone already is no news: xtables_remove goes on rule by
+#    rule).
+#  - Without the echo (it ended: the text failed; or 30 s of silence: its output is not
+#    flushed, or the lock of iptables' legacy backend is held), its input is ended and its
+#    status awaited: 0, the text is in and it is not kept; else the command runs again, as
+#    host_feed runs it, for its message, and host_feed_keep fails with its status.
+readonly FEED_MARK='# tupper: the rules above are in'
+declare -A FEED_KEPT=()
+host_feed_keep() {
+  local text=$1 line status=0 pid input output key
+  shift
+  printf -v key '%s ' "$@"
+  key=${key% }
+  coproc FEED_COPROC { trap '' INT QUIT HUP; exec "$@" 2> /dev/null; }
+  pid=$FEED_COPROC_PID
+  # (descriptors of this script's own: bash closes a coprocess's when it reaps it)
+  exec {input}>&"${FEED_COPROC[1]}" {output}<&"${FEED_COPROC[0]}"
+  line=${FEED_COPROC[1]} && exec {line}>&-
+  line=${FEED_COPROC[0]} && exec {line}<&-
+  trap '' PIPE
+  { printf '%s\n%s\n' "$text" "$FEED_MARK" >&"$input"; } 2> /dev/null || true
+  trap - PIPE
+  while IFS= read -r -t 30 line <&"$output"; do
+    if [[ $line == "$FEED_MARK" ]]; then FEED_KEPT[$key]="$pid $input $output" && return 0; fi
+  done
+  exec {input}>&- {output}<&-
+  wait "$pid" || status=$?
+  if ((status == 0)); then return 0; fi
+  "$@" <<< "$text" > /dev/null
+}
+
+# Gives the command that host_feed -k kept ($1: "PID INPUT OUTPUT") its last input $2, and
+# returns its exit status once it has ended. (Ended already, it takes no input: SIGPIPE is
+# ignored for the write, which fails, and its status is what it ended with.)
+host_feed_end() {
+  local pid input output status=0
+  split ' ' "$1"
+  pid=${SPLIT[0]} input=${SPLIT[1]} output=${SPLIT[2]}
+  trap '' PIPE
+  { printf '%s\n' "$2" >&"$input"; } 2> /dev/null || true
+  trap - PIPE
+  exec {input}>&-
+  wait "$pid" || status=$?
+  exec {output}<&-
+  return "$status"
 }
 
 # A plan keeps track, on paper, of the paths its steps make and remove (PLAN_PATH[PATH] =

@@ -221,7 +221,7 @@ container_launch() {
   fi
   START_REPORT_LINE=''
   if [[ $svc_network_mode == bridge ]]; then
-    net_plumb "$name"
+    net_plumb "$name" "$mode"
     # a foreground run hears no more on it
     if [[ $mode != detached && -n $NET_READY ]]; then exec {START_REPORT}<&-; fi
   fi

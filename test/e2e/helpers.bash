@@ -241,6 +241,9 @@ host_commands() {
       [[ $line =~ ^\++\ [0-9.]+\ [A-Za-z_]+\ \[[0-9]+\]\ (host|host_write|host_append|host_create|host_feed|host_pipe)\ (.*)$ ]] || continue
       command=${BASH_REMATCH[1]}
       eval "words=(${BASH_REMATCH[2]})"
+      # host_feed's own options: -k (the process stays), -t NAME (its input's variable)
+      if [[ $command == host_feed && ${words[0]} == -k ]]; then words=("${words[@]:1}"); fi
+      if [[ $command == host_feed && ${words[0]} == -t ]]; then words=("${words[@]:2}"); fi
       case $command in
         host_write) words=(write "${words[@]}") ;;
         host_append) words=(append "${words[@]}") ;;

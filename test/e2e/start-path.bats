@@ -11,6 +11,11 @@ programs_of() {
   grep -v ENOENT "$TEST_DIR/strace" | sed -nE 's/^[0-9]+ +execve\("([^"]+)".*/\1/p' | xargs -n1 basename | paste -sd' '
 }
 
+# The words of $@, sorted: a list of programs, whatever order they ran in.
+sorted_words() {
+  printf '%s\n' $* | sort | paste -sd' '
+}
+
 # How many children of the script's own process run no program (a subshell, a process
 # substitution: a fork of the whole script, 2 to 3 ms here) on the path of verb "$@" of
 # $SCRIPT, as strace sees them. (Only for verbs that end with their processes: strace waits.)
@@ -223,7 +228,7 @@ forks_without_exec() {
   [ -z "$output" ]
 }
 
-@test "run --rm --service-ports on a bridge adds one iptables-restore each way and no ip (tupper-init makes the namespace and its veth pair, and checks the port), no rm (tupper-init removes the filesystem), and no fork that runs no program (the pipe it talks through is a FIFO)" {
+@test "run --rm --service-ports on a bridge adds one iptables-restore, kept from the rules in to the rules out, and no ip (tupper-init makes the namespace and its veth pair, and checks the port), no rm (tupper-init removes the filesystem), and no fork that runs no program (the pipe it talks through is a FIFO)" {
   {
     printf 'name: %s\nservices:\n' "$PROJECT"
     printf '  app:\n    image: rootfs:%s\n    command: ["/bin/true"]\n    ports: ["127.0.0.1:18091:80"]\n' "$ROOTFS"
@@ -237,19 +242,18 @@ forks_without_exec() {
   # is to be removed; no ip: tupper-init makes the veth pair, --veth; the port is checked by
   # that tupper-init, --check-port, not by one of its own, and the DNAT rules go in once it
   # has said the port is free, --ports-free, while it sets the container up, so the workload
-  # and iptables-restore race; no
+  # and iptables-restore race; that iptables-restore (under stdbuf, which execs it) stays
+  # and takes the rules out when the workload ends (host_feed -k), one process for both; no
   # rm: tupper-init removes the container's filesystem, --remove-tree, and the script its
   # record files, records_remove)
-  [[ $output == "app.sh tupper-init true iptables-restore iptables-restore" ||
-    $output == "app.sh tupper-init iptables-restore true iptables-restore" ]]
+  [ "$(sorted_words "$output")" = "$(sorted_words app.sh tupper-init stdbuf iptables-restore true)" ]
   # a workload that writes into its filesystem leaves nothing of it either
   run -0 "$SCRIPT" run --rm --service-ports app sh -c 'mkdir -p /a/b/c && echo x > /a/b/c/f && ln -s / /a/root'
   [ "$(ls -A "$TUPPER_ROOT/containers/$PROJECT")" = "$PROJECT-keeper-1" ]
   [ "$(ls -A "$TUPPER_RUN/$PROJECT")" = "$(printf '%s\n' ".cgroups-$PROJECT-keeper-1" "$PROJECT-keeper-1")" ]
   # without the loadables: coreutils' mkdir, and rm -f for the network records
   TUPPER_BASH_LOADABLES=0 run -0 programs_of run --rm --service-ports app
-  [[ $output == "app.sh mkdir tupper-init true iptables-restore iptables-restore rm rm" ||
-    $output == "app.sh mkdir tupper-init iptables-restore true iptables-restore rm rm" ]]
+  [ "$(sorted_words "$output")" = "$(sorted_words app.sh mkdir tupper-init stdbuf iptables-restore true rm rm)" ]
   # the pipe tupper-init says "ports" (free) through is a FIFO (loadable mkfifo), not a
   # process substitution: every child of the script runs a program; without the loadables,
   # the process substitution's fork
@@ -261,6 +265,69 @@ forks_without_exec() {
   [ -z "$(ls "$TUPPER_RUN/ports")" ]
   [ "$(cat "$TUPPER_RUN/networks/${PROJECT}_default/leases"/*)" = "$PROJECT-keeper-1" ]
   run -0 "$SCRIPT" down
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+}
+
+# host_feed -k: the iptables-restore that puts a foreground container's DNAT rules in stays,
+# and takes them out when the workload ends.
+# waiting = the PID of script $1's child iptables-restore once the DNAT rules are in, or empty.
+kept_restore() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    if iptables-save -t nat | grep -q -e "--dport 18094"; then
+      waiting=$(pgrep -P "$1" -f '^iptables-restore --wait --noflush --verbose$' || true)
+      return 0
+    fi
+    sleep 0.05
+  done
+}
+
+@test "a foreground run with a published port: the iptables-restore that put its rules in waits while the workload runs, then takes them out, after ^C too; killed with the script, it changes nothing and down removes them" {
+  {
+    printf 'name: %s\nservices:\n' "$PROJECT"
+    printf '  app:\n    image: rootfs:%s\n    command: ["/bin/sleep", "600"]\n    ports: ["127.0.0.1:18094:80"]\n' "$ROOTFS"
+  } > "$TEST_DIR/in.yaml"
+  compile_spec app < "$TEST_DIR/in.yaml"
+  "$SCRIPT" run --rm --service-ports app /bin/sleep 2 > /dev/null 2>&1 &
+  local script=$! waiting='' i
+  kept_restore "$script"
+  # while the workload runs: the rules are in, and the process that put them in waits
+  [ -n "$waiting" ]
+  [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 1 ]
+  wait "$script"
+  # the workload has ended: the rules are out, and that process is gone
+  [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 0 ]
+  ! kill -0 "$waiting" 2> /dev/null || false
+  # ^C, a SIGINT to the whole process group: the waiting iptables-restore ignores it (bash
+  # starts a script's background processes so; host_feed_keep ignores INT, QUIT and HUP
+  # itself too), and takes the rules out: no rule-by-rule iptables, which a PATH wrapper
+  # would log
+  mkdir "$TEST_DIR/bin"
+  printf '#!/bin/sh\necho "$*" >> %s\nexec %s "$@"\n' "$TEST_DIR/iptables.log" "$(command -v iptables)" > "$TEST_DIR/bin/iptables"
+  chmod +x "$TEST_DIR/bin/iptables"
+  PATH="$TEST_DIR/bin:$PATH" setsid "$SCRIPT" run --rm --service-ports app /bin/sleep 30 > /dev/null 2>&1 &
+  script=$! waiting=''
+  kept_restore "$script"
+  [ -n "$waiting" ]
+  kill -INT -- "-$script"
+  wait "$script" || true
+  [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 0 ]
+  [ ! -e "$TEST_DIR/iptables.log" ]
+  ! kill -0 "$waiting" 2> /dev/null || false
+  # the script killed while the workload runs: the waiting iptables-restore reads the end of
+  # its input and ends without a change; the rules stay for down, which removes everything
+  "$SCRIPT" run --rm --service-ports app /bin/sleep 30 > /dev/null 2>&1 &
+  script=$! waiting=''
+  kept_restore "$script"
+  [ -n "$waiting" ]
+  kill -KILL "$script"
+  wait "$script" || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$waiting" 2> /dev/null || break; sleep 0.05; done
+  ! kill -0 "$waiting" 2> /dev/null || false
+  [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 1 ]
+  run -0 "$SCRIPT" down
+  [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 0 ]
   run -0 leftovers_of "$PROJECT"
   [ -z "$output" ]
 }

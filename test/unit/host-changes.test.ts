@@ -25,6 +25,7 @@ const ALLOWED: [RegExp, string][] = [
   [/exec \{\w+\}<( |&-)/, "opens a file for reading, or closes a descriptor"],
   [/exec \{(wait_fd|pipe_fd)\}<> <\(:\)/, "a pipe of its own, only to wait on (pipe_open: CG_GATE, the supervisor waits on it while systemd makes its scope; START_REPORT, the script waits for tupper-init's start report)"],
   [/mkfifo -m 0600 -- "\$fifo"|exec \{pipe_fd\}<> "\$fifo"|rm -f -- "\$fifo"/, "pipe_open's FIFO: the same pipe, made in the container's records and unlinked as soon as it is open"],
+  [/exec \{input\}>&"\$\{FEED_COPROC\[1\]\}" \{output\}<&"\$\{FEED_COPROC\[0\]\}"/, "host_feed_keep: this script's own descriptors of the coprocess host_feed -k runs (the wrapper plan prints)"],
   [/exec 4> "\/proc\/self\/fd\/\$START_REPORT"/, "the start report pipe's write end, for tupper-init: a pipe, not a file"],
   [/exec \{TRACE_FD\}>> "\$TUPPER_TRACE"/, "the audit log the user asked for"],
   [/chmod 0600 -- "\/proc\/self\/fd\/\$TRACE_FD"/, "the audit log the user asked for, made root's alone (it holds secrets)"],
