@@ -145,60 +145,11 @@ host_feed() {
   fi
 }
 
-# host_feed -k: starts command $2... (a restore that echoes comment lines and flushes them:
-# stdbuf -oL iptables-restore --verbose), gives it text $1 and then FEED_MARK, a comment,
-# and waits for that comment's echo: the command has applied the text when it reads past
-# it. It then stays, its input open, for the next host_feed of its command line
-# (FEED_KEPT: "PID INPUT OUTPUT"): one process, where one for each text cost about 7 ms
-# more here.
-#  - It ignores the terminal's signals (a ^C goes to the whole process group: the script's
-#    exit trap then gives it the rules that take these out), and says nothing (a rule the
-#    second text takes out that is gone already is no news: xtables_remove goes on rule by
-#    rule).
-#  - Without the echo (it ended: the text failed; or 30 s of silence: its output is not
-#    flushed, or the lock of iptables' legacy backend is held), its input is ended and its
-#    status awaited: 0, the text is in and it is not kept; else the command runs again, as
-#    host_feed runs it, for its message, and host_feed_keep fails with its status.
+# host_feed -k's comment line (FEED_MARK) and the commands it keeps (FEED_KEPT), for
+# host_feed_keep and host_feed_end: lazy, in section bridge-attach (only a start that
+# publishes ports keeps a command).
 readonly FEED_MARK='# tupper: the rules above are in'
 declare -A FEED_KEPT=()
-host_feed_keep() {
-  local text=$1 line status=0 pid input output key
-  shift
-  printf -v key '%s ' "$@"
-  key=${key% }
-  coproc FEED_COPROC { trap '' INT QUIT HUP; exec "$@" 2> /dev/null; }
-  pid=$FEED_COPROC_PID
-  # (descriptors of this script's own: bash closes a coprocess's when it reaps it)
-  exec {input}>&"${FEED_COPROC[1]}" {output}<&"${FEED_COPROC[0]}"
-  line=${FEED_COPROC[1]} && exec {line}>&-
-  line=${FEED_COPROC[0]} && exec {line}<&-
-  trap '' PIPE
-  { printf '%s\n%s\n' "$text" "$FEED_MARK" >&"$input"; } 2> /dev/null || true
-  trap - PIPE
-  while IFS= read -r -t 30 line <&"$output"; do
-    if [[ $line == "$FEED_MARK" ]]; then FEED_KEPT[$key]="$pid $input $output" && return 0; fi
-  done
-  exec {input}>&- {output}<&-
-  wait "$pid" || status=$?
-  if ((status == 0)); then return 0; fi
-  "$@" <<< "$text" > /dev/null
-}
-
-# Gives the command that host_feed -k kept ($1: "PID INPUT OUTPUT") its last input $2, and
-# returns its exit status once it has ended. (Ended already, it takes no input: SIGPIPE is
-# ignored for the write, which fails, and its status is what it ended with.)
-host_feed_end() {
-  local pid input output status=0
-  split ' ' "$1"
-  pid=${SPLIT[0]} input=${SPLIT[1]} output=${SPLIT[2]}
-  trap '' PIPE
-  { printf '%s\n' "$2" >&"$input"; } 2> /dev/null || true
-  trap - PIPE
-  exec {input}>&-
-  wait "$pid" || status=$?
-  exec {output}<&-
-  return "$status"
-}
 
 # A plan keeps track, on paper, of the paths its steps make and remove (PLAN_PATH[PATH] =
 # made or gone, plan_track), so that later steps decide as they would after the real ones.
