@@ -10,9 +10,9 @@
  * into its new network namespace itself (veth.c). With --await-net FD (egress_rate) it then
  * says "net" on FD and waits for the script's SIGUSR1: the script has then limited the
  * container's interfaces (tc). (With --ports-free FD, it has said "ports" on FD before
- * the namespaces, once the ports of --check-port were found free.) It forks the container's PID 1 and stays outside as its
- * supervisor: it passes on signals and exits with PID 1's status (128+N when
- * signal N killed it). The child, PID 1 of the new PID namespace:
+ * the namespaces, once the ports of --check-port were found free.) It forks the
+ * container's PID 1 and stays outside as its supervisor: it passes on signals and exits
+ * with PID 1's status (128+N when signal N killed it). The child, PID 1 of the new PID namespace:
  *
  *   1. mounts the root filesystem (an overlay, or the prepared directory
  *      bound onto itself so that it is a mount point),

@@ -175,9 +175,9 @@ pipe_open() {
 # own, its output in its log) or in the foreground ($2 = foreground: this script's stdin,
 # stdout and stderr). Arguments after $2 replace the service's command.
 # LAUNCHED_PID = the PID of the container's supervisor (this script's child, then tupper-init),
-# LAUNCHED_START its start time. On a bridge network, it publishes the ports once the
-# namespace tupper-init makes is ready (net_plumb). Detached, it returns once the workload's exec has happened, or has
-# failed (START_FAILED: see start_report).
+# LAUNCHED_START its start time. On a bridge network, it publishes the ports once
+# tupper-init has found them free (net_plumb). Detached, it returns once the workload's exec
+# has happened, or has failed (START_FAILED: see start_report).
 LAUNCHED_START=''
 container_launch() {
   local name=$1 mode=$2 log=/dev/null report
@@ -284,7 +284,8 @@ start_report() {
 #     service's container;
 #   --unshare: new mount, UTS and cgroup namespaces, IPC and PID ones unless shared (or
 #     host), and a new network namespace with network_mode none or bridge (bridge: with the
-#     veth pairs in it, --veth, and it may say so, --await-net: net_plumb;
+#     veth pairs in it, --veth; it says when the ports it checked are free, --ports-free,
+#     and, with egress_rate, when the namespace is ready for tc, --await-net: net_plumb;
 #     service:NAME: the peer's, --netns; host: none).
 # It then forks the container's PID 1 (mounts, pivot_root, privileges, then the workload)
 # and waits for it on the host side, exiting with its status.
