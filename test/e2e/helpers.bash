@@ -174,6 +174,19 @@ make_loop() {
 # The text of container $1's log file: tupper-init writes CRI records (TIME STREAM F|P TEXT).
 log_text() { sed -E 's/^[^ ]+ std(out|err) [PF] //' "$TUPPER_ROOT/containers/$PROJECT/$1/log"; }
 
+# Runs the script ($2...) under bats' run, SIGKILLed just before the first command whose
+# text holds $1 (as bash has it before expansion, e.g. 'container_launch "$name"'): a kill
+# at a point of a start that a timed kill hits only by chance. BASH_ENV is read by bash
+# before the script; its DEBUG trap (with set -T, in every function too) sees each command's
+# text first. The status must be 137: the kill landed.
+run_killed_at() {
+  local at=$1
+  shift
+  # shellcheck disable=SC2016 # the trap's text, expanded when it runs
+  printf '%s\n' 'set -T' 'kill_at() { [[ $BASH_COMMAND != *"$TUPPER_TEST_KILL_AT"* ]] || kill -KILL $$; }' 'trap kill_at DEBUG' > "$TEST_DIR/kill-at.bash"
+  TUPPER_TEST_KILL_AT=$at BASH_ENV="$TEST_DIR/kill-at.bash" run -137 "$@"
+}
+
 # Waits until container $1 of this project is running (its PID 1 exists).
 wait_running() {
   local i

@@ -142,6 +142,21 @@ log_lines() { wc -l < "$IMAGES/registry.log"; }
   [ "$output" = "entry" ]
 }
 
+@test "storage copy of a layered image: a start SIGKILLed while the layers' merged view is mounted for its copy leaves nothing that down does not remove" {
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/derived:1"
+  run -0 --separate-stderr "$SCRIPT" pull # its layers stored for overlayfs
+  printf 'name: %s\nx-tupper:\n  storage: copy\nservices:\n  app:\n    image: %s\n    network_mode: none\n' "$PROJECT" "127.0.0.1:$REGISTRY_PORT/test/derived:1" |
+    compile_spec app
+  run_killed_at 'host cp -a -- "$c/merged"' "$SCRIPT" up -d
+  [[ $(leftovers_of "$PROJECT") == *"mount: "*"/merged "* ]]
+  run -0 "$SCRIPT" down
+  leftovers=$(leftovers_of "$PROJECT")
+  [ -z "$leftovers" ] || { echo "$leftovers"; false; }
+  # and a start that is not killed copies the three layers
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/sh -c 'cat /layer2 /layer3'
+  [ "$output" = $'two\nthree' ]
+}
+
 @test "pull by digest; a second image shares the first one's layers and downloads only its own" {
   local digest
   digest=$(curl -sfI -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$REGISTRY_PORT/v2/test/base/manifests/1" |

@@ -159,6 +159,28 @@ process_ends() {
   [[ $output != *"tpc-$n"* ]]
 }
 
+@test "a start SIGKILLed after its [::1] relay listens, before it records the relay's PID: down ends the relay" {
+  compile_spec app < <(dual_stack_spec 18185)
+  run_killed_at '"proxy6 $pid $port"' "$SCRIPT" up -d web
+  [[ $(leftovers_of "$PROJECT") == *"process: "*" --proxy6 18185 "* ]] # the relay listens
+  run -0 "$SCRIPT" down
+  leftovers=$(leftovers_of "$PROJECT")
+  [ -z "$leftovers" ] || { echo "$leftovers"; false; }
+}
+
+@test "a start SIGKILLed before its launch leaves what the next start undoes first: up -d works again, its relay answers, and down leaves nothing" {
+  compile_spec app < <(dual_stack_spec 18186)
+  # its ports, address, ip6tables rules and [::1] relay are made by then
+  run_killed_at 'container_launch "$name"' "$SCRIPT" up -d web
+  [[ $(leftovers_of "$PROJECT") == *"process: "*" --proxy6 18186 "* ]]
+  run -0 "$SCRIPT" up -d web
+  wait_running "$PROJECT-web-1"
+  [ "$(fetch_up "http://[::1]:18186/hostname")" = "$PROJECT-web-1" ]
+  run -0 "$SCRIPT" down
+  leftovers=$(leftovers_of "$PROJECT")
+  [ -z "$leftovers" ] || { echo "$leftovers"; false; }
+}
+
 @test "a dual-stack network is isolated from another one over IPv6; down leaves no bridge, rule or record" {
   local n=$BATS_TEST_NUMBER
   compile_spec app < <(dual_stack_spec 18183)
