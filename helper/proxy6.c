@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static uint16_t parse_port(const char *what, const char *text) {
@@ -115,13 +116,21 @@ void proxy6_main(const char *port_text, const char *address, const char *contain
     printf("%d\n", (int)pid);
     exit(fflush(stdout) == 0 ? 0 : 125);
   }
-  /* the relay: a session of its own, nothing of the script's open */
+  /* the relay: a session of its own, nothing of the script's open but its socket (a
+   * descriptor it kept, of whoever ran the script, would stay open as long as it runs) */
   if (setsid() < 0) die_errno("setsid");
+  if (listener < 3) { /* (the script's stdin, stdout or stderr was closed: the socket took its number) */
+    int moved = fcntl(listener, F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) die_errno("fcntl F_DUPFD the socket of [::1]:%u", port);
+    listener = moved;
+  }
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null < 0) die_errno("open /dev/null");
   for (int fd = 0; fd < 3; fd++) {
     if (dup2(null, fd) < 0) die_errno("dup2 /dev/null");
   }
+  if (listener > 3 && syscall(SYS_close_range, 3U, (unsigned)listener - 1, 0U) < 0) die_errno("close_range 3..%d", listener - 1);
+  if (syscall(SYS_close_range, (unsigned)listener + 1, ~0U, 0U) < 0) die_errno("close_range %d..", listener + 1);
   serve(listener, &target);
   _exit(0);
 }

@@ -79,8 +79,9 @@ storage_remove() {
     host btrfs -q subvolume delete -- "$c/rootfs"
   fi
   # a start killed while it copied a layered image left the layers' merged view mounted
-  # (storage_create), which rm --one-file-system would stop at
-  if [[ -d $c/merged ]]; then host umount -- "$c/merged" 2> /dev/null || true; fi
+  # (storage_create), which rm --one-file-system would stop at; -l: the cp it was killed in
+  # may still read it (read-only, it is detached now, and gone when cp ends)
+  if [[ -d $c/merged ]]; then host umount -l -- "$c/merged" 2> /dev/null || true; fi
   # only record files left (a run --rm on a network: tupper-init removed its filesystem)
   if records_remove "$1"; then return 0; fi
   host rm -rf --one-file-system -- "$c" "${STATE_DIR:?}/$1" "$STATE_DIR/.cgroups-$1"

@@ -184,7 +184,9 @@ run_killed_at() {
   shift
   # shellcheck disable=SC2016 # the trap's text, expanded when it runs
   printf '%s\n' 'set -T' 'kill_at() { [[ $BASH_COMMAND != *"$TUPPER_TEST_KILL_AT"* ]] || kill -KILL $$; }' 'trap kill_at DEBUG' > "$TEST_DIR/kill-at.bash"
-  TUPPER_TEST_KILL_AT=$at BASH_ENV="$TEST_DIR/kill-at.bash" run -137 "$@"
+  # (3>&-: a process the killed start leaves behind must not keep bats' descriptor open, or
+  # bats would wait for it instead of failing the test)
+  TUPPER_TEST_KILL_AT=$at BASH_ENV="$TEST_DIR/kill-at.bash" run -137 "$@" 3>&-
 }
 
 # Waits until container $1 of this project is running (its PID 1 exists).

@@ -159,11 +159,21 @@ process_ends() {
   [[ $output != *"tpc-$n"* ]]
 }
 
-@test "a start SIGKILLed after its [::1] relay listens, before it records the relay's PID: down ends the relay" {
+@test "a start SIGKILLed after its [::1] relay listens, before it records the relay's PID: down ends the relay, and not a user's process that forged its command line" {
+  local n=$BATS_TEST_NUMBER forged user_pid
   compile_spec app < <(dual_stack_spec 18185)
+  # an unprivileged user's process with the relay's very command line, leading a session
+  forged=$(mktemp -d /tmp/tupper-forged.XXXXXX)
+  chmod 0755 "$forged"
+  printf '#include <unistd.h>\nint main(void) { for (;;) pause(); }\n' | gcc -x c -o "$forged/tupper-init" -
+  setpriv --reuid=65534 --regid=65534 --clear-groups setsid "$forged/tupper-init" --proxy6 18185 "fd00:$n:1::10" 80 3>&- &
+  user_pid=$!
   run_killed_at '"proxy6 $pid $port"' "$SCRIPT" up -d web
-  [[ $(leftovers_of "$PROJECT") == *"process: "*" --proxy6 18185 "* ]] # the relay listens
+  [[ $(leftovers_of "$PROJECT") == *"process: "*"/run/helpers/"*" --proxy6 18185 "* ]] # the relay listens
   run -0 "$SCRIPT" down
+  kill -0 "$user_pid" # the user's process is left alone
+  kill "$user_pid" && wait "$user_pid" || true
+  rm -rf "$forged"
   leftovers=$(leftovers_of "$PROJECT")
   [ -z "$leftovers" ] || { echo "$leftovers"; false; }
 }
