@@ -13,6 +13,7 @@ import { DOCKER_DEFAULT_CAPS } from "../model/security.js";
 import { describe, describeWith } from "./describe.js";
 import { confineFlags, settledFlags } from "./helper-flags.js";
 import { preflightNeeds } from "./preflight-needs.js";
+import { cgroupLimits } from "./cgroup-limits.js";
 
 interface Setting {
   comment: Comment;
@@ -247,6 +248,8 @@ function serviceView(s: ServicePlan) {
     confine: confineFlags(s),
     // what a start of it needs of the host (preflight-needs.ts): preflight_service_N
     preflight: preflightNeeds(s),
+    // what a start of it writes into its cgroups (cgroup-limits.ts): cgroup_limits_service_N
+    limits: cgroupLimits(s),
     devices: s.devices.map((d) => ({ comment: describe(d, ""), host: shWord(d.host), container: shWord(d.container), permissions: shWord(d.permissions) })),
     deviceCgroupRules: s.deviceCgroupRules.map((r) => ({ comment: describe(r, ""), rule: shWord(r.rule) })),
     binds: s.binds.map((b) => ({

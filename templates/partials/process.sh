@@ -5,7 +5,7 @@
 # detached or in the foreground ($2, as container_launch). Arguments after $2 replace the
 # service's command, as `run SERVICE COMMAND...` does.
 helper_args() {
-  local name=$1 mode=$2 c="$CONTAINERS_DIR/$1" hostname storage image i file
+  local name=$1 mode=$2 c="$CONTAINERS_DIR/$1" hostname storage image i file dir version
   shift 2
   container_hostname "$name"
   hostname=$REPLY
@@ -69,8 +69,8 @@ helper_args() {
     # OOMKilled (ps, inspect): tupper-init compares the memory cgroup's oom_kill count
     # before and after PID 1's run
     if [[ -n ${CG_DIR_OF[memory]:-} ]]; then
-      cgroup_dir_for memory
-      if ((CG_V == 2)); then HELPER_ARGS+=(--oom-events "$REPLY/memory.events"); else HELPER_ARGS+=(--oom-events "$REPLY/memory.oom_control"); fi
+      cgroup_dir_for memory dir version
+      if ((version == 2)); then HELPER_ARGS+=(--oom-events "$dir/memory.events"); else HELPER_ARGS+=(--oom-events "$dir/memory.oom_control"); fi
     fi
     if ((${#svc_health[@]})); then
       for i in "${svc_health[@]}"; do HELPER_ARGS+=(--health-arg "$i"); done
