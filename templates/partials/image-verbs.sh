@@ -67,9 +67,10 @@ cmd_rmi() {
 # image prune [-a]: remove the images no reference names any more (a tag pulled again left
 # the old one), with -a every image no container uses, then the layers no image uses (a
 # build's intermediate layers and its other stages' too) and the builds' cache mounts
-# (RUN --mount=type=cache), as docker builder prune does. It waits for a running build.
+# (RUN --mount=type=cache), as docker builder prune does, and what killed imports and pulls
+# left. It waits for a running build.
 cmd_image() {
-  local all=0 id dir
+  local all=0 id dir lock
   [[ ${1:-} == prune ]] || die "usage: image prune [-a]"
   shift
   if [[ ${1:-} == -a ]]; then all=1; shift; fi
@@ -77,6 +78,11 @@ cmd_image() {
   if ((!PLAN)) && [[ -d $IMAGES_DIR ]]; then
     store_lock
     builds_sweep
+    # what killed imports and pulls left (under the lock they take: none is under way then)
+    exec {lock}> "$IMAGES_DIR/.lock"
+    flock "$lock"
+    image_scratch_sweep
+    exec {lock}>&-
   fi
   for dir in "$IMAGES_DIR"/cache/*/; do
     [[ -d $dir ]] || continue

@@ -324,6 +324,32 @@ DOCKERFILE
   rm "$IMAGES/slow.pid"
 }
 
+@test "an import and a pull killed halfway leave directories that the next import and image prune remove, the pull's (registry credentials) too; a live pull's stays" {
+  local images="$TUPPER_ROOT/images"
+  cp -a "$ROOTFS" "$TEST_DIR/rootfs-a"
+  cp -a "$ROOTFS" "$TEST_DIR/rootfs-b"
+  # a rootfs: import, killed once its tree is copied
+  compile_image "rootfs:$TEST_DIR/rootfs-a" 'command: ["/bin/true"]'
+  run_killed_at 'host_write "$tmp/fstype"' "$SCRIPT" up -d
+  compgen -G "$images/.import-*" > /dev/null
+  # the next import removes it before it makes its own
+  run -0 --separate-stderr "$SCRIPT" run --rm app /bin/true
+  ! compgen -G "$images/.import-*" > /dev/null || false
+  # a pull, killed before it downloads, and another import
+  compile_image "127.0.0.1:$REGISTRY_PORT/test/base:1"
+  run_killed_at image_pull_registry "$SCRIPT" pull
+  compgen -G "$images/.pull-*" > /dev/null
+  compile_image "rootfs:$TEST_DIR/rootfs-b" 'command: ["/bin/true"]'
+  run_killed_at 'host_write "$tmp/fstype"' "$SCRIPT" up -d
+  compgen -G "$images/.import-*" > /dev/null
+  # a directory whose process still runs (this test's) is a pull under way
+  mkdir "$images/.pull-$$"
+  run -0 --separate-stderr "$SCRIPT" image prune
+  [ "$(cd "$images" && echo .import-* .pull-*)" = ".import-* .pull-$$" ]
+  rmdir "$images/.pull-$$"
+  run -0 "$SCRIPT" down
+}
+
 @test "a registry that wants a bearer token: the script answers its challenge, with credentials when it needs them" {
   compile_image "127.0.0.1:$TOKEN_PORT/test/base:1"
   run -0 --separate-stderr "$SCRIPT" run --rm app /bin/cat /layer2
