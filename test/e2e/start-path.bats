@@ -242,18 +242,19 @@ forks_without_exec() {
   # is to be removed; no ip: tupper-init makes the veth pair, --veth; the port is checked by
   # that tupper-init, --check-port, not by one of its own, and the DNAT rules go in once it
   # has said the port is free, --ports-free, while it sets the container up, so the workload
-  # and iptables-restore race; that iptables-restore (under stdbuf, which execs it) stays
-  # and takes the rules out when the workload ends (host_feed -k), one process for both; no
+  # and iptables-restore race; that iptables-restore (stdbuf -oL's: its library preloaded,
+  # without stdbuf's own exec) stays and takes the rules out when the workload ends
+  # (host_feed -k), one process for both; no
   # rm: tupper-init removes the container's filesystem, --remove-tree, and the script its
   # record files, records_remove)
-  [ "$(sorted_words "$output")" = "$(sorted_words app.sh tupper-init stdbuf iptables-restore true)" ]
+  [ "$(sorted_words "$output")" = "$(sorted_words app.sh tupper-init iptables-restore true)" ]
   # a workload that writes into its filesystem leaves nothing of it either
   run -0 "$SCRIPT" run --rm --service-ports app sh -c 'mkdir -p /a/b/c && echo x > /a/b/c/f && ln -s / /a/root'
   [ "$(ls -A "$TUPPER_ROOT/containers/$PROJECT")" = "$PROJECT-keeper-1" ]
   [ "$(ls -A "$TUPPER_RUN/$PROJECT")" = "$(printf '%s\n' ".cgroups-$PROJECT-keeper-1" "$PROJECT-keeper-1")" ]
   # without the loadables: coreutils' mkdir, and rm -f for the network records
   TUPPER_BASH_LOADABLES=0 run -0 programs_of run --rm --service-ports app
-  [ "$(sorted_words "$output")" = "$(sorted_words app.sh mkdir tupper-init stdbuf iptables-restore true rm rm)" ]
+  [ "$(sorted_words "$output")" = "$(sorted_words app.sh mkdir tupper-init iptables-restore true rm rm)" ]
   # the pipe tupper-init says "ports" (free) through is a FIFO (loadable mkfifo), not a
   # process substitution: every child of the script runs a program; without the loadables,
   # the process substitution's fork
