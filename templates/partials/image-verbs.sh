@@ -78,7 +78,7 @@ cmd_image() {
   if ((!PLAN)) && [[ -d $IMAGES_DIR ]]; then
     store_lock
     builds_sweep
-    # what killed imports and pulls left (under the lock they take: none is under way then)
+    # what killed imports and pulls left (under the lock each holds: none is under way then)
     exec {lock}> "$IMAGES_DIR/.lock"
     flock "$lock"
     image_scratch_sweep

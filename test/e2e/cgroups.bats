@@ -160,6 +160,28 @@ HOG='x=0123456789abcdef; while :; do x=$$x$$x; done'
   find /sys/fs/cgroup -maxdepth 2 -type d -name "${PROJECT}-parent" -exec rmdir {} +
 }
 
+@test "a start killed once its cgroups exist, then one under another cgroup parent: the first one's cgroups go, and down leaves nothing" {
+  compile_app 'command: ["/bin/sleep", "30"]'
+  local parent="/${PROJECT}-parent" dir
+  CGROUP_PARENT_MADE=$parent # teardown removes it, should the test stop early
+  # killed right after the mkdir of its cgroups, under $parent/first (a parent named, so
+  # that a systemd host makes them then too)
+  TUPPER_CGROUP_PARENT=$parent/first run_killed_at cgroup_create "$SCRIPT" up -d
+  run -0 find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-app-1"
+  [[ $output == */"${parent#/}/first/$PROJECT-app-1"* ]]
+  # the next start plans them under $parent, and removes the first start's
+  TUPPER_CGROUP_PARENT=$parent run -0 "$SCRIPT" up -d
+  wait_running "$PROJECT-app-1"
+  run -0 find /sys/fs/cgroup -maxdepth 8 -type d -name "$PROJECT-app-1"
+  [ -n "$output" ]
+  for dir in $output; do [[ $dir == */"${parent#/}/$PROJECT-app-1" ]]; done
+  run -0 "$SCRIPT" down
+  # (the parents named are the test's to remove; they are named like the project's cgroups)
+  find /sys/fs/cgroup -maxdepth 3 -depth -type d \( -path "*/${parent#/}" -o -path "*/${parent#/}/*" \) -exec rmdir {} +
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+}
+
 @test "under systemd, a container started with up -d from a login session outlives the session, and systemd's reload leaves its limits alone" {
   systemd_is_pid1 || skip "systemd is not PID 1 on this host (the VM lane runs this test)"
   compile_app 'network_mode: none' 'mem_limit: 24m' 'pids_limit: 9' 'command: ["/bin/sleep", "600"]'

@@ -41,9 +41,10 @@ teardown() {
   drop_peer
   if mountpoint -q "$TEST_DIR/mnt" 2> /dev/null; then umount "$TEST_DIR/mnt"; fi # a test's filesystem on LOOP
   if [[ -n $LOOP ]]; then losetup -d "$LOOP"; fi
-  # a TUPPER_CGROUP_PARENT the test had the script make (its containers' cgroups are gone with down)
+  # a TUPPER_CGROUP_PARENT the test had the script make (its containers' cgroups are gone with
+  # down), and what the test made below it (deepest first)
   if [[ -n $CGROUP_PARENT_MADE ]]; then
-    find /sys/fs/cgroup -maxdepth 2 -type d -name "${CGROUP_PARENT_MADE#/}" -exec rmdir {} + 2> /dev/null || true
+    find /sys/fs/cgroup -maxdepth 6 -depth -type d \( -path "*/${CGROUP_PARENT_MADE#/}" -o -path "*/${CGROUP_PARENT_MADE#/}/*" \) -exec rmdir {} + 2> /dev/null || true
   fi
   local leftovers
   leftovers=$(leftovers_of "$PROJECT")
