@@ -767,7 +767,7 @@ image_ensure_rootfs() {
 # A registry image or an archive (see Layered images). A pinned image (lock file) is known
 # by its config digest; any other by the ref its source left in the store.
 image_ensure_layered() {
-  local id='' lock dir policy=$svc_pull_policy
+  local id='' lock policy=$svc_pull_policy
   # pull_policy: always resolves a registry tag at every start, as the pull verb does
   if [[ $1 == pull ]]; then policy=always; fi
   if [[ -n $svc_image_lock_config ]]; then id=${svc_image_lock_config#sha256:}
