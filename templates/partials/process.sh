@@ -219,6 +219,10 @@ container_launch() {
     LAUNCHED_START=$REPLY
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY" 2> /dev/null || [[ $RM_ON_EXIT == "$name" ]]
   fi
+  # what ends a foreground container, parsed while tupper-init makes it (the other core),
+  # before net_plumb waits for its word and then for the iptables-restore (unless
+  # tupper-init waits for this script there: tc, NET_SHAPING)
+  if [[ $mode == foreground && -z $NET_SHAPING ]]; then section_preload teardown; fi
   START_REPORT_LINE=''
   if [[ $svc_network_mode == bridge ]]; then
     net_plumb "$name" "$mode"
@@ -226,7 +230,6 @@ container_launch() {
     if [[ $mode != detached && -n $NET_READY ]]; then exec {START_REPORT}<&-; fi
   fi
   if [[ $mode == detached ]]; then start_report "$name"; fi
-  # what ends a foreground container, parsed while tupper-init makes it (the other core)
   if [[ $mode == foreground ]]; then section_preload teardown; fi
 }
 
