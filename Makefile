@@ -6,8 +6,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 HELPER := helper/tupper-init
-HELPER_C := helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/chmod.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c helper/remove.c helper/veth.c
-HELPER_SOURCES := $(HELPER_C) helper/security.h helper/log.h helper/untar.h helper/port.h helper/util.h helper/pty.h helper/context.h helper/chmod.h helper/pattern.h helper/sha256.h helper/net6.h helper/proxy6.h helper/remove.h helper/veth.h
+HELPER_C := helper/tupper-init.c helper/log.c helper/security.c helper/devices.c helper/users.c helper/userns.c helper/seccomp_profile.c helper/untar.c helper/port.c helper/util.c helper/pty.c helper/context.c helper/chmod.c helper/pattern.c helper/sha256.c helper/net6.c helper/proxy6.c helper/remove.c helper/veth.c helper/feed.c
+HELPER_SOURCES := $(HELPER_C) helper/security.h helper/log.h helper/untar.h helper/port.h helper/util.h helper/pty.h helper/context.h helper/chmod.h helper/pattern.h helper/sha256.h helper/net6.h helper/proxy6.h helper/remove.h helper/veth.h helper/feed.h
 ROOTFS := build/rootfs
 SPECS := $(wildcard specs/*.yaml)
 GENERATED := $(patsubst specs/%.yaml,generated/%.sh,$(SPECS))

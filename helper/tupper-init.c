@@ -74,6 +74,7 @@
 #include "log.h"
 #include "net6.h"
 #include "veth.h"
+#include "feed.h"
 #include "proxy6.h"
 #include "security.h"
 #include "port.h"
@@ -156,6 +157,7 @@ struct options {
   struct in_addr gateway;
   struct net6 net6; /* --ip6, --no-ipv6, --gateway6: enable_ipv6 networks (net6.c) */
   struct veths veths; /* --veth, --mac: the pairs to the bridges, made here (veth.c) */
+  struct feed feed;   /* --feed, --feed-arg, --feed-env: the script's kept command (feed.c) */
   const char *hostname;
   const char *domainname;
   uid_t uid;
@@ -376,6 +378,7 @@ static void usage(void) {
         "                   [--await-net N] [--ports-free N] [--check-port tcp|udp PORT]... [--finish BASH SCRIPT NAME]\n"
         "                   [--leave-cgroup CGROUP_PROCS]... [--remove-cgroup CGROUP_DIR]...\n"
         "                   [--remove-cgroup-parent CGROUP_DIR]... [--remove-tree PATH]...\n"
+        "                   [--feed IN OUT --feed-arg ARG... [--feed-env NAME=VALUE]...]\n"
         "                   [SECURITY]...\n"
         "       tupper-init --untar DIR [--overlay-whiteouts] < LAYER.tar\n"
         "       tupper-init --port-free tcp|udp PORT\n"
@@ -559,6 +562,13 @@ static void parse_args(int argc, char **argv, struct options *opt) {
       const char *inside = need(argc, argv, i++, flag);
       const char *outside = need(argc, argv, i++, flag);
       veth_add(&opt->veths, inside, outside, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--feed") == 0) {
+      const char *in = need(argc, argv, i++, flag);
+      feed_set_fds(&opt->feed, in, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--feed-arg") == 0) {
+      feed_add_arg(&opt->feed, need(argc, argv, i++, flag));
+    } else if (strcmp(flag, "--feed-env") == 0) {
+      feed_add_env(&opt->feed, need(argc, argv, i++, flag));
     } else if (strcmp(flag, "--mac") == 0) {
       const char *inside = need(argc, argv, i++, flag);
       veth_set_mac(&opt->veths, inside, need(argc, argv, i++, flag));
@@ -1870,7 +1880,8 @@ static void finish_prescan(int argc, char **argv) {
   } leading[] = {{"--setsid", 0},      {"--join-ns", 1},       {"--unshare", 1},
                  {"--leave-cgroup", 1}, {"--remove-cgroup", 1}, {"--remove-cgroup-parent", 1},
                  {"--remove-tree", 1},  {"--finish", 3},        {"--await-net", 1}, {"--ports-free", 1},
-                 {"--check-port", 2},   {"--report-fd", 1}};
+                 {"--check-port", 2},   {"--report-fd", 1},     {"--feed", 2},      {"--feed-arg", 1},
+                 {"--feed-env", 1}};
   for (int i = 1; i < argc;) {
     int values = -1;
     for (size_t k = 0; k < sizeof leading / sizeof leading[0]; k++)
@@ -2380,6 +2391,9 @@ int main(int argc, char **argv) {
     exec_in_container(&opt);
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
+  feed_check(&opt.feed, opt.n_leave_cgroups);
+  /* (in the host's namespaces, first: it starts while this works) */
+  feed_start(&opt.feed, opt.leave_cgroups, opt.n_leave_cgroups);
   check_ports_free(&opt);
   if (opt.ports_free_fd >= 0) say_ports_free(opt.ports_free_fd, opt.report_fd);
   /* (close-on-exec, and PID 1 closes every inherited descriptor before the workload runs) */

@@ -114,21 +114,13 @@ host_create() {
 # -t NAME, the input is the text in the caller's variable NAME (none of the names local
 # here) (iptables-restore), and with -k before it the command is kept: host_feed_keep.
 # The text for a command line kept by host_feed -k goes to that process, which it ends.
-# With -s before -t, that text goes to it now (host_feed_send), and the next host_feed of
-# the same command line and text only waits for it to end (nothing kept: -s does nothing).
 host_feed() {
-  local feed_line keep=0 send=0 text_of='' kept key
+  local feed_line keep=0 text_of='' kept key
   local -a feed_lines
   if [[ $1 == -k ]]; then keep=1 && shift; fi
-  if [[ $1 == -s ]]; then send=1 && shift; fi
   if [[ $1 == -t ]]; then text_of=$2 && shift 2; fi
   printf -v key '%s ' "$@" # (the command line, its words joined by spaces whatever IFS is)
   key=${key% }
-  if ((send)); then
-    # (a plan prints these lines where they are waited for: the next host_feed of them)
-    if ((!PLAN)) && [[ -n ${FEED_KEPT[$key]:-} ]]; then host_feed_send "$key" "${!text_of}"; fi
-    return 0
-  fi
   if ((PLAN)); then
     if [[ -n $text_of ]]; then mapfile -t feed_lines <<< "${!text_of}"; else mapfile -t feed_lines; fi
     if ((keep)); then feed_lines+=("$FEED_MARK"); fi
@@ -137,7 +129,7 @@ host_feed() {
       if [[ -n $feed_line ]]; then printf '    %s\n' "$feed_line"; fi
     done
     if ((keep)); then
-      plan_note "(it stays, once it has echoed the last line: the rules are in then; the rules that take them out, when the workload ends, are its next input, and its last)"
+      plan_note "(where tupper-init's command line above has --feed, tupper-init starts it; it stays, once it has echoed the last line: the rules are in then; the rules that take them out, when the workload ends, are its next input, and its last)"
     fi
     return 0
   fi
@@ -152,12 +144,13 @@ host_feed() {
   fi
 }
 
-# host_feed -k's comment line (FEED_MARK), the commands it keeps (FEED_KEPT) and the last
-# input host_feed_send gave one (FEED_SENT), for host_feed_keep, host_feed_send and
-# host_feed_end: lazy, in section bridge-attach (only a start that publishes ports keeps a
-# command).
+# host_feed -k's comment line (FEED_MARK), the commands it keeps (FEED_KEPT), the last
+# input host_feed_send gave one (FEED_SENT), and the one tupper-init starts for it
+# (FEED_LAUNCHED, FEED_ARGS, FEED_LAUNCH_KEY and its pipes: feed_launch_args), for the
+# functions of lazy section bridge-attach (only a start that publishes ports keeps a command).
 readonly FEED_MARK='# tupper: the rules above are in'
-declare -A FEED_KEPT=() FEED_SENT=()
+declare -A FEED_KEPT=() FEED_SENT=() FEED_LAUNCHED=()
+FEED_ARGS=() FEED_LAUNCH_KEY='' FEED_PIPE_IN='' FEED_PIPE_OUT=''
 
 # A plan keeps track, on paper, of the paths its steps make and remove (PLAN_PATH[PATH] =
 # made or gone, plan_track), so that later steps decide as they would after the real ones.

@@ -184,6 +184,10 @@ container_launch() {
   shift 2
   helper_args "$name" "$mode" "$@"
   run_exec_wanted "$name" "$mode"
+  # in the foreground, tupper-init starts the iptables-restore that publishes the ports, where
+  # it goes back to this script's cgroups at the end (--leave-cgroup), there (feed_launch_args)
+  FEED_ARGS=()
+  if [[ $mode == foreground && $svc_pid == private && -z $CG_UNIT ]] && ((${#PUBLISH_RULES[@]})); then feed_launch_args "$name"; fi
   # Detached, the output goes to the log (see helper_args); what fails before tupper-init
   # opens it (its namespaces, enter_container) is appended to the same file as it is.
   if [[ $mode == detached && $svc_log_driver != none ]]; then log="$CONTAINERS_DIR/$name/log"; fi
@@ -203,6 +207,7 @@ container_launch() {
     enter_container "$name" foreground <&0 &
   fi
   LAUNCHED_PID=$! LAUNCHED_START=''
+  if ((${#FEED_ARGS[@]})); then feed_launched; fi
   # network_mode service:X: the peer's namespace is the child's now (container_net_attach);
   # this script's copy would keep it alive in every process it starts later
   if [[ -n $NET_PEER_FD ]]; then exec {NET_PEER_FD}<&- && NET_PEER_FD=''; fi
@@ -219,9 +224,8 @@ container_launch() {
     LAUNCHED_START=$REPLY
     host_write "$STATE_DIR/$name/pid" "$LAUNCHED_PID $REPLY" 2> /dev/null || [[ $RM_ON_EXIT == "$name" ]]
   fi
-  # what ends a foreground container, parsed while tupper-init makes it (the other core),
-  # before net_plumb waits for its word and then for the iptables-restore (unless
-  # tupper-init waits for this script there: tc, NET_SHAPING)
+  # what ends a foreground container, parsed while tupper-init makes it (the other core) and
+  # before net_plumb waits for it (unless tupper-init waits for this script: tc, NET_SHAPING)
   if [[ $mode == foreground && -z $NET_SHAPING ]]; then section_preload teardown; fi
   START_REPORT_LINE=''
   if [[ $svc_network_mode == bridge ]]; then
@@ -333,6 +337,12 @@ enter_container() {
   if [[ $mode == detached ]]; then entry+=(--report-fd 4); fi
   if [[ $NET_READY == ports ]]; then entry+=(--ports-free 4); elif [[ $NET_READY == await ]]; then entry+=(--await-net 4); fi
   for ((i = 0; i < ${#PORT_CHECKS[@]}; i += 2)); do entry+=(--check-port "${PORT_CHECKS[i]}" "${PORT_CHECKS[i + 1]}"); done
+  # in the foreground, with published ports: the iptables-restore that publishes them, which
+  # tupper-init starts first thing, its input on 5 and its output on 6 (feed_launch_args)
+  if ((${#FEED_ARGS[@]})); then
+    entry+=("${FEED_ARGS[@]}")
+    if ((!PLAN)); then exec 5< "/proc/self/fd/$FEED_PIPE_IN" 6> "/proc/self/fd/$FEED_PIPE_OUT" {FEED_PIPE_IN}>&- {FEED_PIPE_OUT}<&-; fi
+  fi
   if [[ $mode == detached || -n $NET_READY ]] && ((!PLAN)); then exec 4> "/proc/self/fd/$START_REPORT" {START_REPORT}>&-; fi
   if ((!PLAN)); then
     pid=$BASHPID

@@ -27,9 +27,10 @@ web_app() {
   # (on its bridge network: tupper-init makes the namespace and the veth pair into it, no ip)
   [[ $output == *" --ip eth0 172.17.0."*"/16 --no-ipv6 eth0 --veth eth0 tpv-"*" tpb-"* ]]
   [[ $output != *"ip -batch"*"peer name eth0"* ]]
-  # a published port: its DNAT rules once tupper-init has said the port is free (--ports-free)
+  # a published port: its DNAT rules once tupper-init has said the port is free (--ports-free),
+  # given to the iptables-restore that tupper-init starts first thing (--feed)
   run -0 "$SCRIPT" plan run --rm --service-ports app /bin/true
-  [[ $output == *" --remove-cgroup "*" --ports-free 4 --check-port tcp 18080 --rootfs "*" --veth eth0 tpv-"*" -- /bin/true"* ]]
+  [[ $output == *" --remove-cgroup "*" --ports-free 4 --check-port tcp 18080 --feed 5 6 "*" --feed-arg iptables-restore --feed-arg --wait --feed-arg --noflush --feed-arg --verbose --rootfs "*" --veth eth0 tpv-"*" -- /bin/true"* ]]
   [[ $output == *"# then it waits for tupper-init to say, on descriptor 4, that the ports it checks are free:"*"iptables-restore --wait --noflush"*"--dport 18080 -j DNAT"* ]]
   run -0 "$SCRIPT" plan down
   run -0 "$SCRIPT" plan ps

@@ -243,7 +243,8 @@ forks_without_exec() {
   # that tupper-init, --check-port, not by one of its own, and the DNAT rules go in once it
   # has said the port is free, --ports-free, while it sets the container up, so the workload
   # and iptables-restore race; that iptables-restore (stdbuf -oL's: its library preloaded,
-  # without stdbuf's own exec) stays and takes the rules out when the workload ends
+  # without stdbuf's own exec), which tupper-init starts first thing (--feed: a fork of
+  # tupper-init, not of the script), stays and takes the rules out when the workload ends
   # (host_feed -k), one process for both; no
   # rm: tupper-init removes the container's filesystem, --remove-tree, and the script its
   # record files, records_remove)
@@ -271,13 +272,26 @@ forks_without_exec() {
 }
 
 # host_feed -k: the iptables-restore that puts a foreground container's DNAT rules in stays,
-# and takes them out when the workload ends.
-# waiting = the PID of script $1's child iptables-restore once the DNAT rules are in, or empty.
+# and takes them out when the workload ends. tupper-init starts it (--feed) where it goes back
+# to the script's cgroups at the end (--leave-cgroup); elsewhere (pid: host), the script.
+# Succeeds when process $1 has ended: gone, or a zombie (one that tupper-init started
+# outlives its parent, the supervisor, and init reaps it when it will).
+process_ended() {
+  local state
+  read -r _ _ state _ < "/proc/$1/stat" 2> /dev/null || return 0
+  [[ $state == Z ]]
+}
+
+# waiting = the PID of the iptables-restore that script $1 or its tupper-init started, once
+# the DNAT rules are in, or empty; parent = its parent's PID.
 kept_restore() {
-  local i
+  local i supervisor
   for ((i = 0; i < 200; i++)); do
     if iptables-save -t nat | grep -q -e "--dport 18094"; then
-      waiting=$(pgrep -P "$1" -f '^iptables-restore --wait --noflush --verbose$' || true)
+      for supervisor in "$1" $(pgrep -P "$1" -x tupper-init || true); do
+        waiting=$(pgrep -P "$supervisor" -f '^iptables-restore --wait --noflush --verbose$' || true)
+        if [[ -n $waiting ]]; then parent=$supervisor && return 0; fi
+      done
       return 0
     fi
     sleep 0.05
@@ -291,15 +305,21 @@ kept_restore() {
   } > "$TEST_DIR/in.yaml"
   compile_spec app < "$TEST_DIR/in.yaml"
   "$SCRIPT" run --rm --service-ports app /bin/sleep 2 > /dev/null 2>&1 &
-  local script=$! waiting='' i
+  local script=$! waiting='' parent='' i
   kept_restore "$script"
   # while the workload runs: the rules are in, and the process that put them in waits
   [ -n "$waiting" ]
   [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 1 ]
+  # tupper-init started it (the script's child, the container's supervisor), and in the
+  # script's cgroups: none of the container's limits, devices or freezer are its
+  [ "$parent" != "$script" ]
+  [ "$(cat "/proc/$parent/comm")" = tupper-init ]
+  [ "$(cat "/proc/$waiting/cgroup")" = "$(cat "/proc/$script/cgroup")" ]
+  ! grep -q "$PROJECT-app-run" "/proc/$waiting/cgroup" || false
   wait "$script"
   # the workload has ended: the rules are out, and that process is gone
   [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 0 ]
-  ! kill -0 "$waiting" 2> /dev/null || false
+  process_ended "$waiting"
   # ^C, a SIGINT to the whole process group: the waiting iptables-restore ignores it (bash
   # starts a script's background processes so; host_feed_keep ignores INT, QUIT and HUP
   # itself too), and takes the rules out: no rule-by-rule iptables, which a PATH wrapper
@@ -315,7 +335,7 @@ kept_restore() {
   wait "$script" || true
   [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 0 ]
   [ ! -e "$TEST_DIR/iptables.log" ]
-  ! kill -0 "$waiting" 2> /dev/null || false
+  process_ended "$waiting"
   # the script killed while the workload runs: the waiting iptables-restore reads the end of
   # its input and ends without a change; the rules stay for down, which removes everything
   "$SCRIPT" run --rm --service-ports app /bin/sleep 30 > /dev/null 2>&1 &
@@ -324,11 +344,54 @@ kept_restore() {
   [ -n "$waiting" ]
   kill -KILL "$script"
   wait "$script" || true
-  for ((i = 0; i < 100; i++)); do kill -0 "$waiting" 2> /dev/null || break; sleep 0.05; done
-  ! kill -0 "$waiting" 2> /dev/null || false
+  for ((i = 0; i < 100; i++)); do ! process_ended "$waiting" || break; sleep 0.05; done
+  process_ended "$waiting"
   [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 1 ]
   run -0 "$SCRIPT" down
   [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 0 ]
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+  # pid: host (tupper-init stays in the container's cgroups: no --leave-cgroup): the script
+  # starts that iptables-restore itself, and it works the same
+  compile_app 'pid: host' 'command: ["/bin/sleep", "600"]' 'ports: ["127.0.0.1:18094:80"]'
+  "$SCRIPT" run --rm --service-ports app /bin/sleep 2 > /dev/null 2>&1 &
+  script=$! waiting='' parent=''
+  kept_restore "$script"
+  [ -n "$waiting" ]
+  [ "$parent" = "$script" ]
+  wait "$script"
+  [ "$(iptables-save -t nat | grep -c -e "--dport 18094")" = 0 ]
+  process_ended "$waiting"
+  run -0 leftovers_of "$PROJECT"
+  [ -z "$output" ]
+}
+
+# The iptables-restore that tupper-init starts (--feed) fails: the script learns it from its
+# output, which ends without the comment it echoes, runs the rules again itself for the
+# message, and the start fails with it, leaving nothing.
+@test "a foreground run whose iptables-restore refuses the rules fails with its message, and leaves nothing" {
+  compile_app 'command: ["/bin/true"]' 'ports: ["127.0.0.1:18095:80"]'
+  run -0 "$SCRIPT" up -d app # the network and the image exist
+  run -0 "$SCRIPT" rm -f app
+  # (it refuses the rules that forward a port, as it reads them; other rules, the
+  # network's, go to the real one)
+  mkdir "$TEST_DIR/refusing"
+  cat > "$TEST_DIR/refusing/iptables-restore" << EOF
+#!/bin/sh
+rules=''
+while IFS= read -r line; do
+  case \$line in *--to-destination*) echo "iptables-restore (a test): refused" >&2; exit 1 ;; esac
+  rules="\$rules\$line
+"
+done
+printf '%s' "\$rules" | exec $(command -v iptables-restore) "\$@"
+EOF
+  chmod +x "$TEST_DIR/refusing/iptables-restore"
+  PATH="$TEST_DIR/refusing:$PATH" run -1 "$SCRIPT" run --rm --service-ports app
+  [[ $output == *"iptables-restore (a test): refused"* ]]
+  [[ $output == *"could not publish the ports of $PROJECT-app-run-"* ]]
+  [ "$(iptables-save -t nat | grep -c -e "--dport 18095")" = 0 ]
+  run -0 "$SCRIPT" down
   run -0 leftovers_of "$PROJECT"
   [ -z "$output" ]
 }

@@ -27,6 +27,7 @@ const ALLOWED: [RegExp, string][] = [
   [/mkfifo -m 0600 -- "\$fifo"|exec \{pipe_fd\}<> "\$fifo"|rm -f -- "\$fifo"/, "pipe_open's FIFO: the same pipe, made in the container's records and unlinked as soon as it is open"],
   [/exec \{input\}>&"\$\{FEED_COPROC\[1\]\}" \{output\}<&"\$\{FEED_COPROC\[0\]\}"/, "host_feed_keep: this script's own descriptors of the coprocess host_feed -k runs (the wrapper plan prints)"],
   [/exec 4> "\/proc\/self\/fd\/\$START_REPORT"/, "the start report pipe's write end, for tupper-init: a pipe, not a file"],
+  [/exec 5< "\/proc\/self\/fd\/\$FEED_PIPE_IN" 6> "\/proc\/self\/fd\/\$FEED_PIPE_OUT"/, "the --feed pipes' ends, for the iptables-restore tupper-init starts (its command line is tupper-init's, which plan prints): pipes, not files"],
   [/exec \{TRACE_FD\}>> "\$TUPPER_TRACE"/, "the audit log the user asked for"],
   [/chmod 0600 -- "\/proc\/self\/fd\/\$TRACE_FD"/, "the audit log the user asked for, made root's alone (it holds secrets)"],
   [/enter_container "\$name" detached >> "\$log"/, "the container's log, opened for its output (a plan says so in a note)"],
