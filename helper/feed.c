@@ -44,7 +44,10 @@ void feed_add_env(struct feed *feed, const char *assignment) {
   feed->env[feed->n_env++] = (char *)assignment;
 }
 
-void feed_check(const struct feed *feed, int n_home) {
+void feed_check(const struct feed *feed, int n_home, const int *taken, int n_taken) {
+  for (int i = 0; i < n_taken; i++)
+    if (feed->in_fd > 0 && (feed->in_fd == taken[i] || feed->out_fd == taken[i]))
+      die("--feed %d %d: descriptor %d is another option's", feed->in_fd, feed->out_fd, taken[i]);
   if (feed->in_fd > 0 && feed->argc == 0) die("--feed needs its command: --feed-arg");
   /* (not in the container's cgroups: its limits, devices and freezer are not the command's) */
   if (feed->in_fd > 0 && n_home == 0) die("--feed needs --leave-cgroup: the cgroups to start its command in");
@@ -71,11 +74,17 @@ static void __attribute__((noreturn)) feed_exec(struct feed *feed, const char *c
   }
   int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (null < 0) feed_fail(errors, "open /dev/null");
+  if (null < 3 && (null = fcntl(null, F_DUPFD_CLOEXEC, 3)) < 0) feed_fail(errors, "fcntl F_DUPFD_CLOEXEC /dev/null");
   if (dup2(feed->in_fd, 0) < 0) feed_fail(errors, "dup2 its input to 0");
   if (dup2(feed->out_fd, 1) < 0) feed_fail(errors, "dup2 its output to 1");
   if (dup2(null, 2) < 0) feed_fail(errors, "dup2 /dev/null to 2");
-  /* (close-on-exec rather than closed: ERRORS stays open for a failed exec's message) */
-  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) feed_fail(errors, "close_range 3.. CLOEXEC");
+  /* (close-on-exec rather than closed: ERRORS stays open for a failed exec's message;
+     before Linux 5.11, which has no CLOSE_RANGE_CLOEXEC, every other one is closed) */
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    if (errno != EINVAL) feed_fail(errors, "close_range 3.. CLOEXEC");
+    if (errors > 3 && syscall(SYS_close_range, 3U, (unsigned)errors - 1, 0U) < 0) feed_fail(errors, "close_range");
+    if (syscall(SYS_close_range, (unsigned)errors + 1, ~0U, 0U) < 0) feed_fail(errors, "close_range");
+  }
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     void (*disposition)(int) = (sig == SIGINT || sig == SIGQUIT || sig == SIGHUP) ? SIG_IGN : SIG_DFL;

@@ -25,8 +25,9 @@ void feed_set_fds(struct feed *feed, const char *in, const char *out);
 void feed_add_arg(struct feed *feed, const char *arg);
 void feed_add_env(struct feed *feed, const char *assignment);
 
-/* Checks that --feed, --feed-arg and --feed-env come together, and with N_HOME cgroups. */
-void feed_check(const struct feed *feed, int n_home);
+/* Checks that --feed, --feed-arg and --feed-env come together, with N_HOME cgroups, and
+   that IN and OUT are none of TAKEN[0..N_TAKEN) (the environment's, the report's, ...). */
+void feed_check(const struct feed *feed, int n_home, const int *taken, int n_taken);
 
 /*
  * Starts the command, when there is one, in the script's cgroups (HOME[0..N_HOME): the

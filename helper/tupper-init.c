@@ -2391,7 +2391,8 @@ int main(int argc, char **argv) {
     exec_in_container(&opt);
   }
   if (opt.rootfs == NULL) die("--rootfs is required");
-  feed_check(&opt.feed, opt.n_leave_cgroups);
+  const int taken[] = {3, opt.report_fd, opt.await_net_fd, opt.ports_free_fd}; /* 3: --env-fd's */
+  feed_check(&opt.feed, opt.n_leave_cgroups, taken, (int)(sizeof taken / sizeof taken[0]));
   /* (in the host's namespaces, first: it starts while this works) */
   feed_start(&opt.feed, opt.leave_cgroups, opt.n_leave_cgroups);
   check_ports_free(&opt);
